@@ -1,0 +1,19 @@
+"""symce — derive cross-entropy, entropy and KL divergence symbolically.
+
+The public API, by name; everything else is private.
+"""
+
+from .derivation import Derivation, Step
+from .family import Family, Measure
+from .families import Bernoulli, Normal
+from .information import cross_entropy, entropy, kl, clear_cache
+from .timeout import set_time_limit, get_time_limit
+from . import errors
+
+__all__ = [
+    "Derivation", "Step", "Family", "Measure",
+    "Bernoulli", "Normal",
+    "cross_entropy", "entropy", "kl", "clear_cache",
+    "set_time_limit", "get_time_limit", "errors",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,32 @@
+"""The catalog: every family symce knows, one file each.
+
+Adding a family is one file with a final ``Family`` subclass and an ``EXAMPLES`` list; importing it here
+makes the tests, the report and the docs pick it up.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from ..family import Example
+from . import bernoulli, normal
+from .bernoulli import Bernoulli
+from .normal import Normal
+
+_MODULES = [bernoulli, normal]
+
+#: every example distribution of the catalog, in a fixed order
+EXAMPLES: list[Example] = [e for m in _MODULES for e in m.EXAMPLES]
+
+
+def pairs() -> list[tuple[Example, Example]]:
+    """All ordered pairs of examples on the same sample space (every parameterisation against every
+    other), the pairs for which cross-entropy and KL are derived."""
+    out = []
+    for a, b in product(EXAMPLES, repeat=2):
+        if a.build(1).sample_space == b.build(2).sample_space:
+            out.append((a, b))
+    return out
+
+
+__all__ = ["EXAMPLES", "pairs", "Bernoulli", "Normal"]
