@@ -62,6 +62,8 @@ class ExpFamilyForm:
         m = self.at_theta(grad)
         if self.constrain is not None:
             m = self.constrain(m)
+        if not m.has(sp.Function, sp.Sum):
+            m = sp.cancel(m)  # e.g. (p/(1−p))/(1 + p/(1−p)) → p: a rational function, cheap and exact
         return m
 
     def cumulant_function(self, t: tuple) -> sp.Expr:
