@@ -8,6 +8,10 @@ from .family import Family, Measure
 from .families import Bernoulli, Normal
 from .information import cross_entropy, entropy, kl, clear_cache
 from .timeout import set_time_limit, get_time_limit
+from .calculus import gradient, hessian
+from .proof import Proof, prove
+from .identities import kl_decomposition, kl_self_zero, gibbs_stationarity
+from .special import sigmoid
 from . import errors
 
 __all__ = [
@@ -15,5 +19,7 @@ __all__ = [
     "Bernoulli", "Normal",
     "cross_entropy", "entropy", "kl", "clear_cache",
     "set_time_limit", "get_time_limit", "errors",
+    "gradient", "hessian", "Proof", "prove",
+    "kl_decomposition", "kl_self_zero", "gibbs_stationarity", "sigmoid",
 ]
 __version__ = "0.1.0"

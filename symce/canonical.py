@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .special import recognise_sigmoid
+
 
 def canonical(expr):
     """A textbook-like form of ``expr`` (a scalar expression; matrices are done entrywise)."""
@@ -18,7 +20,7 @@ def canonical(expr):
         return expr.applyfunc(canonical)
     if not isinstance(expr, sp.Expr) or expr.is_number and not expr.free_symbols:
         return expr
-    e = _distribute(expr)
+    e = _distribute(recognise_sigmoid(expr))
     rational, kernels = _group(e)
     const, rest = rational.as_coeff_Add()
     parts = [const, _smallest(rest, sp.together(rest), sp.factor_terms(rest))] if rest != 0 else [const]
@@ -60,8 +62,10 @@ def _group(e):
 
 
 def _is_kernel(f) -> bool:
+    # group by logs and sums only: σ(t), e^z stay in the coefficients so that
+    # −σ(t)·log q + (σ(t) − 1)·log(1 − q) reads like the textbook
     base = f.base if isinstance(f, sp.Pow) and f.exp.is_Integer else f
-    return isinstance(base, (sp.log, sp.Sum, sp.exp, sp.Function)) and not isinstance(base, sp.Abs)
+    return isinstance(base, (sp.log, sp.Sum))
 
 
 def _pair_logs(logs):

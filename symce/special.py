@@ -1,0 +1,68 @@
+r"""Named special functions that make results read like the textbook: σ(z) = 1/(1 + e^{−z}).
+
+They are ordinary SymPy functions with derivatives and exact rewrites, so proofs can rewrite them to
+``exp`` and numeric code can print them; the numerically stable printers live in ``symce.numeric``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower case
+    r"""The logistic function σ(z) = e^z / (1 + e^z) = 1/(1 + e^{−z})."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_zero:
+            return sp.S.Half
+        if z is sp.oo:
+            return sp.S.One
+        if z is sp.S.NegativeInfinity:
+            return sp.S.Zero
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return sp.exp(z) / (1 + sp.exp(z))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sp.exp)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+    def _latex(self, printer, exp=None):
+        body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+def recognise_sigmoid(expr):
+    """e^a/(e^a + 1) → σ(a) (and 1/(e^a + 1) → 1 − σ(a)), the form the moment map produces."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.exp):
+        return expr
+
+    def fix(m):
+        num, den = m.as_numer_denom()
+        den_terms = sp.Add.make_args(den)
+        if len(den_terms) == 2 and sp.S.One in den_terms:
+            e = [t for t in den_terms if t != 1][0]
+            if isinstance(e, sp.exp):
+                ratio = num / e
+                if not ratio.has(e):
+                    return ratio * sigmoid(e.args[0])
+        return m
+
+    return expr.replace(lambda e: isinstance(e, sp.Mul) and e.has(sp.exp), fix)
+
+
+def to_elementary(expr):
+    """Rewrite symce's named functions in elementary terms (for proofs and plain-SymPy comparison)."""
+    return expr.replace(lambda e: isinstance(e, sigmoid), lambda e: e.rewrite(sp.exp)) if isinstance(expr, sp.Basic) else expr
