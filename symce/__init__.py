@@ -12,6 +12,7 @@ from .calculus import gradient, hessian
 from .proof import Proof, prove
 from .identities import kl_decomposition, kl_self_zero, gibbs_stationarity
 from .special import sigmoid
+from .numeric import lambdify
 from . import errors
 
 __all__ = [
@@ -20,6 +21,6 @@ __all__ = [
     "cross_entropy", "entropy", "kl", "clear_cache",
     "set_time_limit", "get_time_limit", "errors",
     "gradient", "hessian", "Proof", "prove",
-    "kl_decomposition", "kl_self_zero", "gibbs_stationarity", "sigmoid",
+    "kl_decomposition", "kl_self_zero", "gibbs_stationarity", "sigmoid", "lambdify",
 ]
 __version__ = "0.1.0"
