@@ -55,9 +55,10 @@ def recognise_sigmoid(expr):
         if len(den_terms) == 2 and sp.S.One in den_terms:
             e = [t for t in den_terms if t != 1][0]
             if isinstance(e, sp.exp):
-                ratio = num / e
-                if not ratio.has(e):
-                    return ratio * sigmoid(e.args[0])
+                # num = c·e^a exactly (dividing would leave e^{−a}·e^{a} unsimplified for compound a)
+                c, rest = num.as_independent(e, as_Add=False)
+                if rest == e:
+                    return c * sigmoid(e.args[0])
         return m
 
     return expr.replace(lambda e: isinstance(e, sp.Mul) and e.has(sp.exp), fix)
