@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 
 from .errors import DerivationTimeoutError
 
@@ -42,11 +43,14 @@ def time_limit(what: str, seconds: float | None = None):
         raise DerivationTimeoutError(what, seconds)
 
     old_handler = signal.signal(signal.SIGALRM, _expired)
-    old_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
+    outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
+    started = time.monotonic()
+    # an enclosing limit that expires sooner stays in charge
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left > 0 else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old_handler)
-        if old_timer[0] > 0:  # an enclosing limit was running: restore what is left of it
-            signal.setitimer(signal.ITIMER_REAL, old_timer[0])
+        if outer_left > 0:  # restore what is left of the enclosing limit (at least a tick)
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - started), 1e-3))
