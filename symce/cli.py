@@ -1,0 +1,147 @@
+"""The ``symce`` command line.
+
+    symce report [--out DIR] [--quiet]             derive and prove the catalog, write DIR/report.md
+    symce derive {entropy,cross-entropy,kl} FAMILY [FAMILY] [--latex]
+    symce catalog                                  list the catalog labels
+
+Exit status: 0 success; 1 a check failed (a proof not "proved", an item that raised); 2 usage error or
+an error from :mod:`symce.errors` (printed as one line, no traceback). Family labels are looked up in
+the catalog, never evaluated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .errors import SymceError
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def _labels() -> list[str]:
+    from .families import EXAMPLES
+
+    return [e.label for e in EXAMPLES]
+
+
+def _example(label: str):
+    from .families import EXAMPLES
+
+    for e in EXAMPLES:
+        if e.label == label:
+            return e
+    return None
+
+
+class _UsageError(Exception):
+    """A bad command line that argparse cannot see (unknown family label, wrong number of families)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="symce",
+        description="Derive cross-entropy, entropy and KL divergence symbolically, with proofs and gradients.",
+        epilog="exit status: 0 ok, 1 a check failed (a proof not proved), 2 usage error or symce error")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    r = sub.add_parser("report", help="derive and prove the whole catalog; write DIR/report.md",
+                       description="Derive the entropy of every catalog example, cross-entropy and KL for every "
+                                   "pair, their gradients w.r.t. Q's parameters, and prove KL = H(P,Q) − H(P), "
+                                   "KL(P‖P) = 0 and Gibbs' stationarity. Writes DIR/report.md and prints a "
+                                   "summary table. Exit status 1 if any proof is not proved or any item fails.")
+    r.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    r.add_argument("--quiet", action="store_true", help="no progress lines and no table; only the summary line")
+
+    d = sub.add_parser("derive", help="derive one quantity for catalog families and print the steps",
+                       description="Derive entropy H(P), cross-entropy H(P,Q) or KL(P‖Q) for catalog examples "
+                                   "given by label (see `symce catalog`). With one FAMILY, cross-entropy and KL "
+                                   "compare two instances of it with distinct symbols.")
+    d.add_argument("quantity", choices=["entropy", "cross-entropy", "kl"], help="the quantity to derive")
+    d.add_argument("families", nargs="+", metavar="FAMILY", help="catalog label of P (and of Q)")
+    d.add_argument("--latex", action="store_true", help="print the derivation as LaTeX (align*)")
+
+    sub.add_parser("catalog", help="list the catalog labels", description="List the labels of the catalog examples.")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (the console script passes it to sys.exit)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage error (2): return rather than exit, for callers
+        return int(e.code or 0)
+    try:
+        return {"report": _report, "derive": _derive, "catalog": _catalog}[args.command](args)
+    except _UsageError as e:
+        print(f"symce: error: {e}", file=sys.stderr)
+        return USAGE
+    except SymceError as e:
+        print(f"symce: {type(e).__name__}: {e}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        print("symce: interrupted", file=sys.stderr)
+        return 130
+
+
+def _report(args) -> int:
+    from . import report
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
+
+    if not args.quiet:
+        print(f"symce report: deriving the catalog into {args.out}/report.md", flush=True)
+    rep = report.run_catalog(None if args.quiet else progress)
+    path = report.write(rep, args.out)
+    if not args.quiet:
+        print()
+        print(report.summary_table(rep))
+        print()
+        for it in rep.failures:
+            print(f"FAILED {it.section}: {it.quantity}: {it.status} {it.note}".rstrip())
+    print(f"{report.summary_line(rep)}; wrote {path}")
+    return FAILED if rep.failures else OK
+
+
+def _derive(args) -> int:
+    from .information import cross_entropy, entropy, kl
+
+    labels = args.families
+    want = 1 if args.quantity == "entropy" else (1, 2)
+    if (args.quantity == "entropy" and len(labels) != 1) or len(labels) > 2:
+        raise _UsageError(f"{args.quantity} takes {want if isinstance(want, int) else '1 or 2'} FAMILY "
+                          f"label(s), got {len(labels)}: {' '.join(labels)}")
+    examples = []
+    for label in labels:
+        ex = _example(label)
+        if ex is None:
+            raise _UsageError(f"unknown family {label!r}; known families: {', '.join(_labels())}")
+        examples.append(ex)
+    P = examples[0].build(1)
+    if args.quantity == "entropy":
+        d = entropy(P)
+    else:
+        Q = (examples[1] if len(examples) == 2 else examples[0]).build(2)
+        d = (cross_entropy if args.quantity == "cross-entropy" else kl)(P, Q)
+        print(f"Q = {Q!r}")
+    print(f"P = {P!r}")
+    if args.latex:
+        print(d.latex())
+    else:
+        print(d)
+    print(f"\nresult: {d.result}")
+    return OK
+
+
+def _catalog(args) -> int:
+    for label in _labels():
+        print(label)
+    return OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
