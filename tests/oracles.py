@@ -1,0 +1,242 @@
+"""Ground truth from the *definition*, independent of symce's engine.
+
+H(P, Q) = −∫ p log q dν is computed here from each family's density alone — never from a derived closed
+form, never through ``symce.expectation``:
+
+* counting measure with a finite support (Bernoulli, categorical with k classes — also a symbolic k once
+  the sample has fixed it): the sum −Σ_x P({x}) log Q({x}) over the support, with ``mass(x)`` evaluated
+  by mpmath at ``DPS`` digits (0·log 0 = 0; +∞ where P has mass and Q none);
+* Lebesgue measure on an interval: ``mpmath.quad`` of −p(x) log q(x), p and q being
+  ``exp(log_density(x))`` lambdified to mpmath, the interval split around P's mode at multiples of its
+  curvature scale (both found numerically from the density) so tanh–sinh sees smooth pieces;
+* Lebesgue measure on R^d (a vector variable): a Gauss–Hermite product rule centred at P's mode and
+  scaled by the Cholesky factor of the inverse negative Hessian of log p there (both from the density,
+  by Newton's method). The rule is exact when p is Gaussian and log q quadratic (a theorem, not an
+  assumption: it is checked by comparing n and n + 2 nodes per axis, and the oracle refuses to answer
+  when they disagree).
+
+Closed forms are evaluated by :func:`value`, which is the only place a symce result is touched.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import mpmath
+import sympy as sp
+
+from symce.family import Measure
+from symce.special import to_elementary
+
+#: working precision of every oracle (digits)
+DPS = 40
+
+
+class OracleUnavailable(Exception):
+    """No cheap, trustworthy ground truth for this case (the test then skips with this reason)."""
+
+
+# -- evaluating symbolic things at a sample point -----------------------------------------------------
+def substitute(e, values: dict):
+    """``e`` at the sample point: fix sizes (k), expand sums/matrix expressions, substitute elements."""
+    if not isinstance(e, sp.Basic):
+        return e
+    e = to_elementary(e).xreplace(values)
+    e = e.doit()
+    return e.xreplace(values)
+
+
+def value(e, values: dict, dps: int = DPS) -> mpmath.mpf:
+    """A (closed-form) expression evaluated at ``values`` with ``dps`` digits, as an mpmath number."""
+    v = substitute(e, values)
+    if isinstance(v, sp.MatrixBase):
+        if v.shape != (1, 1):
+            raise TypeError(f"expected a scalar, got a {v.shape} matrix")
+        v = v[0, 0]
+    if v == sp.oo:
+        return mpmath.inf
+    with mpmath.workdps(dps + 10):
+        n = sp.N(v, dps + 10)
+        if not n.is_number or n.free_symbols:
+            raise ValueError(f"not a number after substitution: {n}")
+        re_, im_ = n.as_real_imag()
+        out = _mpf(re_) if im_ == 0 else mpmath.mpc(_mpf(re_), _mpf(im_))
+    return out
+
+
+def _mpf(n) -> mpmath.mpf:
+    # never through float(): a SymPy Float carries its own mpmath value at full precision
+    return mpmath.mpf(sp.Float(n, mpmath.mp.dps)._mpf_)
+
+
+def digits_agree(a, b) -> float:
+    """How many significant digits a and b share (inf when equal)."""
+    with mpmath.workdps(DPS + 20):
+        if a == b:
+            return float("inf")
+        scale = max(abs(a), abs(b), mpmath.mpf(1))  # absolute agreement near 0 (KL(P‖P) = 0)
+        return float(-mpmath.log10(abs(a - b) / scale))
+
+
+# -- the definitions ----------------------------------------------------------------------------------
+def cross_entropy(P, Q, values: dict, dps: int = DPS):
+    """H(P, Q) = −∫ p log q dν at the sample point ``values``, from the densities alone."""
+    if P.measure is Measure.COUNTING:
+        return _finite_sum(P, Q, values, dps)
+    x = P.variable()
+    if isinstance(x, (sp.MatrixBase, list, tuple)):
+        return _gauss_hermite(P, Q, values, dps)
+    return _quad(P, Q, values, dps)
+
+
+def entropy(P, values: dict, dps: int = DPS):
+    return cross_entropy(P, P, values, dps)
+
+
+def kl(P, Q, values: dict, dps: int = DPS):
+    """KL(P‖Q) = ∫ p log(p/q) dν, computed as one integral/sum (not as H(P,Q) − H(P))."""
+    if P.measure is Measure.COUNTING:
+        return _finite_sum(P, Q, values, dps, kl=True)
+    x = P.variable()
+    if isinstance(x, (sp.MatrixBase, list, tuple)):
+        return _gauss_hermite(P, Q, values, dps, kl=True)
+    return _quad(P, Q, values, dps, kl=True)
+
+
+def _finite_points(P, values):
+    support = substitute(P.support, values)
+    if isinstance(support, sp.Range):
+        if not support.size.is_Integer:
+            raise OracleUnavailable(f"support {support} of {P!r} is not finite at this sample point")
+        return list(support)
+    if isinstance(support, sp.FiniteSet):
+        return list(support)
+    raise OracleUnavailable(f"support {support} of {P!r} is not an explicit finite set")
+
+
+def _mass(D, pt, values, dps):
+    return value(D.mass(pt), values, dps)
+
+
+def _finite_sum(P, Q, values, dps, kl=False):
+    total = mpmath.mpf(0)
+    with mpmath.workdps(dps + 10):
+        for pt in _finite_points(P, values):
+            p = _mass(P, pt, values, dps)
+            if p == 0:
+                continue  # 0·log 0 = 0: the limit of t log t
+            q = _mass(Q, pt, values, dps)
+            if q == 0:
+                return mpmath.inf
+            total += p * (mpmath.log(p) - mpmath.log(q)) if kl else -p * mpmath.log(q)
+        return total
+
+
+def _log_density_fn(D, x, values):
+    """log(dD/dν)(x) at the sample point, lambdified to mpmath (x a scalar symbol or a list of them)."""
+    e = substitute(D.log_density(x), values)
+    args = list(x) if isinstance(x, (sp.MatrixBase, list, tuple)) else [x]
+    if isinstance(e, sp.MatrixBase):
+        e = e[0, 0]
+    leftover = e.free_symbols - set(args)
+    if leftover:
+        raise OracleUnavailable(f"log-density of {D!r} keeps {leftover} after substitution")
+    return sp.lambdify(args, e, modules="mpmath"), e, args
+
+
+def _quad(P, Q, values, dps, kl=False):
+    x = P.variable()
+    lp, lp_expr, _ = _log_density_fn(P, x, values)
+    lq, _, _ = _log_density_fn(Q, x, values) if Q is not P else (lp, None, None)
+    support = substitute(P.support, values)
+    if not isinstance(support, sp.Interval):
+        raise OracleUnavailable(f"support {support} of {P!r} is not an interval")
+    with mpmath.workdps(dps + 10):
+        lo, hi = (_mpf(sp.N(b, dps + 10)) if b.is_finite else (mpmath.inf if b > 0 else -mpmath.inf)
+                  for b in (support.start, support.end))
+        mode, scale = _mode_1d(lp_expr, x, lo, hi)
+        cuts = [mode + k * scale for k in (-32, -16, -8, -4, -2, -1, 0, 1, 2, 4, 8, 16, 32)]
+        points = [lo, *[c for c in cuts if lo < c < hi], hi]
+
+        def integrand(t):
+            a = lp(t)
+            return mpmath.exp(a) * ((a - lq(t)) if kl else -lq(t))
+
+        val, err = mpmath.quad(integrand, points, error=True)
+        if err > mpmath.mpf(10) ** (-(dps - 5)) * max(1, abs(val)):
+            raise OracleUnavailable(f"quadrature error estimate {mpmath.nstr(err, 3)} too large")
+        return val
+
+
+def _mode_1d(lp_expr, x, lo, hi):
+    """P's mode and curvature scale 1/sqrt(−(log p)'') found numerically from the density."""
+    d1 = sp.lambdify(x, sp.diff(lp_expr, x), "mpmath")
+    d2 = sp.lambdify(x, sp.diff(lp_expr, x, 2), "mpmath")
+    start = mpmath.mpf(0) if lo < 0 < hi else (lo + 1 if hi == mpmath.inf else (lo + hi) / 2)
+    try:
+        m = mpmath.findroot(d1, start)
+    except (ValueError, ZeroDivisionError):  # no interior stationary point: no cut around a mode
+        m = start
+    curv = -d2(m)
+    scale = 1 / mpmath.sqrt(curv) if curv > 0 else mpmath.mpf(1)
+    return m, scale
+
+
+# -- R^d: Gauss–Hermite around the mode, with a convergence check ---------------------------------------
+def _gauss_hermite(P, Q, values, dps, kl=False, n=(4, 6)):
+    x = P.variable()
+    xs = list(x)
+    lp, lp_expr, _ = _log_density_fn(P, x, values)
+    lq, _, _ = _log_density_fn(Q, x, values) if Q is not P else (lp, None, None)
+    d = len(xs)
+    with mpmath.workdps(dps + 10):
+        grad = sp.lambdify(xs, [sp.diff(lp_expr, v) for v in xs], "mpmath")
+        hess = sp.lambdify(xs, [[sp.diff(lp_expr, a, b) for b in xs] for a in xs], "mpmath")
+        m = mpmath.matrix([0] * d)
+        for _ in range(50):  # Newton on ∇ log p = 0 (one step is exact for a Gaussian)
+            g = mpmath.matrix(grad(*m))
+            H = mpmath.matrix(hess(*m))
+            step = mpmath.lu_solve(H, g)
+            m = m - step
+            if mpmath.norm(step) < mpmath.mpf(10) ** (-(dps + 5)):
+                break
+        cov = -mpmath.inverse(mpmath.matrix(hess(*m)))
+        L = mpmath.cholesky(cov)
+        detL = mpmath.fprod(L[i, i] for i in range(d))
+        results = []
+        for nodes in n:
+            u, w = _hermite_e(nodes)
+            total = mpmath.mpf(0)
+            for idx in itertools.product(range(nodes), repeat=d):
+                z = mpmath.matrix([u[i] for i in idx])
+                pt = m + L * z
+                a, b = lp(*pt), lq(*pt)
+                # ∫ f(x) dx = |L| ∫ f(m + Lz) dz = |L| ∫ φ(z) [f(m + Lz)/φ(z)] dz
+                phi = mpmath.exp(-sum(zz**2 for zz in z) / 2) / mpmath.sqrt(2 * mpmath.pi) ** d
+                f = mpmath.exp(a) * ((a - b) if kl else -b)
+                total += mpmath.fprod(w[i] for i in idx) * f / phi
+            results.append(total * detL)
+        if digits_agree(results[0], results[1]) < dps - 5:
+            raise OracleUnavailable("Gauss–Hermite did not converge (density not Gaussian enough)")
+        return results[-1]
+
+
+def _hermite_e(n):
+    """Nodes and weights of the probabilists' Gauss–Hermite rule (weight φ, weights sum to 1)."""
+    x = sp.Symbol("x")
+    poly = sp.Poly(sp.hermite_prob(n, x), x)
+    roots = [_mpf(sp.N(r, mpmath.mp.dps)) for r in sp.real_roots(poly)]
+    he_prev = sp.lambdify(x, sp.hermite_prob(n - 1, x), "mpmath")
+    weights = [mpmath.factorial(n) / (n**2 * he_prev(r) ** 2) for r in roots]
+    return roots, weights
+
+
+# -- finite differences --------------------------------------------------------------------------------
+def central_difference(f, values: dict, key, h=sp.Rational(1, 10**13)):
+    """(f(θ + h) − f(θ − h)) / 2h in the parameter ``key`` of the sample point, f evaluated by an
+    oracle at DPS digits: truncation error O(h²) ≈ 1e-26 relative, rounding ≈ 10^-DPS / h ≈ 1e-27.
+    θ ± h are exact rationals, so no rounding enters the perturbed parameters."""
+    up, down = dict(values), dict(values)
+    up[key], down[key] = values[key] + h, values[key] - h
+    with mpmath.workdps(DPS + 10):
+        return (f(up) - f(down)) / (2 * _mpf(sp.N(h, DPS + 10)))
