@@ -1,0 +1,123 @@
+"""The command line: subcommands, --help, exit codes (0 ok, 1 a check failed, 2 usage/symce error), family
+labels looked up in the catalog, symce errors as one line without a traceback.
+
+Everything is driven by the catalog (no family is named here), so new families are covered as they land.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import symce
+from symce import errors, families
+from symce.cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABELS = [e.label for e in families.EXAMPLES]
+PAIRS = [(a.label, b.label) for a, b in families.pairs()]
+
+
+def test_python_dash_m_help_in_a_subprocess():
+    r = subprocess.run([sys.executable, "-m", "symce", "--help"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    for cmd in ("report", "derive", "catalog"):
+        assert cmd in r.stdout
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["report", "--help"], ["derive", "--help"], ["catalog", "--help"]])
+def test_help_everywhere(argv, capsys):
+    assert main(argv) == 0
+    assert "usage: symce" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [[], ["no-such-command"], ["derive"], ["derive", "variance", LABELS[0]],
+                                  ["report", "--no-such-option"]])
+def test_usage_errors_exit_2(argv, capsys):
+    assert main(argv) == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_catalog_lists_every_label(capsys):
+    assert main(["catalog"]) == 0
+    assert capsys.readouterr().out.split() == LABELS
+
+
+def test_unknown_family_exits_2_listing_the_known_labels(capsys):
+    assert main(["derive", "kl", "no-such-family", LABELS[0]]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-family" in err and "Traceback" not in err
+    for label in LABELS:
+        assert label in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_text_is_never_evaluated(capsys):
+    # a label that would do something if it were eval'd is just an unknown label
+    assert main(["derive", "entropy", "__import__('os').getcwd()"]) == 2
+    assert "unknown family" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["derive", "entropy", LABELS[0], LABELS[0]],
+                                  ["derive", "kl", LABELS[0], LABELS[0], LABELS[0]],
+                                  ["derive", "cross-entropy", LABELS[0], LABELS[0], LABELS[0]]])
+def test_wrong_number_of_families_exits_2(argv, capsys):
+    assert main(argv) == 2
+    assert "FAMILY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_derive_entropy_of_every_example(label, capsys):
+    assert main(["derive", "entropy", label]) == 0
+    out = capsys.readouterr().out
+    P = families.EXAMPLES[LABELS.index(label)].build(1)
+    assert f"result: {symce.entropy(P).result}" in out
+    assert "H(P)" in out
+
+
+@pytest.mark.parametrize("la, lb", PAIRS, ids=[f"{a}|{b}" for a, b in PAIRS])
+def test_derive_kl_and_cross_entropy_of_every_pair(la, lb, capsys):
+    ex = {e.label: e for e in families.EXAMPLES}
+    P, Q = ex[la].build(1), ex[lb].build(2)
+    assert main(["derive", "kl", la, lb]) == 0
+    assert f"result: {symce.kl(P, Q).result}" in capsys.readouterr().out
+    assert main(["derive", "cross-entropy", la, lb]) == 0
+    assert f"result: {symce.cross_entropy(P, Q).result}" in capsys.readouterr().out
+
+
+def test_one_family_compares_two_instances_of_it(capsys):
+    e = families.EXAMPLES[0]
+    assert main(["derive", "kl", e.label]) == 0
+    out = capsys.readouterr().out
+    assert f"result: {symce.kl(e.build(1), e.build(2)).result}" in out
+
+
+def test_derive_latex(capsys):
+    assert main(["derive", "kl", LABELS[0], "--latex"]) == 0
+    assert "\\begin{align*}" in capsys.readouterr().out
+
+
+def test_families_on_different_sample_spaces_exit_2_with_one_line(capsys):
+    mismatched = [(a, b) for a in families.EXAMPLES for b in families.EXAMPLES
+                  if a.build(1).sample_space != b.build(2).sample_space]
+    if not mismatched:
+        pytest.skip("every catalog example lives on one sample space")
+    a, b = mismatched[0]
+    assert main(["derive", "kl", a.label, b.label]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "MismatchError" in err
+
+
+def test_symce_errors_are_one_line_exit_2(monkeypatch, capsys):
+    def too_slow(P, Q):
+        raise errors.DerivationTimeoutError("derivation of KL(P || Q)", 0.5)
+
+    monkeypatch.setattr(symce.information, "kl", too_slow)
+    assert main(["derive", "kl", LABELS[0]]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DerivationTimeoutError" in err and "0.5 s" in err

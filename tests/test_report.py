@@ -1,0 +1,160 @@
+"""The main job (``symce report``) and the benchmark script's smoke run.
+
+The report is run once for the module over the whole catalog (a few seconds); the assertions then read
+report.md section by section. No family is named: sections are found from ``EXAMPLES``/``pairs()``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+import sympy as sp
+
+from symce import families, report
+from symce.cli import main
+from symce.proof import Proof
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    rep = report.run_catalog()
+    import io
+    from contextlib import redirect_stdout
+
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        rc = main(["report", "--out", str(out)])
+    text = (out / "report.md").read_text(encoding="utf-8")
+    return SimpleNamespace(rc=rc, stdout=buf.getvalue(), md=text, rep=rep, out=out)
+
+
+def _sections(md: str) -> dict[str, str]:
+    """'### title' -> the text up to the next '###' heading."""
+    parts = re.split(r"^### (.+)$", md, flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_report_md_is_written(run):
+    assert os.path.isfile(run.out / "report.md")
+    assert run.md.startswith("# symce catalog report")
+
+
+def test_a_latex_block_for_every_catalog_pair(run):
+    secs = _sections(run.md)
+    for a, b in families.pairs():
+        title = f"{a.label} ‖ {b.label}"
+        assert title in secs, f"no section for {title}"
+        body = secs[title]
+        assert re.search(r"\$\$ .+ = .+ \$\$", body), f"no LaTeX block in the section {title}"
+        assert r"H(P, Q) =" in body and r"\mathrm{KL}(P \,\|\, Q) =" in body
+
+
+def test_an_entropy_block_for_every_example(run):
+    secs = _sections(run.md)
+    for e in families.EXAMPLES:
+        assert e.label in secs
+        assert "$$ H(P) = " in secs[e.label]
+
+
+def test_proof_statuses_are_in_the_report(run):
+    n_pairs = len(families.pairs())
+    assert run.md.count("proof KL = H(P,Q) − H(P): **") == n_pairs
+    assert run.md.count("proof KL(P‖P) = 0: **") == len(families.EXAMPLES)
+
+
+def test_exit_status_says_whether_every_check_passed(run):
+    assert run.rc == (1 if run.rep.failures else 0)
+    for it in run.rep.failures:
+        assert f"FAILED {it.section}: {it.quantity}" in run.stdout
+
+
+def test_terminal_summary_table_and_progress(run):
+    lines = run.stdout.splitlines()
+    n = len(families.EXAMPLES) + len(families.pairs())
+    progress = [ln for ln in lines if re.match(r"\[\s*\d+/\d+\] ", ln)]
+    assert len(progress) == n
+    header = next(ln for ln in lines if ln.startswith("family pair"))
+    assert all(col in header for col in ("quantity", "status", "time (ms)"))
+    for a, b in families.pairs():
+        rows = [ln for ln in lines if ln.startswith(f"{a.label} ‖ {b.label} ")]
+        assert any("KL = H(P,Q) − H(P)" in r for r in rows)
+        assert any(re.search(r"H\(P,Q\)\s+(derived|\+∞)\s+\d+\.\d$", r) for r in rows)
+    assert "wrote" in lines[-1]
+
+
+def test_quiet_prints_one_line(tmp_path, capsys):
+    rc = main(["report", "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 1 and "report.md" in out
+    assert rc in (0, 1)
+
+
+def _first_example_only(monkeypatch):
+    monkeypatch.setattr(families, "EXAMPLES", families.EXAMPLES[:1])
+
+
+def test_a_refuted_proof_exits_1(monkeypatch, tmp_path, capsys):
+    _first_example_only(monkeypatch)
+    refuted = lambda P: Proof(sp.Integer(1), sp.Integer(0), "refuted", counterexample={"point": {}, "lhs": 1, "rhs": 0})  # noqa: E731
+    monkeypatch.setattr(report, "kl_self_zero", refuted)
+    assert main(["report", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "refuted" in out
+    assert "**refuted**" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_checked_numerically_is_not_enough(monkeypatch, tmp_path, capsys):
+    _first_example_only(monkeypatch)
+    monkeypatch.setattr(report, "kl_self_zero",
+                        lambda P: Proof(sp.Integer(0), sp.Integer(0), "checked numerically", points=8))
+    assert main(["report", "--out", str(tmp_path), "--quiet"]) == 1
+
+
+def test_a_failing_item_is_recorded_and_the_report_goes_on(monkeypatch):
+    _first_example_only(monkeypatch)
+
+    def broken(P, Q):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(report, "cross_entropy", broken)
+    rep = report.run_catalog()
+    ce = [it for it in rep.items if it.quantity == "H(P,Q)"]
+    kls = [it for it in rep.items if it.quantity == "KL(P‖Q)"]
+    assert ce and all(it.status == "error: RuntimeError" and "engine bug" in it.note for it in ce)
+    assert kls and all(it.status in ("derived", "+∞") for it in kls)
+    assert rep.failures
+    assert "engine bug" in report.markdown(rep)
+
+
+def test_gradient_symbols_of_each_kind_of_parameter():
+    x, y = sp.symbols("x y", real=True)
+    k = sp.Symbol("k", integer=True, positive=True)
+    z = sp.IndexedBase("z")
+    S = sp.MatrixSymbol("S", 2, 2)
+    Q = SimpleNamespace(parameters={"a": x, "b": [y, x], "z": z, "k": k, "S": S, "e": 2 * x + sp.exp(y)})
+    syms, note = report.gradient_symbols(Q)
+    assert syms == [x, y, z[report.GENERIC_INDEX], S]
+    assert "generic element" in note
+    Qm = SimpleNamespace(parameters={"m": sp.Matrix([[x, 0], [y, x]])})
+    assert report.gradient_symbols(Qm)[0] == [x, y]
+
+
+def test_benchmark_quick_smoke_run(tmp_path):
+    md = tmp_path / "bench.md"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "run.py"), "--quick", "--limit", "0.3",
+                        "--budget", "2", "--k", "20", "--d", "2", "--markdown", str(md)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    for title in ("(a) cold run", "(b) plain SymPy", "(c) scale"):
+        assert title in r.stdout
+    assert "process start → catalog done" in r.stdout
+    text = md.read_text(encoding="utf-8")
+    assert text.count("|---|") >= 3
