@@ -6,6 +6,7 @@ The public API, by name; everything else is private.
 from .derivation import Derivation, Step
 from .family import Family, Measure
 from .families import Bernoulli, Normal
+from .families import MultivariateNormal
 from .information import cross_entropy, entropy, kl, clear_cache
 from .timeout import set_time_limit, get_time_limit
 from .calculus import gradient, hessian
@@ -13,14 +14,18 @@ from .proof import Proof, prove
 from .identities import kl_decomposition, kl_self_zero, gibbs_stationarity
 from .special import sigmoid
 from .numeric import lambdify
+from .printing import latex
+from .document import document
 from . import errors
 
 __all__ = [
     "Derivation", "Step", "Family", "Measure",
     "Bernoulli", "Normal",
+    "MultivariateNormal",
     "cross_entropy", "entropy", "kl", "clear_cache",
     "set_time_limit", "get_time_limit", "errors",
     "gradient", "hessian", "Proof", "prove",
     "kl_decomposition", "kl_self_zero", "gibbs_stationarity", "sigmoid", "lambdify",
+    "latex", "document",
 ]
 __version__ = "0.1.0"

@@ -12,8 +12,10 @@ from ..family import Example
 from . import bernoulli, normal
 from .bernoulli import Bernoulli
 from .normal import Normal
+from . import mvnormal
+from .mvnormal import MultivariateNormal
 
-_MODULES = [bernoulli, normal]
+_MODULES = [bernoulli, normal, mvnormal]
 
 #: every example distribution of the catalog, in a fixed order
 EXAMPLES: list[Example] = [e for m in _MODULES for e in m.EXAMPLES]
@@ -29,4 +31,4 @@ def pairs() -> list[tuple[Example, Example]]:
     return out
 
 
-__all__ = ["EXAMPLES", "pairs", "Bernoulli", "Normal"]
+__all__ = ["EXAMPLES", "pairs", "Bernoulli", "Normal", "MultivariateNormal"]
