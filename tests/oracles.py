@@ -41,6 +41,7 @@ def substitute(e, values: dict):
     """``e`` at the sample point: fix sizes (k), expand sums/matrix expressions, substitute elements."""
     if not isinstance(e, sp.Basic):
         return e
+    values = {k: (sp.Integer(v) if isinstance(v, int) else v) for k, v in values.items()}
     e = to_elementary(e).xreplace(values)
     e = e.doit()
     return e.xreplace(values)
@@ -83,8 +84,7 @@ def cross_entropy(P, Q, values: dict, dps: int = DPS):
     """H(P, Q) = −∫ p log q dν at the sample point ``values``, from the densities alone."""
     if P.measure is Measure.COUNTING:
         return _finite_sum(P, Q, values, dps)
-    x = P.variable()
-    if isinstance(x, (sp.MatrixBase, list, tuple)):
+    if isinstance(P.variable(), (sp.MatrixBase, sp.MatrixSymbol)):
         return _gauss_hermite(P, Q, values, dps)
     return _quad(P, Q, values, dps)
 
@@ -97,10 +97,22 @@ def kl(P, Q, values: dict, dps: int = DPS):
     """KL(P‖Q) = ∫ p log(p/q) dν, computed as one integral/sum (not as H(P,Q) − H(P))."""
     if P.measure is Measure.COUNTING:
         return _finite_sum(P, Q, values, dps, kl=True)
-    x = P.variable()
-    if isinstance(x, (sp.MatrixBase, list, tuple)):
+    if isinstance(P.variable(), (sp.MatrixBase, sp.MatrixSymbol)):
         return _gauss_hermite(P, Q, values, dps, kl=True)
     return _quad(P, Q, values, dps, kl=True)
+
+
+def _explicit_variable(P, values):
+    """(symbolic variable, explicit variable, sample): a symbolic-size vector (MatrixSymbol X of d rows) becomes an explicit column
+    of real symbols once the sample has fixed d, and the sample maps X to it."""
+    x = P.variable()
+    if not isinstance(x, sp.MatrixSymbol):
+        return x, x, values
+    rows, cols = (substitute(n, values) for n in x.shape)
+    if not (rows.is_Integer and cols == 1):
+        raise OracleUnavailable(f"the dimension of {P!r} is not fixed by the sample point")
+    xs = sp.ImmutableMatrix([sp.Symbol(f"x_{i}", real=True) for i in range(int(rows))])
+    return x, xs, {**values, x: xs}
 
 
 def _finite_points(P, values):
@@ -132,10 +144,11 @@ def _finite_sum(P, Q, values, dps, kl=False):
         return total
 
 
-def _log_density_fn(D, x, values):
-    """log(dD/dν)(x) at the sample point, lambdified to mpmath (x a scalar symbol or a list of them)."""
+def _log_density_fn(D, x, values, args=None):
+    """log(dD/dν)(x) at the sample point, lambdified to mpmath in ``args`` (default: x's symbols)."""
     e = substitute(D.log_density(x), values)
-    args = list(x) if isinstance(x, (sp.MatrixBase, list, tuple)) else [x]
+    if args is None:
+        args = list(x) if isinstance(x, (sp.MatrixBase, list, tuple)) else [x]
     if isinstance(e, sp.MatrixBase):
         e = e[0, 0]
     leftover = e.free_symbols - set(args)
@@ -183,11 +196,12 @@ def _mode_1d(lp_expr, x, lo, hi):
 
 
 # -- R^d: Gauss–Hermite around the mode, with a convergence check ---------------------------------------
-def _gauss_hermite(P, Q, values, dps, kl=False, n=(4, 6)):
-    x = P.variable()
-    xs = list(x)
-    lp, lp_expr, _ = _log_density_fn(P, x, values)
-    lq, _, _ = _log_density_fn(Q, x, values) if Q is not P else (lp, None, None)
+def _gauss_hermite(P, Q, values, dps, kl=False, n=(3, 4)):
+    # 3 nodes per axis integrate polynomials of degree ≤ 5 exactly, 4 nodes degree ≤ 7
+    x, xe, values = _explicit_variable(P, values)
+    xs = list(xe)
+    lp, lp_expr, _ = _log_density_fn(P, x, values, xs)
+    lq, _, _ = _log_density_fn(Q, x, values, xs) if Q is not P else (lp, None, None)
     d = len(xs)
     with mpmath.workdps(dps + 10):
         grad = sp.lambdify(xs, [sp.diff(lp_expr, v) for v in xs], "mpmath")
@@ -233,10 +247,16 @@ def _hermite_e(n):
 
 # -- finite differences --------------------------------------------------------------------------------
 def central_difference(f, values: dict, key, h=sp.Rational(1, 10**13)):
-    """(f(θ + h) − f(θ − h)) / 2h in the parameter ``key`` of the sample point, f evaluated by an
-    oracle at DPS digits: truncation error O(h²) ≈ 1e-26 relative, rounding ≈ 10^-DPS / h ≈ 1e-27.
-    θ ± h are exact rationals, so no rounding enters the perturbed parameters."""
+    """(f(θ + h) − f(θ − h)) / 2h in the parameter ``key`` of the sample point — a symbol, or
+    ``(matrix_symbol, i)`` for entry i of a matrix-valued parameter — f evaluated by an oracle at DPS
+    digits: truncation error O(h²) ≈ 1e-26 relative, rounding ≈ 10^-DPS / h ≈ 1e-27. θ ± h are exact
+    rationals, so no rounding enters the perturbed parameters."""
     up, down = dict(values), dict(values)
-    up[key], down[key] = values[key] + h, values[key] - h
+    if isinstance(key, tuple):
+        M, i = key
+        bump = sp.ImmutableMatrix(*values[M].shape, lambda r, c: h if r * values[M].shape[1] + c == i else 0)
+        up[M], down[M] = values[M] + bump, values[M] - bump
+    else:
+        up[key], down[key] = values[key] + h, values[key] - h
     with mpmath.workdps(DPS + 10):
         return (f(up) - f(down)) / (2 * _mpf(sp.N(h, DPS + 10)))
