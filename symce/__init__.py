@@ -7,6 +7,7 @@ from .derivation import Derivation, Step
 from .family import Family, Measure
 from .families import Bernoulli, Normal
 from .families import MultivariateNormal
+from .families import Categorical
 from .information import cross_entropy, entropy, kl, clear_cache
 from .timeout import set_time_limit, get_time_limit
 from .calculus import gradient, hessian
@@ -22,6 +23,7 @@ __all__ = [
     "Derivation", "Step", "Family", "Measure",
     "Bernoulli", "Normal",
     "MultivariateNormal",
+    "Categorical",
     "cross_entropy", "entropy", "kl", "clear_cache",
     "set_time_limit", "get_time_limit", "errors",
     "gradient", "hessian", "Proof", "prove",

@@ -92,8 +92,11 @@ def _atoms_of(x) -> set:
 def _expect_sum(P: Family, s: sp.Sum, x) -> Moment:
     """E[Σ_i f_i(X)] = Σ_i E[f_i(X)] for a finite sum (the index is generic within its range)."""
     (i, lo, hi), = s.limits
-    inner, _, _ = expectation(P, s.function, x)
-    return Moment(sp.Sum(inner, (i, lo, hi)), "linearity of expectation over the finite sum")
+    inner, _, rules = expectation(P, s.function, x)
+    # name the rules used inside the sum too (e.g. the exponential-family moment map for E[δ(X, i)])
+    inside = "; ".join(sorted(rules))
+    return Moment(sp.Sum(inner, (i, lo, hi)),
+                  "linearity of expectation over the finite sum" + (f" (summand: {inside})" if inside else ""))
 
 
 def moment(P: Family, phi: sp.Expr, x) -> Moment:

@@ -14,8 +14,10 @@ from .bernoulli import Bernoulli
 from .normal import Normal
 from . import mvnormal
 from .mvnormal import MultivariateNormal
+from . import categorical
+from .categorical import Categorical
 
-_MODULES = [bernoulli, normal, mvnormal]
+_MODULES = [bernoulli, normal, mvnormal, categorical]
 
 #: every example distribution of the catalog, in a fixed order
 EXAMPLES: list[Example] = [e for m in _MODULES for e in m.EXAMPLES]
@@ -31,4 +33,4 @@ def pairs() -> list[tuple[Example, Example]]:
     return out
 
 
-__all__ = ["EXAMPLES", "pairs", "Bernoulli", "Normal", "MultivariateNormal"]
+__all__ = ["EXAMPLES", "pairs", "Bernoulli", "Normal", "MultivariateNormal", "Categorical"]
