@@ -45,7 +45,7 @@ def expectation(P, integrand_of) -> sp.Expr:
     xs = _flat(x)
     p = sp.exp(P.log_density(x))
     body = p * integrand_of(x)
-    if len(xs) == 1:
+    if len(xs) == 1 and not isinstance(x, sp.MatrixBase):
         b = _bounds(P.support)
         if b is None:
             raise NotImplementedError(f"support {P.support} is not an interval")
@@ -77,8 +77,16 @@ def gradient(expr, wrt) -> list:
     return [sp.simplify(sp.diff(expr, w)) for w in wrt]
 
 
+def symbolic_size(exprs) -> bool:
+    """Results at a symbolic size (k, d) have no numeric code until the size is fixed."""
+    return any(isinstance(e, sp.Basic) and (e.atoms(sp.MatrixSymbol) or any(
+        getattr(s, "is_integer", False) for s in e.free_symbols)) for e in _flat(exprs))
+
+
 def lambdify(exprs) -> None:
     exprs = [e for e in _flat(exprs) if isinstance(e, sp.Basic)]
+    if symbolic_size(exprs):
+        return
     syms = sorted(set().union(*[e.free_symbols for e in exprs]), key=str)
     sp.lambdify(syms, exprs, "numpy")
 

@@ -95,12 +95,32 @@ def _timed(section: Section, quantity: str, kind: str, run: Callable[[], Any]) -
         elif isinstance(obj, tuple):  # (None, note): skipped with a reason
             item = Item(section.title, quantity, kind, SKIPPED, 0.0, note=obj[1])
         elif isinstance(obj, Proof):
-            item = Item(section.title, quantity, kind, obj.status, 0.0, obj)
+            item = Item(section.title, quantity, kind, obj.status, 0.0, obj, note=_proof_note(obj))
         else:
             item = Item(section.title, quantity, kind, INFINITE if _is_infinite(obj) else DERIVED, 0.0, obj)
     item.ms = (time.perf_counter() - t0) * 1000
     section.items.append(item)
     return item
+
+
+def _proof_note(p: Proof) -> str:
+    if p.counterexample:
+        cex = p.counterexample
+        point = ", ".join(f"{k} = {v}" for k, v in list(cex.get("point", {}).items())[:6])
+        return _one_line(f"counterexample at {point}: lhs = {_short_num(cex.get('lhs'))}, "
+                         f"rhs = {_short_num(cex.get('rhs'))}")
+    if p.status != PROVED:
+        return f"no symbolic argument; agrees to {p.digits} digits at {p.points} points"
+    return ""
+
+
+def _short_num(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_short_num(x) for x in v[:4]) + (", …]" if len(v) > 4 else "]")
+    try:
+        return sp.Float(v, 8).__str__() if isinstance(v, sp.Basic) and v.is_number else str(v)
+    except (TypeError, ValueError):
+        return str(v)
 
 
 def _is_infinite(d) -> bool:
