@@ -25,6 +25,9 @@ from __future__ import annotations
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 
+#: the dimension of the symbolic-d templates (a positive integer symbol)
+DIM = sp.Symbol("d", integer=True, positive=True)
+
 # -------------------------------------------------------------------------------------------------
 class QuadraticForm(sp.Expr):
     """The scalar vᵀ A v (v a column, A square); ``doit`` multiplies out explicit matrices."""
@@ -218,10 +221,21 @@ def _mat(M, env):
 
 
 # -------------------------------------------------------------------------------------------------
+_GRADIENTS: dict = {}
+
+
 def matrix_gradient(expr, W, symmetric: set):
     """∂expr/∂W for a scalar ``expr`` built from QuadraticForm, Trace, log Determinant and scalars;
     ``symmetric`` holds the matrix symbols known symmetric (covariances). Returns
-    ``(gradient, [(term, rule)])`` or ``None`` when a term is outside the rules."""
+    ``(gradient, [(term, rule)])`` or ``None`` when a term is outside the rules. Memoised: every explicit
+    pair of one dimension-free template asks for the same symbolic gradients."""
+    key = (expr, W, frozenset(symmetric))
+    if key not in _GRADIENTS:
+        _GRADIENTS[key] = _matrix_gradient(expr, W, symmetric)
+    return _GRADIENTS[key]
+
+
+def _matrix_gradient(expr, W, symmetric: set):
     total = sp.ZeroMatrix(*W.shape)
     used = []
     for term in sp.Add.make_args(sp.expand_mul(expr)):

@@ -24,7 +24,6 @@ Cholesky factor records Lᵢᵢ > 0 for diagonal entries not already declared po
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from typing import final
 
@@ -32,17 +31,17 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.sets import MatrixSet
 
-from ..derivation import Derivation, Step
 from ..errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 from ..family import Example, Family, Measure, as_expr, check_interval
-from ._matrix import Cholesky, QuadraticForm, gradient_of_quadratic, jacobian_of_affine
+from ._matrix import DIM, Cholesky, QuadraticForm, gradient_of_quadratic, jacobian_of_affine
 from .mvnormal_symbolic import instantiate
 
 _NAME = "MultivariateNormal"
 _REAL = sp.Interval(-sp.oo, sp.oo)
 _POS = sp.Interval.open(0, sp.oo)
 #: the dimension symbol of the templates (and of the catalog's symbolic-d example)
-D = sp.Symbol("d", integer=True, positive=True)
+D = DIM
+_MOMENTS: dict = {}
 
 
 @final
@@ -181,7 +180,14 @@ class MultivariateNormal(Family):
         return (t.T * self.mu)[0, 0] + (t.T * self.covariance * t)[0, 0] / 2
 
     def mean_and_covariance(self):
-        """(E X, Cov X) = (∇K(0), ∇²K(0)), differentiated from the cumulant generating function."""
+        """(E X, Cov X) = (∇K(0), ∇²K(0)), differentiated from the cumulant generating function
+        (memoised per parameter values: the engine asks once per quadratic form)."""
+        key = (self.mu, self.covariance if self.L is None else self.L)
+        if key not in _MOMENTS:
+            _MOMENTS[key] = self._mean_and_covariance()
+        return _MOMENTS[key]
+
+    def _mean_and_covariance(self):
         if self.is_symbolic:
             t = sp.MatrixSymbol("t", self.d, 1)
             grad = gradient_of_quadratic(self.cumulant_function(t), t)
@@ -232,7 +238,9 @@ class MultivariateNormal(Family):
             return bare, {}
         mu_t, S_t = sp.MatrixSymbol(f"mu_{role}", D, 1), sp.MatrixSymbol(f"Sigma_{role}", D, D)
         mapping = {mu_t: self.mu, S_t: self._chol if self._chol is not None else self.Sigma, D: self.d}
-        return MultivariateNormal(mu_t, S_t), mapping
+        counterpart = MultivariateNormal(mu_t, S_t)
+        counterpart._bare = True  # derived directly (its gradient hook comes from the instantiation)
+        return counterpart, mapping
 
     @classmethod
     def instantiate_derivation(cls, derivation, mapping, P, Q):

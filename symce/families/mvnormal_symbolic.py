@@ -23,7 +23,7 @@ import sympy as sp
 
 from ..canonical import canonical
 from ..derivation import Derivation, Step
-from ._matrix import Cholesky, evaluate, matrix_gradient
+from ._matrix import DIM, Cholesky, evaluate, matrix_gradient
 
 
 def instantiate(derivation: Derivation, mapping: dict, P, Q) -> Derivation:
@@ -32,7 +32,8 @@ def instantiate(derivation: Derivation, mapping: dict, P, Q) -> Derivation:
         out = dataclasses.replace(derivation, distributions=dists)
         return dataclasses.replace(out, gradient_hook=lambda wrt: _symbolic_gradient(out, wrt))
     result = evaluate(derivation.result, mapping)
-    if P.d <= 2:  # small results: the canonical form (log(L₂/L₁) pairs, one fraction) when not larger
+    if P.d == 1:  # the canonical form (log(L₂/L₁) pairs, one fraction) when not larger; at d ≥ 2 it
+        # measured larger or equal and costs up to 0.2 s
         tidy = canonical(result)
         result = tidy if sp.count_ops(tidy) <= sp.count_ops(result) else result
     shown = ", ".join(_describe(k, v) for k, v in mapping.items() if isinstance(k, sp.MatrixSymbol))
@@ -46,9 +47,10 @@ def instantiate(derivation: Derivation, mapping: dict, P, Q) -> Derivation:
 
 
 def _describe(k, v) -> str:
+    # names only: printing the explicit matrices here would cost more than the instantiation
     if isinstance(v, Cholesky):
-        return f"{k} = L Lᵀ with L = {v.L.tolist()}"
-    return f"{k} = {v.tolist()}"
+        return f"{k} = L Lᵀ (its Cholesky factor)"
+    return f"{k} = its explicit {'mean' if v.cols == 1 else 'covariance'}"
 
 
 def _covariances(derivation) -> set:
@@ -126,7 +128,7 @@ class _ExplicitGradient:
                           d.conditions, d.distributions)
 
 
-_FACTOR = sp.MatrixSymbol("L_factor", sp.Symbol("d", integer=True, positive=True), sp.Symbol("d", integer=True, positive=True))
+_FACTOR = sp.MatrixSymbol("L_factor", DIM, DIM)  # stands for the explicit Cholesky factor in 2·G·L
 
 
 def _times_factor(g, L, mapping):
