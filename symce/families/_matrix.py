@@ -182,8 +182,10 @@ def _trace(M, env):
                 # tr(L_X⁻ᵀ L_X⁻¹ L_Y L_Yᵀ) = tr((L_X⁻¹L_Y)ᵀ(L_X⁻¹L_Y)) = ‖L_X⁻¹L_Y‖²_F
                 return _scalar(coeff, env) * _sq_norm(_chol(X, env).solve_lower(_chol(Y, env).L))
             if X is not None and not _chol(X, env):  # tr(adj(X) Y) / det X
-                M = _mat(X, env)
-                tr = (M.adjugate(method="berkowitz") * _mat(Y, env)).trace()
+                M, N = _mat(X, env), _mat(Y, env)
+                if M == N:  # tr(X⁻¹X) = d: the quotient below would not cancel by itself
+                    return _scalar(coeff, env) * M.rows
+                tr = (M.adjugate(method="berkowitz") * N).trace()
                 return _scalar(coeff, env) * tr / M.det(method="berkowitz")
     return _mat(M, env).trace()
 
