@@ -124,11 +124,11 @@ def _derive(args) -> int:
     P = examples[0].build(1)
     if args.quantity == "entropy":
         d = entropy(P)
+        print(f"P = {P!r}")
     else:
         Q = (examples[1] if len(examples) == 2 else examples[0]).build(2)
         d = (cross_entropy if args.quantity == "cross-entropy" else kl)(P, Q)
-        print(f"Q = {Q!r}")
-    print(f"P = {P!r}")
+        print(f"P = {P!r}\nQ = {Q!r}")
     if args.latex:
         print(d.latex())
     else:

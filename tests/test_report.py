@@ -158,3 +158,14 @@ def test_benchmark_quick_smoke_run(tmp_path):
     assert "process start → catalog done" in r.stdout
     text = md.read_text(encoding="utf-8")
     assert text.count("|---|") >= 3
+
+
+def test_gibbs_is_not_asked_of_constrained_parameters():
+    # on the simplex the unconstrained gradient at Q = P is a Lagrange multiplier times (1, …, 1), not 0
+    constrained = [e for e in families.EXAMPLES if any(isinstance(c, sp.Eq) for c in e.build(2).conditions())]
+    free = [e for e in families.EXAMPLES if e not in constrained]
+    for e in constrained:
+        out = report.gibbs_if_applicable(e.build(1), e.build(2))
+        assert isinstance(out, tuple) and out[0] is None and "constrained" in out[1]
+    for e in free[:2]:
+        assert isinstance(report.gibbs_if_applicable(e.build(1), e.build(2)), Proof)
