@@ -3,6 +3,7 @@
     symce report [--out DIR] [--quiet]             derive and prove the catalog, write DIR/report.md
     symce derive {entropy,cross-entropy,kl} FAMILY [FAMILY] [--latex]
     symce catalog                                  list the catalog labels
+    symce latex QUANTITY [FAMILY ...] [--out F]    a standalone LaTeX/PDF document (see symce.latex_cli)
 
 Exit status: 0 success; 1 a check failed (a proof not "proved", an item that raised); 2 usage error or
 an error from :mod:`symce.errors` (printed as one line, no traceback). Family labels are looked up in
@@ -47,13 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    r = sub.add_parser("report", help="derive and prove the whole catalog; write DIR/report.md",
+    r = sub.add_parser("report", help="derive and prove the whole catalog; write DIR/report.md (and report.tex/.pdf)",
                        description="Derive the entropy of every catalog example, cross-entropy and KL for every "
                                    "pair, their gradients w.r.t. Q's parameters, and prove KL = H(P,Q) − H(P), "
                                    "KL(P‖P) = 0 and Gibbs' stationarity. Writes DIR/report.md and prints a "
                                    "summary table. Exit status 1 if any proof is not proved or any item fails.")
     r.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     r.add_argument("--quiet", action="store_true", help="no progress lines and no table; only the summary line")
+    r.add_argument("--no-tex", action="store_true", help="write report.md only (no report.tex / report.pdf)")
+    r.add_argument("--no-pdf", action="store_true", help="write report.tex but do not compile it with pdflatex")
 
     d = sub.add_parser("derive", help="derive one quantity for catalog families and print the steps",
                        description="Derive entropy H(P), cross-entropy H(P,Q) or KL(P‖Q) for catalog examples "
@@ -64,7 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--latex", action="store_true", help="print the derivation as LaTeX (align*)")
 
     sub.add_parser("catalog", help="list the catalog labels", description="List the labels of the catalog examples.")
+    latex = _latex_cli()
+    if latex is not None:
+        latex.add_parser(sub)
     return p
+
+
+def _latex_cli():
+    """The ``latex`` sub-command lives in :mod:`symce.latex_cli` (owned with the printer)."""
+    try:
+        from . import latex_cli
+    except ImportError:
+        return None
+    return latex_cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # --help (0) or a usage error (2): return rather than exit, for callers
         return int(e.code or 0)
     try:
+        if args.command == "latex":
+            return _latex_cli().run(args)
         return {"report": _report, "derive": _derive, "catalog": _catalog}[args.command](args)
     except _UsageError as e:
         print(f"symce: error: {e}", file=sys.stderr)
@@ -97,6 +114,9 @@ def _report(args) -> int:
         print(f"symce report: deriving the catalog into {args.out}/report.md", flush=True)
     rep = report.run_catalog(None if args.quiet else progress)
     path = report.write(rep, args.out)
+    latex_failed = False
+    if not args.no_tex:
+        latex_failed = not _report_tex(rep, args)
     if not args.quiet:
         print()
         print(report.summary_table(rep))
@@ -104,7 +124,24 @@ def _report(args) -> int:
         for it in rep.failures:
             print(f"FAILED {it.section}: {it.quantity}: {it.status} {it.note}".rstrip())
     print(f"{report.summary_line(rep)}; wrote {path}")
-    return FAILED if rep.failures else OK
+    return FAILED if rep.failures or latex_failed else OK
+
+
+def _report_tex(rep, args) -> bool:
+    """report.tex (and report.pdf when pdflatex is installed); False if LaTeX failed."""
+    try:
+        from .document import LatexError, write_report_tex
+    except ImportError:
+        return True  # the document writer is optional: report.md is the report
+    try:
+        tex = write_report_tex(rep, args.out, compile=False if args.no_pdf else None)
+    except LatexError as e:
+        print(f"symce report: LaTeX failed: {' '.join(str(e).split())[:300]}", file=sys.stderr)
+        return False
+    if not args.quiet:
+        pdf = tex.with_suffix(".pdf")
+        print(f"wrote {tex}" + (f" and {pdf}" if pdf.exists() and not args.no_pdf else ""), flush=True)
+    return True
 
 
 def _derive(args) -> int:

@@ -31,7 +31,7 @@ def run(tmp_path_factory):
 
     buf = io.StringIO()
     with redirect_stdout(buf):
-        rc = main(["report", "--out", str(out)])
+        rc = main(["report", "--out", str(out), "--no-pdf"])
     text = (out / "report.md").read_text(encoding="utf-8")
     return SimpleNamespace(rc=rc, stdout=buf.getvalue(), md=text, rep=rep, out=out)
 
@@ -45,6 +45,13 @@ def _sections(md: str) -> dict[str, str]:
 def test_report_md_is_written(run):
     assert os.path.isfile(run.out / "report.md")
     assert run.md.startswith("# symce catalog report")
+
+
+def test_report_tex_is_written_too(run):
+    pytest.importorskip("symce.document")
+    tex = (run.out / "report.tex").read_text(encoding="utf-8")
+    assert "\\documentclass" in tex and "\\end{document}" in tex
+    assert not (run.out / "report.pdf").exists()  # --no-pdf
 
 
 def test_a_latex_block_for_every_catalog_pair(run):
@@ -91,7 +98,7 @@ def test_terminal_summary_table_and_progress(run):
 
 
 def test_quiet_prints_one_line(tmp_path, capsys):
-    rc = main(["report", "--out", str(tmp_path), "--quiet"])
+    rc = main(["report", "--out", str(tmp_path), "--quiet", "--no-tex"])
     out = capsys.readouterr().out
     assert len(out.strip().splitlines()) == 1 and "report.md" in out
     assert rc in (0, 1)
@@ -105,7 +112,7 @@ def test_a_refuted_proof_exits_1(monkeypatch, tmp_path, capsys):
     _first_example_only(monkeypatch)
     refuted = lambda P: Proof(sp.Integer(1), sp.Integer(0), "refuted", counterexample={"point": {}, "lhs": 1, "rhs": 0})  # noqa: E731
     monkeypatch.setattr(report, "kl_self_zero", refuted)
-    assert main(["report", "--out", str(tmp_path)]) == 1
+    assert main(["report", "--out", str(tmp_path), "--no-tex"]) == 1
     out = capsys.readouterr().out
     assert "FAILED" in out and "refuted" in out
     assert "**refuted**" in (tmp_path / "report.md").read_text(encoding="utf-8")
@@ -115,7 +122,7 @@ def test_checked_numerically_is_not_enough(monkeypatch, tmp_path, capsys):
     _first_example_only(monkeypatch)
     monkeypatch.setattr(report, "kl_self_zero",
                         lambda P: Proof(sp.Integer(0), sp.Integer(0), "checked numerically", points=8))
-    assert main(["report", "--out", str(tmp_path), "--quiet"]) == 1
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--no-tex"]) == 1
 
 
 def test_a_failing_item_is_recorded_and_the_report_goes_on(monkeypatch):
