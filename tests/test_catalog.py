@@ -160,3 +160,22 @@ def test_boundary_points_match_definition(P, Q):
         else:
             _check(d.result, truth, f"{d.lhs} for P = {P!r}, Q = {Q!r}", {})
     _check(sc.entropy(P).result, oracles.entropy(P, {}), f"H({P!r})", {})
+
+
+# -- the oracles themselves --------------------------------------------------------------------------
+def test_finite_sum_oracle_by_hand():
+    third, quarter = sp.Rational(1, 3), sp.Rational(1, 4)
+    with mpmath.workdps(50):
+        by_hand = -(mpmath.mpf(1) / 3) * mpmath.log(mpmath.mpf(1) / 4) - (mpmath.mpf(2) / 3) * mpmath.log(mpmath.mpf(3) / 4)
+    got = oracles.cross_entropy(sc.Bernoulli(third), sc.Bernoulli(quarter), {})
+    assert oracles.digits_agree(got, by_hand) >= 38
+
+
+@pytest.mark.skipif(not hasattr(sc, "MultivariateNormal"), reason="MultivariateNormal is not in symce yet")
+def test_quadrature_and_gauss_hermite_oracles_agree():
+    # N(μ, σ²) as a Normal (mpmath.quad) and as a 1-D MultivariateNormal (Gauss–Hermite): same integral
+    m1, s1, m2, s2 = sp.Rational(-3, 7), sp.Rational(5, 4), sp.Rational(9, 5), sp.Rational(2, 3)
+    quad = oracles.kl(sc.Normal(m1, s1), sc.Normal(m2, s2), {})
+    gh = oracles.kl(sc.MultivariateNormal([m1], sp.Matrix([[s1**2]])),
+                    sc.MultivariateNormal([m2], sp.Matrix([[s2**2]])), {})
+    assert oracles.digits_agree(quad, gh) >= 35
