@@ -417,3 +417,16 @@ def test_timing_k1000_printed(capsys):
         assert close(num(g.result[m], vals), sm[m] - _mpf(t[m]))
     with capsys.disabled():
         print(f"\n[categorical] k = {K}: cross-entropy + gradient in {dt * 1000:.1f} ms")
+
+
+def test_gradient_through_calculus_single_and_vector():
+    ts = sp.symbols("t1:4", positive=True)
+    Z = Categorical.from_logits(k=3)
+    d = sc.cross_entropy(Categorical(ts), Z)
+    vals = {**dict(zip(ts, [R(1, 5), R(3, 10), R(1, 2)])), **dict(zip(Z.entries, [R(1, 2), -1, 2]))}
+    sm = softmax_oracle([R(1, 2), -1, 2])
+    single = sc.gradient(d, Z.entries[1])  # a scalar, as symce.calculus returns for one symbol
+    assert not isinstance(single.result, sp.MatrixBase)
+    assert close(num(single.result, vals), sm[1] - _mpf(R(3, 10)))
+    col = sc.gradient(d, list(Z.entries)).result
+    assert col.shape == (3, 1) and close(num(col[2], vals), sm[2] - _mpf(R(1, 2)))

@@ -277,7 +277,8 @@ class GradientHook:
         self.dists, self.conditions = dists, conditions
 
     def __call__(self, wrt) -> Derivation | None:
-        ws = list(wrt) if isinstance(wrt, (list, tuple, sp.MatrixBase)) else [wrt]
+        single = not isinstance(wrt, (list, tuple, sp.MatrixBase))  # as symce.calculus: scalar result
+        ws = [wrt] if single else list(wrt)
         if not ws or not all(isinstance(w, (sp.Symbol, sp.Indexed)) for w in ws):
             return None
         occurrences: dict = {}
@@ -300,7 +301,7 @@ class GradientHook:
             if any(t is None for t in terms):
                 return None  # e.g. 0/0 at a class of P-mass 0: the generic route differentiates the result
             col.append(sp.Add(*terms))
-        result = sp.ImmutableMatrix(col)
+        result = col[0] if single else sp.ImmutableMatrix(col)
         d = self.derivation
         steps = tuple(Step(sp.Eq(sp.Derivative(d.result, b[M]), self._symbolic(b), evaluate=False),
                            "differentiate the symbolic-k result once w.r.t. the generic class m (1 ≤ m ≤ k, "
@@ -309,7 +310,8 @@ class GradientHook:
         steps += (Step(result, f"instantiate ∂/∂(entry m) at k = {self.K} for each of the {len(ws)} "
                                "parameters (each is one explicit entry; summed where it appears twice)"),)
         label = ", ".join(map(str, ws)) if len(ws) <= 4 else f"{ws[0]}, …, {ws[-1]}"
-        return Derivation(f"gradient of {d.quantity}", f"∇_({label}) {d.lhs}", result, steps,
+        lhs = f"∂/∂{ws[0]} {d.lhs}" if single else f"∇_({label}) {d.lhs}"
+        return Derivation("gradient", lhs, result, steps,
                           "differentiated at symbolic k, instantiated", self.conditions, self.dists)
 
     def _symbolic(self, b):
