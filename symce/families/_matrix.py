@@ -229,7 +229,7 @@ _GRADIENTS: dict = {}
 def matrix_gradient(expr, W, symmetric: set):
     """∂expr/∂W for a scalar ``expr`` built from QuadraticForm, Trace, log Determinant and scalars;
     ``symmetric`` holds the matrix symbols known symmetric (covariances). Returns
-    ``(gradient, [(term, rule)])`` or ``None`` when a term is outside the rules. Memoised: every explicit
+    ``(gradient, [(term, its gradient, rule)])`` or ``None`` when a term is outside the rules. Memoised: every explicit
     pair of one dimension-free template asks for the same symbolic gradients."""
     key = (expr, W, frozenset(symmetric))
     if key not in _GRADIENTS:
@@ -249,7 +249,7 @@ def _matrix_gradient(expr, W, symmetric: set):
             return None
         g, rule = got
         total = total + coeff * g
-        used.append((term, rule))
+        used.append((term, coeff * g, rule))
     return _symmetrise(total.doit(), symmetric), used
 
 

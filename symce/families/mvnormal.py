@@ -154,11 +154,13 @@ class MultivariateNormal(Family):
 
     # -- density -------------------------------------------------------------------------------------
     def variable(self):
+        # never reuse a parameter's name for the random variable (mirrors family.random_variable)
         taken = {getattr(s, "name", None) for s in self.free_symbols}
-        name = "X" if "X" not in taken else "X_"
         if self.is_symbolic:
-            return sp.MatrixSymbol(name, self.d, 1)
-        return sp.ImmutableMatrix([sp.Symbol(f"{name}{i + 1}", real=True) for i in range(self.d)])
+            return sp.MatrixSymbol("X" if "X" not in taken else "X_", self.d, 1)
+        names = [f"X{i + 1}" for i in range(self.d)]
+        make = sp.Dummy if taken.intersection(names) else sp.Symbol
+        return sp.ImmutableMatrix([make(n, real=True) for n in names])
 
     def log_density(self, x):
         if self.is_symbolic:

@@ -71,7 +71,7 @@ def _symbolic_gradient(derivation: Derivation, wrt):
             return None
         g, used = got
         parts.append(g)
-        steps.extend(Step(t, f"∂/∂{w}: {r}") for t, r in used)
+        steps.extend(Step(g_t, f"∂/∂{w} of the term {t}: {r}") for t, g_t, r in used)
         steps.append(Step(g, f"sum of the term gradients: ∂/∂{w}" + (" (entries of Σ independent, at symmetric Σ)"
                                                                     if w in sym else "")))
     result = parts[0] if single else sp.Tuple(*parts)
