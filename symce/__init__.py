@@ -18,6 +18,11 @@ from .numeric import lambdify
 from .printing import latex
 from .document import document
 from . import errors
+from .empirical import Empirical, nll
+from .mle import mle
+from .fisher import fisher_information
+from .conditional import logistic_regression, softmax_regression, linear_gaussian_regression
+from .losses import label_smoothing, weighted_cross_entropy, focal_loss, gaussian_nll_loss
 
 __all__ = [
     "Derivation", "Step", "Family", "Measure",
@@ -30,4 +35,7 @@ __all__ = [
     "kl_decomposition", "kl_self_zero", "gibbs_stationarity", "sigmoid", "lambdify",
     "latex", "document",
 ]
+__all__ += ["Empirical", "nll", "mle", "fisher_information", "logistic_regression", "softmax_regression",
+            "linear_gaussian_regression", "label_smoothing", "weighted_cross_entropy", "focal_loss",
+            "gaussian_nll_loss"]
 __version__ = "0.1.0"

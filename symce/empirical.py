@@ -25,6 +25,7 @@ has a density only w.r.t. counting measure on a discrete sample space, which is 
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections import Counter
 from typing import final
@@ -269,4 +270,55 @@ def empirical_identity(family: Family, n=None, *, data=None, samples=None):
     else:
         rhs = -sp.Add(*[family.log_density(v) for v in emp.samples]) / emp.n
     lhs = cross_entropy(emp, family).result
-    return prove(lhs, rhs, tuple(family.conditions()), name="H(p̂_n, Q) = −(1/n) Σ log q(y_s)")
+    name = "H(p̂_n, Q) = −(1/n) Σ log q(y_s)"
+    if not (emp.is_symbolic and lhs.has(sp.Sum) and any(
+            t.limits[0][0] != S for t in lhs.atoms(sp.Sum))):
+        return prove(lhs, rhs, tuple(family.conditions()), name=name)
+    # symbolic classes: the engine's form is Σ_i c_i (1/n) Σ_s δ(i, y_s); exchanging the two finite sums
+    # gives (1/n) Σ_s F(y_s), and it suffices to prove the summands equal for a generic sample s
+    fl = _per_sample(exchange_sums(lhs), emp.n)
+    fr = _per_sample(exchange_sums(-sp.Sum(family.log_density(emp.sample(S)), (S, 1, emp.n)) / emp.n), emp.n)
+    if fl is None or fr is None:
+        raise DerivationError(f"{name}: the two sides are not both sums over the samples ({fl}, {fr})")
+    inner = prove(fl, fr, tuple(family.conditions()), name=name + " (summand of a generic sample s)")
+    ex = Step(sp.Eq(lhs, sp.Sum(fl, (S, 1, emp.n)), evaluate=False),
+              "exchange the finite sums over classes and samples; a constant c is (1/n) Σ_s c (linearity)")
+    return dataclasses.replace(inner, lhs=lhs, rhs=rhs, name=name, steps=(ex, *inner.steps))
+
+
+def _is_sample_sum(x) -> bool:
+    return isinstance(x, sp.Sum) and x.limits[-1][0] == S
+
+
+def _sample_summand(x):
+    """The summand of Σ_s (…) (a Sum whose outermost index is the sample index s)."""
+    return sp.Sum(x.function, *x.limits[:-1]) if len(x.limits) > 1 else x.function
+
+
+def exchange_sums(e):
+    """Σ_i a_i·Σ_s b_{i,s} → Σ_s Σ_i a_i b_{i,s} (finite sums commute); the sample sum becomes outermost."""
+    def fix(outer):
+        factors = sp.Mul.make_args(outer.function)
+        inner = [f for f in factors if _is_sample_sum(f)]
+        if len(inner) != 1:
+            return outer
+        c = sp.Mul(*[f for f in factors if f is not inner[0]])
+        return sp.Sum(sp.Sum(c * _sample_summand(inner[0]), *outer.limits), inner[0].limits[-1])
+    e = sp.expand_mul(e)
+    return sp.Add(*[t.replace(lambda x: isinstance(x, sp.Sum) and not _is_sample_sum(x), fix)
+                    for t in sp.Add.make_args(e)])
+
+
+def _per_sample(e, n):
+    """F with e = Σ_{s=1}^n F(y_s): c·Σ_s f contributes c·f, a term t free of the samples t/n."""
+    out = []
+    for t in sp.Add.make_args(sp.expand_mul(e)):
+        factors = sp.Mul.make_args(t)
+        sums = [f for f in factors if _is_sample_sum(f)]
+        if len(sums) > 1:
+            return None
+        if not sums:
+            out.append(t / n)
+            continue
+        out.append(sp.Mul(*[f for f in factors if f is not sums[0]]) * _sample_summand(sums[0]))
+    return sp.Add(*out)
