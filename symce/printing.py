@@ -286,7 +286,7 @@ def printer(**settings) -> SymceLatexPrinter:
 
 
 def latex(obj, **settings) -> str:
-    """LaTeX for an expression, a family, a derivation or a proof, in symce's notation.
+    r"""LaTeX for an expression, a family, a derivation or a proof, in symce's notation.
 
     >>> import sympy as sp
     >>> from symce import sigmoid
