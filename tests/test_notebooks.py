@@ -8,6 +8,7 @@ derivations are displayed as LaTeX). nbval would compare against stored outputs,
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from pathlib import Path
@@ -38,6 +39,12 @@ def test_committed_without_outputs(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path, tmp_path, monkeypatch):
     nb = nbformat.read(path, as_version=4)
+    # a notebook may name modules it needs (metadata "symce": {"requires": [...]}): optional extras
+    for module in nb.metadata.get("symce", {}).get("requires", []):
+        try:
+            importlib.import_module(module)
+        except ImportError as e:
+            pytest.skip(f"{path.name} needs {module}: {e} (pip install 'symce[notebooks,plot]')")
     # the kernel imports the working tree's symce, not some other installed copy
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
