@@ -100,17 +100,43 @@ def canonical_indices(e):
     return walk(e, 0)
 
 
+def _doit_deltas(e):
+    """Evaluate only the sums that contain a Kronecker delta (Σ_j δ_jm a_j = a_m); a full ``doit`` would try
+    to find closed forms of the sums over the samples (seconds, for nothing)."""
+    def own_delta(x):
+        if not isinstance(x, sp.Sum):
+            return False
+        v = x.limits[0][0]
+        return any(dl.has(v) for dl in x.function.atoms(sp.KroneckerDelta))
+
+    for _ in range(2):
+        e = e.replace(own_delta, lambda x: x.doit(deep=False))
+    return e
+
+
+def _first_branch_on_range(e, idx, lo, hi):
+    """Piecewise((a, cond), (b, True)) → a when cond holds for every idx in lo..hi (a generic entry index
+    always lies in its range); KroneckerDelta(a, b, range) → KroneckerDelta(a, b) likewise."""
+    from .expfamily import _holds_on_range
+
+    e = e.replace(lambda x: isinstance(x, sp.Piecewise) and len(x.args) == 2 and x.args[1].cond == sp.true
+                  and x.args[0].cond.has(idx) and _holds_on_range(x.args[0].cond, idx, lo, hi),
+                  lambda x: x.args[0].expr)
+    return e.replace(lambda x: isinstance(x, sp.KroneckerDelta) and len(x.args) == 3,
+                     lambda x: sp.KroneckerDelta(x.args[0], x.args[1]))
+
+
 def _entry_derivative(J, wrt_entry, ranges):
-    g = sp.diff(J, wrt_entry).doit()
+    g = _doit_deltas(sp.diff(J, wrt_entry))
     for idx, lo, hi in ranges:
-        g = resolve_index_range(g, idx, lo, hi)
+        g = _first_branch_on_range(resolve_index_range(g, idx, lo, hi), idx, lo, hi)
     return recognise_sigmoid(_resolve_sums(g))
 
 
 def _prove_entry(matrix_entry, componentwise, name):
     from .proof import prove
 
-    lhs = canonical_indices(_resolve_sums(matrix_entry.doit()))
+    lhs = canonical_indices(_resolve_sums(_doit_deltas(matrix_entry)))
     rhs = canonical_indices(componentwise)
     return prove(lhs, rhs, name=name)
 
@@ -182,7 +208,17 @@ def softmax_regression(n=None, d=None, k=None) -> RegressionModel:
         Step(g_comp, "∂J/∂W_cm: differentiate the componentwise loss w.r.t. a generic entry"),
         Step(G, f"matrix form; entry (c, m) proved equal to the componentwise derivative ({gproof.status})")),
         "differentiation")
-    return RegressionModel("softmax regression", per, loss, grad, None, gproof, None,
+    # Hessian: 4-index, so stated entrywise as the Kronecker form (1/n) Σ_s (diag(S_s) − S_s S_sᵀ) ⊗ x_s x_sᵀ
+    c2 = sp.Symbol("c'", integer=True, nonnegative=True)
+    h_comp = _entry_derivative(g_comp, W[c2, _L], [(c2, 0, k - 1), (_L, 0, d - 1)])
+    Ssc, Ssc2 = S[s, _C], S[s, c2]
+    kron = sp.Sum((sp.KroneckerDelta(_C, c2) * Ssc - Ssc * Ssc2) * X[s, _M] * X[s, _L], (s, 0, n - 1)) / n
+    hproof = _prove_entry(kron, h_comp, "(1/n) Σ_s (δ_cc' S_sc − S_sc S_sc') X_sm X_sl = ∂²J/∂W_cm∂W_c'l")
+    hess = Derivation("hessian", "∇²_W J", kron, (
+        Step(h_comp, "∂²J/∂W_cm∂W_c'l: differentiate the gradient entry once more"),
+        Step(kron, f"Kronecker form (1/n) Σ_s (diag(S_s) − S_s S_sᵀ) ⊗ x_s x_sᵀ, entry ((c, m), (c', l)); "
+                   f"proved equal ({hproof.status})")), "differentiation")
+    return RegressionModel("softmax regression", per, loss, grad, hess, gproof, hproof,
                            {"X": X, "W": W, "T": T, "n": n, "d": d, "k": k}, {})
 
 

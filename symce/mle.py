@@ -205,7 +205,7 @@ def _moment_matching(family, emp, params, to_stat, from_stat, grads, steps):
             t = moments_form(emp.average(x[i] * x[j], x), emp.n)
             eqs.append(cov[i, j] + mean[i] * mean[j] - t.xreplace(to_stat))
             shown.append(sp.Eq(cov[i, j] + mean[i] * mean[j], t, evaluate=False))
-    steps.append(Step(sp.ImmutableMatrix(shown), "exponential family: ∇_η J = E_η[T] − T̄ = 0 with T = (X, XXᵀ), "
+    steps.append(Step(sp.Tuple(*shown), "exponential family: ∇_η J = E_η[T] − T̄ = 0 with T = (X, XXᵀ), "
                       "E[X] = μ and E[XXᵀ] = Σ + μμᵀ from the cumulant function K(t) = tᵀμ + ½tᵀΣt; "
                       "θ ↦ η = (Σ⁻¹μ, −½Σ⁻¹) is a bijection, so the stationary points agree"))
     sols = sp.solve(eqs, params, dict=True)
