@@ -102,7 +102,9 @@ def _templates(P: Family, Q: Family, quantity: str) -> Derivation | None:
     if tq is None:
         return None
     (P_t, map_p), (Q_t, map_q) = tp, tq
-    inner = _derive(quantity, P_t, Q_t if quantity != "entropy" else P_t)
+    # memoised: every explicit pair of the same kinds shares one symbolic-size derivation
+    key = (quantity, P_t) if quantity == "entropy" else (quantity, P_t, Q_t)
+    inner = _memo(key, lambda: _derive(quantity, P_t, Q_t if quantity != "entropy" else P_t))
     return type(P).instantiate_derivation(inner, {**map_p, **map_q}, P, Q)
 
 

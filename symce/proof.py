@@ -22,7 +22,7 @@ import mpmath
 import sympy as sp
 
 from .derivation import Step
-from .errors import DerivationTimeoutError, ProofError
+from .errors import ArgumentTypeError, DerivationTimeoutError, ProofError
 from .special import to_elementary
 from .timeout import time_limit
 
@@ -82,7 +82,7 @@ def prove(lhs, rhs, assumptions: Iterable = (), *, name: str = "", digits: int =
     """Prove ``lhs = rhs`` under ``assumptions`` (SymPy relations such as ``0 < p``, ``p < 1``, and
     ``Eq(Sum(p[i], (i, 1, k)), 1)``; symbol assumptions such as positive=True are used as well)."""
     assumptions = tuple(assumptions)
-    lhs, rhs = sp.sympify(lhs, strict=True), sp.sympify(rhs, strict=True)
+    lhs, rhs = _as_side(lhs, "lhs"), _as_side(rhs, "rhs")
     base = dict(lhs=lhs, rhs=rhs, assumptions=assumptions, name=name, digits=digits)
     if lhs == rhs:
         return Proof(status=PROVED, steps=(Step(sp.S.Zero, "both sides are the same expression"),), **base)
@@ -122,6 +122,17 @@ def prove(lhs, rhs, assumptions: Iterable = (), *, name: str = "", digits: int =
     return Proof(status=CHECKED, points=len(samples), **base)
 
 
+def _as_side(v, which: str):
+    # never sympify text: that would eval user-supplied strings
+    if isinstance(v, (str, bytes)) or isinstance(v, bool):
+        raise ArgumentTypeError(f"prove: {which} must be a SymPy expression or a number, not {type(v).__name__} "
+                                f"{v!r}; build expressions with sympy.symbols(...)")
+    try:
+        return sp.sympify(v, strict=True)
+    except sp.SympifyError:
+        raise ArgumentTypeError(f"prove: {which} must be a SymPy expression or a number, not {type(v).__name__}") from None
+
+
 def _infinite(e) -> bool:
     return isinstance(e, sp.Basic) and (e.has(sp.oo, -sp.oo, sp.zoo))
 
@@ -145,8 +156,11 @@ def _symbolic(diff, assumptions, expensive: bool):
         if _is_zero(e):
             return tuple(steps), ()
     # rewrites valid only under side conditions: record them
-    forced = _apply(e, lambda x: sp.cancel(sp.expand(sp.expand_log(x, force=True))))
-    if _is_zero(forced):
+    # log(ab) = log a + log b and log(a^b) = b log a need positive a, b *and* real exponents/symbols;
+    # with a complex symbol (log(e^c) = c fails at c = 1 + 2πi) the forced rewrite is not attempted
+    real = all(s.is_extended_real for a in _atoms(e, sp.log) for s in a.free_symbols)
+    forced = _apply(e, lambda x: sp.cancel(sp.expand(sp.expand_log(x, force=True)))) if real else e
+    if real and _is_zero(forced):
         args = {a.args[0] for a in _atoms(e, sp.log) if not a.args[0].is_positive}
         side = tuple(sp.StrictGreaterThan(a, 0) for a in sorted(args, key=str))
         steps.append(Step(forced, "expand_log(force=True): log(ab) = log a + log b, valid since every log "
@@ -295,5 +309,15 @@ def _close(a, b, digits) -> bool:
     if not (a.is_number and b.is_number) or a.has(sp.nan) or b.has(sp.nan):
         return a == b
     with mpmath.workdps(digits + 10):
-        x, y = mpmath.mpmathify(complex(a) if not a.is_real else a), mpmath.mpmathify(complex(b) if not b.is_real else b)
+        x, y = _mp(a), _mp(b)
         return mpmath.almosteq(x, y, rel_eps=mpmath.mpf(10) ** (-digits), abs_eps=mpmath.mpf(10) ** (-digits))
+
+
+def _mp(v):
+    """A SymPy number as an mpmath number at the working precision (complex parts kept exact:
+    going through Python's complex would drop them to double precision)."""
+    re, im = v.as_real_imag()
+    re = mpmath.mpf(sp.Float(re, mpmath.mp.dps)._mpf_)
+    if im == 0:
+        return re
+    return mpmath.mpc(re, mpmath.mpf(sp.Float(im, mpmath.mp.dps)._mpf_))

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 
-from .errors import DerivationTimeoutError
+from .errors import DerivationTimeoutError, InvalidParameterError
 
 _DEFAULT_LIMIT = 20.0
 
@@ -21,8 +21,8 @@ _DEFAULT_LIMIT = 20.0
 def set_time_limit(seconds: float) -> None:
     """Set the default time limit (seconds) of fallback steps such as integration over the support."""
     global _DEFAULT_LIMIT
-    if not (isinstance(seconds, (int, float)) and seconds > 0):
-        raise ValueError(f"time limit must be a positive number of seconds, not {seconds!r}")
+    if isinstance(seconds, bool) or not (isinstance(seconds, (int, float)) and seconds > 0):
+        raise InvalidParameterError("set_time_limit", "seconds", seconds, "a positive number of seconds (the time limit)")
     _DEFAULT_LIMIT = float(seconds)
 
 
