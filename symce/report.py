@@ -192,6 +192,7 @@ def run_catalog(progress: Callable[[str], None] | None = None) -> Report:
     sections: list[Section] = []
     examples, all_pairs = list(families.EXAMPLES), families.pairs()
     total = len(examples) + len(all_pairs)
+    width = max([len(e.label) for e in examples] + [len(a.label) + len(b.label) + 3 for a, b in all_pairs] + [1])
     n = 0
     for ex in examples:
         n += 1
@@ -205,7 +206,7 @@ def run_catalog(progress: Callable[[str], None] | None = None) -> Report:
             _timed(sec, "H(P)", "derivation", lambda: entropy(P))
             _timed(sec, "KL(P‖P) = 0", "proof", lambda: kl_self_zero(P))
         sections.append(sec)
-        _progress(progress, n, total, sec)
+        _progress(progress, n, total, sec, width)
     seen_steps: set = set()
     for a, b in all_pairs:
         n += 1
@@ -215,7 +216,7 @@ def run_catalog(progress: Callable[[str], None] | None = None) -> Report:
         except Exception as e:  # noqa: BLE001
             sec.items.append(Item(sec.title, "build P, Q", "derivation", f"error: {type(e).__name__}", 0.0, note=str(e)))
             sections.append(sec)
-            _progress(progress, n, total, sec)
+            _progress(progress, n, total, sec, width)
             continue
         P, Q = sec.P, sec.Q
         # derivation steps are shown for one pair per family (the first same-family pair met)
@@ -231,17 +232,17 @@ def run_catalog(progress: Callable[[str], None] | None = None) -> Report:
         if _same_parameterisation(P, Q):
             _timed(sec, "∇_Q H(P,Q) = 0 at Q = P", "proof", lambda: gibbs_if_applicable(P, Q))
         sections.append(sec)
-        _progress(progress, n, total, sec)
+        _progress(progress, n, total, sec, width)
     return Report(sections, time.perf_counter() - t_start)
 
 
-def _progress(progress, n: int, total: int, sec: Section) -> None:
+def _progress(progress, n: int, total: int, sec: Section, width: int = 48) -> None:
     if progress is None:
         return
     ms = sum(it.ms for it in sec.items)
     bad = [it for it in sec.items if it.failed]
     flag = f"  {len(bad)} FAILED" if bad else ""
-    progress(f"[{n:>{len(str(total))}}/{total}] {sec.title:<48} {ms:8.1f} ms{flag}")
+    progress(f"[{n:>{len(str(total))}}/{total}] {sec.title:<{width}} {ms:8.1f} ms{flag}")
 
 
 # -- terminal table -----------------------------------------------------------------------------------
