@@ -176,11 +176,18 @@ def _distributions_sentence(dists, settings) -> str:
     return "For " + " and ".join(parts) + ":"
 
 
+def _breakable_text(s: str) -> str:
+    """Text for a paragraph, with break opportunities inside long code-like tokens such as
+    ``(mu1 - mu2).T*(Sigma2**(-1))`` (TeX breaks only at spaces otherwise; pdflatex only)."""
+    parts = re.split(r"(\$[^$]*\$)", text_to_latex(s))
+    return "".join(p if p.startswith("$") else re.sub(r"([*/.,)])(?=\S)", r"\1\\allowbreak{}", p) for p in parts)
+
+
 def _notes(numbering: dict) -> str:
     if not numbering:
         return ""
-    items = "\n".join(r"\item[(%d)] %s" % (n, text_to_latex(rule)) for rule, n in numbering.items())
-    return "{\\small\n\\begin{itemize}\\setlength{\\itemsep}{0pt}\n%s\n\\end{itemize}}" % items
+    items = "\n".join(r"\item[(%d)] %s" % (n, _breakable_text(rule)) for rule, n in numbering.items())
+    return "{\\small\\raggedright\n\\begin{itemize}\\setlength{\\itemsep}{0pt}\n%s\n\\end{itemize}\\par}" % items
 
 
 _KIND = {"cross_entropy": "Cross-entropy", "entropy": "Entropy", "kl": "KL divergence", "gradient": "Gradient",
