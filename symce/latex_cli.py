@@ -93,7 +93,9 @@ def build(args) -> "object":
             items.append(d.gradient(wrt[0] if len(wrt) == 1 else wrt))
     if args.proof and args.quantity != "entropy":
         items.append(kl_decomposition(P, Q))
-    title = args.title or f"{args.quantity} of {' and '.join(args.families)}"
+    names = {"entropy": "Entropy", "cross-entropy": "Cross-entropy", "kl": "KL divergence"}
+    pair = args.families[0] if args.quantity == "entropy" else f"{args.families[0]} ‖ {args.families[-1]}"
+    title = args.title or f"{names[args.quantity]}: {pair}"
     return document([Section(title, items)], title=title, **settings)
 
 
