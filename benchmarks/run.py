@@ -285,7 +285,9 @@ def _child(conn, fn, args):
         note = fn(*args) or ""
         conn.send((True, time.process_time() - t0, note))
     except Exception as e:  # noqa: BLE001
-        conn.send((False, time.process_time() - t0, f"{type(e).__name__}: {' '.join(str(e).split())}"[:70]))
+        msg = " ".join(str(e).split())
+        conn.send((False, time.process_time() - t0, (f"{type(e).__name__}: {msg}" if msg
+                                                     else f"{type(e).__name__} raised inside SymPy")[:70]))
     finally:
         conn.close()
 
@@ -389,7 +391,7 @@ def plain_table(cold: Cold, args) -> Table:
         items = items[:4]
     jobs = _round_robin([((sec, q), _plain_item, (which, la, lb), _family_group(la, lb))
                          for which, la, lb, sec, q in items])
-    res = run_limited(jobs, args.limit, args.budget, args.jobs, max_group_timeouts=0 if args.quick else 2)
+    res = run_limited(jobs, args.limit, args.budget, args.jobs, max_group_timeouts=0 if args.quick else 3)
     t = Table(f"(b) plain SymPy from first principles vs symce (limit {args.limit:g} s per item)",
               ["item", "quantity", "symce", "plain SymPy", "plain/symce", "note"])
     tot_s = tot_p = 0.0
