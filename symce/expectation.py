@@ -141,8 +141,15 @@ def _square_of_affine(P, ef, phi, x) -> Moment | None:
             continue
         a, b = poly
         m1 = moment(P, T, x).value
-        m2 = moment(P, sp.expand(T**2), x).value
-        var = sp.expand(m2 - m1**2)
+        # E[T²] by the moment map or the cumulant function directly: the full ``moment`` would send
+        # φ = T² straight back here
+        sq = sp.expand(T**2)
+        m2 = _expfamily_moment(ef, sq) or _cumulant_moment(ef, sp.Pow(T, 2, evaluate=False) if sq != T**2 else T**2)
+        if m2 is None:
+            return None
+        m2 = m2.value
+        var = m2 - m1**2
+        var = sp.cancel(var) if not var.has(sp.Function, sp.Sum) else sp.expand(var)
         return Moment(a**2 * var + (a * m1 + b) ** 2,
                       "E[(aT + b)²] = a²·Var T + (a·E T + b)², Var T = E[T²] − (E T)²")
     return None
@@ -175,7 +182,9 @@ def _cumulant_moment(ef, phi) -> Moment | None:
             shifts = tuple(t if jj == j else 0 for jj in range(len(ef.statistics)))
             K = ef.cumulant_function(shifts)
             mgf_n = sp.diff(sp.exp(K), t, int(phi.exp)).xreplace({t: 0})
-            return Moment(sp.expand(ef.at_theta(mgf_n)),
+            value = ef.at_theta(mgf_n)
+            value = sp.cancel(value) if not value.has(sp.Function, sp.Sum) else sp.expand(value)
+            return Moment(value,
                           f"cumulant function: E[T^{phi.exp}] = d^{phi.exp}/dt^{phi.exp} exp(A(η + t) − A(η)) at t = 0")
     return None
 

@@ -105,7 +105,12 @@ def prove(lhs, rhs, assumptions: Iterable = (), *, name: str = "", digits: int =
         samples.append(pt)
         if lv is None or rv is None:
             continue
-        if not _close(lv, rv, digits):
+        try:
+            differ = not _close(lv, rv, digits)
+        except TypeError:  # a value that did not evaluate to a number (unevaluated parts): no verdict here
+            samples.pop()
+            continue
+        if differ:
             cex = {"point": {str(k): v for k, v in pt.items()}, "lhs": lv, "rhs": rv}
             return Proof(status=REFUTED, counterexample=cex, points=len(samples), **base)
     # 3. expensive symbolic attempt under a time limit
