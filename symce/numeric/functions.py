@@ -1,0 +1,307 @@
+r"""Stable special functions as SymPy functions.
+
+Each is an ordinary ``sympy.Function`` with
+
+* an exact **elementary definition** (``elementary()``), which is what proofs and the ground truth use;
+* a derivative (``fdiff``) written with the same stable functions;
+* mpmath evaluation (``_eval_evalf`` via the elementary form, which mpmath evaluates at any precision);
+* numeric implementations for numpy, scipy, math, mpmath and torch in :mod:`symce.numeric.impl`.
+
+=================  ==========================================  =============================================
+function           definition                                  why it exists
+=================  ==========================================  =============================================
+softplus(x)        log(1 + e^x)                                e^x overflows for x > 709.78
+log_sigmoid(x)     log σ(x) = −log(1 + e^{−x})                 σ(x) rounds to 0 or 1, log then gives −inf/0
+xlogy(x, y)        x log y, and 0 where x = 0                  0·log 0 = 0 (the entropy convention)
+xlog1py(x, y)      x log(1 + y), and 0 where x = 0             log(1 − p) for tiny p loses every digit
+logsumexp(x, …)    log Σ e^{x_i}                               overflow/underflow; exact max-shift
+log1pmx(x)         log(1 + x) − x                              cancels for small x (≈ −x²/2)
+log1pmx_ratio(a,b) log(a/b) − a/b + 1  = log1pmx(a/b − 1)      the scale part of normal KL, near a = b
+kl_div(x, y)       x log(x/y) − x + y  (≥ 0; 0 where x = 0)    relative entropy terms, near x = y
+diff_ratio(a,b,s)  (a − b)/s                                   a − b overflows for a ≈ −b ≈ 1e308
+log_offset(x, c)   log x + c (c a constant)                    cancels near x = e^{−c}
+=================  ==========================================  =============================================
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..special import sigmoid
+
+
+class StableFunction(sp.Function):
+    """Base: a function with an exact elementary definition used for proofs and evaluation."""
+
+    def elementary(self) -> sp.Expr:  # pragma: no cover - each subclass defines it
+        raise NotImplementedError
+
+    def _eval_evalf(self, prec):
+        return to_elementary(self.elementary())._eval_evalf(prec)
+
+    def _eval_rewrite_as_log(self, *args, **kwargs):
+        return self.func(*args).elementary()
+
+    def _eval_rewrite_as_exp(self, *args, **kwargs):
+        return self.func(*args).elementary()
+
+    def _eval_is_real(self):
+        return True if all(a.is_real for a in self.args) else None
+
+
+class softplus(StableFunction):  # noqa: N801 - SymPy function classes are lower case
+    """softplus(x) = log(1 + e^x)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sp.log(2)
+        if x is sp.oo:
+            return sp.oo
+        if x is sp.S.NegativeInfinity:
+            return sp.S.Zero
+
+    def elementary(self):
+        return sp.log(1 + sp.exp(self.args[0]))
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+    def _latex(self, printer, exp=None):
+        body = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+class log_sigmoid(StableFunction):  # noqa: N801
+    """log σ(x) = −log(1 + e^{−x}) = −softplus(−x)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return -sp.log(2)
+
+    def elementary(self):
+        return -sp.log(1 + sp.exp(-self.args[0]))
+
+    def fdiff(self, argindex=1):
+        return sigmoid(-self.args[0])
+
+    def _eval_is_negative(self):
+        return True if self.args[0].is_real else None
+
+    def _latex(self, printer, exp=None):
+        body = r"\log\sigma\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+
+class xlogy(StableFunction):  # noqa: N801
+    """x·log y, defined as 0 where x = 0 (so 0·log 0 = 0)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_zero:
+            return sp.S.Zero
+        if y == 1:
+            return sp.S.Zero
+
+    def elementary(self):
+        x, y = self.args
+        return x * sp.log(y)
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sp.log(y) if argindex == 1 else x / y
+
+    def _latex(self, printer, exp=None):
+        x, y = (printer._print(a) for a in self.args)
+        return r"\operatorname{xlogy}\left(%s, %s\right)" % (x, y)
+
+
+class xlog1py(StableFunction):  # noqa: N801
+    """x·log(1 + y), defined as 0 where x = 0."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_zero or y.is_zero:
+            return sp.S.Zero
+
+    def elementary(self):
+        x, y = self.args
+        return x * sp.log(1 + y)
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sp.log(1 + y) if argindex == 1 else x / (1 + y)
+
+    def _latex(self, printer, exp=None):
+        x, y = (printer._print(a) for a in self.args)
+        return r"\operatorname{xlog1py}\left(%s, %s\right)" % (x, y)
+
+
+class logsumexp(StableFunction):  # noqa: N801
+    """log Σ_i e^{x_i} for any number of arguments (evaluated with an exact max-shift)."""
+
+    @classmethod
+    def eval(cls, *xs):
+        if len(xs) == 0:
+            return sp.S.NegativeInfinity
+        if len(xs) == 1:
+            return xs[0]
+
+    def elementary(self):
+        return sp.log(sp.Add(*[sp.exp(x) for x in self.args]))
+
+    def fdiff(self, argindex=1):
+        # ∂/∂x_i = softmax_i = e^{x_i − lse}
+        return sp.exp(self.args[argindex - 1] - self)
+
+    def _latex(self, printer, exp=None):
+        xs = ", ".join(printer._print(a) for a in self.args)
+        return r"\operatorname{logsumexp}\left(%s\right)" % xs
+
+
+class log1pmx(StableFunction):  # noqa: N801
+    """log(1 + x) − x (≤ 0, ≈ −x²/2 near 0)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sp.S.Zero
+
+    def elementary(self):
+        x = self.args[0]
+        return sp.log(1 + x) - x
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return -x / (1 + x)
+
+    def _latex(self, printer, exp=None):
+        return r"\operatorname{log1pmx}\left(%s\right)" % printer._print(self.args[0])
+
+
+class log1pmx_ratio(StableFunction):  # noqa: N801
+    """log(a/b) − a/b + 1 = log1pmx(a/b − 1) for a, b > 0; evaluated from the exact difference a − b."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        if a == b:
+            return sp.S.Zero
+
+    def elementary(self):
+        a, b = self.args
+        return sp.log(a) - sp.log(b) - a / b + 1
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return 1 / a - 1 / b if argindex == 1 else (a - b) / b**2
+
+    def _latex(self, printer, exp=None):
+        a, b = (printer._print(x) for x in self.args)
+        return r"\operatorname{log1pmx}\left(\frac{%s}{%s} - 1\right)" % (a, b)
+
+
+class kl_div(StableFunction):  # noqa: N801
+    """x·log(x/y) − x + y (≥ 0 for x, y ≥ 0; 0 where x = 0 and y = 0). scipy.special.kl_div."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x == y:
+            return sp.S.Zero
+
+    def elementary(self):
+        x, y = self.args
+        # log x − log y rather than log(x/y): identical for x, y > 0, and proofs then need no expand_log
+        # (sympy.expand would expand the quotient inside the log argument instead)
+        return x * (sp.log(x) - sp.log(y)) - x + y
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sp.log(x / y) if argindex == 1 else 1 - x / y
+
+    def _latex(self, printer, exp=None):
+        x, y = (printer._print(a) for a in self.args)
+        return r"\operatorname{kl}\left(%s, %s\right)" % (x, y)
+
+
+class diff_ratio(StableFunction):  # noqa: N801
+    """(a − b)/s, evaluated without the intermediate overflow of a − b."""
+
+    nargs = 3
+
+    def elementary(self):
+        a, b, s = self.args
+        return (a - b) / s
+
+    def fdiff(self, argindex=1):
+        a, b, s = self.args
+        return [1 / s, -1 / s, -(a - b) / s**2][argindex - 1]
+
+    def _latex(self, printer, exp=None):
+        a, b, s = (printer._print(x) for x in self.args)
+        body = r"\frac{%s - %s}{%s}" % (a, b, s)
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+
+class log_offset(StableFunction):  # noqa: N801
+    """log x + c for a constant c, evaluated as log1p((x − e^{−c})/e^{−c}) near its zero x = e^{−c}
+    with e^{−c} carried to double-double precision."""
+
+    nargs = 2
+
+    def elementary(self):
+        x, c = self.args
+        return sp.log(x) + c
+
+    def fdiff(self, argindex=1):
+        x, c = self.args
+        return 1 / x if argindex == 1 else sp.S.One
+
+    def _latex(self, printer, exp=None):
+        x, c = (printer._print(a) for a in self.args)
+        return r"\left(\log %s + %s\right)" % (x, c)
+
+
+STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
+                    diff_ratio, log_offset)
+
+
+def to_elementary(expr):
+    """Replace every stable function (and σ) by its elementary definition, innermost first."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(to_elementary)
+
+    def rule(e):
+        if isinstance(e, StableFunction):
+            return e.elementary()
+        if isinstance(e, sigmoid):
+            return e.rewrite(sp.exp)
+        return e
+
+    prev = None
+    while prev != expr:  # elementary forms never contain stable functions, one pass is enough; loop for safety
+        prev, expr = expr, expr.replace(lambda e: isinstance(e, (StableFunction, sigmoid)), rule)
+    return expr
+
+
+__all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
+           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "STABLE_FUNCTIONS", "to_elementary"]

@@ -1,0 +1,288 @@
+r"""Numeric implementations of the stable functions for each backend.
+
+The array code is written once against a small array namespace (:class:`_Array`) so numpy and torch share
+it. The "math" backend (Python floats) calls the numpy code on scalars; "mpmath" evaluates each function
+at a working precision raised by the number of bits its cancellation costs, so it is right to the
+current ``mpmath.mp.prec``.
+
+Accuracy notes (float64; "ulp" of the result):
+
+* ``softplus(x) = max(x, 0) + log1p(e^{−|x|})``: never overflows, ≤ ~1 ulp.
+* ``log1pmx(u)``: for −0.8 ≤ u ≤ 4 the series log(1+u) − u = −u·s + 2s³ Σ s^{2n}/(2n+3), s = u/(2+u)
+  (from log(1+u) = 2 atanh s); elsewhere log1p(u) − u, whose cancellation is mild there (≤ 3.4×).
+* ``log1pmx_ratio(a, b, d)``/``kl_div(x, y, d)`` take the *difference* d = a − b evaluated from the
+  original inputs (the lambdify lowering passes it), so near a = b nothing cancels; outside
+  [0.2, 5]·b they use log(a/b) directly (log a − log b when a/b under/overflows).
+* ``diff_ratio(a, b, s)``: (a − b)/s, halving a and b first when a − b could overflow.
+* ``log_offset(x, c)``: log x + c, and near the root x₀ = e^{−c} it is log1p((x − x₀)/x₀) with x₀ carried
+  as a double-double (x₀ = hi + lo), so x − x₀ is exact to float64.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+
+# coefficients of Σ s^{2n}/(2n+3), enough terms for |s| ≤ 2/3 (s² ≤ 4/9: (4/9)^48 < 2^−56)
+_SERIES = [1.0 / (2 * n + 3) for n in range(48)]
+_SERIES_LO, _SERIES_HI = -0.8, 4.0
+
+
+class _Array:
+    """The handful of array operations the implementations need, for numpy or torch."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        if kind == "torch":
+            import torch
+
+            self.m, self.f64 = torch, torch.float64
+        else:
+            self.m, self.f64 = np, np.float64
+
+    def asarray(self, x):
+        if self.kind == "torch":
+            return self.m.as_tensor(x, dtype=self.f64)
+        return np.asarray(x, dtype=np.float64)
+
+    def zeros_like(self, x):
+        return self.m.zeros_like(x)
+
+    def stack(self, xs):
+        xs = [self.asarray(x) for x in xs]
+        if self.kind == "torch":
+            xs = self.m.broadcast_tensors(*xs)
+            return self.m.stack(xs)
+        return np.stack(np.broadcast_arrays(*xs))
+
+    def full_like(self, x, v):
+        return self.m.full_like(x, v)
+
+
+@lru_cache(maxsize=None)
+def array_impls(kind: str = "numpy") -> dict:
+    """name -> implementation for ``kind`` in {"numpy", "torch"}."""
+    xp = _Array(kind)
+    m = xp.m
+
+    def _poly(s2):
+        acc = xp.full_like(s2, _SERIES[-1])
+        for c in reversed(_SERIES[:-1]):
+            acc = acc * s2 + c
+        return acc
+
+    def _on(mask, f, *args):
+        """f applied to the masked elements only (the series is too costly to run everywhere)."""
+        out = xp.zeros_like(args[0])
+        if bool(mask.any()):
+            out[mask] = f(*(a[mask] for a in args))
+        return out
+
+    def _series(u):
+        s = u / (2 + u)
+        return -u * s + 2 * s * s * s * _poly(s * s)
+
+    def sigmoid(x):
+        x = xp.asarray(x)
+        e = m.exp(-m.abs(x))
+        return m.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def softplus(x):
+        x = xp.asarray(x)
+        t = m.log1p(m.exp(-m.abs(x)))
+        return m.where(x > 0, x + t, t)
+
+    def log_sigmoid(x):
+        return -softplus(-xp.asarray(x))
+
+    def xlogy(x, y):
+        x, y = xp.asarray(x), xp.asarray(y)
+        return m.where((x == 0) & ~m.isnan(y), 0.0, x * m.log(y))
+
+    def xlog1py(x, y):
+        x, y = xp.asarray(x), xp.asarray(y)
+        return m.where((x == 0) & ~m.isnan(y), 0.0, x * m.log1p(y))
+
+    def log1pmx(u):
+        u = xp.asarray(u)
+        near = (u >= _SERIES_LO) & (u <= _SERIES_HI)
+        direct = m.log1p(u) - u
+        return m.where(near, _on(near, _series, u), m.where(m.isinf(u) & (u > 0), -u, direct))
+
+    def log1pmx_ratio(a, b, d):
+        """log(a/b) − a/b + 1 with d = a − b from the original inputs (a, b > 0)."""
+        a, b, d = xp.asarray(a), xp.asarray(b), xp.asarray(d)
+        u = d / b
+        near = (u >= _SERIES_LO) & (u <= _SERIES_HI)
+        r = a / b
+        lr = m.where(r >= 2.2250738585072014e-308, m.log(r), m.log(a) - m.log(b))
+        lr = m.where(m.isinf(r), m.log(a) - m.log(b), lr)
+        # u > 4: log r − u (u − log r is big and positive; u = inf gives −inf, the correctly rounded value)
+        far = m.where(u > _SERIES_HI, lr - u, lr - r + 1)
+        return m.where(near, _on(near, _series, u), far)
+
+    def kl_div(x, y, d):
+        """x log(x/y) − x + y with d = y − x from the original inputs (x, y ≥ 0)."""
+        x, y, d = xp.asarray(x), xp.asarray(y), xp.asarray(d)
+        u = d / x
+        near = (u >= _SERIES_LO) & (u <= _SERIES_HI)
+        r = x / y
+        lr = m.where(m.isinf(r) | (r < 2.2250738585072014e-308), m.log(x) - m.log(y), m.log(r))
+        # far, y ≫ x: x(u − log1p u) = d − x log1p(u) has no overflow even where u = d/x does
+        # (u = inf: x·log1p(u) is x·(log y − log x), tiny, not inf·x)
+        big = d - x * m.where(m.isinf(u), m.log(y) - m.log(x), m.log1p(u))
+        # far, y ≪ x: x(log(x/y) − 1) + y
+        small = x * (lr - 1) + y
+        out = m.where(near, -x * _on(near, _series, u), m.where(u > _SERIES_HI, big, small))
+        out = m.where(x == 0, y, out)
+        return m.where((y == 0) & (x > 0), float("inf"), out)
+
+    def diff_ratio(a, b, s):
+        a, b, s = xp.asarray(a), xp.asarray(b), xp.asarray(s)
+        safe = (m.abs(a) < 8.98846567431158e307) & (m.abs(b) < 8.98846567431158e307)
+        plain = (a - b) / s
+        halved = (a * 0.5 - b * 0.5) / s  # exact halving (|a|, |b| ≥ 2^1023 are far from subnormal)
+        return m.where(safe, plain, halved * 2)
+
+    def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
+        """log x + c; near x0 = e^{−c}: log1p(((x − x0_hi) − x0_lo)/x0_hi) (x0 = x0_hi + x0_lo)."""
+        x = xp.asarray(x)
+        near = (x > x0_hi * 0.125) & (x < x0_hi * 8)
+        t = ((x - x0_hi) - x0_lo) / x0_hi
+        # t = (x − x0)/x0 to within |x0_lo/x0_hi| ≈ 2^−53 relative: x − x0_hi is exact (Sterbenz), and the
+        # low part makes the difference right even where x is the float nearest x0
+        return m.where(near, m.log1p(t), m.log(x) + c_hi + c_lo)
+
+    def logsumexp(*xs):
+        z = xp.stack(xs)
+        mx = z.max(0) if kind == "numpy" else z.max(0).values
+        am = z.argmax(0)
+        finite = m.isfinite(mx)
+        shift = m.where(finite, mx, 0.0)
+        e = m.exp(z - shift)
+        # drop the maximum's own e^0 = 1 so log1p sees the small remainder exactly
+        idx = m.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
+        e = m.where(idx == am, 0.0, e)
+        rest = e.sum(0)
+        return m.where(finite, mx + m.log1p(rest), mx)
+
+    return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
+            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
+            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp}
+
+
+def math_impls() -> dict:
+    """Scalar (Python float) implementations: the numpy algorithms on 0-d arrays."""
+    impls = array_impls("numpy")
+
+    def scalar(f):
+        def g(*args):
+            with np.errstate(all="ignore"):
+                return float(f(*args))
+
+        g.__name__ = f.__name__
+        return g
+
+    return {k: scalar(f) for k, f in impls.items()}
+
+
+def scipy_impls() -> dict:
+    """Prefer scipy.special's compiled functions where scipy has the same function."""
+    import scipy.special as sc
+
+    out = dict(array_impls("numpy"))
+    out.update({"sigmoid": sc.expit, "log_sigmoid": sc.log_expit, "xlogy": sc.xlogy, "xlog1py": sc.xlog1py})
+    return out
+
+
+# -- mpmath ---------------------------------------------------------------------------------------------
+def _extra_bits(*vals) -> int:
+    """Guard bits for a cancellation of size |vals[0]| against the others: −log2 of the ratio, ≥ 0."""
+    try:
+        mags = [mpmath.mag(v) for v in vals if v != 0]
+    except (TypeError, ValueError):
+        return 20
+    if len(mags) < 2:
+        return 20
+    return max(0, max(mags[1:]) - mags[0]) * 2 + 20
+
+
+def mpmath_impls() -> dict:
+    mp = mpmath.mp
+
+    def softplus(x):
+        return mpmath.log1p(mpmath.exp(x))
+
+    def log_sigmoid(x):
+        return -mpmath.log1p(mpmath.exp(-x))
+
+    def sigmoid(x):
+        return 1 / (1 + mpmath.exp(-x))
+
+    def xlogy(x, y):
+        return mpmath.mpf(0) if x == 0 else x * mpmath.log(y)
+
+    def xlog1py(x, y):
+        return mpmath.mpf(0) if x == 0 else x * mpmath.log1p(y)
+
+    def log1pmx(u):
+        with mpmath.workprec(mp.prec + _extra_bits(u, 1)):
+            return +(mpmath.log1p(u) - u)
+
+    def log1pmx_ratio(a, b, d):
+        with mpmath.workprec(mp.prec + _extra_bits(d, b)):
+            return +(mpmath.log(a / b) - d / b)
+
+    def kl_div(x, y, d):
+        if x == 0:
+            return +y
+        if y == 0:
+            return mpmath.inf
+        with mpmath.workprec(mp.prec + _extra_bits(d, x)):
+            return +(x * mpmath.log(x / y) + d)
+
+    def diff_ratio(a, b, s):
+        return (a - b) / s
+
+    def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
+        with mpmath.workprec(mp.prec + 60):
+            return +(mpmath.log(x) + mpmath.mpf(c_hi) + mpmath.mpf(c_lo))
+
+    def logsumexp(*xs):
+        mx = max(xs)
+        if mpmath.isinf(mx):
+            return mx
+        return mx + mpmath.log(mpmath.fsum(mpmath.exp(x - mx) for x in xs))
+
+    return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
+            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
+            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp}
+
+
+def split_constant(c) -> tuple[float, float]:
+    """A real constant as a double-double hi + lo (hi the nearest float, lo the nearest float to c − hi)."""
+    with mpmath.workprec(200):
+        v = mpmath.mpf(c) if not hasattr(c, "evalf") else mpmath.mpf(str(c.evalf(70)))
+        hi = float(v)
+        lo = float(v - mpmath.mpf(hi))
+    return hi, lo
+
+
+def impls(backend: str) -> dict:
+    if backend == "numpy":
+        return array_impls("numpy")
+    if backend == "torch":
+        return array_impls("torch")
+    if backend == "scipy":
+        return scipy_impls()
+    if backend == "math":
+        return math_impls()
+    if backend == "mpmath":
+        return mpmath_impls()
+    raise ValueError(backend)
+
+
+__all__ = ["array_impls", "math_impls", "scipy_impls", "mpmath_impls", "split_constant", "impls", "math"]

@@ -1,0 +1,143 @@
+"""``lambdify``: stable numeric code from a derivation or an expression.
+
+The expression is first rewritten by :func:`symce.numeric.rewrite.stabilise` (without proofs by default:
+the rules are exact identities and ``stabilise(expr)`` proves them on request), then *lowered*: functions
+whose numeric form needs more than their arguments get it here — kl_div(x, y) and log1pmx_ratio(a, b)
+receive the difference y − x / a − b as an extra argument computed from the original inputs (so it is
+exact where it matters), log_offset(x, c) gets e^{−c} as a double-double. Exact constants (log 2, π)
+are folded to correctly rounded floats. SymPy's printers then emit calls resolved through a module
+dictionary per backend (:mod:`symce.numeric.impl`).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..derivation import Derivation
+from ..errors import ArgumentTypeError
+from . import impl
+from .functions import kl_div, log1pmx_ratio, log_offset
+from .rewrite import stabilise
+
+BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch")
+
+
+def _fold_constants(e):
+    """Exact constants that are not rationals (log 2, π/2, …) → Floats (printed with 25 digits, so Python
+    reads them as the correctly rounded float64)."""
+    def is_const(x):
+        return x.is_number and not x.is_Rational and x.is_real and not isinstance(x, sp.Float)
+
+    return e.replace(is_const, lambda x: sp.Float(sp.N(x, 30), 25))
+
+
+def lower(expr, backend: str):
+    """Replace functions that need extra numeric arguments by private undefined functions, returning the
+    new expression and the extra module-dictionary entries."""
+    extra = {}
+    names = impl.impls(backend)
+    kl = sp.Function("sx_kl_div")
+    lr = sp.Function("sx_log1pmx_ratio")
+    extra["sx_kl_div"] = names["_kl_div"]
+    extra["sx_log1pmx_ratio"] = names["_log1pmx_ratio"]
+
+    def offset(f):
+        x, c = f.args
+        c_hi, c_lo = impl.split_constant(c)
+        x0_hi, x0_lo = impl.split_constant(sp.exp(-c))
+        name = f"sx_log_offset_{len(extra)}"
+        extra[name] = functools.partial(names["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi, x0_lo=x0_lo)
+        return sp.Function(name)(x)
+
+    e = expr.replace(lambda f: isinstance(f, kl_div), lambda f: kl(f.args[0], f.args[1], f.args[1] - f.args[0]))
+    e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
+                  lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
+    e = e.replace(lambda f: isinstance(f, log_offset), offset)
+    return e, extra
+
+
+def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stable: bool = True) -> Callable:
+    """A numeric function of ``obj`` (a Derivation or a SymPy expression).
+
+    ``args`` fixes the argument order (default: free symbols sorted by name; stored as ``f.args``).
+    ``backend``: "numpy" (vectorised, the default), "scipy" (numpy with scipy.special kernels where scipy
+    has them), "math" (Python floats), "mpmath" (mpmath numbers at the current ``mpmath.mp.prec``),
+    "torch" (float64 tensors; needs torch). ``stable=False`` prints the expression as it is (plain
+    ``sympy.lambdify`` behaviour, for comparison). The stable expression is ``f.expr``.
+    """
+    if backend not in BACKENDS:
+        raise ArgumentTypeError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    expr = obj.result if isinstance(obj, Derivation) else obj
+    if not isinstance(expr, (sp.Basic, sp.MatrixBase)):
+        raise ArgumentTypeError(f"lambdify needs a Derivation or a SymPy expression, not {type(obj).__name__}")
+    if args is None:
+        args = sorted(expr.free_symbols, key=lambda s: s.name)
+    args = list(args)
+    if stable:
+        expr = stabilise(expr, prove=False).expr
+    code_expr = expr
+    modules: list = []
+    if backend == "torch":
+        try:
+            import torch  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ArgumentTypeError("backend 'torch' needs torch installed (pip install torch)") from exc
+    if stable:
+        code_expr, extra = lower(expr, backend)
+        modules.append({**impl.impls(backend), **extra})
+    else:
+        modules.append({"sigmoid": impl.impls(backend)["sigmoid"]})
+    if backend != "mpmath":
+        code_expr = _fold_constants(code_expr)
+    printer_module = {"scipy": "numpy", "torch": "torch"}.get(backend, backend)
+    modules.append(printer_module)
+    raw = sp.lambdify(args, code_expr, modules=modules, cse=True)
+    f = raw if isinstance(expr, sp.MatrixBase) else _wrap(raw, backend, len(args))
+    f.args = tuple(args)
+    f.expr = expr
+    f.backend = backend
+    return f
+
+
+def _wrap(raw, backend, nargs):
+    if backend in ("numpy", "scipy"):
+        @functools.wraps(raw)
+        def f(*xs):
+            with np.errstate(all="ignore"):
+                xs = [np.asarray(x, dtype=np.float64) for x in xs]
+                out = raw(*xs)
+                shape = np.broadcast_shapes(*[x.shape for x in xs]) if xs else ()
+                return np.broadcast_to(np.asarray(out, dtype=np.float64), shape).copy() if np.ndim(out) < len(shape) \
+                    else np.asarray(out, dtype=np.float64)
+        return f
+    if backend == "math":
+        @functools.wraps(raw)
+        def f(*xs):
+            with np.errstate(all="ignore"):
+                return float(raw(*[float(x) for x in xs]))
+        return f
+    if backend == "mpmath":
+        @functools.wraps(raw)
+        def f(*xs):
+            return raw(*[mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x for x in xs])
+        return f
+    if backend == "torch":
+        import torch
+
+        @functools.wraps(raw)
+        def f(*xs):
+            xs = [torch.as_tensor(x, dtype=torch.float64) for x in xs]
+            out = raw(*xs)
+            out = torch.as_tensor(out, dtype=torch.float64)
+            shape = torch.broadcast_shapes(*[x.shape for x in xs]) if xs else ()
+            return out.expand(shape).clone() if out.shape != shape else out
+        return f
+    return raw
+
+
+__all__ = ["lambdify", "lower", "BACKENDS"]

@@ -1,0 +1,296 @@
+r"""The stabilising rewrite: derived formulas → forms built from the stable functions.
+
+Each rule is an exact identity applied to the whole expression; :func:`stabilise` records every step that
+changed something and (by default) proves it equal to its input with :func:`symce.prove`, after replacing
+the stable functions by their elementary definitions. Rules, in order:
+
+1. ``separate logarithms`` — log(a/b) → log a − log b for positive a, b (expand_log without force) and
+   products distributed over sums (expand_mul), so the rules below see individual terms;
+2. ``softplus`` — log(1 + e^a) → softplus(a); log σ(a) → log_sigmoid(a); 1 − σ(a) → σ(−a);
+3. ``relative entropy`` — A log A − A log B → kl_div(A, B) + A − B, applied only when the A − B parts of
+   all pairs cancel exactly (Bernoulli: p₁ − p₂ + (1 − p₁) − (1 − p₂) = 0), so every kl_div term is ≥ 0
+   and no cancellation is left between terms;
+4. ``softplus with a linear term`` — softplus(a) − t·a → (1 − t)·softplus(a) + t·softplus(−a): both terms
+   ≥ 0 for 0 ≤ t ≤ 1, where the input cancels catastrophically (t = 1, a ≫ 0);
+5. ``scale log-ratio`` — −c·log(a/b) + P(a) with P(b(1+u)) = c·u + O(u²) → −c·log1pmx_ratio(a, b) +
+   (P − c·u) in u = (a − b)/b: the normal KL's log σ₂/σ₁ − 1/2 + σ₁²/(2σ₂²) becomes
+   −log1pmx(σ₁/σ₂ − 1) + u²/2, all terms ≥ 0;
+6. ``scaled squares`` — (a − b)²/s² → diff_ratio(a, b, s)², a²/s² → diff_ratio(a, 0, s)² (no overflow
+   of a² when a/s is representable);
+7. ``xlogy`` — A·log B → xlogy(A, B), A·log(1 + y) → xlog1py(A, y) (0·log 0 = 0);
+8. ``log offset`` — c·log x + K (K a constant) → c·log_offset(x, K/c) (cancels at x = e^{−K/c});
+9. ``logsumexp`` — log Σ e^{a_i} → logsumexp(a_1, …).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..special import sigmoid
+from .functions import (diff_ratio, kl_div, log1pmx_ratio, log_offset, log_sigmoid, logsumexp, softplus,
+                        to_elementary, xlog1py, xlogy)
+
+
+@dataclass(frozen=True)
+class RewriteStep:
+    rule: str
+    before: sp.Expr
+    after: sp.Expr
+    proof: object = None  # a symce.Proof when proved
+
+    @property
+    def status(self) -> str:
+        return self.proof.status if self.proof is not None else "not checked"
+
+
+@dataclass(frozen=True)
+class Stabilised:
+    """The result of :func:`stabilise`: the input, the stable form, and every step with its proof."""
+
+    original: sp.Expr
+    expr: sp.Expr
+    steps: tuple = field(default=())
+
+    @property
+    def proved(self) -> bool:
+        return all(s.proof is not None and s.proof.status == "proved" for s in self.steps)
+
+    def __str__(self) -> str:
+        lines = [f"{self.original}"]
+        for s in self.steps:
+            lines.append(f"  = {s.after}    [{s.rule}; {s.status}]")
+        return "\n".join(lines)
+
+
+# -- rules -----------------------------------------------------------------------------------------------
+def _separate(e):
+    # expand products only in log-free terms: (z₁ − z₂)·σ(z₁) and (σ₁² + d²)/(2σ₂²) split into terms,
+    # while (1 − p₁)·log(1 − p₂) keeps its factor for the xlogy/kl_div rules
+    e = sp.expand_log(e)
+    e = sp.Add(*[sp.expand_mul(t) if _has_log_sum(t) or not t.has(sp.log) else t for t in sp.Add.make_args(e)])
+    logs = sorted({x for x in e.atoms(sp.log) if not x.args[0].is_number}, key=sp.default_sort_key)
+    return sp.collect(e, logs) if logs else e
+
+
+def _has_log_sum(t):
+    """p·(log p − log q): a product with a sum of logarithms as a factor."""
+    return isinstance(t, sp.Mul) and any(isinstance(f, sp.Add) and f.has(sp.log) for f in t.args)
+
+
+def _is_one_plus_exp(arg):
+    terms = sp.Add.make_args(arg)
+    if len(terms) == 2 and sp.S.One in terms:
+        other = terms[0] if terms[1] == 1 else terms[1]
+        if isinstance(other, sp.exp):
+            return other.args[0]
+    return None
+
+
+def _complement(x):
+    """1 − σ(a) → σ(−a) and σ(a) − 1 → −σ(−a): 1 − σ(a) rounds to 0 for a ≳ 37 where σ(−a) does not."""
+    terms = sp.Add.make_args(x)
+    if len(terms) == 2:
+        c, s = (terms[0], terms[1]) if terms[0].is_number else (terms[1], terms[0])
+        coeff, sig = s.as_independent(sigmoid, as_Add=False)
+        if isinstance(sig, sigmoid) and c == 1 and coeff == -1:
+            return sigmoid(-sig.args[0])
+        if isinstance(sig, sigmoid) and c == -1 and coeff == 1:
+            return -sigmoid(-sig.args[0])
+    return x
+
+
+def _complements(e):
+    return e.replace(lambda x: isinstance(x, sp.Add) and x.has(sigmoid), _complement)
+
+
+def _softplus(e):
+    def fix_log(x):
+        a = _is_one_plus_exp(x.args[0])
+        if a is not None:
+            return softplus(a)
+        if isinstance(x.args[0], sigmoid):
+            return log_sigmoid(x.args[0].args[0])
+        return x
+
+    e = e.replace(lambda x: isinstance(x, sp.log), fix_log)
+
+    return _complements(e)
+
+
+def _log_terms(e):
+    """[(A, B, term)] for the terms A·log(B) of a sum (exactly one log factor)."""
+    out = []
+    for t in sp.Add.make_args(e):
+        coeff, lg = t.as_independent(sp.log, as_Add=False)
+        if isinstance(lg, sp.log) and not coeff.has(sp.log) and not lg.args[0].is_number:
+            out.append((coeff, lg.args[0], t))
+    return out
+
+
+def _relative_entropy(e):
+    terms = _log_terms(e)
+    used, pairs = set(), []
+    for i, (a, b, t) in enumerate(terms):
+        if b != a or i in used:
+            continue
+        for j, (a2, b2, t2) in enumerate(terms):
+            if j != i and j not in used and b2 != a2 and sp.expand(a2 + a) == 0:
+                used |= {i, j}
+                pairs.append((a, b2, t, t2))
+                break
+    if not pairs:
+        return e
+    if sp.expand(sum(a - b for a, b, _, _ in pairs)) != 0:
+        return e  # the A − B parts would not cancel: kl_div terms would leave a cancelling remainder
+    rest = sp.Add(*[t for t in sp.Add.make_args(e) if all(t not in (p[2], p[3]) for p in pairs)])
+    return rest + sp.Add(*[kl_div(a, b) for a, b, _, _ in pairs])
+
+
+def _softplus_linear(e):
+    for sp_term in sp.Add.make_args(e):
+        c, f = sp_term.as_independent(softplus, as_Add=False)
+        if not (isinstance(f, softplus) and c.is_number):
+            continue
+        a = f.args[0]
+        rest = [t for t in sp.Add.make_args(e) if t != sp_term]
+        ts, others = [], []
+        for t in rest:
+            q = sp.cancel(t / a)
+            if not t.has(softplus) and not q.as_numer_denom()[1].has(*a.free_symbols):
+                ts.append(q)  # t = q·a with q free of 1/a: part of the linear term
+            else:
+                others.append(t)
+        if not ts:
+            continue
+        tt = -sp.Add(*ts) / c
+        return sp.Add(*others) + c * (_complements(1 - tt) * softplus(a) + tt * softplus(-a))
+    return e
+
+
+def _scale_log_ratio(e):
+    logs = [(c, b, t) for c, b, t in _log_terms(e) if c.is_number and b.is_positive and not b.is_number]
+    for ca, a, ta in logs:
+        for cb, b, tb in logs:
+            if a == b or ca + cb != 0 or ca.is_positive:
+                continue
+            c = -ca  # −c·log a + c·log b
+            rest = [t for t in sp.Add.make_args(e) if t not in (ta, tb)]
+            with_a = [t for t in rest if t.has(a)]
+            consts = [t for t in rest if t.is_number]
+            others = [t for t in rest if not t.has(a) and not t.is_number]
+            if not with_a:
+                continue
+            u = sp.Dummy("u")
+            poly = sp.expand(sp.Add(*with_a, *consts).xreplace({a: b * (1 + u)}))
+            if poly.has(a) or sp.cancel(poly.subs(u, 0)) != 0 or sp.cancel(sp.diff(poly, u).subs(u, 0) - c) != 0:
+                continue
+            remainder = sp.expand(poly - c * u)
+            if remainder.free_symbols - {u}:
+                continue  # keep the rule to remainders in u alone (u²/2 for the normal KL)
+            return -c * log1pmx_ratio(a, b) + remainder.xreplace({u: diff_ratio(a, b, b)}) + sp.Add(*others)
+    return e
+
+
+def _scaled_squares(e):
+    def fix(m):
+        pows = [f for f in m.args if isinstance(f, sp.Pow)]
+        num = [f for f in pows if f.exp == 2 and not f.base.is_number]
+        den = [f for f in pows if f.exp == -2 and f.base.is_positive and not f.base.is_number]
+        if len(num) != 1 or len(den) != 1:
+            return m
+        x, s = num[0].base, den[0].base
+        rest = sp.Mul(*[f for f in m.args if f not in (num[0], den[0])])
+        terms = sp.Add.make_args(x)
+        if len(terms) == 2:
+            a, b = (terms[0], -terms[1]) if not terms[0].could_extract_minus_sign() else (terms[1], -terms[0])
+            return rest * diff_ratio(a, b, s) ** 2
+        return rest * diff_ratio(x, 0, s) ** 2
+
+    return e.replace(lambda m: isinstance(m, sp.Mul), fix)
+
+
+def _xlogy(e):
+    out = []
+    for t in sp.Add.make_args(e):
+        coeff, lg = t.as_independent(sp.log, as_Add=False)
+        if isinstance(lg, sp.log) and not coeff.is_number and not coeff.has(sp.log) and not lg.args[0].is_number:
+            c, a = coeff.as_coeff_Mul()
+            arg = lg.args[0]
+            const, var = arg.as_coeff_Add()
+            if const == 1 and var != 0:
+                out.append(c * xlog1py(a, var))
+            else:
+                out.append(c * xlogy(a, arg))
+        else:
+            out.append(t)
+    return sp.Add(*out)
+
+
+def _log_offset(e):
+    """c·log x + K with the constant K: the part of the sum that can cancel at x = e^{−K/c}."""
+    logs = [(c, x, t) for c, x, t in _log_terms(e) if c.is_number and x.is_positive]
+    terms = sp.Add.make_args(e)
+    consts = [t for t in terms if t.is_number]
+    if len(logs) != 1 or not consts:
+        return e
+    c, x, t = logs[0]
+    K = sp.Add(*consts)
+    if K == 0:
+        return e
+    rest = [u for u in terms if u is not t and not u.is_number]
+    return c * log_offset(x, K / c) + sp.Add(*rest)
+
+
+def _logsumexp(e):
+    def fix(x):
+        terms = sp.Add.make_args(x.args[0])
+        if len(terms) >= 2 and all(isinstance(t, sp.exp) for t in terms):
+            return logsumexp(*[t.args[0] for t in terms])
+        return x
+
+    return e.replace(lambda x: isinstance(x, sp.log), fix)
+
+
+RULES = (
+    ("separate logarithms (expand_log for positive arguments, expand_mul)", _separate),
+    ("softplus: log(1 + e^a) = softplus(a), log σ(a) = log_sigmoid(a), 1 − σ(a) = σ(−a)", _softplus),
+    ("relative entropy: A log A − A log B = kl_div(A, B) + A − B", _relative_entropy),
+    ("softplus with a linear term: softplus(a) − t·a = (1 − t)·softplus(a) + t·softplus(−a)", _softplus_linear),
+    ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", _scale_log_ratio),
+    ("scaled squares: (a − b)²/s² = diff_ratio(a, b, s)²", _scaled_squares),
+    ("xlogy: A·log B = xlogy(A, B), A·log(1 + y) = xlog1py(A, y)", _xlogy),
+    ("log offset: log x + c = log_offset(x, c)", _log_offset),
+    ("logsumexp: log Σ e^{a_i} = logsumexp(a_1, …)", _logsumexp),
+)
+
+
+def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
+    """Rewrite ``expr`` into stable functions; with ``prove`` each changed step carries a Proof that it
+    equals its input (the stable functions replaced by their elementary definitions)."""
+    from ..proof import prove as _prove
+
+    if isinstance(expr, sp.MatrixBase):
+        parts = [stabilise(x, prove=prove, assumptions=assumptions) for x in expr]
+        return Stabilised(expr, sp.ImmutableMatrix(expr.shape[0], expr.shape[1], [p.expr for p in parts]),
+                          tuple(s for p in parts for s in p.steps))
+    e, steps = expr, []
+    for rule, f in RULES:
+        new = f(e)
+        if new == e:
+            continue
+        proof = None
+        if prove:
+            # prove the changed terms only: identical terms on both sides add nothing, and leaving them out
+            # keeps symbols that cancel from the sampled points (prove samples the difference's symbols)
+            common = set(sp.Add.make_args(new)) & set(sp.Add.make_args(e))
+            lhs = sp.Add(*[t for t in sp.Add.make_args(new) if t not in common])
+            rhs = sp.Add(*[t for t in sp.Add.make_args(e) if t not in common])
+            proof = _prove(to_elementary(lhs), to_elementary(rhs), assumptions, name=rule.split(":")[0])
+        steps.append(RewriteStep(rule, e, new, proof))
+        e = new
+    return Stabilised(expr, e, tuple(steps))
+
+
+__all__ = ["stabilise", "Stabilised", "RewriteStep", "RULES"]

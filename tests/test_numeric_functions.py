@@ -1,0 +1,137 @@
+"""The stable special functions: definitions (proved), derivatives (against mpmath.diff), mpmath values,
+and the float64 implementations of every backend (in ULPs against exact values)."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from symce import prove
+from symce.numeric import functions as F
+from symce.numeric import impl
+from symce.numeric.truth import ground_truth
+from symce.numeric.verify import ulp_distance
+
+x = sp.Symbol("x", real=True)
+y = sp.Symbol("y", positive=True)
+a, b = sp.symbols("a b", positive=True)
+u = sp.Symbol("u", positive=True)
+
+# (stable expression, its definition written independently, mpmath reference of the definition, args, points)
+CASES = [
+    (F.softplus(x), sp.log(1 + sp.exp(x)), lambda x: mpmath.log(1 + mpmath.exp(x)), [x], [(-3.5,), (0.25,), (12.0,)]),
+    (F.log_sigmoid(x), sp.log(1 / (1 + sp.exp(-x))), lambda x: -mpmath.log(1 + mpmath.exp(-x)), [x],
+     [(-3.5,), (0.25,), (12.0,)]),
+    (F.xlogy(x, y), x * sp.log(y), lambda x, y: x * mpmath.log(y), [x, y], [(0.3, 0.7), (-2.0, 5.5)]),
+    (F.xlog1py(x, y), x * sp.log(1 + y), lambda x, y: x * mpmath.log(1 + y), [x, y], [(0.3, 0.7), (-2.0, 5.5)]),
+    (F.logsumexp(x, y, a), sp.log(sp.exp(x) + sp.exp(y) + sp.exp(a)),
+     lambda x, y, a: mpmath.log(mpmath.exp(x) + mpmath.exp(y) + mpmath.exp(a)), [x, y, a], [(0.5, 1.5, 2.5), (-3.0, 0.1, 4.0)]),
+    (F.log1pmx(u), sp.log(1 + u) - u, lambda u: mpmath.log(1 + u) - u, [u], [(0.001,), (0.75,), (6.0,)]),
+    (F.log1pmx_ratio(a, b), sp.log(a / b) - a / b + 1, lambda a, b: mpmath.log(a / b) - a / b + 1, [a, b],
+     [(0.3, 0.7), (2.5, 1.25)]),
+    (F.kl_div(a, b), a * sp.log(a / b) - a + b, lambda a, b: a * mpmath.log(a / b) - a + b, [a, b],
+     [(0.3, 0.7), (2.5, 1.25)]),
+    (F.diff_ratio(x, y, a), (x - y) / a, lambda x, y, a: (x - y) / a, [x, y, a], [(0.3, 0.7, 2.0), (-2.5, 1.25, 0.5)]),
+    (F.log_offset(a, sp.Rational(1, 2) + sp.log(2 * sp.pi) / 2), sp.log(a * sp.sqrt(2 * sp.pi * sp.E)),
+     lambda a: mpmath.log(a * mpmath.sqrt(2 * mpmath.pi * mpmath.e)), [a], [(0.3,), (2.5,)]),
+]
+IDS = [type(c[0]).__name__ for c in CASES]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_definition_is_proved(case):
+    f, definition, *_ = case
+    proof = prove(F.to_elementary(f), definition)
+    assert proof.status == "proved", str(proof)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_derivatives_against_mpmath_diff(case):
+    f, _, ref, args, points = case
+    for i, s in enumerate(args):
+        d = sp.diff(f, s)
+        for pt in points:
+            got = sp.N(F.to_elementary(d).subs({s_: sp.Float(v, 40) for s_, v in zip(args, pt)}), 30)
+            with mpmath.workdps(40):
+                want = mpmath.diff(lambda t: ref(*[t if j == i else mpmath.mpf(v) for j, v in enumerate(pt)]), pt[i])
+            assert abs(complex(got) - complex(want)) <= 1e-25 * max(1, abs(complex(want))), (s, pt, got, want)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_evalf_matches_mpmath(case):
+    f, _, ref, args, points = case
+    for pt in points:
+        got = f.subs(dict(zip(args, map(sp.Float, pt)))).evalf(30)
+        with mpmath.workdps(40):
+            want = ref(*map(mpmath.mpf, pt))
+        assert abs(float(got) - float(want)) <= 1e-14 * max(1, abs(float(want)))
+
+
+# -- float64 implementations, in ULPs against exact values -----------------------------------------------------
+def _ulps(fn, expr, args, cols):
+    with np.errstate(all="ignore"):
+        got = np.asarray(fn(*cols), dtype=float)
+    exact = np.array([ground_truth(expr, args, pt).value for pt in zip(*cols)])
+    return ulp_distance(got, exact)
+
+
+def _bits(rng, lo, hi, n):
+    from symce.numeric.verify import sample_interval
+
+    return sample_interval(rng, (lo, hi, True, True), n)
+
+
+NP = impl.array_impls("numpy")
+
+
+def test_numpy_softplus_and_log_sigmoid_within_2_ulp():
+    rng = np.random.default_rng(1)
+    z = np.concatenate([_bits(rng, -1e3, 1e3, 300), [-800, -745, -40, -37, 0, 37, 40, 709.78, 710, 800]])
+    assert _ulps(NP["softplus"], sp.log(1 + sp.exp(x)), [x], [z]).max() <= 2
+    assert _ulps(NP["log_sigmoid"], -sp.log(1 + sp.exp(-x)), [x], [z]).max() <= 2
+
+
+def test_numpy_log1pmx_within_2_ulp():
+    rng = np.random.default_rng(2)
+    v = np.concatenate([_bits(rng, -0.999, 1e6, 300), [1e-300, 1e-12, -0.5, 0.5, 2, 4, -0.8]])
+    assert _ulps(NP["log1pmx"], sp.log(1 + x) - x, [x], [v]).max() <= 2
+
+
+def test_numpy_xlogy_zero_convention_and_accuracy():
+    assert NP["xlogy"](0.0, 0.0) == 0.0 and NP["xlog1py"](0.0, -1.0) == 0.0
+    rng = np.random.default_rng(3)
+    p, q = _bits(rng, 0, 1, 200), _bits(rng, 0, 1, 200)
+    assert _ulps(NP["xlogy"], x * sp.log(y), [x, y], [p, q]).max() <= 1
+
+
+def test_numpy_logsumexp_huge_gap_and_ties():
+    f = NP["logsumexp"]
+    assert f(np.array([800.0]), np.array([0.0]))[0] == 800.0  # no overflow
+    assert f(np.array([-800.0]), np.array([-800.0]))[0] == pytest.approx(-800 + math.log(2), rel=1e-16)
+    z = sp.symbols("z1:4", real=True)
+    rng = np.random.default_rng(4)
+    cols = [rng.normal(0, 30, 200) for _ in range(3)]
+    assert _ulps(f, sp.log(sum(sp.exp(t) for t in z)), list(z), cols).max() <= 2
+
+
+def test_math_and_mpmath_backends_agree_with_numpy():
+    m = impl.math_impls()
+    mp = impl.mpmath_impls()
+    for name, args in [("softplus", (3.5,)), ("log1pmx", (1e-9,)), ("xlogy", (0.0, 0.0)), ("logsumexp", (1.0, 800.0))]:
+        want = float(np.asarray(NP[name](*args)))
+        assert m[name](*args) == want
+        with mpmath.workdps(30):
+            assert abs(float(mp[name](*map(mpmath.mpf, args))) - want) <= 2e-16 * max(1, abs(want))
+
+
+def test_torch_backend_matches_numpy():
+    torch = pytest.importorskip("torch")
+    T = impl.array_impls("torch")
+    z = np.array([-800.0, -40.0, 0.0, 3.0, 40.0, 800.0])
+    for name in ("softplus", "log_sigmoid", "sigmoid", "log1pmx"):
+        got = T[name](torch.as_tensor(z, dtype=torch.float64)).numpy()
+        with np.errstate(all="ignore"):
+            want = NP[name](z)
+        np.testing.assert_array_equal(got, want)
