@@ -171,14 +171,8 @@ def _gradient(run: Callable[[], Derivation], Q):
 
 
 def gibbs_if_applicable(P, Q):
-    """Gibbs' stationarity proof, or ``(None, reason)`` where "∇ = 0 at Q = P" does not apply."""
-    # With an equality constraint on Q's parameters (probabilities on the simplex, Σ q_i = 1) Q = P is a
-    # *constrained* stationary point: the unconstrained gradient equals a Lagrange multiplier times the
-    # constraint's normal (−p_i/q_i = −1 at q = p), not 0. "∇ = 0" does not apply there.
-    constraints = [c for c in Q.conditions() if isinstance(c, sp.Eq)]
-    if constraints:
-        return None, (f"not applicable: Q's parameters are constrained ({', '.join(map(str, constraints))}); "
-                      "Q = P is a constrained stationary point, where the unconstrained gradient need not be 0")
+    """Gibbs' stationarity proof for a pair of the same parameterisation. On a constrained parameter
+    space (the simplex) :func:`symce.gibbs_stationarity` proves the Lagrange condition ∇H = λ∇c."""
     return gibbs_stationarity(P, Q)
 
 

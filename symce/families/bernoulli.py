@@ -66,7 +66,8 @@ class Bernoulli(Family):
     def conditions(self):
         if self.is_logit or self._p.is_number:
             return []
-        return [sp.StrictLessThan(0, self._p), sp.StrictLessThan(self._p, 1)]
+        # relations the assumptions already decide (0 < p for a positive p) are not worth stating
+        return [c for c in (sp.StrictLessThan(0, self._p), sp.StrictLessThan(self._p, 1)) if c != sp.true]
 
     # -- density -----------------------------------------------------------------------------------
     def variable(self):
