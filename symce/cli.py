@@ -13,6 +13,8 @@ the catalog, never evaluated.
 from __future__ import annotations
 
 import argparse
+import importlib
+import time
 import sys
 from typing import Sequence
 
@@ -57,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress lines and no table; only the summary line")
     r.add_argument("--no-tex", action="store_true", help="write report.md only (no report.tex / report.pdf)")
     r.add_argument("--no-pdf", action="store_true", help="write report.tex but do not compile it with pdflatex")
+    r.add_argument("--no-training", action="store_true",
+                   help="leave out the training-loss section (empirical risk, MLE, Fisher information, losses)")
 
     d = sub.add_parser("derive", help="derive one quantity for catalog families and print the steps",
                        description="Derive entropy H(P), cross-entropy H(P,Q) or KL(P‖Q) for catalog examples "
@@ -113,7 +117,8 @@ def _report(args) -> int:
     if not args.quiet:
         print(f"symce report: deriving the catalog into {args.out}/report.md", flush=True)
     rep = report.run_catalog(None if args.quiet else progress)
-    path = report.write(rep, args.out)
+    extras, extra_failed = _extra_sections(args, progress)
+    path = report.write(rep, args.out, extras)
     latex_failed = False
     if not args.no_tex:
         latex_failed = not _report_tex(rep, args)
@@ -124,7 +129,28 @@ def _report(args) -> int:
         for it in rep.failures:
             print(f"FAILED {it.section}: {it.quantity}: {it.status} {it.note}".rstrip())
     print(f"{report.summary_line(rep)}; wrote {path}")
-    return FAILED if rep.failures or latex_failed else OK
+    return FAILED if rep.failures or latex_failed or extra_failed else OK
+
+
+def _extra_sections(args, progress) -> tuple[list[str], bool]:
+    """Sections beyond the catalog; a section that raises is reported and fails the run."""
+    wanted = []
+    if not args.no_training:
+        wanted.append(("training losses", "symce.empirical_report", "training_section", ()))
+    out, failed = [], False
+    for title, module, func, fargs in wanted:
+        if not args.quiet:
+            progress(f"section: {title} ...")
+        start = time.perf_counter()
+        try:
+            out.append(getattr(importlib.import_module(module), func)(*fargs))
+        except Exception as e:  # noqa: BLE001 - one failing section must not hide the rest of the report
+            print(f"symce report: section {title!r} failed: {type(e).__name__}: {e}", file=sys.stderr)
+            failed = True
+            continue
+        if not args.quiet:
+            progress(f"section: {title} done in {time.perf_counter() - start:.1f} s")
+    return out, failed
 
 
 def _report_tex(rep, args) -> bool:

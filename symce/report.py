@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Sequence, Any, Callable
 
 import sympy as sp
 
@@ -404,10 +404,13 @@ def _pair_section(sec: Section) -> list[str]:
     return out
 
 
-def write(report: Report, out_dir: str) -> str:
-    """Write ``out_dir/report.md`` (creating the folder) and return its path."""
+def write(report: Report, out_dir: str, extra_sections: Sequence[str] = ()) -> str:
+    """Write ``out_dir/report.md`` (creating the folder) and return its path; ``extra_sections`` are
+    Markdown sections (training losses, numeric accuracy) appended after the catalog."""
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "report.md")
     with open(path, "w", encoding="utf-8") as f:
         f.write(markdown(report))
+        for extra in extra_sections:
+            f.write("\n" + extra.rstrip() + "\n")
     return path
