@@ -20,6 +20,9 @@ log1pmx_ratio(a,b) log(a/b) − a/b + 1  = log1pmx(a/b − 1)      the scale par
 kl_div(x, y)       x log(x/y) − x + y  (≥ 0; 0 where x = 0)    relative entropy terms, near x = y
 diff_ratio(a,b,s)  (a − b)/s                                   a − b overflows for a ≈ −b ≈ 1e308
 log_offset(x, c)   log x + c (c a constant)                    cancels near x = e^{−c}
+fsum(x, …)         x₁ + x₂ + …                                 compensated summation of a small remainder
+softmax_xent(t,z)  Σ t_i (logsumexp z − z_i)                   softmax CE: no cancellation, no overflow
+rel_entr_sum(p,q)  Σ p_i log(p_i/q_i)                          categorical KL near p = q, off the simplex
 =================  ==========================================  =============================================
 """
 
@@ -279,8 +282,96 @@ class log_offset(StableFunction):  # noqa: N801
         return r"\left(\log %s + %s\right)" % (x, c)
 
 
+class fsum(StableFunction):  # noqa: N801
+    """x₁ + x₂ + … evaluated with compensated (Neumaier) summation: the Σ(p_i − q_i) remainder of a KL
+    over float inputs that are only approximately on the simplex."""
+
+    @classmethod
+    def eval(cls, *xs):
+        if len(xs) == 1:
+            return xs[0]
+
+    def elementary(self):
+        return sp.Add(*self.args)
+
+    def fdiff(self, argindex=1):
+        return sp.S.One
+
+    def _latex(self, printer, exp=None):
+        return r"\left(%s\right)" % " + ".join(printer._print(a) for a in self.args)
+
+
+class rel_entr_sum(StableFunction):  # noqa: N801
+    """Σ_i p_i log(p_i/q_i), arguments (p₁…p_k, q₁…q_k): a categorical KL for inputs that need not lie
+    exactly on the simplex. Each term is evaluated as kl_div(p_i, q_i) − (q_i − p_i) where q_i is within a
+    factor 1.5 of p_i (the differences then summed exactly, with compensation) and as p_i log(p_i/q_i)
+    elsewhere, all 2k parts in one compensated sum."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) % 2:
+            raise TypeError("rel_entr_sum takes 2k arguments: p_1..p_k, q_1..q_k")
+
+    def elementary(self):
+        k = len(self.args) // 2
+        p, q = self.args[:k], self.args[k:]
+        return sp.Add(*[pi * (sp.log(pi) - sp.log(qi)) for pi, qi in zip(p, q)])
+
+    def fdiff(self, argindex=1):
+        k = len(self.args) // 2
+        p, q = self.args[:k], self.args[k:]
+        if argindex <= k:
+            i = argindex - 1
+            return sp.log(p[i]) - sp.log(q[i]) + 1
+        i = argindex - k - 1
+        return -p[i] / q[i]
+
+    def _latex(self, printer, exp=None):
+        k = len(self.args) // 2
+        terms = [r"%s \log\frac{%s}{%s}" % (printer._print(a), printer._print(a), printer._print(b))
+                 for a, b in zip(self.args[:k], self.args[k:])]
+        return r"\left(%s\right)" % " + ".join(terms)
+
+
+class softmax_xent(StableFunction):  # noqa: N801
+    """Σ_i t_i·(logsumexp(z) − z_i) = −Σ_i t_i log softmax(z)_i, arguments (t₁…t_k, z₁…z_k).
+
+    Evaluated as Σ_i t_i·((m − z_i) + log1p(S)) with m = max z and S = Σ_{i ≠ argmax} e^{z_i − m}: every term
+    is ≥ 0 for t ≥ 0, so nothing cancels (log_softmax − then − multiply returns exactly 0 once the winning
+    logit leads by ~37, where the value is as small as e^{−lead})."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) % 2:
+            raise TypeError("softmax_xent takes 2k arguments: t_1..t_k, z_1..z_k")
+
+    @property
+    def k(self):
+        return len(self.args) // 2
+
+    def elementary(self):
+        t, z = self.args[: self.k], self.args[self.k:]
+        lse = sp.log(sp.Add(*[sp.exp(v) for v in z]))
+        return sp.Add(*[ti * (lse - zi) for ti, zi in zip(t, z)])
+
+    def fdiff(self, argindex=1):
+        k = self.k
+        t, z = self.args[:k], self.args[k:]
+        lse = logsumexp(*z)
+        if argindex <= k:
+            return lse - z[argindex - 1]
+        j = argindex - k - 1
+        return sp.Add(*t) * sp.exp(z[j] - lse) - t[j]
+
+    def _latex(self, printer, exp=None):
+        k = self.k
+        t = ", ".join(printer._print(a) for a in self.args[:k])
+        z = ", ".join(printer._print(a) for a in self.args[k:])
+        return r"\operatorname{xent}\left((%s), (%s)\right)" % (t, z)
+
+
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
-                    diff_ratio, log_offset)
+                    diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum)
 
 
 def to_elementary(expr):
@@ -304,4 +395,5 @@ def to_elementary(expr):
 
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
-           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "STABLE_FUNCTIONS", "to_elementary"]
+           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "STABLE_FUNCTIONS",
+           "to_elementary"]

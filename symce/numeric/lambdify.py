@@ -79,7 +79,8 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
         args = sorted(expr.free_symbols, key=lambda s: s.name)
     args = list(args)
     if stable:
-        expr = stabilise(expr, prove=False).expr
+        conditions = obj.conditions if isinstance(obj, Derivation) else ()
+        expr = stabilise(expr, prove=False, assumptions=conditions).expr
     code_expr = expr
     modules: list = []
     if backend == "torch":
@@ -96,7 +97,12 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
         code_expr = _fold_constants(code_expr)
     printer_module = {"scipy": "numpy", "torch": "torch"}.get(backend, backend)
     modules.append(printer_module)
-    raw = sp.lambdify(args, code_expr, modules=modules, cse=True)
+    printer = None
+    if backend == "torch":  # SymPy's torch printer refuses unknown functions unless told not to be strict
+        from sympy.printing.pytorch import TorchPrinter
+
+        printer = TorchPrinter({"allow_unknown_functions": True, "strict": False})
+    raw = sp.lambdify(args, code_expr, modules=modules, cse=True, printer=printer)
     f = raw if isinstance(expr, sp.MatrixBase) else _wrap(raw, backend, len(args))
     f.args = tuple(args)
     f.expr = expr

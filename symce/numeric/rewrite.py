@@ -19,7 +19,13 @@ the stable functions by their elementary definitions. Rules, in order:
    of a² when a/s is representable);
 7. ``xlogy`` — A·log B → xlogy(A, B), A·log(1 + y) → xlog1py(A, y) (0·log 0 = 0);
 8. ``log offset`` — c·log x + K (K a constant) → c·log_offset(x, K/c) (cancels at x = e^{−K/c});
-9. ``logsumexp`` — log Σ e^{a_i} → logsumexp(a_1, …).
+9. ``logsumexp`` — log Σ e^{a_i} → logsumexp(a_1, …);
+10. ``softmax cross-entropy`` — logsumexp(z) − Σ t_i z_i → softmax_xent(t, z) = Σ t_i (logsumexp z − z_i),
+    using the assumption Σ t_i = 1 (the proof eliminates one t_i with it); every term is ≥ 0.
+
+Where the A − B parts do not cancel symbolically (categorical: Σ p_i − Σ q_i, which is 0 only on the
+simplex), rule 3 produces ``rel_entr_sum(A…, B…)`` instead, a k-ary reduction that is exact for float inputs
+slightly off the simplex too.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..special import sigmoid
-from .functions import (diff_ratio, kl_div, log1pmx_ratio, log_offset, log_sigmoid, logsumexp, softplus,
-                        to_elementary, xlog1py, xlogy)
+from .functions import (diff_ratio, kl_div, log1pmx_ratio, log_offset, log_sigmoid, logsumexp, rel_entr_sum,
+                        softmax_xent, softplus, to_elementary, xlog1py, xlogy)
 
 
 @dataclass(frozen=True)
@@ -142,9 +148,11 @@ def _relative_entropy(e):
                 break
     if not pairs:
         return e
-    if sp.expand(sum(a - b for a, b, _, _ in pairs)) != 0:
-        return e  # the A − B parts would not cancel: kl_div terms would leave a cancelling remainder
     rest = sp.Add(*[t for t in sp.Add.make_args(e) if all(t not in (p[2], p[3]) for p in pairs)])
+    if sp.expand(sum(a - b for a, b, _, _ in pairs)) != 0:
+        # Σ(A − B) is 0 on the simplex but not for float inputs near it: one k-ary reduction that picks
+        # kl_div − (B − A) or A log(A/B) per term and sums everything with compensation
+        return rest + rel_entr_sum(*[a for a, _, _, _ in pairs], *[b for _, b, _, _ in pairs])
     return rest + sp.Add(*[kl_div(a, b) for a, b, _, _ in pairs])
 
 
@@ -253,6 +261,35 @@ def _logsumexp(e):
     return e.replace(lambda x: isinstance(x, sp.log), fix)
 
 
+def _softmax_xent(e, assumptions=()):
+    """logsumexp(z) − Σ t_i z_i with Σ t_i = 1 (an assumption) → softmax_xent(t, z)."""
+    for lse_term in sp.Add.make_args(e):
+        if not isinstance(lse_term, logsumexp):
+            continue
+        zs = lse_term.args
+        rest = [t for t in sp.Add.make_args(e) if t is not lse_term]
+        ts, used = [], set()
+        for z in zs:
+            found = None
+            for i, t in enumerate(rest):
+                c, f = t.as_independent(z, as_Add=False)
+                if i not in used and f == z and not c.has(*zs):
+                    found = i
+                    break
+            if found is None:
+                ts.append(sp.S.Zero)
+            else:
+                used.add(found)
+                ts.append(-rest[found].as_independent(z, as_Add=False)[0])
+        total = sp.Add(*ts)
+        on_simplex = any(isinstance(a, sp.Eq) and sp.expand(a.lhs - a.rhs - (total - 1)) == 0 for a in assumptions)
+        if not on_simplex:
+            continue
+        others = [t for i, t in enumerate(rest) if i not in used]
+        return softmax_xent(*ts, *zs) + sp.Add(*others)
+    return e
+
+
 RULES = (
     ("separate logarithms (expand_log for positive arguments, expand_mul)", _separate),
     ("softplus: log(1 + e^a) = softplus(a), log σ(a) = log_sigmoid(a), 1 − σ(a) = σ(−a)", _softplus),
@@ -263,6 +300,7 @@ RULES = (
     ("xlogy: A·log B = xlogy(A, B), A·log(1 + y) = xlog1py(A, y)", _xlogy),
     ("log offset: log x + c = log_offset(x, c)", _log_offset),
     ("logsumexp: log Σ e^{a_i} = logsumexp(a_1, …)", _logsumexp),
+    ("softmax cross-entropy: logsumexp(z) − Σ t_i z_i = Σ t_i (logsumexp(z) − z_i) for Σ t_i = 1", _softmax_xent),
 )
 
 
@@ -277,7 +315,7 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
                           tuple(s for p in parts for s in p.steps))
     e, steps = expr, []
     for rule, f in RULES:
-        new = f(e)
+        new = f(e, assumptions) if f is _softmax_xent else f(e)
         if new == e:
             continue
         proof = None
@@ -287,10 +325,26 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
             common = set(sp.Add.make_args(new)) & set(sp.Add.make_args(e))
             lhs = sp.Add(*[t for t in sp.Add.make_args(new) if t not in common])
             rhs = sp.Add(*[t for t in sp.Add.make_args(e) if t not in common])
-            proof = _prove(to_elementary(lhs), to_elementary(rhs), assumptions, name=rule.split(":")[0])
+            lhs, rhs = to_elementary(lhs), to_elementary(rhs)
+            if f is _softmax_xent:  # the one rule that uses Σ t_i = 1
+                lhs, rhs = _use_simplex(lhs, rhs, assumptions)
+            proof = _prove(lhs, rhs, assumptions, name=rule.split(":")[0])
         steps.append(RewriteStep(rule, e, new, proof))
         e = new
     return Stabilised(expr, e, tuple(steps))
+
+
+def _use_simplex(lhs, rhs, assumptions):
+    """Apply each assumption Σ t_i = 1 (explicit symbols) by eliminating its last symbol from both sides —
+    an exact use of the assumption, so the proof can close symbolically."""
+    for a in assumptions:
+        if isinstance(a, sp.Eq) and isinstance(a.lhs, sp.Add) and a.rhs == 1:
+            syms = [t for t in a.lhs.args if isinstance(t, sp.Symbol)]
+            if len(syms) == len(a.lhs.args) and (lhs.has(syms[-1]) or rhs.has(syms[-1])):
+                last = syms[-1]
+                sub = {last: 1 - sp.Add(*syms[:-1])}
+                lhs, rhs = lhs.xreplace(sub), rhs.xreplace(sub)
+    return lhs, rhs
 
 
 __all__ = ["stabilise", "Stabilised", "RewriteStep", "RULES"]

@@ -239,7 +239,7 @@ class TruthFunction:
 
     @staticmethod
     def _mid(a, b, prec):
-        with mpmath.workprec(prec + 10):
+        with mpmath.workprec(max(prec, a[3], b[3]) + 10):
             A, B = mpmath.mpf(a), mpmath.mpf(b)
             if mpmath.isinf(A) and A == B:
                 return A
@@ -249,13 +249,14 @@ class TruthFunction:
 
     @staticmethod
     def _tight(a, b, bits) -> bool:
-        A, B = mpmath.mpf(a), mpmath.mpf(b)
-        if not (mpmath.isfinite(A) and mpmath.isfinite(B)):
-            return A == B
-        if A == B:
-            return True
-        scale = max(abs(A), abs(B))
-        return (B - A) <= scale * mpmath.ldexp(1, -bits)
+        with mpmath.workprec(max(a[3], b[3], 53) + 10):  # the endpoints exactly (mpf() rounds to mp.prec)
+            A, B = mpmath.mpf(a), mpmath.mpf(b)
+            if not (mpmath.isfinite(A) and mpmath.isfinite(B)):
+                return A == B
+            if A == B:
+                return True
+            scale = max(abs(A), abs(B))
+            return (B - A) <= scale * mpmath.ldexp(1, -bits)
 
     def many(self, columns) -> tuple:
         """Values and resolution flags for columns of inputs (one sequence per argument)."""
