@@ -1,0 +1,58 @@
+"""The verify command line and its spec grammar (parsed, never eval'd)."""
+
+import argparse
+import sys
+import textwrap
+
+import pytest
+
+from symce.numeric import cli
+from symce.numeric.spec import SpecError, parse
+
+
+def test_grammar_and_aliases():
+    s = parse("kl(normal(m1, s1), normal(m2, s2))")
+    assert s.quantity == "kl" and s.names == ("m1", "s1", "m2", "s2")
+    assert parse("bernoulli-logit").names == ("t", "z")
+    d, syms = parse("ce(categorical(t1, t2, t3), categorical_logits(z1, z2, z3))").build()
+    assert [str(x) for x in syms] == ["t1", "t2", "t3", "z1", "z2", "z3"] and d.quantity == "cross_entropy"
+
+
+@pytest.mark.parametrize("bad", ["kl(normal(m, s))", "ce(bernoulli(t), bernoulli_logit(z)", "entropy(bernoulli(p)) x",
+                                 "entropy(bernoulli(__import__('os')))", "entropy(poisson(l))", "ce(bernoulli(t), bernoulli(t))",
+                                 "entropy(normal(m))", "entropy(bernoulli(p); 1)"])
+def test_malformed_specs_are_rejected_with_a_reason(bad):
+    with pytest.raises(SpecError):
+        parse(bad).build()
+
+
+def _run(argv):
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    cli.add_parser(sub)
+    return cli.run(parser.parse_args(argv))
+
+
+@pytest.fixture
+def losses(tmp_path, monkeypatch):
+    (tmp_path / "losses_under_test.py").write_text(textwrap.dedent("""
+        import numpy as np
+        def naive(t, z):
+            s = 1 / (1 + np.exp(-z))
+            return -(t * np.log(s) + (1 - t) * np.log(1 - s))
+        def stable(t, z):
+            return (1 - t) * np.logaddexp(0, z) + t * np.logaddexp(0, -z)
+    """))
+    monkeypatch.chdir(tmp_path)
+    yield
+    sys.modules.pop("losses_under_test", None)
+
+
+def test_exit_codes(losses, capsys):
+    small = ["-n", "100", "--grid-max", "150"]
+    assert _run(["verify", "losses_under_test:naive", "--against", "bernoulli-logit", *small]) == cli.EXIT_THRESHOLD
+    assert "FAIL" in capsys.readouterr().out
+    assert _run(["verify", "losses_under_test:stable", "--against", "ce(bernoulli(t), bernoulli_logit(z))", *small]) == 0
+    assert _run(["verify", "losses_under_test:stable", "--against", "ce(bernoulli(t)"]) == cli.EXIT_SPEC
+    assert _run(["verify", "losses_under_test:missing", "--against", "bernoulli-logit"]) == cli.EXIT_IMPORT
+    assert _run(["verify", "no_such_module_xyz:f", "--against", "bernoulli-logit"]) == cli.EXIT_IMPORT
