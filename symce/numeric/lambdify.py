@@ -58,6 +58,17 @@ def lower(expr, backend: str):
     e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
                   lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
     e = e.replace(lambda f: isinstance(f, log_offset), offset)
+    # x²/2 as (x/2)·x: x² overflows for |x| > 1.34e154 where x²/2 is still finite up to |x| = 1.9e154
+    half_sq = sp.Function("sx_half_sq")
+    extra["sx_half_sq"] = (lambda x: x * x / 2) if backend == "mpmath" else (lambda x: (x * 0.5) * x)
+
+    def is_half_square(m):
+        if not isinstance(m, sp.Mul) or len(m.args) != 2:
+            return False
+        c, pw = m.args
+        return c == sp.S.Half and isinstance(pw, sp.Pow) and pw.exp == 2
+
+    e = e.replace(is_half_square, lambda m: half_sq(m.args[1].base))
     return e, extra
 
 
