@@ -14,7 +14,7 @@ from .calculus import gradient, hessian
 from .proof import Proof, prove
 from .identities import kl_decomposition, kl_self_zero, gibbs_stationarity
 from .special import sigmoid
-from .numeric import lambdify
+from .numeric import lambdify, verify
 from .printing import latex
 from .document import document
 from . import errors
@@ -32,7 +32,7 @@ __all__ = [
     "cross_entropy", "entropy", "kl", "clear_cache",
     "set_time_limit", "get_time_limit", "errors",
     "gradient", "hessian", "Proof", "prove",
-    "kl_decomposition", "kl_self_zero", "gibbs_stationarity", "sigmoid", "lambdify",
+    "kl_decomposition", "kl_self_zero", "gibbs_stationarity", "sigmoid", "lambdify", "verify",
     "latex", "document",
 ]
 __all__ += ["Empirical", "nll", "mle", "fisher_information", "logistic_regression", "softmax_regression",
