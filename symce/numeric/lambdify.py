@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..derivation import Derivation
 from ..errors import ArgumentTypeError
-from . import impl
+from . import codegen, impl
 from .functions import kl_div, log1pmx_ratio, log_offset
 from .rewrite import stabilise
 
@@ -72,6 +72,12 @@ def lower(expr, backend: str):
     return e, extra
 
 
+@functools.lru_cache(maxsize=1024)
+def _stable_form(expr, conditions):
+    """The stabilised expression (memoised: the report and the verifier lambdify the same results again)."""
+    return stabilise(expr, prove=False, assumptions=conditions).expr
+
+
 def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stable: bool = True) -> Callable:
     """A numeric function of ``obj`` (a Derivation or a SymPy expression).
 
@@ -90,8 +96,17 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
         args = sorted(expr.free_symbols, key=lambda s: s.name)
     args = list(args)
     if stable:
-        conditions = obj.conditions if isinstance(obj, Derivation) else ()
-        expr = stabilise(expr, prove=False, assumptions=conditions).expr
+        conditions = tuple(obj.conditions) if isinstance(obj, Derivation) else ()
+        expr = _stable_form(expr, conditions)
+        if backend in ("numpy", "scipy"):
+            try:
+                raw = codegen.generate(args, expr, impl.impls(backend))
+            except codegen.Unsupported:
+                raw = None
+            if raw is not None:
+                f = raw if isinstance(expr, sp.MatrixBase) else _wrap(raw, backend, len(args))
+                f.args, f.expr, f.backend = tuple(args), expr, backend
+                return f
     code_expr = expr
     modules: list = []
     if backend == "torch":

@@ -1,0 +1,196 @@
+"""A small, fast code generator for the numpy backend: one pass over the expression DAG, one SSA line per
+distinct node.
+
+``sympy.lambdify`` prints through SymPy's string printer (term ordering, ``as_numer_denom`` and
+parenthesisation on every node) and, with ``cse=True``, runs common-subexpression elimination first; on
+the catalog that costs more than deriving it. Here every distinct subtree becomes one assignment
+``_tN = …`` the first time it is met (a dictionary keyed by the node gives common subexpressions for
+free), constants are folded to correctly rounded floats, and the stable functions that need extra
+arguments are lowered inline (kl_div/log1pmx_ratio get the exact difference of their inputs, log_offset
+its double-double root, x²/2 is (x/2)·x). Anything it does not know raises :class:`Unsupported` and the
+caller falls back to ``sympy.lambdify``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import sympy as sp
+
+from ..special import sigmoid
+from . import impl
+from .functions import StableFunction, kl_div, log1pmx_ratio, log_offset
+
+
+class Unsupported(Exception):
+    """A node this generator does not print (the caller uses sympy.lambdify instead)."""
+
+
+_ELEMENTARY = {sp.exp: "exp", sp.log: "log", sp.Abs: "absolute", sp.sin: "sin", sp.cos: "cos",
+               sp.tanh: "tanh", sp.atan: "arctan", sigmoid: "sigmoid"}
+_NUMPY = {"exp": np.exp, "log": np.log, "absolute": np.absolute, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+          "arctan": np.arctan, "sqrt": np.sqrt, "power": np.power, "array": np.array, "inf": np.inf,
+          "nan": np.nan}
+
+
+def _const(node) -> float:
+    v = sp.N(node, 30)
+    if not v.is_real:
+        raise Unsupported(f"non-real constant {node}")
+    return float(v)
+
+
+class _Gen:
+    def __init__(self, args, names):
+        self.names = names  # backend implementations, by function name
+        self.ns = dict(_NUMPY)
+        self.lines: list[str] = []
+        self.memo: dict = {}
+        self.constness: dict = {}
+        for i, a in enumerate(args):
+            self.memo[a] = f"_a{i}"
+
+    def _emit(self, node, code: str) -> str:
+        v = f"_t{len(self.lines)}"
+        self.lines.append(f"    {v} = {code}")
+        self.memo[node] = v
+        return v
+
+    def _fn(self, name: str) -> str:
+        if name not in self.ns:
+            if name not in self.names:
+                raise Unsupported(name)
+            self.ns[name] = self.names[name]
+        return name
+
+    def is_const(self, node) -> bool:
+        """No free symbols (memoised, so the whole walk stays linear in the DAG size)."""
+        got = self.constness.get(node)
+        if got is None:
+            got = node.is_Number or node.is_NumberSymbol or (
+                bool(node.args) and not node.is_Symbol and all(self.is_const(a) for a in node.args))
+            self.constness[node] = got
+        return got
+
+    def visit(self, node) -> str:
+        got = self.memo.get(node)
+        if got is not None:
+            return got
+        if node.is_Number:
+            if node is sp.oo:
+                return "inf"
+            if node is sp.S.NegativeInfinity:
+                return "(-inf)"
+            if node is sp.nan:
+                return "nan"
+            return f"({float(node)!r})"
+        if node.is_Symbol:
+            raise Unsupported(f"symbol {node} is not an argument")
+        if self.is_const(node):
+            if node.is_NumberSymbol or isinstance(node, (sp.Function, sp.Pow, sp.Mul, sp.Add)):
+                return f"({_const(node)!r})"
+            raise Unsupported(type(node).__name__)
+        if node.is_Add:
+            return self._emit(node, " + ".join(self.visit(a) for a in node.args))
+        if node.is_Mul:
+            return self._mul(node)
+        if node.is_Pow:
+            return self._pow(node)
+        if isinstance(node, sp.Function):
+            return self._func(node)
+        raise Unsupported(type(node).__name__)
+
+    def _mul(self, node):
+        c, rest = node.as_coeff_Mul()
+        # x²/2 as (x/2)·x: x² overflows for |x| > 1.34e154 where x²/2 is finite up to 1.9e154
+        if c == sp.S.Half and rest.is_Pow and rest.exp == 2:
+            b = self.visit(rest.base)
+            return self._emit(node, f"({b} * 0.5) * {b}")
+        num, den = [], []
+        for f in sp.Mul.make_args(rest):
+            if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
+                den.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp))
+            else:
+                num.append(f)
+        top = " * ".join(self.visit(f) for f in num) if num else "1.0"
+        if c == -1:
+            top = f"-({top})"
+        elif c != 1:
+            top = f"{float(c)!r} * {top}"
+        if den:
+            bottom = " * ".join(self.visit(f) for f in den)
+            return self._emit(node, f"({top}) / ({bottom})" if len(den) > 1 else f"({top}) / {bottom}")
+        return self._emit(node, top)
+
+    def _pow(self, node):
+        b, e = node.args
+        if e.is_Number:
+            x = self.visit(b)
+            if e == 2:
+                return self._emit(node, f"{x} * {x}")
+            if e == -1:
+                return self._emit(node, f"1.0 / {x}")
+            if e == sp.S.Half:
+                return self._emit(node, f"sqrt({x})")
+            if e == -sp.S.Half:
+                return self._emit(node, f"1.0 / sqrt({x})")
+            if e.is_negative:
+                return self._emit(node, f"1.0 / ({x} ** {float(-e)!r})")
+            return self._emit(node, f"{x} ** {float(e)!r}")
+        if b is sp.E:
+            return self._emit(node, f"exp({self.visit(e)})")
+        return self._emit(node, f"power({self.visit(b)}, {self.visit(e)})")
+
+    def _func(self, node):
+        cls = type(node)
+        if cls in _ELEMENTARY:
+            name = _ELEMENTARY[cls]
+            if name == "sigmoid":
+                self._fn(name)
+            return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")
+        if isinstance(node, kl_div):
+            x, y = node.args
+            code = f"{self._fn('_kl_div')}({self.visit(x)}, {self.visit(y)}, {self.visit(y - x)})"
+            return self._emit(node, code)
+        if isinstance(node, log1pmx_ratio):
+            a, b = node.args
+            code = f"{self._fn('_log1pmx_ratio')}({self.visit(a)}, {self.visit(b)}, {self.visit(a - b)})"
+            return self._emit(node, code)
+        if isinstance(node, log_offset):
+            x, c = node.args
+            if c.free_symbols:
+                raise Unsupported("log_offset with a symbolic offset")
+            c_hi, c_lo = impl.split_constant(c)
+            x0_hi, x0_lo = impl.split_constant(sp.exp(-c))
+            name = f"sx_log_offset_{len(self.ns)}"
+            self.ns[name] = functools.partial(self.names["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi,
+                                              x0_lo=x0_lo)
+            return self._emit(node, f"{name}({self.visit(x)})")
+        if isinstance(node, StableFunction) or isinstance(node, sp.core.function.AppliedUndef):
+            name = self._fn(cls.__name__)
+            return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")
+        raise Unsupported(cls.__name__)
+
+
+def generate(args, expr, names: dict):
+    """A Python function of ``args`` computing ``expr`` with the implementations ``names`` (numpy arrays),
+    or raise :class:`Unsupported`."""
+    g = _Gen(list(args), names)
+    if isinstance(expr, sp.MatrixBase):
+        rows = []
+        for i in range(expr.rows):
+            rows.append("[" + ", ".join(g.visit(expr[i, j]) for j in range(expr.cols)) + "]")
+        result = "array([" + ", ".join(rows) + "])"
+    else:
+        result = g.visit(expr)
+    params = ", ".join(f"_a{i}" for i in range(len(args)))
+    src = f"def _generated({params}):\n" + "\n".join(g.lines) + f"\n    return {result}\n"
+    ns = g.ns
+    exec(compile(src, "<symce.lambdify>", "exec"), ns)  # noqa: S102 - our own printed code, no user text
+    fn = ns["_generated"]
+    fn.source = src
+    return fn
+
+
+__all__ = ["generate", "Unsupported"]
