@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-pdf", action="store_true", help="write report.tex but do not compile it with pdflatex")
     r.add_argument("--no-training", action="store_true",
                    help="leave out the training-loss section (empirical risk, MLE, Fisher information, losses)")
+    r.add_argument("--no-accuracy", action="store_true",
+                   help="leave out the accuracy section (ULP errors of the generated numeric code, with plots)")
+    r.add_argument("--accuracy-samples", type=int, default=500, metavar="N",
+                   help="bit-pattern samples per formula in the accuracy section (default 500; the benchmark uses 10000)")
 
     d = sub.add_parser("derive", help="derive one quantity for catalog families and print the steps",
                        description="Derive entropy H(P), cross-entropy H(P,Q) or KL(P‖Q) for catalog examples "
@@ -74,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     latex = _latex_cli()
     if latex is not None:
         latex.add_parser(sub)
+    from .numeric import cli as numeric_cli
+
+    numeric_cli.add_parser(sub)
     return p
 
 
@@ -96,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "latex":
             return _latex_cli().run(args)
+        if args.command == "verify":
+            from .numeric import cli as numeric_cli
+
+            return numeric_cli.run(args)
         return {"report": _report, "derive": _derive, "catalog": _catalog}[args.command](args)
     except _UsageError as e:
         print(f"symce: error: {e}", file=sys.stderr)
@@ -137,6 +148,9 @@ def _extra_sections(args, progress) -> tuple[list[str], bool]:
     wanted = []
     if not args.no_training:
         wanted.append(("training losses", "symce.empirical_report", "training_section", ()))
+    if not args.no_accuracy:
+        wanted.append(("accuracy of the generated code", "symce.numeric.report", "accuracy_section",
+                       (args.out, args.accuracy_samples)))
     out, failed = [], False
     for title, module, func, fargs in wanted:
         if not args.quiet:
