@@ -31,7 +31,7 @@ def run(tmp_path_factory):
 
     buf = io.StringIO()
     with redirect_stdout(buf):
-        rc = main(["report", "--out", str(out), "--no-pdf"])
+        rc = main(["report", "--out", str(out), "--no-pdf", "--no-training", "--no-accuracy"])
     text = (out / "report.md").read_text(encoding="utf-8")
     return SimpleNamespace(rc=rc, stdout=buf.getvalue(), md=text, rep=rep, out=out)
 
@@ -98,7 +98,7 @@ def test_terminal_summary_table_and_progress(run):
 
 
 def test_quiet_prints_one_line(tmp_path, capsys):
-    rc = main(["report", "--out", str(tmp_path), "--quiet", "--no-tex"])
+    rc = main(["report", "--out", str(tmp_path), "--quiet", "--no-tex", "--no-training", "--no-accuracy"])
     out = capsys.readouterr().out
     assert len(out.strip().splitlines()) == 1 and "report.md" in out
     assert rc in (0, 1)
@@ -112,7 +112,7 @@ def test_a_refuted_proof_exits_1(monkeypatch, tmp_path, capsys):
     _first_example_only(monkeypatch)
     refuted = lambda P: Proof(sp.Integer(1), sp.Integer(0), "refuted", counterexample={"point": {}, "lhs": 1, "rhs": 0})  # noqa: E731
     monkeypatch.setattr(report, "kl_self_zero", refuted)
-    assert main(["report", "--out", str(tmp_path), "--no-tex"]) == 1
+    assert main(["report", "--out", str(tmp_path), "--no-tex", "--no-training", "--no-accuracy"]) == 1
     out = capsys.readouterr().out
     assert "FAILED" in out and "refuted" in out
     assert "**refuted**" in (tmp_path / "report.md").read_text(encoding="utf-8")
@@ -122,7 +122,7 @@ def test_checked_numerically_is_not_enough(monkeypatch, tmp_path, capsys):
     _first_example_only(monkeypatch)
     monkeypatch.setattr(report, "kl_self_zero",
                         lambda P: Proof(sp.Integer(0), sp.Integer(0), "checked numerically", points=8))
-    assert main(["report", "--out", str(tmp_path), "--quiet", "--no-tex"]) == 1
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--no-tex", "--no-training", "--no-accuracy"]) == 1
 
 
 def test_a_failing_item_is_recorded_and_the_report_goes_on(monkeypatch):
@@ -175,3 +175,26 @@ def test_gibbs_on_the_simplex_is_the_lagrange_condition():
     for e in constrained:
         out = report.gibbs_if_applicable(e.build(1), e.build(2))
         assert isinstance(out, Proof) and out.status == "proved" and "Lagrange" in out.name
+
+
+def test_extra_sections_are_appended_and_a_failing_one_fails_the_run(monkeypatch, tmp_path, capsys):
+    # the training and accuracy sections have their own tests (test_empirical*, test_numeric_report);
+    # here: the report calls them, appends their Markdown in order, and a section that raises exits 1
+    import symce.empirical_report as training
+    import symce.numeric.report as accuracy
+
+    _first_example_only(monkeypatch)
+    calls = []
+    monkeypatch.setattr(training, "training_section", lambda: calls.append("t") or "## Training\n\ntext-T")
+    monkeypatch.setattr(accuracy, "accuracy_section", lambda out, n: calls.append(("a", n)) or "## Accuracy\n\ntext-A")
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--no-tex", "--accuracy-samples", "7"]) == 0
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert calls == ["t", ("a", 7)]
+    assert md.index("## Training") < md.index("## Accuracy") and "text-A" in md
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(training, "training_section", broken)
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--no-tex"]) == 1
+    assert "training losses" in capsys.readouterr().err
