@@ -98,7 +98,8 @@ def prove(lhs, rhs, assumptions: Iterable = (), *, name: str = "", digits: int =
     rng = random.Random(seed)
     samples = []
     for _ in range(points):
-        pt = _sample_point(lhs - rhs, assumptions, rng)
+        # sample every symbol of either side: one that cancels in lhs − rhs must still get a value
+        pt = _sample_point(sp.Tuple(lhs, rhs), assumptions, rng)
         if pt is None:
             continue
         lv, rv = _evaluate(lhs, pt, digits), _evaluate(rhs, pt, digits)

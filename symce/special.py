@@ -65,5 +65,24 @@ def recognise_sigmoid(expr):
 
 
 def to_elementary(expr):
-    """Rewrite symce's named functions in elementary terms (for proofs and plain-SymPy comparison)."""
-    return expr.replace(lambda e: isinstance(e, sigmoid), lambda e: e.rewrite(sp.exp)) if isinstance(expr, sp.Basic) else expr
+    """Rewrite named functions in elementary terms (for proofs and plain-SymPy comparison).
+
+    The protocol is one method: a function class that defines ``elementary()`` (every stable function
+    of :mod:`symce.numeric`) is replaced by it, innermost first; σ by its exp form. Proofs therefore
+    understand functions defined in higher layers without importing them.
+    """
+    if not isinstance(expr, sp.Basic):
+        return expr
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(to_elementary)
+
+    def named(e) -> bool:
+        return isinstance(e, sigmoid) or (isinstance(e, sp.Function) and callable(getattr(e, "elementary", None)))
+
+    def rule(e):
+        return e.rewrite(sp.exp) if isinstance(e, sigmoid) else e.elementary()
+
+    prev = None
+    while prev != expr:  # an elementary form may itself use σ: repeat until nothing named is left
+        prev, expr = expr, expr.replace(named, rule)
+    return expr
