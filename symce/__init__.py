@@ -3,39 +3,38 @@
 The public API, by name; everything else is private.
 """
 
-from .derivation import Derivation, Step
+from . import errors
+# families
 from .family import Family, Measure
-from .families import Bernoulli, Normal
-from .families import MultivariateNormal
-from .families import Categorical
-from .information import cross_entropy, entropy, kl, clear_cache
-from .timeout import set_time_limit, get_time_limit
+from .families import Bernoulli, Categorical, MultivariateNormal, Normal
+# information quantities, derived
+from .derivation import Derivation, Step
+from .information import clear_cache, cross_entropy, entropy, kl
+from .timeout import get_time_limit, set_time_limit
+# calculus and proofs
 from .calculus import gradient, hessian
 from .proof import Proof, prove
-from .identities import kl_decomposition, kl_self_zero, gibbs_stationarity
+from .identities import gibbs_stationarity, kl_decomposition, kl_self_zero
 from .special import sigmoid
-from .numeric import lambdify, verify
-from .printing import latex
-from .document import document
-from . import errors
+# cross-entropy as a training loss
 from .empirical import Empirical, nll
 from .mle import mle
 from .fisher import fisher_information
-from .conditional import logistic_regression, softmax_regression, linear_gaussian_regression
-from .losses import label_smoothing, weighted_cross_entropy, focal_loss, gaussian_nll_loss
+from .conditional import linear_gaussian_regression, logistic_regression, softmax_regression
+from .losses import focal_loss, gaussian_nll_loss, label_smoothing, weighted_cross_entropy
+# numbers and documents
+from .numeric import lambdify, verify
+from .printing import latex
+from .document import document
 
 __all__ = [
-    "Derivation", "Step", "Family", "Measure",
-    "Bernoulli", "Normal",
-    "MultivariateNormal",
-    "Categorical",
-    "cross_entropy", "entropy", "kl", "clear_cache",
-    "set_time_limit", "get_time_limit", "errors",
-    "gradient", "hessian", "Proof", "prove",
-    "kl_decomposition", "kl_self_zero", "gibbs_stationarity", "sigmoid", "lambdify", "verify",
-    "latex", "document",
+    "errors",
+    "Family", "Measure", "Bernoulli", "Categorical", "MultivariateNormal", "Normal",
+    "Derivation", "Step", "clear_cache", "cross_entropy", "entropy", "kl", "get_time_limit", "set_time_limit",
+    "gradient", "hessian", "Proof", "prove", "gibbs_stationarity", "kl_decomposition", "kl_self_zero", "sigmoid",
+    "Empirical", "nll", "mle", "fisher_information",
+    "linear_gaussian_regression", "logistic_regression", "softmax_regression",
+    "focal_loss", "gaussian_nll_loss", "label_smoothing", "weighted_cross_entropy",
+    "lambdify", "verify", "latex", "document",
 ]
-__all__ += ["Empirical", "nll", "mle", "fisher_information", "logistic_regression", "softmax_regression",
-            "linear_gaussian_regression", "label_smoothing", "weighted_cross_entropy", "focal_loss",
-            "gaussian_nll_loss"]
 __version__ = "0.1.0"
