@@ -20,6 +20,7 @@ Accuracy notes (float64; "ulp" of the result):
 
 from __future__ import annotations
 
+import functools
 import math
 from functools import lru_cache
 
@@ -69,8 +70,14 @@ def array_impls(kind: str = "numpy") -> dict:
     m = xp.m
 
     def _poly(s2):
-        acc = xp.full_like(s2, _SERIES[-1])
-        for c in reversed(_SERIES[:-1]):
+        # terms needed for this batch: s^{2n} < 2^−56 at the largest s² (few terms near s = 0, where the
+        # Bernoulli KL's 1 − p terms spend most of their time)
+        size = s2.numel() if kind == "torch" else s2.size
+        top = float(s2.max()) if size else 0.0
+        n = len(_SERIES) if not (0.0 < top < 1.0) else min(len(_SERIES), int(-39.0 / math.log(top)) + 2)
+        coeffs = _SERIES[:max(n, 1)]
+        acc = xp.full_like(s2, coeffs[-1])
+        for c in reversed(coeffs[:-1]):
             acc = acc * s2 + c
         return acc
 
@@ -230,10 +237,136 @@ def array_impls(kind: str = "numpy") -> dict:
         half = _neumaier(list(m.where(t == 0, 0.0, t * gap_half)))  # the whole row halved: no overflow
         return m.where(m.isinf(gap).any(0) & m.isfinite(half), half * 2, full)
 
-    return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
-            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
-            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
-            "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum}
+    out = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
+           "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
+           "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
+           "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum}
+    if kind == "numpy":
+        out.update(_fast_numpy(dict(out)))
+    return out
+
+
+def _fix(out, bad, careful, *args):
+    """out[bad] = careful(args[bad]): the careful branch only where the cheap one is not good enough."""
+    if out.ndim == 0:
+        return careful(*args) if bool(bad) else out
+    args = np.broadcast_arrays(*args)
+    out[bad] = careful(*(a[bad] for a in args))
+    return out
+
+
+def _fast_numpy(careful: dict) -> dict:
+    """numpy versions that compute the cheap formula on the whole array and call the careful version only
+    on the elements that need it (selected with a boolean mask): the careful branches (series, TwoSum,
+    double-double roots) are several times the cost of the cheap one, and are needed on few inputs.
+    Each cheap formula is used only where its error is provably within ~1 ULP; everything it cannot
+    handle (non-finite intermediates) is routed to the careful version."""
+    log, isfinite = np.log, np.isfinite
+    LOG5 = 1.6094379124341003
+
+    def _log_ratio(x, y):
+        """log(x/y), and log x − log y (no cancellation there) only where x/y is subnormal, 0 or inf:
+        evaluated on those elements alone with the ufuncs' ``where=``."""
+        r = np.asarray(x / y)
+        # |log r| ≥ 708 exactly where r is subnormal, 0 or inf: there log x − log y (no cancellation at that
+        # size). Whole-array logs of x and y plus a masked copy cost less than masked ufunc calls, and r is
+        # set to 1 there first because log of 0/inf/subnormals takes numpy's slow path.
+        ext = r < 3.307553003638408e-308
+        ext |= r > 3.0233831442760750e307
+        ext |= r != r
+        if ext.any():
+            np.copyto(r, 1.0, where=ext)
+            lr = log(r, out=r)
+            np.copyto(lr, log(x) - log(y), where=ext)
+        else:
+            lr = log(r, out=r)
+        return lr
+
+    def _near(lr):
+        near = lr <= LOG5
+        near &= lr >= -LOG5
+        return near
+
+    def _series_tiered(u):
+        """log1pmx(u) by the series, with as many terms as each element needs: most near-equal inputs
+        (1 − p against 1 − q for small p, q) have |u| ≪ 1 and need 3 terms, not 48."""
+        s_ = u / (2 + u)
+        s2 = s_ * s_
+        out = np.empty_like(u)
+        lo = 0.0
+        for q in (2.0 ** -26, 2.0 ** -8, 1.0):
+            m = (s2 >= lo) & (s2 < q) if lo else (s2 < q)
+            if m.any():
+                n = len(_SERIES) if q == 1.0 else int(math.ceil(56.0 / -math.log2(q)))
+                ss, s2m, um = s_[m], s2[m], u[m]
+                acc = np.full_like(s2m, _SERIES[n - 1])
+                for c in reversed(_SERIES[:n - 1]):
+                    acc *= s2m
+                    acc += c
+                out[m] = -um * ss + 2 * ss * s2m * acc
+            lo = q
+        return out
+
+    def _near_kl(x, y, d):
+        return -x * _series_tiered(d / x)
+
+    def _near_lr(a, b, d):
+        return _series_tiered(d / b)
+
+    def kl_div(x, y, d):
+        x, y, d = np.asarray(x, np.float64), np.asarray(y, np.float64), np.asarray(d, np.float64)
+        # x log(x/y) + (y − x): cancellation only for x/y in [1/5, 5] (|log r| ≤ log 5: the series branch);
+        # outside, x(u − log1p u) loses at most a factor u/(u − log1p u) ≤ 1.7. x = 0 gives a NaN here
+        # and goes to the careful version, as does any other non-finite value.
+        out = _log_ratio(x, y)
+        bad = _near(out)
+        out *= x
+        out += d
+        if bad.any():
+            out = _fix(out, bad, _near_kl, x, y, d)
+        if not isfinite(np.add.reduce(out, axis=None)):
+            bad = ~isfinite(out)
+            out = _fix(out, bad, careful["_kl_div"], x, y, d)
+        return out
+
+    def log1pmx_ratio(a, b, d):
+        a, b, d = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(d, np.float64)
+        # log(a/b) − (a − b)/b: cancels only for a/b in [1/5, 5]
+        out = _log_ratio(a, b)
+        bad = _near(out)
+        out -= d / b
+        if bad.any():
+            out = _fix(out, bad, _near_lr, a, b, d)
+        if not isfinite(np.add.reduce(out, axis=None)):
+            bad = np.isnan(out)
+            out = _fix(out, bad, careful["_log1pmx_ratio"], a, b, d)
+        return out
+
+    def diff_ratio(a, b, s):
+        a, b, s = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(s, np.float64)
+        diff = a - b
+        # a − b overflows only to ±inf: a finite sum of the differences means nothing to fix
+        if isfinite(np.add.reduce(diff, axis=None)):
+            return diff / s
+        out = diff / s
+        bad = ~isfinite(diff)
+        return _fix(out, bad, careful["diff_ratio"], a, b, s)
+
+    def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
+        x = np.asarray(x, np.float64)
+        # log x + c: cancellation only within a factor 8 of the root x0 (|log x + c| < log 8); elsewhere
+        # |log x + c| ≥ 2.08 and c_lo (≤ ulp(c)/2) changes the result by < 0.3 ulp, so it is left out
+        out = log(x)
+        out += c_hi
+        bad = out < 2.0794415416798357
+        bad &= out > -2.0794415416798357
+        if bad.any():
+            return _fix(out, bad, functools.partial(careful["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi,
+                                                    x0_lo=x0_lo), x)
+        return out
+
+    return {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio,
+            "_log_offset": log_offset}
 
 
 def math_impls() -> dict:
