@@ -182,6 +182,15 @@ class Family:
         return f"$\\displaystyle {latex(self)}$"
 
 
+def flat_values(v) -> list:
+    """The scalar entries of a parameter value (a scalar, a list of them, or an explicit matrix), in order."""
+    if isinstance(v, sp.MatrixBase):
+        return list(v)
+    if isinstance(v, (list, tuple)):
+        return [y for x in v for y in flat_values(x)]
+    return [v]
+
+
 def _free_symbols(v) -> set:
     if isinstance(v, sp.Basic):
         return set(v.free_symbols)

@@ -13,7 +13,7 @@ import sympy as sp
 from .calculus import gradient
 from .derivation import Step
 from .errors import ArgumentTypeError
-from .family import Family
+from .family import Family, flat_values
 from .information import cross_entropy, entropy, kl
 from .proof import PROVED, Proof, prove
 
@@ -47,7 +47,7 @@ def parameter_map(Q: Family, P: Family) -> dict:
     out = {}
     for name, qv in Q.parameters.items():
         pv = P.parameters[name]
-        qs, ps = _flat(qv), _flat(pv)
+        qs, ps = flat_values(qv), flat_values(pv)
         if len(qs) != len(ps):
             raise ArgumentTypeError(f"parameter {name} has different sizes in {P!r} and {Q!r}")
         for a, b in zip(qs, ps):
@@ -57,14 +57,6 @@ def parameter_map(Q: Family, P: Family) -> dict:
                 raise ArgumentTypeError(f"Q's parameter {name} must be made of symbols to set Q = P, got {a}")
             out[a] = b
     return out
-
-
-def _flat(v) -> list:
-    if isinstance(v, sp.MatrixBase):
-        return list(v)
-    if isinstance(v, (list, tuple)):
-        return [y for x in v for y in _flat(x)]
-    return [v]
 
 
 def _wrt(sub: dict) -> list:

@@ -21,6 +21,7 @@ import sympy as sp
 
 from .derivation import Derivation
 from .errors import SymceError
+from .family import flat_values
 from . import families
 from .identities import gibbs_stationarity, kl_decomposition, kl_self_zero
 from .information import cross_entropy, entropy, kl
@@ -135,7 +136,7 @@ def gradient_symbols(Q) -> tuple[list, str]:
     out: list = []
     notes: list[str] = []
     for name, value in Q.parameters.items():
-        for v in _flatten(value):
+        for v in flat_values(value):
             if isinstance(v, sp.IndexedBase):
                 out.append(v[GENERIC_INDEX])
                 notes.append(f"{name}: w.r.t. the generic element {v}[{GENERIC_INDEX}]")
@@ -148,14 +149,6 @@ def gradient_symbols(Q) -> tuple[list, str]:
                 if syms:
                     notes.append(f"{name}: w.r.t. its symbols")
     return list(dict.fromkeys(out)), "; ".join(dict.fromkeys(notes))
-
-
-def _flatten(v) -> list:
-    if isinstance(v, sp.MatrixBase):
-        return list(v)
-    if isinstance(v, (list, tuple)):
-        return [y for x in v for y in _flatten(x)]
-    return [v]
 
 
 def _gradient(run: Callable[[], Derivation], Q):
