@@ -23,6 +23,8 @@ log_offset(x, c)   log x + c (c a constant)                    cancels near x = 
 fsum(x, …)         x₁ + x₂ + …                                 compensated summation of a small remainder
 softmax_xent(t,z)  Σ t_i (logsumexp z − z_i)                   softmax CE: no cancellation, no overflow
 rel_entr_sum(p,q)  Σ p_i log(p_i/q_i)                          categorical KL near p = q, off the simplex
+softmax(a; z…)     e^a / Σ e^{z_j}                             e^{z_j} overflows, ∞/∞ = NaN; exact max-shift
+softmax_kl(x, y)   KL(softmax x ‖ softmax y)                   logit KL near x = y (up to a shift): cancels
 =================  ==========================================  =============================================
 """
 
@@ -370,8 +372,79 @@ class softmax_xent(StableFunction):  # noqa: N801
         return r"\operatorname{xent}\left((%s), (%s)\right)" % (t, z)
 
 
+class softmax(StableFunction):  # noqa: N801
+    """softmax(a; z₁…z_k) = e^a / Σ_j e^{z_j}, arguments (a, z₁…z_k) with a one of the z_j: the probability
+    a categorical with logits z gives to the class of logit a. Evaluated as e^{a − m}/Σ_j e^{z_j − m} with
+    m = max z (the shift's rounding error put back), so no e^{z} overflows and large logits give no ∞/∞."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) < 2:
+            raise TypeError("softmax takes (a, z_1, …, z_k)")
+        if len(args) == 2:
+            return sp.S.One
+
+    def elementary(self):
+        a, zs = self.args[0], self.args[1:]
+        return sp.exp(a) / sp.Add(*[sp.exp(z) for z in zs])
+
+    def fdiff(self, argindex=1):
+        a, zs = self.args[0], self.args[1:]
+        if argindex == 1:
+            return self
+        return -self * softmax(zs[argindex - 2], *zs)
+
+    def _eval_is_positive(self):
+        return True if all(x.is_real for x in self.args) else None
+
+    def _latex(self, printer, exp=None):
+        a = printer._print(self.args[0])
+        zs = ", ".join(printer._print(z) for z in self.args[1:])
+        body = r"\operatorname{softmax}_{%s}\left(%s\right)" % (a, zs)
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+
+class softmax_kl(StableFunction):  # noqa: N801
+    """KL(softmax x ‖ softmax y) = Σ_i softmax(x)_i (x_i − y_i) − logsumexp(x) + logsumexp(y), arguments
+    (x₁…x_k, y₁…y_k); k = 2 with x₂ = y₂ = 0 is the Bernoulli logit KL.
+
+    Evaluated from the differences δ_i = (x_i − y_i) − (x_r − y_r) (r = argmax x, double-length) as
+    log1p(Σ_j s_j (e^{c_j} − 1 − c_j)) with c_j = Σ_i s_i δ_i − δ_j: every term ≥ 0 (Σ s_j c_j = 0 is used
+    exactly), so nothing cancels near x = y + const; where some c_j is too large for e^{c_j} it is
+    Σ_i s_i δ_i + (logsumexp y − y_r) − (logsumexp x − x_r), which then does not cancel."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) % 2:
+            raise TypeError("softmax_kl takes 2k arguments: x_1..x_k, y_1..y_k")
+
+    def elementary(self):
+        k = len(self.args) // 2
+        x, y = self.args[:k], self.args[k:]
+        sx = sp.Add(*[sp.exp(v) for v in x])
+        return (sp.Add(*[sp.exp(xi) * (xi - yi) for xi, yi in zip(x, y)]) / sx - sp.log(sx)
+                + sp.log(sp.Add(*[sp.exp(v) for v in y])))
+
+    def fdiff(self, argindex=1):
+        k = len(self.args) // 2
+        x, y = self.args[:k], self.args[k:]
+        if argindex > k:  # ∂/∂y_j = softmax(y)_j − softmax(x)_j
+            j = argindex - k - 1
+            return softmax(y[j], *y) - softmax(x[j], *x)
+        j = argindex - 1  # ∂/∂x_j = s_j (d_j − Σ s_i d_i), d = x − y
+        s = [softmax(xi, *x) for xi in x]
+        dbar = sp.Add(*[si * (xi - yi) for si, xi, yi in zip(s, x, y)])
+        return s[j] * ((x[j] - y[j]) - dbar)
+
+    def _latex(self, printer, exp=None):
+        k = len(self.args) // 2
+        x = ", ".join(printer._print(a) for a in self.args[:k])
+        y = ", ".join(printer._print(a) for a in self.args[k:])
+        return r"\operatorname{KL}_{\mathrm{softmax}}\left((%s), (%s)\right)" % (x, y)
+
+
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
-                    diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum)
+                    diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum, softmax, softmax_kl)
 
 
 def to_elementary(expr):
@@ -395,5 +468,5 @@ def to_elementary(expr):
 
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
-           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "STABLE_FUNCTIONS",
+           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -30,6 +30,8 @@ import numpy as np
 # coefficients of Σ s^{2n}/(2n+3), enough terms for |s| ≤ 2/3 (s² ≤ 4/9: (4/9)^48 < 2^−56)
 _SERIES = [1.0 / (2 * n + 3) for n in range(48)]
 _SERIES_LO, _SERIES_HI = -0.8, 4.0
+# 1/n! for n = 2…21: (e^c − 1 − c)/c² = Σ c^{n−2}/n!, enough terms for |c| < 1 (1/22! < 2^−70)
+_EXP_SERIES = [1.0 / math.factorial(n) for n in range(2, 22)]
 
 
 class _Array:
@@ -203,7 +205,8 @@ def array_impls(kind: str = "numpy") -> dict:
             t = s + x
             c = c + m.where(m.abs(s) >= m.abs(x), (s - t) + x, (x - t) + s)
             s = t
-        return s + c
+        # an infinite part makes the compensation ∞ − ∞ = NaN: the sum is then the plain (infinite) one
+        return m.where(m.isinf(s), s, s + c)
 
     def rel_entr_sum(*args):
         k = len(args) // 2
@@ -237,10 +240,67 @@ def array_impls(kind: str = "numpy") -> dict:
         half = _neumaier(list(m.where(t == 0, 0.0, t * gap_half)))  # the whole row halved: no overflow
         return m.where(m.isinf(gap).any(0) & m.isfinite(half), half * 2, full)
 
+    def _max_arg(z):
+        mx = z.max(0) if kind == "numpy" else z.max(0).values
+        return mx, z.argmax(0), m.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
+
+    def softmax(a, *zs):
+        z = xp.stack(zs)
+        mx, _, _ = _max_arg(z)
+        shift = m.where(m.isfinite(mx), mx, 0.0)
+        # the max's own term is exactly e^0 = 1, so the denominator is in [1, k]: no overflow, no 0/0
+        return _exp_shifted(xp.asarray(a), shift) / _exp_shifted(z, shift).sum(0)
+
+    def _expm1mx(c):
+        """e^c − 1 − c (≥ 0): Taylor series Σ_{n≥2} c^n/n! for |c| < 1 (expm1(c) − c cancels there)."""
+        acc = xp.full_like(c, _EXP_SERIES[-1])
+        for coef in reversed(_EXP_SERIES[:-1]):
+            acc = acc * c + coef
+        return m.where(m.abs(c) < 1, c * c * acc, m.expm1(c) - c)
+
+    def softmax_kl(*args):
+        k = len(args) // 2
+        x, y = xp.stack(args[:k]), xp.stack(args[k:])
+        mx, am, idx = _max_arg(x)
+        my, amy, _ = _max_arg(y)
+        ex = _exp_shifted(x, mx)
+        sx = ex.sum(0)
+        s = ex / sx
+        # d = x − y as a double-length hi + lo (TwoSum), then δ = d − d_r for the reference r = argmax x:
+        # a common shift of the logits cancels exactly and the near-equal differences keep every bit
+        dh = x - y
+        bb = dh - x
+        dl = m.where(m.isfinite(dh), (x - (dh - bb)) + (-y - bb), 0.0)
+        at_r = idx == am
+        dh_r = m.where(at_r, dh, 0.0).sum(0)
+        dl_r = m.where(at_r, dl, 0.0).sum(0)
+        delta = (dh - dh_r) + (dl - dl_r)
+        dbar = _neumaier(list(m.where(s == 0, 0.0, s * delta)))
+        c = dbar - delta
+        # near: log Σ_j s_j e^{c_j} = log1p(Σ_j s_j (e^{c_j} − 1 − c_j)) (Σ s_j c_j = 0 used exactly)
+        # a class with s_j = 0 (underflow) still counts where s_j e^{c_j} does: log(s_j e^{c_j}) =
+        # y_j − y_r + Σ s_i δ_i − log Σ e^{x − max x} exactly (halved: no overflow); negligible below −800
+        y_r = m.where(at_r, y, 0.0).sum(0)
+        tail = (y * 0.5 - y_r * 0.5) + 0.5 * dbar < -400.0
+        ok = ((s == 0) & tail) | (c <= 700.0)
+        ok = ok.all(0)
+        cc = m.where(c <= 700.0, c, 0.0)
+        near = m.log1p(_neumaier(list(m.where(s == 0, 0.0, s * _expm1mx(cc)))))
+        ok &= m.isfinite(near)
+        # far (some c_j > 700, or δ overflowed: KL is then not small): Σ_i s_i (g(y)_i − g(x)_i) with the
+        # gaps g(v)_i = logsumexp(v) − v_i ≥ 0, all halved so logits of opposite signs near ±DBL_MAX do not
+        # overflow (the halving and doubling are exact)
+        ey = _exp_shifted(y, my)
+        hx = (mx * 0.5 - x * 0.5) + 0.5 * m.log1p(m.where(at_r, 0.0, ex).sum(0))
+        hy = (my * 0.5 - y * 0.5) + 0.5 * m.log1p(m.where(idx == amy, 0.0, ey).sum(0))
+        far = 2 * _neumaier(list(m.where(s == 0, 0.0, s * (hy - hx))))
+        return m.where(ok, near, far)
+
     out = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
-           "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum}
+           "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
+           "softmax_kl": softmax_kl}
     if kind == "numpy":
         out.update(_fast_numpy(dict(out)))
     return out
@@ -478,10 +538,37 @@ def mpmath_impls() -> dict:
             lse = mpmath.log(mpmath.fsum(mpmath.exp(v - mx) for v in z))
             return +mpmath.fsum(0 if ti == 0 else ti * ((mx - zi) + lse) for ti, zi in zip(t, z))
 
+    def softmax(a, *zs):
+        mx = max(zs)
+        with mpmath.workprec(mp.prec + 20):
+            return +(mpmath.exp(a - mx) / mpmath.fsum(mpmath.exp(z - mx) for z in zs))
+
+    def softmax_kl(*args):
+        k = len(args) // 2
+        x, y = args[:k], args[k:]
+        # the numpy algorithm with exact differences: δ_j = (x_j − y_j) − (x_r − y_r) (exact subtraction, so
+        # a common shift gives exactly 0), KL = log1p(Σ s_j (e^{c_j} − 1 − c_j)), c = Σ s_i δ_i − δ
+        r = max(range(k), key=lambda i: x[i])
+        d_r = mpmath.fsub(x[r], y[r], exact=True)
+        delta = [mpmath.fsub(mpmath.fsub(xi, yi, exact=True), d_r, exact=True) for xi, yi in zip(x, y)]
+        if all(v == 0 for v in delta):
+            return mpmath.mpf(0)
+        with mpmath.workprec(2 * mp.prec + 60):
+            ex = [mpmath.exp(v - x[r]) for v in x]
+            sx = mpmath.fsum(ex)
+            s = [e / sx for e in ex]
+            dbar = mpmath.fsum(si * di for si, di in zip(s, delta))
+            c = [dbar - di for di in delta]
+            # e^c − 1 − c ≈ c²/2 loses 2·log2(1/|c|) bits to cancellation
+            tiny = min((mpmath.mag(v) for v in c if v != 0), default=0)
+            with mpmath.workprec(2 * mp.prec + 60 + 2 * max(0, -tiny)):
+                return +mpmath.log1p(mpmath.fsum(si * (mpmath.expm1(ci) - ci) for si, ci in zip(s, c)))
+
     return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
             "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
             "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
-            "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum}
+            "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
+            "softmax_kl": softmax_kl}
 
 
 def split_constant(c) -> tuple[float, float]:

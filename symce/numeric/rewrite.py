@@ -6,7 +6,13 @@ the stable functions by their elementary definitions. Rules, in order:
 
 1. ``separate logarithms`` — log(a/b) → log a − log b for positive a, b (expand_log without force) and
    products distributed over sums (expand_mul), so the rules below see individual terms;
+1a. ``softmax`` — e^a/Σ_j e^{z_j} → softmax(a; z), log Σ e^{z_j} → logsumexp(z) (categorical with logits
+   on the P side: e^{z} overflows and the quotient becomes ∞/∞);
 2. ``softplus`` — log(1 + e^a) → softplus(a); log σ(a) → log_sigmoid(a); 1 − σ(a) → σ(−a);
+2a. ``logit KL`` — logsumexp(y) − logsumexp(x) + Σ softmax(x)_i (x_i − y_i) → softmax_kl(x, y), and the
+   Bernoulli form softplus(b) − softplus(a) + σ(a)(a − b) → softmax_kl(a, 0, b, 0): no cancellation near x = y;
+2b. ``log-softmax`` — Σ s_i z_i − logsumexp(z) → Σ s_i log s_i when every s_i also has a −s_i log B_i
+   partner, so rule 3 makes the categorical-logits KL a rel_entr_sum of the softmax probabilities;
 3. ``relative entropy`` — A log A − A log B → kl_div(A, B) + A − B, applied only when the A − B parts of
    all pairs cancel exactly (Bernoulli: p₁ − p₂ + (1 − p₁) − (1 − p₂) = 0), so every kl_div term is ≥ 0
    and no cancellation is left between terms;
@@ -21,7 +27,8 @@ the stable functions by their elementary definitions. Rules, in order:
 8. ``log offset`` — c·log x + K (K a constant) → c·log_offset(x, K/c) (cancels at x = e^{−K/c});
 9. ``logsumexp`` — log Σ e^{a_i} → logsumexp(a_1, …);
 10. ``softmax cross-entropy`` — logsumexp(z) − Σ t_i z_i → softmax_xent(t, z) = Σ t_i (logsumexp z − z_i),
-    using the assumption Σ t_i = 1 (the proof eliminates one t_i with it); every term is ≥ 0.
+    using the assumption Σ t_i = 1 (the proof eliminates one t_i with it) or t = softmax(x) (Σ t_i = 1
+    identically: the entropy and cross-entropy of a categorical with logits); every term is ≥ 0.
 
 Where the A − B parts do not cancel symbolically (categorical: Σ p_i − Σ q_i, which is 0 only on the
 simplex), rule 3 produces ``rel_entr_sum(A…, B…)`` instead, a k-ary reduction that is exact for float inputs
@@ -36,7 +43,7 @@ import sympy as sp
 
 from ..special import sigmoid
 from .functions import (diff_ratio, kl_div, log1pmx_ratio, log_offset, log_sigmoid, logsumexp, rel_entr_sum,
-                        softmax_xent, softplus, to_elementary, xlog1py, xlogy)
+                        softmax, softmax_kl, softmax_xent, softplus, to_elementary, xlog1py, xlogy)
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,83 @@ def _softplus(e):
     e = e.replace(lambda x: isinstance(x, sp.log), fix_log)
 
     return _complements(e)
+
+
+def _exp_sum_args(x):
+    """(z₁, …, z_k) if x = e^{z₁} + … + e^{z_k} (k ≥ 2), else None."""
+    terms = sp.Add.make_args(x)
+    if len(terms) >= 2 and all(isinstance(t, sp.exp) for t in terms):
+        return tuple(t.args[0] for t in terms)
+    return None
+
+
+def _softmax(e):
+    """e^a/Σ_j e^{z_j} → softmax(a; z) (a one of the z_j), and log Σ_j e^{z_j} → logsumexp(z): the
+    categorical with logits z. e^{z} overflows for z > 709.78 and the quotient is then ∞/∞."""
+    def fix(m):
+        den = [f for f in m.args if isinstance(f, sp.Pow) and f.exp == -1 and _exp_sum_args(f.base)]
+        if len(den) != 1:
+            return m
+        zs = _exp_sum_args(den[0].base)
+        num = [f for f in m.args if isinstance(f, sp.exp) and f.args[0] in zs]
+        if len(num) != 1:
+            return m
+        rest = [f for f in m.args if f is not den[0] and f is not num[0]]
+        return sp.Mul(*rest) * softmax(num[0].args[0], *zs)
+
+    e = e.replace(lambda m: isinstance(m, sp.Mul), fix)
+    if not e.has(softmax):
+        return e
+    return e.replace(lambda x: isinstance(x, sp.log) and _exp_sum_args(x.args[0]) is not None,
+                     lambda x: logsumexp(*_exp_sum_args(x.args[0])))
+
+
+def _logit_kl(e):
+    """KL of two softmax (or sigmoid) distributions:
+    logsumexp(y) − logsumexp(x) + Σ_i softmax(x_i; x)(x_i − y_i) → softmax_kl(x, y), and its k = 2 form
+    softplus(b) − softplus(a) + σ(a)(a − b) → softmax_kl(a, 0, b, 0). Near x = y the two log-sum-exps
+    cancel against the sum; softmax_kl evaluates the difference without cancellation."""
+    terms = sp.Add.make_args(e)
+    lses = [(t.as_coeff_Mul()[0], t.as_coeff_Mul()[1]) for t in terms]
+    pos = [f for c, f in lses if c == 1 and isinstance(f, (logsumexp, softplus))]
+    neg = [f for c, f in lses if c == -1 and isinstance(f, (logsumexp, softplus))]
+    for fx in neg:
+        for fy in pos:
+            if type(fx) is not type(fy) or len(fx.args) != len(fy.args):
+                continue
+            if isinstance(fx, softplus):
+                x, y = (fx.args[0], sp.S.Zero), (fy.args[0], sp.S.Zero)
+                s = [sigmoid(x[0]), sigmoid(-x[0])]
+            else:
+                x, y = fx.args, fy.args
+                s = [softmax(xi, *x) for xi in x]
+            cand = fy - fx + sp.Add(*[si * (xi - yi) for si, xi, yi in zip(s, x, y)])
+            rest = sp.expand(e - cand)
+            if rest.has(*s) or rest.has(fx) or rest.has(fy):
+                continue
+            return softmax_kl(*x, *y) + rest
+    return e
+
+
+def _log_softmax_pairs(e):
+    """Σ_i softmax(z_i; z)·z_i − logsumexp(z) → Σ_i s_i log s_i (an identity, as Σ s_i = 1), applied only
+    when every s_i also appears as −s_i·log B_i: the relative-entropy rule then pairs s_i log s_i with
+    −s_i log B_i (categorical KL with logits on the P side)."""
+    terms = list(sp.Add.make_args(e))
+    for lse in [t for t in terms if isinstance(-t, logsumexp)]:
+        zs = (-lse).args
+        s = [softmax(z, *zs) for z in zs]
+        lin = sp.Add(*[si * zi for si, zi in zip(s, zs)])
+        # structural matches only (no expand): k² symbolic comparisons cost more than the rest of the rule
+        partners = {-c for c, b, _ in _log_terms(e) if b not in s}
+        if not all(si in partners for si in s):
+            continue
+        lin_terms = set(sp.Add.make_args(lin))
+        if not lin_terms <= set(terms):
+            continue
+        rest = sp.Add(*[t for t in terms if t not in lin_terms and t is not lse])
+        return rest + sp.Add(*[si * sp.log(si) for si in s])
+    return e
 
 
 def _log_terms(e):
@@ -298,6 +382,17 @@ def _logsumexp(e):
     return e.replace(lambda x: isinstance(x, sp.log), fix)
 
 
+def _coefficient_of(t, z, zs):
+    """c where t = c·z and c is free of the logits zs (softmax weights of them allowed), else None."""
+    factors = list(sp.Mul.make_args(t))
+    if z not in factors:
+        return None
+    factors.remove(z)
+    c = sp.Mul(*factors)
+    bare = c.replace(lambda f: isinstance(f, (softmax, sigmoid)), lambda f: sp.S.One)
+    return None if bare.has(*zs) else c
+
+
 def _softmax_xent(e, assumptions=()):
     """logsumexp(z) − Σ t_i z_i with Σ t_i = 1 (an assumption) → softmax_xent(t, z)."""
     for lse_term in sp.Add.make_args(e):
@@ -309,17 +404,19 @@ def _softmax_xent(e, assumptions=()):
         for z in zs:
             found = None
             for i, t in enumerate(rest):
-                c, f = t.as_independent(z, as_Add=False)
-                if i not in used and f == z and not c.has(*zs):
+                c = _coefficient_of(t, z, zs)
+                if i not in used and c is not None:
                     found = i
                     break
             if found is None:
                 ts.append(sp.S.Zero)
             else:
                 used.add(found)
-                ts.append(-rest[found].as_independent(z, as_Add=False)[0])
+                ts.append(-_coefficient_of(rest[found], z, zs))
         total = sp.Add(*ts)
         on_simplex = any(isinstance(a, sp.Eq) and sp.expand(a.lhs - a.rhs - (total - 1)) == 0 for a in assumptions)
+        # the weights of a softmax over all of some logit vector sum to 1 identically
+        on_simplex = on_simplex or _is_full_softmax(ts)
         if not on_simplex:
             continue
         others = [t for i, t in enumerate(rest) if i not in used]
@@ -327,9 +424,20 @@ def _softmax_xent(e, assumptions=()):
     return e
 
 
+def _is_full_softmax(ts):
+    if not ts or not all(isinstance(t, softmax) for t in ts):
+        return False
+    zs = ts[0].args[1:]
+    return all(t.args[1:] == zs for t in ts) and sorted(map(sp.default_sort_key, (t.args[0] for t in ts))) == \
+        sorted(map(sp.default_sort_key, zs))
+
+
 RULES = (
     ("separate logarithms (expand_log for positive arguments, expand_mul)", _separate),
+    ("softmax: e^a/Σ e^{z_j} = softmax(a; z), log Σ e^{z_j} = logsumexp(z)", _softmax),
     ("softplus: log(1 + e^a) = softplus(a), log σ(a) = log_sigmoid(a), 1 − σ(a) = σ(−a)", _softplus),
+    ("logit KL: logsumexp(y) − logsumexp(x) + Σ softmax(x)_i (x_i − y_i) = softmax_kl(x, y)", _logit_kl),
+    ("log-softmax: Σ softmax(z)_i z_i − logsumexp(z) = Σ s_i log s_i", _log_softmax_pairs),
     ("relative entropy: A log A − A log B = kl_div(A, B) + A − B", _relative_entropy),
     ("softplus with a linear term: softplus(a) − t·a = (1 − t)·softplus(a) + t·softplus(−a)", _softplus_linear),
     ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", _scale_log_ratio),
