@@ -147,17 +147,17 @@ def _extra_sections(args, progress) -> tuple[list[str], bool]:
     """Sections beyond the catalog; a section that raises is reported and fails the run."""
     wanted = []
     if not args.no_training:
-        wanted.append(("training losses", "symce.empirical_report", "training_section", ()))
+        wanted.append(("training losses", "symce.empirical_report", "training_section", (), {}))
     if not args.no_accuracy:
         wanted.append(("accuracy of the generated code", "symce.numeric.report", "accuracy_section",
-                       (args.out, args.accuracy_samples)))
+                       (args.out, args.accuracy_samples), {} if args.quiet else {"progress": progress}))
     out, failed = [], False
-    for title, module, func, fargs in wanted:
+    for title, module, func, fargs, fkwargs in wanted:
         if not args.quiet:
             progress(f"section: {title} ...")
         start = time.perf_counter()
         try:
-            out.append(getattr(importlib.import_module(module), func)(*fargs))
+            out.append(getattr(importlib.import_module(module), func)(*fargs, **fkwargs))
         except Exception as e:  # noqa: BLE001 - one failing section must not hide the rest of the report
             print(f"symce report: section {title!r} failed: {type(e).__name__}: {e}", file=sys.stderr)
             failed = True

@@ -186,7 +186,7 @@ def test_extra_sections_are_appended_and_a_failing_one_fails_the_run(monkeypatch
     _first_example_only(monkeypatch)
     calls = []
     monkeypatch.setattr(training, "training_section", lambda: calls.append("t") or "## Training\n\ntext-T")
-    monkeypatch.setattr(accuracy, "accuracy_section", lambda out, n: calls.append(("a", n)) or "## Accuracy\n\ntext-A")
+    monkeypatch.setattr(accuracy, "accuracy_section", lambda out, n, **kw: calls.append(("a", n)) or "## Accuracy\n\ntext-A")
     assert main(["report", "--out", str(tmp_path), "--quiet", "--no-tex", "--accuracy-samples", "7"]) == 0
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert calls == ["t", ("a", 7)]
