@@ -42,11 +42,14 @@ def time_limit(what: str, seconds: float | None = None):
     def _expired(signum, frame):
         raise DerivationTimeoutError(what, seconds)
 
-    old_handler = signal.signal(signal.SIGALRM, _expired)
     outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
+    if 0 < outer_left <= seconds:
+        # an enclosing limit expires first: it stays in charge, and its error names the enclosing step
+        yield
+        return
+    old_handler = signal.signal(signal.SIGALRM, _expired)
     started = time.monotonic()
-    # an enclosing limit that expires sooner stays in charge
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left > 0 else seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
