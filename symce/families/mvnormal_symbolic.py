@@ -26,6 +26,15 @@ from ..derivation import Derivation, Step
 from ._matrix import DIM, Cholesky, evaluate, matrix_gradient
 
 
+def _route(P, Q) -> str:
+    """How the matrix functions were evaluated, said truthfully for this pair."""
+    if all(D.L is not None for D in (P, Q)):
+        return "log det LLᵀ = 2 Σ log Lᵢᵢ, Σ⁻¹B by triangular solves"
+    if all(D.L is None for D in (P, Q)):
+        return "explicit determinants and inverses of the full covariance matrices"
+    return "Cholesky factors by triangular solves, the full covariance by its explicit determinant and inverse"
+
+
 def instantiate(derivation: Derivation, mapping: dict, P, Q) -> Derivation:
     dists = (P,) if derivation.quantity == "entropy" else (P, Q)
     if not mapping:
@@ -38,8 +47,7 @@ def instantiate(derivation: Derivation, mapping: dict, P, Q) -> Derivation:
         result = tidy if sp.count_ops(tidy) <= sp.count_ops(result) else result
     shown = ", ".join(_describe(k, v) for k, v in mapping.items() if isinstance(k, sp.MatrixSymbol))
     steps = (*derivation.steps,
-             Step(result, f"instantiate the symbolic-d result at d = {P.d}: {shown} (log det LLᵀ = 2 Σ log Lᵢᵢ, "
-                          "Σ⁻¹B by triangular solves)"))
+             Step(result, f"instantiate the symbolic-d result at d = {P.d}: {shown} ({_route(P, Q)})"))
     conditions = tuple(dict.fromkeys([*P.conditions(), *(Q.conditions() if Q is not P else [])]))
     out = Derivation(derivation.quantity, derivation.lhs, result, steps,
                      derivation.method + "; derived once at symbolic d, instantiated", conditions, dists)
