@@ -140,3 +140,32 @@ def test_logit_kl_near_equality_meets_goal():
             if 0 < abs(rep.inputs[0, j]) < 700 and abs(rep.inputs[1, j] / rep.inputs[0, j] - 1) <= 1e-3]
     assert len(near) > 20
     assert max(rep.ulps[near]) <= 3, [(rep.inputs[:, j], rep.ulps[j]) for j in near if rep.ulps[j] > 3]
+
+
+# -- positive weights: σ(z)/softmax(z) rounds to 0 (or a subnormal) where the product does not -------------------
+WEIGHTED = [("CE", "bernoulli-logit", "bernoulli", 3), ("CE", "categorical-logits-k2", "categorical-k2", 4),
+            ("H", "bernoulli-logit", None, 3), ("CE", "bernoulli-logit", "bernoulli-logit", 3)]
+
+
+@pytest.mark.parametrize("case", WEIGHTED, ids=lambda c: f"{c[0]} {c[1]} {c[2] or ''}")
+def test_positive_weights_meet_goal(case):
+    # before: xlogy(σ(z), 0) = 0 where the truth is +∞ (9.2e18 ULP), σ(−800)·softplus(1.8e308) = 0 where
+    # it is 6.6e−40 (4e18 ULP), subnormal σ(−745)·745 off by 320 ULP in H(bernoulli-logit)
+    q, a, b, goal = case
+    d = _d(q, a, b)
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    rep = verify(lambdify(d, args), d, args, n=100, grid_max=200, seed=3)
+    assert rep.nonfinite == 0 and rep.max_ulp <= goal and rep.median_ulp <= 0.5, rep.worst(3)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "mpmath"])  # math: math.log(0) raises (a known gap)
+def test_positive_weight_products_at_the_edges(backend):
+    d = _d("CE", "bernoulli-logit", "bernoulli")
+    f = lambdify(d, sorted(d.result.free_symbols, key=lambda s: s.name), backend=backend)  # (p2, z1)
+    # p = 0 and p = 1 with a weight that underflows: −σ(z)·log 0 = +∞ for every finite z
+    assert float(f(0.0, 800.0)) == float("inf") and float(f(1.0, -800.0)) == float("inf")
+    g = lambdify(_d("CE", "bernoulli-logit", "bernoulli-logit"), backend=backend)
+    z1, z2 = 800.0, 1.7976931348623157e308
+    with mpmath.workprec(200):
+        want = mpmath.exp(-mpmath.mpf(z1)) / (1 + mpmath.exp(-mpmath.mpf(z1))) * mpmath.mpf(z2)
+    assert ulp_distance(float(g(z1, z2)), want) <= 3

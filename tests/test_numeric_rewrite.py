@@ -57,8 +57,9 @@ def test_the_stable_forms():
     assert {F.xlogy, F.xlog1py} <= _functions(form("bernoulli entropy"))
     # log(1 + e^z) − t z → (1 − t) softplus(z) + t softplus(−z): both terms ≥ 0
     assert form("BCE with logits") == (1 - p1) * F.softplus(z2) + p1 * F.softplus(-z2)
-    # 1 − σ(z) → σ(−z): no rounding to 0 for z ≳ 37
-    assert form("bernoulli-logit entropy") == sc.sigmoid(-z1) * F.softplus(z1) + sc.sigmoid(z1) * F.softplus(-z1)
+    # 1 − σ(z) → σ(−z): no rounding to 0 for z ≳ 37; σ·softplus → wprod: σ(z) > 0 even where it underflows
+    assert form("bernoulli-logit entropy") == (F.wprod(sc.sigmoid(-z1), F.softplus(z1))
+                                               + F.wprod(sc.sigmoid(z1), F.softplus(-z1)))
     # r − 1 − log r → −log1pmx: the normal KL has no cancelling terms left
     kl = form("normal KL")
     assert F.log1pmx_ratio in _functions(kl) and not kl.has(sp.log)

@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..special import sigmoid
 from . import impl
-from .functions import StableFunction, kl_div, log1pmx_ratio, log_offset
+from .functions import StableFunction, kl_div, log1pmx_ratio, log_offset, rel_entr_sum, softmax, wprod
 
 
 class Unsupported(Exception):
@@ -167,10 +167,31 @@ class _Gen:
             self.ns[name] = functools.partial(self.names["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi,
                                               x0_lo=x0_lo)
             return self._emit(node, f"{name}({self.visit(x)})")
+        if isinstance(node, wprod):
+            name, extra = positive_weight(node.args[0])
+            if name is None:
+                return self._emit(node, f"{self.visit(node.args[0])} * {self.visit(node.args[1])}")
+            args = ", ".join(self.visit(a) for a in (*node.args, *extra))
+            return self._emit(node, f"{self._fn(name)}({args})")
+        if isinstance(node, rel_entr_sum) and all_positive(node.args[: len(node.args) // 2]):
+            return self._emit(node, f"{self._fn('_rel_entr_sum_pos')}({', '.join(self.visit(a) for a in node.args)})")
         if isinstance(node, StableFunction) or isinstance(node, sp.core.function.AppliedUndef):
             name = self._fn(cls.__name__)
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")
         raise Unsupported(cls.__name__)
+
+
+def positive_weight(w):
+    """(implementation name, logits) for a weight σ(a) or softmax(a; z) (exactly positive), else (None, ())."""
+    if isinstance(w, sigmoid):
+        return "_wprod_sigmoid", w.args
+    if isinstance(w, softmax):
+        return "_wprod_softmax", w.args
+    return None, ()
+
+
+def all_positive(ws) -> bool:
+    return bool(ws) and all(isinstance(w, (sigmoid, softmax)) for w in ws)
 
 
 def generate(args, expr, names: dict):
@@ -193,4 +214,4 @@ def generate(args, expr, names: dict):
     return fn
 
 
-__all__ = ["generate", "Unsupported"]
+__all__ = ["generate", "Unsupported", "positive_weight", "all_positive"]

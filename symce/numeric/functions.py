@@ -25,6 +25,9 @@ softmax_xent(t,z)  Σ t_i (logsumexp z − z_i)                   softmax CE: no
 rel_entr_sum(p,q)  Σ p_i log(p_i/q_i)                          categorical KL near p = q, off the simplex
 softmax(a; z…)     e^a / Σ e^{z_j}                             e^{z_j} overflows, ∞/∞ = NaN; exact max-shift
 softmax_kl(x, y)   KL(softmax x ‖ softmax y)                   logit KL near x = y (up to a shift): cancels
+log1p(x)           log(1 + x)                                  log(1 − p) for tiny p loses every digit
+wprod(w, v)        w·v for a weight w = σ(a) or softmax(a; z)  w rounds to 0 (or a subnormal) below e^{−708}
+                                                               where w·v does not: 0·log 0 = 0, not +∞
 =================  ==========================================  =============================================
 """
 
@@ -443,8 +446,59 @@ class softmax_kl(StableFunction):  # noqa: N801
         return r"\operatorname{KL}_{\mathrm{softmax}}\left((%s), (%s)\right)" % (x, y)
 
 
+class log1p(StableFunction):  # noqa: N801
+    """log(1 + x) (the factor of a positive weight in :class:`wprod`; xlog1py is the weighted form)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sp.S.Zero
+
+    def elementary(self):
+        return sp.log(1 + self.args[0])
+
+    def fdiff(self, argindex=1):
+        return 1 / (1 + self.args[0])
+
+    def _latex(self, printer, exp=None):
+        body = r"\log\left(1 + %s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+
+class wprod(StableFunction):  # noqa: N801
+    """w·v where the weight w is σ(a) or softmax(a; z) of finite logits — never exactly 0.
+
+    In float64 w rounds to a subnormal or to 0 once a logit gap exceeds ~708, and then w·v is wrong by
+    hundreds of ULP (subnormal w) or entirely: 0·log 0 gives 0 (xlogy's convention) or NaN where the exact
+    value is ∞, and 0·1e308 gives 0 where it is e^{−800}·1e308. The lowering passes the logits along, and
+    where w < 2^−1022 the product is evaluated from them in extended range (long double, or
+    sign(v)·e^{log w + log|v|})."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, w, v):
+        if v.is_zero:
+            return sp.S.Zero
+
+    def elementary(self):
+        w, v = self.args
+        return w * v
+
+    def fdiff(self, argindex=1):
+        w, v = self.args
+        return v if argindex == 1 else w
+
+    def _latex(self, printer, exp=None):
+        w, v = (printer._print(a) for a in self.args)
+        body = r"%s \, %s" % (w, v)
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
-                    diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum, softmax, softmax_kl)
+                    diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod)
 
 
 def to_elementary(expr):
@@ -468,5 +522,5 @@ def to_elementary(expr):
 
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
-           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "STABLE_FUNCTIONS",
+           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "STABLE_FUNCTIONS",
            "to_elementary"]

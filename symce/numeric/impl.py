@@ -32,6 +32,7 @@ _SERIES = [1.0 / (2 * n + 3) for n in range(48)]
 _SERIES_LO, _SERIES_HI = -0.8, 4.0
 # 1/n! for n = 2…21: (e^c − 1 − c)/c² = Σ c^{n−2}/n!, enough terms for |c| < 1 (1/22! < 2^−70)
 _EXP_SERIES = [1.0 / math.factorial(n) for n in range(2, 22)]
+_TINY = 2.2250738585072014e-308  # the smallest normal float64
 
 
 class _Array:
@@ -296,11 +297,39 @@ def array_impls(kind: str = "numpy") -> dict:
         far = 2 * _neumaier(list(m.where(s == 0, 0.0, s * (hy - hx))))
         return m.where(ok, near, far)
 
+    def log1p(x):
+        return m.log1p(xp.asarray(x))
+
+    def _wprod(w, v, lw):
+        """w·v, and sign(v)·e^{log w + log|v|} where w (> 0 exactly) rounded below 2^−1022."""
+        w, v = xp.asarray(w), xp.asarray(v)
+        out = w * v
+        bad = (w < _TINY) & (v != 0) & ~m.isnan(v)
+        if not bool(bad.any()):
+            return out
+        with_log = m.sign(v) * m.exp(xp.asarray(lw()) + m.log(m.abs(v)))
+        return m.where(bad, with_log, out)
+
+    def wprod_sigmoid(w, v, a):
+        return _wprod(w, v, lambda: log_sigmoid(a))
+
+    def wprod_softmax(w, v, a, *zs):
+        return _wprod(w, v, lambda: xp.asarray(a) - logsumexp(*zs))
+
+    def rel_entr_sum_pos(*args):
+        """rel_entr_sum whose first k arguments are softmax/σ weights (> 0 exactly, though they may round
+        to 0): a zero q_i makes the KL +∞."""
+        k = len(args) // 2
+        out = rel_entr_sum(*args)
+        zero_q = xp.stack([xp.asarray(q) == 0 for q in args[k:]]).any(0)
+        return m.where(zero_q & ~m.isnan(out), float("inf"), out)
+
     out = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
            "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
-           "softmax_kl": softmax_kl}
+           "softmax_kl": softmax_kl, "log1p": log1p, "_wprod_sigmoid": wprod_sigmoid,
+           "_wprod_softmax": wprod_softmax, "_rel_entr_sum_pos": rel_entr_sum_pos}
     if kind == "numpy":
         out.update(_fast_numpy(dict(out)))
     return out
@@ -425,8 +454,46 @@ def _fast_numpy(careful: dict) -> dict:
                                                     x0_lo=x0_lo), x)
         return out
 
+    def _wprod(w, v, lw_ld, careful_f, *logits):
+        """w·v; where w < 2^−1022 (a positive weight rounded to a subnormal or 0) the product is taken in
+        long double from the logits: w itself there (range to e^−11355), and e^{log w + log|v|} beyond.
+        Where long double is no wider than float64, the float64 log-domain version."""
+        w, v = np.asarray(w, np.float64), np.asarray(v, np.float64)
+        out = w * v
+        bad = w < _TINY
+        if not bad.any():
+            return out
+        bad &= (v != 0) & ~np.isnan(v)
+        if not bad.any():
+            return out
+        if np.finfo(np.longdouble).nmant <= 52:  # pragma: no cover - platform without extended precision
+            return careful_f(w, v, *logits)
+
+        def f(v, *lg):
+            lw = lw_ld(*[x.astype(np.longdouble) for x in lg])
+            vl = v.astype(np.longdouble)
+            wl = np.exp(lw)
+            with_log = np.sign(vl) * np.exp(lw + np.log(np.abs(vl)))
+            return np.where(wl > 0, wl * vl, with_log).astype(np.float64)
+
+        return _fix(np.array(out, dtype=np.float64), bad, f, v, *logits)
+
+    def _log_sigmoid_ld(a):
+        return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+
+    def _log_softmax_ld(a, *zs):
+        z = np.stack(np.broadcast_arrays(*zs))
+        mx = z.max(0)
+        return (a - mx) - np.log(np.exp(z - mx).sum(0))
+
+    def wprod_sigmoid(w, v, a):
+        return _wprod(w, v, _log_sigmoid_ld, lambda w, v, a: careful["_wprod_sigmoid"](w, v, a), a)
+
+    def wprod_softmax(w, v, a, *zs):
+        return _wprod(w, v, _log_softmax_ld, lambda w, v, *lg: careful["_wprod_softmax"](w, v, *lg), a, *zs)
+
     return {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio,
-            "_log_offset": log_offset}
+            "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax}
 
 
 def math_impls() -> dict:
@@ -564,11 +631,16 @@ def mpmath_impls() -> dict:
             with mpmath.workprec(2 * mp.prec + 60 + 2 * max(0, -tiny)):
                 return +mpmath.log1p(mpmath.fsum(si * (mpmath.expm1(ci) - ci) for si, ci in zip(s, c)))
 
+    def rel_entr_sum_pos(*args):
+        k = len(args) // 2
+        return mpmath.inf if any(q == 0 for q in args[k:]) else rel_entr_sum(*args)
+
     return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
             "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
             "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
             "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
-            "softmax_kl": softmax_kl}
+            "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
+            "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos}
 
 
 def split_constant(c) -> tuple[float, float]:

@@ -21,7 +21,7 @@ import sympy as sp
 from ..derivation import Derivation
 from ..errors import ArgumentTypeError
 from . import codegen, impl
-from .functions import kl_div, log1pmx_ratio, log_offset
+from .functions import kl_div, log1pmx_ratio, log_offset, rel_entr_sum, wprod
 from .rewrite import stabilise
 
 BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch")
@@ -58,6 +58,21 @@ def lower(expr, backend: str):
     e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
                   lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
     e = e.replace(lambda f: isinstance(f, log_offset), offset)
+
+    # a weight σ(a)/softmax(a; z) times v: the implementation gets the logits for where w underflows
+    def weighted(f):
+        name, logits = codegen.positive_weight(f.args[0])
+        if name is None:
+            return f.args[0] * f.args[1]
+        extra["sx" + name] = names[name]
+        return sp.Function("sx" + name)(*f.args, *logits)
+
+    e = e.replace(lambda f: isinstance(f, wprod), weighted)
+    if e.has(rel_entr_sum):
+        extra["sx_rel_entr_sum_pos"] = names["_rel_entr_sum_pos"]
+        pos = sp.Function("sx_rel_entr_sum_pos")
+        e = e.replace(lambda f: isinstance(f, rel_entr_sum) and codegen.all_positive(f.args[: len(f.args) // 2]),
+                      lambda f: pos(*f.args))
     # x²/2 as (x/2)·x: x² overflows for |x| > 1.34e154 where x²/2 is still finite up to |x| = 1.9e154
     half_sq = sp.Function("sx_half_sq")
     extra["sx_half_sq"] = (lambda x: x * x / 2) if backend == "mpmath" else (lambda x: (x * 0.5) * x)

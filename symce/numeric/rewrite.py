@@ -28,7 +28,10 @@ the stable functions by their elementary definitions. Rules, in order:
 9. ``logsumexp`` — log Σ e^{a_i} → logsumexp(a_1, …);
 10. ``softmax cross-entropy`` — logsumexp(z) − Σ t_i z_i → softmax_xent(t, z) = Σ t_i (logsumexp z − z_i),
     using the assumption Σ t_i = 1 (the proof eliminates one t_i with it) or t = softmax(x) (Σ t_i = 1
-    identically: the entropy and cross-entropy of a categorical with logits); every term is ≥ 0.
+    identically: the entropy and cross-entropy of a categorical with logits); every term is ≥ 0;
+11. ``positive weights`` — xlogy(w, y) → wprod(w, log y), xlog1py(w, y) → wprod(w, log1p y), w·F →
+    wprod(w, F) for w = σ(a) or softmax(a; z): w > 0 exactly but rounds to 0 below e^{−745}, so xlogy's
+    0·log 0 = 0 is wrong there (the value is +∞); wprod takes the product in extended range from the logits.
 
 Where the A − B parts do not cancel symbolically (categorical: Σ p_i − Σ q_i, which is 0 only on the
 simplex), rule 3 produces ``rel_entr_sum(A…, B…)`` instead, a k-ary reduction that is exact for float inputs
@@ -42,8 +45,9 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..special import sigmoid
-from .functions import (diff_ratio, kl_div, log1pmx_ratio, log_offset, log_sigmoid, logsumexp, rel_entr_sum,
-                        softmax, softmax_kl, softmax_xent, softplus, to_elementary, xlog1py, xlogy)
+from .functions import (StableFunction, diff_ratio, kl_div, log1p, log1pmx_ratio, log_offset, log_sigmoid,
+                        logsumexp, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
+                        wprod, xlog1py, xlogy)
 
 
 @dataclass(frozen=True)
@@ -432,6 +436,34 @@ def _is_full_softmax(ts):
         sorted(map(sp.default_sort_key, zs))
 
 
+def _is_weight(w):
+    return isinstance(w, (sigmoid, softmax))
+
+
+def _positive_weights(e):
+    """xlogy(w, y) → wprod(w, log y), xlog1py(w, y) → wprod(w, log1p(y)) and w·F → wprod(w, F) for a
+    weight w = σ(a) or softmax(a; z) and F a function (softplus, log, …): w is never exactly 0, but rounds
+    to 0 below e^{−745}, where xlogy's 0·log 0 = 0 is wrong (the value is ∞) and 0·F loses e^{−800}·1e308."""
+    out, changed = [], False
+    for t in sp.Add.make_args(e):
+        if not isinstance(t, (sp.Mul, xlogy, xlog1py)):
+            out.append(t)
+            continue
+        c, rest = t.as_coeff_Mul()
+        new = None
+        if isinstance(rest, xlogy) and _is_weight(rest.args[0]):
+            new = wprod(rest.args[0], sp.log(rest.args[1]))
+        elif isinstance(rest, xlog1py) and _is_weight(rest.args[0]):
+            new = wprod(rest.args[0], log1p(rest.args[1]))
+        elif isinstance(rest, sp.Mul) and len(rest.args) == 2:
+            w, f = rest.args if _is_weight(rest.args[0]) else rest.args[::-1]
+            if _is_weight(w) and not _is_weight(f) and isinstance(f, (StableFunction, sp.log)):
+                new = wprod(w, f)
+        changed |= new is not None
+        out.append(t if new is None else c * new)
+    return sp.Add(*out) if changed else e
+
+
 RULES = (
     ("separate logarithms (expand_log for positive arguments, expand_mul)", _separate),
     ("softmax: e^a/Σ e^{z_j} = softmax(a; z), log Σ e^{z_j} = logsumexp(z)", _softmax),
@@ -446,6 +478,7 @@ RULES = (
     ("log offset: log x + c = log_offset(x, c)", _log_offset),
     ("logsumexp: log Σ e^{a_i} = logsumexp(a_1, …)", _logsumexp),
     ("softmax cross-entropy: logsumexp(z) − Σ t_i z_i = Σ t_i (logsumexp(z) − z_i) for Σ t_i = 1", _softmax_xent),
+    ("positive weights: σ(a)·v = wprod(σ(a), v), xlogy(σ(a), y) = wprod(σ(a), log y)", _positive_weights),
 )
 
 
