@@ -20,7 +20,8 @@ import sympy as sp
 
 from ..special import sigmoid
 from . import impl
-from .functions import StableFunction, kl_div, log1pmx_ratio, log_offset, rel_entr_sum, softmax, wprod
+from .functions import (StableFunction, kl_div, log1pmx_ratio, log_offset, prob_logit_kl, rel_entr_sum, softmax,
+                        wprod)
 
 
 class Unsupported(Exception):
@@ -173,6 +174,9 @@ class _Gen:
                 return self._emit(node, f"{self.visit(node.args[0])} * {self.visit(node.args[1])}")
             args = ", ".join(self.visit(a) for a in (*node.args, *extra))
             return self._emit(node, f"{self._fn(name)}({args})")
+        if isinstance(node, prob_logit_kl):
+            args = ", ".join(self.visit(a) for a in prob_logit_kl_args(node))
+            return self._emit(node, f"{self._fn('_prob_logit_kl')}({args})")
         if isinstance(node, rel_entr_sum) and all_positive(node.args[: len(node.args) // 2]):
             return self._emit(node, f"{self._fn('_rel_entr_sum_pos')}({', '.join(self.visit(a) for a in node.args)})")
         if isinstance(node, StableFunction) or isinstance(node, sp.core.function.AppliedUndef):
@@ -188,6 +192,21 @@ def positive_weight(w):
     if isinstance(w, softmax):
         return "_wprod_softmax", w.args
     return None, ()
+
+
+def prob_logit_kl_args(f):
+    """The arguments of the prob_logit_kl implementation: (1 if Σ p ≡ 1 else 0, a…, b…, z…) with each
+    p_i = a_i + b_i split into its constant and the rest (1 − p as 1 and −p), so the implementation sees
+    the exact p_i and, where the p_i sum to 1 identically, uses ε = Σ p − 1 = 0 exactly."""
+    k = len(f.args) // 2
+    ps, zs = f.args[:k], f.args[k:]
+    a, b = [], []
+    for p in ps:
+        c, rest = p.as_coeff_Add()
+        a.append(c if c != 0 else p)
+        b.append(rest if c != 0 else sp.S.Zero)
+    one = sp.S.One if sp.expand(sp.Add(*ps)) == 1 else sp.S.Zero
+    return (one, *a, *b, *zs)
 
 
 def all_positive(ws) -> bool:
@@ -214,4 +233,4 @@ def generate(args, expr, names: dict):
     return fn
 
 
-__all__ = ["generate", "Unsupported", "positive_weight", "all_positive"]
+__all__ = ["generate", "Unsupported", "positive_weight", "all_positive", "prob_logit_kl_args"]

@@ -28,6 +28,7 @@ softmax_kl(x, y)   KL(softmax x ‖ softmax y)                   logit KL near x
 log1p(x)           log(1 + x)                                  log(1 − p) for tiny p loses every digit
 wprod(w, v)        w·v for a weight w = σ(a) or softmax(a; z)  w rounds to 0 (or a subnormal) below e^{−708}
                                                                where w·v does not: 0·log 0 = 0, not +∞
+prob_logit_kl(p,z) Σ p_i log(p_i / softmax(z)_i)              KL(probabilities ‖ logits) near p = softmax z
 =================  ==========================================  =============================================
 """
 
@@ -497,8 +498,48 @@ class wprod(StableFunction):  # noqa: N801
         return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
 
 
+class prob_logit_kl(StableFunction):  # noqa: N801
+    """Σ_i p_i (log p_i − log softmax(z)_i) = KL(p ‖ softmax z), arguments (p₁…p_k, z₁…z_k): the KL of a
+    categorical with probabilities against one with logits (k = 2 with z₂ = 0: Bernoulli against
+    Bernoulli-logit). The definition keeps Σ p_i as the weight of logsumexp(z), so it is exact for float
+    inputs slightly off the simplex too.
+
+    Evaluated from the logit differences δ_i = log(p_i/p_r) − (z_i − z_r) (r = argmax p; the log ratio in
+    extended precision, z_i − z_r double-length) as S·log1p(ε + Σ_j p_j φ(c_j)) with S = Σ p, ε = S − 1
+    (compensated), m = Σ p_i δ_i / S, c_j = m − δ_j, φ(c) = e^c − 1 − c ≥ 0: every term but ε is ≥ 0 and
+    Σ p_j c_j = 0 is used exactly, so nothing cancels near p = softmax z (Σ p_i log p_i against the
+    cross-entropy: every digit lost)."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) % 2:
+            raise TypeError("prob_logit_kl takes 2k arguments: p_1..p_k, z_1..z_k")
+
+    def elementary(self):
+        k = len(self.args) // 2
+        p, z = self.args[:k], self.args[k:]
+        lse = sp.log(sp.Add(*[sp.exp(v) for v in z]))
+        return sp.Add(*[pi * (sp.log(pi) - zi) for pi, zi in zip(p, z)]) + sp.Add(*p) * lse
+
+    def fdiff(self, argindex=1):
+        k = len(self.args) // 2
+        p, z = self.args[:k], self.args[k:]
+        if argindex <= k:  # ∂/∂p_i = log p_i + 1 − log softmax(z)_i
+            i = argindex - 1
+            return sp.log(p[i]) + 1 - z[i] + logsumexp(*z)
+        j = argindex - k - 1  # ∂/∂z_j = (Σ p) softmax(z)_j − p_j
+        return sp.Add(*p) * softmax(z[j], *z) - p[j]
+
+    def _latex(self, printer, exp=None):
+        k = len(self.args) // 2
+        p = ", ".join(printer._print(a) for a in self.args[:k])
+        z = ", ".join(printer._print(a) for a in self.args[k:])
+        return r"\operatorname{KL}\left((%s) \,\middle\|\, \operatorname{softmax}(%s)\right)" % (p, z)
+
+
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
-                    diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod)
+                    diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod,
+                    prob_logit_kl)
 
 
 def to_elementary(expr):
@@ -522,5 +563,6 @@ def to_elementary(expr):
 
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
-           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "STABLE_FUNCTIONS",
+           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl",
+           "STABLE_FUNCTIONS",
            "to_elementary"]

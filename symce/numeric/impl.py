@@ -324,12 +324,20 @@ def array_impls(kind: str = "numpy") -> dict:
         zero_q = xp.stack([xp.asarray(q) == 0 for q in args[k:]]).any(0)
         return m.where(zero_q & ~m.isnan(out), float("inf"), out)
 
+    def prob_logit_kl(one, *args):
+        """Σ p_i log p_i + softmax_xent(p, z) with p_i = a_i + b_i: exact to the definition for p off the
+        simplex, without cancellation where KL ≫ H(p) (the numpy version adds the near form)."""
+        k = len(args) // 3
+        p = [xp.asarray(a) + xp.asarray(b) for a, b in zip(args[:k], args[k:2 * k])]
+        return _neumaier([*[xlogy(v, v) for v in p], softmax_xent(*p, *args[2 * k:])])
+
     out = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
            "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
            "softmax_kl": softmax_kl, "log1p": log1p, "_wprod_sigmoid": wprod_sigmoid,
-           "_wprod_softmax": wprod_softmax, "_rel_entr_sum_pos": rel_entr_sum_pos}
+           "_wprod_softmax": wprod_softmax, "_rel_entr_sum_pos": rel_entr_sum_pos,
+           "_prob_logit_kl": prob_logit_kl}
     if kind == "numpy":
         out.update(_fast_numpy(dict(out)))
     return out
@@ -492,8 +500,147 @@ def _fast_numpy(careful: dict) -> dict:
     def wprod_softmax(w, v, a, *zs):
         return _wprod(w, v, _log_softmax_ld, lambda w, v, *lg: careful["_wprod_softmax"](w, v, *lg), a, *zs)
 
+    def prob_logit_kl(one, *args):
+        return _prob_logit_kl_numpy(careful, one, *args)
+
     return {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio,
-            "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax}
+            "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax,
+            "_prob_logit_kl": prob_logit_kl}
+
+
+# 1/n! for n = 2…31: (e^c − 1 − c)/c² = Σ c^{n−2}/n!, enough terms for |c| < 2 (2^30/32! < 2^−87)
+_EXP_SERIES_2 = [1.0 / math.factorial(n) for n in range(2, 32)]
+# the near form is used where every δ_j keeps ≥ 55 bits: the log ratio carries 64 (long double), so
+# |δ_j| ≥ 2^−8·(|log(p_j/p_r)| + 1) (the + 1 for the rounding of p_j = a_j + b_j in long double)
+_DELTA_GUARD = 2.0 ** -8
+
+
+def _neumaier_rows(parts):
+    """Σ over axis 0 of a 2-d array (Neumaier, column-wise)."""
+    s = parts[0] * 1.0
+    c = np.zeros_like(s)
+    for x in parts[1:]:
+        t = s + x
+        c += np.where(np.abs(s) >= np.abs(x), (s - t) + x, (x - t) + s)
+        s = t
+    return np.where(np.isinf(s), s, s + c)
+
+
+def _prob_logit_kl_numpy(careful, one, *args):
+    """KL(p ‖ softmax z) with p_i = a_i + b_i (a constant part a_i and the rest b_i, e.g. 1 and −p for 1 − p).
+
+    near form: S·log1p(ε + Σ_j p_j φ(c_j)), see :class:`~symce.numeric.functions.prob_logit_kl`;
+    φ(c) by its Taylor series for |c| < 1, expm1(c) − c up to c = 30, and p_r e^{w_j + m} − p_j(1 + c_j)
+    beyond (p_j e^{c_j} = p_r e^{w_j + m} exactly, without the large-argument exp of the rounded log ratio);
+    classes with p_j = 0 contribute p_r e^{w_j + m}. Where that overflows, the far form
+    Σ p log p + softmax_xent(p, z) (KL ≳ 700: nothing to cancel). Where some δ_j lost more than 8 bits to
+    z_j − z_r ≈ log(p_j/p_r), the careful mpmath evaluation (rare: p within 2^−8 of softmax z)."""
+    k = len(args) // 3
+    shape = np.broadcast_shapes(*[np.shape(x) for x in args])
+    A = np.stack([np.broadcast_to(np.asarray(x, np.float64), shape) for x in args[:k]]).reshape(k, -1)
+    B = np.stack([np.broadcast_to(np.asarray(x, np.float64), shape) for x in args[k:2 * k]]).reshape(k, -1)
+    Z = np.stack([np.broadcast_to(np.asarray(x, np.float64), shape) for x in args[2 * k:]]).reshape(k, -1)
+    P = A + B
+    n = P.shape[1]
+    cols = np.arange(n)
+    r = P.argmax(0)
+    pr, zr = P[r, cols], Z[r, cols]
+    # ℓ_j = log(p_j/p_r) in long double (p_j = a_j + b_j there too: 1 − p exact for p ≥ 2^−11)
+    ld = np.longdouble
+    Pl = A.astype(ld) + B.astype(ld)
+    prl = Pl[r, cols]
+    ratio = Pl / prl
+    pos = P > 0
+    with np.errstate(all="ignore"):
+        ell = np.where(ratio >= 0.5, np.log1p((Pl - prl) / prl), np.log(np.where(pos, ratio, 1)))
+        tiny = pos & (ratio < 1e-4900)  # long double underflow: log p_j − log p_r
+        if tiny.any():
+            ell = np.where(tiny, np.log(Pl) - np.log(prl), ell)
+        # w_j = z_j − z_r double-length (TwoSum), δ_j = (ℓ_j − w_h) − w_l
+        wh = Z - zr
+        bb = wh - Z
+        wl = np.where(np.isfinite(wh), (Z - (wh - bb)) + (-zr - bb), 0.0)
+        delta_ld = np.where(pos, (ell - wh) - wl, 0)
+        delta = delta_ld.astype(np.float64)
+        ellf = ell.astype(np.float64)
+        lossy = pos & (np.abs(delta) < _DELTA_GUARD * (np.abs(ellf) + 1)) & (delta != 0)
+        if one:
+            eps = np.zeros(n)
+            S = np.ones(n)
+        else:
+            eps = _neumaier_rows(np.concatenate([A, B, -np.ones((1, n))]))
+            S = P.sum(0)
+        m = _neumaier_rows(np.where(pos, P * delta, 0.0)) / S
+        c = m - delta
+        # φ(c) = e^c − 1 − c: Taylor series for |c| < 2 (expm1(c) − c cancels there), expm1(c) − c below −2
+        small = np.abs(c) < 2
+        terms = P * (np.expm1(c) - c)
+        if small.any():
+            cs = c[small]
+            acc = np.full_like(cs, _EXP_SERIES_2[-1])
+            for coef in _EXP_SERIES_2[-2::-1]:
+                acc *= cs
+                acc += coef
+            terms[small] = P[small] * (cs * cs * acc)
+        # above 2 (and for p_j = 0): p_j e^{c_j} − p_j(1 + c_j) in long double, c_j = m − δ_j from the
+        # long-double δ_j (rounding δ_j to float64 first would cost |c_j|·2^−53 in e^{c_j}: 4 ULP at c = 9);
+        # p_j = 0: p_r e^{w_j + m} (p_j e^{c_j} = p_r e^{w_j + m} for p_j > 0)
+        big = (c >= 2) & pos
+        if big.any():
+            mb = np.broadcast_to(m, c.shape)[big]
+            c_ld = mb - delta_ld[big]
+            pb = Pl[big]
+            terms[big] = (pb * np.exp(c_ld) - pb * (1 + c_ld)).astype(np.float64)
+        zero = ~pos
+        if zero.any():
+            mb = np.broadcast_to(m, c.shape)[zero]
+            w_ld = wh[zero].astype(ld) + wl[zero]
+            terms[zero] = (np.broadcast_to(prl, c.shape)[zero] * np.exp(w_ld + mb)).astype(np.float64)
+        Y = _neumaier_rows(np.concatenate([eps[None], terms]))
+        near = S * np.log1p(Y)
+        ok = np.isfinite(near) & np.isfinite(delta).all(0) & np.isfinite(m)
+    out = near
+    if not ok.all():
+        far = careful["_prob_logit_kl"](one, *[np.asarray(x) for x in (*A, *B, *Z)])
+        out = np.where(ok, near, far)
+    bad = lossy.any(0) & ok
+    if bad.any():
+        idx = np.nonzero(bad)[0]
+        out = np.array(out, dtype=np.float64)
+        for j in idx:
+            out[j] = float(_prob_logit_kl_exact(A[:, j], B[:, j], Z[:, j]))
+    return out.reshape(shape) if shape else out[0]
+
+
+def _prob_logit_kl_exact(a, b, z, bits: int = 53):
+    """Σ p_i (log p_i − z_i) + (Σ p) logsumexp(z) at the exact inputs (p_i = a_i + b_i, every float exact).
+
+    Each part is evaluated to relative precision (logsumexp as max + log1p of the rest, (Σ p)·lse as
+    lse + (Σ p − 1)·lse), so their rounding errors are at most Σ|part|·2^−prec; the precision is doubled
+    until the sum is larger than that bound by 2^(bits + 8). The sum is exactly 0 only for equal p_i
+    (summing to 1) and equal z_i (e^{z_i − z_j} is irrational for z_i ≠ z_j, Lindemann)."""
+    if all(x == a[0] and y == b[0] for x, y in zip(a, b)) and all(v == z[0] for v in z):
+        with mpmath.workprec(2 * bits + 40):
+            S = mpmath.fsum(mpmath.fadd(mpmath.mpf(x), mpmath.mpf(y), exact=True) for x, y in zip(a, b))
+            if S == 1:
+                return mpmath.mpf(0)
+    prec = 2 * bits + 40
+    while True:
+        with mpmath.workprec(prec):
+            p = [mpmath.fadd(mpmath.mpf(x), mpmath.mpf(y), exact=True) for x, y in zip(a, b)]
+            zz = [mpmath.mpf(v) for v in z]
+            r = max(range(len(zz)), key=lambda i: zz[i])
+            lse = zz[r] + mpmath.log1p(mpmath.fsum(mpmath.exp(v - zz[r]) for i, v in enumerate(zz) if i != r))
+            eps = mpmath.fsum([*p, -1])
+            parts = [pi * (mpmath.log(pi) - zi) for pi, zi in zip(p, zz) if pi != 0] + [lse, eps * lse]
+            val = mpmath.fsum(parts)
+            bound = mpmath.fsum(abs(x) for x in parts) * mpmath.ldexp(1, 4 - prec)
+        if abs(val) > bound * mpmath.ldexp(1, bits + 8) or prec >= 1 << 16:
+            return val
+        prec *= 2
+        prev = val
+        prec *= 2
+    return val
 
 
 def math_impls() -> dict:
@@ -635,12 +782,17 @@ def mpmath_impls() -> dict:
         k = len(args) // 2
         return mpmath.inf if any(q == 0 for q in args[k:]) else rel_entr_sum(*args)
 
+    def prob_logit_kl(one, *args):
+        k = len(args) // 3
+        return +_prob_logit_kl_exact(args[:k], args[k:2 * k], args[2 * k:], bits=mp.prec)
+
     return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
             "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
             "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
             "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
             "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
-            "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos}
+            "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos,
+            "_prob_logit_kl": prob_logit_kl}
 
 
 def split_constant(c) -> tuple[float, float]:

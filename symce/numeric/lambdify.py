@@ -21,7 +21,7 @@ import sympy as sp
 from ..derivation import Derivation
 from ..errors import ArgumentTypeError
 from . import codegen, impl
-from .functions import kl_div, log1pmx_ratio, log_offset, rel_entr_sum, wprod
+from .functions import kl_div, log1pmx_ratio, log_offset, prob_logit_kl, rel_entr_sum, wprod
 from .rewrite import stabilise
 
 BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch")
@@ -68,6 +68,10 @@ def lower(expr, backend: str):
         return sp.Function("sx" + name)(*f.args, *logits)
 
     e = e.replace(lambda f: isinstance(f, wprod), weighted)
+    if e.has(prob_logit_kl):
+        extra["sx_prob_logit_kl"] = names["_prob_logit_kl"]
+        plk = sp.Function("sx_prob_logit_kl")
+        e = e.replace(lambda f: isinstance(f, prob_logit_kl), lambda f: plk(*codegen.prob_logit_kl_args(f)))
     if e.has(rel_entr_sum):
         extra["sx_rel_entr_sum_pos"] = names["_rel_entr_sum_pos"]
         pos = sp.Function("sx_rel_entr_sum_pos")

@@ -32,6 +32,9 @@ the stable functions by their elementary definitions. Rules, in order:
 11. ``positive weights`` — xlogy(w, y) → wprod(w, log y), xlog1py(w, y) → wprod(w, log1p y), w·F →
     wprod(w, F) for w = σ(a) or softmax(a; z): w > 0 exactly but rounds to 0 below e^{−745}, so xlogy's
     0·log 0 = 0 is wrong there (the value is +∞); wprod takes the product in extended range from the logits.
+10a. ``probability–logit KL`` — Σ xlogy(p_i, p_i) + softmax_xent(p, z) → prob_logit_kl(p, z), and the
+    Bernoulli form xlogy(p, p) + xlog1py(1 − p, −p) + p·softplus(−a) + (1 − p)·softplus(a) →
+    prob_logit_kl(p, 1 − p, a, 0): the entropy and the cross-entropy cancel near p = softmax z.
 
 Where the A − B parts do not cancel symbolically (categorical: Σ p_i − Σ q_i, which is 0 only on the
 simplex), rule 3 produces ``rel_entr_sum(A…, B…)`` instead, a k-ary reduction that is exact for float inputs
@@ -46,7 +49,7 @@ import sympy as sp
 
 from ..special import sigmoid
 from .functions import (StableFunction, diff_ratio, kl_div, log1p, log1pmx_ratio, log_offset, log_sigmoid,
-                        logsumexp, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
+                        logsumexp, prob_logit_kl, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
                         wprod, xlog1py, xlogy)
 
 
@@ -428,6 +431,52 @@ def _softmax_xent(e, assumptions=()):
     return e
 
 
+def _entropy_terms(terms, ps):
+    """The terms xlogy(p, p) (or xlog1py(p, y) with 1 + y = p) for every non-zero p of ``ps``, or None."""
+    found = []
+    for p in ps:
+        if p == 0:
+            continue
+        hit = [t for t in terms if (isinstance(t, xlogy) and t.args == (p, p)) or
+               (isinstance(t, xlog1py) and t.args[0] == p and sp.expand(1 + t.args[1] - p) == 0)]
+        if not hit:
+            return None
+        found.append(hit[0])
+    return found
+
+
+def _prob_logit_kl(e):
+    """Σ_i p_i log p_i + Σ_i p_i (logsumexp z − z_i) → prob_logit_kl(p, z) (an identity)."""
+    terms = list(sp.Add.make_args(e))
+    for t in terms:
+        if isinstance(t, softmax_xent):
+            k = len(t.args) // 2
+            ps, zs = t.args[:k], t.args[k:]
+            used = [t]
+        elif isinstance(t, sp.Mul) and any(isinstance(f, softplus) for f in t.args):
+            # Bernoulli: A·softplus(−a) + B·softplus(a) with A + B = 1 is softmax_xent((A, B), (a, 0))
+            A, f = t.as_independent(softplus, as_Add=False)
+            if not isinstance(f, softplus) or not f.args[0].could_extract_minus_sign():
+                continue
+            a = -f.args[0]
+            partner = [u for u in terms if u.as_independent(softplus, as_Add=False)[1] == softplus(a)]
+            if len(partner) != 1:
+                continue
+            B = partner[0].as_independent(softplus, as_Add=False)[0]
+            if sp.expand(A + B - 1) != 0:
+                continue
+            ps, zs, used = (A, B), (a, sp.S.Zero), [t, partner[0]]
+        else:
+            continue
+        ent = _entropy_terms(terms, ps)
+        if ent is None:
+            continue
+        used += ent
+        rest = [u for u in terms if not any(u is v for v in used)]
+        return prob_logit_kl(*ps, *zs) + sp.Add(*rest)
+    return e
+
+
 def _is_full_softmax(ts):
     if not ts or not all(isinstance(t, softmax) for t in ts):
         return False
@@ -478,6 +527,7 @@ RULES = (
     ("log offset: log x + c = log_offset(x, c)", _log_offset),
     ("logsumexp: log Σ e^{a_i} = logsumexp(a_1, …)", _logsumexp),
     ("softmax cross-entropy: logsumexp(z) − Σ t_i z_i = Σ t_i (logsumexp(z) − z_i) for Σ t_i = 1", _softmax_xent),
+    ("probability–logit KL: Σ p_i log p_i + Σ p_i (logsumexp z − z_i) = prob_logit_kl(p, z)", _prob_logit_kl),
     ("positive weights: σ(a)·v = wprod(σ(a), v), xlogy(σ(a), y) = wprod(σ(a), log y)", _positive_weights),
 )
 
