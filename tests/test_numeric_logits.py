@@ -115,7 +115,7 @@ def test_the_stable_forms():
         return {type(f) for f in lambdify(d).expr.atoms(sp.Function)}
 
     assert F.softmax_xent in funcs(LOGIT_P[0])  # H = Σ s_i (logsumexp z − z_i), every term ≥ 0
-    assert F.rel_entr_sum in funcs(LOGIT_P[2])  # KL(cat-logits ‖ cat) = Σ s_i log(s_i/p_i)
+    assert F.logit_prob_kl in funcs(LOGIT_P[2])  # KL(cat-logits ‖ cat) = Σ s_i log(s_i/p_i), from logit differences
     assert F.softmax_kl in funcs(LOGIT_P[4]) and F.softmax_kl in funcs(LOGIT_P[5])
 
 

@@ -108,3 +108,61 @@ def test_categorical_near_equality_and_zero_classes():
         got = float(f(*pt))
         assert ulp_distance(got, truth) <= 4, (pt, got, truth)
 
+
+
+# -- the roles swapped: KL(logits ‖ probabilities) ------------------------------------------------------------------
+SWAPPED = [("bernoulli-logit", "bernoulli", 3), ("categorical-logits-k2", "categorical-k2", 4),
+           ("categorical-logits-k3", "categorical-k3", 4)]
+
+
+def _mp_def_swapped(z, q):
+    s = mpmath.fsum(mpmath.exp(v) for v in z)
+    return mpmath.fsum(mpmath.exp(zi) / s * (mpmath.log(mpmath.exp(zi) / s) - mpmath.log(qi)) for zi, qi in zip(z, q))
+
+
+def test_swapped_definition_and_derivatives():
+    f = F.logit_prob_kl(y1, y2, y3, p1, p2, p3)
+    soft = [sp.exp(v) / (sp.exp(y1) + sp.exp(y2) + sp.exp(y3)) for v in (y1, y2, y3)]
+    definition = sum(s * (sp.log(s) - sp.log(q)) for s, q in zip(soft, (p1, p2, p3)))
+    assert prove(F.to_elementary(f), definition).status == "proved"
+    g = F.logit_prob_kl(y1, y2, p1, p2)
+    args = [y1, y2, p1, p2]
+    for pt in [(0.5, -1.25, 0.3, 0.7), (3.0, 0.1, 0.9, 0.2)]:
+        for i, s in enumerate(args):
+            got = complex(sp.N(F.to_elementary(sp.diff(g, s)).subs({a: sp.Float(v, 40) for a, v in zip(args, pt)}), 30))
+            with mpmath.workdps(40):
+                want = mpmath.diff(lambda t: _mp_def_swapped([t if j == i else mpmath.mpf(pt[j]) for j in (0, 1)],
+                                                             [t if j == i else mpmath.mpf(pt[j]) for j in (2, 3)]), pt[i])
+            assert abs(got - complex(want)) <= 1e-25 * max(1, abs(complex(want))), (s, pt, got, want)
+
+
+@pytest.mark.parametrize("case", SWAPPED, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_swapped_rewrite_proved_and_goal_met(case):
+    # before: 4.4e18 (Bernoulli), 8.5e18 (k = 2), 1.3e16 (k = 3) ULP (accuracy_section, n = 500)
+    a, b, goal = case
+    d = _kl(a, b)
+    st = stabilise(d.result, assumptions=d.conditions)
+    assert isinstance(st.expr, F.logit_prob_kl), st.expr
+    assert all(step.proof.status == "proved" for step in st.steps)
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    rep = verify(lambdify(d, args), d, args, n=150, grid_max=150, seed=5)
+    assert rep.nonfinite == 0 and rep.max_ulp <= goal and rep.median_ulp <= 0.5, rep.worst(3)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "math", "mpmath"])
+def test_swapped_near_equality(backend):
+    d = _kl("bernoulli-logit", "bernoulli")
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)  # (p2, z1)
+    f = lambdify(d, args, backend=backend)
+    # z = 1e-8 against p = 0.5 (truth 1.25e-17, computed 0 before); σ(1) rounded against z = 1; a zero
+    # probability (KL = +∞); weights that underflow; huge logits
+    pts = [(0.5, 1e-8), (0.7310585786300049, 1.0), (1e-17, -37.0), (2.2250738585072014e-308, -745.0),
+           (5e-324, 1e300), (0.25, 1e-300)]
+    for pt in pts:
+        truth = ground_truth(defining_expression(d), args, pt).value
+        got = float(f(*pt))
+        assert ulp_distance(got, truth) <= 3, (pt, got, truth)
+    assert float(f(0.0, 3.0)) == float("inf") and float(f(1.0, -800.0)) == float("inf")
+    with mpmath.workprec(300):
+        want = _mp_def_swapped([mpmath.mpf(1e-8), mpmath.mpf(0)], [mpmath.mpf(0.5)] * 2)
+    assert ulp_distance(float(f(0.5, 1e-8)), want) <= 1

@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..special import sigmoid
 from . import impl
-from .functions import (StableFunction, kl_div, log1pmx_ratio, log_offset, prob_logit_kl, rel_entr_sum, softmax,
+from .functions import (StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, softmax,
                         wprod)
 
 
@@ -177,6 +177,9 @@ class _Gen:
         if isinstance(node, prob_logit_kl):
             args = ", ".join(self.visit(a) for a in prob_logit_kl_args(node))
             return self._emit(node, f"{self._fn('_prob_logit_kl')}({args})")
+        if isinstance(node, logit_prob_kl):
+            args = ", ".join(self.visit(a) for a in logit_prob_kl_args(node))
+            return self._emit(node, f"{self._fn('_logit_prob_kl')}({args})")
         if isinstance(node, rel_entr_sum) and all_positive(node.args[: len(node.args) // 2]):
             return self._emit(node, f"{self._fn('_rel_entr_sum_pos')}({', '.join(self.visit(a) for a in node.args)})")
         if isinstance(node, StableFunction) or isinstance(node, sp.core.function.AppliedUndef):
@@ -200,13 +203,27 @@ def prob_logit_kl_args(f):
     the exact p_i and, where the p_i sum to 1 identically, uses ε = Σ p − 1 = 0 exactly."""
     k = len(f.args) // 2
     ps, zs = f.args[:k], f.args[k:]
+    one, a, b = _split_probabilities(ps)
+    return (one, *a, *b, *zs)
+
+
+def logit_prob_kl_args(f):
+    """The arguments of the logit_prob_kl implementation: (1 if Σ q ≡ 1 else 0, z…, a…, b…), q_i = a_i + b_i
+    as in :func:`prob_logit_kl_args`."""
+    k = len(f.args) // 2
+    zs, qs = f.args[:k], f.args[k:]
+    one, a, b = _split_probabilities(qs)
+    return (one, *zs, *a, *b)
+
+
+def _split_probabilities(ps):
     a, b = [], []
     for p in ps:
         c, rest = p.as_coeff_Add()
         a.append(c if c != 0 else p)
         b.append(rest if c != 0 else sp.S.Zero)
     one = sp.S.One if sp.expand(sp.Add(*ps)) == 1 else sp.S.Zero
-    return (one, *a, *b, *zs)
+    return one, a, b
 
 
 def all_positive(ws) -> bool:
@@ -233,4 +250,5 @@ def generate(args, expr, names: dict):
     return fn
 
 
-__all__ = ["generate", "Unsupported", "positive_weight", "all_positive", "prob_logit_kl_args"]
+__all__ = ["generate", "Unsupported", "positive_weight", "all_positive", "prob_logit_kl_args",
+           "logit_prob_kl_args"]

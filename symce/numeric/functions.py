@@ -29,6 +29,7 @@ log1p(x)           log(1 + x)                                  log(1 − p) for 
 wprod(w, v)        w·v for a weight w = σ(a) or softmax(a; z)  w rounds to 0 (or a subnormal) below e^{−708}
                                                                where w·v does not: 0·log 0 = 0, not +∞
 prob_logit_kl(p,z) Σ p_i log(p_i / softmax(z)_i)              KL(probabilities ‖ logits) near p = softmax z
+logit_prob_kl(z,q) Σ s_i log(s_i / q_i), s = softmax(z)        KL(logits ‖ probabilities) near softmax z = q
 =================  ==========================================  =============================================
 """
 
@@ -537,9 +538,48 @@ class prob_logit_kl(StableFunction):  # noqa: N801
         return r"\operatorname{KL}\left((%s) \,\middle\|\, \operatorname{softmax}(%s)\right)" % (p, z)
 
 
+class logit_prob_kl(StableFunction):  # noqa: N801
+    """Σ_i s_i (log s_i − log q_i) with s = softmax(z) = KL(softmax z ‖ q), arguments (z₁…z_k, q₁…q_k): the
+    KL of a categorical with logits against one with probabilities (k = 2 with z₂ = 0: Bernoulli-logit
+    against Bernoulli). Exact to its definition for q slightly off the simplex.
+
+    Evaluated like :class:`prob_logit_kl` with the roles swapped: δ_i = (z_i − z_r) − log(q_i/q_r)
+    (r = argmax q), m = Σ s_i δ_i, c_j = m − δ_j, KL = log1p((Σ_j s_j φ(c_j) − ε)/Q) with Q = Σ q,
+    ε = Q − 1; a zero q_j gives +∞ (s_j > 0 exactly)."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) % 2:
+            raise TypeError("logit_prob_kl takes 2k arguments: z_1..z_k, q_1..q_k")
+
+    def elementary(self):
+        k = len(self.args) // 2
+        z, q = self.args[:k], self.args[k:]
+        den = sp.Add(*[sp.exp(v) for v in z])
+        lse = sp.log(den)
+        return sp.Add(*[sp.exp(zi) / den * (zi - lse - sp.log(qi)) for zi, qi in zip(z, q)])
+
+    def fdiff(self, argindex=1):
+        k = len(self.args) // 2
+        z, q = self.args[:k], self.args[k:]
+        s = [softmax(zi, *z) for zi in z]
+        if argindex > k:  # ∂/∂q_j = −s_j/q_j
+            j = argindex - k - 1
+            return -s[j] / q[j]
+        j = argindex - 1  # ∂/∂z_j = s_j (g_j − Σ s_i g_i), g_i = log s_i − log q_i
+        g = [zi - logsumexp(*z) - sp.log(qi) for zi, qi in zip(z, q)]
+        return s[j] * (g[j] - sp.Add(*[si * gi for si, gi in zip(s, g)]))
+
+    def _latex(self, printer, exp=None):
+        k = len(self.args) // 2
+        z = ", ".join(printer._print(a) for a in self.args[:k])
+        q = ", ".join(printer._print(a) for a in self.args[k:])
+        return r"\operatorname{KL}\left(\operatorname{softmax}(%s) \,\middle\|\, (%s)\right)" % (z, q)
+
+
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod,
-                    prob_logit_kl)
+                    prob_logit_kl, logit_prob_kl)
 
 
 def to_elementary(expr):
@@ -563,6 +603,6 @@ def to_elementary(expr):
 
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
-           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl",
+           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
            "STABLE_FUNCTIONS",
            "to_elementary"]

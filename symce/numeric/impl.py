@@ -331,13 +331,20 @@ def array_impls(kind: str = "numpy") -> dict:
         p = [xp.asarray(a) + xp.asarray(b) for a, b in zip(args[:k], args[k:2 * k])]
         return _neumaier([*[xlogy(v, v) for v in p], softmax_xent(*p, *args[2 * k:])])
 
+    def logit_prob_kl(one, *args):
+        """rel_entr_sum of the softmax weights against q_i = a_i + b_i (+∞ where some q_i = 0)."""
+        k = len(args) // 3
+        zs = args[:k]
+        q = [xp.asarray(a) + xp.asarray(b) for a, b in zip(args[k:2 * k], args[2 * k:])]
+        return rel_entr_sum_pos(*[softmax(z, *zs) for z in zs], *q)
+
     out = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
            "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
            "softmax_kl": softmax_kl, "log1p": log1p, "_wprod_sigmoid": wprod_sigmoid,
            "_wprod_softmax": wprod_softmax, "_rel_entr_sum_pos": rel_entr_sum_pos,
-           "_prob_logit_kl": prob_logit_kl}
+           "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl}
     if kind == "numpy":
         out.update(_fast_numpy(dict(out)))
     return out
@@ -503,9 +510,12 @@ def _fast_numpy(careful: dict) -> dict:
     def prob_logit_kl(one, *args):
         return _prob_logit_kl_numpy(careful, one, *args)
 
+    def logit_prob_kl(one, *args):
+        return _logit_prob_kl_numpy(careful, one, *args)
+
     return {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio,
             "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax,
-            "_prob_logit_kl": prob_logit_kl}
+            "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl}
 
 
 # 1/n! for n = 2…31: (e^c − 1 − c)/c² = Σ c^{n−2}/n!, enough terms for |c| < 2 (2^30/32! < 2^−87)
@@ -599,11 +609,13 @@ def _prob_logit_kl_numpy(careful, one, *args):
         Y = _neumaier_rows(np.concatenate([eps[None], terms]))
         near = S * np.log1p(Y)
         ok = np.isfinite(near) & np.isfinite(delta).all(0) & np.isfinite(m)
+        # off the simplex a negative ε cancels against Σ p φ
+        lossy_eps = (eps != 0) & (np.abs(Y) < 0.5 * np.abs(Y - eps))
     out = near
     if not ok.all():
         far = careful["_prob_logit_kl"](one, *[np.asarray(x) for x in (*A, *B, *Z)])
         out = np.where(ok, near, far)
-    bad = lossy.any(0) & ok
+    bad = (lossy.any(0) | lossy_eps) & ok
     if bad.any():
         idx = np.nonzero(bad)[0]
         out = np.array(out, dtype=np.float64)
@@ -665,6 +677,144 @@ def scipy_impls() -> dict:
     out = dict(array_impls("numpy"))
     out.update({"sigmoid": sc.expit, "log_sigmoid": sc.log_expit, "xlogy": sc.xlogy, "xlog1py": sc.xlog1py})
     return out
+
+
+def _log_ratio_ld(Pl, prl, pos):
+    """log(p_j/p_r) in long double: log1p of the exact difference within a factor 2."""
+    ratio = np.where(pos, Pl / prl, 1)
+    ell = np.where((ratio >= 0.5) & (ratio <= 2), np.log1p((Pl - prl) / prl), np.log(ratio))
+    tiny = pos & (ratio < 1e-4900)  # long double underflow: log p_j − log p_r
+    if tiny.any():
+        ell = np.where(tiny, np.log(np.where(pos, Pl, 1)) - np.log(prl), ell)
+    return ell
+
+
+def _logit_prob_kl_numpy(careful, one, *args):
+    """KL(softmax z ‖ q) with q_i = a_i + b_i: :func:`_prob_logit_kl_numpy` with the roles swapped.
+
+    δ_j = (z_j − z_r) − log(q_j/q_r) (r = argmax q; z_j − z_r double-length, the log ratio in long double),
+    m = Σ s_i δ_i, c_j = m − δ_j, KL = log1p((Σ_j s_j φ(c_j) − ε)/Q); above c = 2 the term is
+    e^{log(q_j/q_r) + m + log s_r} − s_j(1 + c_j) in long double (s_j e^{c_j} without z_j: it may round to 0)."""
+    k = len(args) // 3
+    shape = np.broadcast_shapes(*[np.shape(x) for x in args])
+
+    def rows(xs):
+        return np.stack([np.broadcast_to(np.asarray(x, np.float64), shape) for x in xs]).reshape(k, -1)
+
+    Z, A, B = rows(args[:k]), rows(args[k:2 * k]), rows(args[2 * k:])
+    Q = A + B
+    n = Q.shape[1]
+    cols = np.arange(n)
+    # the reference class is the largest weight (max z): m = Σ s_i δ_i then has no large δ_i on a large
+    # weight, and its rounding error enters KL to first order only through terms that are large already
+    r = Z.argmax(0)
+    ld = np.longdouble
+    with np.errstate(all="ignore"):
+        Ql = A.astype(ld) + B.astype(ld)
+        qrl = Ql[r, cols]
+        pos = Q > 0
+        ell = _log_ratio_ld(Ql, qrl, pos & (qrl > 0))
+        # softmax weights (max-shift with the shift's rounding error put back) and log s_r in long double
+        mx = Z.max(0)
+        am = Z.argmax(0)
+        d = Z - mx
+        bb = d - Z
+        err = (Z - (d - bb)) + (-mx - bb)
+        ex = np.exp(d)
+        ex = ex + ex * np.where(np.isfinite(err), err, 0.0)
+        sx = ex.sum(0)
+        S_ = ex / sx
+        zr = Z[r, cols]
+        wh = Z - zr
+        bb = wh - Z
+        wl = np.where(np.isfinite(wh), (Z - (wh - bb)) + (-zr - bb), 0.0)
+        delta_ld = np.where(pos, (wh - ell) + wl, 0)
+        delta = delta_ld.astype(np.float64)
+        ellf = ell.astype(np.float64)
+        lossy = pos & (np.abs(delta) < _DELTA_GUARD * (np.abs(ellf) + 1)) & (delta != 0)
+        if one:
+            eps = np.zeros(n)
+            Qs = np.ones(n)
+        else:
+            eps = _neumaier_rows(np.concatenate([A, B, -np.ones((1, n))]))
+            Qs = Q.sum(0)
+        m = _neumaier_rows(np.where(S_ == 0, 0.0, S_ * delta))
+        c = m - delta
+        phi = np.expm1(c) - c
+        small = np.abs(c) < 2
+        if small.any():
+            cs = c[small]
+            acc = np.full_like(cs, _EXP_SERIES_2[-1])
+            for coef in _EXP_SERIES_2[-2::-1]:
+                acc *= cs
+                acc += coef
+            phi[small] = cs * cs * acc
+        terms = S_ * phi
+        big = ((c >= 2) | (S_ == 0)) & pos
+        # weights below 2^−963 (subnormal or nearly, where s_j carries few digits): s_j in long double
+        tw = pos & (S_ < 1e-290)
+        if big.any() or tw.any():
+            # log s_r = −log Σ e^{z − z_r} (r = argmax z), long double; log s_j = (z_j − z_r) + log s_r
+            zl = Z.astype(ld)
+            lsr = -np.log(np.exp(zl - zl[r, cols]).sum(0))
+            lsr_b = np.broadcast_to(lsr, c.shape)
+            s_ld = np.exp((wh.astype(ld) + wl) + lsr_b)
+            if tw.any():
+                terms[tw] = (s_ld[tw] * phi[tw]).astype(np.float64)
+            if big.any():
+                mb = np.broadcast_to(m, c.shape)[big]
+                c_ld = mb - delta_ld[big]
+                e_ld = np.exp(ell[big] + mb + lsr_b[big])
+                sb = s_ld[big]
+                terms[big] = (e_ld - np.where(sb == 0, 0, sb * (1 + c_ld))).astype(np.float64)
+        terms = np.where(pos, terms, 0.0)
+        Y = _neumaier_rows(np.concatenate([-eps[None], terms]))
+        near = np.log1p(Y / Qs)
+        # a large |m| loses its absolute accuracy (KL is then far from 0: the far form); a class of weight 0
+        # (s_j underflowed) enters through e^{log(q_j/q_r) + m + log s_r} alone, whatever its δ_j
+        ok = np.isfinite(near) & np.isfinite(np.where(pos & (S_ > 0), delta, 0)).all(0) & (np.abs(m) <= 700)
+        # off the simplex ε cancels against Σ s φ (the value is then as small as the rounding of Q)
+        lossy_eps = (eps != 0) & (np.abs(Y) < 0.5 * np.abs(Y + eps))  # Y includes −ε
+    out = near
+    if not ok.all():
+        # far: Σ s_i (log s_i − log q_i) with log q_i = log a_i + log1p(b_i/a_i) (1 − q keeps its digits)
+        with np.errstate(all="ignore"):
+            ls = d - np.log1p(np.where(np.arange(k)[:, None] == am, 0.0, ex).sum(0))
+            lq = np.where(A != 0, np.log(np.abs(A)) + np.log1p(B / np.where(A != 0, A, 1)), np.log(B))
+            far = _neumaier_rows(np.where(S_ == 0, 0.0, S_ * (ls - lq)))
+        out = np.where(ok, near, far)
+    out = np.where((~pos).any(0), np.inf, out)  # s_j > 0 exactly: a zero q_j makes the KL +∞
+    bad = (lossy.any(0) | lossy_eps) & ok & pos.all(0)
+    if bad.any():
+        out = np.array(out, dtype=np.float64)
+        for j in np.nonzero(bad)[0]:
+            out[j] = float(_logit_prob_kl_exact(Z[:, j], A[:, j], B[:, j]))
+    return out.reshape(shape) if shape else out[0]
+
+
+def _logit_prob_kl_exact(z, a, b, bits: int = 53):
+    """Σ s_i (log s_i − log q_i), s = softmax z, at the exact inputs (q_i = a_i + b_i); precision doubled
+    until the sum exceeds the rounding bound of its parts by 2^(bits + 8)."""
+    prec = 2 * bits + 40
+    while True:
+        with mpmath.workprec(prec):
+            q = [mpmath.fadd(mpmath.mpf(x), mpmath.mpf(y), exact=True) for x, y in zip(a, b)]
+            if any(v == 0 for v in q):
+                return mpmath.inf
+            zz = [mpmath.mpf(v) for v in z]
+            r = max(range(len(zz)), key=lambda i: zz[i])
+            gaps = [mpmath.fsub(v, zz[r], exact=True) for v in zz]
+            lse = mpmath.log1p(mpmath.fsum(mpmath.exp(g) for i, g in enumerate(gaps) if i != r))
+            ls = [g - lse for g in gaps]
+            lq = [mpmath.log(v) for v in q]
+            parts = [mpmath.exp(x) * (x - y) for x, y in zip(ls, lq)]
+            val = mpmath.fsum(parts)
+            bound = mpmath.fsum(mpmath.exp(x) * (abs(x) + abs(y)) for x, y in zip(ls, lq)) * mpmath.ldexp(1, 4 - prec)
+        if val == 0 and all(g == 0 for g in gaps) and all(v == q[0] for v in q) and mpmath.fsum(q) == 1:
+            return val
+        if abs(val) > bound * mpmath.ldexp(1, bits + 8) or prec >= 1 << 16:
+            return val
+        prec *= 2
 
 
 # -- mpmath ---------------------------------------------------------------------------------------------
@@ -786,13 +936,17 @@ def mpmath_impls() -> dict:
         k = len(args) // 3
         return +_prob_logit_kl_exact(args[:k], args[k:2 * k], args[2 * k:], bits=mp.prec)
 
+    def logit_prob_kl(one, *args):
+        k = len(args) // 3
+        return +_logit_prob_kl_exact(args[:k], args[k:2 * k], args[2 * k:], bits=mp.prec)
+
     return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
             "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
             "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
             "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
             "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
             "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos,
-            "_prob_logit_kl": prob_logit_kl}
+            "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl}
 
 
 def split_constant(c) -> tuple[float, float]:

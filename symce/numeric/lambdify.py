@@ -21,7 +21,7 @@ import sympy as sp
 from ..derivation import Derivation
 from ..errors import ArgumentTypeError
 from . import codegen, impl
-from .functions import kl_div, log1pmx_ratio, log_offset, prob_logit_kl, rel_entr_sum, wprod
+from .functions import kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, wprod
 from .rewrite import stabilise
 
 BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch")
@@ -72,6 +72,10 @@ def lower(expr, backend: str):
         extra["sx_prob_logit_kl"] = names["_prob_logit_kl"]
         plk = sp.Function("sx_prob_logit_kl")
         e = e.replace(lambda f: isinstance(f, prob_logit_kl), lambda f: plk(*codegen.prob_logit_kl_args(f)))
+    if e.has(logit_prob_kl):
+        extra["sx_logit_prob_kl"] = names["_logit_prob_kl"]
+        lpk = sp.Function("sx_logit_prob_kl")
+        e = e.replace(lambda f: isinstance(f, logit_prob_kl), lambda f: lpk(*codegen.logit_prob_kl_args(f)))
     if e.has(rel_entr_sum):
         extra["sx_rel_entr_sum_pos"] = names["_rel_entr_sum_pos"]
         pos = sp.Function("sx_rel_entr_sum_pos")

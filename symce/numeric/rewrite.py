@@ -34,7 +34,10 @@ the stable functions by their elementary definitions. Rules, in order:
     0·log 0 = 0 is wrong there (the value is +∞); wprod takes the product in extended range from the logits.
 10a. ``probability–logit KL`` — Σ xlogy(p_i, p_i) + softmax_xent(p, z) → prob_logit_kl(p, z), and the
     Bernoulli form xlogy(p, p) + xlog1py(1 − p, −p) + p·softplus(−a) + (1 − p)·softplus(a) →
-    prob_logit_kl(p, 1 − p, a, 0): the entropy and the cross-entropy cancel near p = softmax z.
+    prob_logit_kl(p, 1 − p, a, 0): the entropy and the cross-entropy cancel near p = softmax z;
+    rel_entr_sum(softmax(z)…, q…) → logit_prob_kl(z, q), and the Bernoulli form −σ(a)·softplus(−a) −
+    σ(−a)·softplus(a) − xlogy(σ(a), q₁) − xlog1py(σ(−a), y) → logit_prob_kl(a, 0, q₁, 1 + y): the same
+    with the roles swapped (KL of logits against probabilities).
 
 Where the A − B parts do not cancel symbolically (categorical: Σ p_i − Σ q_i, which is 0 only on the
 simplex), rule 3 produces ``rel_entr_sum(A…, B…)`` instead, a k-ary reduction that is exact for float inputs
@@ -49,7 +52,7 @@ import sympy as sp
 
 from ..special import sigmoid
 from .functions import (StableFunction, diff_ratio, kl_div, log1p, log1pmx_ratio, log_offset, log_sigmoid,
-                        logsumexp, prob_logit_kl, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
+                        logit_prob_kl, logsumexp, prob_logit_kl, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
                         wprod, xlog1py, xlogy)
 
 
@@ -477,6 +480,50 @@ def _prob_logit_kl(e):
     return e
 
 
+def _log_of(t, w):
+    """(Q, term) if the term is −xlogy(w, Q) or −xlog1py(w, y) (Q = 1 + y), else None."""
+    c, f = t.as_coeff_Mul()
+    if c != -1:
+        return None
+    if isinstance(f, xlogy) and f.args[0] == w:
+        return f.args[1]
+    if isinstance(f, xlog1py) and f.args[0] == w:
+        return 1 + f.args[1]
+    return None
+
+
+def _logit_prob_kl(e):
+    """rel_entr_sum(softmax(z)…, q…) → logit_prob_kl(z, q), and its Bernoulli form
+    −σ(a)·softplus(−a) − σ(−a)·softplus(a) − xlogy(σ(a), q₁) − xlog1py(σ(−a), y) → logit_prob_kl(a, 0, q₁, 1 + y)."""
+    terms = list(sp.Add.make_args(e))
+    for t in terms:
+        if isinstance(t, rel_entr_sum):
+            k = len(t.args) // 2
+            ws, qs = t.args[:k], t.args[k:]
+            if not _is_full_softmax(list(ws)) or [w.args[0] for w in ws] != list(ws[0].args[1:]):
+                continue
+            return logit_prob_kl(*ws[0].args[1:], *qs) + sp.Add(*[u for u in terms if u is not t])
+        c, f = t.as_coeff_Mul()
+        if c != -1 or not isinstance(f, sp.Mul) or len(f.args) != 2:
+            continue
+        w, g = f.args if isinstance(f.args[0], sigmoid) else f.args[::-1]
+        if not (isinstance(w, sigmoid) and isinstance(g, softplus) and g.args[0] == -w.args[0]):
+            continue
+        a = w.args[0]
+        if a.could_extract_minus_sign():
+            continue
+        other = -sigmoid(-a) * softplus(a)
+        q1 = [(_log_of(u, w), u) for u in terms if _log_of(u, w) is not None]
+        q2 = [(_log_of(u, sigmoid(-a)), u) for u in terms if _log_of(u, sigmoid(-a)) is not None]
+        other = [u for u in terms if u == other]
+        if len(other) != 1 or len(q1) != 1 or len(q2) != 1:
+            continue
+        used = [t, other[0], q1[0][1], q2[0][1]]
+        rest = [u for u in terms if not any(u is v for v in used)]
+        return logit_prob_kl(a, sp.S.Zero, q1[0][0], q2[0][0]) + sp.Add(*rest)
+    return e
+
+
 def _is_full_softmax(ts):
     if not ts or not all(isinstance(t, softmax) for t in ts):
         return False
@@ -528,6 +575,7 @@ RULES = (
     ("logsumexp: log Σ e^{a_i} = logsumexp(a_1, …)", _logsumexp),
     ("softmax cross-entropy: logsumexp(z) − Σ t_i z_i = Σ t_i (logsumexp(z) − z_i) for Σ t_i = 1", _softmax_xent),
     ("probability–logit KL: Σ p_i log p_i + Σ p_i (logsumexp z − z_i) = prob_logit_kl(p, z)", _prob_logit_kl),
+    ("logit–probability KL: Σ softmax(z)_i (log softmax(z)_i − log q_i) = logit_prob_kl(z, q)", _logit_prob_kl),
     ("positive weights: σ(a)·v = wprod(σ(a), v), xlogy(σ(a), y) = wprod(σ(a), log y)", _positive_weights),
 )
 
