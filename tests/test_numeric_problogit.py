@@ -166,3 +166,29 @@ def test_swapped_near_equality(backend):
     with mpmath.workprec(300):
         want = _mp_def_swapped([mpmath.mpf(1e-8), mpmath.mpf(0)], [mpmath.mpf(0.5)] * 2)
     assert ulp_distance(float(f(0.5, 1e-8)), want) <= 1
+
+
+# -- backend="math": IEEE values where Python's math raises ------------------------------------------------------
+@pytest.mark.parametrize("pair", [("bernoulli-logit", "bernoulli"), ("normal", "normal"),
+                                  ("categorical-logits-k2", "categorical-k2")], ids=lambda p: f"{p[0]}-{p[1]}")
+def test_math_backend_never_raises_and_matches_numpy(pair):
+    # before: wprod(w, log 0) raised "math domain error" (log(0) is −∞ and the CE +∞), the long-double
+    # weight product failed on Python floats, and log_offset's root could not be passed to the scalar kernel
+    import numpy as np
+
+    from symce.information import cross_entropy
+    from symce.numeric.verify import domain_of, make_inputs
+
+    for quantity in (cross_entropy, kl):
+        d = quantity(_EX[pair[0]].build(1), _EX[pair[1]].build(2))
+        args = sorted(d.result.free_symbols, key=lambda s: s.name)
+        f, g = lambdify(d, args, backend="math"), lambdify(d, args)
+        cols, _ = make_inputs(domain_of(d, args), 20, 0, grid_max=120)
+        want = g(*cols)
+        for j in range(cols.shape[1]):
+            got = f(*cols[:, j])
+            assert got == want[j] or (np.isnan(got) and np.isnan(want[j])) or \
+                abs(got - want[j]) <= 1e-13 * abs(want[j]), (d.lhs, cols[:, j], got, want[j])
+    if pair[0] == "bernoulli-logit":
+        f = lambdify(cross_entropy(_EX[pair[0]].build(1), _EX[pair[1]].build(2)), backend="math")  # (p2, z1)
+        assert f(0.0, 800.0) == float("inf") and f(1.0, -800.0) == float("inf")

@@ -352,8 +352,8 @@ def array_impls(kind: str = "numpy") -> dict:
 
 def _fix(out, bad, careful, *args):
     """out[bad] = careful(args[bad]): the careful branch only where the cheap one is not good enough."""
-    if out.ndim == 0:
-        return careful(*args) if bool(bad) else out
+    if out.ndim == 0:  # scalars (the math backend passes Python floats)
+        return careful(*(np.asarray(a, np.float64) for a in args)) if bool(bad) else out
     args = np.broadcast_arrays(*args)
     out[bad] = careful(*(a[bad] for a in args))
     return out
@@ -660,14 +660,34 @@ def math_impls() -> dict:
     impls = array_impls("numpy")
 
     def scalar(f):
-        def g(*args):
+        def g(*args, **kw):  # keywords: log_offset's double-double root (functools.partial)
             with np.errstate(all="ignore"):
-                return float(f(*args))
+                return float(f(*args, **kw))
 
         g.__name__ = f.__name__
         return g
 
-    return {k: scalar(f) for k, f in impls.items()}
+    out = {k: scalar(f) for k, f in impls.items()}
+    # Python's math raises where IEEE arithmetic has a value: log(0) = −∞ (a weight times log 0 is +∞ in a
+    # cross-entropy against p = 0), exp overflow = +∞. The printed code calls bare log/exp, so these win
+    # over the math module in the lambdify namespace.
+    out["log"] = _math_log
+    out["exp"] = _math_exp
+    return out
+
+
+def _math_log(x):
+    x = float(x)
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _math_exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def scipy_impls() -> dict:
