@@ -135,3 +135,15 @@ def test_torch_backend_matches_numpy():
         with np.errstate(all="ignore"):
             want = NP[name](z)
         np.testing.assert_array_equal(got, want)
+
+
+def test_plain_sympy_latex_keeps_powers_of_every_stable_function():
+    # sympy.latex (not only symce's printer) must not drop an exponent: (xlogy(x, y))² was printed as
+    # xlogy(x, y) before the power handling moved into the base class
+    import sympy as sp
+
+    from symce.numeric.functions import kl_div, log_sigmoid, softplus, xlogy
+
+    x, y = sp.symbols("x y", positive=True)
+    for f in (xlogy(x, y), kl_div(x, y), log_sigmoid(x), softplus(x)):
+        assert sp.latex(f**2).endswith("^{2}"), sp.latex(f**2)

@@ -58,6 +58,16 @@ class StableFunction(sp.Function):
     def _eval_is_real(self):
         return True if all(a.is_real for a in self.args) else None
 
+    def _latex_body(self, printer) -> str:
+        """The function applied to its arguments; subclasses with a textbook notation override it."""
+        args = ", ".join(printer._print(a) for a in self.args)
+        return r"\operatorname{%s}\left(%s\right)" % (type(self).__name__, args)
+
+    def _latex(self, printer, exp=None):
+        # one place for powers, so no subclass can drop the exponent
+        body = self._latex_body(printer)
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
 
 class softplus(StableFunction):  # noqa: N801 - SymPy function classes are lower case
     """softplus(x) = log(1 + e^x)."""
@@ -82,9 +92,8 @@ class softplus(StableFunction):  # noqa: N801 - SymPy function classes are lower
     def _eval_is_positive(self):
         return True if self.args[0].is_real else None
 
-    def _latex(self, printer, exp=None):
-        body = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"%s^{%s}" % (body, exp)
+    def _latex_body(self, printer):
+        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
 
 
 class log_sigmoid(StableFunction):  # noqa: N801
@@ -106,9 +115,8 @@ class log_sigmoid(StableFunction):  # noqa: N801
     def _eval_is_negative(self):
         return True if self.args[0].is_real else None
 
-    def _latex(self, printer, exp=None):
-        body = r"\log\sigma\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+    def _latex_body(self, printer):
+        return r"\log\sigma\left(%s\right)" % printer._print(self.args[0])
 
 
 class xlogy(StableFunction):  # noqa: N801
@@ -131,7 +139,7 @@ class xlogy(StableFunction):  # noqa: N801
         x, y = self.args
         return sp.log(y) if argindex == 1 else x / y
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         x, y = (printer._print(a) for a in self.args)
         return r"\operatorname{xlogy}\left(%s, %s\right)" % (x, y)
 
@@ -154,7 +162,7 @@ class xlog1py(StableFunction):  # noqa: N801
         x, y = self.args
         return sp.log(1 + y) if argindex == 1 else x / (1 + y)
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         x, y = (printer._print(a) for a in self.args)
         return r"\operatorname{xlog1py}\left(%s, %s\right)" % (x, y)
 
@@ -176,7 +184,7 @@ class logsumexp(StableFunction):  # noqa: N801
         # ∂/∂x_i = softmax_i = e^{x_i − lse}
         return sp.exp(self.args[argindex - 1] - self)
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         xs = ", ".join(printer._print(a) for a in self.args)
         return r"\operatorname{logsumexp}\left(%s\right)" % xs
 
@@ -199,7 +207,7 @@ class log1pmx(StableFunction):  # noqa: N801
         x = self.args[0]
         return -x / (1 + x)
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         return r"\operatorname{log1pmx}\left(%s\right)" % printer._print(self.args[0])
 
 
@@ -221,7 +229,7 @@ class log1pmx_ratio(StableFunction):  # noqa: N801
         a, b = self.args
         return 1 / a - 1 / b if argindex == 1 else (a - b) / b**2
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         a, b = (printer._print(x) for x in self.args)
         return r"\operatorname{log1pmx}\left(\frac{%s}{%s} - 1\right)" % (a, b)
 
@@ -246,7 +254,7 @@ class kl_div(StableFunction):  # noqa: N801
         x, y = self.args
         return sp.log(x / y) if argindex == 1 else 1 - x / y
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         x, y = (printer._print(a) for a in self.args)
         return r"\operatorname{kl}\left(%s, %s\right)" % (x, y)
 
@@ -264,10 +272,9 @@ class diff_ratio(StableFunction):  # noqa: N801
         a, b, s = self.args
         return [1 / s, -1 / s, -(a - b) / s**2][argindex - 1]
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         a, b, s = (printer._print(x) for x in self.args)
-        body = r"\frac{%s - %s}{%s}" % (a, b, s)
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+        return r"\frac{%s - %s}{%s}" % (a, b, s)
 
 
 class log_offset(StableFunction):  # noqa: N801
@@ -284,7 +291,7 @@ class log_offset(StableFunction):  # noqa: N801
         x, c = self.args
         return 1 / x if argindex == 1 else sp.S.One
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         x, c = (printer._print(a) for a in self.args)
         return r"\left(\log %s + %s\right)" % (x, c)
 
@@ -304,7 +311,7 @@ class fsum(StableFunction):  # noqa: N801
     def fdiff(self, argindex=1):
         return sp.S.One
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         return r"\left(%s\right)" % " + ".join(printer._print(a) for a in self.args)
 
 
@@ -333,7 +340,7 @@ class rel_entr_sum(StableFunction):  # noqa: N801
         i = argindex - k - 1
         return -p[i] / q[i]
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         k = len(self.args) // 2
         terms = [r"%s \log\frac{%s}{%s}" % (printer._print(a), printer._print(a), printer._print(b))
                  for a, b in zip(self.args[:k], self.args[k:])]
@@ -370,7 +377,7 @@ class softmax_xent(StableFunction):  # noqa: N801
         j = argindex - k - 1
         return sp.Add(*t) * sp.exp(z[j] - lse) - t[j]
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         k = self.k
         t = ", ".join(printer._print(a) for a in self.args[:k])
         z = ", ".join(printer._print(a) for a in self.args[k:])
@@ -402,11 +409,10 @@ class softmax(StableFunction):  # noqa: N801
     def _eval_is_positive(self):
         return True if all(x.is_real for x in self.args) else None
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         a = printer._print(self.args[0])
         zs = ", ".join(printer._print(z) for z in self.args[1:])
-        body = r"\operatorname{softmax}_{%s}\left(%s\right)" % (a, zs)
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+        return r"\operatorname{softmax}_{%s}\left(%s\right)" % (a, zs)
 
 
 class softmax_kl(StableFunction):  # noqa: N801
@@ -441,7 +447,7 @@ class softmax_kl(StableFunction):  # noqa: N801
         dbar = sp.Add(*[si * (xi - yi) for si, xi, yi in zip(s, x, y)])
         return s[j] * ((x[j] - y[j]) - dbar)
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         k = len(self.args) // 2
         x = ", ".join(printer._print(a) for a in self.args[:k])
         y = ", ".join(printer._print(a) for a in self.args[k:])
@@ -464,9 +470,8 @@ class log1p(StableFunction):  # noqa: N801
     def fdiff(self, argindex=1):
         return 1 / (1 + self.args[0])
 
-    def _latex(self, printer, exp=None):
-        body = r"\log\left(1 + %s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+    def _latex_body(self, printer):
+        return r"\log\left(1 + %s\right)" % printer._print(self.args[0])
 
 
 class wprod(StableFunction):  # noqa: N801
@@ -493,10 +498,9 @@ class wprod(StableFunction):  # noqa: N801
         w, v = self.args
         return v if argindex == 1 else w
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         w, v = (printer._print(a) for a in self.args)
-        body = r"%s \, %s" % (w, v)
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+        return r"%s \, %s" % (w, v)
 
 
 class prob_logit_kl(StableFunction):  # noqa: N801
@@ -531,7 +535,7 @@ class prob_logit_kl(StableFunction):  # noqa: N801
         j = argindex - k - 1  # ∂/∂z_j = (Σ p) softmax(z)_j − p_j
         return sp.Add(*p) * softmax(z[j], *z) - p[j]
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         k = len(self.args) // 2
         p = ", ".join(printer._print(a) for a in self.args[:k])
         z = ", ".join(printer._print(a) for a in self.args[k:])
@@ -570,7 +574,7 @@ class logit_prob_kl(StableFunction):  # noqa: N801
         g = [zi - logsumexp(*z) - sp.log(qi) for zi, qi in zip(z, q)]
         return s[j] * (g[j] - sp.Add(*[si * gi for si, gi in zip(s, g)]))
 
-    def _latex(self, printer, exp=None):
+    def _latex_body(self, printer):
         k = len(self.args) // 2
         z = ", ".join(printer._print(a) for a in self.args[:k])
         q = ", ".join(printer._print(a) for a in self.args[k:])
