@@ -271,3 +271,15 @@ def central_difference(f, values: dict, key, h=sp.Rational(1, 10**13)):
         up[key], down[key] = values[key] + h, values[key] - h
     with mpmath.workdps(DPS + 10):
         return (f(up) - f(down)) / (2 * _mpf(sp.N(h, DPS + 10)))
+
+
+def assert_derivatives_match_mpmath(f, ref, args, points, rel: float = 1e-25) -> None:
+    """Every partial ∂f/∂s (SymPy ``diff`` of ``f``, evaluated at 30 digits through its elementary form)
+    agrees with mpmath's numerical derivative of the independent reference ``ref`` at each point."""
+    for i, s in enumerate(args):
+        d = to_elementary(sp.diff(f, s))
+        for pt in points:
+            got = sp.N(d.subs({s_: sp.Float(v, 40) for s_, v in zip(args, pt)}), 30)
+            with mpmath.workdps(40):
+                want = mpmath.diff(lambda t: ref(*[t if j == i else mpmath.mpf(v) for j, v in enumerate(pt)]), pt[i])
+            assert abs(complex(got) - complex(want)) <= rel * max(1, abs(complex(want))), (s, pt, got, want)

@@ -890,15 +890,6 @@ def mpmath_impls() -> dict:
         with mpmath.workprec(mp.prec + 60):
             return +(mpmath.log(x) + mpmath.mpf(c_hi) + mpmath.mpf(c_lo))
 
-    def _exp_shifted(z, shift):
-        """e^{z − shift} with the rounding error of z − shift put back (TwoSum): at a gap of 37 the plain
-        difference is off by up to 3.5e−15 absolute, i.e. ~16 ULP of e^{z − shift}."""
-        d = z - shift
-        bb = d - z
-        err = (z - (d - bb)) + (-shift - bb)
-        e = m.exp(d)
-        return e + e * m.where(m.isfinite(err), err, 0.0)
-
     def logsumexp(*xs):
         mx = max(xs)
         if mpmath.isinf(mx):
