@@ -11,6 +11,7 @@ import pytest
 import sympy as sp
 
 import symce as sc
+from symce.family import flat_values
 from conftest import SEEDS, example_params, oracle, pair_params, sample_point
 import oracles
 
@@ -60,14 +61,6 @@ def test_kl_matches_definition(a, b):
 _M = sp.Symbol("m", integer=True, positive=True)
 
 
-def _flat(v):
-    if isinstance(v, sp.MatrixBase):
-        return list(v)
-    if isinstance(v, (list, tuple)):
-        return [y for x in v for y in _flat(x)]
-    return [v]
-
-
 def _own_parameters(Q, P, values):
     """Q's free parameters as (wrt, key of the sample point, extra substitution, entry): plain symbols;
     for an IndexedBase (symbolic k) the generic element base[m] at each sampled m; for a column-vector
@@ -75,7 +68,7 @@ def _own_parameters(Q, P, values):
     theirs = P.free_symbols
     out = []
     for v in Q.parameters.values():
-        for e in _flat(v):
+        for e in flat_values(v):
             if isinstance(e, sp.IndexedBase):
                 for key in sorted((k for k in values if isinstance(k, sp.Indexed) and k.base == e), key=str):
                     out.append((e[_M], key, {_M: key.indices[0]}, None))

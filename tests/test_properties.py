@@ -17,6 +17,7 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 import symce as sc
+from symce.family import flat_values
 from conftest import example_params, pair_params, sample_point
 import oracles
 
@@ -56,20 +57,12 @@ def test_cross_entropy_at_least_entropy_catalog(a, b):
     check()
 
 
-def _flat(v):
-    if isinstance(v, sp.MatrixBase):
-        return list(v)
-    if isinstance(v, (list, tuple)):
-        return [y for x in v for y in _flat(x)]
-    return [v]
-
-
 def _copy_parameters(Q, P, values):
     """Q's parameters set to P's values at the sample point (so Q = P numerically). Entries that are
     constants (the zeros of a Cholesky factor) agree already."""
     out = dict(values)
     for name, qv in Q.parameters.items():
-        for qe, pe in zip(_flat(qv), _flat(P.parameters[name])):
+        for qe, pe in zip(flat_values(qv), flat_values(P.parameters[name])):
             if isinstance(qe, sp.IndexedBase):
                 for key, v in values.items():
                     if isinstance(key, sp.Indexed) and key.base == pe:
