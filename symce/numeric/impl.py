@@ -525,6 +525,14 @@ _EXP_SERIES_2 = [1.0 / math.factorial(n) for n in range(2, 32)]
 _DELTA_GUARD = 2.0 ** -8
 
 
+def _two_diff(a, b):
+    """a − b as an unevaluated pair wh + wl (TwoSum: wh the rounded difference, wl its exact rounding
+    error; 0 where wh overflowed)."""
+    wh = a - b
+    bb = wh - a
+    return wh, np.where(np.isfinite(wh), (a - (wh - bb)) + (-b - bb), 0.0)
+
+
 def _neumaier_rows(parts):
     """Σ over axis 0 of a 2-d array (Neumaier, column-wise)."""
     s = parts[0] * 1.0
@@ -567,9 +575,7 @@ def _prob_logit_kl_numpy(careful, one, *args):
         if tiny.any():
             ell = np.where(tiny, np.log(Pl) - np.log(prl), ell)
         # w_j = z_j − z_r double-length (TwoSum), δ_j = (ℓ_j − w_h) − w_l
-        wh = Z - zr
-        bb = wh - Z
-        wl = np.where(np.isfinite(wh), (Z - (wh - bb)) + (-zr - bb), 0.0)
+        wh, wl = _two_diff(Z, zr)
         delta_ld = np.where(pos, (ell - wh) - wl, 0)
         delta = delta_ld.astype(np.float64)
         ellf = ell.astype(np.float64)
@@ -745,9 +751,7 @@ def _logit_prob_kl_numpy(careful, one, *args):
         sx = ex.sum(0)
         S_ = ex / sx
         zr = Z[r, cols]
-        wh = Z - zr
-        bb = wh - Z
-        wl = np.where(np.isfinite(wh), (Z - (wh - bb)) + (-zr - bb), 0.0)
+        wh, wl = _two_diff(Z, zr)
         delta_ld = np.where(pos, (wh - ell) + wl, 0)
         delta = delta_ld.astype(np.float64)
         ellf = ell.astype(np.float64)
