@@ -1,0 +1,181 @@
+"""Fast numpy versions of the costly stable functions: the cheap formula on the whole array, the careful
+one (:mod:`.arrays`) only on the elements that need it."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .arrays import _SERIES, _TINY
+from .mixed_kl import logit_prob_kl_numpy, prob_logit_kl_numpy
+
+def _fix(out, bad, careful, *args):
+    """out[bad] = careful(args[bad]): the careful branch only where the cheap one is not good enough."""
+    if out.ndim == 0:  # scalars (the math backend passes Python floats)
+        return careful(*(np.asarray(a, np.float64) for a in args)) if bool(bad) else out
+    args = np.broadcast_arrays(*args)
+    out[bad] = careful(*(a[bad] for a in args))
+    return out
+
+
+def fast_numpy(careful: dict) -> dict:
+    """numpy versions that compute the cheap formula on the whole array and call the careful version only
+    on the elements that need it (selected with a boolean mask): the careful branches (series, TwoSum,
+    double-double roots) are several times the cost of the cheap one, and are needed on few inputs.
+    Each cheap formula is used only where its error is provably within ~1 ULP; everything it cannot
+    handle (non-finite intermediates) is routed to the careful version."""
+    log, isfinite = np.log, np.isfinite
+    LOG5 = 1.6094379124341003
+
+    def _log_ratio(x, y):
+        """log(x/y), and log x − log y (no cancellation there) only where x/y is subnormal, 0 or inf:
+        evaluated on those elements alone with the ufuncs' ``where=``."""
+        r = np.asarray(x / y)
+        # |log r| ≥ 708 exactly where r is subnormal, 0 or inf: there log x − log y (no cancellation at that
+        # size). Whole-array logs of x and y plus a masked copy cost less than masked ufunc calls, and r is
+        # set to 1 there first because log of 0/inf/subnormals takes numpy's slow path.
+        ext = r < 3.307553003638408e-308
+        ext |= r > 3.0233831442760750e307
+        ext |= r != r
+        if ext.any():
+            np.copyto(r, 1.0, where=ext)
+            lr = log(r, out=r)
+            np.copyto(lr, log(x) - log(y), where=ext)
+        else:
+            lr = log(r, out=r)
+        return lr
+
+    def _near(lr):
+        near = lr <= LOG5
+        near &= lr >= -LOG5
+        return near
+
+    def _series_tiered(u):
+        """log1pmx(u) by the series, with as many terms as each element needs: most near-equal inputs
+        (1 − p against 1 − q for small p, q) have |u| ≪ 1 and need 3 terms, not 48."""
+        s_ = u / (2 + u)
+        s2 = s_ * s_
+        out = np.empty_like(u)
+        lo = 0.0
+        for q in (2.0 ** -26, 2.0 ** -8, 1.0):
+            m = (s2 >= lo) & (s2 < q) if lo else (s2 < q)
+            if m.any():
+                n = len(_SERIES) if q == 1.0 else int(math.ceil(56.0 / -math.log2(q)))
+                ss, s2m, um = s_[m], s2[m], u[m]
+                acc = np.full_like(s2m, _SERIES[n - 1])
+                for c in reversed(_SERIES[:n - 1]):
+                    acc *= s2m
+                    acc += c
+                out[m] = -um * ss + 2 * ss * s2m * acc
+            lo = q
+        return out
+
+    def _near_kl(x, y, d):
+        return -x * _series_tiered(d / x)
+
+    def _near_lr(a, b, d):
+        return _series_tiered(d / b)
+
+    def kl_div(x, y, d):
+        x, y, d = np.asarray(x, np.float64), np.asarray(y, np.float64), np.asarray(d, np.float64)
+        # x log(x/y) + (y − x): cancellation only for x/y in [1/5, 5] (|log r| ≤ log 5: the series branch);
+        # outside, x(u − log1p u) loses at most a factor u/(u − log1p u) ≤ 1.7. x = 0 gives a NaN here
+        # and goes to the careful version, as does any other non-finite value.
+        out = _log_ratio(x, y)
+        bad = _near(out)
+        out *= x
+        out += d
+        if bad.any():
+            out = _fix(out, bad, _near_kl, x, y, d)
+        if not isfinite(np.add.reduce(out, axis=None)):
+            bad = ~isfinite(out)
+            out = _fix(out, bad, careful["_kl_div"], x, y, d)
+        return out
+
+    def log1pmx_ratio(a, b, d):
+        a, b, d = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(d, np.float64)
+        # log(a/b) − (a − b)/b: cancels only for a/b in [1/5, 5]
+        out = _log_ratio(a, b)
+        bad = _near(out)
+        out -= d / b
+        if bad.any():
+            out = _fix(out, bad, _near_lr, a, b, d)
+        if not isfinite(np.add.reduce(out, axis=None)):
+            bad = np.isnan(out)
+            out = _fix(out, bad, careful["_log1pmx_ratio"], a, b, d)
+        return out
+
+    def diff_ratio(a, b, s):
+        a, b, s = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(s, np.float64)
+        diff = a - b
+        # a − b overflows only to ±inf: a finite sum of the differences means nothing to fix
+        if isfinite(np.add.reduce(diff, axis=None)):
+            return diff / s
+        out = diff / s
+        bad = ~isfinite(diff)
+        return _fix(out, bad, careful["diff_ratio"], a, b, s)
+
+    def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
+        x = np.asarray(x, np.float64)
+        # log x + c: cancellation only within a factor 8 of the root x0 (|log x + c| < log 8); elsewhere
+        # |log x + c| ≥ 2.08 and c_lo (≤ ulp(c)/2) changes the result by < 0.3 ulp, so it is left out
+        out = log(x)
+        out += c_hi
+        bad = out < 2.0794415416798357
+        bad &= out > -2.0794415416798357
+        if bad.any():
+            return _fix(out, bad, functools.partial(careful["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi,
+                                                    x0_lo=x0_lo), x)
+        return out
+
+    def _wprod(w, v, lw_ld, careful_f, *logits):
+        """w·v; where w < 2^−1022 (a positive weight rounded to a subnormal or 0) the product is taken in
+        long double from the logits: w itself there (range to e^−11355), and e^{log w + log|v|} beyond.
+        Where long double is no wider than float64, the float64 log-domain version."""
+        w, v = np.asarray(w, np.float64), np.asarray(v, np.float64)
+        out = w * v
+        bad = w < _TINY
+        if not bad.any():
+            return out
+        bad &= (v != 0) & ~np.isnan(v)
+        if not bad.any():
+            return out
+        if np.finfo(np.longdouble).nmant <= 52:  # pragma: no cover - platform without extended precision
+            return careful_f(w, v, *logits)
+
+        def f(v, *lg):
+            lw = lw_ld(*[x.astype(np.longdouble) for x in lg])
+            vl = v.astype(np.longdouble)
+            wl = np.exp(lw)
+            with_log = np.sign(vl) * np.exp(lw + np.log(np.abs(vl)))
+            return np.where(wl > 0, wl * vl, with_log).astype(np.float64)
+
+        return _fix(np.array(out, dtype=np.float64), bad, f, v, *logits)
+
+    def _log_sigmoid_ld(a):
+        return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+
+    def _log_softmax_ld(a, *zs):
+        z = np.stack(np.broadcast_arrays(*zs))
+        mx = z.max(0)
+        return (a - mx) - np.log(np.exp(z - mx).sum(0))
+
+    def wprod_sigmoid(w, v, a):
+        return _wprod(w, v, _log_sigmoid_ld, lambda w, v, a: careful["_wprod_sigmoid"](w, v, a), a)
+
+    def wprod_softmax(w, v, a, *zs):
+        return _wprod(w, v, _log_softmax_ld, lambda w, v, *lg: careful["_wprod_softmax"](w, v, *lg), a, *zs)
+
+    def prob_logit_kl(one, *args):
+        return prob_logit_kl_numpy(careful, one, *args)
+
+    def logit_prob_kl(one, *args):
+        return logit_prob_kl_numpy(careful, one, *args)
+
+    return {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio,
+            "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax,
+            "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl}
+
+

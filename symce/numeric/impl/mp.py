@@ -1,0 +1,130 @@
+"""The mpmath backend: each function at a working precision raised by the bits its cancellation costs."""
+
+from __future__ import annotations
+
+import mpmath
+
+from .mixed_kl import logit_prob_kl_exact, prob_logit_kl_exact
+
+def _extra_bits(*vals) -> int:
+    """Guard bits for a cancellation of size |vals[0]| against the others: −log2 of the ratio, ≥ 0."""
+    try:
+        mags = [mpmath.mag(v) for v in vals if v != 0]
+    except (TypeError, ValueError):
+        return 20
+    if len(mags) < 2:
+        return 20
+    return max(0, max(mags[1:]) - mags[0]) * 2 + 20
+
+
+def mpmath_impls() -> dict:
+    mp = mpmath.mp
+
+    def softplus(x):
+        return mpmath.log1p(mpmath.exp(x))
+
+    def log_sigmoid(x):
+        return -mpmath.log1p(mpmath.exp(-x))
+
+    def sigmoid(x):
+        return 1 / (1 + mpmath.exp(-x))
+
+    def xlogy(x, y):
+        return mpmath.mpf(0) if x == 0 else x * mpmath.log(y)
+
+    def xlog1py(x, y):
+        return mpmath.mpf(0) if x == 0 else x * mpmath.log1p(y)
+
+    def log1pmx(u):
+        with mpmath.workprec(mp.prec + _extra_bits(u, 1)):
+            return +(mpmath.log1p(u) - u)
+
+    def log1pmx_ratio(a, b, d):
+        with mpmath.workprec(mp.prec + _extra_bits(d, b)):
+            return +(mpmath.log(a / b) - d / b)
+
+    def kl_div(x, y, d):
+        if x == 0:
+            return +y
+        if y == 0:
+            return mpmath.inf
+        with mpmath.workprec(mp.prec + _extra_bits(d, x)):
+            return +(x * mpmath.log(x / y) + d)
+
+    def diff_ratio(a, b, s):
+        return (a - b) / s
+
+    def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
+        with mpmath.workprec(mp.prec + 60):
+            return +(mpmath.log(x) + mpmath.mpf(c_hi) + mpmath.mpf(c_lo))
+
+    def logsumexp(*xs):
+        mx = max(xs)
+        if mpmath.isinf(mx):
+            return mx
+        return mx + mpmath.log(mpmath.fsum(mpmath.exp(x - mx) for x in xs))
+
+    def fsum(*xs):
+        return mpmath.fsum(xs)
+
+    def rel_entr_sum(*args):
+        k = len(args) // 2
+        with mpmath.workprec(mp.prec * 2 + 60):
+            return +mpmath.fsum(0 if x == 0 else (mpmath.inf if y == 0 else x * (mpmath.log(x) - mpmath.log(y)))
+                                for x, y in zip(args[:k], args[k:]))
+
+    def softmax_xent(*args):
+        k = len(args) // 2
+        t, z = args[:k], args[k:]
+        mx = max(z)
+        with mpmath.workprec(mp.prec + 20):
+            lse = mpmath.log(mpmath.fsum(mpmath.exp(v - mx) for v in z))
+            return +mpmath.fsum(0 if ti == 0 else ti * ((mx - zi) + lse) for ti, zi in zip(t, z))
+
+    def softmax(a, *zs):
+        mx = max(zs)
+        with mpmath.workprec(mp.prec + 20):
+            return +(mpmath.exp(a - mx) / mpmath.fsum(mpmath.exp(z - mx) for z in zs))
+
+    def softmax_kl(*args):
+        k = len(args) // 2
+        x, y = args[:k], args[k:]
+        # the numpy algorithm with exact differences: δ_j = (x_j − y_j) − (x_r − y_r) (exact subtraction, so
+        # a common shift gives exactly 0), KL = log1p(Σ s_j (e^{c_j} − 1 − c_j)), c = Σ s_i δ_i − δ
+        r = max(range(k), key=lambda i: x[i])
+        d_r = mpmath.fsub(x[r], y[r], exact=True)
+        delta = [mpmath.fsub(mpmath.fsub(xi, yi, exact=True), d_r, exact=True) for xi, yi in zip(x, y)]
+        if all(v == 0 for v in delta):
+            return mpmath.mpf(0)
+        with mpmath.workprec(2 * mp.prec + 60):
+            ex = [mpmath.exp(v - x[r]) for v in x]
+            sx = mpmath.fsum(ex)
+            s = [e / sx for e in ex]
+            dbar = mpmath.fsum(si * di for si, di in zip(s, delta))
+            c = [dbar - di for di in delta]
+            # e^c − 1 − c ≈ c²/2 loses 2·log2(1/|c|) bits to cancellation
+            tiny = min((mpmath.mag(v) for v in c if v != 0), default=0)
+            with mpmath.workprec(2 * mp.prec + 60 + 2 * max(0, -tiny)):
+                return +mpmath.log1p(mpmath.fsum(si * (mpmath.expm1(ci) - ci) for si, ci in zip(s, c)))
+
+    def rel_entr_sum_pos(*args):
+        k = len(args) // 2
+        return mpmath.inf if any(q == 0 for q in args[k:]) else rel_entr_sum(*args)
+
+    def prob_logit_kl(one, *args):
+        k = len(args) // 3
+        return +prob_logit_kl_exact(args[:k], args[k:2 * k], args[2 * k:], bits=mp.prec)
+
+    def logit_prob_kl(one, *args):
+        k = len(args) // 3
+        return +logit_prob_kl_exact(args[:k], args[k:2 * k], args[2 * k:], bits=mp.prec)
+
+    return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
+            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
+            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
+            "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
+            "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
+            "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos,
+            "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl}
+
+
