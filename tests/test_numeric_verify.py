@@ -117,3 +117,98 @@ def test_torch_tensors():
     assert rep.n > 100
     ft = lambdify(d, [p1, z2], backend="torch")
     assert verify(ft, d, [p1, z2], n=100, grid_max=200, mode="torch", thresholds=GOAL).passed
+
+
+# -- covariance matrices given by their entries: symmetric positive definite samples ---------------------------
+def _leading_minors(m):
+    """Sylvester's criterion, independently of the sampler's LDLᵀ: the leading principal minors of the
+    exact rational values of the float entries, by cofactor expansion (d ≤ 3)."""
+    from fractions import Fraction
+
+    a = [[Fraction(float(v)) for v in row] for row in m]
+    d = len(a)
+    minors = [a[0][0]]
+    if d >= 2:
+        minors.append(a[0][0] * a[1][1] - a[0][1] * a[1][0])
+    if d >= 3:
+        minors.append(a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+                      - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+                      + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]))
+    return minors
+
+
+def _exactly_spd(m) -> bool:
+    return all(m[i][j] == m[j][i] for i in range(len(m)) for j in range(i)) and all(x > 0 for x in _leading_minors(m))
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_spd_sampler_gives_only_exactly_positive_definite_matrices(d):
+    from symce.numeric.verify import _spd_points
+
+    rng = np.random.default_rng(3)
+    for adversarial in (False, True):
+        mats = _spd_points(rng, d, 3000, adversarial)
+        assert len(mats) > 100
+        assert all(_exactly_spd(m) for m in mats)
+
+
+def test_spd_sampler_spreads_over_the_float_exponents_and_reaches_near_singular():
+    from fractions import Fraction
+
+    from symce.numeric.verify import _spd_points
+
+    mats = _spd_points(np.random.default_rng(0), 2, 5000, False)
+    diag = np.log10(mats[:, [0, 1], [0, 1]].ravel())
+    assert diag.min() < -250 and diag.max() > 250
+    off = np.abs(mats[:, 0, 1])
+    assert np.log10(off[off > 0]).min() < -250 and np.log10(off[off > 0]).max() > 250
+    # det Σ / (Σ11 Σ22) = 1 − ρ²: from ~1 down to the float resolution (conditioning spread too)
+    rel = [1 - Fraction(float(m[0, 1])) ** 2 / (Fraction(float(m[0, 0])) * Fraction(float(m[1, 1])))
+           for m in mats[:2000] if m[0, 1] != 0]
+    assert min(rel) < Fraction(1, 10**12) and max(rel) > Fraction(999, 1000)
+    grid = _spd_points(np.random.default_rng(0), 2, 0, True)
+    assert any(m[0, 1] == 0 for m in grid)  # diagonal
+    assert any(0 < abs(m[0, 1]) <= 1e-300 for m in grid)  # ±tiny off the diagonal
+    assert any(np.sign(m[0, 1]) < 0 for m in grid)
+    assert any(_leading_minors(m)[1] < Fraction(1, 10**14) * _leading_minors(m)[0] * Fraction(float(m[1, 1]))
+               for m in grid)  # nearly singular
+    assert max(Fraction(float(m[0, 0])) / Fraction(float(m[1, 1])) for m in grid) > 10**300  # huge condition number
+
+
+def test_full_covariance_domain_is_read_from_the_family_and_deterministic():
+    from symce.numeric.verify import domain_of, make_inputs
+
+    S1 = sc.MultivariateNormal.symbolic(2, "1", cholesky=False)
+    S2 = sc.MultivariateNormal.symbolic(2, "2", cholesky=False)
+    d = sc.kl(S1, S2)
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    dom = domain_of(d, args)
+    assert len(dom.spd) == 2 and dom.spd_pairs == ((0, 1),)
+    assert "symmetric positive definite" in str(dom)
+    cols, is_grid = make_inputs(dom, 400, seed=5, grid_max=200)
+    again, _ = make_inputs(dom, 400, seed=5, grid_max=200)
+    np.testing.assert_array_equal(cols, again)
+    assert not np.array_equal(make_inputs(dom, 400, seed=6, grid_max=200)[0][:, :400], cols[:, :400])
+    for g in dom.spd:
+        idx = [[g[i][j] for j in range(2)] for i in range(2)]
+        for k in range(cols.shape[1]):
+            m = [[cols[idx[i][j], k] for j in range(2)] for i in range(2)]
+            assert _exactly_spd(m), m
+    assert is_grid.sum() > 400  # every adversarial matrix at least once, plus near-equal pairs for KL
+    # a Cholesky-parameterised MVN has no joint constraint: its entries stay independent intervals
+    chol = sc.entropy(sc.MultivariateNormal.symbolic(2, "1"))
+    assert domain_of(chol, sorted(chol.result.free_symbols, key=lambda s: s.name)).spd == ()
+
+
+def test_spd_group_given_by_hand():
+    from symce.errors import ArgumentTypeError
+    from symce.numeric.verify import Domain, make_inputs
+
+    a, b, c = sp.symbols("a b c", real=True)
+    dom = Domain.of([a, b, c], spd=[sp.Matrix([[a, b], [b, c]])])
+    cols, _ = make_inputs(dom, 200, seed=0, grid=False)
+    assert all(_exactly_spd([[x, y], [y, z]]) for x, y, z in cols.T)
+    with pytest.raises(ArgumentTypeError, match="symmetric"):
+        Domain.of([a, b, c], spd=[[[a, b], [c, a]]])
+    verify_rep = verify(lambda x, y, z: np.log(x * z - y * y), sp.log(a * c - b**2), [a, b, c], domain=dom, n=100)
+    assert verify_rep.n > 100  # the truth is defined (finite log det) at every point

@@ -182,6 +182,13 @@ class _Gen:
             return self._emit(node, f"{self._fn('_logit_prob_kl')}({args})")
         if isinstance(node, rel_entr_sum) and all_positive(node.args[: len(node.args) // 2]):
             return self._emit(node, f"{self._fn('_rel_entr_sum_pos')}({', '.join(self.visit(a) for a in node.args)})")
+        lowering = getattr(node, "lowering", None)
+        if isinstance(node, StableFunction) and lowering is not None:
+            # a function that binds its own constants (a compiled rational kernel, double-double offsets)
+            fn, fargs = lowering(self.names)
+            name = f"sx_{cls.__name__}_{len(self.ns)}"
+            self.ns[name] = fn
+            return self._emit(node, f"{name}({', '.join(self.visit(a) for a in fargs)})")
         if isinstance(node, StableFunction) or isinstance(node, sp.core.function.AppliedUndef):
             name = self._fn(cls.__name__)
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")

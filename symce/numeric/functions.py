@@ -30,6 +30,9 @@ wprod(w, v)        w·v for a weight w = σ(a) or softmax(a; z)  w rounds to 0 (
                                                                where w·v does not: 0·log 0 = 0, not +∞
 prob_logit_kl(p,z) Σ p_i log(p_i / softmax(z)_i)              KL(probabilities ‖ logits) near p = softmax z
 logit_prob_kl(z,q) Σ s_i log(s_i / q_i), s = softmax(z)        KL(logits ‖ probabilities) near softmax z = q
+exact_rational(R) R (a rational function of the inputs)      triangular-solve residuals cancel, products
+                                                               overflow: correctly rounded evaluation
+logprod_offset     Σ log x_i + c (c a constant)                Π x_i overflows; cancels near Π x_i = e^{−c}
 =================  ==========================================  =============================================
 """
 
@@ -581,9 +584,69 @@ class logit_prob_kl(StableFunction):  # noqa: N801
         return r"\operatorname{KL}\left(\operatorname{softmax}(%s) \,\middle\|\, (%s)\right)" % (z, q)
 
 
+class exact_rational(StableFunction):  # noqa: N801
+    """A rational function R of the inputs (numbers, +, ·, integer powers), evaluated correctly rounded:
+    extended-range double-double with a running error bound, and exact rational arithmetic where the bound
+    is too loose (:mod:`symce.numeric.impl.extended`). The Gaussian KL's ½‖L₂⁻¹(μ₂ − μ₁)‖² + ½‖L₂⁻¹L₁‖²_F
+    terms: residuals x − Σ lⱼyⱼ of triangular solves cancel, and their products overflow where the value
+    does not (∞ − ∞ = NaN where the KL is +∞)."""
+
+    nargs = 1
+
+    def elementary(self):
+        return self.args[0]
+
+    def fdiff(self, argindex=1):
+        return sp.S.One
+
+    def lowering(self, names):
+        """(numpy kernel bound to the expression, its arguments) for the code generator."""
+        from .impl.extended import rational_kernel
+
+        args = tuple(sorted(self.args[0].free_symbols, key=sp.default_sort_key))
+        return rational_kernel(self.args[0], args), args
+
+    def _latex_body(self, printer):
+        return r"\left(%s\right)" % printer._print(self.args[0])
+
+
+class logprod_offset(StableFunction):  # noqa: N801
+    """Σᵢ log xᵢ + c for positive xᵢ and a constant c, arguments (x₁…x_k, c): log Π xᵢ with the mantissas
+    multiplied and the exponents summed as integers (Π xᵢ overflows where the sum does not), and near
+    its root Π xᵢ = e^{−c} as log1p of the exact relative difference (the entropy of a d-dimensional
+    Gaussian, log L₁₁ + log L₂₂ + 1 + log 2π, cancels there)."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) < 2:
+            raise TypeError("logprod_offset takes (x_1, …, x_k, c)")
+
+    def elementary(self):
+        return sp.Add(*[sp.log(x) for x in self.args[:-1]]) + self.args[-1]
+
+    def fdiff(self, argindex=1):
+        if argindex == len(self.args):
+            return sp.S.One
+        return 1 / self.args[argindex - 1]
+
+    def lowering(self, names):
+        import functools
+
+        from .impl.extended import logprod_offset as kernel, offset_constants
+
+        c = self.args[-1]
+        if c.free_symbols:
+            return names["logprod_offset"], self.args
+        return functools.partial(kernel, **offset_constants(c)), self.args[:-1]
+
+    def _latex_body(self, printer):
+        logs = " + ".join(r"\log %s" % printer._print(x) for x in self.args[:-1])
+        return r"\left(%s + %s\right)" % (logs, printer._print(self.args[-1]))
+
+
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod,
-                    prob_logit_kl, logit_prob_kl)
+                    prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset)
 
 
 def to_elementary(expr):
@@ -608,5 +671,6 @@ def to_elementary(expr):
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
+           "exact_rational", "logprod_offset",
            "STABLE_FUNCTIONS",
            "to_elementary"]

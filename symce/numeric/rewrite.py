@@ -39,6 +39,8 @@ the stable functions by their elementary definitions. Rules, in order:
     σ(−a)·softplus(a) − xlogy(σ(a), q₁) − xlog1py(σ(−a), y) → logit_prob_kl(a, 0, q₁, 1 + y): the same
     with the roles swapped (KL of logits against probabilities).
 
+8a. ``log of a product`` and 12. ``rational part`` — :mod:`symce.numeric.rewrite_exact`.
+
 Where the A − B parts do not cancel symbolically (categorical: Σ p_i − Σ q_i, which is 0 only on the
 simplex), rule 3 produces ``rel_entr_sum(A…, B…)`` instead, a k-ary reduction that is exact for float inputs
 slightly off the simplex too.
@@ -54,6 +56,7 @@ from ..special import sigmoid
 from .functions import (StableFunction, diff_ratio, kl_div, log1p, log1pmx_ratio, log_offset, log_sigmoid,
                         logit_prob_kl, logsumexp, prob_logit_kl, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
                         wprod, xlog1py, xlogy)
+from . import rewrite_exact as _rx  # rules 8a (log of a product) and 12 (rational part): see that module
 
 
 @dataclass(frozen=True)
@@ -571,12 +574,14 @@ RULES = (
     ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", _scale_log_ratio),
     ("scaled squares: (a − b)²/s² = diff_ratio(a, b, s)²", _scaled_squares),
     ("xlogy: A·log B = xlogy(A, B), A·log(1 + y) = xlog1py(A, y)", _xlogy),
+    ("log of a product: c·Σ log x_i + K = c·logprod_offset(x…, K/c)", _rx.log_product),
     ("log offset: log x + c = log_offset(x, c)", _log_offset),
     ("logsumexp: log Σ e^{a_i} = logsumexp(a_1, …)", _logsumexp),
     ("softmax cross-entropy: logsumexp(z) − Σ t_i z_i = Σ t_i (logsumexp(z) − z_i) for Σ t_i = 1", _softmax_xent),
     ("probability–logit KL: Σ p_i log p_i + Σ p_i (logsumexp z − z_i) = prob_logit_kl(p, z)", _prob_logit_kl),
     ("logit–probability KL: Σ softmax(z)_i (log softmax(z)_i − log q_i) = logit_prob_kl(z, q)", _logit_prob_kl),
     ("positive weights: σ(a)·v = wprod(σ(a), v), xlogy(σ(a), y) = wprod(σ(a), log y)", _positive_weights),
+    ("rational part: Σ rational terms (with a nested ratio) = exact_rational(Σ)", _rx.rational_part),
 )
 
 

@@ -20,11 +20,13 @@ from __future__ import annotations
 import html
 import math
 import random
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 import sympy as sp
+from sympy.assumptions import AppliedPredicate
 
 from ..derivation import Derivation
 from ..errors import ArgumentTypeError
@@ -44,23 +46,62 @@ class Domain:
     intervals: tuple
     simplex: tuple = ()
     pairs: tuple = ()  # (i, j): P's and Q's copies of the same parameter, for near-equal grid points
+    #: d×d matrices of argument indices (None where an entry is not an argument) whose entries form a
+    #: symmetric positive definite matrix (a covariance given by its entries): sampled as whole matrices
+    spd: tuple = ()
+    spd_pairs: tuple = ()  # (g, h): P's and Q's covariance (indices into spd), for near-equal grid points
 
     @classmethod
-    def of(cls, args, spec: dict | None = None, simplex=(), pairs=()):
+    def of(cls, args, spec: dict | None = None, simplex=(), pairs=(), spd=(), spd_pairs=()):
+        """``spd``: square matrices (nested sequences or sympy Matrices) of arguments — symbols or
+        indices into ``args``; entries that are not arguments (None, or a symbol the function does not
+        take) are sampled with the matrix but not passed."""
         spec = spec or {}
         ivs = []
         for a in args:
             v = spec.get(a, spec.get(getattr(a, "name", a)))
             ivs.append(_interval(v) if v is not None else _from_assumptions(a))
-        return cls(tuple(args), tuple(ivs), tuple(tuple(g) for g in simplex), tuple(pairs))
+        groups = tuple(_spd_group(args, m) for m in spd)
+        return cls(tuple(args), tuple(ivs), tuple(tuple(g) for g in simplex), tuple(pairs), groups,
+                   tuple(spd_pairs))
 
     def __str__(self):
         parts = []
-        for a, (lo, hi, lc, hc) in zip(self.args, self.intervals):
-            parts.append(f"{a} ∈ {'[' if lc else '('}{lo:g}, {hi:g}{']' if hc else ')'}")
+        in_spd = {i for g in self.spd for row in g for i in row if i is not None}
+        for i, (a, (lo, hi, lc, hc)) in enumerate(zip(self.args, self.intervals)):
+            if i not in in_spd:
+                parts.append(f"{a} ∈ {'[' if lc else '('}{lo:g}, {hi:g}{']' if hc else ')'}")
         for g in self.simplex:
             parts.append("(" + ", ".join(str(self.args[i]) for i in g) + ") on the simplex")
+        for g in self.spd:
+            rows = "; ".join(", ".join("·" if i is None else str(self.args[i]) for i in row) for row in g)
+            parts.append(f"[{rows}] symmetric positive definite")
         return "; ".join(parts)
+
+
+def _spd_group(args, m) -> tuple:
+    rows = m.tolist() if isinstance(m, sp.MatrixBase) else [list(r) for r in m]
+    d = len(rows)
+    if d == 0 or any(len(r) != d for r in rows):
+        raise ArgumentTypeError(f"an spd group must be a square matrix of arguments, not {rows!r}")
+    args = list(args)
+
+    def index(v):
+        if v is None:
+            return None
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            if not 0 <= v < len(args):
+                raise ArgumentTypeError(f"spd group index {v} is not an argument index (0 … {len(args) - 1})")
+            return int(v)
+        return args.index(v) if v in args else None
+
+    g = tuple(tuple(index(v) for v in r) for r in rows)
+    for i in range(d):
+        for j in range(i + 1, d):
+            if g[i][j] != g[j][i]:
+                raise ArgumentTypeError(f"an spd group must be symmetric: entries ({i}, {j}) and ({j}, {i}) "
+                                        f"are different arguments")
+    return g
 
 
 def _interval(v):
@@ -87,11 +128,16 @@ def _from_assumptions(a):
 def domain_of(obj, args) -> Domain:
     """The parameter domain of a Derivation's distributions (probabilities in [0, 1] including the
     boundary, logits and means real, scales positive), else from the symbols' assumptions."""
-    spec, simplex, pairs = {}, [], []
+    spec, simplex, pairs, spd = {}, [], [], []
     by_role: dict = {}
+    spd_by_role: dict = {}
     if isinstance(obj, Derivation):
         for dist in obj.distributions:
             for role, value in dist.parameters.items():
+                if _declared_spd(dist, value):
+                    spd_by_role.setdefault((type(dist).__name__, role), []).append(len(spd))
+                    spd.append(value)
+                    continue
                 values = list(value) if isinstance(value, (list, tuple)) else [value]
                 syms = [v for v in values if isinstance(v, sp.Symbol)]
                 for pos, s in enumerate(syms):
@@ -104,7 +150,33 @@ def domain_of(obj, args) -> Domain:
     for group in by_role.values():
         if len(group) == 2 and all(s in args for s in group):
             pairs.append((args.index(group[0]), args.index(group[1])))
-    return Domain.of(args, spec, [g for g in simplex if g], pairs)
+    spd_pairs = [tuple(g) for g in spd_by_role.values() if len(g) == 2]
+    dom = Domain.of(args, spec, [g for g in simplex if g], pairs, spd, spd_pairs)
+    # a covariance none of whose entries the formula takes constrains nothing
+    keep = [k for k, g in enumerate(dom.spd) if any(i is not None for row in g for i in row)]
+    if len(keep) < len(dom.spd):
+        renum = {k: n for n, k in enumerate(keep)}
+        dom = Domain(dom.args, dom.intervals, dom.simplex, dom.pairs, tuple(dom.spd[k] for k in keep),
+                     tuple((renum[a], renum[b]) for a, b in dom.spd_pairs if a in renum and b in renum))
+    return dom
+
+
+def _declared_spd(dist, value) -> bool:
+    """A parameter that is a symmetric d×d matrix (d ≥ 2) of symbols which the family constrains *jointly*
+    — a condition of ``dist.conditions()`` involves an off-diagonal entry (Sylvester's leading minors of a
+    covariance given by its entries) or ``Q.positive_definite`` of it. Read from the family's own
+    declaration, not from names: independent draws of such entries are almost never a valid matrix."""
+    if not isinstance(value, sp.MatrixBase) or value.rows != value.cols or value.rows < 2:
+        return False
+    if not all(isinstance(v, sp.Symbol) for v in value) or value != value.T:
+        return False
+    off = {value[i, j] for i in range(value.rows) for j in range(value.cols) if i != j}
+    for c in dist.conditions():
+        if isinstance(c, AppliedPredicate) and c.function == sp.Q.positive_definite:
+            return True
+        if getattr(c, "free_symbols", set()) & off:
+            return True
+    return False
 
 
 # -- bit patterns -------------------------------------------------------------------------------------------
@@ -184,6 +256,98 @@ def _simplex_points(rng: np.random.Generator, k: int, n: int, adversarial: bool)
     return np.array(pts)
 
 
+def is_spd_exact(m) -> bool:
+    """Whether the float matrix ``m`` (its exact binary values) is symmetric positive definite: LDLᵀ
+    elimination in rationals, every pivot > 0. The floats are the inputs, so the check is on them, not on
+    the real matrix they were rounded from."""
+    a = [[Fraction(float(v)) for v in row] for row in np.asarray(m, dtype=np.float64)]
+    d = len(a)
+    if any(a[i][j] != a[j][i] for i in range(d) for j in range(i)):
+        return False
+    for k in range(d):
+        piv = a[k][k]
+        if piv <= 0:
+            return False
+        for i in range(k + 1, d):
+            f = a[i][k] / piv
+            if f:
+                for j in range(k + 1, i + 1):
+                    a[i][j] -= f * a[j][k]  # lower triangle only (symmetric)
+    return True
+
+
+def _spd_from(diag, rho):
+    """Σ from variances and a matrix of correlations: Σᵢⱼ = ρᵢⱼ·√Σᵢᵢ·√Σⱼⱼ in float64 (√ before the
+    product: Σᵢᵢ·Σⱼⱼ overflows at 1e300)."""
+    s = np.sqrt(diag)
+    with np.errstate(over="ignore", under="ignore"):
+        m = rho * s[:, None] * s[None, :]
+    np.fill_diagonal(m, diag)
+    return m
+
+
+def _spd_points(rng: np.random.Generator, d: int, n: int, adversarial: bool):
+    """(n, d, d) float64 matrices that are exactly symmetric positive definite (:func:`is_spd_exact`).
+
+    Samples: each variance drawn over the bit patterns of (0, max]; each correlation ρᵢⱼ either over the
+    bit patterns of (−1, 1) (mostly |ρ| ≪ 1: nearly diagonal, as bit patterns are) or, for a quarter of the
+    entries, ±(1 − δ) with δ over the bit patterns of (0, 1) — nearly singular at every condition number
+    up to ~1e16; Σᵢⱼ = ρᵢⱼ·√(ΣᵢᵢΣⱼⱼ), then the exact check, and rejected draws are drawn again.
+    Adversarial: diagonal, ±5e-324 and ±tiny off the diagonal, identity and equal correlations, ρ a few
+    ulps from ±1 (det Σ at the float resolution), condition numbers up to 1e600, extreme scales."""
+    if not adversarial:
+        out = np.empty((n, d, d))
+        filled = 0
+        while filled < n:
+            m = n - filled
+            diag = sample_interval(rng, (0.0, _MAXF, False, True), m * d).reshape(m, d)
+            rho = sample_interval(rng, (-1.0, 1.0, False, False), m * d * d).reshape(m, d, d)
+            delta = sample_interval(rng, (0.0, 1.0, False, False), m * d * d).reshape(m, d, d)
+            near = rng.random((m, d, d)) < 0.25
+            rho = np.where(near, np.sign(rho) * (1 - delta), rho)
+            rho = np.triu(rho, 1)
+            rho = rho + np.transpose(rho, (0, 2, 1))
+            for k in range(m):
+                s = _spd_from(diag[k], rho[k])
+                if is_spd_exact(s):
+                    out[filled] = s
+                    filled += 1
+        return out
+    return np.array(_spd_grid(d))
+
+
+def _spd_grid(d: int) -> list:
+    scales = [1.0, 5e-324, 1e-300, 1e-17, 3.0, 1e17, 1e300, _MAXF]
+    rhos = [0.0, 5e-324, -5e-324, 1e-300, -1e-17, 0.5, -0.5, 0.999, -0.999, 1 - 1e-8, -(1 - 1e-8),
+            1 - 2.0**-52, -(1 - 2.0**-52), 1 - 2.0**-53, -(1 - 2.0**-53)]
+    if d > 2:
+        rhos += [-1 / (d - 1) + 1e-12, -1 / (d - 1) + 2.0**-50]  # equal correlations: PD iff ρ > −1/(d − 1)
+    mats = []
+    for i, a in enumerate(scales):  # pairs of scales (condition numbers up to 1e600), correlation patterns
+        for b in scales[i:]:
+            diag = np.array([a, b] + [a] * (d - 2))
+            for r in rhos:
+                rho = np.full((d, d), r)
+                mats.append(_spd_from(diag, rho))
+                if d > 2:  # one strong pair, the rest uncorrelated
+                    rho = np.zeros((d, d))
+                    rho[0, 1] = rho[1, 0] = r
+                    mats.append(_spd_from(diag, rho))
+    for tiny in (5e-324, -5e-324, 1e-300, -1e-300):  # absolute tiny off-diagonal on any scale
+        for a in scales:
+            m = np.full((d, d), tiny)
+            np.fill_diagonal(m, a)
+            mats.append(m)
+    out, seen = [], set()
+    for m in mats:
+        key = m.tobytes()
+        if key not in seen and np.all(np.isfinite(m)):
+            seen.add(key)
+            if is_spd_exact(m):
+                out.append(m)
+    return out
+
+
 def make_inputs(domain: Domain, n: int, seed: int, grid: bool = True, grid_max: int = 4000):
     """(columns, is_grid): bit-pattern samples then the adversarial grid."""
     rng = np.random.default_rng(seed)
@@ -193,6 +357,8 @@ def make_inputs(domain: Domain, n: int, seed: int, grid: bool = True, grid_max: 
         pts = _simplex_points(rng, len(g), n, False)
         for c, i in enumerate(g):
             cols[i] = pts[:, c]
+    for g in domain.spd:
+        _put_spd(cols, g, _spd_points(rng, len(g), n, False))
     sample = np.array(cols).reshape(m, n)
     if not grid:
         return sample, np.zeros(n, bool)
@@ -224,10 +390,71 @@ def make_inputs(domain: Domain, n: int, seed: int, grid: bool = True, grid_max: 
         idx = np.arange(reps) % len(pts)
         for c, i in enumerate(g):
             grid_arr[i] = pts[idx, c]
+    if domain.spd:
+        grid_arr = _spd_grid_rows(domain, grid_arr, pyrng, grid_max)
     grid_arr = np.unique(grid_arr, axis=1) if grid_arr.size else grid_arr
     allc = np.concatenate([sample, grid_arr], axis=1)
     flags = np.concatenate([np.zeros(sample.shape[1], bool), np.ones(grid_arr.shape[1], bool)])
     return allc, flags
+
+
+def _put_spd(cols, g, mats):
+    """Write the entries of matrices (n, d, d) into the argument columns of group g (upper triangle)."""
+    d = len(g)
+    for i in range(d):
+        for j in range(i, d):
+            if g[i][j] is not None:
+                cols[g[i][j]] = np.array(mats[:, i, j], dtype=np.float64)
+
+
+def _spd_grid_rows(domain: Domain, grid_arr, pyrng: random.Random, grid_max: int):
+    """The grid's covariance entries: every adversarial matrix at least once (cycled over the grid rows,
+    which are extended if there are fewer), then near-equal pairs for KL — Q's Σ = P's Σ·(1 + δ) and P's
+    Σ with one variance nudged, kept where exactly positive definite."""
+    mats = [np.array(_spd_grid(len(g))) for g in domain.spd]
+    need = max(len(m) for m in mats)
+    if grid_arr.shape[1] < need:
+        reps = -(-need // max(1, grid_arr.shape[1]))
+        grid_arr = np.tile(grid_arr, reps)[:, :max(need, grid_arr.shape[1])] if grid_arr.shape[1] else \
+            np.zeros((grid_arr.shape[0], need))
+    cols = list(grid_arr.copy())
+    for g, m in zip(domain.spd, mats):
+        order = list(range(len(m)))
+        pyrng.shuffle(order)  # which other grid values a matrix meets: not always the same
+        idx = np.array([order[k % len(m)] for k in range(grid_arr.shape[1])])
+        _put_spd(cols, g, m[idx])
+    grid_arr = np.array(cols).reshape(grid_arr.shape)
+    extra = []
+    for gp, gq in domain.spd_pairs:
+        P, Q = domain.spd[gp], domain.spd[gq]
+        mp = mats[gp]
+        for _ in range(max(1, grid_max // (4 * len(domain.spd_pairs)))):
+            row = grid_arr[:, pyrng.randrange(grid_arr.shape[1])].copy()
+            s = mp[pyrng.randrange(len(mp))]
+            dlt = pyrng.choice(_NEAR)
+            with np.errstate(over="ignore"):
+                if pyrng.random() < 0.5:
+                    t = s * (1 + dlt)
+                else:
+                    t = s.copy()
+                    k = pyrng.randrange(len(P))
+                    t[k, k] = s[k, k] * (1 + abs(dlt))
+            if not (np.all(np.isfinite(t)) and is_spd_exact(t)):
+                continue
+            c = list(row)
+            _put_spd_row(c, P, s)
+            _put_spd_row(c, Q, t)
+            extra.append(c)
+    if extra:
+        grid_arr = np.concatenate([grid_arr, np.array(extra, dtype=np.float64).T], axis=1)
+    return grid_arr
+
+
+def _put_spd_row(row, g, mat):
+    for i in range(len(g)):
+        for j in range(i, len(g)):
+            if g[i][j] is not None:
+                row[g[i][j]] = float(mat[i, j])
 
 
 # -- the reference --------------------------------------------------------------------------------------------
@@ -492,4 +719,4 @@ def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Dom
 
 
 __all__ = ["verify", "VerifyReport", "Domain", "domain_of", "defining_expression", "ulp_distance", "ordinal",
-           "from_ordinal", "make_inputs"]
+           "from_ordinal", "make_inputs", "is_spd_exact"]

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import extended as _extended
+
 # coefficients of Σ s^{2n}/(2n+3), enough terms for |s| ≤ 2/3 (s² ≤ 4/9: (4/9)^48 < 2^−56)
 _SERIES = [1.0 / (2 * n + 3) for n in range(48)]
 _SERIES_LO, _SERIES_HI = -0.8, 4.0
@@ -327,6 +329,11 @@ def array_impls(kind: str = "numpy") -> dict:
            "softmax_kl": softmax_kl, "log1p": log1p, "_wprod_sigmoid": wprod_sigmoid,
            "_wprod_softmax": wprod_softmax, "_rel_entr_sum_pos": rel_entr_sum_pos,
            "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl}
+    # printed by a generic printer (math, torch): the argument of exact_rational arrives already evaluated,
+    # logprod_offset's constant as one float; the numpy code generator binds the exact kernels instead
+    out.update({"exact_rational": lambda x: x,
+                "logprod_offset": _extended.logprod_offset_float if kind == "numpy"
+                else lambda *a: sum(m.log(xp.asarray(x)) for x in a[:-1]) + a[-1]})
     if kind == "numpy":
         from .fast import fast_numpy
 

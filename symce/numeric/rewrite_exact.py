@@ -1,0 +1,74 @@
+r"""Stabilising rules that hand a whole part of a formula to an extended-precision kernel (registered in
+:data:`symce.numeric.rewrite.RULES`; each is an exact identity, proved like the others):
+
+* ``log of a product`` — c·log x₁ + … + c·log x_k + K (k ≥ 2, the same numeric c, positive xᵢ, K the
+  constant of the sum) → c·logprod_offset(x₁, …, x_k, K/c): the entropy of a d-dimensional Gaussian,
+  Σ log Lᵢᵢ + d/2·(1 + log 2π), where log L₁₁ ≈ 700 and log L₂₂ ≈ −700 cancel, and the whole sum cancels
+  near its root;
+* ``rational part`` — the terms of a sum that are rational functions of the inputs, when one of them holds a
+  nested ratio (a sum with a quotient inside: the residual x − Σ lⱼ·(yⱼ/sⱼ) of a triangular solve) →
+  exact_rational(their sum), evaluated correctly rounded: the Mahalanobis and trace terms of the Gaussian
+  KL/CE with a Cholesky parameterisation, whose cross terms overflow (∞ − ∞ = NaN where the KL is +∞) and
+  cancel. Rational parts without nested ratios (the univariate normal's (μ₁ − μ₂)²/(2σ₂²)) are left to
+  the cheaper per-term rules.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .functions import exact_rational, logprod_offset, to_elementary
+
+
+def log_product(e):
+    """c·Σ log xᵢ + K → c·logprod_offset(x…, K/c) for the largest group of ≥ 2 logarithms with one
+    numeric coefficient c and positive arguments."""
+    from .rewrite import _log_terms
+
+    groups: dict = {}
+    for c, x, t in _log_terms(e):
+        if c.is_number and x.is_positive:
+            groups.setdefault(c, []).append((x, t))
+    best = max(groups.items(), key=lambda kv: len(kv[1]), default=None)
+    if best is None or len(best[1]) < 2:
+        return e
+    c, members = best
+    used = {id(t) for _, t in members}
+    terms = sp.Add.make_args(e)
+    K = sp.Add(*[t for t in terms if t.is_number])
+    rest = [t for t in terms if id(t) not in used and not t.is_number]
+    xs = sorted((x for x, _ in members), key=sp.default_sort_key)
+    return c * logprod_offset(*xs, K / c) + sp.Add(*rest)
+
+
+def _has_nested_ratio(x) -> bool:
+    """A sum inside x with a symbolic quotient among its terms: (b − l·(a/s))."""
+    for node in sp.preorder_traversal(x):
+        if isinstance(node, sp.Add):
+            for t in node.args:
+                if any(f.is_Pow and f.exp.is_negative and f.base.free_symbols for f in sp.Mul.make_args(t)):
+                    return True
+    return False
+
+
+def _rational(el) -> bool:
+    return bool(el.free_symbols) and not el.has(sp.Function) and el.is_rational_function()
+
+
+def rational_part(e):
+    """The rational terms of a sum (one of them with a nested ratio) → exact_rational(their sum)."""
+    if not isinstance(e, sp.Add):
+        return e
+    rational, rest = [], []
+    for t in e.args:
+        el = to_elementary(t) if not t.is_number else t
+        if t.is_Rational or _rational(el):
+            rational.append(el)
+        else:
+            rest.append(t)
+    if len(rational) < 2 or not any(_has_nested_ratio(el) for el in rational):
+        return e
+    return exact_rational(sp.Add(*rational)) + sp.Add(*rest)
+
+
+__all__ = ["log_product", "rational_part"]
