@@ -58,3 +58,30 @@ def test_fast_kernels_agree_with_the_careful_ones_on_edge_inputs():
         want = [float(careful["_kl_div"](mpmath.mpf(a), mpmath.mpf(b), mpmath.mpf(b) - mpmath.mpf(a)))
                 for a, b in zip(x, y)]
     np.testing.assert_allclose(got, want, rtol=4e-16, atol=0)
+
+
+def test_blocked_evaluation_gives_the_same_bits_as_one_call():
+    # inputs longer than two blocks are evaluated block by block (lambdify.BLOCK elements at a time): the
+    # values must be those of the whole-array call, with broadcasting of a scalar and a row kept
+    import sys
+
+    lam = sys.modules["symce.numeric.lambdify"]
+    p, q = sp.symbols("p q", positive=True)
+    z = sp.Symbol("z", real=True)
+    rng = np.random.default_rng(3)
+    n = 2 * lam.BLOCK + 12345
+    pp = rng.integers(1, 0x3FF0000000000000, n, dtype=np.int64).view(np.float64)
+    qq = rng.integers(1, 0x3FF0000000000000, n, dtype=np.int64).view(np.float64)
+    zz = rng.integers(1, 0x7FF0000000000000, n, dtype=np.int64).view(np.float64) * rng.choice([-1.0, 1.0], n)
+    for d, a, b in [(sc.kl(sc.Bernoulli(p), sc.Bernoulli(q)), pp, qq),
+                    (sc.cross_entropy(sc.Bernoulli(p), sc.Bernoulli.from_logit(z)), pp, zz)]:
+        f = lambdify(d, sorted(d.result.free_symbols, key=lambda s: s.name))
+        whole = np.concatenate([f(a[i:i + 1000], b[i:i + 1000]) for i in range(0, n, 1000)])
+        got = f(a, b)
+        assert got.shape == (n,)
+        np.testing.assert_array_equal(got, whole)
+        np.testing.assert_array_equal(f(a[:5], b[0]), f(a[:5], np.full(5, b[0])))
+        np.testing.assert_array_equal(f(a[0], b), f(np.full(n, a[0]), b))
+        two = f(a[:2 * (n // 2)].reshape(2, -1), b[: n // 2])
+        assert two.shape == (2, n // 2)
+        np.testing.assert_array_equal(two[1], f(a[n // 2: 2 * (n // 2)], b[: n // 2]))

@@ -12,6 +12,7 @@ dictionary per backend (:mod:`symce.numeric.impl`).
 from __future__ import annotations
 
 import functools
+import math
 from typing import Callable, Sequence
 
 import mpmath
@@ -159,14 +160,27 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     return f
 
 
+# Elements per block of the numpy code: the generated code makes one pass over its arrays per operation and
+# allocates a temporary for most of them. On 10⁶ inputs those are 8 MB arrays, each fresh from the kernel
+# (page faults) and streamed through memory; blocks of 2¹⁶ float64 (512 KiB an array) stay in the L2 cache
+# and reuse the allocator's memory: 2–2.5× the throughput of the stable kernels on 10⁶ inputs (Bernoulli KL,
+# normal CE, categorical KL; measured by benchmarks/numeric.py, 2¹²–2¹⁸ tried). Every generated function is elementwise over the broadcast
+# batch shape (k-class functions take one array per class), so blocks of the flattened inputs give the
+# same values as one call.
+BLOCK = 1 << 16
+
+
 def _wrap(raw, backend, nargs):
     if backend in ("numpy", "scipy"):
         @functools.wraps(raw)
         def f(*xs):
             with np.errstate(all="ignore"):
                 xs = [np.asarray(x, dtype=np.float64) for x in xs]
-                out = raw(*xs)
                 shape = np.broadcast_shapes(*[x.shape for x in xs]) if xs else ()
+                size = math.prod(shape)
+                if size > 2 * BLOCK:
+                    return _blocked(raw, xs, shape, size)
+                out = raw(*xs)
                 return np.broadcast_to(np.asarray(out, dtype=np.float64), shape).copy() if np.ndim(out) < len(shape) \
                     else np.asarray(out, dtype=np.float64)
         return f
@@ -193,6 +207,15 @@ def _wrap(raw, backend, nargs):
             return out.expand(shape).clone() if out.shape != shape else out
         return f
     return raw
+
+
+def _blocked(raw, xs, shape, size):
+    """raw over blocks of BLOCK elements of the flattened, broadcast inputs (scalars stay scalars)."""
+    flat = [x if x.ndim == 0 else np.broadcast_to(x, shape).reshape(-1) for x in xs]
+    out = np.empty(size)
+    for i in range(0, size, BLOCK):
+        out[i:i + BLOCK] = raw(*[x if x.ndim == 0 else x[i:i + BLOCK] for x in flat])
+    return out.reshape(shape)
 
 
 __all__ = ["lambdify", "lower", "BACKENDS"]
