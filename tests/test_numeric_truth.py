@@ -70,3 +70,40 @@ def test_exact_rounding_of_interval_ends():
         except OverflowError:
             ref = float("inf")
         assert to_float((0, man, exp, man.bit_length())) == ref
+
+
+z1, z2, z3 = sp.symbols("z1 z2 z3", real=True)
+
+
+@pytest.mark.parametrize("zs", [(0.0, 0.0, 0.0), (745.0, 0.0, -745.0), (800.0, 1e-300, -37.0), (1e300, -1e300, 0.5),
+                                (-1.7976931348623157e308, 1e17, 30.0), (40.0, 40.0, -800.0), (-709.78, 710.0, 709.78)])
+def test_softmax_entropy_matches_an_independent_stable_formula(zs):
+    """The defining sum −Σ pᵢ log pᵢ with pᵢ = e^{zᵢ}/Σ e^{zⱼ}: the truth evaluates log pᵢ of the winning class
+    as −log1p(Σ_{j≠i} e^{zⱼ}/e^{zᵢ}) — same value, pinned at low precision (it took ~1100 bits as a difference)."""
+    zsym = [z1, z2, z3]
+    S = sp.Add(*[sp.exp(z) for z in zsym])
+    H = -sp.Add(*[sp.exp(z) / S * sp.log(sp.exp(z) / S) for z in zsym])
+    tv = ground_truth(H, zsym, list(zs), min_bits=110)
+    with mpmath.workprec(4000):  # shift by the max: log pᵢ = (zᵢ − m) − log1p(Σ_{j≠argmax} e^{zⱼ − m}); zᵢ − m exact
+        Z = [mpmath.mpf(v) for v in zs]
+        k = max(range(3), key=lambda i: Z[i])
+        m = Z[k]
+        rest = mpmath.fsum(mpmath.exp(Z[j] - m) for j in range(3) if j != k)
+        logS = mpmath.log1p(rest)
+        ref = -mpmath.fsum(mpmath.exp(Z[i] - m - logS) * (Z[i] - m - logS) for i in range(3))
+    assert _close(tv, ref) and tv.value == float(ref)
+    assert ground_truth(H, zsym, list(zs)).prec <= 256  # the winning class needs no cancellation
+
+
+def test_bernoulli_logit_entropy_at_huge_logits_is_pinned_cheaply():
+    sig = sp.exp(z) / (sp.exp(z) + 1)
+    H = -sig * sp.log(sig) - (1 - sig) * sp.log(1 - sig)  # 1 − σ: a genuine cancellation, kept
+    H2 = -sig * sp.log(sig) - 1 / (sp.exp(z) + 1) * sp.log(1 / (sp.exp(z) + 1))
+    for zz in (-800.0, -40.0, 0.0, 36.0, 745.0, 1e300, -1e300):
+        b = ground_truth(H2, [z], [zz])
+        with mpmath.workdps(80):  # H = softplus(−|z|) + |z|·σ(−|z|)
+            Z = abs(mpmath.mpf(zz))
+            ref = mpmath.log1p(mpmath.exp(-Z)) + Z / (1 + mpmath.exp(Z))
+        assert b.value == float(ref) and b.prec <= 256
+        if abs(zz) < 1000:  # 1 − σ(z) cancels to e^−z: ~|z|·1.44 bits, impossible at 1e300
+            assert ground_truth(H, [z], [zz]).value == float(ref)

@@ -45,17 +45,57 @@ def _fmt(u) -> str:
     return "inf" if u == math.inf else (f"{u:.1e}" if u >= 1e5 else f"{u:g}")
 
 
-def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0, plots: bool = True,
-                     max_args: int = 12, only: str | None = None, progress=None) -> str:
-    """Markdown: per catalog formula, the accuracy of symce's generated numpy code and of plain
-    sympy.lambdify (max/median ULP, share within 1 ULP, NaN/inf where the truth is finite), with error plots
-    written into ``out_dir``. ``n`` bit-pattern samples per formula (the benchmark uses 10⁴); formulas with
-    more than ``max_args`` arguments (k = 10, MVN d = 3) are listed as not measured unless it is raised —
-    the whole catalog at n = 2000 takes ~4 min, the default set ~1 min. ``only``: a substring of the
-    formula names to measure. ``progress`` receives one line per measured formula."""
+def _measure(job):
+    """One catalog formula: derive, lambdify (stable and plain), verify, plot. Runs in a worker process
+    when the section is parallel, so it takes and returns plain data: (position, name, kind, payload) —
+    kind "skip" with the reason, or "row" with the metrics, worst inputs and plot link."""
+    pos, name, n, grid_max, seed, plot_dir, max_args = job
     from .lambdify import lambdify
     from .verify import verify
 
+    build = dict(_catalog())[name]
+    t0 = time.perf_counter()
+    try:
+        d = build()
+    except Exception as exc:  # noqa: BLE001 - a derivation failure is reported by the main job already
+        return pos, name, "skip", f"no derivation: {type(exc).__name__}"
+    if not _numeric_ok(d):
+        return pos, name, "skip", "symbolic size or matrix result: not lambdified"
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    if max_args is not None and len(args) > max_args:
+        return pos, name, "skip", f"{len(args)} arguments > max_args = {max_args}"
+    f = lambdify(d, args)
+    rep = verify(f, d, args, n=n, grid_max=grid_max, seed=seed, name=name)
+    plain = rep.against(lambdify(d, args, stable=False), "sympy.lambdify")
+    kind = "k-class" if len(args) > 4 else "scalar"
+    ok = rep.max_ulp <= GOALS[kind] and rep.median_ulp <= 0.5 and rep.nonfinite == 0
+    plot = ""
+    if plot_dir is not None:
+        path = os.path.join(plot_dir, f"accuracy-{_slug(name)}.png")
+        rep.plot(path)
+        plot = f"[plot]({os.path.basename(path)})"
+    row = {"max": rep.max_ulp, "median": rep.median_ulp, "within1": rep.within_1ulp, "nonfinite": rep.nonfinite,
+           "plain_max": plain.max_ulp, "plain_nonfinite": plain.nonfinite, "ok": ok, "plot": plot,
+           "worst": rep.worst(2), "points": rep.n, "unresolved": rep.unresolved, "args": len(args),
+           "seconds": time.perf_counter() - t0}
+    return pos, name, "row", row
+
+
+def _cost(name: str) -> int:
+    """A rough order of the formulas' run times (the slowest first, so two workers finish together):
+    logits need ~1100-bit ground truth where one logit dominates, and k = 10 has 10–20 arguments."""
+    return ("logits" in name) * 4 + ("k10" in name) * 3 + (name.startswith("KL")) + ("d3" in name)
+
+
+def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0, plots: bool = True,
+                     max_args: int | None = None, only: str | None = None, progress=None, jobs: int = 1) -> str:
+    """Markdown: per catalog formula, the accuracy of symce's generated numpy code and of plain
+    sympy.lambdify (max/median ULP, share within 1 ULP, NaN/inf where the truth is finite), with error plots
+    written into ``out_dir``. ``n`` bit-pattern samples per formula (``benchmarks/accuracy.py`` uses 10⁴);
+    every formula of explicit size is measured (k = 10, MVN d = 3 and full Σ included) unless ``max_args``
+    limits the number of arguments. ``only``: a substring of the formula names to measure. ``progress``
+    receives one line per measured formula. ``jobs`` > 1 measures formulas in that many worker processes.
+    The whole catalog at n = 500 takes ~1 min of CPU (measured on the 2-core project machine)."""
     os.makedirs(out_dir, exist_ok=True)
     can_plot = plots
     if plots:
@@ -63,36 +103,33 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
             import matplotlib  # noqa: F401
         except ImportError:
             can_plot = False
-    rows, skipped, t0 = [], [], time.perf_counter()
-    for name, build in _catalog():
-        if only is not None and only not in name:
-            continue
-        try:
-            d = build()
-        except Exception as exc:  # noqa: BLE001 - a derivation failure is reported by the main job already
-            skipped.append(f"{name} (no derivation: {type(exc).__name__})")
-            continue
-        if not _numeric_ok(d):
-            skipped.append(f"{name} (symbolic size or matrix result: not lambdified)")
-            continue
-        args = sorted(d.result.free_symbols, key=lambda s: s.name)
-        if len(args) > max_args:
-            skipped.append(f"{name} ({len(args)} arguments > max_args = {max_args})")
-            continue
-        f = lambdify(d, args)
-        rep = verify(f, d, args, n=n, grid_max=grid_max, seed=seed, name=name)
-        plain = rep.against(lambdify(d, args, stable=False), "sympy.lambdify")
-        kind = "k-class" if len(args) > 4 else "scalar"
-        ok = rep.max_ulp <= GOALS[kind] and rep.median_ulp <= 0.5 and rep.nonfinite == 0
-        plot = ""
-        if can_plot:
-            path = os.path.join(out_dir, f"accuracy-{_slug(name)}.png")
-            rep.plot(path)
-            plot = f"[plot]({os.path.basename(path)})"
-        rows.append((name, rep, plain, ok, plot, f.expr))
-        if progress is not None:  # the section takes about a minute: say where it is
-            progress(f"  accuracy {len(rows):3d}: {name:<48} max {rep.max_ulp:.3g} ULP, "
-                     f"NaN/inf {rep.nonfinite}  {'met' if ok else 'NOT MET'}")
+    t0 = time.perf_counter()
+    names = [name for name, _ in _catalog() if only is None or only in name]
+    plot_dir = out_dir if can_plot else None
+    work = [(pos, name, n, grid_max, seed, plot_dir, max_args) for pos, name in enumerate(names)]
+    results = {}
+
+    def done(res):
+        pos, name, kind, payload = res
+        results[pos] = res
+        if kind == "row" and progress is not None:  # the section takes a while: say where it is
+            count = sum(1 for r in results.values() if r[2] == "row")
+            progress(f"  accuracy {count:3d}: {name:<48} max {payload['max']:.3g} ULP, NaN/inf "
+                     f"{payload['nonfinite']}  {'met' if payload['ok'] else 'NOT MET'}  ({payload['seconds']:.1f} s)")
+
+    if jobs > 1 and len(work) > 1:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        work.sort(key=lambda w: -_cost(w[1]))
+        with ctx.Pool(jobs) as pool:
+            for res in pool.imap_unordered(_measure, work):
+                done(res)
+    else:
+        for w in work:
+            done(_measure(w))
+    rows = [results[p] for p in sorted(results) if results[p][2] == "row"]
+    skipped = [f"{results[p][1]} ({results[p][3]})" for p in sorted(results) if results[p][2] == "skip"]
     lines = ["## Accuracy of the generated code", "",
              f"float64, {n} bit-pattern samples of each parameter domain + the adversarial grid (≤ {grid_max} "
              "points), against the correctly rounded exact value (interval arithmetic, precision raised until "
@@ -101,22 +138,24 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
              "implementation the same way.", "",
              "| formula | max ULP | median | ≤ 1 ULP | NaN/inf | goal | plain lambdify: max ULP, NaN/inf | plot |",
              "|---|---:|---:|---:|---:|:-:|---:|---|"]
-    for name, rep, plain, ok, plot, _ in rows:
-        lines.append(f"| {name} | {_fmt(rep.max_ulp)} | {rep.median_ulp:g} | {rep.within_1ulp:.2%} | "
-                     f"{rep.nonfinite} | {'met' if ok else '**not met**'} | {_fmt(plain.max_ulp)}, {plain.nonfinite} "
-                     f"| {plot} |")
-    missed = [(name, rep) for name, rep, _, ok, _, _ in rows if not ok]
+    for _, name, _, r in rows:
+        lines.append(f"| {name} | {_fmt(r['max'])} | {r['median']:g} | {r['within1']:.2%} | "
+                     f"{r['nonfinite']} | {'met' if r['ok'] else '**not met**'} | {_fmt(r['plain_max'])}, "
+                     f"{r['plain_nonfinite']} | {r['plot']} |")
+    missed = [(name, r) for _, name, _, r in rows if not r["ok"]]
     if missed:
         lines += ["", "Where a goal is not met, the worst inputs:", ""]
-        for name, rep in missed:
-            for pt, c, t, u in rep.worst(2):
+        for name, r in missed:
+            for pt, c, t, u in r["worst"]:
                 args = ", ".join(f"{k}={v!r}" for k, v in pt.items())
                 lines.append(f"* {name}: {args} → {c!r}, exact {t!r} ({_fmt(u)} ULP)")
     if not can_plot and plots:
         lines += ["", "_No error plots: matplotlib is not installed (`pip install matplotlib`)._"]
     if skipped:
         lines += ["", "Not measured: " + "; ".join(skipped) + "."]
-    lines += ["", f"_{len(rows)} formulas measured in {time.perf_counter() - t0:.1f} s._", ""]
+    cpu = sum(r["seconds"] for _, _, _, r in rows)
+    lines += ["", f"_{len(rows)} formulas measured in {time.perf_counter() - t0:.1f} s"
+                  f"{f' ({cpu:.1f} s of work in {jobs} processes)' if jobs > 1 else ''}._", ""]
     return "\n".join(lines)
 
 
