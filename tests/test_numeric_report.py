@@ -9,3 +9,23 @@ def test_accuracy_section_for_the_bernoulli_formulas(tmp_path):
     rows = [line for line in md.splitlines() if line.startswith("| H(bernoulli)") or line.startswith("| CE(bernoulli ‖")]
     assert len(rows) >= 3
     assert "| H(bernoulli) | " in md and "met" in md
+
+
+def _rows(md):
+    return [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| formula")]
+
+
+def test_full_covariance_and_large_formulas_are_measured(tmp_path):
+    md = accuracy_section(tmp_path, n=30, grid_max=30, only="mvnormal-d2-full ‖ mvnormal-d2-full", plots=False)
+    assert any(r.startswith("| KL(mvnormal-d2-full ‖ mvnormal-d2-full) |") for r in _rows(md))
+    assert "Not measured" not in md  # no SPD skip any more
+    md = accuracy_section(tmp_path, n=20, grid_max=20, only="H(categorical-logits-k10)", plots=False)
+    assert any(r.startswith("| H(categorical-logits-k10) |") for r in _rows(md))  # 10 arguments, no limit
+    md = accuracy_section(tmp_path, n=20, grid_max=20, only="H(categorical-logits-k10)", plots=False, max_args=4)
+    assert "10 arguments > max_args = 4" in md
+
+
+def test_worker_processes_give_the_same_table(tmp_path):
+    serial = accuracy_section(tmp_path, n=40, grid_max=40, only="bernoulli-logit ‖", plots=False)
+    parallel = accuracy_section(tmp_path, n=40, grid_max=40, only="bernoulli-logit ‖", plots=False, jobs=2)
+    assert _rows(serial) == _rows(parallel) and len(_rows(serial)) == 4
