@@ -3,8 +3,10 @@ r"""``verify(fn, reference)``: ULP errors of a numeric implementation against ex
 Inputs are drawn uniformly over float64 *bit patterns* inside the parameter domain (so 1e-300 is as likely
 as 0.3, as in Herbie), plus an adversarial grid (±0, subnormals, 1e-300, 1e-17, 1 − 1e-16, logits
 ±30…±40, ±709.78, ±710, ±745, ±800, near-equal pairs for KL, one-hot and soft targets with zeros, ties
-and huge gaps in logit vectors). Each output is compared with the correctly rounded value of the
-reference (:mod:`.truth`). Deterministic for a given seed.
+and huge gaps in logit vectors). A covariance given by its entries (a symmetric matrix parameter the family
+constrains jointly) is sampled as whole matrices that are exactly positive definite at their float values.
+Each output is compared with the correctly rounded value of the reference (:mod:`.truth`). Deterministic
+for a given seed.
 
 Metrics: max and median ULP distance (the number of float64s between computed and true value), share
 within 1 ULP, mean bits of error log2(1 + ULPs) (Herbie's measure), count of NaN/inf where the truth is
