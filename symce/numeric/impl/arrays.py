@@ -17,6 +17,12 @@ _SERIES_LO, _SERIES_HI = -0.8, 4.0
 # 1/n! for n = 2…21: (e^c − 1 − c)/c² = Σ c^{n−2}/n!, enough terms for |c| < 1 (1/22! < 2^−70)
 _EXP_SERIES = [1.0 / math.factorial(n) for n in range(2, 22)]
 _TINY = 2.2250738585072014e-308  # the smallest normal float64
+# ln 2 split (fdlibm): LN2_HI has 21 trailing zero bits, so N·LN2_HI is exact for |N| < 2^21
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+# softmax weights e^{−a}/S below e^{−_SCALED} are carried as a mantissa m and a power 2^{−N} (no underflow);
+# beyond e^{−_NEGLIGIBLE} a weight times any finite float is < 2^{−1075}·2^{−100} and counts as 0
+_SCALED, _NEGLIGIBLE = 700.0, 1600.0
+_HALF_EDGE = float.fromhex("0x1p1023")  # the float just above DBL_MAX/2
 
 
 class _Array:
@@ -208,22 +214,42 @@ def array_impls(kind: str = "numpy") -> dict:
             parts.append(m.where(near, -d, 0.0))
         return _neumaier(parts)
 
-    def softmax_xent(*args):
-        k = len(args) // 2
-        t, z = xp.stack(args[:k]), xp.stack(args[k:])
+    def _xent_gaps(z):
+        """The gaps logsumexp(z) − z_i ≥ 0 as (m − z_i) + log1p(S) (m = max z, S = Σ_{i ≠ argmax} e^{z_i − m}
+        without the max's own 1), and the same halved (m − z overflows for logits of opposite signs beyond
+        ±9e307: the halving and doubling are exact)."""
         mx = z.max(0) if kind == "numpy" else z.max(0).values
         am = z.argmax(0)
         e = _exp_shifted(z, mx)
-        idx = m.arange(k).reshape((-1,) + (1,) * (z.ndim - 1))
+        idx = m.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
         e = m.where(idx == am, 0.0, e)
-        lse_gap = m.log1p(e.sum(0))  # log Σ e^{z − max}, from the sum without the max's own 1
-        gap = (mx - z) + lse_gap
-        # m − z overflows only for logits of opposite signs beyond ±9e307: halve, then double t (exact)
-        gap_half = (mx * 0.5 - z * 0.5) + lse_gap * 0.5
+        lse_gap = m.log1p(e.sum(0))
+        return (mx - z) + lse_gap, (mx * 0.5 - z * 0.5) + lse_gap * 0.5
+
+    def softmax_xent(*args):
+        k = len(args) // 2
+        t, z = xp.stack(args[:k]), xp.stack(args[k:])
+        gap, gap_half = _xent_gaps(z)
         # compensated sums over the classes: results near DBL_MAX (logits ±1e308) come out within ~1 ULP
         full = _neumaier(list(m.where(t == 0, 0.0, t * gap)))
         half = _neumaier(list(m.where(t == 0, 0.0, t * gap_half)))  # the whole row halved: no overflow
         return m.where(m.isinf(gap).any(0) & m.isfinite(half), half * 2, full)
+
+    def logit_xent(*args):
+        """Σ_i softmax(x)_i (logsumexp z − z_i), arguments (x…, z…): the cross-entropy between two logit
+        vectors, the entropy for z = x. The weights come as w·2^{−N} (_scaled_softmax), so a class whose
+        weight underflows still adds s_j·gap_j (e^{−746}·1e308 = e^{−37}) and a subnormal entropy
+        (e^{−744}·744) keeps its digits; every term is ≥ 0, nothing cancels."""
+        k = len(args) // 2
+        x, z = xp.stack(args[:k]), xp.stack(args[k:])
+        w, n, *_ = _scaled_softmax(x)
+        gap, gap_half = _xent_gaps(z)
+        full = _neumaier(list(_wmul(w, n, gap)))
+        over = m.isinf(gap).any(0)
+        if not bool(over.any()):
+            return full
+        half = _neumaier(list(_wmul(w, n, gap_half)))
+        return m.where(over & m.isfinite(half), _double(half), full)
 
     def _max_arg(z):
         mx = z.max(0) if kind == "numpy" else z.max(0).values
@@ -236,50 +262,130 @@ def array_impls(kind: str = "numpy") -> dict:
         # the max's own term is exactly e^0 = 1, so the denominator is in [1, k]: no overflow, no 0/0
         return _exp_shifted(xp.asarray(a), shift) / _exp_shifted(z, shift).sum(0)
 
+    def _two_diff(a, b):
+        """a − b as hi + lo exactly (TwoSum; lo = 0 where hi overflowed)."""
+        hi = a - b
+        bb = hi - a
+        return hi, m.where(m.isfinite(hi), (a - (hi - bb)) + (-b - bb), 0.0)
+
+    def _ldexp_neg(v, n):
+        """v·2^{−n} for integer-valued n ≥ 0 (float array), one rounding."""
+        if kind == "numpy":
+            return np.ldexp(v, (-n).astype(np.int64))
+        # torch.ldexp is v·2^n with 2^n rounded first (0 below 2^−1074): three normal factors instead
+        n1 = m.clamp(n, max=900.0)
+        n2 = m.clamp(n - n1, max=900.0)
+        return v * m.exp2(-n1) * m.exp2(-n2) * m.exp2(-(n - n1 - n2))
+
+    def _scaled_exp(ah, al):
+        """e^{−(ah + al)} for ah ≥ 0 as (w, N) with e^{−a} = w·2^{−N}: N = 0 down to e^{−700} (w = e^{−ah}
+        with the low part put back), below that w = e^{N ln 2 − a} ∈ [0.7, 1.5) with N = round(a/ln 2), the
+        reduction N·LN2_HI − ah exact (Sterbenz) so w keeps every bit where e^{−a} itself would be subnormal
+        or 0; below e^{−1600}, w = 0 (negligible against any finite factor)."""
+        e = m.exp(-ah)
+        w = e - e * m.where(m.isfinite(al), al, 0.0)
+        n = xp.zeros_like(ah)
+        deep = ah > _SCALED
+        if bool(deep.any()):
+            a_c = m.where(deep, m.clamp(ah, max=_NEGLIGIBLE) if kind == "torch" else np.minimum(ah, _NEGLIGIBLE), 0.0)
+            n = m.where(deep, m.floor(a_c / _LN2_HI + 0.5), 0.0)
+            r = ((n * _LN2_HI - a_c) - m.where(deep, al, 0.0)) + n * _LN2_LO
+            w = m.where(deep, m.where(ah > _NEGLIGIBLE, 0.0, m.exp(r)), w)
+        return w, n
+
+    def _scaled_softmax(x):
+        """softmax(x) over axis 0 as (w, N), softmax = w·2^{−N} (see _scaled_exp), and the max, its index,
+        the class index grid and Σ_{j ≠ argmax} e^{x_j − max}."""
+        mx, am, idx = _max_arg(x)
+        ah, al = _two_diff(mx, x)
+        w, n = _scaled_exp(ah, al)
+        # Σ_{j ≠ argmax} e^{x_j − max}: log1p of it is logsumexp(x) − max x; the scaled weights (< e^{−700}
+        # each) are below 2^−1000 of the sum 1 + rest: left out of it
+        rest = m.where((n == 0) & (idx != am), w, 0.0).sum(0)
+        return w / (1 + rest), n, mx, am, idx, rest
+
+    def _double(half):
+        """2·half for a sum computed halved: a half just above DBL_MAX/2 (2^1023, one rounding of a value at
+        the overflow edge) gives DBL_MAX, not ∞."""
+        out = half * 2
+        return m.where(m.isinf(out) & (m.abs(half) <= _HALF_EDGE), m.sign(half) * 1.7976931348623157e308, out)
+
+    def _wmul(w, n, v):
+        """w·2^{−n}·v, 0 where w = 0 (an underflowed weight times ∞ or NaN-free huge v): the product is
+        taken before the scaling, halved so w·v cannot overflow (w < 2 for n > 0)."""
+        plain = w * v
+        if bool((n > 0).any()):
+            plain = m.where(n > 0, _ldexp_neg(w * (0.5 * v), n - 1), plain)
+        return m.where(w == 0, 0.0, plain)
+
     def _expm1mx(c):
-        """e^c − 1 − c (≥ 0): Taylor series Σ_{n≥2} c^n/n! for |c| < 1 (expm1(c) − c cancels there)."""
-        acc = xp.full_like(c, _EXP_SERIES[-1])
-        for coef in reversed(_EXP_SERIES[:-1]):
-            acc = acc * c + coef
-        return m.where(m.abs(c) < 1, c * c * acc, m.expm1(c) - c)
+        """e^c − 1 − c (≥ 0): Taylor series Σ_{n≥2} c^n/n! for |c| < 1 (expm1(c) − c cancels there), on
+        those elements only."""
+        def series(c):
+            acc = xp.full_like(c, _EXP_SERIES[-1])
+            for coef in reversed(_EXP_SERIES[:-1]):
+                acc = acc * c + coef
+            return c * c * acc
+
+        small = m.abs(c) < 1
+        return m.where(small, _on(small, series, c), m.expm1(c) - c)
 
     def softmax_kl(*args):
         k = len(args) // 2
         x, y = xp.stack(args[:k]), xp.stack(args[k:])
-        mx, am, idx = _max_arg(x)
-        my, amy, _ = _max_arg(y)
-        ex = _exp_shifted(x, mx)
-        sx = ex.sum(0)
-        s = ex / sx
+        # the weights s = softmax x as w·2^{−N}: a class whose weight underflows (gap > 745) still counts
+        # where it multiplies a huge logit difference (s_j·δ_j = e^{−800}·1e308), and a subnormal weight
+        # keeps all its bits (a subnormal KL is then right to the last place)
+        w, n, mx, am, idx, rest_x = _scaled_softmax(x)
         # d = x − y as a double-length hi + lo (TwoSum), then δ = d − d_r for the reference r = argmax x:
         # a common shift of the logits cancels exactly and the near-equal differences keep every bit
-        dh = x - y
-        bb = dh - x
-        dl = m.where(m.isfinite(dh), (x - (dh - bb)) + (-y - bb), 0.0)
+        dh, dl = _two_diff(x, y)
         at_r = idx == am
         dh_r = m.where(at_r, dh, 0.0).sum(0)
         dl_r = m.where(at_r, dl, 0.0).sum(0)
         delta = (dh - dh_r) + (dl - dl_r)
-        dbar = _neumaier(list(m.where(s == 0, 0.0, s * delta)))
+        dbar = _neumaier(list(_wmul(w, n, delta)))
         c = dbar - delta
-        # near: log Σ_j s_j e^{c_j} = log1p(Σ_j s_j (e^{c_j} − 1 − c_j)) (Σ s_j c_j = 0 used exactly)
-        # a class with s_j = 0 (underflow) still counts where s_j e^{c_j} does: log(s_j e^{c_j}) =
-        # y_j − y_r + Σ s_i δ_i − log Σ e^{x − max x} exactly (halved: no overflow); negligible below −800
-        y_r = m.where(at_r, y, 0.0).sum(0)
-        tail = (y * 0.5 - y_r * 0.5) + 0.5 * dbar < -400.0
-        ok = ((s == 0) & tail) | (c <= 700.0)
-        ok = ok.all(0)
-        cc = m.where(c <= 700.0, c, 0.0)
-        near = m.log1p(_neumaier(list(m.where(s == 0, 0.0, s * _expm1mx(cc)))))
-        ok &= m.isfinite(near)
-        # far (some c_j > 700, or δ overflowed: KL is then not small): Σ_i s_i (g(y)_i − g(x)_i) with the
-        # gaps g(v)_i = logsumexp(v) − v_i ≥ 0, all halved so logits of opposite signs near ±DBL_MAX do not
-        # overflow (the halving and doubling are exact)
+        # near: log Σ_j s_j e^{c_j} = log1p(Σ_j s_j (e^{c_j} − 1 − c_j)) (Σ s_j c_j = 0 used exactly).
+        # For c_j ≥ 2, e^{c_j} of the rounded c_j would be off by |c_j|·2^−53 relative (16 ULP at c = 37);
+        # there s_j e^{c_j} = e^{(y_j − y_r) + Σ s_i δ_i}/Σ_i e^{x_i − x_r} exactly, the exponent a TwoSum pair
+        # (and no weight in it: a class whose weight underflows counts as much as its e^{c_j} says)
+        big = c >= 2.0
+        terms = _wmul(w, n, _expm1mx(m.where(big, 0.0, c)))
+        if bool(big.any()):
+            y_r = m.where(at_r, y, 0.0).sum(0)
+            grid = xp.zeros_like(y)
+            terms = m.where(big, _on(big, _big_term, y, y_r + grid, dbar + grid, rest_x + grid, w, n, c), terms)
+        near = m.log1p(_neumaier(list(terms)))
+        ok = m.isfinite(near)
+        if bool(ok.all()):
+            return near
+        # far (e^{c_j} overflowed, or δ did: KL is then not small), on those elements only
+        if x.ndim == 1:  # one point (the math backend)
+            return m.where(ok, near, _softmax_kl_far(x, y, w, n, mx, rest_x))
+        bad = ~ok
+        far = _softmax_kl_far(x[:, bad], y[:, bad], w[:, bad], n[:, bad], mx[bad], rest_x[bad])
+        out = near * 1.0
+        out[bad] = far
+        return out
+
+    def _big_term(y, y_r, dbar, rest_x, w, n, c):
+        """s_j (e^{c_j} − 1 − c_j) for c_j ≥ 2, s_j e^{c_j} from the exact identity above."""
+        yh, yl = _two_diff(y, y_r)
+        th = yh + dbar
+        bb = th - yh
+        tl = m.where(m.isfinite(th), ((yh - (th - bb)) + (dbar - bb)) + yl, 0.0)
+        e = m.exp(th)
+        return (e + e * tl) / (1 + rest_x) - _wmul(w, n, 1 + c)
+
+    def _softmax_kl_far(x, y, w, n, mx, rest_x):
+        """Σ_i s_i (g(y)_i − g(x)_i) with the gaps g(v)_i = logsumexp(v) − v_i ≥ 0, all halved so logits of
+        opposite signs near ±DBL_MAX do not overflow (the halving and doubling are exact)."""
+        my, amy, idx = _max_arg(y)
         ey = _exp_shifted(y, my)
-        hx = (mx * 0.5 - x * 0.5) + 0.5 * m.log1p(m.where(at_r, 0.0, ex).sum(0))
+        hx = (mx * 0.5 - x * 0.5) + 0.5 * m.log1p(rest_x)
         hy = (my * 0.5 - y * 0.5) + 0.5 * m.log1p(m.where(idx == amy, 0.0, ey).sum(0))
-        far = 2 * _neumaier(list(m.where(s == 0, 0.0, s * (hy - hx))))
-        return m.where(ok, near, far)
+        return _double(_neumaier(list(_wmul(w, n, hy - hx))))
 
     def log1p(x):
         return m.log1p(xp.asarray(x))
@@ -325,7 +431,7 @@ def array_impls(kind: str = "numpy") -> dict:
     out = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
            "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
            "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
-           "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
+           "softmax_xent": softmax_xent, "logit_xent": logit_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
            "softmax_kl": softmax_kl, "log1p": log1p, "_wprod_sigmoid": wprod_sigmoid,
            "_wprod_softmax": wprod_softmax, "_rel_entr_sum_pos": rel_entr_sum_pos,
            "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl}

@@ -18,6 +18,22 @@ def _extra_bits(*vals) -> int:
     return max(0, max(mags[1:]) - mags[0]) * 2 + 20
 
 
+def _expm1mx(c):
+    """e^c − 1 − c at the working precision: the series Σ_{n≥2} c^n/n! for |c| < 1/2 (expm1(c) − c cancels
+    there, by 2·log2(1/|c|) bits: unbounded for c = e^{−10^308}-size differences), else expm1(c) − c."""
+    mp = mpmath.mp
+    if abs(c) >= 0.5:
+        with mpmath.workprec(mp.prec + 10):
+            return +(mpmath.expm1(c) - c)
+    term, total, n = c * c / 2, mpmath.mpf(0), 2
+    eps = mpmath.ldexp(1, -mp.prec - 10)
+    while term != 0 and abs(term) > eps * abs(total):
+        total += term
+        n += 1
+        term = term * c / n
+    return total
+
+
 def mpmath_impls() -> dict:
     mp = mpmath.mp
 
@@ -82,6 +98,18 @@ def mpmath_impls() -> dict:
             lse = mpmath.log(mpmath.fsum(mpmath.exp(v - mx) for v in z))
             return +mpmath.fsum(0 if ti == 0 else ti * ((mx - zi) + lse) for ti, zi in zip(t, z))
 
+    def logit_xent(*args):
+        # Σ_i softmax(x)_i ((m − z_i) + log Σ_j e^{z_j − m}): every term ≥ 0, and mpmath's exponent range
+        # has no underflow, so the weights need no scaling
+        k = len(args) // 2
+        x, z = args[:k], args[k:]
+        mx, mz = max(x), max(z)
+        with mpmath.workprec(mp.prec + 20):
+            ex = [mpmath.exp(v - mx) for v in x]
+            sx = mpmath.fsum(ex)
+            lse = mpmath.log(mpmath.fsum(mpmath.exp(v - mz) for v in z))
+            return +(mpmath.fsum(e * ((mz - zi) + lse) for e, zi in zip(ex, z)) / sx)
+
     def softmax(a, *zs):
         mx = max(zs)
         with mpmath.workprec(mp.prec + 20):
@@ -103,10 +131,7 @@ def mpmath_impls() -> dict:
             s = [e / sx for e in ex]
             dbar = mpmath.fsum(si * di for si, di in zip(s, delta))
             c = [dbar - di for di in delta]
-            # e^c − 1 − c ≈ c²/2 loses 2·log2(1/|c|) bits to cancellation
-            tiny = min((mpmath.mag(v) for v in c if v != 0), default=0)
-            with mpmath.workprec(2 * mp.prec + 60 + 2 * max(0, -tiny)):
-                return +mpmath.log1p(mpmath.fsum(si * (mpmath.expm1(ci) - ci) for si, ci in zip(s, c)))
+            return +mpmath.log1p(mpmath.fsum(si * _expm1mx(ci) for si, ci in zip(s, c)))
 
     def rel_entr_sum_pos(*args):
         k = len(args) // 2
@@ -123,7 +148,7 @@ def mpmath_impls() -> dict:
     return {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy,
             "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
             "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
-            "softmax_xent": softmax_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
+            "softmax_xent": softmax_xent, "logit_xent": logit_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
             "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
             "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos,
             "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl,
