@@ -387,6 +387,43 @@ class softmax_xent(StableFunction):  # noqa: N801
         return r"\operatorname{xent}\left((%s), (%s)\right)" % (t, z)
 
 
+class logit_xent(StableFunction):  # noqa: N801
+    """Σ_i softmax(x)_i·(logsumexp(z) − z_i), arguments (x₁…x_k, z₁…z_k): the cross-entropy of a categorical
+    with logits x against one with logits z, and its entropy for z = x. softmax_xent of the softmax weights
+    has the same value, but its weights are rounded floats: below e^{−745} they are 0 and below e^{−708}
+    subnormal, where s_j·gap_j still matters (e^{−746}·1e308 = e^{−37}). The implementation gets the logits
+    and carries those weights scaled by a power of 2."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) % 2:
+            raise TypeError("logit_xent takes 2k arguments: x_1..x_k, z_1..z_k")
+
+    def elementary(self):
+        k = len(self.args) // 2
+        x, z = self.args[:k], self.args[k:]
+        sx = sp.Add(*[sp.exp(v) for v in x])
+        lse = sp.log(sp.Add(*[sp.exp(v) for v in z]))
+        return sp.Add(*[sp.exp(xi) / sx * (lse - zi) for xi, zi in zip(x, z)])
+
+    def fdiff(self, argindex=1):
+        k = len(self.args) // 2
+        x, z = self.args[:k], self.args[k:]
+        s = [softmax(xi, *x) for xi in x]
+        if argindex > k:  # ∂/∂z_j = softmax(z)_j − s_j
+            j = argindex - k - 1
+            return softmax(z[j], *z) - s[j]
+        j = argindex - 1  # ∂/∂x_j = s_j (g_j − Σ s_i g_i), g_i = logsumexp(z) − z_i
+        g = [logsumexp(*z) - zi for zi in z]
+        return s[j] * (g[j] - sp.Add(*[si * gi for si, gi in zip(s, g)]))
+
+    def _latex_body(self, printer):
+        k = len(self.args) // 2
+        x = ", ".join(printer._print(a) for a in self.args[:k])
+        z = ", ".join(printer._print(a) for a in self.args[k:])
+        return r"\operatorname{xent}\left(\operatorname{softmax}(%s), (%s)\right)" % (x, z)
+
+
 class softmax(StableFunction):  # noqa: N801
     """softmax(a; z₁…z_k) = e^a / Σ_j e^{z_j}, arguments (a, z₁…z_k) with a one of the z_j: the probability
     a categorical with logits z gives to the class of logit a. Evaluated as e^{a − m}/Σ_j e^{z_j − m} with
@@ -645,7 +682,7 @@ class logprod_offset(StableFunction):  # noqa: N801
 
 
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
-                    diff_ratio, log_offset, fsum, softmax_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod,
+                    diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod,
                     prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset)
 
 
@@ -670,7 +707,7 @@ def to_elementary(expr):
 
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
-           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
+           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
            "exact_rational", "logprod_offset",
            "STABLE_FUNCTIONS",
            "to_elementary"]

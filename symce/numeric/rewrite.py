@@ -38,6 +38,8 @@ the stable functions by their elementary definitions. Rules, in order:
     rel_entr_sum(softmax(z)…, q…) → logit_prob_kl(z, q), and the Bernoulli form −σ(a)·softplus(−a) −
     σ(−a)·softplus(a) − xlogy(σ(a), q₁) − xlog1py(σ(−a), y) → logit_prob_kl(a, 0, q₁, 1 + y): the same
     with the roles swapped (KL of logits against probabilities).
+10b. ``logit cross-entropy`` — softmax_xent(softmax(x)…, z) → logit_xent(x, z) (entropy and cross-entropy of
+    categoricals with logits): the implementation gets the logits, so underflowing weights still count.
 
 8a. ``log of a product`` and 12. ``rational part`` — :mod:`symce.numeric.rewrite_exact`.
 
@@ -54,7 +56,7 @@ import sympy as sp
 
 from ..special import sigmoid
 from .functions import (StableFunction, diff_ratio, kl_div, log1p, log1pmx_ratio, log_offset, log_sigmoid,
-                        logit_prob_kl, logsumexp, prob_logit_kl, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
+                        logit_prob_kl, logit_xent, logsumexp, prob_logit_kl, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
                         wprod, xlog1py, xlogy)
 from . import rewrite_exact as _rx  # rules 8a (log of a product) and 12 (rational part): see that module
 
@@ -535,6 +537,19 @@ def _is_full_softmax(ts):
         sorted(map(sp.default_sort_key, zs))
 
 
+def _logit_xent(e):
+    """softmax_xent(softmax(x)…, z) → logit_xent(x, z): the same sum, but its implementation gets the logits
+    x, so weights that underflow (e^{−746}, times a gap of 1e308) or are subnormal keep their digits."""
+    def fix(f):
+        k = len(f.args) // 2
+        ts = list(f.args[:k])
+        if not _is_full_softmax(ts):
+            return f
+        return logit_xent(*[t.args[0] for t in ts], *f.args[k:])
+
+    return e.replace(lambda f: isinstance(f, softmax_xent), fix)
+
+
 def _is_weight(w):
     return isinstance(w, (sigmoid, softmax))
 
@@ -580,6 +595,7 @@ RULES = (
     ("softmax cross-entropy: logsumexp(z) − Σ t_i z_i = Σ t_i (logsumexp(z) − z_i) for Σ t_i = 1", _softmax_xent),
     ("probability–logit KL: Σ p_i log p_i + Σ p_i (logsumexp z − z_i) = prob_logit_kl(p, z)", _prob_logit_kl),
     ("logit–probability KL: Σ softmax(z)_i (log softmax(z)_i − log q_i) = logit_prob_kl(z, q)", _logit_prob_kl),
+    ("logit cross-entropy: softmax_xent(softmax(x)…, z) = logit_xent(x, z)", _logit_xent),
     ("positive weights: σ(a)·v = wprod(σ(a), v), xlogy(σ(a), y) = wprod(σ(a), log y)", _positive_weights),
     ("rational part: Σ rational terms (with a nested ratio) = exact_rational(Σ)", _rx.rational_part),
 )
