@@ -110,7 +110,7 @@ def test_the_stable_forms():
         d = _d(*case)
         return {type(f) for f in lambdify(d).expr.atoms(sp.Function)}
 
-    assert F.softmax_xent in funcs(LOGIT_P[0])  # H = Σ s_i (logsumexp z − z_i), every term ≥ 0
+    assert F.logit_xent in funcs(LOGIT_P[0])  # H = Σ s_i (logsumexp z − z_i) from the logits, every term ≥ 0
     assert F.logit_prob_kl in funcs(LOGIT_P[2])  # KL(cat-logits ‖ cat) = Σ s_i log(s_i/p_i), from logit differences
     assert F.softmax_kl in funcs(LOGIT_P[4]) and F.softmax_kl in funcs(LOGIT_P[5])
 

@@ -93,7 +93,7 @@ class _Gen:
                 return f"({_const(node)!r})"
             raise Unsupported(type(node).__name__)
         if node.is_Add:
-            return self._emit(node, " + ".join(self.visit(a) for a in node.args))
+            return self._add(node)
         if node.is_Mul:
             return self._mul(node)
         if node.is_Pow:
@@ -101,6 +101,21 @@ class _Gen:
         if isinstance(node, sp.Function):
             return self._func(node)
         raise Unsupported(type(node).__name__)
+
+    def _add(self, node):
+        # a term −x is subtracted (a + (−x) and a − x round identically, and the order of the terms is
+        # kept), so there is no separate negation pass
+        args = list(node.args)
+        if len(args) > 1 and _negated(args[0]) and not _negated(args[1]):
+            args[0], args[1] = args[1], args[0]  # −a + b = b − a exactly (the first addition commutes)
+        code = ""
+        for i, a in enumerate(args):
+            c, rest = a.as_coeff_Mul()
+            if c.is_Number and c.is_negative:
+                code += f"{' - ' if i else '-'}{self.visit(rest if c == -1 else -a)}"
+            else:
+                code += f"{' + ' if i else ''}{self.visit(a)}"
+        return self._emit(node, code)
 
     def _mul(self, node):
         c, rest = node.as_coeff_Mul()
@@ -193,6 +208,11 @@ class _Gen:
             name = self._fn(cls.__name__)
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")
         raise Unsupported(cls.__name__)
+
+
+def _negated(a) -> bool:
+    c, _ = a.as_coeff_Mul()
+    return bool(c.is_Number and c.is_negative)
 
 
 def positive_weight(w):
