@@ -95,7 +95,9 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
     every formula of explicit size is measured (k = 10, MVN d = 3 and full Σ included) unless ``max_args``
     limits the number of arguments. ``only``: a substring of the formula names to measure. ``progress``
     receives one line per measured formula. ``jobs`` > 1 measures formulas in that many worker processes.
-    The whole catalog at n = 500 takes ~1 min of CPU (measured on the 2-core project machine)."""
+    Measured on the 2-core project machine at n = 500: the whole catalog (59 formulas) 36 s of work without
+    plots, 90 s with plots serially, 52 s with plots and ``jobs=2``; at n = 10⁴ without plots 403 s of work,
+    209 s with ``jobs=2`` (``benchmarks/accuracy.py``)."""
     os.makedirs(out_dir, exist_ok=True)
     can_plot = plots
     if plots:
