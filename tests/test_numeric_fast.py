@@ -85,3 +85,35 @@ def test_blocked_evaluation_gives_the_same_bits_as_one_call():
         two = f(a[:2 * (n // 2)].reshape(2, -1), b[: n // 2])
         assert two.shape == (2, n // 2)
         np.testing.assert_array_equal(two[1], f(a[n // 2: 2 * (n // 2)], b[: n // 2]))
+
+
+def test_fast_softmax_xent_equals_the_defining_sum_on_its_edges():
+    # the fast kernel skips the exponentials where every class but the maximum is out of reach (> 746 + log k
+    # below it); at and around that edge, with ties, opposite huge logits and zero targets against infinite
+    # gaps, it must agree with Σ t_i (logsumexp z − z_i) evaluated in mpmath at 300 digits
+    import mpmath
+
+    fast = array_impls("numpy")["softmax_xent"]
+    big = 1.7976931348623157e308
+    cols = [  # (t1, t2, t3), (z1, z2, z3)
+        ((1.0, 0.0, 0.0), (0.0, -745.0, -1e300)),
+        ((1.0, 0.0, 0.0), (0.0, -747.0, -747.5)),
+        ((1.0, 0.0, 0.0), (0.0, -746.5, -746.5)),
+        ((1.0, 0.0, 0.0), (0.0, -760.0, -1e5)),
+        ((0.5, 0.5, 0.0), (3.0, 3.0, -1e300)),
+        ((0.25, 0.75, 0.0), (big, -big, 0.0)),  # 1.5·DBL_MAX: +inf
+        ((0.75, 0.25, 0.0), (big, -big, 0.0)),  # the gap 2·DBL_MAX overflows, the result does not
+        ((0.0, 1.0, 0.0), (1e300, 1e300 * (1 - 2**-52), -big)),
+        ((0.1, 0.2, 0.7), (-1e-300, 5e-324, 709.78)),
+        ((0.3, 0.3, 0.4), (-40.0, 40.0, 37.0)),
+    ]
+    T = np.array([c[0] for c in cols]).T
+    Z = np.array([c[1] for c in cols]).T
+    got = fast(*T, *Z)
+    with mpmath.workprec(1000):
+        for j, (t, z) in enumerate(cols):
+            zz = [mpmath.mpf(v) for v in z]
+            m = max(zz)
+            lse = m + mpmath.log(mpmath.fsum(mpmath.exp(v - m) for v in zz))
+            want = float(mpmath.fsum(ti * (lse - zi) for ti, zi in zip(t, zz) if ti != 0))
+            assert got[j] == want or abs(got[j] - want) <= 2 * np.spacing(want), (t, z, got[j], want)
