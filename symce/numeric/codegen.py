@@ -14,6 +14,7 @@ caller falls back to ``sympy.lambdify``.
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import sympy as sp
@@ -274,7 +275,13 @@ def generate(args, expr, names: dict):
     exec(compile(src, "<symce.lambdify>", "exec"), ns)  # noqa: S102 - our own printed code, no user text
     fn = ns["_generated"]
     fn.source = src
+    # lambdify evaluates long inputs block by block so the temporaries of multi-pass code stay in cache; a
+    # function that is one streaming kernel (log x + c) has none worth it and only pays the per-block calls
+    fn.blocked = not (len(g.lines) == 1 and _STREAMING.match(g.lines[0]))
     return fn
+
+
+_STREAMING = re.compile(r"\s*_t0 = (sx_log_offset_\d+|log|exp|log1p|sqrt)\(_a\d+\)$")
 
 
 __all__ = ["generate", "Unsupported", "positive_weight", "all_positive", "prob_logit_kl_args",

@@ -178,7 +178,7 @@ def _wrap(raw, backend, nargs):
                 xs = [np.asarray(x, dtype=np.float64) for x in xs]
                 shape = np.broadcast_shapes(*[x.shape for x in xs]) if xs else ()
                 size = math.prod(shape)
-                if size > 2 * BLOCK:
+                if size > 2 * BLOCK and getattr(raw, "blocked", True):
                     return _blocked(raw, xs, shape, size)
                 out = raw(*xs)
                 return np.broadcast_to(np.asarray(out, dtype=np.float64), shape).copy() if np.ndim(out) < len(shape) \

@@ -143,10 +143,8 @@ def fast_numpy(careful: dict) -> dict:
         out += c_hi
         bad = out < 2.0794415416798357
         bad &= out > -2.0794415416798357
-        if bad.any():
-            return _fix(out, bad, functools.partial(careful["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi,
-                                                    x0_lo=x0_lo), x)
-        return out
+        return _fix(out, bad, functools.partial(careful["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi,
+                                                x0_lo=x0_lo), x)
 
     def _wprod(w, v, lw_ld, careful_f, *logits):
         """w·v; where w < 2^−1022 (a positive weight rounded to a subnormal or 0) the product is taken in
