@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import time
 import sys
 from typing import Sequence
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="leave out the accuracy section (ULP errors of the generated numeric code, with plots)")
     r.add_argument("--accuracy-samples", type=int, default=500, metavar="N",
                    help="bit-pattern samples per formula in the accuracy section (default 500; the benchmark uses 10000)")
+    r.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+                   help="worker processes for the accuracy section (default: min(2, CPUs); 1 = in this process)")
 
     d = sub.add_parser("derive", help="derive one quantity for catalog families and print the steps",
                        description="Derive entropy H(P), cross-entropy H(P,Q) or KL(P‖Q) for catalog examples "
@@ -150,7 +153,8 @@ def _extra_sections(args, progress) -> tuple[list[str], bool]:
         wanted.append(("training losses", "symce.empirical_report", "training_section", (), {}))
     if not args.no_accuracy:
         wanted.append(("accuracy of the generated code", "symce.numeric.report", "accuracy_section",
-                       (args.out, args.accuracy_samples), {} if args.quiet else {"progress": progress}))
+                       (args.out, args.accuracy_samples),
+                       {"jobs": max(1, args.jobs), **({} if args.quiet else {"progress": progress})}))
     out, failed = [], False
     for title, module, func, fargs, fkwargs in wanted:
         if not args.quiet:
