@@ -53,17 +53,27 @@ def _chol(vals, which, d):
     return L
 
 
+def _cov(vals, which, d):
+    """Σ from its entries Sigma{which}_ij (the -full examples) or as L·Lᵀ from the Cholesky entries."""
+    if f"Sigma{which}_11" in vals:
+        S = mpmath.zeros(d, d)
+        for i in range(d):
+            for j in range(i + 1):
+                S[i, j] = S[j, i] = mpmath.mpf(vals[f"Sigma{which}_{j + 1}{i + 1}"])
+        return S
+    L = _chol(vals, which, d)
+    return L * L.T
+
+
 def oracle(kind, d, vals) -> float:
     """The defining closed form at 10⁴ bits, correctly rounded to float64 (±inf beyond the range)."""
     with mpmath.workprec(10000):
-        L1 = _chol(vals, 1, d)
-        S1 = L1 * L1.T
+        S1 = _cov(vals, 1, d)
         H = mpmath.mpf(d) / 2 * (1 + mpmath.log(2 * mpmath.pi)) + mpmath.log(mpmath.det(S1)) / 2
         if kind == "H":
             v = H
         else:
-            L2 = _chol(vals, 2, d)
-            S2 = L2 * L2.T
+            S2 = _cov(vals, 2, d)
             diff = mpmath.matrix([mpmath.mpf(vals[f"mu2_{i + 1}"]) - mpmath.mpf(vals[f"mu1_{i + 1}"])
                                   for i in range(d)])
             S2inv = mpmath.inverse(S2)
@@ -167,6 +177,8 @@ def test_every_rewrite_step_is_proved_and_the_stable_form(kind, d):
     kinds = {type(f) for f in st.expr.atoms(sp.Function) if f.free_symbols}
     if kind == "H":
         assert kinds == {F.logprod_offset}
+    elif kind == "CE":  # log-det and quadratic parts in one kernel: they cancel near CE = 0
+        assert kinds == {F.rational_log_sum}
     else:
         assert F.exact_rational in kinds
         if kind == "KL":  # ½(r² − 1) − log r per diagonal: −log1pmx_ratio ≥ 0 beside the rational part
@@ -174,12 +186,13 @@ def test_every_rewrite_step_is_proved_and_the_stable_form(kind, d):
 
 
 def test_the_univariate_normal_forms_are_unchanged():
-    # no nested ratio: the cheap per-term forms stay (the normal KL is in the throughput benchmark)
+    # no nested ratio: the cheap per-term forms stay (the normal KL and CE are in the throughput benchmark)
     m1, m2 = sp.symbols("mu1 mu2", real=True)
     s1, s2 = sp.symbols("sigma1 sigma2", positive=True)
-    d = symce.kl(symce.Normal(m1, s1), symce.Normal(m2, s2))
-    kinds = {type(f) for f in stabilise(d.result, prove=False).expr.atoms(sp.Function)}
-    assert F.exact_rational not in kinds and F.logprod_offset not in kinds
+    for op in (symce.kl, symce.cross_entropy):
+        d = op(symce.Normal(m1, s1), symce.Normal(m2, s2))
+        kinds = {type(f) for f in stabilise(d.result, prove=False).expr.atoms(sp.Function)}
+        assert not kinds & {F.exact_rational, F.logprod_offset, F.rational_log_sum}
 
 
 # -- the kernels ------------------------------------------------------------------------------------------------
@@ -208,3 +221,198 @@ def test_logprod_offset_near_its_root_and_across_the_range():
             want = float(mpmath.log(x1) + mpmath.log(x2) + 1 + mpmath.log(2 * mpmath.pi))
             got = float(logprod_offset(np.float64(x1), np.float64(x2), **k))
             assert _ulps(got, want) <= 1, (x1, x2, got, want)
+
+
+# -- Σ given by its entries (the -full examples): before, NaN at 98–307 of 500 sampled points each ---------------
+def _derivation_of(kind, p, q=None):
+    if kind == "H":
+        return entropy(_EX[p].build(1))
+    return (kl if kind == "KL" else cross_entropy)(_EX[p].build(1), _EX[q].build(2))
+
+
+FULL = "mvnormal-d2-full"
+CHOL = "mvnormal-d2"
+PAIRS = [(FULL, FULL), (FULL, CHOL), (CHOL, FULL)]
+_S_A = dict(Sigma1_11=7.77690540290333e+107, Sigma1_12=-1.4690202761758245e+48, Sigma1_22=5.7136647499344725e+32,
+            Sigma2_11=2.9828938071425905e-149, Sigma2_12=1.245448981775292e-283, Sigma2_22=1179.2113829608008,
+            mu1_1=3.9446953304923704e+55, mu1_2=2.384883704257357e+261, mu2_1=-3.3312504805626587e-258,
+            mu2_2=1.0078577988659744e+124)
+_S_B = dict(Sigma1_11=2.541053036659227e+79, Sigma1_12=-1.2238357665482206e-205, Sigma1_22=2.1739112845744975e-185,
+            Sigma2_11=2.870262909364477e+275, Sigma2_12=-5.10344748043171e+58, Sigma2_22=3.2402587685683103e+41,
+            mu1_1=1.634880080254349e+32, mu1_2=2.1918856152876528e+19, mu2_1=-1.752798079240499e+38,
+            mu2_2=1.6451317185226346e-63)
+_FC = dict(L2_11=3.142215535784478e-72, L2_21=1615915856332235.8, L2_22=8.199639354398282e-67,
+           Sigma1_11=1.3579321557009996e+225, Sigma1_12=-8.554387652103694e+123, Sigma1_22=3.067526248953394e+121,
+           mu1_1=5.127467191756127e+174, mu1_2=-5.6625621184345366e-204, mu2_1=7.75449613695392e+238,
+           mu2_2=3.2827362972958557e+50)
+_CF = dict(L1_11=2.0150985363658679e-283, L1_21=2.736964215775079e+236, L1_22=0.007070532299122904,
+           Sigma2_11=6.019807875604431e+255, Sigma2_12=9.077571905395374e-86, Sigma2_22=835056.755154135,
+           mu1_1=-2.2187253300774774e+94, mu1_2=-1.1224884866072541e+251, mu2_1=9.099210525266885e+146,
+           mu2_2=4.967601267371768e-142)
+FULL_WORST = [  # the worst inputs of the accuracy report (all NaN before)
+    ("H", FULL, None, dict(Sigma1_11=9.385014299921943e+297, Sigma1_12=-2.119360230898747e+291,
+                           Sigma1_22=4.7860212512969195e+284)),
+    ("H", FULL, None, dict(Sigma1_11=4.905029695975018e+61, Sigma1_12=-1.3275714715420582e+180,
+                           Sigma1_22=8.173391690196563e+298)),
+    ("KL", FULL, FULL, _S_A), ("CE", FULL, FULL, _S_A), ("KL", FULL, FULL, _S_B), ("CE", FULL, FULL, _S_B),
+    ("KL", FULL, CHOL, _FC), ("KL", CHOL, FULL, _CF), ("CE", CHOL, FULL, _CF),
+]
+
+
+@pytest.fixture(scope="module")
+def full_fns():
+    cache = {}
+
+    def get(kind, p, q=None):
+        if (kind, p, q) not in cache:
+            der = _derivation_of(kind, p, q)
+            cache[kind, p, q] = (symce.lambdify(der, _args(der)), _args(der))
+        return cache[kind, p, q]
+
+    return get
+
+
+def _check(got, want, goal):
+    assert not np.isnan(got)
+    if np.isinf(want):
+        assert got == want
+    else:
+        assert _ulps(got, want) <= goal, (got, want)
+
+
+@pytest.mark.parametrize("kind, p, q, vals", FULL_WORST)
+def test_full_covariance_worst_inputs(full_fns, kind, p, q, vals):
+    f, args = full_fns(kind, p, q)
+    _check(float(f(*[vals[a.name] for a in args])), oracle(kind, 2, vals), 3 if kind == "H" else GOAL_ULP)
+
+
+def _spd_entries(rng, n):
+    """n exactly SPD 2×2 matrices as float entries: variances 2^U(−1000, 1000), correlations uniform, a third
+    within 2^−U(10, 52) of ±1 (nearly singular); rejected unless Σ₁₁Σ₂₂ − Σ₁₂² > 0 in exact arithmetic."""
+    out = []
+    while len(out) < n:
+        a, c = np.exp2(rng.uniform(-1000, 1000, 2))
+        rho = rng.uniform(-1, 1)
+        if rng.random() < 1 / 3:
+            rho = np.sign(rho) * (1 - 2.0 ** -rng.uniform(10, 52))
+        b = float(rho * np.sqrt(a) * np.sqrt(c))
+        if Fraction(a) * Fraction(c) - Fraction(b) ** 2 > 0:
+            out.append((float(a), b, float(c)))
+    return out
+
+
+def _full_sweep(args, n, rng):
+    cols = {a.name: np.empty(n) for a in args}
+    for which in "12":
+        if f"Sigma{which}_11" in cols:
+            for i, (a, b, c) in enumerate(_spd_entries(rng, n)):
+                cols[f"Sigma{which}_11"][i], cols[f"Sigma{which}_12"][i], cols[f"Sigma{which}_22"][i] = a, b, c
+    for a in args:
+        name = a.name
+        if name.startswith("L"):
+            mag = np.exp2(rng.uniform(-500, 500, n))
+            cols[name] = mag if a.is_positive else mag * rng.choice([-1.0, 1.0], n)
+        elif name.startswith("mu"):
+            cols[name] = np.exp2(rng.uniform(-1000, 1000, n)) * rng.choice([-1.0, 1.0], n)
+    k = n // 6  # Q = P (exactly: the KL is ½·Mahalanobis) and Q = P up to a relative 1e−12 when both are full
+    for name in list(cols):
+        other = name.replace("2_", "1_", 1)
+        if name.startswith(("Sigma2_", "mu2_")) and other in cols:
+            cols[name][-2 * k:-k] = cols[other][-2 * k:-k]
+            cols[name][-k:] = cols[other][-k:]
+            if name.startswith("Sigma2_"):  # a common scale keeps Σ₂ exactly SPD
+                cols[name][-k:] *= 1 + 1e-12
+            else:
+                cols[name][-k:] *= 1 + 1e-12 * rng.normal(size=k)
+    return cols
+
+
+@pytest.mark.parametrize("kind, p, q", [("H", FULL, None)] + [(k, p, q) for k in ("KL", "CE") for p, q in PAIRS])
+def test_full_covariance_seeded_sweep(full_fns, kind, p, q):
+    f, args = full_fns(kind, p, q)
+    rng = np.random.default_rng(7 + len(kind))
+    n = 72
+    cols = _full_sweep(args, n, rng)
+    got = f(*[cols[a.name] for a in args])
+    for i in range(n):
+        vals = {k: float(v[i]) for k, v in cols.items()}
+        _check(float(got[i]), oracle(kind, 2, vals), 3 if kind == "H" else GOAL_ULP)
+
+
+def test_full_covariance_kl_of_equal_distributions_is_zero(full_fns):
+    f, args = full_fns("KL", FULL, FULL)
+    vals = dict(Sigma1_11=3e200, Sigma1_12=-2e200 + 1e184, Sigma1_22=1.5e200, mu1_1=1e-300, mu1_2=7.0)
+    vals.update({k.replace("1_", "2_", 1): v for k, v in vals.items()})
+    assert float(f(*[vals[a.name] for a in args])) == 0.0
+
+
+@pytest.mark.parametrize("kind, p, q", [("H", FULL, None), ("KL", FULL, FULL), ("KL", FULL, CHOL), ("CE", CHOL, FULL)])
+def test_full_covariance_rewrite_is_proved(kind, p, q):
+    der = _derivation_of(kind, p, q)
+    st = stabilise(der.result, assumptions=der.conditions)
+    for step in st.steps:
+        assert step.proof.status == "proved", f"{step.rule}:\n{step.proof}"
+    assert {type(f) for f in st.expr.atoms(sp.Function) if f.free_symbols} == {F.rational_log_sum}
+
+
+def test_cholesky_cross_entropy_near_zero(fns):
+    # CE(P, P) = H(P) = log L₁₁ + log L₂₂ + 1 + log 2π vanishes at L₁₁L₂₂ = e^{−1}/(2π): logarithms and the
+    # quadratic part (= 1 here) cancel; before, logprod_offset + exact_rational of opposite signs lost digits
+    f, args = fns("CE", 2)
+    with mpmath.workprec(200):
+        root = mpmath.exp(-(1 + mpmath.log(2 * mpmath.pi)) / 2)
+    for scale, eps in [(1.0, 0.0), (2.0 ** 300, 1e-9), (2.0 ** -400, -3e-15), (1.0, 2 ** -40)]:
+        x = float(root * (1 + eps))
+        vals = dict(L1_11=x * scale, L1_21=0.5, L1_22=x / scale, mu1_1=1.0, mu1_2=-2.0)
+        vals.update({k.replace("1_", "2_", 1): v for k, v in vals.items()})
+        got = float(f(*[vals[a.name] for a in args]))
+        _check(got, oracle("CE", 2, vals), GOAL_ULP)
+
+
+# -- the kernel ---------------------------------------------------------------------------------------------------
+def test_log_mantissa_is_accurate_to_double_double():
+    from symce.numeric.impl.extended import log_mantissa
+
+    rng = np.random.default_rng(3)
+    h = np.concatenate([rng.uniform(2 ** -0.5, 2 ** 0.5, 400), [1.0, 2 ** -0.5, 1 - 2 ** -53, 1 + 2 ** -52]])
+    lo = h * 2.0 ** -54 * rng.uniform(-1, 1, h.size)
+    lh, ll = log_mantissa(h, lo)
+    with mpmath.workprec(300):
+        for i in range(h.size):
+            want = mpmath.log(mpmath.mpf(h[i]) + mpmath.mpf(lo[i]))
+            err = abs(mpmath.mpf(lh[i]) + mpmath.mpf(ll[i]) - want)
+            assert err <= 2.0 ** -60 * abs(want) + 2.0 ** -105, (h[i], lo[i])
+
+
+def test_rational_log_sum_definition_and_derivative():
+    x, y, z = sp.symbols("x y z", positive=True)
+    K = 1 + sp.log(2 * sp.pi)
+    f = F.rational_log_sum(K, x / (x + y), sp.Rational(1, 2), x * z - y ** 2 / 4, -1, y)
+    assert sp.simplify(F.to_elementary(f) - (K + x / (x + y) + sp.log(x * z - y ** 2 / 4) / 2 - sp.log(y))) == 0
+    pt = {x: sp.Rational(3), y: sp.Rational(1, 3), z: sp.Rational(7, 5)}
+    ref = sp.lambdify((x, y, z), F.to_elementary(f), "mpmath")
+    for i, s in enumerate((x, y, z)):
+        got = sp.N(sp.diff(f, s).subs(pt), 30)
+        with mpmath.workdps(40):
+            want = mpmath.diff(lambda t: ref(*[t if j == i else pt[v] for j, v in enumerate((x, y, z))]), pt[s])
+        assert abs(float(got) - float(want)) <= 1e-25 * max(1.0, abs(float(want)))
+
+
+def test_rational_log_sum_kernel_overflow_cancellation_and_mpmath():
+    from symce.numeric.impl.extended import logsum_kernel
+
+    a, b, c = sp.symbols("a b c", real=True)
+    det = a * c - b ** 2
+    K = 1 + sp.log(2 * sp.pi)
+    k = logsum_kernel(K, sp.S.Zero, ((sp.Rational(1, 2), det),), (a, b, c))
+    pts = [(1e300, 1e300 * (1 - 2 ** -52), 1e300),  # a·c overflows; det = 2^−52·1e600·(2 − 2^−52)
+           (1e-300, 0.0, 1e-300), (2.0, 1.0, 1.0), (1e200, -3e-100, 5e-250)]
+    with mpmath.workprec(5000):
+        for p in pts:
+            av, bv, cv = (mpmath.mpf(v) for v in p)
+            want = float(mpmath.log(av * cv - bv ** 2) / 2 + 1 + mpmath.log(2 * mpmath.pi))
+            assert _ulps(float(k(*[np.float64(v) for v in p])), want) <= 1, p
+    mp_fn = symce.lambdify(F.rational_log_sum(K, sp.S.Zero, sp.Rational(1, 2), det), [a, b, c], backend="mpmath")
+    with mpmath.workdps(50):
+        v = mp_fn(mpmath.mpf(2), mpmath.mpf(1), mpmath.mpf(1))
+        assert abs(v - (1 + mpmath.log(2 * mpmath.pi))) < mpmath.mpf(10) ** -45

@@ -681,9 +681,47 @@ class logprod_offset(StableFunction):  # noqa: N801
         return r"\left(%s + %s\right)" % (logs, printer._print(self.args[-1]))
 
 
+class rational_log_sum(StableFunction):  # noqa: N801
+    """K + R₀ + Σᵢ cᵢ log Rᵢ, arguments (K, R₀, c₁, R₁, …, c_k, R_k): a constant K, rational functions R₀ and
+    Rᵢ > 0 of the inputs, dyadic rational cᵢ — a whole Gaussian entropy, cross-entropy or KL with Σ given
+    by its entries (½ log det Σ, det Σ = Σ₁₁Σ₂₂ − Σ₁₂² overflows and cancels; tr − d − log det cancels near
+    P = Q). Evaluated with every Rᵢ as mantissa·2^exponent in double-double (log Rᵢ = log Mᵢ + Eᵢ log 2),
+    and exactly (fractions, then mpmath at rising precision) where the error bound is loose
+    (:mod:`symce.numeric.impl.extended`)."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) < 4 or len(args) % 2:
+            raise TypeError("rational_log_sum takes (K, R0, c_1, R_1, …, c_k, R_k)")
+
+    def elementary(self):
+        K, R0, *cr = self.args
+        return K + R0 + sp.Add(*[c * sp.log(R) for c, R in zip(cr[::2], cr[1::2])])
+
+    def fdiff(self, argindex=1):
+        if argindex <= 2:
+            return sp.S.One
+        i = argindex - 3
+        cr = self.args[2:]
+        return sp.log(cr[i + 1]) if i % 2 == 0 else cr[i - 1] / cr[i]
+
+    def lowering(self, names):
+        from .impl.extended import logsum_kernel
+
+        K, R0, *cr = self.args
+        args = tuple(sorted(self.free_symbols, key=sp.default_sort_key))
+        return logsum_kernel(K, R0, tuple(zip(cr[::2], cr[1::2])), args), args
+
+    def _latex_body(self, printer):
+        K, R0, *cr = self.args
+        logs = " + ".join(r"%s \log\left(%s\right)" % (printer._print(c), printer._print(R))
+                          for c, R in zip(cr[::2], cr[1::2]))
+        return r"\left(%s + %s + %s\right)" % (printer._print(K), printer._print(R0), logs)
+
+
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod,
-                    prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset)
+                    prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum)
 
 
 def to_elementary(expr):
@@ -708,6 +746,6 @@ def to_elementary(expr):
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum", "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
-           "exact_rational", "logprod_offset",
+           "exact_rational", "logprod_offset", "rational_log_sum",
            "STABLE_FUNCTIONS",
            "to_elementary"]

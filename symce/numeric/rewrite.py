@@ -41,7 +41,8 @@ the stable functions by their elementary definitions. Rules, in order:
 10b. ``logit cross-entropy`` — softmax_xent(softmax(x)…, z) → logit_xent(x, z) (entropy and cross-entropy of
     categoricals with logits): the implementation gets the logits, so underflowing weights still count.
 
-8a. ``log of a product`` and 12. ``rational part`` — :mod:`symce.numeric.rewrite_exact`.
+8a. ``log of a product``, 8a'. ``rational log sum`` (before it) and 12. ``rational part`` —
+    :mod:`symce.numeric.rewrite_exact`.
 
 Where the A − B parts do not cancel symbolically (categorical: Σ p_i − Σ q_i, which is 0 only on the
 simplex), rule 3 produces ``rel_entr_sum(A…, B…)`` instead, a k-ary reduction that is exact for float inputs
@@ -589,6 +590,7 @@ RULES = (
     ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", _scale_log_ratio),
     ("scaled squares: (a − b)²/s² = diff_ratio(a, b, s)²", _scaled_squares),
     ("xlogy: A·log B = xlogy(A, B), A·log(1 + y) = xlog1py(A, y)", _xlogy),
+    ("rational log sum: K + R₀ + Σ c_i log R_i = rational_log_sum(K, R₀, c_1, R_1, …)", _rx.log_rational_sum),
     ("log of a product: c·Σ log x_i + K = c·logprod_offset(x…, K/c)", _rx.log_product),
     ("log offset: log x + c = log_offset(x, c)", _log_offset),
     ("logsumexp: log Σ e^{a_i} = logsumexp(a_1, …)", _logsumexp),

@@ -10,14 +10,21 @@ r"""Stabilising rules that hand a whole part of a formula to an extended-precisi
   exact_rational(their sum), evaluated correctly rounded: the Mahalanobis and trace terms of the Gaussian
   KL/CE with a Cholesky parameterisation, whose cross terms overflow (∞ − ∞ = NaN where the KL is +∞) and
   cancel. Rational parts without nested ratios (the univariate normal's (μ₁ − μ₂)²/(2σ₂²)) are left to
-  the cheaper per-term rules.
+  the cheaper per-term rules;
+* ``rational log sum`` — a whole sum K + R₀ + Σ cᵢ log Rᵢ (numbers K, rational terms R₀, dyadic cᵢ, rational
+  Rᵢ) where some Rᵢ is not a monomial (a determinant Σ₁₁Σ₂₂ − Σ₁₂²) or R₀ holds a nested ratio →
+  rational_log_sum(K, R₀, c₁, R₁, …): the Gaussian entropy/CE/KL with Σ given by its entries, where
+  Σ₁₁Σ₂₂ overflows (∞ − ∞ = NaN), the determinant cancels, and tr − d − log det cancels near P = Q; and the
+  Cholesky cross-entropy, whose log-det and quadratic parts cancel near 0. It takes the whole sum so the
+  kernel sees every cancellation; sums with other functions (the Cholesky KL's −log1pmx_ratio terms, each
+  ≥ 0) are left to the other rules.
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .functions import exact_rational, logprod_offset, to_elementary
+from .functions import StableFunction, exact_rational, logprod_offset, rational_log_sum, to_elementary
 
 
 def log_product(e):
@@ -71,4 +78,45 @@ def rational_part(e):
     return exact_rational(sp.Add(*rational)) + sp.Add(*rest)
 
 
-__all__ = ["log_product", "rational_part"]
+def _dyadic(c) -> bool:
+    return c.is_Rational and c != 0 and int(c.q) & (int(c.q) - 1) == 0 and int(c.q) <= 8 and abs(c) <= 64
+
+
+def _has_add(x) -> bool:
+    return any(isinstance(node, sp.Add) for node in sp.preorder_traversal(x))
+
+
+def log_rational_sum(e):
+    """K + R₀ + Σ cᵢ log Rᵢ (the whole sum) → rational_log_sum(K, R₀, c₁, R₁, …) when some Rᵢ is not a
+    monomial or R₀ has a nested ratio."""
+    if not isinstance(e, sp.Add) or not e.has(sp.log):
+        return e
+
+    def elementary(t):  # to_elementary walks the tree: only where there is a stable function to replace
+        return to_elementary(t) if t.has(StableFunction) else t
+
+    consts, rational, logs = [], [], {}
+    for t in e.args:
+        if t.is_number:
+            consts.append(t)
+            continue
+        c, lg = t.as_independent(sp.log, as_Add=False)
+        if isinstance(lg, sp.log) and c.is_number:
+            x = elementary(lg.args[0])
+            if not (_dyadic(c) and _rational(x)):
+                return e
+            logs[x] = logs.get(x, 0) + c
+            continue
+        el = elementary(t)
+        if not _rational(el):
+            return e
+        rational.append(el)
+    logs = {x: c for x, c in logs.items() if c != 0}
+    R0 = sp.Add(*rational)
+    if not logs or not (any(_has_add(x) for x in logs) or any(_has_nested_ratio(el) for el in rational)):
+        return e
+    cr = [v for x in sorted(logs, key=sp.default_sort_key) for v in (logs[x], x)]
+    return rational_log_sum(sp.Add(*consts), R0, *cr)
+
+
+__all__ = ["log_product", "rational_part", "log_rational_sum"]

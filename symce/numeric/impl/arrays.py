@@ -440,6 +440,7 @@ def array_impls(kind: str = "numpy") -> dict:
     out.update({"exact_rational": lambda x: x,
                 "logprod_offset": _extended.logprod_offset_float if kind == "numpy"
                 else lambda *a: sum(m.log(xp.asarray(x)) for x in a[:-1]) + a[-1]})
+    out["rational_log_sum"] = _extended.rational_log_sum_float(xp, m.log)
     if kind == "numpy":
         from .fast import fast_numpy
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mpmath
 
-from .extended import logprod_offset_mp
+from .extended import logprod_offset_mp, rational_log_sum_mp
 from .mixed_kl import logit_prob_kl_exact, prob_logit_kl_exact
 
 def _extra_bits(*vals) -> int:
@@ -153,6 +153,7 @@ def mpmath_impls() -> dict:
             "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos,
             "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl,
             # the printed argument of exact_rational is evaluated in mpmath already
-            "exact_rational": lambda x: x, "logprod_offset": logprod_offset_mp}
+            "exact_rational": lambda x: x, "logprod_offset": logprod_offset_mp,
+            "rational_log_sum": rational_log_sum_mp}
 
 
