@@ -17,6 +17,14 @@ M ∈ [½, 1) and their exponents summed as integers E, so Π xᵢ never overflo
 log M + E·log 2 + c with log 2 in Cody–Waite form (E·ln2_hi exact) and c a double-double; near its root
 (Π xᵢ ≈ x₀ = e^{−c}) it is log1p((M·2^E − x₀)/x₀) with x₀ = m₀·2^{e₀} a double-double, the difference
 exact (Sterbenz), so nothing cancels where the sum of logarithms is near 0.
+
+``rational_log_sum(K, R₀, c₁, R₁, …)`` = K + R₀ + Σ cᵢ log Rᵢ (rational R₀, Rᵢ; dyadic cᵢ; a constant K):
+a whole Gaussian entropy/CE/KL. Each Rᵢ = Mᵢ·2^{Eᵢ} in extended-range double-double, log Mᵢ in
+double-double, Σ cᵢEᵢ·ln2_hi exact, everything summed with Sum2 and an absolute error bound carried along;
+where the bound is loose (tr − d − log det near P = Q, a determinant cancelling beyond 2^−104) the element is
+evaluated exactly: fractions, the logarithms merged into one log of an exact product, mpmath at a precision
+raised until the bound pins the value. Products of floats and by ±2^k are exact in double-double, and sums use
+AccurateDWPlusDW (error relative to the result), so Σ₁₁Σ₂₂ − Σ₁₂² keeps 104 bits however much it cancels.
 """
 
 from __future__ import annotations
@@ -434,11 +442,11 @@ def logsum_exact(K, R0, terms, args, point) -> float:
             v = mpmath.fsum([r, lq, k])
             err = mpmath.ldexp(abs(r) + abs(lq) + abs(k) + 1, 4 - bits)
             if abs(v) > mpmath.ldexp(err, 62) or bits >= _MAX_BITS:
-                return float(v) if abs(v) < mpmath.ldexp(1, 1024) else math_copysign_inf(v)
+                return float(v) if abs(v) < mpmath.ldexp(1, 1024) else _inf_of(v)
         bits *= 2
 
 
-def math_copysign_inf(v) -> float:
+def _inf_of(v) -> float:
     return float("inf") if v > 0 else float("-inf")
 
 
