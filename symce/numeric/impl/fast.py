@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import math
 
+import mpmath
 import numpy as np
 
 from .arrays import _SERIES, _TINY
@@ -212,14 +213,110 @@ def fast_numpy(careful: dict) -> dict:
             out[idx] = careful["softmax_xent"](*T[:, idx], *Z[:, idx])
         return out.reshape(shape) if shape else out[0]
 
-    return {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio,
+    def rel_entr_sum(*args):
+        """Σ x_i log(x_i/y_i). Terms with x_i/y_i within a factor 5 of 1 are taken as kl_div(x_i, y_i) ≥ 0
+        (the series) plus x_i − y_i summed from its exact TwoSum parts, so near P = Q nothing cancels beyond
+        the (exact) linear part; the other terms as x_i log(x_i/y_i) directly (|log| > log 5: no cancellation
+        within the term, and no large linear part to cancel against when y_i ≫ x_i). The plain sum of
+        x log(x/y) cancelled up to 4× near P = Q (6–8 ULP at 10⁴ samples). One call for all classes."""
+        k = len(args) // 2
+        shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+        X = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[:k]]).reshape(k, -1)
+        Y = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[k:]]).reshape(k, -1)
+        lr = _log_ratio(X, Y)
+        near = _near(lr)
+        A = lr * X  # x = 0 gives 0·(−∞) = NaN: such columns go to the careful kernel below
+        s1, c1 = _two_sum_rows_dd(A)
+        absum = np.abs(A).sum(0)
+        idx = np.flatnonzero(near)
+        if idx.size:
+            n = X.shape[1]
+            x, y = X.reshape(-1)[idx], Y.reshape(-1)[idx]
+            A.reshape(-1)[idx] = _near_kl(x, y, y - x)
+            # the near columns again, with kl_div terms and the linear parts x − y = h + l (exact TwoSum);
+            # the l are tiny corrections and are summed plainly
+            C = np.unique(idx % n)
+            Hc = np.zeros((X.shape[0], C.size))
+            Lc = np.zeros_like(Hc)
+            pos = np.searchsorted(C, idx % n)
+            rows = idx // n
+            h = x - y
+            bb = h - x
+            Hc[rows, pos] = h
+            Lc[rows, pos] = (x - (h - bb)) - (y + bb)
+            sa, ca = _two_sum_rows_dd(A[:, C])
+            sh, ch = _two_sum_rows_dd(Hc)
+            t = sa + sh
+            bp = t - sa
+            e = (sa - (t - bp)) + (sh - bp)
+            s1[C] = t
+            c1[C] = ca + ch + e + Lc.sum(0)
+            absum[C] = np.abs(A[:, C]).sum(0) + np.abs(Hc).sum(0)
+        out = s1 + c1
+        # terms of both signs (off the simplex, or x log(x/y) < 0 against a positive rest) can still cancel:
+        # where Σ|terms| > 4|sum| the float64 errors of the terms could show, and those columns (~0.01 % of
+        # bit-pattern inputs) are recomputed in extended precision
+        lossy = absum > 4 * np.abs(out)
+        bad = ~np.isfinite(out)
+        lossy &= ~bad
+        if bad.any():  # a zero y_i against x_i > 0 (+∞), NaN inputs
+            j = np.flatnonzero(bad)
+            out[j] = careful["rel_entr_sum"](*X[:, j], *Y[:, j])
+        if lossy.any():
+            j = np.flatnonzero(lossy)
+            out[j] = _rel_entr_sum_extended(X[:, j], Y[:, j])
+        return out.reshape(shape) if shape else out[0]
+
+    return {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio, "rel_entr_sum": rel_entr_sum,
             "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax,
             "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl, "softmax_xent": softmax_xent}
 
 
-def _two_sum_rows(parts):
-    """Σ over axis 0 with the rounding error of every addition accumulated (Knuth's TwoSum, branch-free),
-    then added back once: within ~1 ulp for the non-negative terms it is used on."""
+def _rel_entr_sum_extended(X, Y):
+    """Σ_i x_i log(x_i/y_i) per column where the float64 sum cancels, in long double (64-bit mantissa):
+    log(x/y) as log1p((x − y)/y) within a factor 5 (x − y is exact there: the exponents differ by ≤ 3), so a
+    term's error is ≤ 2^−64·(2x_i·min(1, |u_i|) + 2|t_i|) with u_i = (x_i − y_i)/y_i, and the recursive sum
+    adds ≤ 2^−64 of each partial sum. Accepted where that bound is below 2^−55 of the result (≤ 0.75 ulp after the
+    final rounding), otherwise computed exactly with mpmath (precision raised until the value is pinned)."""
+    ld = np.longdouble
+    out = np.empty(X.shape[1])
+    todo = np.arange(X.shape[1])
+    if np.finfo(ld).nmant > 52:
+        Xl, Yl = X.astype(ld), Y.astype(ld)
+        with np.errstate(all="ignore"):
+            r = Xl / Yl
+            near = (r >= 0.2) & (r <= 5)
+            u = np.where(near, (Xl - Yl) / Yl, 1)
+            lr = np.where(near, np.log1p(u), np.log(r))
+            terms = np.where(Xl == 0, 0, Xl * lr)
+            partial = np.cumsum(terms, axis=0)
+            val = partial[-1]
+            # rounding of each term, and of each partial sum of the recursive summation
+            bound = ((2 * Xl * np.minimum(1, np.abs(u)) + 2 * np.abs(terms)).sum(0)
+                     + np.abs(partial[1:]).sum(0)) * ld(2.0) ** -64
+            ok = np.isfinite(val) & (np.abs(val) * ld(2.0) ** -55 > bound)
+        out[ok] = val[ok].astype(np.float64)
+        todo = np.flatnonzero(~ok)
+    for j in todo:
+        out[j] = _rel_entr_sum_exact(X[:, j], Y[:, j])
+    return out
+
+
+def _rel_entr_sum_exact(x, y) -> float:
+    prec = 256
+    while True:
+        with mpmath.workprec(prec):
+            terms = [mpmath.mpf(a) * (mpmath.log(a) - mpmath.log(b)) for a, b in zip(x, y) if a != 0]
+            val = mpmath.fsum(terms)
+            bound = mpmath.fsum(abs(t) + mpmath.mpf(a) for t, a in zip(terms, x)) * mpmath.ldexp(1, 8 - prec)
+        if val == 0 or abs(val) > bound * mpmath.ldexp(1, 60) or prec >= 1 << 16:
+            return float(val)
+        prec *= 4
+
+
+def _two_sum_rows_dd(parts):
+    """Σ over axis 0 as an unevaluated pair s + c: s the plain sum, c the accumulated rounding errors of its
+    additions (Knuth's TwoSum, branch-free)."""
     s = parts[0].copy()
     c = np.zeros_like(s)
     t, bp, e = np.empty_like(s), np.empty_like(s), np.empty_like(s)
@@ -232,6 +329,13 @@ def _two_sum_rows(parts):
         e += bp
         c += e
         s, t = t, s
+    return s, c
+
+
+def _two_sum_rows(parts):
+    """Σ over axis 0 with the rounding error of every addition accumulated and added back once: within
+    ~1 ulp for the non-negative terms it is used on."""
+    s, c = _two_sum_rows_dd(parts)
     s += c
     return s
 
