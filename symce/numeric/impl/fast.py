@@ -225,7 +225,8 @@ def fast_numpy(careful: dict) -> dict:
         Y = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[k:]]).reshape(k, -1)
         lr = _log_ratio(X, Y)
         near = _near(lr)
-        A = lr * X  # x = 0 gives 0·(−∞) = NaN: such columns go to the careful kernel below
+        A = lr * X
+        np.copyto(A, 0.0, where=X == 0)  # 0·log(0/y) = 0 (the product is 0·(−∞) = NaN)
         s1, c1 = _two_sum_rows_dd(A)
         absum = np.abs(A).sum(0)
         idx = np.flatnonzero(near)
