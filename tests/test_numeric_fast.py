@@ -143,3 +143,26 @@ def test_fast_rel_entr_sum_on_cancelling_inputs():
             want = float(mpmath.fsum(mpmath.mpf(a) * mpmath.log(mpmath.mpf(a) / mpmath.mpf(b))
                                      for a, b in zip(x, y) if a != 0))
             assert got[j] == want or abs(got[j] - want) <= 2 * np.spacing(abs(want)), (x, y, got[j], want)
+
+
+def test_math_backend_runs_the_bound_kernels_of_the_gaussian_forms():
+    # the entry-parameterised Gaussian formulas use functions that bind their own numpy kernel (exact rational
+    # parts, log-determinants in double-double): backend="math" must run the same kernels on Python floats —
+    # plain float code overflows in Σ₁₁Σ₂₂ − Σ₁₂² and returned NaN/inf there
+    from symce.families import EXAMPLES
+    from symce.information import kl
+    from symce.numeric.verify import domain_of, make_inputs
+
+    ex = {e.label: e for e in EXAMPLES}
+    full = ex["mvnormal-d2-full"]
+    for d in (sc.entropy(full.build(1)), kl(full.build(1), full.build(2)),
+              kl(ex["mvnormal-d2"].build(1), full.build(2))):
+        args = sorted(d.result.free_symbols, key=lambda s: s.name)
+        f, g = lambdify(d, args, backend="math"), lambdify(d, args)
+        cols, _ = make_inputs(domain_of(d, args), 30, 0, grid_max=60)
+        want = g(*cols)
+        got = np.array([f(*cols[:, j]) for j in range(cols.shape[1])])
+        assert all(isinstance(f(*cols[:, j]), float) for j in range(3))
+        np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
+        ok = np.isfinite(want)
+        assert np.all(np.abs(got[ok] - want[ok]) <= 2 * np.spacing(np.abs(want[ok]))), d

@@ -22,7 +22,7 @@ import sympy as sp
 from ..derivation import Derivation
 from ..errors import ArgumentTypeError
 from . import codegen, impl
-from .functions import kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, wprod
+from .functions import StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, wprod
 from .rewrite import stabilise
 
 BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch")
@@ -55,7 +55,21 @@ def lower(expr, backend: str):
         extra[name] = functools.partial(names["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi, x0_lo=x0_lo)
         return sp.Function(name)(x)
 
-    e = expr.replace(lambda f: isinstance(f, kl_div), lambda f: kl(f.args[0], f.args[1], f.args[1] - f.args[0]))
+    e = expr
+    if backend == "math":
+        # functions that bind their own numpy kernel (exact rational parts, double-double offsets): the math
+        # backend runs that kernel on 0-d arrays, as it does every other numpy kernel, so a Python float
+        # gets the same overflow and cancellation handling as an array
+        np_names = impl.impls("numpy")
+
+        def bound(f):
+            fn, fargs = f.lowering(np_names)
+            name = f"sx_{type(f).__name__}_{len(extra)}"
+            extra[name] = _scalar(fn)
+            return sp.Function(name)(*fargs)
+
+        e = e.replace(lambda f: isinstance(f, StableFunction) and hasattr(f, "lowering"), bound)
+    e = e.replace(lambda f: isinstance(f, kl_div), lambda f: kl(f.args[0], f.args[1], f.args[1] - f.args[0]))
     e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
                   lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
     e = e.replace(lambda f: isinstance(f, log_offset), offset)
@@ -94,6 +108,13 @@ def lower(expr, backend: str):
 
     e = e.replace(is_half_square, lambda m: half_sq(m.args[1].base))
     return e, extra
+
+
+def _scalar(fn):
+    def g(*args):
+        with np.errstate(all="ignore"):
+            return float(np.asarray(fn(*[np.asarray(a, dtype=np.float64) for a in args])).reshape(-1)[0])
+    return g
 
 
 @functools.lru_cache(maxsize=1024)
