@@ -2,7 +2,7 @@
 
 Per function: max/median ULP and NaN/inf-where-finite count over 10⁴ float64 bit-pattern samples of the
 parameter domain plus the adversarial grid (one exact ground truth shared by all implementations), and
-throughput on 10⁶ bit-pattern inputs (best of 3). Run: ``python benchmarks/numeric.py [--samples N]
+throughput on 10⁶ bit-pattern inputs (implementations in turn, best of ≥ 7 rounds). Run: ``python benchmarks/numeric.py [--samples N]
 [--throughput N] [--only NAME]``; ``make bench`` runs it with the defaults.
 """
 
@@ -85,15 +85,25 @@ def cases():
     return out
 
 
-def throughput(fn, cols, to_torch=False, reps=3):
-    args = [torch.as_tensor(c) for c in cols] if to_torch else list(cols)
-    best = math.inf
+def throughput(fns: dict, cols, rounds: int = 7, min_seconds: float = 0.3) -> dict:
+    """Inputs per second of each implementation on the same columns: the implementations take turns
+    (round-robin, so drift in the machine's state hits all of them alike), at least ``rounds`` rounds and
+    until each has run ``min_seconds``; the best time of each counts (the usual estimate for a noisy,
+    shared machine: interference only ever adds time)."""
+    args = {name: ([torch.as_tensor(c) for c in cols] if name == "torch" else list(cols)) for name in fns}
+    best = {name: math.inf for name in fns}
+    spent = {name: 0.0 for name in fns}
+    done = 0
     with np.errstate(all="ignore"):
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            fn(*args)
-            best = min(best, time.perf_counter() - t0)
-    return cols[0].size / best
+        while done < rounds or min(spent.values()) < min_seconds:
+            for name, fn in fns.items():
+                t0 = time.perf_counter()
+                fn(*args[name])
+                t = time.perf_counter() - t0
+                best[name] = min(best[name], t)
+                spent[name] += t
+            done += 1
+    return {name: cols[0].size / t for name, t in best.items()}
 
 
 def main(argv=None) -> int:
@@ -105,7 +115,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     impls = ["symce", "sympy.lambdify", "scipy"] + (["torch"] if torch else [])
     print(f"float64 accuracy: {a.samples} bit-pattern samples + adversarial grid per function; throughput on "
-          f"{a.throughput:.0e} inputs (Minputs/s, best of 3). torch {'installed' if torch else 'not installed'}.")
+          f"{a.throughput:.0e} inputs (Minputs/s, implementations in turn, best of ≥ 7 rounds). torch {'installed' if torch else 'not installed'}.")
     head = f"{'function':34} {'implementation':15} {'max ULP':>10} {'median':>7} {'≤1 ULP':>8} {'NaN/inf':>8} {'Minput/s':>9} {'vs scipy':>8}"
     print(head)
     print("-" * len(head))
@@ -120,13 +130,12 @@ def main(argv=None) -> int:
         base = verify(fns["symce"], d, args, n=a.samples, grid_max=a.grid_max, name="symce")
         t_truth = time.perf_counter() - t0
         cols, _ = make_inputs(domain_of(d, args), a.throughput, 1, grid=False)
-        speeds = {}
+        speeds = throughput({impl: fns[impl] for impl in impls if fns.get(impl) is not None}, cols)
         for impl in impls:
             fn = fns.get(impl)
             if fn is None:
                 continue
             rep = base if impl == "symce" else base.against(fn, impl, mode="torch" if impl == "torch" else "auto")
-            speeds[impl] = throughput(fn, cols, to_torch=(impl == "torch"))
             ratio = speeds[impl] / speeds["scipy"] if "scipy" in speeds else float("nan")
             print(f"{name:34} {impl:15} {_f(rep.max_ulp):>10} {rep.median_ulp:>7g} {rep.within_1ulp:>8.2%} "
                   f"{rep.nonfinite:>8d} {speeds[impl] / 1e6:>9.2f} {'' if impl != 'symce' else ''}")

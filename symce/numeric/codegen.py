@@ -21,7 +21,7 @@ import sympy as sp
 
 from ..special import sigmoid
 from . import impl
-from .functions import (StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, softmax,
+from .functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, softmax,
                         wprod)
 
 
@@ -166,6 +166,9 @@ class _Gen:
             if name == "sigmoid":
                 self._fn(name)
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")
+        if isinstance(node, diff_ratio) and node.args[1] == 0:
+            # (a − 0)/s: the difference cannot overflow, so the plain quotient is the same value, one pass
+            return self._emit(node, f"{self.visit(node.args[0])} / {self.visit(node.args[2])}")
         if isinstance(node, kl_div):
             x, y = node.args
             code = f"{self._fn('_kl_div')}({self.visit(x)}, {self.visit(y)}, {self.visit(y - x)})"
