@@ -175,7 +175,10 @@ class _Gen:
             return self._emit(node, code)
         if isinstance(node, log1pmx_ratio):
             a, b = node.args
-            code = f"{self._fn('_log1pmx_ratio')}({self.visit(a)}, {self.visit(b)}, {self.visit(a - b)})"
+            # (a − b)/b: shared with the squared quotient the normal KL has beside it (same node, one pass)
+            u = diff_ratio(a, b, b)
+            extra = f", {self.memo[u]}" if u in self.memo else ""
+            code = f"{self._fn('_log1pmx_ratio')}({self.visit(a)}, {self.visit(b)}, {self.visit(a - b)}{extra})"
             return self._emit(node, code)
         if isinstance(node, log_offset):
             x, c = node.args
