@@ -3,7 +3,6 @@ one (:mod:`.arrays`) only on the elements that need it."""
 
 from __future__ import annotations
 
-import functools
 import math
 
 import mpmath
@@ -146,8 +145,13 @@ def fast_numpy(careful: dict) -> dict:
         bad &= x > x0_hi * 0.125
         out = log(x)
         out += c_hi
-        return _fix(out, bad, functools.partial(careful["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi,
-                                                x0_lo=x0_lo), x)
+        if out.ndim == 0:
+            return careful["_log_offset"](x, c_hi, c_lo, x0_hi, x0_lo) if bool(bad) else out
+        idx = np.flatnonzero(bad)
+        if idx.size:  # inside the window: the careful form (log1p of the double-double relative difference)
+            xs = x.reshape(-1)[idx]
+            out.reshape(-1)[idx] = np.log1p(((xs - x0_hi) - x0_lo) / x0_hi)
+        return out
 
     def _wprod(w, v, lw_ld, careful_f, *logits):
         """w·v; where w < 2^−1022 (a positive weight rounded to a subnormal or 0) the product is taken in
