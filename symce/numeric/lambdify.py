@@ -173,6 +173,12 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
         from sympy.printing.pytorch import TorchPrinter
 
         printer = TorchPrinter({"allow_unknown_functions": True, "strict": False})
+        # inside an unknown function's arguments the printer leaves log/exp bare, and `from torch import *`
+        # does not define them
+        import torch
+
+        modules.insert(0, {name: getattr(torch, name) for name in
+                           ("log", "exp", "log1p", "expm1", "sqrt", "abs", "tanh", "sin", "cos", "atan")})
     raw = sp.lambdify(args, code_expr, modules=modules, cse=True, printer=printer)
     f = raw if isinstance(expr, sp.MatrixBase) else _wrap(raw, backend, len(args))
     f.args = tuple(args)
