@@ -11,6 +11,7 @@ import sympy as sp
 import oracles
 
 from symce import prove
+from symce.special import sigmoid
 from symce.numeric import functions as F
 from symce.numeric import impl
 from symce.numeric.truth import ground_truth
@@ -39,7 +40,62 @@ CASES = [
     (F.log_offset(a, sp.Rational(1, 2) + sp.log(2 * sp.pi) / 2), sp.log(a * sp.sqrt(2 * sp.pi * sp.E)),
      lambda a: mpmath.log(a * mpmath.sqrt(2 * mpmath.pi * mpmath.e)), [a], [(0.3,), (2.5,)]),
 ]
+
+# the functions the catalog's rewrite needs beyond those: k = 2 forms, each definition written from the math
+z1, z2 = sp.symbols("z1 z2", real=True)
+p1, p2, q1, q2 = sp.symbols("p1 p2 q1 q2", positive=True)
+
+
+def _sm(a, zs):  # softmax probability e^a / Σ e^z, mpmath
+    return mpmath.exp(a) / mpmath.fsum(mpmath.exp(v) for v in zs)
+
+
+_SM1 = sp.exp(z1) / (sp.exp(z1) + sp.exp(z2))
+_SM2 = sp.exp(z2) / (sp.exp(z1) + sp.exp(z2))
+_SX1 = sp.exp(x) / (sp.exp(x) + sp.exp(a))
+_SX2 = sp.exp(a) / (sp.exp(x) + sp.exp(a))
+CASES += [
+    (F.fsum(x, y, a), x + y + a, lambda x, y, a: x + y + a, [x, y, a], [(0.3, 0.7, 2.0), (-2.5, 1.25, 0.5)]),
+    (F.softmax_xent(p1, p2, z1, z2), -p1 * sp.log(_SM1) - p2 * sp.log(_SM2),
+     lambda p1, p2, z1, z2: -p1 * mpmath.log(_sm(z1, [z1, z2])) - p2 * mpmath.log(_sm(z2, [z1, z2])),
+     [p1, p2, z1, z2], [(0.3, 0.7, 0.5, -1.0), (0.9, 0.1, 3.0, 2.0)]),
+    (F.logit_xent(x, a, z1, z2), -_SX1 * sp.log(_SM1) - _SX2 * sp.log(_SM2),
+     lambda x, a, z1, z2: -_sm(x, [x, a]) * mpmath.log(_sm(z1, [z1, z2])) - _sm(a, [x, a]) * mpmath.log(_sm(z2, [z1, z2])),
+     [x, a, z1, z2], [(0.3, 0.7, 0.5, -1.0), (-2.0, 1.0, 3.0, 2.0)]),
+    (F.rel_entr_sum(p1, p2, q1, q2), p1 * sp.log(p1 / q1) + p2 * sp.log(p2 / q2),
+     lambda p1, p2, q1, q2: p1 * mpmath.log(p1 / q1) + p2 * mpmath.log(p2 / q2), [p1, p2, q1, q2],
+     [(0.3, 0.7, 0.5, 0.5), (0.9, 0.1, 0.2, 0.8)]),
+    (F.softmax(z1, z1, z2), _SM1, lambda z1, z2: _sm(z1, [z1, z2]), [z1, z2], [(0.5, -1.0), (3.0, 2.0)]),
+    (F.softmax_kl(x, a, z1, z2), _SX1 * sp.log(_SX1 / _SM1) + _SX2 * sp.log(_SX2 / _SM2),
+     lambda x, a, z1, z2: (_sm(x, [x, a]) * mpmath.log(_sm(x, [x, a]) / _sm(z1, [z1, z2]))
+                           + _sm(a, [x, a]) * mpmath.log(_sm(a, [x, a]) / _sm(z2, [z1, z2]))),
+     [x, a, z1, z2], [(0.3, 0.7, 0.5, -1.0), (-2.0, 1.0, 3.0, 2.0)]),
+    (F.log1p(u), sp.log(1 + u), lambda u: mpmath.log(1 + u), [u], [(0.001,), (0.75,), (6.0,)]),
+    (F.wprod(sigmoid(x), y), y / (1 + sp.exp(-x)), lambda x, y: y / (1 + mpmath.exp(-x)), [x, y],
+     [(0.3, 0.7), (-2.0, 5.5)]),
+    (F.prob_logit_kl(p1, p2, z1, z2), p1 * sp.log(p1 / _SM1) + p2 * sp.log(p2 / _SM2),
+     lambda p1, p2, z1, z2: p1 * mpmath.log(p1 / _sm(z1, [z1, z2])) + p2 * mpmath.log(p2 / _sm(z2, [z1, z2])),
+     [p1, p2, z1, z2], [(0.3, 0.7, 0.5, -1.0), (0.9, 0.1, 3.0, 2.0)]),
+    (F.logit_prob_kl(z1, z2, q1, q2), _SM1 * sp.log(_SM1 / q1) + _SM2 * sp.log(_SM2 / q2),
+     lambda z1, z2, q1, q2: (_sm(z1, [z1, z2]) * mpmath.log(_sm(z1, [z1, z2]) / q1)
+                             + _sm(z2, [z1, z2]) * mpmath.log(_sm(z2, [z1, z2]) / q2)),
+     [z1, z2, q1, q2], [(0.5, -1.0, 0.3, 0.7), (3.0, 2.0, 0.9, 0.1)]),
+    (F.exact_rational((x - y) ** 2 / (2 * a ** 2) + x / a), (x - y) ** 2 / (2 * a ** 2) + x / a,
+     lambda x, y, a: (x - y) ** 2 / (2 * a ** 2) + x / a, [x, y, a], [(0.3, 0.7, 2.0), (-2.5, 1.25, 0.5)]),
+    (F.logprod_offset(a, b, sp.Rational(1, 2) + sp.log(2 * sp.pi) / 2), sp.log(a * b * sp.sqrt(2 * sp.pi * sp.E)),
+     lambda a, b: mpmath.log(a * b * mpmath.sqrt(2 * mpmath.pi * mpmath.e)), [a, b], [(0.3, 0.7), (2.5, 1.25)]),
+    (F.rational_log_sum(sp.Rational(1, 2), x ** 2 / a, sp.Rational(1, 2), a * b),
+     sp.Rational(1, 2) + x ** 2 / a + sp.log(sp.sqrt(a * b)),
+     lambda x, a, b: mpmath.mpf(1) / 2 + x ** 2 / a + mpmath.log(mpmath.sqrt(a * b)), [x, a, b],
+     [(0.3, 0.7, 2.0), (-2.5, 1.25, 0.5)]),
+]
 IDS = [type(c[0]).__name__ for c in CASES]
+
+
+def test_every_stable_function_has_a_case():
+    # a new stable function is tested (definition proved, derivatives, mpmath value) by adding it to CASES
+    covered = {type(c[0]) for c in CASES}
+    assert set(F.STABLE_FUNCTIONS) <= covered, set(F.STABLE_FUNCTIONS) - covered
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -321,8 +321,9 @@ class fsum(StableFunction):  # noqa: N801
 class rel_entr_sum(StableFunction):  # noqa: N801
     """Σ_i p_i log(p_i/q_i), arguments (p₁…p_k, q₁…q_k): a categorical KL for inputs that need not lie
     exactly on the simplex. Each term is evaluated as kl_div(p_i, q_i) − (q_i − p_i) where q_i is within a
-    factor 1.5 of p_i (the differences then summed exactly, with compensation) and as p_i log(p_i/q_i)
-    elsewhere, all 2k parts in one compensated sum."""
+    factor 5 of p_i (the differences p_i − q_i as exact TwoSum pairs) and as p_i log(p_i/q_i) elsewhere, all
+    in one compensated sum; columns whose terms still cancel by more than 4× are recomputed in long double,
+    or exactly (numpy: :func:`symce.numeric.impl.fast`)."""
 
     @classmethod
     def eval(cls, *args):
