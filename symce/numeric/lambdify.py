@@ -131,6 +131,16 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     has them), "math" (Python floats), "mpmath" (mpmath numbers at the current ``mpmath.mp.prec``),
     "torch" (float64 tensors; needs torch). ``stable=False`` prints the expression as it is (plain
     ``sympy.lambdify`` behaviour, for comparison). The stable expression is ``f.expr``.
+
+    ``backend="torch"`` gives a torch function: float64 tensors (or numbers) in, a float64 tensor of the
+    broadcast shape out, differentiable with autograd. Stable functions whose torch kernel would be weaker
+    than numpy's (numpy fast paths, long-double weights, the exact kernels bound by ``lowering()``; chosen
+    per kernel name, :mod:`symce.numeric.impl.torch_bridge`) are evaluated by the numpy backend: their values
+    are identical to numpy's, at the cost of a round trip through CPU numpy arrays for those nodes, and
+    their gradients come from the node's symbolic derivative (each stable function's ``fdiff``, lambdified
+    with numpy; higher derivatives too, with ``create_graph=True``). The rest is torch code doing the numpy
+    code's operations in the same order; the logit kernels (softmax_kl, logit_xent, logsumexp) stay
+    torch code (on the input's device, autograd through their operations), within 2 ULP of numpy.
     """
     if backend not in BACKENDS:
         raise ArgumentTypeError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -159,9 +169,20 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
             import torch  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ArgumentTypeError("backend 'torch' needs torch installed (pip install torch)") from exc
+    bridges: dict = {}
+    if backend == "torch" and stable:
+        # stable functions whose torch kernel is weaker than numpy's run the numpy kernel (impl.torch_bridge)
+        from .impl import torch_bridge
+
+        code_expr, bridges = torch_bridge.bridge(expr)
+        raw = torch_bridge.generate(args, code_expr, {**impl.impls(backend), **bridges})
+        if raw is not None:
+            f = _wrap(raw, backend, len(args))
+            f.args, f.expr, f.backend = tuple(args), expr, backend
+            return f
     if stable:
-        code_expr, extra = lower(expr, backend)
-        modules.append({**impl.impls(backend), **extra})
+        code_expr, extra = lower(code_expr, backend)
+        modules.append({**impl.impls(backend), **extra, **bridges})
     else:
         modules.append({"sigmoid": impl.impls(backend)["sigmoid"]})
     if backend != "mpmath":
