@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import math
 import random
+import sys
 from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -658,6 +659,20 @@ def _call(fn, cols, mode):
         except Exception:  # noqa: BLE001
             if mode == "torch":
                 raise
+    if mode == "jax" or (mode == "auto" and "jax" in sys.modules):  # auto: only when the caller uses jax
+        try:
+            import jax
+
+            if mode == "jax":  # float64 jax arrays need x64 (the jax backend sets it too)
+                jax.config.update("jax_enable_x64", True)
+            if jax.config.read("jax_enable_x64"):
+                out = fn(*[jax.numpy.asarray(c, dtype=jax.numpy.float64) for c in cols])
+                out = np.asarray(out, dtype=np.float64)
+                if out.shape == cols[0].shape:
+                    return out, "jax"
+        except Exception:  # noqa: BLE001
+            if mode == "jax":
+                raise
     vals = []
     for pt in zip(*cols):
         try:
@@ -683,7 +698,8 @@ def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Dom
     ``args``: the symbols in the order ``fn`` takes them (default: ``fn.args`` if set, else the free
     symbols sorted by name). ``domain``: a :class:`Domain` or a dict symbol/name -> Interval or (lo, hi);
     default from the Derivation's families or the symbols' assumptions. ``mode``: "auto" (try a vectorised
-    numpy call, then torch tensors, then one call per point), "numpy", "torch" or "scalar".
+    numpy call, then torch tensors, then jax arrays if jax is imported, then one call per point), "numpy",
+    "torch", "jax" (float64 jax arrays; turns on jax_enable_x64) or "scalar".
     ``thresholds``: e.g. {"max_ulp": 3, "median_ulp": 0.5, "nonfinite": 0} for ``report.passed``.
     """
     if isinstance(reference, Derivation):
