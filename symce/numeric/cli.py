@@ -35,7 +35,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--grid-max", type=int, default=4000, help="at most this many adversarial grid points")
     p.add_argument("--no-grid", action="store_true", help="bit-pattern samples only")
-    p.add_argument("--mode", choices=("auto", "numpy", "torch", "scalar"), default="auto",
+    p.add_argument("--mode", choices=("auto", "numpy", "torch", "jax", "scalar"), default="auto",
                    help="how to call the function (default: try numpy arrays, then torch, then per point)")
     p.add_argument("--max-ulp", type=float, default=3.0, help="fail above this max ULP error (default 3)")
     p.add_argument("--median-ulp", type=float, default=0.5, help="fail above this median ULP error (default 0.5)")

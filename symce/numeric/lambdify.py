@@ -25,7 +25,7 @@ from . import codegen, impl
 from .functions import StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, wprod
 from .rewrite import stabilise
 
-BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch")
+BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch", "jax")
 
 
 def _fold_constants(e):
@@ -129,7 +129,8 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     ``args`` fixes the argument order (default: free symbols sorted by name; stored as ``f.args``).
     ``backend``: "numpy" (vectorised, the default), "scipy" (numpy with scipy.special kernels where scipy
     has them), "math" (Python floats), "mpmath" (mpmath numbers at the current ``mpmath.mp.prec``),
-    "torch" (float64 tensors; needs torch). ``stable=False`` prints the expression as it is (plain
+    "torch" (float64 tensors; needs torch), "jax" (float64 jax arrays, differentiable with jax.grad; needs
+    jax, sets jax_enable_x64). ``stable=False`` prints the expression as it is (plain
     ``sympy.lambdify`` behaviour, for comparison). The stable expression is ``f.expr``.
 
     ``backend="torch"`` gives a torch function: float64 tensors (or numbers) in, a float64 tensor of the
@@ -150,6 +151,10 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     if args is None:
         args = sorted(expr.free_symbols, key=lambda s: s.name)
     args = list(args)
+    if backend == "jax":  # symce's numpy code through jax.pure_callback, differentiable (jax_backend.py)
+        from .jax_backend import lambdify_jax
+
+        return lambdify_jax(expr, args, tuple(obj.conditions) if isinstance(obj, Derivation) else (), stable)
     if stable:
         conditions = tuple(obj.conditions) if isinstance(obj, Derivation) else ()
         expr = _stable_form(expr, conditions)
