@@ -180,14 +180,7 @@ def array_impls(kind: str = "numpy") -> dict:
 
     def fsum(*xs):
         # Neumaier's compensated summation, elementwise over the arguments
-        xs = [xp.asarray(x) for x in xs]
-        s = xs[0] * 1.0
-        c = xp.zeros_like(s)
-        for x in xs[1:]:
-            t = s + x
-            c = c + m.where(m.abs(s) >= m.abs(x), (s - t) + x, (x - t) + s)
-            s = t
-        return s + c
+        return _neumaier([xp.asarray(x) for x in xs])
 
     def _neumaier(parts):
         s = parts[0] * 1.0

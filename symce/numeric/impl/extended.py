@@ -220,10 +220,7 @@ def rational_kernel(expr, args: tuple):
 
     def kernel(*xs):
         with np.errstate(all="ignore"):
-            cols = np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs])
-            shape = cols[0].shape if cols else ()
-            flat = [c.ravel() for c in cols]
-            n = flat[0].size if flat else 1
+            shape, flat, n = _flat_columns(xs)
             h, l, e, r = _walk(expr, index, lambda i: _leaf(flat[i]), lambda c: _const(c, (n,)), _add, _mul,
                                lambda a, k: _pow(a, k, (n,)))
             out = np.ldexp(h, np.clip(e, -2200, 2200).astype(np.int32))
@@ -331,6 +328,14 @@ def logprod_offset_float(*args):
 # -- K + R₀ + Σ cᵢ log Rᵢ (rational Rᵢ, R₀; dyadic cᵢ; a constant K) -------------------------------------------
 _SQRT_HALF = 0.7071067811865476
 _MAX_BITS = 1 << 15  # the exact path's precision cap (reached only for results below ~2^−32000)
+
+
+def _flat_columns(xs):
+    """The inputs broadcast to one shape and flattened: (shape, flat float64 columns, element count)."""
+    cols = np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs])
+    shape = cols[0].shape if cols else ()
+    flat = [c.ravel() for c in cols]
+    return shape, flat, (flat[0].size if flat else 1)
 
 
 def _dd_mul(ah, al, bh, bl):
@@ -488,10 +493,7 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple):
 
     def kernel(*xs):
         with np.errstate(all="ignore"):
-            cols = np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs])
-            shape = cols[0].shape if cols else ()
-            flat = [c.ravel() for c in cols]
-            n = flat[0].size if flat else 1
+            shape, flat, n = _flat_columns(xs)
             memo: dict = {}
 
             def ev(ex):
