@@ -601,8 +601,13 @@ class VerifyReport:
             raise ImportError("plotting needs matplotlib (pip install matplotlib)") from exc
         k = len(self.args)
         if ax is None:
-            fig, axes = plt.subplots(1, k, figsize=(4 * k, 3), squeeze=False)
-            axes = axes[0]
+            # at most 4 panels a row: a k = 10 or d = 3 formula (10–20 inputs) stays readable on a page
+            cols = min(k, 4)
+            rows = -(-k // cols)
+            fig, grid = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+            axes = list(grid.ravel()[:k])
+            for extra in grid.ravel()[k:]:
+                extra.set_visible(False)
         else:
             fig, axes = ax.figure, [ax] * k
         bits = np.log2(1 + np.minimum(self.ulps, 2.0**64))
@@ -614,7 +619,9 @@ class VerifyReport:
             axes[i].scatter(x[self.is_grid], bits[self.is_grid], s=6, marker="x", label="grid")
             axes[i].set_xlabel(f"{a} (float64 bit-pattern position)")
             axes[i].set_ylabel("error, bits")
-        axes[0].set_title(self.name, fontsize=9)
+            # errors are ≥ 0: start at 0, and show at least 2 bits so an exact formula does not look noisy
+            axes[i].set_ylim(-0.1, max(2.0, float(np.max(bits, initial=0.0)) * 1.1))
+        fig.suptitle(self.name, fontsize=10) if ax is None else axes[0].set_title(self.name, fontsize=9)
         axes[-1].legend(fontsize=7)
         fig.tight_layout()
         if path is not None:
