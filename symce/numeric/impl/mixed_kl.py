@@ -34,6 +34,25 @@ def _neumaier_rows(parts):
     return np.where(np.isinf(s), s, s + c)
 
 
+def _deltas(Z, zr, ell, pos, sign):
+    """w = z − z_r as a TwoSum pair (wh, wl) and δ = sign·(w − ℓ) in long double (0 off the support), δ in
+    float64, and where δ lost more than 8 bits to the cancellation of w against ℓ (the exact path's cue)."""
+    wh, wl = _two_diff(Z, zr)
+    delta_ld = np.where(pos, (wh - ell) + wl, 0) if sign > 0 else np.where(pos, (ell - wh) - wl, 0)
+    delta = delta_ld.astype(np.float64)
+    lossy = pos & (np.abs(delta) < _DELTA_GUARD * (np.abs(ell.astype(np.float64)) + 1)) & (delta != 0)
+    return wh, wl, delta_ld, delta, lossy
+
+
+def _mass(one, A, B, P):
+    """(ε, S): ε = Σ p − 1 exactly-compensated from the parts p = a + b, and S = Σ p (0 and 1 when the p are
+    known to sum to 1 identically)."""
+    n = P.shape[1]
+    if one:
+        return np.zeros(n), np.ones(n)
+    return _neumaier_rows(np.concatenate([A, B, -np.ones((1, n))])), P.sum(0)
+
+
 def prob_logit_kl_numpy(careful, one, *args):
     """KL(p ‖ softmax z) with p_i = a_i + b_i (a constant part a_i and the rest b_i, e.g. 1 and −p for 1 − p).
 
@@ -65,17 +84,8 @@ def prob_logit_kl_numpy(careful, one, *args):
         if tiny.any():
             ell = np.where(tiny, np.log(Pl) - np.log(prl), ell)
         # w_j = z_j − z_r double-length (TwoSum), δ_j = (ℓ_j − w_h) − w_l
-        wh, wl = _two_diff(Z, zr)
-        delta_ld = np.where(pos, (ell - wh) - wl, 0)
-        delta = delta_ld.astype(np.float64)
-        ellf = ell.astype(np.float64)
-        lossy = pos & (np.abs(delta) < _DELTA_GUARD * (np.abs(ellf) + 1)) & (delta != 0)
-        if one:
-            eps = np.zeros(n)
-            S = np.ones(n)
-        else:
-            eps = _neumaier_rows(np.concatenate([A, B, -np.ones((1, n))]))
-            S = P.sum(0)
+        wh, wl, delta_ld, delta, lossy = _deltas(Z, zr, ell, pos, -1)
+        eps, S = _mass(one, A, B, P)
         m = _neumaier_rows(np.where(pos, P * delta, 0.0)) / S
         c = m - delta
         # φ(c) = e^c − 1 − c: Taylor series for |c| < 2 (expm1(c) − c cancels there), expm1(c) − c below −2
@@ -194,17 +204,8 @@ def logit_prob_kl_numpy(careful, one, *args):
         sx = ex.sum(0)
         S_ = ex / sx
         zr = Z[r, cols]
-        wh, wl = _two_diff(Z, zr)
-        delta_ld = np.where(pos, (wh - ell) + wl, 0)
-        delta = delta_ld.astype(np.float64)
-        ellf = ell.astype(np.float64)
-        lossy = pos & (np.abs(delta) < _DELTA_GUARD * (np.abs(ellf) + 1)) & (delta != 0)
-        if one:
-            eps = np.zeros(n)
-            Qs = np.ones(n)
-        else:
-            eps = _neumaier_rows(np.concatenate([A, B, -np.ones((1, n))]))
-            Qs = Q.sum(0)
+        wh, wl, delta_ld, delta, lossy = _deltas(Z, zr, ell, pos, +1)
+        eps, Qs = _mass(one, A, B, Q)
         m = _neumaier_rows(np.where(S_ == 0, 0.0, S_ * delta))
         c = m - delta
         phi = np.expm1(c) - c
