@@ -132,6 +132,7 @@ def test_fast_rel_entr_sum_on_cancelling_inputs():
         ((1.836389507794938e-40, 1.0, 0.0), (1.2156557594584457e-20, 1.0, 0.0)),
         ((0.3, 0.3, 0.4), (0.3 * (1 + 2**-40), 0.3, 0.4 - 0.3 * 2**-40)),
         ((0.2, 0.5, 0.3), (0.2, 0.5, 0.3)),
+        ((1.0, 4.595490438201814e-56, 0.0), (1.0, 2.2358784406053773e-55, 0.0)),  # x/y = 0.21: 5 ULP before
         ((7.01662370885767e-12, 8.392605956749897e-31, 0.9999999999929834),
          (3.254576222055543e-12, 2.144330843343473e-85, 0.9999999999967454)),
     ]
@@ -166,3 +167,43 @@ def test_math_backend_runs_the_bound_kernels_of_the_gaussian_forms():
         np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
         ok = np.isfinite(want)
         assert np.all(np.abs(got[ok] - want[ok]) <= 2 * np.spacing(np.abs(want[ok]))), d
+
+
+def test_bernoulli_kl_where_the_smaller_probability_is_below_half_the_larger():
+    # u = (q − p)/p < −½: the log1pmx series was up to 4 ULP off there (seed-1 run of the accuracy benchmark);
+    # reference: the defining sum at 4000 bits (1 − p exact)
+    import mpmath
+
+    p, q = sp.symbols("p q", positive=True)
+    f = lambdify(sc.kl(sc.Bernoulli(p), sc.Bernoulli(q)), [p, q])
+    pts = [(8.636600293250027e-215, 2.0195134445057228e-215), (2.6197526908247224e-277, 9.008710116686046e-278),
+           (0.3, 0.1), (0.9, 0.2)]
+    got = f(np.array([a for a, _ in pts]), np.array([b for _, b in pts]))
+    with mpmath.workprec(4000):
+        for g, (a, b) in zip(got, pts):
+            A, B = mpmath.mpf(a), mpmath.mpf(b)
+            want = float(A * mpmath.log(A / B) + (1 - A) * mpmath.log((1 - A) / (1 - B)))
+            assert abs(g - want) <= 2 * np.spacing(want), (a, b, g, want)
+
+
+def test_logit_cross_entropy_and_kl_at_the_overflow_edge_are_finite():
+    # Σ s_i (logsumexp z − z_i) a hair below the overflow threshold (seed-2 run: ∞ where the value rounds to
+    # DBL_MAX): the halved sum decides, and a half within its rounding of DBL_MAX/2 doubles to DBL_MAX
+    import mpmath
+
+    big = 1.7976931348623157e308
+    x = [0.9999999999999999, 5e-324, -37.0, 37.0, 37.0, -0.5, -710.0, -1e-17, -1e-17, -800.0]
+    z = [2.2250738585072014e-308, big, -1e-300, 2.0, -30.0, 2.2250738585072014e-308, 40.0, -big, 800.0, 33.0]
+    impls = array_impls("numpy")
+    with mpmath.workprec(3000):
+        X, Z = [mpmath.mpf(v) for v in x], [mpmath.mpf(v) for v in z]
+        mx, mz = max(X), max(Z)
+        sx = mpmath.fsum(mpmath.exp(v - mx) for v in X)
+        lse = mz + mpmath.log(mpmath.fsum(mpmath.exp(v - mz) for v in Z))
+        ce = mpmath.fsum(mpmath.exp(a - mx) / sx * (lse - b) for a, b in zip(X, Z))
+        lsx = mx + mpmath.log(sx)
+        h = mpmath.fsum(mpmath.exp(a - mx) / sx * (lsx - a) for a in X)
+        want, want_kl = float(ce), float(ce - h)
+    assert want == big  # the case this test is about: finite, at the edge
+    assert impls["logit_xent"](*x, *z) == want
+    assert impls["softmax_kl"](*x, *z) == want_kl

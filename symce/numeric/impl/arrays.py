@@ -226,7 +226,8 @@ def array_impls(kind: str = "numpy") -> dict:
         # compensated sums over the classes: results near DBL_MAX (logits ±1e308) come out within ~1 ULP
         full = _neumaier(list(m.where(t == 0, 0.0, t * gap)))
         half = _neumaier(list(m.where(t == 0, 0.0, t * gap_half)))  # the whole row halved: no overflow
-        return m.where(m.isinf(gap).any(0) & m.isfinite(half), half * 2, full)
+        # a gap overflows, or the sum near DBL_MAX does by rounding: the halved sum, doubled (DBL_MAX at the edge)
+        return m.where((m.isinf(gap).any(0) | m.isinf(full)) & m.isfinite(half), _double(half), full)
 
     def logit_xent(*args):
         """Σ_i softmax(x)_i (logsumexp z − z_i), arguments (x…, z…): the cross-entropy between two logit
@@ -238,7 +239,8 @@ def array_impls(kind: str = "numpy") -> dict:
         w, n, *_ = _scaled_softmax(x)
         gap, gap_half = _xent_gaps(z)
         full = _neumaier(list(_wmul(w, n, gap)))
-        over = m.isinf(gap).any(0)
+        # a gap overflows, or the weighted sum of gaps near DBL_MAX does by rounding: the halved sum decides
+        over = m.isinf(gap).any(0) | m.isinf(full)
         if not bool(over.any()):
             return full
         half = _neumaier(list(_wmul(w, n, gap_half)))
@@ -298,10 +300,12 @@ def array_impls(kind: str = "numpy") -> dict:
         return w / (1 + rest), n, mx, am, idx, rest
 
     def _double(half):
-        """2·half for a sum computed halved: a half just above DBL_MAX/2 (2^1023, one rounding of a value at
-        the overflow edge) gives DBL_MAX, not ∞."""
+        """2·half for a sum computed halved: a half within a few ulps above DBL_MAX/2 (the sum's own rounding
+        error, for a value at the overflow edge) gives DBL_MAX, not ∞ — where the exact value lies just
+        above the edge instead, that is one step (DBL_MAX against ∞) off, never a spurious ∞."""
         out = half * 2
-        return m.where(m.isinf(out) & (m.abs(half) <= _HALF_EDGE), m.sign(half) * 1.7976931348623157e308, out)
+        return m.where(m.isinf(out) & (m.abs(half) <= _HALF_EDGE * (1 + 4 * 2.0 ** -52)),
+                       m.sign(half) * 1.7976931348623157e308, out)
 
     def _wmul(w, n, v):
         """w·2^{−n}·v, 0 where w = 0 (an underflowed weight times ∞ or NaN-free huge v): the product is
