@@ -34,6 +34,20 @@ def _neumaier_rows(parts):
     return np.where(np.isinf(s), s, s + c)
 
 
+def _expm1mx(c):
+    """φ(c) = e^c − 1 − c: its Taylor series for |c| < 2 (expm1(c) − c cancels there), expm1(c) − c elsewhere."""
+    phi = np.expm1(c) - c
+    small = np.abs(c) < 2
+    if small.any():
+        cs = c[small]
+        acc = np.full_like(cs, _EXP_SERIES_2[-1])
+        for coef in _EXP_SERIES_2[-2::-1]:
+            acc *= cs
+            acc += coef
+        phi[small] = cs * cs * acc
+    return phi
+
+
 def _deltas(Z, zr, ell, pos, sign):
     """w = z − z_r as a TwoSum pair (wh, wl) and δ = sign·(w − ℓ) in long double (0 off the support), δ in
     float64, and where δ lost more than 8 bits to the cancellation of w against ℓ (the exact path's cue)."""
@@ -89,15 +103,7 @@ def prob_logit_kl_numpy(careful, one, *args):
         m = _neumaier_rows(np.where(pos, P * delta, 0.0)) / S
         c = m - delta
         # φ(c) = e^c − 1 − c: Taylor series for |c| < 2 (expm1(c) − c cancels there), expm1(c) − c below −2
-        small = np.abs(c) < 2
-        terms = P * (np.expm1(c) - c)
-        if small.any():
-            cs = c[small]
-            acc = np.full_like(cs, _EXP_SERIES_2[-1])
-            for coef in _EXP_SERIES_2[-2::-1]:
-                acc *= cs
-                acc += coef
-            terms[small] = P[small] * (cs * cs * acc)
+        terms = P * _expm1mx(c)
         # above 2 (and for p_j = 0): p_j e^{c_j} − p_j(1 + c_j) in long double, c_j = m − δ_j from the
         # long-double δ_j (rounding δ_j to float64 first would cost |c_j|·2^−53 in e^{c_j}: 4 ULP at c = 9);
         # p_j = 0: p_r e^{w_j + m} (p_j e^{c_j} = p_r e^{w_j + m} for p_j > 0)
@@ -208,15 +214,7 @@ def logit_prob_kl_numpy(careful, one, *args):
         eps, Qs = _mass(one, A, B, Q)
         m = _neumaier_rows(np.where(S_ == 0, 0.0, S_ * delta))
         c = m - delta
-        phi = np.expm1(c) - c
-        small = np.abs(c) < 2
-        if small.any():
-            cs = c[small]
-            acc = np.full_like(cs, _EXP_SERIES_2[-1])
-            for coef in _EXP_SERIES_2[-2::-1]:
-                acc *= cs
-                acc += coef
-            phi[small] = cs * cs * acc
+        phi = _expm1mx(c)
         terms = S_ * phi
         big = ((c >= 2) | (S_ == 0)) & pos
         # weights below 2^−963 (subnormal or nearly, where s_j carries few digits): s_j in long double
