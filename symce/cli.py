@@ -24,6 +24,17 @@ from .errors import SymceError
 OK, FAILED, USAGE = 0, 1, 2
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number ≥ 1 (argparse turns the ValueError into a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {value}")
+    return value
+
+
 def _labels() -> list[str]:
     from .families import EXAMPLES
 
@@ -64,9 +75,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="leave out the training-loss section (empirical risk, MLE, Fisher information, losses)")
     r.add_argument("--no-accuracy", action="store_true",
                    help="leave out the accuracy section (ULP errors of the generated numeric code, with plots)")
-    r.add_argument("--accuracy-samples", type=int, default=500, metavar="N",
+    r.add_argument("--accuracy-samples", type=_positive_int, default=500, metavar="N",
                    help="bit-pattern samples per formula in the accuracy section (default 500; the benchmark uses 10000)")
-    r.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+    r.add_argument("--jobs", type=_positive_int, default=min(2, os.cpu_count() or 1), metavar="N",
                    help="worker processes for the accuracy section (default: min(2, CPUs); 1 = in this process)")
 
     d = sub.add_parser("derive", help="derive one quantity for catalog families and print the steps",
@@ -154,7 +165,7 @@ def _extra_sections(args, progress) -> tuple[list[str], bool]:
     if not args.no_accuracy:
         wanted.append(("accuracy of the generated code", "symce.numeric.report", "accuracy_section",
                        (args.out, args.accuracy_samples),
-                       {"jobs": max(1, args.jobs), **({} if args.quiet else {"progress": progress})}))
+                       {"jobs": args.jobs, **({} if args.quiet else {"progress": progress})}))
     out, failed = [], False
     for title, module, func, fargs, fkwargs in wanted:
         if not args.quiet:

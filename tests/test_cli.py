@@ -36,7 +36,8 @@ def test_help_everywhere(argv, capsys):
 
 
 @pytest.mark.parametrize("argv", [[], ["no-such-command"], ["derive"], ["derive", "variance", LABELS[0]],
-                                  ["report", "--no-such-option"]])
+                                  ["report", "--no-such-option"], ["report", "--jobs", "0"],
+                                  ["report", "--accuracy-samples", "-5"], ["report", "--jobs", "two"]])
 def test_usage_errors_exit_2(argv, capsys):
     assert main(argv) == 2
     assert "usage:" in capsys.readouterr().err
