@@ -5,7 +5,7 @@ The accuracy goals of the numeric issue hold for "every generated function of th
 and KL of the catalog that has an explicit size (Bernoulli, categorical k = 2, 3, 10 with probabilities
 or logits, normal, MVN d = 1, 2, 3 with Σ = LLᵀ or Σ given by its entries), symce's generated numpy code
 and plain ``sympy.lambdify`` of the same derivation, against the correctly rounded exact value. It is
-``symce.numeric.report.accuracy_section`` with no limit on the number of arguments, run over worker
+``symce.app.accuracy.accuracy_section`` with no limit on the number of arguments, run over worker
 processes (one formula per task, the slowest first).
 
 Run: ``python benchmarks/accuracy.py [--samples N] [--jobs J] [--only TEXT] [--out FILE]``; ``make bench``
@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from symce.numeric.report import accuracy_section  # noqa: E402
+from symce.app.accuracy import accuracy_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -168,7 +168,7 @@ def cold_run(lambdify_with: str = "symce"):
     t_import = time.perf_counter()
     import symce
     from symce import families
-    from symce.report import gibbs_if_applicable, gradient_symbols
+    from symce.app.report import gibbs_if_applicable, gradient_symbols
     t_imported = time.perf_counter()
 
     cold = Cold()
@@ -340,7 +340,7 @@ def run_limited(jobs: list[tuple], limit: float, budget: float, parallel: int, m
 def _plain_item(which: str, la: str, lb: str | None):
     import plain_sympy as plain
     from symce import families
-    from symce.report import gradient_symbols
+    from symce.app.report import gradient_symbols
 
     ex = {e.label: e for e in families.EXAMPLES}
     P = ex[la].build(1)

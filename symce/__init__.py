@@ -3,29 +3,29 @@
 The public API, by name; everything else is private.
 """
 
-from . import errors
+from symce import errors
 # families
-from .family import Family, Measure
-from .families import Bernoulli, Categorical, MultivariateNormal, Normal
+from symce.core.family import Family, Measure
+from symce.families import Bernoulli, Categorical, MultivariateNormal, Normal
 # information quantities, derived
-from .derivation import Derivation, Step
-from .information import clear_cache, cross_entropy, entropy, kl
-from .timeout import get_time_limit, set_time_limit
+from symce.engine.derivation import Derivation, Step
+from symce.engine.information import clear_cache, cross_entropy, entropy, kl
+from symce.core.limits import get_time_limit, set_time_limit
 # calculus and proofs
-from .calculus import gradient, hessian
-from .proof import Proof, prove
-from .identities import gibbs_stationarity, kl_decomposition, kl_self_zero
-from .special import sigmoid
+from symce.engine.derivation import gradient, hessian
+from symce.engine.proof import Proof, prove
+from symce.engine.identities import gibbs_stationarity, kl_decomposition, kl_self_zero
+from symce.core.special import sigmoid
 # cross-entropy as a training loss
-from .empirical import Empirical, nll
-from .mle import mle
-from .fisher import fisher_information
-from .conditional import linear_gaussian_regression, logistic_regression, softmax_regression
-from .losses import focal_loss, gaussian_nll_loss, label_smoothing, weighted_cross_entropy
+from symce.learning.empirical import Empirical, nll
+from symce.learning.mle import mle
+from symce.learning.fisher import fisher_information
+from symce.learning.conditional import linear_gaussian_regression, logistic_regression, softmax_regression
+from symce.learning.losses import focal_loss, gaussian_nll_loss, label_smoothing, weighted_cross_entropy
 # numbers and documents
-from .numeric import lambdify, verify
-from .printing import latex
-from .document import document
+from symce.numeric import lambdify, verify
+from symce.printing.printer import latex
+from symce.printing.document import document
 
 __all__ = [
     "errors",

@@ -1,7 +1,7 @@
-"""``python -m symce``: the command line (see :mod:`symce.cli`)."""
+"""``python -m symce``: the command line (see :mod:`symce.app.cli`)."""
 
 import sys
 
-from .cli import main
+from symce.app.cli import main
 
 sys.exit(main())

@@ -1,7 +1,7 @@
 """Ground truth from the *definition*, independent of symce's engine.
 
 H(P, Q) = −∫ p log q dν is computed here from each family's density alone — never from a derived closed
-form, never through ``symce.expectation``:
+form, never through ``symce.engine.expectation``:
 
 * counting measure with a finite support (Bernoulli, categorical with k classes — also a symbolic k once
   the sample has fixed it): the sum −Σ_x P({x}) log Q({x}) over the support, with ``mass(x)`` evaluated
@@ -26,8 +26,8 @@ import itertools
 import mpmath
 import sympy as sp
 
-from symce.family import Measure
-from symce.special import to_elementary
+from symce.core.family import Measure
+from symce.core.special import to_elementary
 
 #: working precision of every oracle (digits)
 DPS = 40

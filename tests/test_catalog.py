@@ -11,7 +11,7 @@ import pytest
 import sympy as sp
 
 import symce as sc
-from symce.family import flat_values
+from symce.core.family import flat_values
 from conftest import SEEDS, example_params, oracle, pair_params, sample_point
 import oracles
 

@@ -19,8 +19,8 @@ import sympy as sp
 
 import symce as sc
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
-from symce.families import categorical as cat
-from symce.families import categorical_symbolic as csym
+from symce.families.categorical import family as cat
+from symce.families.categorical import symbolic as csym
 from symce.families.categorical import Categorical
 
 mp.mp.dps = 40
@@ -425,7 +425,7 @@ def test_gradient_through_calculus_single_and_vector():
     d = sc.cross_entropy(Categorical(ts), Z)
     vals = {**dict(zip(ts, [R(1, 5), R(3, 10), R(1, 2)])), **dict(zip(Z.entries, [R(1, 2), -1, 2]))}
     sm = softmax_oracle([R(1, 2), -1, 2])
-    single = sc.gradient(d, Z.entries[1])  # a scalar, as symce.calculus returns for one symbol
+    single = sc.gradient(d, Z.entries[1])  # a scalar, as symce.engine.derivation returns for one symbol
     assert not isinstance(single.result, sp.MatrixBase)
     assert close(num(single.result, vals), sm[1] - _mpf(R(3, 10)))
     col = sc.gradient(d, list(Z.entries)).result

@@ -14,7 +14,7 @@ import pytest
 
 import symce
 from symce import errors, families
-from symce.cli import main
+from symce.app.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELS = [e.label for e in families.EXAMPLES]
@@ -118,7 +118,7 @@ def test_symce_errors_are_one_line_exit_2(monkeypatch, capsys):
     def too_slow(P, Q):
         raise errors.DerivationTimeoutError("derivation of KL(P || Q)", 0.5)
 
-    monkeypatch.setattr(symce.information, "kl", too_slow)
+    monkeypatch.setattr(symce.engine.information, "kl", too_slow)
     assert main(["derive", "kl", LABELS[0]]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DerivationTimeoutError" in err and "0.5 s" in err

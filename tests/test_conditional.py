@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 import symce as sc
-from symce.conditional import _C, _L, _M, linear_gaussian_regression, logistic_regression, softmax_regression
+from symce.learning.conditional import _C, _L, _M, linear_gaussian_regression, logistic_regression, softmax_regression
 from symce.errors import DimensionMismatchError, InvalidParameterError
 
 mpmath.mp.dps = 40

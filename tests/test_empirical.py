@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import symce as sc
-from symce.empirical import Empirical, empirical_identity, nll
+from symce.learning.empirical import S, Empirical, empirical_identity, nll
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 from symce.families.categorical import Categorical
 
@@ -78,7 +78,7 @@ def test_normal_nll_reads_like_the_textbook():
     # J = log σ + ½ log 2π + (1/(2nσ²)) Σ (y_s − μ)²  (Bishop 2006, eq. 1.54 divided by n)
     J = nll(sc.Normal(mu, sigma), n).result
     y = sp.IndexedBase("y", real=True)
-    s = sc.empirical.S
+    s = S
     textbook = sp.log(sigma) + sp.log(2 * sp.pi) / 2 + sp.Sum((y[s] - mu) ** 2, (s, 1, n)) / (2 * n * sigma**2)
     assert sp.expand(J - textbook) == 0
 

@@ -9,7 +9,7 @@ import sympy as sp
 
 import symce as sc
 from symce import errors
-from symce.expectation import moment
+from symce.engine.expectation import moment
 
 
 @pytest.mark.parametrize("build, parameter", [

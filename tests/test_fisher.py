@@ -14,7 +14,7 @@ import sympy as sp
 import symce as sc
 from symce.errors import DerivationError
 from symce.families import EXAMPLES
-from symce.fisher import fisher_identity, fisher_information, fisher_score_form
+from symce.learning.fisher import fisher_identity, fisher_information, fisher_score_form
 
 mpmath.mp.dps = 40
 

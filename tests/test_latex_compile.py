@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import symce as sc
-from symce.document import INSTALL_HINT, LatexError, Section, compile_pdf, pdflatex, write_report_tex
+from symce.printing.document import INSTALL_HINT, LatexError, Section, compile_pdf, pdflatex, write_report_tex
 
 pytestmark = pytest.mark.skipif(pdflatex() is None, reason=INSTALL_HINT)
 
@@ -56,7 +56,7 @@ def test_catalog_table_compiles(tmp_path):
 
 
 def test_report_tex_compiles(tmp_path):
-    from symce import report
+    from symce.app import report
 
     rep = report.run_catalog()
     tex = write_report_tex(rep, tmp_path, compile=False)

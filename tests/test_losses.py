@@ -19,7 +19,7 @@ import pytest
 import sympy as sp
 
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
-from symce.losses import focal_loss, gaussian_nll_loss, label_smoothing, weighted_cross_entropy
+from symce.learning.losses import focal_loss, gaussian_nll_loss, label_smoothing, weighted_cross_entropy
 
 mpmath.mp.dps = 40
 

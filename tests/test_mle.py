@@ -12,7 +12,7 @@ import sympy as sp
 from scipy import optimize, stats
 
 import symce as sc
-from symce.empirical import S, distribute_sum
+from symce.learning.empirical import S, distribute_sum
 from symce.errors import DerivationError
 from symce.families.categorical import Categorical
 from symce.families.mvnormal import MultivariateNormal

@@ -26,7 +26,7 @@ from scipy import integrate as sci
 
 import symce as sc
 from symce.errors import ArgumentTypeError, DimensionMismatchError, FamilyMismatchError, InvalidParameterError
-from symce.families import mvnormal
+from symce.families.mvnormal import family as mvnormal
 from symce.families.mvnormal import D, MultivariateNormal as MVN
 
 DPS = 30

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from symce.numeric import cli
-from symce.numeric.spec import SpecError, parse
+from symce.app import verify_cli as cli
+from symce.app.spec import SpecError, parse
 
 
 def test_grammar_and_aliases():

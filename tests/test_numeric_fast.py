@@ -151,7 +151,7 @@ def test_math_backend_runs_the_bound_kernels_of_the_gaussian_forms():
     # parts, log-determinants in double-double): backend="math" must run the same kernels on Python floats —
     # plain float code overflows in Σ₁₁Σ₂₂ − Σ₁₂² and returned NaN/inf there
     from symce.families import EXAMPLES
-    from symce.information import kl
+    from symce.engine.information import kl
     from symce.numeric.verify import domain_of, make_inputs
 
     ex = {e.label: e for e in EXAMPLES}

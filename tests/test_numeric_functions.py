@@ -11,7 +11,7 @@ import sympy as sp
 import oracles
 
 from symce import prove
-from symce.special import sigmoid
+from symce.core.special import sigmoid
 from symce.numeric import functions as F
 from symce.numeric import impl
 from symce.numeric.truth import ground_truth

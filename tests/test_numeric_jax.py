@@ -15,7 +15,7 @@ import sympy as sp  # noqa: E402
 from symce.errors import ArgumentTypeError  # noqa: E402
 from symce.numeric import BACKENDS, lambdify, verify  # noqa: E402
 from symce.numeric.jax_backend import MISSING, jax_function, lambdify_jax  # noqa: E402
-from symce.numeric.report import _catalog, _numeric_ok  # noqa: E402
+from symce.app.accuracy import _catalog, _numeric_ok  # noqa: E402
 from symce.numeric.verify import domain_of, make_inputs  # noqa: E402
 
 jnp = jax.numpy

@@ -112,7 +112,7 @@ def test_worst_xent_inputs(x, y):
 
 def test_catalog_forms_use_the_logit_kernels():
     from symce.families import EXAMPLES
-    from symce.information import cross_entropy, entropy, kl
+    from symce.engine.information import cross_entropy, entropy, kl
 
     ex = {e.label: e for e in EXAMPLES}
     c = ex["categorical-logits-k3"]

@@ -15,7 +15,7 @@ import oracles
 
 from symce import prove
 from symce.families import EXAMPLES
-from symce.information import cross_entropy, entropy, kl
+from symce.engine.information import cross_entropy, entropy, kl
 from symce.numeric import functions as F
 from symce.numeric import lambdify, verify
 from symce.numeric.rewrite import stabilise

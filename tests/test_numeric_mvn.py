@@ -24,7 +24,7 @@ import sympy as sp
 
 import symce
 from symce.families import EXAMPLES
-from symce.information import cross_entropy, entropy, kl
+from symce.engine.information import cross_entropy, entropy, kl
 from symce.numeric import functions as F
 from symce.numeric.impl.extended import logprod_offset, offset_constants, rational_kernel
 from symce.numeric.rewrite import stabilise

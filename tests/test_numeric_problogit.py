@@ -13,7 +13,7 @@ import sympy as sp
 
 from symce import prove
 from symce.families import EXAMPLES
-from symce.information import kl
+from symce.engine.information import kl
 from symce.numeric import functions as F
 from symce.numeric import lambdify, verify
 from symce.numeric.rewrite import stabilise
@@ -176,7 +176,7 @@ def test_math_backend_never_raises_and_matches_numpy(pair):
     # weight product failed on Python floats, and log_offset's root could not be passed to the scalar kernel
     import numpy as np
 
-    from symce.information import cross_entropy
+    from symce.engine.information import cross_entropy
     from symce.numeric.verify import domain_of, make_inputs
 
     for quantity in (cross_entropy, kl):

@@ -1,6 +1,6 @@
 """The accuracy section of the report (small sample counts; the full catalog runs in `make report`)."""
 
-from symce.numeric.report import accuracy_section
+from symce.app.accuracy import accuracy_section
 
 
 def test_accuracy_section_for_the_bernoulli_formulas(tmp_path):

@@ -1,6 +1,6 @@
 """backend="torch": the same values as the numpy backend over the catalog (the numpy bridge of
 symce.numeric.impl.torch_bridge), float64 tensors of the broadcast shape, and autograd gradients that
-agree with finite differences and with the numpy-lambdified symbolic gradient (symce.calculus)."""
+agree with finite differences and with the numpy-lambdified symbolic gradient (symce.engine.derivation)."""
 
 import numpy as np
 import pytest
@@ -8,11 +8,11 @@ import sympy as sp
 
 torch = pytest.importorskip("torch")
 
-from symce import calculus  # noqa: E402
+from symce.engine import derivation as calculus  # noqa: E402
 from symce.numeric import lambdify  # noqa: E402
 from symce.numeric.functions import StableFunction  # noqa: E402
 from symce.numeric.impl.torch_bridge import needs_bridge  # noqa: E402
-from symce.numeric.report import GOALS, _catalog, _numeric_ok  # noqa: E402
+from symce.app.accuracy import GOALS, _catalog, _numeric_ok  # noqa: E402
 from symce.numeric.verify import domain_of, make_inputs, ulp_distance, verify  # noqa: E402
 
 CATALOG = dict(_catalog())
@@ -106,7 +106,7 @@ def test_autograd_gradient(name):
     xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in point]
     out = f(*xs)
     grads = torch.autograd.grad(out, xs)
-    # the symbolic gradient of the derivation (symce.calculus), lambdified with numpy: an independent route
+    # the symbolic gradient of the derivation (symce.engine.derivation), lambdified with numpy: an independent route
     g = calculus.gradient(d, args)
     want = [float(lambdify(g.result[i], args)(*point)) for i in range(len(args))]
     got = [float(t) for t in grads]

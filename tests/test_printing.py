@@ -9,9 +9,9 @@ import pytest
 import sympy as sp
 
 import symce as sc
-from symce import latex_cli
-from symce.document import Section, catalog_markdown, catalog_table, document, write_report_tex
-from symce.printing import (derivation_latex, latex, latex_width, proof_latex, quantity_latex, short_rule,
+from symce.app import latex_cli
+from symce.printing.document import Section, catalog_markdown, catalog_table, document, write_report_tex
+from symce.printing.printer import (derivation_latex, latex, latex_width, proof_latex, quantity_latex, short_rule,
                             text_to_latex)
 
 t, z = sp.symbols("t z", real=True)
@@ -74,7 +74,7 @@ def test_named_operators_and_expectation():
     assert latex(softplus(z)) == r"\operatorname{softplus}\left(z\right)"
     assert latex(logsumexp(z, t)) == r"\operatorname{logsumexp}\left(z, t\right)"
     assert latex(sc.sigmoid(z) ** 2) == r"\sigma^{2}\left(z\right)"
-    from symce.derivation import Expect
+    from symce.engine.derivation import Expect
 
     assert latex(Expect(z)) == r"\mathbb{E}_{p}\left[z\right]"
     assert latex(Expect(z), expectation="P") == r"\mathbb{E}_{P}\left[z\right]"
@@ -120,7 +120,7 @@ def test_justification_modes(normal_kl):
     assert r"\text{definition}" in derivation_latex(normal_kl, justification="short")
     assert "&&" not in derivation_latex(normal_kl, justification="none")
     numbering: dict = {}
-    from symce.printing import derivation_lines
+    from symce.printing.printer import derivation_lines
 
     rows = derivation_lines(normal_kl, justification="numbered", numbering=numbering)
     assert all(r"\tag*{(" in r for r in rows) and list(numbering.values()) == list(range(1, len(numbering) + 1))
@@ -193,7 +193,7 @@ def test_document_structure(normal_kl, bce):
 
 
 def test_catalog_table_and_markdown():
-    from symce.document import catalog_entries
+    from symce.printing.document import catalog_entries
     from symce import families
 
     entries = catalog_entries()

@@ -17,7 +17,7 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 import symce as sc
-from symce.family import flat_values
+from symce.core.family import flat_values
 from conftest import example_params, pair_params, sample_point
 import oracles
 

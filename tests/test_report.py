@@ -15,9 +15,10 @@ from types import SimpleNamespace
 import pytest
 import sympy as sp
 
-from symce import families, report
-from symce.cli import main
-from symce.proof import Proof
+from symce import families
+from symce.app import report
+from symce.app.cli import main
+from symce.engine.proof import Proof
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -48,7 +49,7 @@ def test_report_md_is_written(run):
 
 
 def test_report_tex_is_written_too(run):
-    pytest.importorskip("symce.document")
+    pytest.importorskip("symce.printing.document")
     tex = (run.out / "report.tex").read_text(encoding="utf-8")
     assert "\\documentclass" in tex and "\\end{document}" in tex
     assert not (run.out / "report.pdf").exists()  # --no-pdf
@@ -180,8 +181,8 @@ def test_gibbs_on_the_simplex_is_the_lagrange_condition():
 def test_extra_sections_are_appended_and_a_failing_one_fails_the_run(monkeypatch, tmp_path, capsys):
     # the training and accuracy sections have their own tests (test_empirical*, test_numeric_report);
     # here: the report calls them, appends their Markdown in order, and a section that raises exits 1
-    import symce.empirical_report as training
-    import symce.numeric.report as accuracy
+    import symce.app.training_report as training
+    import symce.app.accuracy as accuracy
 
     _first_example_only(monkeypatch)
     calls = []

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from symce.errors import DerivationTimeoutError
-from symce.timeout import time_limit
+from symce.core.limits import time_limit
 
 
 def _busy(seconds: float) -> None:

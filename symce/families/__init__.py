@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from itertools import product
 
-from ..family import Example
-from . import bernoulli, normal
-from .bernoulli import Bernoulli
-from .normal import Normal
-from . import mvnormal
-from .mvnormal import MultivariateNormal
-from . import categorical
-from .categorical import Categorical
+from symce.core.family import Example
+from symce.families import bernoulli, categorical, mvnormal, normal
+from symce.families.bernoulli import Bernoulli
+from symce.families.categorical import Categorical
+from symce.families.mvnormal import MultivariateNormal
+from symce.families.normal import Normal
 
 _MODULES = [bernoulli, normal, mvnormal, categorical]
 

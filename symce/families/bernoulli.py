@@ -14,8 +14,8 @@ from typing import final
 
 import sympy as sp
 
-from ..expfamily import ExpFamilyForm
-from ..family import Example, Family, Measure, as_expr, check_interval, random_variable
+from symce.core.expfamily import ExpFamilyForm
+from symce.core.family import Example, Family, Measure, as_expr, check_interval, random_variable
 
 _UNIT = sp.Interval(0, 1)
 

@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-from .functions import (diff_ratio, kl_div, log1pmx, log1pmx_ratio, log_offset, log_sigmoid, logsumexp,
+from symce.numeric.functions import (diff_ratio, kl_div, log1pmx, log1pmx_ratio, log_offset, log_sigmoid, logsumexp,
                         softplus, to_elementary, xlog1py, xlogy)
-from .lambdify import BACKENDS, lambdify
-from .rewrite import Stabilised, stabilise
-from .truth import ground_truth, truth_function
-from .verify import Domain, VerifyReport, verify
+from symce.numeric.lambdify import BACKENDS, lambdify
+from symce.numeric.rewrite import Stabilised, stabilise
+from symce.numeric.truth import ground_truth, truth_function
+from symce.numeric.verify import Domain, VerifyReport, verify
 
 __all__ = ["lambdify", "stabilise", "Stabilised", "verify", "VerifyReport", "Domain", "ground_truth",
            "truth_function", "BACKENDS", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",

@@ -19,9 +19,9 @@ import re
 import numpy as np
 import sympy as sp
 
-from ..special import sigmoid
-from . import impl
-from .functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, softmax,
+from symce.core.special import sigmoid
+from symce.numeric import impl
+from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, softmax,
                         wprod)
 
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..special import sigmoid
+from symce.core.special import sigmoid
 
 
 class StableFunction(sp.Function):
@@ -639,7 +639,7 @@ class exact_rational(StableFunction):  # noqa: N801
 
     def lowering(self, names):
         """(numpy kernel bound to the expression, its arguments) for the code generator."""
-        from .impl.extended import rational_kernel
+        from symce.numeric.impl.extended import rational_kernel
 
         args = tuple(sorted(self.args[0].free_symbols, key=sp.default_sort_key))
         return rational_kernel(self.args[0], args), args
@@ -670,7 +670,7 @@ class logprod_offset(StableFunction):  # noqa: N801
     def lowering(self, names):
         import functools
 
-        from .impl.extended import logprod_offset as kernel, offset_constants
+        from symce.numeric.impl.extended import logprod_offset as kernel, offset_constants
 
         c = self.args[-1]
         if c.free_symbols:
@@ -707,7 +707,7 @@ class rational_log_sum(StableFunction):  # noqa: N801
         return sp.log(cr[i + 1]) if i % 2 == 0 else cr[i - 1] / cr[i]
 
     def lowering(self, names):
-        from .impl.extended import logsum_kernel
+        from symce.numeric.impl.extended import logsum_kernel
 
         K, R0, *cr = self.args
         args = tuple(sorted(self.free_symbols, key=sp.default_sort_key))

@@ -26,8 +26,8 @@ from typing import Callable, Sequence
 import numpy as np
 import sympy as sp
 
-from ..derivation import Derivation
-from ..errors import ArgumentTypeError
+from symce.engine.derivation import Derivation
+from symce.errors import ArgumentTypeError
 
 MISSING = "backend 'jax' needs jax installed (pip install jax)"
 
@@ -171,7 +171,7 @@ def lambdify_jax(expr, args: Sequence, conditions: tuple = (), stable: bool = Tr
     if not isinstance(expr, sp.Expr):
         raise ArgumentTypeError(f"backend 'jax' takes a scalar expression, not {type(expr).__name__} "
                                 "(lambdify each entry of a matrix)")
-    from .lambdify import lambdify
+    from symce.numeric.lambdify import lambdify
 
     args = tuple(args)
     conditions = tuple(conditions)

@@ -19,11 +19,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..derivation import Derivation
-from ..errors import ArgumentTypeError
-from . import codegen, impl
-from .functions import StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, wprod
-from .rewrite import stabilise
+from symce.engine.derivation import Derivation
+from symce.errors import ArgumentTypeError
+from symce.numeric import codegen, impl
+from symce.numeric.functions import StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, wprod
+from symce.numeric.rewrite import stabilise
 
 BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch", "jax")
 
@@ -152,7 +152,7 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
         args = sorted(expr.free_symbols, key=lambda s: s.name)
     args = list(args)
     if backend == "jax":  # symce's numpy code through jax.pure_callback, differentiable (jax_backend.py)
-        from .jax_backend import lambdify_jax
+        from symce.numeric.jax_backend import lambdify_jax
 
         return lambdify_jax(expr, args, tuple(obj.conditions) if isinstance(obj, Derivation) else (), stable)
     if stable:
@@ -177,7 +177,7 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     bridges: dict = {}
     if backend == "torch" and stable:
         # stable functions whose torch kernel is weaker than numpy's run the numpy kernel (impl.torch_bridge)
-        from .impl import torch_bridge
+        from symce.numeric.impl import torch_bridge
 
         code_expr, bridges = torch_bridge.bridge(expr)
         raw = torch_bridge.generate(args, code_expr, {**impl.impls(backend), **bridges})

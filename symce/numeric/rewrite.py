@@ -55,11 +55,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..special import sigmoid
-from .functions import (StableFunction, diff_ratio, kl_div, log1p, log1pmx_ratio, log_offset, log_sigmoid,
+from symce.core.special import sigmoid
+from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1p, log1pmx_ratio, log_offset, log_sigmoid,
                         logit_prob_kl, logit_xent, logsumexp, prob_logit_kl, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
                         wprod, xlog1py, xlogy)
-from . import rewrite_exact as _rx  # rules 8a (log of a product) and 12 (rational part): see that module
+from symce.numeric import rewrite_exact as _rx  # rules 8a (log of a product) and 12 (rational part): see that module
 
 
 @dataclass(frozen=True)
@@ -606,7 +606,7 @@ RULES = (
 def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
     """Rewrite ``expr`` into stable functions; with ``prove`` each changed step carries a Proof that it
     equals its input (the stable functions replaced by their elementary definitions)."""
-    from ..proof import prove as _prove
+    from symce.engine.proof import prove as _prove
 
     if isinstance(expr, sp.MatrixBase):
         parts = [stabilise(x, prove=prove, assumptions=assumptions) for x in expr]

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .functions import StableFunction, exact_rational, logprod_offset, rational_log_sum, to_elementary
+from symce.numeric.functions import StableFunction, exact_rational, logprod_offset, rational_log_sum, to_elementary
 
 
 def log_product(e):
     """c·Σ log xᵢ + K → c·logprod_offset(x…, K/c) for the largest group of ≥ 2 logarithms with one
     numeric coefficient c and positive arguments."""
-    from .rewrite import _log_terms
+    from symce.numeric.rewrite import _log_terms
 
     groups: dict = {}
     for c, x, t in _log_terms(e):

@@ -22,7 +22,7 @@ import sympy as sp
 from mpmath import libmp as L
 from mpmath.libmp import libmpi as LI
 
-from .functions import to_elementary
+from symce.numeric.functions import to_elementary
 
 START_PREC, MAX_PREC = 64, 1 << 15
 

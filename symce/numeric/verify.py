@@ -31,9 +31,9 @@ import numpy as np
 import sympy as sp
 from sympy.assumptions import AppliedPredicate
 
-from ..derivation import Derivation
-from ..errors import ArgumentTypeError
-from .truth import TruthFunction
+from symce.engine.derivation import Derivation
+from symce.errors import ArgumentTypeError
+from symce.numeric.truth import TruthFunction
 
 _MAXF = np.finfo(np.float64).max
 _TINY = 5e-324

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import mpmath
 
-from .arrays import array_impls
-from .mp import mpmath_impls
-from .scalar import math_impls, scipy_impls
+from symce.numeric.impl.arrays import array_impls
+from symce.numeric.impl.mp import mpmath_impls
+from symce.numeric.impl.scalar import math_impls, scipy_impls
 
 def split_constant(c) -> tuple[float, float]:
     """A real constant as a double-double hi + lo (hi the nearest float, lo the nearest float to c − hi)."""

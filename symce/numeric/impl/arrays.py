@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import extended as _extended
+from symce.numeric.impl import extended as _extended
 
 # coefficients of Σ s^{2n}/(2n+3), enough terms for |s| ≤ 2/3 (s² ≤ 4/9: (4/9)^48 < 2^−56)
 _SERIES = [1.0 / (2 * n + 3) for n in range(48)]
@@ -439,7 +439,7 @@ def array_impls(kind: str = "numpy") -> dict:
                 else lambda *a: sum(m.log(xp.asarray(x)) for x in a[:-1]) + a[-1]})
     out["rational_log_sum"] = _extended.rational_log_sum_float(xp, m.log)
     if kind == "numpy":
-        from .fast import fast_numpy
+        from symce.numeric.impl.fast import fast_numpy
 
         out.update(fast_numpy(dict(out)))
     return out

@@ -8,8 +8,8 @@ import math
 import mpmath
 import numpy as np
 
-from .arrays import _SERIES, _TINY
-from .mixed_kl import logit_prob_kl_numpy, prob_logit_kl_numpy
+from symce.numeric.impl.arrays import _SERIES, _TINY
+from symce.numeric.impl.mixed_kl import logit_prob_kl_numpy, prob_logit_kl_numpy
 
 def _fix(out, bad, careful, *args):
     """out[bad] = careful(args[bad]): the careful branch only where the cheap one is not good enough (the

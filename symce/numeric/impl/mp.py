@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import mpmath
 
-from .extended import logprod_offset_mp, rational_log_sum_mp
-from .mixed_kl import logit_prob_kl_exact, prob_logit_kl_exact
+from symce.numeric.impl.extended import logprod_offset_mp, rational_log_sum_mp
+from symce.numeric.impl.mixed_kl import logit_prob_kl_exact, prob_logit_kl_exact
 
 def _extra_bits(*vals) -> int:
     """Guard bits for a cancellation of size |vals[0]| against the others: −log2 of the ratio, ≥ 0."""

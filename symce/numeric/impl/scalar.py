@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .arrays import array_impls
+from symce.numeric.impl.arrays import array_impls
 
 def math_impls() -> dict:
     """Scalar (Python float) implementations: the numpy algorithms on 0-d arrays."""

@@ -26,8 +26,8 @@ import functools
 import numpy as np
 import sympy as sp
 
-from .. import codegen
-from ..functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
+from symce.numeric import codegen
+from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
                          prob_logit_kl, rel_entr_sum, wprod)
 
 
@@ -63,7 +63,7 @@ def _code(fn):
 @functools.lru_cache(maxsize=None)
 def _bridged_names() -> frozenset:
     """Kernels whose numpy implementation differs from the shared array code (the torch one)."""
-    from . import impls
+    from symce.numeric.impl import impls
 
     np_names, torch_names = impls("numpy"), impls("torch")
     return frozenset(name for name, fn in np_names.items()
@@ -87,12 +87,12 @@ class Bridge:
 
     @functools.cached_property
     def numpy(self):
-        from ..lambdify import _wrap, lambdify
+        from symce.numeric.lambdify import _wrap, lambdify
 
         if self.stable:
             # printed as it is: stabilising a stable node again may rewrite inside it (an exact_rational's
             # rational argument would get a diff_ratio its exact kernel cannot take)
-            from . import impls
+            from symce.numeric.impl import impls
 
             try:
                 return _wrap(codegen.generate(list(self.syms), self.expr, impls("numpy")), "numpy", len(self.syms))

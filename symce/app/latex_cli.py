@@ -1,0 +1,144 @@
+"""``symce latex …``: standalone LaTeX (and PDF) documents from the command line.
+
+    symce latex kl normal [normal] [--gradient] [--proof] [--out kl.tex] [--pdf]
+    symce latex catalog --out catalog.tex [--pdf]
+
+QUANTITY is ``entropy``, ``cross-entropy``, ``kl`` or ``catalog`` (the table of closed forms of the whole
+catalog). FAMILY is a catalog label (``symce catalog`` lists them), looked up, never evaluated; with one
+FAMILY, cross-entropy and KL compare two instances of it with distinct symbols. Without ``--out`` the
+document is printed. Exit status: 0 success, 2 usage error, missing pdflatex or a symce/LaTeX error
+(one line on stderr, no traceback).
+
+The command line owner wires it in with ``add_parser(subparsers)`` and dispatches ``"latex"`` to
+:func:`run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import sympy as sp
+
+from symce.errors import SymceError
+
+OK, USAGE = 0, 2
+QUANTITIES = ("entropy", "cross-entropy", "kl", "catalog")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``latex`` sub-command to an ``argparse`` sub-parsers object; returns its parser."""
+    p = subparsers.add_parser(
+        "latex", help="write a standalone LaTeX document (and PDF) of derivations or of the catalog table",
+        description="Derive a quantity for catalog families (or the whole catalog) and write a standalone "
+                    "LaTeX article (article class; amsmath, amssymb, booktabs). --pdf compiles it with pdflatex.")
+    p.add_argument("quantity", choices=QUANTITIES, help="the quantity to derive, or 'catalog' for the table of closed forms")
+    p.add_argument("families", nargs="*", metavar="FAMILY", help="catalog label of P (and of Q); none for 'catalog'")
+    p.add_argument("--out", "-o", metavar="FILE", help="write the .tex here (default: print it)")
+    p.add_argument("--pdf", action="store_true", help="also compile FILE to PDF with pdflatex (needs --out)")
+    p.add_argument("--gradient", action="store_true", help="add the gradient w.r.t. Q's parameters")
+    p.add_argument("--proof", action="store_true", help="add the proof of KL(P‖Q) = H(P,Q) − H(P)")
+    p.add_argument("--ce-notation", choices=("H", "H_ce"), default="H", help="write cross-entropy as H or H_ce")
+    p.add_argument("--log", choices=("log", "ln"), default="log", dest="log_notation", help="log or ln")
+    p.add_argument("--title", default=None, help="document title")
+    return p
+
+
+def _example(label: str):
+    from symce.families import EXAMPLES
+
+    for e in EXAMPLES:
+        if e.label == label:
+            return e
+    labels = ", ".join(e.label for e in EXAMPLES)
+    raise _UsageError(f"unknown family {label!r}; the catalog has: {labels}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _wrt(Q) -> list:
+    """Q's scalar parameter symbols (sizes such as k, d are integers and left out)."""
+    out = []
+    for v in Q.parameters.values():
+        vals = list(v) if isinstance(v, (list, tuple, sp.MatrixBase)) else [v]
+        for x in vals:
+            if isinstance(x, sp.Basic) and not isinstance(x, (sp.IndexedBase, sp.MatrixExpr)):
+                out.extend(s for s in sorted(x.free_symbols, key=str) if isinstance(s, sp.Symbol) and not s.is_integer)
+    return list(dict.fromkeys(out))
+
+
+def build(args) -> "object":
+    """The :class:`~symce.printing.document.Document` the arguments ask for."""
+    from symce.printing.document import Section, document
+    from symce.engine.identities import kl_decomposition
+    from symce.engine.information import cross_entropy, entropy, kl
+
+    settings = {"ce_notation": args.ce_notation, "log_notation": args.log_notation}
+    if args.quantity == "catalog":
+        if args.families:
+            raise _UsageError("'catalog' takes no FAMILY")
+        return document([], title=args.title or "Closed forms of the symce catalog", catalog=True, **settings)
+    if not 1 <= len(args.families) <= (1 if args.quantity == "entropy" else 2):
+        raise _UsageError(f"{args.quantity} takes {'one FAMILY' if args.quantity == 'entropy' else 'one or two FAMILY labels'}")
+    exs = [_example(f) for f in args.families]
+    P = exs[0].build(1)
+    Q = (exs[1] if len(exs) > 1 else exs[0]).build(2)
+    d = {"entropy": lambda: entropy(P), "cross-entropy": lambda: cross_entropy(P, Q), "kl": lambda: kl(P, Q)}[args.quantity]()
+    items = [d]
+    if args.gradient and not d.is_infinite:
+        wrt = _wrt(P if args.quantity == "entropy" else Q)
+        if wrt:
+            items.append(d.gradient(wrt[0] if len(wrt) == 1 else wrt))
+    if args.proof and args.quantity != "entropy":
+        items.append(kl_decomposition(P, Q))
+    names = {"entropy": "Entropy", "cross-entropy": "Cross-entropy", "kl": "KL divergence"}
+    pair = args.families[0] if args.quantity == "entropy" else f"{args.families[0]} ‖ {args.families[-1]}"
+    title = args.title or f"{names[args.quantity]}: {pair}"
+    return document([Section(title, items)], title=title, **settings)
+
+
+def run(args) -> int:
+    """Run ``symce latex`` for parsed arguments; returns the exit status."""
+    from symce.printing.document import LatexError, compile_pdf
+
+    try:
+        if args.pdf and not args.out:
+            raise _UsageError("--pdf needs --out FILE")
+        doc = build(args)
+        if not args.out:
+            sys.stdout.write(doc.tex())
+            return OK
+        path = doc.write(args.out)
+        print(f"wrote {path}")
+        if args.pdf:
+            result = compile_pdf(path)
+            print(f"wrote {result.pdf}")
+        return OK
+    except _UsageError as e:
+        print(f"symce latex: error: {e}", file=sys.stderr)
+        return USAGE
+    except LatexError as e:
+        print(f"symce latex: {e}", file=sys.stderr)
+        return USAGE
+    except SymceError as e:
+        print(f"symce latex: {type(e).__name__}: {e}", file=sys.stderr)
+        return USAGE
+
+
+def main(argv=None) -> int:
+    """Stand-alone entry (``python -m symce.app.latex_cli …``) until the main CLI dispatches to :func:`run`."""
+    parser = argparse.ArgumentParser(prog="symce")
+    sub = parser.add_subparsers(dest="command")
+    sub.required = True
+    add_parser(sub)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Targeted canonicalisation of derived results into textbook-like forms.
+
+Blanket ``simplify`` is slow (seconds to minutes on these results) and unpredictable, so it is kept out
+of the hot path. Instead: distribute products, group terms by their transcendental kernel (a log, a
+``Sum``, an exp), factor each kernel's coefficient, bring the rational part over a common denominator,
+pair ``c·log a − c·log b`` into ``c·log(a/b)`` when a and b are positive, and merge sums over the same
+range. Each candidate is kept only when it does not increase ``count_ops``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.core.special import recognise_sigmoid
+
+
+def canonical(expr):
+    """A textbook-like form of ``expr`` (a scalar expression; matrices are done entrywise)."""
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(canonical)
+    if not isinstance(expr, sp.Expr) or expr.is_number and not expr.free_symbols:
+        return expr
+    e = _distribute(recognise_sigmoid(expr))
+    rational, kernels = _group(e)
+    const, rest = rational.as_coeff_Add()
+    parts = [const, _smallest(rest, sp.together(rest), sp.factor_terms(rest))] if rest != 0 else [const]
+    logs: list[tuple[sp.Expr, sp.Expr]] = []
+    sums: dict = {}
+    for kern, coeff in kernels.items():
+        coeff = _smallest(coeff, sp.factor(coeff)) if coeff.free_symbols else coeff
+        if isinstance(kern, sp.log):
+            logs.append((coeff, kern))
+        elif isinstance(kern, sp.Sum) and len(kern.limits) == 1:
+            sums.setdefault(kern.limits, []).append(coeff * kern.function)
+        else:
+            parts.append(coeff * kern)
+    parts.extend(_pair_logs(logs))
+    for limits, summands in sums.items():
+        inner = canonical(sp.Add(*summands)) if len(summands) > 1 else summands[0]
+        parts.append(sp.Sum(inner, *limits) if len(summands) > 1 else _pull_constant(inner, limits))
+    return sp.Add(*parts)
+
+
+def _distribute(e):
+    # products over sums, not powers of sums: (μ1 − μ2)² stays a square, as in the textbook form
+    return sp.expand_mul(e)
+
+
+def _group(e):
+    rational = []
+    kernels: dict = {}
+    for term in sp.Add.make_args(e):
+        coeff, kern = [], []
+        for f in sp.Mul.make_args(term):
+            (kern if _is_kernel(f) else coeff).append(f)
+        if not kern:
+            rational.append(term)
+            continue
+        k = sp.Mul(*kern)
+        kernels[k] = kernels.get(k, sp.S.Zero) + sp.Mul(*coeff)
+    return sp.Add(*rational), kernels
+
+
+def _is_kernel(f) -> bool:
+    # group by logs and sums only: σ(t), e^z stay in the coefficients so that
+    # −σ(t)·log q + (σ(t) − 1)·log(1 − q) reads like the textbook
+    base = f.base if isinstance(f, sp.Pow) and f.exp.is_Integer else f
+    return isinstance(base, (sp.log, sp.Sum))
+
+
+def _pair_logs(logs):
+    """c·log a − c·log b → c·log(a/b) for positive a, b (the textbook log(σ₂/σ₁))."""
+    out, used = [], set()
+    for i, (ci, li) in enumerate(logs):
+        if i in used:
+            continue
+        for j in range(i + 1, len(logs)):
+            cj, lj = logs[j]
+            if j in used or sp.expand(ci + cj) != 0:
+                continue
+            a, b = li.args[0], lj.args[0]
+            if a.is_positive and b.is_positive:
+                if ci.could_extract_minus_sign():
+                    ci, a, b = cj, b, a
+                out.append(ci * sp.log(a / b))
+                used |= {i, j}
+                break
+        else:
+            out.append(ci * li)
+            used.add(i)
+    return out
+
+
+def _pull_constant(inner, limits):
+    (i, lo, hi), = limits
+    c, rest = inner.as_independent(i, as_Add=False)
+    return c * sp.Sum(rest, (i, lo, hi))
+
+
+def _smallest(*candidates):
+    return min(candidates, key=lambda c: (sp.count_ops(c), len(str(c))))

@@ -1,0 +1,162 @@
+"""``Derivation`` and ``Step``: a result together with the ordered steps that justify it.
+
+A derivation is immutable once built. Its ``result`` is a plain SymPy expression (or an immutable
+matrix for gradients); ``steps`` list (expression, rule) pairs in order; ``conditions`` are the side
+conditions under which the result holds (e.g. 0 < p < 1), stated rather than hidden.
+
+Gradients and Hessians of derived closed forms are themselves derivations, built here too (they are the
+operations a derivation offers; keeping them beside the class keeps the import graph acyclic).
+Differentiation is entrywise ``diff`` of the closed form, canonicalised; a derivation may carry a
+``gradient_hook`` for structured results (k classes or d dimensions derived at symbolic size), which is
+asked first. Derivatives w.r.t. an ``Indexed`` parameter ``z[m]`` of a symbolic-k result drop the
+Piecewise SymPy adds for "m outside 1..k" — the generic class m always lies in range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import sympy as sp
+
+from symce.core import display
+from symce.core.expfamily import resolve_index_range
+from symce.engine.canonical import canonical
+from symce.errors import ArgumentTypeError, DerivationError
+
+
+class Expect(sp.Function):
+    """Unevaluated E_P[·] used only to *display* intermediate steps; the engine never evaluates it."""
+
+    nargs = 1
+
+    def _latex(self, printer):
+        return r"\mathbb{E}_{P}\left[%s\right]" % printer._print(self.args[0])
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: ``lhs = expr`` justified by ``rule``."""
+
+    expr: Any
+    rule: str
+
+    def __str__(self) -> str:
+        return f"= {self.expr}    [{self.rule}]"
+
+
+@dataclass(frozen=True, eq=False)
+class Derivation:
+    """A derived quantity. ``quantity`` names it (e.g. "cross_entropy"), ``lhs`` is its symbol-level
+    name (e.g. "H(P, Q)"), ``result`` the closed form, ``method`` the route the engine took."""
+
+    quantity: str
+    lhs: str
+    result: Any
+    steps: tuple[Step, ...]
+    method: str
+    conditions: tuple = ()
+    distributions: tuple = ()
+    #: optional: a fast gradient for structured results (e.g. k classes derived at symbolic k)
+    gradient_hook: Callable | None = field(default=None, repr=False, compare=False)
+    #: why the result is +∞, when it is
+    infinite_reason: str | None = None
+
+    # -- calculus ------------------------------------------------------------------------------------
+    def gradient(self, wrt: Sequence | Any) -> "Derivation":
+        """The gradient of ``result`` w.r.t. the given symbols, itself a Derivation."""
+        return gradient(self, wrt)
+
+    def hessian(self, wrt: Sequence) -> "Derivation":
+        """The Hessian of ``result`` w.r.t. the given symbols, itself a Derivation."""
+        return hessian(self, wrt)
+
+    # -- display -------------------------------------------------------------------------------------
+    def __str__(self) -> str:
+        lines = [f"{self.lhs}"]
+        for s in self.steps:
+            lines.append(f"  = {s.expr}")
+            lines.append(f"      [{s.rule}]")
+        if self.conditions:
+            lines.append("  valid for: " + ", ".join(str(c) for c in self.conditions))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Derivation({self.lhs} = {self.result}, method={self.method!r})"
+
+    def latex(self, **options) -> str:
+        return display.render("latex", self, **options)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
+
+    def markdown(self) -> str:
+        return display.render("markdown", self)
+
+    @property
+    def is_infinite(self) -> bool:
+        return self.result == sp.oo
+
+
+# -- calculus on derivations ------------------------------------------------------------------------
+def _as_list(wrt) -> tuple[list, bool]:
+    single = not isinstance(wrt, (list, tuple, sp.MatrixBase))
+    ws = [wrt] if single else list(wrt)
+    for w in ws:
+        if not isinstance(w, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)):
+            raise ArgumentTypeError(
+                f"gradients are taken w.r.t. symbols (Symbol, Indexed such as z[m], or MatrixSymbol), "
+                f"not {type(w).__name__} {w!r}")
+    return ws, single
+
+
+def _diff(expr, w):
+    out = sp.diff(expr, w)
+    if isinstance(w, sp.Indexed):
+        for s in expr.atoms(sp.Sum):
+            (i, lo, hi), = s.limits[:1]
+            out = resolve_index_range(out.doit() if out.has(sp.KroneckerDelta) else out, w.indices[0], lo, hi)
+            break
+    return out
+
+
+def _name(ws) -> str:
+    return ", ".join(str(w) for w in ws)
+
+
+def gradient(d: Derivation, wrt) -> Derivation:
+    """∇_wrt of ``d.result``: a scalar for one symbol, a column matrix for a list."""
+    ws, single = _as_list(wrt)
+    if d.gradient_hook is not None:
+        hooked = d.gradient_hook(ws[0] if single else ws)
+        if hooked is not None:
+            return hooked
+    if d.result.has(sp.oo, sp.zoo):
+        raise DerivationError(f"{d.lhs} is +∞ ({d.infinite_reason}); it has no gradient")
+    raw = [_diff(d.result, w) for w in ws]
+    parts = [canonical(r) for r in raw]
+    result = parts[0] if single else sp.ImmutableMatrix(parts)
+    lhs = f"∂/∂{ws[0]} {d.lhs}" if single else f"∇_({_name(ws)}) {d.lhs}"
+    steps = (
+        Step(raw[0] if single else sp.ImmutableMatrix(raw), f"differentiate the closed form of {d.lhs} entrywise"),
+        Step(result, "canonical form"),
+    )
+    return Derivation("gradient", lhs, result, steps, "differentiation", d.conditions, d.distributions)
+
+
+def hessian(d: Derivation, wrt: Sequence) -> Derivation:
+    """The Hessian matrix ∂²/∂w_i∂w_j of ``d.result`` (symmetric; each entry computed once)."""
+    ws, single = _as_list(wrt)
+    if single:
+        ws = [ws[0]]
+    g = gradient(d, ws)
+    n = len(ws)
+    first = [g.result[i] for i in range(n)]
+    H = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(i, n):
+            H[i, j] = H[j, i] = canonical(_diff(first[i], ws[j]))
+    result = sp.ImmutableMatrix(H)
+    steps = (*g.steps, Step(result, "differentiate the gradient once more (symmetric: upper triangle computed)"))
+    return Derivation("hessian", f"∇²_({_name(ws)}) {d.lhs}", result, steps, "differentiation",
+                      d.conditions, d.distributions)

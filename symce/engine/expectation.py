@@ -1,0 +1,211 @@
+"""E_P[g(X)] by rules, with every step recorded.
+
+Order of rules (the first that applies wins, term by term):
+
+1. **Linearity** — g is split into terms c(θ)·φ(x); E_P[c·φ(X)] = c·E_P[φ(X)]; E_P[c] = c (P is a
+   probability measure); E commutes with finite sums ``Sum(f_i(x), (i, 1, k))``.
+2. **A rule of the family** — ``P.statistic_moment(φ, x)`` for statistics that are not scalar
+   expressions (quadratic forms in a random vector), derived from the family's mean and covariance.
+3. **Exponential-family moment map** — φ = T_j gives E[T_j] = ∂A/∂η_j at η(θ).
+4. **Square of an affine statistic** — E[(aT + b)²] = a²·Var T + (a·E T + b)², Var T = E[T²] − (E T)²,
+   each moment again by rule 3/5.
+5. **Cumulant function** — φ = T_j^n gives E[T_j^n] = dⁿ/dtⁿ exp(K(t)) at t = 0, K(t) = A(η + t e_j) − A(η).
+6. **Integration / summation over the support** — the definition ∫ φ dP, under a time limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symce.engine.derivation import Expect, Step
+from symce.errors import DerivationError
+from symce.core.family import Family, Measure
+from symce.core.limits import time_limit
+
+
+@dataclass
+class Moment:
+    value: sp.Expr
+    rule: str
+
+
+def expectation(P: Family, g: sp.Expr, x) -> tuple[sp.Expr, list[Step], set[str]]:
+    """Return (E_P[g(X)], steps, rules used). ``g`` is an expression in the random variable ``x``."""
+    steps: list[Step] = []
+    rules: set[str] = set()
+    terms = _split_terms(g, x)
+    shown = sp.Add(*[c * (Expect(phi) if phi != 1 else 1) for c, phi in terms], evaluate=False)
+    steps.append(Step(shown, "linearity of expectation; E_P[c] = c since P is a probability measure"))
+
+    moments: dict = {}
+    total = []
+    for c, phi in terms:
+        if phi == 1:
+            total.append(c)
+            continue
+        if isinstance(phi, sp.Sum):
+            m = _expect_sum(P, phi, x)
+        else:
+            m = moments.get(phi) or moment(P, phi, x)
+        moments[phi] = m
+        rules.add(m.rule)
+        total.append(c * m.value)
+    for phi, m in moments.items():
+        steps.append(Step(sp.Eq(Expect(phi), m.value, evaluate=False), m.rule))
+    value = sp.Add(*total)
+    steps.append(Step(value, "substitute the moments"))
+    return value, steps, rules
+
+
+def _split_terms(g: sp.Expr, x) -> list[tuple[sp.Expr, sp.Expr]]:
+    """Split g into [(coefficient independent of x, statistic)], grouping equal statistics.
+
+    Products are distributed over sums, but powers such as (x − μ)² are kept whole so that the
+    square-of-affine rule sees them (expanding them first is what makes textbook forms unreachable).
+    """
+    xs = _atoms_of(x)
+    g = sp.expand_mul(g)
+    groups: dict = {}
+    order: list = []
+    for term in sp.Add.make_args(g):
+        if not (term.free_symbols & xs):
+            c, phi = term, sp.S.One
+        elif isinstance(term, sp.Sum):
+            c, phi = sp.S.One, term
+        else:
+            c, phi = term.as_independent(*xs, as_Add=False)
+        if phi not in groups:
+            groups[phi] = []
+            order.append(phi)
+        groups[phi].append(c)
+    return [(sp.Add(*groups[phi]), phi) for phi in order]
+
+
+def _atoms_of(x) -> set:
+    if isinstance(x, sp.MatrixBase):
+        return set().union(*(e.free_symbols for e in x))
+    return set(x.free_symbols) if isinstance(x, sp.Basic) else set()
+
+
+def _expect_sum(P: Family, s: sp.Sum, x) -> Moment:
+    """E[Σ_i f_i(X)] = Σ_i E[f_i(X)] for a finite sum (the index is generic within its range)."""
+    (i, lo, hi), = s.limits
+    inner, _, rules = expectation(P, s.function, x)
+    # name the rules used inside the sum too (e.g. the exponential-family moment map for E[δ(X, i)])
+    inside = "; ".join(sorted(rules))
+    return Moment(sp.Sum(inner, (i, lo, hi)),
+                  "linearity of expectation over the finite sum" + (f" (summand: {inside})" if inside else ""))
+
+
+def moment(P: Family, phi: sp.Expr, x) -> Moment:
+    """E_P[φ(X)] for one statistic φ, by the first rule that applies (see the module docstring)."""
+    own = P.statistic_moment(phi, x)
+    if own is not None:
+        return Moment(*own)
+    ef = P.expfamily()
+    if ef is not None:
+        m = _expfamily_moment(ef, phi)
+        if m is not None:
+            return m
+        m = _square_of_affine(P, ef, phi, x)
+        if m is not None:
+            return m
+        m = _cumulant_moment(ef, phi)
+        if m is not None:
+            return m
+    return _by_definition(P, phi, x)
+
+
+def _expfamily_moment(ef, phi) -> Moment | None:
+    for j, T in enumerate(ef.statistics):
+        if ef.index is None:
+            if sp.expand(T - phi) == 0:
+                return Moment(ef.mean_statistic(j), "exponential family: E[T] = ∇A(η) at η(θ)")
+        else:
+            i = ef.index[0]
+            w = sp.Wild("w")
+            match = phi.match(T.xreplace({i: w}))
+            if match and w in match:
+                return Moment(ef.mean_statistic(j, match[w]), "exponential family: E[T_i] = ∂A/∂η_i at η(θ)")
+    return None
+
+
+def _square_of_affine(P, ef, phi, x) -> Moment | None:
+    if not (isinstance(phi, sp.Pow) and phi.exp == 2 and ef.index is None):
+        return None
+    for T in ef.statistics:
+        poly = _affine_in(phi.base, T, x)
+        if poly is None:
+            continue
+        a, b = poly
+        m1 = moment(P, T, x).value
+        # E[T²] by the moment map or the cumulant function directly: the full ``moment`` would send
+        # φ = T² straight back here
+        sq = sp.expand(T**2)
+        m2 = _expfamily_moment(ef, sq) or _cumulant_moment(ef, sp.Pow(T, 2, evaluate=False) if sq != T**2 else T**2)
+        if m2 is None:
+            return None
+        m2 = m2.value
+        var = m2 - m1**2
+        var = sp.cancel(var) if not var.has(sp.Function, sp.Sum) else sp.expand(var)
+        return Moment(a**2 * var + (a * m1 + b) ** 2,
+                      "E[(aT + b)²] = a²·Var T + (a·E T + b)², Var T = E[T²] − (E T)²")
+    return None
+
+
+def _affine_in(expr, T, x):
+    """(a, b) with expr = a·T + b and a, b free of x, else None."""
+    t = sp.Dummy("t")
+    try:
+        sub = sp.solve(sp.Eq(t, T), x, dict=True) if T != x else [{x: t}]
+    except Exception:  # pragma: no cover
+        return None
+    if len(sub) != 1:
+        return None
+    e = sp.expand(expr.xreplace(sub[0]) if T != x else expr.xreplace({x: t}))
+    if x in e.free_symbols:
+        return None
+    p = sp.Poly(e, t) if e.has(t) else None
+    if p is None or p.degree() != 1:
+        return None
+    return p.coeff_monomial(t), p.coeff_monomial(1)
+
+
+def _cumulant_moment(ef, phi) -> Moment | None:
+    if ef.index is not None or not (isinstance(phi, sp.Pow) and phi.exp.is_Integer and phi.exp > 1):
+        return None
+    for j, T in enumerate(ef.statistics):
+        if sp.expand(phi.base - T) == 0:
+            t = sp.Dummy("t")
+            shifts = tuple(t if jj == j else 0 for jj in range(len(ef.statistics)))
+            K = ef.cumulant_function(shifts)
+            mgf_n = sp.diff(sp.exp(K), t, int(phi.exp)).xreplace({t: 0})
+            value = ef.at_theta(mgf_n)
+            value = sp.cancel(value) if not value.has(sp.Function, sp.Sum) else sp.expand(value)
+            return Moment(value,
+                          f"cumulant function: E[T^{phi.exp}] = d^{phi.exp}/dt^{phi.exp} exp(A(η + t) − A(η)) at t = 0")
+    return None
+
+
+def _by_definition(P: Family, phi, x) -> Moment:
+    """The fallback: ∫ φ dP over the support (sum for counting measure), under a time limit."""
+    pts = P.support_points()
+    if pts is not None:
+        value = sp.Add(*[P.mass(pt) * phi.xreplace({x: pt}) for pt in pts])
+        return Moment(value, "definition: sum over the support (counting measure)")
+    if not isinstance(x, sp.Symbol):
+        raise DerivationError(f"no rule gives E[{phi}] under {P!r}, and the support is not one-dimensional")
+    density = sp.exp(P.log_density(x))
+    sup = P.support
+    if not isinstance(sup, sp.Interval):
+        raise DerivationError(f"no rule gives E[{phi}] under {P!r}, and its support {sup} is not an interval")
+    with time_limit(f"integration of E[{phi}] over the support of {P!r}"):
+        if P.measure is Measure.LEBESGUE:
+            value = sp.integrate(phi * density, (x, sup.start, sup.end), conds="none")
+        else:
+            value = sp.summation(phi * density, (x, sup.start, sup.end))
+    if value.has(sp.Integral, sp.Sum):
+        raise DerivationError(f"E[{phi}] under {P!r}: the integral over the support has no closed form")
+    return Moment(value, "definition: integral over the support")

@@ -1,0 +1,162 @@
+r"""Entropy, cross-entropy and KL divergence, as definitions turned into derivations.
+
+For distributions P, Q on one sample space with densities p = dP/dν, q = dQ/dν w.r.t. a common
+dominating measure ν (counting measure for discrete families, Lebesgue measure for continuous ones):
+
+* H(P, Q) = −∫ p log q dν = −E_P[log q(X)]   (+∞ when P is not absolutely continuous w.r.t. Q),
+* H(P) = H(P, P),
+* KL(P ‖ Q) = E_P[log p(X) − log q(X)], which :func:`symce.kl_decomposition` proves equals H(P,Q) − H(P).
+
+The expectation is taken by :func:`symce.engine.expectation.expectation`; the result is canonicalised by
+:func:`symce.engine.canonical.canonical`. Results are memoised per (quantity, P, Q).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.engine.canonical import canonical
+from symce.engine.derivation import Derivation, Expect, Step
+from symce.errors import ArgumentTypeError, DimensionMismatchError, FamilyMismatchError
+from symce.engine.expectation import expectation
+from symce.core.family import Family
+from symce.core.limits import time_limit
+
+_MEMO: dict = {}
+
+
+def clear_cache() -> None:
+    """Forget memoised derivations (benchmarks use it to measure cold derivations)."""
+    _MEMO.clear()
+
+
+def cross_entropy(P: Family, Q: Family) -> Derivation:
+    """H(P, Q) = −∫ (dP/dν) log(dQ/dν) dν, derived; +∞ when P is not absolutely continuous w.r.t. Q."""
+    _check_pair(P, Q)
+    return _memo(("cross_entropy", P, Q), lambda: _derive("cross_entropy", P, Q))
+
+
+def entropy(P: Family) -> Derivation:
+    """H(P) = H(P, P) = −E_P[log p(X)], derived."""
+    _check_family(P, "P")
+    return _memo(("entropy", P), lambda: _derive("entropy", P, P))
+
+
+def kl(P: Family, Q: Family) -> Derivation:
+    """KL(P ‖ Q) = E_P[log p(X) − log q(X)], derived directly (not as a difference of results)."""
+    _check_pair(P, Q)
+    return _memo(("kl", P, Q), lambda: _derive("kl", P, Q))
+
+
+# ---------------------------------------------------------------------------------------------------
+_LHS = {"cross_entropy": "H(P, Q)", "entropy": "H(P)", "kl": "KL(P || Q)"}
+_DEFINITION = {
+    "cross_entropy": "definition: H(P, Q) = −∫ (dP/dν) log(dQ/dν) dν = −E_P[log q(X)]",
+    "entropy": "definition: H(P) = H(P, P) = −E_P[log p(X)]",
+    "kl": "definition: KL(P ‖ Q) = ∫ (dP/dν) log((dP/dν)/(dQ/dν)) dν = E_P[log p(X) − log q(X)]",
+}
+
+
+def _memo(key, build):
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = _MEMO[key] = build()
+    return hit
+
+
+def _derive(quantity: str, P: Family, Q: Family) -> Derivation:
+    lhs = _LHS[quantity]
+    with time_limit(f"derivation of {lhs} for P = {P!r}, Q = {Q!r}"):
+        template = _templates(P, Q, quantity)
+        if template is not None:
+            return template
+        infinite = _not_absolutely_continuous(P, Q) if quantity != "entropy" else None
+        conditions = tuple(dict.fromkeys([*P.conditions(), *(Q.conditions() if Q is not P else [])]))
+        dists = (P,) if quantity == "entropy" else (P, Q)
+        if infinite is not None:
+            steps = (Step(sp.oo, infinite),)
+            return Derivation(quantity, lhs, sp.oo, steps, "absolute continuity", conditions, dists,
+                              infinite_reason=infinite)
+        x = P.variable()
+        log_q = Q.log_density(x)
+        g = (P.log_density(x) - log_q) if quantity == "kl" else -log_q
+        shown = Expect(g) if quantity == "kl" else -Expect(log_q)
+        steps = [Step(shown, _DEFINITION[quantity] + f" (ν = {P.measure})")]
+        if _has_null_points(P):
+            value, more, rules = _sum_over_support(quantity, P, Q)
+        else:
+            value, more, rules = expectation(P, g, x)
+        steps.extend(more)
+        result = canonical(value)
+        steps.append(Step(result, "canonical form (grouped by log terms, common denominators)"))
+        return Derivation(quantity, lhs, result, tuple(steps), "; ".join(sorted(rules)), conditions, dists)
+
+
+def _templates(P: Family, Q: Family, quantity: str) -> Derivation | None:
+    """Explicit-size families (k classes, dimension d) are derived once at symbolic size and
+    instantiated: the family supplies a symbolic counterpart and the instantiation."""
+    tp = P.template("P")
+    if tp is None:
+        return None
+    tq = tp if quantity == "entropy" else Q.template("Q")
+    if tq is None:
+        return None
+    (P_t, map_p), (Q_t, map_q) = tp, tq
+    # memoised: every explicit pair of the same kinds shares one symbolic-size derivation
+    key = (quantity, P_t) if quantity == "entropy" else (quantity, P_t, Q_t)
+    inner = _memo(key, lambda: _derive(quantity, P_t, Q_t if quantity != "entropy" else P_t))
+    return type(P).instantiate_derivation(inner, {**map_p, **map_q}, P, Q)
+
+
+def _check_family(P, role: str) -> None:
+    if not isinstance(P, Family):
+        raise ArgumentTypeError(f"{role} must be a symce distribution such as symce.Normal(mu, sigma), "
+                                f"not {type(P).__name__}")
+
+
+def _check_pair(P, Q) -> None:
+    _check_family(P, "P")
+    _check_family(Q, "Q")
+    sp_p, sp_q = P.sample_space, Q.sample_space
+    if sp_p == sp_q:
+        return
+    if sp_p[0] == sp_q[0]:
+        raise DimensionMismatchError(
+            f"P = {P!r} and Q = {Q!r} live on different {sp_p[0]} sample spaces "
+            f"({sp_p[1:]} vs {sp_q[1:]}); both must have the same number of classes/dimension")
+    raise FamilyMismatchError(
+        f"P = {P!r} lives on a {sp_p[0]} sample space and Q = {Q!r} on a {sp_q[0]} one; "
+        "cross-entropy and KL need both distributions on the same sample space")
+
+
+def _has_null_points(P: Family) -> bool:
+    pts = P.support_points()
+    return pts is not None and any(P.mass(pt).is_zero for pt in pts)
+
+
+def _not_absolutely_continuous(P: Family, Q: Family) -> str | None:
+    """A reason string when P puts mass where Q has none (so the answer is +∞), else None."""
+    pts = P.support_points()
+    if pts is None or Q.support_points() is None:
+        return None  # continuous families here have full support; symbolic k: positive parameters
+    for pt in pts:
+        qm, pm = Q.mass(pt), P.mass(pt)
+        if qm.is_zero and not pm.is_zero:
+            return (f"P is not absolutely continuous w.r.t. Q: P({{{pt}}}) = {pm} > 0 but Q({{{pt}}}) = 0, "
+                    f"so −P({{{pt}}})·log Q({{{pt}}}) = +∞")
+    return None
+
+
+def _sum_over_support(quantity: str, P: Family, Q: Family):
+    """Counting measure with null points: sum over the points of positive P-mass (0·log 0 = 0).
+    The log-density at a point is log of its mass, so a null point never meets log 0."""
+    terms = [(P.mass(pt), pt) for pt in P.support_points()]
+    kept = [(m, pt) for m, pt in terms if not m.is_zero]
+    if quantity == "kl":
+        value = sp.Add(*[m * (sp.log(m) - sp.log(Q.mass(pt))) for m, pt in kept])
+    else:
+        value = -sp.Add(*[m * sp.log(Q.mass(pt)) for m, pt in kept])
+    dropped = [pt for m, pt in terms if m.is_zero]
+    steps = [Step(value, f"sum over the support; points {dropped} have P-mass 0 and contribute 0 "
+                         "(convention 0·log 0 = 0, the limit of t·log t)")]
+    return value, steps, {"definition: sum over the support (counting measure)"}
