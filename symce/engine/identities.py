@@ -11,11 +11,11 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.engine.derivation import gradient
-from symce.engine.derivation import Step
+from symce.engine.derivation import _diff, Step
 from symce.errors import ArgumentTypeError
 from symce.core.family import Family, flat_values
 from symce.engine.information import cross_entropy, entropy, kl
-from symce.engine.proof import PROVED, Proof, prove
+from symce.engine.proof import CHECKED, Proof, prove, PROVED
 
 
 def _assumptions(*ds) -> tuple:
@@ -122,8 +122,6 @@ def _equality_constraint(Q: Family, wrt):
 
 
 def _diff_resolved(expr, w):
-    from symce.engine.derivation import _diff
-
     return _diff(expr, w)
 
 
@@ -140,7 +138,6 @@ def _prove_matrix_zero(e, name) -> Proof:
     ok = all(isinstance(r, sp.ZeroMatrix) or r == 0 for r in reduced)
     status = PROVED if ok else "checked numerically"
     if not ok:  # no symbolic argument closed: be honest, and check at explicit sizes
-        from symce.engine.proof import CHECKED
 
         status = CHECKED if _numeric_blocks_zero(blocks) else "refuted"
     return Proof(e, 0, status, steps=(Step(sp.Tuple(*reduced), "expand and evaluate the matrix expressions"),),

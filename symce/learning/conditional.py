@@ -32,8 +32,14 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from symce.engine.derivation import Derivation, Step
 from symce.errors import DimensionMismatchError, InvalidParameterError
-from symce.core.expfamily import resolve_index_range
+from symce.core.expfamily import _holds_on_range, resolve_index_range
 from symce.core.special import recognise_sigmoid, sigmoid
+from symce.engine.information import cross_entropy
+from symce.engine.proof import prove
+from symce.families import Bernoulli, Normal
+from symce.families.categorical.family import Categorical
+from symce.learning.empirical import nll
+from symce.numeric import lambdify
 
 _M = sp.Symbol("m", integer=True, nonnegative=True)   # generic row of a gradient / Hessian
 _L = sp.Symbol("l", integer=True, nonnegative=True)   # generic column of a Hessian
@@ -117,8 +123,6 @@ def _doit_deltas(e):
 def _first_branch_on_range(e, idx, lo, hi):
     """Piecewise((a, cond), (b, True)) → a when cond holds for every idx in lo..hi (a generic entry index
     always lies in its range); KroneckerDelta(a, b, range) → KroneckerDelta(a, b) likewise."""
-    from symce.core.expfamily import _holds_on_range
-
     e = e.replace(lambda x: isinstance(x, sp.Piecewise) and len(x.args) == 2 and x.args[1].cond == sp.true
                   and x.args[0].cond.has(idx) and _holds_on_range(x.args[0].cond, idx, lo, hi),
                   lambda x: x.args[0].expr)
@@ -134,8 +138,6 @@ def _entry_derivative(J, wrt_entry, ranges):
 
 
 def _prove_entry(matrix_entry, componentwise, name):
-    from symce.engine.proof import prove
-
     lhs = canonical_indices(_resolve_sums(_doit_deltas(matrix_entry)))
     rhs = canonical_indices(componentwise)
     return prove(lhs, rhs, name=name)
@@ -144,9 +146,6 @@ def _prove_entry(matrix_entry, componentwise, name):
 # ---------------------------------------------------------------------------------------------------
 def logistic_regression(n=None, d=None) -> RegressionModel:
     """p(t = 1 | x) = σ(xᵀw): J(w) = (1/n) Σ_s [log(1 + e^{z_s}) − t_s z_s], z = Xw."""
-    from symce.families import Bernoulli
-    from symce.engine.information import cross_entropy
-
     n, d = _sizes(n, d)
     X, w, t = sp.MatrixSymbol("X", n, d), sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("t", n, 1)
     z, tt = sp.Symbol("z", real=True), sp.Symbol("t", positive=True)
@@ -178,9 +177,6 @@ def logistic_regression(n=None, d=None) -> RegressionModel:
 
 def softmax_regression(n=None, d=None, k=None) -> RegressionModel:
     """p(y = c | x) = softmax(Wx)_c, W k×d: J(W) = (1/n) Σ_s [log Σ_c e^{Z_sc} − Σ_c T_sc Z_sc], Z = XWᵀ."""
-    from symce.families.categorical.family import Categorical
-    from symce.engine.information import cross_entropy
-
     n, d = _sizes(n, d)
     k = k if k is not None else sp.Symbol("k", integer=True, positive=True)
     X, W, T = sp.MatrixSymbol("X", n, d), sp.MatrixSymbol("W", k, d), sp.MatrixSymbol("T", n, k)
@@ -226,9 +222,6 @@ def linear_gaussian_regression(n=None, d=None, sigma=None) -> RegressionModel:
     """y | x ~ N(xᵀw, σ²): J = log σ + ½ log 2π + (1/(2nσ²)) Σ_s (y_s − x_sᵀw)². ``sigma`` a positive
     symbol (known noise; default σ) — the gradient w.r.t. σ is included in the Derivation ``loss``'s
     ``gradient`` for the unknown-σ case."""
-    from symce.learning.empirical import nll
-    from symce.families import Normal
-
     n, d = _sizes(n, d)
     sigma = sigma if sigma is not None else sp.Symbol("sigma", positive=True)
     X, w, y = sp.MatrixSymbol("X", n, d), sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("y", n, 1)
@@ -265,8 +258,6 @@ class NumericModel:
     per-sample derivation and its derivatives lambdified by ``symce.lambdify`` (numpy backend)."""
 
     def __init__(self, model: RegressionModel):
-        from symce.numeric import lambdify
-
         p = model.numeric_parts
         if not p:
             raise InvalidParameterError("numeric", "model", model.name, "a model with a scalar linear predictor")

@@ -22,6 +22,14 @@ import sympy as sp
 
 from symce.engine.derivation import Derivation, Step
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
+from symce.core.family import as_expr, as_expr_list, check_interval
+from symce.engine.expectation import expectation
+from symce.engine.information import cross_entropy
+from symce.engine.proof import prove
+from symce.families import Bernoulli, Normal
+from symce.families.categorical.family import Categorical
+from symce.learning.empirical import nll
+from symce.numeric import lambdify
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,8 +45,6 @@ class LossDerivation:
     def lambdify(self, backend: str = "numpy", what: str = "loss") -> Callable:
         """Stable numeric code of the loss (``what="loss"``) or of its gradient (``"gradient"``), with the
         argument order ``self.symbols["args"]``."""
-        from symce.numeric import lambdify
-
         target = self.loss if what == "loss" else self.gradient
         return lambdify(target, self.symbols["args"], backend=backend)
 
@@ -52,8 +58,6 @@ def _classes(k, who):
 
 
 def _eps(eps):
-    from symce.core.family import as_expr, check_interval
-
     e = as_expr(eps if eps is not None else sp.Symbol("epsilon", positive=True), family="label_smoothing",
                 parameter="epsilon")
     check_interval("label_smoothing", "epsilon", e, sp.Interval(0, 1), "a smoothing weight in [0, 1]")
@@ -62,9 +66,6 @@ def _eps(eps):
 
 def _generic_ce(k, tname="u"):
     """H(Categorical(u), Categorical.from_logits(z)) derived by the engine at explicit k, u generic."""
-    from symce.families.categorical.family import Categorical
-    from symce.engine.information import cross_entropy
-
     u = [sp.Symbol(f"{tname}{m}", positive=True) for m in range(1, k + 1)]
     Q = Categorical.from_logits(k=k)
     return cross_entropy(Categorical(u), Q), u, list(Q.entries)
@@ -74,8 +75,6 @@ def _generic_ce(k, tname="u"):
 def label_smoothing(k: int = 3, epsilon=None) -> LossDerivation:
     """H(t̃, softmax(z)) with t̃ = (1 − ε)t + ε/k, its gradient softmax(z) − t̃, and the proof of
     H(t̃, q) = (1 − ε)·H(t, q) + ε·H(u, q)."""
-    from symce.engine.proof import prove
-
     k = _classes(k, "label_smoothing")
     eps = _eps(epsilon)
     ce, u, z = _generic_ce(k)
@@ -101,10 +100,6 @@ def label_smoothing(k: int = 3, epsilon=None) -> LossDerivation:
 
 def weighted_cross_entropy(k: int = 3, weights=None) -> LossDerivation:
     """−Σ_c α_c t_c log softmax(z)_c = E_t[α(X)·(−log q(X))] with α(x) = Σ_c α_c δ(x, c)."""
-    from symce.engine.expectation import expectation
-    from symce.families.categorical.family import Categorical
-    from symce.core.family import as_expr_list, check_interval
-
     k = _classes(k, "weighted_cross_entropy")
     if weights is None:
         alpha = [sp.Symbol(f"alpha{m}", positive=True) for m in range(1, k + 1)]
@@ -133,10 +128,6 @@ def weighted_cross_entropy(k: int = 3, weights=None) -> LossDerivation:
 
 def focal_loss(gamma=None) -> LossDerivation:
     """FL = −(1 − p_t)^γ log p_t for Bernoulli.from_logit(z) and a label t ∈ {0, 1} (Lin et al. 2017)."""
-    from symce.families import Bernoulli
-    from symce.core.family import as_expr, check_interval
-    from symce.engine.proof import prove
-
     gam = as_expr(gamma if gamma is not None else sp.Symbol("gamma", nonnegative=True), family="focal_loss",
                   parameter="gamma")
     check_interval("focal_loss", "gamma", gam, sp.Interval(0, sp.oo), "a focusing parameter γ ≥ 0")
@@ -156,7 +147,6 @@ def focal_loss(gamma=None) -> LossDerivation:
                           "1 − p_t = σ(−sz) (checked at t = 0 and t = 1)"))
     loss = Derivation("focal_loss", "FL(z, t)", result, steps, "definition", (sp.Contains(t, sp.FiniteSet(0, 1)),))
     grad = loss.gradient(z)
-    from symce.engine.information import cross_entropy
 
     bce = cross_entropy(Bernoulli(sp.Symbol("t_", positive=True)), Q).result
     p0 = [prove(result.xreplace({gam: 0, t: v}), bce.xreplace({sp.Symbol("t_", positive=True): v}),
@@ -168,9 +158,6 @@ def focal_loss(gamma=None) -> LossDerivation:
 def gaussian_nll_loss(parameterisation: str = "variance") -> LossDerivation:
     """−log N(y; μ, v) = H(δ_y, Normal(μ, √v)), derived through the empirical measure of one sample;
     ``parameterisation`` "variance" (v) or "log_variance" (s = log v, the unconstrained choice)."""
-    from symce.learning.empirical import nll
-    from symce.families import Normal
-
     if parameterisation not in ("variance", "log_variance"):
         raise ArgumentTypeError(f"gaussian_nll_loss: parameterisation must be 'variance' or 'log_variance', "
                                 f"not {parameterisation!r}")
