@@ -8,7 +8,7 @@ import math
 import mpmath
 import numpy as np
 
-from symce.numeric.impl.arrays import _SERIES, _TINY
+from symce.numeric.impl.constants import _SERIES, _TINY
 from symce.numeric.impl.mixed_kl import logit_prob_kl_numpy, prob_logit_kl_numpy
 
 def _fix(out, bad, careful, *args):
