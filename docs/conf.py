@@ -27,8 +27,8 @@ suppress_warnings = ["myst.header"]  # docs/design.md starts at a level-2 headin
 
 
 def _write_catalog(app) -> None:
-    """docs/_generated/catalog.md from symce.printing.document.catalog_markdown(): derived at build time."""
-    from symce.printing.document import catalog_markdown
+    """docs/_generated/catalog.md from symce.printing.catalog.catalog_markdown(): derived at build time."""
+    from symce.printing.catalog import catalog_markdown
 
     out = HERE / "_generated"
     out.mkdir(exist_ok=True)

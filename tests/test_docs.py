@@ -51,7 +51,7 @@ def test_every_page_is_in_the_toctree():
 
 def test_catalog_page_is_generated_from_the_code():
     from symce import families
-    from symce.printing.document import catalog_markdown
+    from symce.printing.catalog import catalog_markdown
 
     md = catalog_markdown()
     for ex in families.EXAMPLES:

@@ -12,7 +12,8 @@ import pytest
 import sympy as sp
 
 import symce as sc
-from symce.printing.document import INSTALL_HINT, LatexError, Section, compile_pdf, pdflatex, write_report_tex
+from symce.printing.document import Section, write_report_tex
+from symce.printing.pdf import INSTALL_HINT, LatexError, compile_pdf, pdflatex
 
 pytestmark = pytest.mark.skipif(pdflatex() is None, reason=INSTALL_HINT)
 

@@ -10,9 +10,12 @@ import sympy as sp
 
 import symce as sc
 from symce.app import latex_cli
-from symce.printing.document import Section, catalog_markdown, catalog_table, document, write_report_tex
-from symce.printing.printer import (derivation_latex, latex, latex_width, proof_latex, quantity_latex, short_rule,
-                            text_to_latex)
+from symce.printing.blocks import derivation_latex, proof_latex, quantity_latex, short_rule
+from symce.printing.catalog import catalog_markdown, catalog_table
+from symce.printing.document import Section, document, write_report_tex
+from symce.printing.layout import latex_width
+from symce.printing.printer import latex
+from symce.printing.text import text_to_latex
 
 t, z = sp.symbols("t z", real=True)
 mu1, mu2 = sp.symbols("mu1 mu2", real=True)
@@ -120,7 +123,7 @@ def test_justification_modes(normal_kl):
     assert r"\text{definition}" in derivation_latex(normal_kl, justification="short")
     assert "&&" not in derivation_latex(normal_kl, justification="none")
     numbering: dict = {}
-    from symce.printing.printer import derivation_lines
+    from symce.printing.blocks import derivation_lines
 
     rows = derivation_lines(normal_kl, justification="numbered", numbering=numbering)
     assert all(r"\tag*{(" in r for r in rows) and list(numbering.values()) == list(range(1, len(numbering) + 1))
@@ -193,7 +196,7 @@ def test_document_structure(normal_kl, bce):
 
 
 def test_catalog_table_and_markdown():
-    from symce.printing.document import catalog_entries
+    from symce.printing.catalog import catalog_entries
     from symce import families
 
     entries = catalog_entries()

@@ -2,11 +2,17 @@
 
 It sits above the model it prints and imports it; the model shows itself (``Derivation.latex()``,
 ``_repr_latex_``) through :mod:`symce.core.display`, where this package registers its renderers on import.
+
+Modules: ``text`` (Unicode text inside ``\\text{}``), ``latex_printer`` (SymceLatexPrinter),
+``layout`` (widths, line breaking), ``blocks`` (derivation and proof ``align*`` blocks, Markdown),
+``printer`` (``latex``/``markdown`` for any object), ``catalog``, ``document``, ``pdf``.
 """
 
 from symce.core import display
-from symce.printing.printer import (derivation_latex, derivation_lines, derivation_markdown, latex, latex_width,
-                                    markdown, proof_latex, proof_markdown, quantity_latex, short_rule)
+from symce.printing.blocks import (derivation_latex, derivation_lines, derivation_markdown, proof_latex,
+                                   proof_markdown, quantity_latex, short_rule)
+from symce.printing.layout import latex_width
+from symce.printing.printer import latex, markdown
 
 display.register("latex", latex)
 display.register("markdown", markdown)

@@ -8,7 +8,7 @@ standard packages only (amsmath, amssymb, booktabs, longtable, array, geometry, 
   a page; in Jupyter, ``Derivation.latex()`` puts them beside it instead);
 * long sums are broken between terms to fit the text width; huge results are summarised;
 * a proof shows the claim, both sides, the chain of rewrites, the status and any side conditions;
-* :func:`catalog_table` derives the whole catalog (entropy of every example, H(P, Q) and KL(P‖Q) of
+* :func:`~symce.printing.catalog.catalog_table` derives the whole catalog (entropy of every example, H(P, Q) and KL(P‖Q) of
   every pair) and lays the closed forms out as a ``longtable``.
 
 >>> import sympy as sp, symce as sc
@@ -21,28 +21,30 @@ True
 
 from __future__ import annotations
 
+from __future__ import annotations
+
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable
 
 import sympy as sp
 
-from symce.errors import SymceError
-from symce.printing.printer import (_approx, _derivation_symbols, _symbol_table, conditions_latex, derivation_lines,
-                       latex, latex_width, printer, proof_lines, quantity_latex, text_to_latex)
+from symce.core.family import Family
+from symce.engine.derivation import Derivation
+from symce.engine.proof import Proof
+from symce.printing.blocks import (_approx, _derivation_symbols, _symbol_table, conditions_latex, derivation_lines,
+                                   proof_lines, quantity_latex)
+from symce.printing.catalog import catalog_table
+from symce.printing.latex_printer import printer
+from symce.printing.layout import MAX_OPS, TEXT_WIDTH_EM
+from symce.printing.pdf import CompileResult, LatexError, compile_pdf, pdflatex
+from symce.printing.printer import latex
+from symce.printing.text import text_to_latex
 
-__all__ = ["Document", "Section", "document", "catalog_entries", "catalog_table", "catalog_markdown",
-           "pdflatex", "compile_pdf", "LatexError", "CompileResult", "write_report_tex"]
-
-#: usable width of the page in em at 11pt (a4paper, 2.2 cm margins: 166 mm ≈ 43 em), less the tag
-TEXT_WIDTH_EM = 36.0
-#: results with more operations than this are summarised in documents instead of printed in full
-MAX_OPS = 400
+# compile_pdf and LatexError belong to pdf.py; they are named here too because a document is what gets compiled
+__all__ = ["Document", "Section", "document", "write_report_tex", "compile_pdf", "LatexError", "CompileResult"]
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
@@ -54,19 +56,6 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\LTpre}{4pt}
 \setlength{\LTpost}{4pt}
 """
-
-INSTALL_HINT = ("pdflatex was not found; install TeX Live to compile LaTeX documents, e.g. on Debian/Ubuntu "
-                "`apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra`, "
-                "on macOS `brew install --cask mactex-no-gui`")
-
-
-class LatexError(SymceError, RuntimeError):
-    """pdflatex is missing, or reported an error compiling a generated document (its log is attached)."""
-
-    def __init__(self, message: str, log: str = ""):
-        super().__init__(message)
-        self.log = log
-
 
 @dataclass
 class Section:
@@ -140,10 +129,6 @@ class _Raw(str):
 
 # -- rendering items ---------------------------------------------------------------------------------
 def _render(item, settings: dict) -> str:
-    from symce.engine.derivation import Derivation
-    from symce.core.family import Family
-    from symce.engine.proof import Proof
-
     if isinstance(item, _Raw):
         return str(item)
     if isinstance(item, Section):
@@ -245,162 +230,6 @@ def _proof_block(pf, settings) -> str:
     out.append(r"\noindent " + " ".join(tail))
     return "\n".join(x for x in out if x)
 
-
-# -- the catalog -------------------------------------------------------------------------------------
-@dataclass
-class CatalogEntry:
-    """One closed form of the catalog: ``section`` is an example label or "label ‖ label"."""
-
-    section: str
-    P: Any
-    Q: Any
-    quantity: str
-    derivation: Any = None
-    error: str = ""
-
-
-def catalog_entries(examples: Sequence | None = None, pairs: Sequence | None = None) -> list[CatalogEntry]:
-    """Derive the entropy of every catalog example and H(P, Q), KL(P‖Q) for every pair (defaults: the
-    whole catalog of :mod:`symce.families`). A failing derivation is recorded, not raised."""
-    from symce import families
-    from symce.engine.information import cross_entropy, entropy, kl
-
-    examples = list(families.EXAMPLES if examples is None else examples)
-    pairs = list(families.pairs() if pairs is None else pairs)
-    out = []
-    for ex in examples:
-        P = ex.build(1)
-        out.append(_entry(ex.label, P, None, "H(P)", lambda: entropy(P)))
-    for a, b in pairs:
-        P, Q = a.build(1), b.build(2)
-        title = f"{a.label} ‖ {b.label}"
-        out.append(_entry(title, P, Q, "H(P, Q)", lambda: cross_entropy(P, Q)))
-        out.append(_entry(title, P, Q, "KL(P || Q)", lambda: kl(P, Q)))
-    return out
-
-
-def _entry(section, P, Q, quantity, run) -> CatalogEntry:
-    try:
-        return CatalogEntry(section, P, Q, quantity, run())
-    except SymceError as e:  # shown in the table: a catalog table must not hide a failing pair
-        return CatalogEntry(section, P, Q, quantity, None, f"{type(e).__name__}: {e}")
-
-
-#: width of the closed-form column of the catalog table, in em (0.78 of the text width, less padding)
-CELL_WIDTH_EM = 32.0
-
-
-def _closed_form(e: CatalogEntry, settings, max_ops=MAX_OPS, width=CELL_WIDTH_EM) -> str:
-    if e.derivation is None:
-        return r"\text{%s}" % text_to_latex("error: " + e.error[:120])
-    r = e.derivation.result
-    ops = sp.count_ops(r) if isinstance(r, sp.Basic) else 0
-    if ops > max_ops:
-        return r"\text{[%d operations, not shown]}" % ops
-    return latex(_breakable(r, width, settings), **settings)
-
-
-def _breakable(expr, width: float, settings):
-    """The same value written so that TeX can break it: inline math breaks only between the terms of a
-    top-level sum, so a term wider than the cell that is a fraction (a + b + …)/d is written as
-    a/d + b/d + … (an exact rewrite for display; the derivation's result is untouched)."""
-    terms = sp.Add.make_args(expr)
-    p = printer(**settings)
-    out, changed = [], False
-    for t in terms:
-        num, den = sp.fraction(t)
-        if latex_width(p._print(t)) > width and isinstance(num, sp.Add) and den != 1:
-            out.extend(a / den for a in num.args)
-            changed = True
-        else:
-            out.append(t)
-    return sp.Add(*out) if changed else expr
-
-
-def catalog_table(entries: Sequence[CatalogEntry] | None = None, **settings) -> str:
-    r"""A ``longtable`` (booktabs rules) of the closed forms of the catalog, grouped by example/pair."""
-    entries = catalog_entries() if entries is None else entries
-    rows, last = [], None
-    for e in entries:
-        if e.section != last:
-            if last is not None:
-                rows.append(r"\midrule")
-            dists = r"$P = %s$" % latex(e.P, **settings)
-            if e.Q is not None:
-                dists += r", $Q = %s$" % latex(e.Q, **settings)
-            # \\* : no page break between a group's heading and its first row
-            rows.append(r"\multicolumn{2}{@{}p{\linewidth}@{}}{\raggedright\textbf{%s}: %s} \\*[2pt]"
-                        % (text_to_latex(e.section), dists))
-            last = e.section
-        rows.append(r"$%s$ & $\displaystyle %s$ \\[4pt]" % (quantity_latex(e.quantity, **settings),
-                                                           _closed_form(e, settings)))
-    head = (r"\begin{longtable}{@{}l>{\raggedright\arraybackslash}p{0.78\linewidth}@{}}" "\n"
-            r"\toprule quantity & closed form \\ \midrule \endhead" "\n"
-            r"\bottomrule \endfoot" "\n")
-    return head + "\n".join(rows) + "\n\\end{longtable}"
-
-
-def catalog_markdown(entries: Sequence[CatalogEntry] | None = None, **settings) -> str:
-    """The catalog as MyST Markdown (a ``list-table`` per example/pair; math in ``$…$``), for the docs."""
-    entries = catalog_entries() if entries is None else entries
-    out, groups = [], {}
-    for e in entries:
-        groups.setdefault(e.section, []).append(e)
-    for section, es in groups.items():
-        e0 = es[0]
-        dists = f"$P = {latex(e0.P, **settings)}$" + (f", $Q = {latex(e0.Q, **settings)}$" if e0.Q is not None else "")
-        out += [f"### {section}", "", dists, "", "```{list-table}", ":header-rows: 1", ":widths: 20 80", "",
-                "* - quantity", "  - closed form"]
-        for e in es:
-            out += [f"* - ${quantity_latex(e.quantity, **settings)}$", f"  - ${_closed_form(e, settings)}$"]
-        out += ["```", ""]
-    return "\n".join(out)
-
-
-# -- pdflatex ------------------------------------------------------------------------------------------
-@dataclass
-class CompileResult:
-    """A compiled document: the pdf, the log, and the overfull boxes pdflatex reported (in pt)."""
-
-    pdf: Path
-    log: str
-    overfull: list[tuple[float, str]]
-
-    def worst_overfull(self) -> float:
-        return max((w for w, _ in self.overfull), default=0.0)
-
-
-def pdflatex() -> str | None:
-    """The path of pdflatex, or None when it is not installed."""
-    return shutil.which("pdflatex")
-
-
-_OVERFULL = re.compile(r"^Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\)(.*)$", re.M)
-_ERROR = re.compile(r"^! (.*)$", re.M)
-
-
-def compile_pdf(tex_path: str | os.PathLike, runs: int = 1, timeout: float = 120.0) -> CompileResult:
-    """Compile ``tex_path`` with pdflatex (non-interactive, in a temporary folder; the pdf is copied
-    beside the .tex). Raises :class:`LatexError` with the log's first error when pdflatex fails."""
-    exe = pdflatex()
-    if exe is None:
-        raise LatexError(INSTALL_HINT)
-    tex_path = Path(tex_path).resolve()
-    with tempfile.TemporaryDirectory() as tmp:
-        log = ""
-        for _ in range(runs):
-            proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-                                   "-output-directory", tmp, str(tex_path)],
-                                  cwd=tmp, capture_output=True, timeout=timeout)
-            log_file = Path(tmp) / (tex_path.stem + ".log")
-            log = log_file.read_text(encoding="latin-1") if log_file.exists() else proc.stdout.decode("latin-1")
-            errors = _ERROR.findall(log) + re.findall(r"^[^\n]*:\d+: (.*)$", log, re.M)
-            if proc.returncode != 0 or errors:
-                raise LatexError(f"pdflatex failed on {tex_path.name}: {errors[0] if errors else 'exit ' + str(proc.returncode)}", log)
-        pdf = tex_path.with_suffix(".pdf")
-        shutil.copyfile(Path(tmp) / (tex_path.stem + ".pdf"), pdf)
-    overfull = [(float(w), where.strip()) for w, where in _OVERFULL.findall(log)]
-    return CompileResult(pdf, log, overfull)
 
 
 # -- report.tex ----------------------------------------------------------------------------------------

@@ -1,0 +1,342 @@
+r"""Derivations and proofs as LaTeX ``align*`` blocks and as Markdown, and the names of quantities.
+
+A derivation is one step a line: ``lhs &= expr && \text{rule}``; a moment used by the next step is an
+indented "with E[…] = …" line; a gradient too wide for the page is shown one partial derivative a row. A
+proof shows its claim, both sides, the chain of rewrites of lhs − rhs, its status and assumptions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import sympy as sp
+
+from symce.printing.latex_printer import SymceLatexPrinter, printer
+from symce.printing.layout import expr_lines, latex_width
+from symce.printing.text import text_to_latex
+
+__all__ = ["quantity_latex", "short_rule", "derivation_lines", "derivation_latex", "proof_lines", "proof_latex",
+           "derivation_markdown", "proof_markdown", "conditions_latex"]
+
+
+# -- quantities: "H(P, Q)", "KL(P || Q)", "∂/∂z H(P, Q)", "∇_(mu2, sigma2) KL(P || Q)" ----------------------
+def _base_quantity(s: str, p: SymceLatexPrinter) -> str | None:
+    key = s.replace(" ", "").replace("‖", "||")
+    ce = r"H_{\mathrm{ce}}" if p._settings["ce_notation"] == "H_ce" else "H"
+    table = {
+        "H(P,Q)": ce + "(P, Q)", "H(P)": "H(P)", "H(Q)": "H(Q)", "H(Q,P)": ce + "(Q, P)",
+        "KL(P||Q)": r"\mathbb{KL}(P \,\|\, Q)", "KL(Q||P)": r"\mathbb{KL}(Q \,\|\, P)",
+        "KL(P||P)": r"\mathbb{KL}(P \,\|\, P)",
+    }
+    return table.get(key)
+
+
+def _lookup(name: str, symbols: dict, p: SymceLatexPrinter) -> str:
+    name = name.strip()
+    if name in symbols:
+        return p._print(symbols[name])
+    return r"\text{%s}" % text_to_latex(name)
+
+
+def quantity_latex(s: str, symbols: dict | None = None, **settings) -> str:
+    r"""The LaTeX of a quantity's name such as ``"KL(P || Q)"`` or ``"∂/∂z H(P, Q)"``.
+
+    ``symbols`` maps the names of differentiation variables to their SymPy objects (so ``mu2`` prints as
+    :math:`\mu_2`); unknown names are printed as text, never parsed.
+
+    >>> quantity_latex("KL(P || Q)")
+    '\\mathbb{KL}(P \\,\\|\\, Q)'
+    """
+    p = printer(**settings)
+    symbols = symbols or {}
+    s = s.strip()
+    base = _base_quantity(s, p)
+    if base is not None:
+        return base
+    m = re.match(r"^∂/∂(.+?) (.+)$", s)
+    if m:
+        return r"\frac{\partial}{\partial %s} %s" % (_lookup(m.group(1), symbols, p), quantity_latex(m.group(2), symbols, **settings))
+    m = re.match(r"^∇(²?)_\((.*)\) (.+)$", s)
+    if m:
+        names = _split_names(m.group(2))
+        wrt = ", ".join(_lookup(n, symbols, p) for n in names)
+        sq = "^{2}" if m.group(1) else ""
+        return r"\nabla%s_{%s} %s" % (sq, wrt, quantity_latex(m.group(3), symbols, **settings))
+    # a statement such as "KL(P‖Q) = H(P,Q) − H(P)" or "∇_Q H(P, Q) = 0 at Q = P"
+    parts = re.split(r"(\s*[=−+-]\s*)", s)
+    if len(parts) > 1:
+        tex = []
+        for part in parts:
+            op = part.strip()
+            if op in ("=", "+", "-", "−"):
+                tex.append({"−": " - ", "-": " - ", "+": " + ", "=": " = "}[op])
+            elif part:
+                tex.append(quantity_latex(part, symbols, **settings))
+        return "".join(tex)
+    if s in symbols:
+        return p._print(symbols[s])
+    if re.fullmatch(r"-?\d+", s):
+        return s
+    m = re.match(r"^∇_Q (.+)$", s)
+    if m:
+        return r"\nabla_{Q} %s" % quantity_latex(m.group(1), symbols, **settings)
+    m = re.match(r"^(.+?) at (.+)$", s)
+    if m:
+        return r"%s \text{ at } %s" % (quantity_latex(m.group(1), symbols, **settings),
+                                      quantity_latex(m.group(2), symbols, **settings))
+    if re.fullmatch(r"[PQ]", s):
+        return s
+    return r"\text{%s}" % text_to_latex(s)
+
+
+def _split_names(s: str) -> list[str]:
+    """Split "a, b[m], c" at top-level commas (an index may itself contain commas)."""
+    out, depth, cur = [], 0, ""
+    for c in s:
+        depth += c in "[(" and 1 or 0
+        depth -= c in "])" and 1 or 0
+        if c == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += c
+    return [x.strip() for x in out + [cur] if x.strip()]
+
+
+def _symbol_table(*exprs) -> dict:
+    """name -> object for every Symbol, Indexed and MatrixSymbol appearing in ``exprs``."""
+    out: dict = {}
+    for e in exprs:
+        items = list(e) if isinstance(e, sp.MatrixBase) else [e]
+        for x in items:
+            if isinstance(x, sp.Basic):
+                for a in x.atoms(sp.Symbol, sp.Indexed, sp.MatrixSymbol):
+                    out.setdefault(str(a), a)
+    return out
+
+
+def _derivation_symbols(d) -> dict:
+    exprs = [d.result] + [s.expr for s in d.steps]
+    for dist in getattr(d, "distributions", ()) or ():
+        for v in getattr(dist, "parameters", {}).values():
+            exprs.extend(v if isinstance(v, (list, tuple)) else [v])
+    return _symbol_table(*[e for e in exprs if isinstance(e, (sp.Basic, sp.MatrixBase))])
+
+
+# -- derivations ---------------------------------------------------------------------------------------
+def short_rule(rule: str) -> str:
+    """The head of a justification: the text before its first top-level ':' or ';', or before a
+    parenthetical remark of a prose rule ("canonical form (grouped …)" → "canonical form").
+
+    >>> short_rule("linearity of expectation; E_P[c] = c")
+    'linearity of expectation'
+    >>> short_rule("E[(aT + b)²] = a²·Var T + (a·E T + b)²")
+    'E[(aT + b)²] = a²·Var T + (a·E T + b)²'
+    """
+    depth = 0
+    for i, c in enumerate(rule):
+        if c in "[(":
+            if c == "(" and depth == 0 and i > 2 and rule[i - 1] == " " and "=" not in rule[:i]:
+                return rule[:i].strip()
+            depth += 1
+        elif c in "])":
+            depth = max(depth - 1, 0)
+        elif c in ":;" and depth == 0 and i >= 3:
+            return rule[:i].strip()
+    return rule.strip()
+
+
+def _conditions(conds) -> list:
+    return [c for c in conds if c is not sp.true and c is not True]
+
+
+def derivation_lines(d, *, justification: str = "right", width: float | None = None,
+                     max_ops: int | None = None, max_rows: int = 12, numbering: dict | None = None,
+                     **settings) -> list[str]:
+    """The rows of the ``align*`` block of a derivation (see :func:`derivation_latex`)."""
+    p = printer(**settings)
+    syms = _derivation_symbols(d)
+    lhs = quantity_latex(d.lhs, syms, **settings)
+    rows = []
+    budget = None if width is None else max(width - latex_width(lhs) - 3, 12)
+    componentwise = _componentwise(d, p, syms, width, max_ops, justification, numbering, **settings)
+    if componentwise is not None:
+        return componentwise
+    previous = None
+    for k, s in enumerate(d.steps):
+        if previous is not None and _same(s.expr, previous):
+            continue  # a rewrite that changed nothing (e.g. already canonical) adds no line
+        previous = s.expr
+        tag = _justification(s.rule, justification, numbering)
+        if isinstance(s.expr, sp.Eq):  # an auxiliary result used by the next step (a moment)
+            lines = expr_lines(s.expr, p, budget, max_ops, max_rows)
+            body = [r"&\qquad\text{with } " + lines[0]] + [r"&\qquad\quad " + x for x in lines[1:]]
+        else:
+            lines = expr_lines(s.expr, p, budget, max_ops, max_rows)
+            body = [(lhs if not rows else "") + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
+        body[-1] += tag
+        rows.extend(body)
+    return rows
+
+
+def _componentwise(d, p, syms, width, max_ops, justification, numbering, **settings):
+    """A gradient too wide for the page as one column vector: one row per partial derivative of the
+    final result, tagged with every step's rule. None when the vector fits (or there is no width)."""
+    r = d.result
+    m = re.match(r"^∇_\((.*)\) (.+)$", d.lhs)
+    if width is None or m is None or not isinstance(r, sp.MatrixBase) or r.shape[1] != 1:
+        return None
+    if latex_width(p._print(r)) <= width - latex_width(quantity_latex(d.lhs, syms, **settings)) - 3:
+        return None
+    names, inner = _split_names(m.group(1)), quantity_latex(m.group(2), syms, **settings)
+    if len(names) != r.shape[0]:
+        return None
+    tags = [_justification(s.rule, justification, numbering) for s in d.steps]
+    tag = ""
+    if justification == "numbered" and tags:
+        nums = [t.strip()[len(r"\tag*{("):-2] for t in tags]
+        tag = r" \tag*{(%s)}" % ", ".join(dict.fromkeys(nums))
+    rows = []
+    for k, (name, entry) in enumerate(zip(names, r)):
+        lhs = r"\frac{\partial %s}{\partial %s}" % (inner, _lookup(name, syms, p))
+        budget = max(width - latex_width(lhs) - 3, 12)
+        lines = expr_lines(entry, p, budget, max_ops, 12)
+        block = [lhs + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
+        if k == 0:
+            block[-1] += tag
+        rows.extend(block)
+    return rows
+
+
+def _same(a, b) -> bool:
+    try:
+        return a == b
+    except Exception:  # noqa: BLE001 - comparing matrices of different shapes etc.
+        return False
+
+
+def _justification(rule: str, mode: str, numbering: dict | None) -> str:
+    if mode == "none":
+        return ""
+    if mode == "numbered":
+        if numbering is None:
+            raise ValueError("justification='numbered' needs a numbering dict (rule -> number)")
+        n = numbering.setdefault(rule, len(numbering) + 1)
+        return r" \tag*{(%d)}" % n
+    text = short_rule(rule) if mode == "short" else rule
+    if mode not in ("right", "short"):
+        raise ValueError(f"justification must be 'right', 'short', 'numbered' or 'none', not {mode!r}")
+    return r" && \text{%s}" % text_to_latex(text)
+
+
+def derivation_latex(d, *, justification: str = "right", width: float | None = None,
+                     max_ops: int | None = None, **settings) -> str:
+    r"""An ``align*`` block: one step a line, the rule that justifies it as ``\text{…}`` on the right.
+
+    ``justification``: ``"right"`` (the full rule), ``"short"`` (its head, e.g. "linearity of
+    expectation"), ``"none"``. ``width`` (em) breaks long sums between terms; ``max_ops`` replaces larger
+    results by a one-line summary. Other keywords are printer settings (``ce_notation``, ``log_notation``).
+    A moment used by the next step is shown as an indented "with E[…] = …" line.
+
+    >>> import sympy as sp, symce as sc
+    >>> t, z = sp.symbols("t z", real=True)
+    >>> d = sc.cross_entropy(sc.Bernoulli(t), sc.Bernoulli.from_logit(z))
+    >>> print(derivation_latex(d.gradient(z), justification="short"))
+    \begin{align*}
+    \frac{\partial}{\partial z} H(P, Q) &= - t + \frac{e^{z}}{e^{z} + 1} && \text{differentiate the closed form of H(P, Q) entrywise} \\
+     &= - t + \sigma\left(z\right) && \text{canonical form}
+    \end{align*}
+    """
+    rows = derivation_lines(d, justification=justification, width=width, max_ops=max_ops, **settings)
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+
+
+# -- proofs --------------------------------------------------------------------------------------------
+def proof_lines(pf, *, justification: str = "right", width: float | None = None, max_ops: int | None = None,
+                max_rows: int = 12, numbering: dict | None = None, header: bool = True, **settings) -> list[str]:
+    """The rows of the ``align*`` block of a proof; ``header=False`` leaves out the claim, status,
+    assumptions and counterexample (a document states them in its text instead)."""
+    p = printer(**settings)
+    syms = _symbol_table(pf.lhs, pf.rhs)
+    budget = None if width is None else max(width - 8, 12)
+    rows = []
+    if pf.name and header:
+        rows.append(r"&\text{claim: } %s" % quantity_latex(pf.name, syms, **settings))
+    lhs = expr_lines(pf.lhs, p, budget, max_ops, max_rows)
+    rhs = expr_lines(pf.rhs, p, budget, max_ops, max_rows)
+    rows.append(r"\text{lhs} &= " + lhs[0])
+    rows += [r"&\qquad " + x for x in lhs[1:]]
+    rows.append(r"\text{rhs} &= " + rhs[0])
+    rows += [r"&\qquad " + x for x in rhs[1:]]
+    for k, s in enumerate(pf.steps):
+        lines = expr_lines(s.expr, p, budget, max_ops, max_rows)
+        head = r"\text{lhs} - \text{rhs}" if k == 0 else ""
+        block = [head + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
+        block[-1] += _justification(s.rule, justification, numbering)
+        rows.extend(block)
+    if not header:
+        return rows
+    rows.append(r"&\text{status: %s}" % text_to_latex(pf.status))
+    conds = _conditions(list(pf.assumptions))
+    if conds:
+        rows.append(r"&\text{assuming } " + ",\\ ".join(p._print(c) for c in conds))
+    if pf.side_conditions:
+        rows.append(r"&\text{side conditions of the rewrites: } "
+                    + ",\\ ".join(p._print(c) for c in pf.side_conditions))
+    if pf.counterexample:
+        pt = pf.counterexample.get("point", {})
+        vals = ",\\ ".join(r"%s = %s" % (quantity_latex(str(k), syms, **settings), p._print(v)) for k, v in pt.items())
+        rows.append(r"&\text{counterexample at } " + vals)
+        rows.append(r"&\qquad \text{lhs} \approx %s,\ \text{rhs} \approx %s"
+                    % (_approx(pf.counterexample.get("lhs"), p), _approx(pf.counterexample.get("rhs"), p)))
+    if pf.status == "checked numerically":
+        rows.append(r"&\text{agrees to %d digits at %d points; no symbolic argument}" % (pf.digits, pf.points))
+    return rows
+
+
+def _approx(v, p) -> str:
+    if isinstance(v, list):
+        return r"\left(%s\right)" % ", ".join(_approx(x, p) for x in v)
+    if isinstance(v, sp.Basic) and v.is_number:
+        return p._print(sp.Float(v, 12))
+    return p._print(v) if isinstance(v, sp.Basic) else text_to_latex(str(v))
+
+
+def proof_latex(pf, *, justification: str = "right", width: float | None = None, max_ops: int | None = None,
+                **settings) -> str:
+    r"""An ``align*`` block for a :class:`~symce.engine.proof.Proof`: the claim, both sides, the chain of
+    rewrites of lhs − rhs (each with its rule), the status, assumptions and side conditions, and the
+    counterexample of a refuted claim."""
+    rows = proof_lines(pf, justification=justification, width=width, max_ops=max_ops, **settings)
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+
+
+# -- Markdown (Jupyter, report.md, docs) -------------------------------------------------------------
+def _md(s: str) -> str:
+    return s.replace("|", "\\|").replace("*", "\\*")
+
+
+def derivation_markdown(d, **settings) -> str:
+    """Markdown: a bold title with the route the engine took, the ``align*`` block in ``$$``, and the
+    conditions under which the result holds."""
+    out = [f"**{_md(d.lhs)}** — derived by {_md(d.method)}", "", "$$", derivation_latex(d, **settings), "$$"]
+    conds = _conditions(getattr(d, "conditions", ()))
+    if conds:
+        p = printer(**settings)
+        out += ["", "valid for: " + ", ".join(f"${p._print(c)}$" for c in conds)]
+    if getattr(d, "infinite_reason", None):
+        out += ["", f"+∞ because {_md(d.infinite_reason)}"]
+    return "\n".join(out)
+
+
+def proof_markdown(pf, **settings) -> str:
+    """Markdown for a proof: its status in bold and the ``align*`` block."""
+    title = f"**{_md(pf.name)}**: {pf.status}" if pf.name else f"**{pf.status}**"
+    return "\n".join([title, "", "$$", proof_latex(pf, **settings), "$$"])
+
+
+def conditions_latex(conds: Iterable[Any], **settings) -> str:
+    """The side conditions as one inline-math list (empty string when there are none)."""
+    p = printer(**settings)
+    return ",\\ ".join(p._print(c) for c in _conditions(list(conds)))

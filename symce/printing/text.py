@@ -1,0 +1,80 @@
+r"""Plain text inside LaTeX: justifications and paragraphs written with Unicode mathematics.
+
+The text of a justification is made safe for both pdflatex and MathJax (Jupyter) by
+:func:`text_to_latex`: special characters and Unicode mathematics become ``$…$`` inside ``\text{}``,
+which both understand (MathJax does not run text-mode macros such as ``\_``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["text_to_latex"]
+
+_TEXT_MAP = {
+    "\\": r"$\backslash$", "_": r"$\_$", "&": r"$\&$", "%": r"$\%$", "#": r"$\#$", "$": r"$\$$",
+    "{": r"$\{$", "}": r"$\}$", "^": r"$\hat{}$", "~": r"$\sim$", "<": "$<$", ">": "$>$", "|": r"$|$",
+    "‖": r"$\|$", "∫": r"$\int$", "∑": r"$\sum$", "∏": r"$\prod$", "∇": r"$\nabla$", "∂": r"$\partial$",
+    "−": "$-$", "·": r"$\cdot$", "×": r"$\times$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$",
+    "≈": r"$\approx$", "≪": r"$\ll$", "∞": r"$\infty$", "→": r"$\to$", "↦": r"$\mapsto$", "⇒": r"$\Rightarrow$",
+    "∈": r"$\in$", "∉": r"$\notin$", "⊂": r"$\subset$", "…": r"$\ldots$", "√": r"$\surd$", "±": r"$\pm$",
+    "ℝ": r"$\mathbb{R}$", "ℕ": r"$\mathbb{N}$", "Δ": r"$\Delta$", "∅": r"$\emptyset$", "∘": r"$\circ$",
+    "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"$\ldots$", "\u00a0": "~", "½": "$1/2$", "⁄": "/",
+}
+# runs of Unicode sub/superscripts become one script group (Lᵢᵢ → L$_{ii}$, Σ⁻¹ → $\Sigma^{-1}$)
+_SUP = {"²": "2", "³": "3", "¹": "1", "⁰": "0", "⁴": "4", "ⁿ": "n", "⁻": "-", "⁺": "+", "ᵀ": r"\mathsf{T}",
+        "ᵈ": "d", "ᵏ": "k", "ⁱ": "i"}
+_SUB = {"ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₙ": "n", "ₘ": "m", "₀": "0", "₁": "1", "₂": "2", "₃": "3", "ₚ": "p",
+        "ₓ": "x", "ₜ": "t"}
+_GREEK_VARIANTS = {"final sigma": "varsigma", "lamda": "lambda"}
+
+
+def _char_latex(c: str) -> str:
+    if c in _TEXT_MAP:
+        return _TEXT_MAP[c]
+    if ord(c) < 128:
+        return c
+    name = unicodedata.name(c, "")
+    m = re.match(r"GREEK (SMALL|CAPITAL) LETTER (\w+(?: \w+)?)$", name)
+    if m:
+        letter = _GREEK_VARIANTS.get(m.group(2).lower(), m.group(2).lower())
+        if m.group(1) == "CAPITAL":
+            letter = letter.capitalize()
+            if letter in ("Alpha", "Beta", "Epsilon", "Zeta", "Eta", "Iota", "Kappa", "Mu", "Nu", "Omicron",
+                          "Rho", "Tau", "Chi"):  # capitals that look Latin have no macro
+                return {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I",
+                        "Kappa": "K", "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T",
+                        "Chi": "X"}[letter]
+        return "$\\%s$" % letter
+    decomposed = unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode()
+    return decomposed or "?"
+
+
+def text_to_latex(s: str) -> str:
+    r"""Plain (Unicode) text → LaTeX text safe in ``\text{}`` for pdflatex and for MathJax.
+
+    ``E_P`` becomes ``E$_{P}$``; Unicode mathematics becomes ``$…$``.
+
+    >>> text_to_latex("E_P[c] = c, ∫ dν ≥ 0")
+    'E$_{P}$[c] = c, $\\int$ d$\\nu$ $\\geq$ 0'
+    """
+    s = s.replace("||", "‖")
+    s = re.sub("[%s]+" % "".join(_SUP), lambda m: "\x02" + "".join(_SUP[c] for c in m.group(0)) + "\x03", s)
+    s = re.sub("[%s]+" % "".join(_SUB), lambda m: "\x04" + "".join(_SUB[c] for c in m.group(0)) + "\x03", s)
+    s = re.sub(r"(?<=[^\s_])_([A-Za-z0-9]+)", lambda m: "\x00" + m.group(1) + "\x01", s)
+    out, script = [], False
+    for c in s:
+        if c in "\x02\x04":
+            script = True
+            out.append("$^{" if c == "\x02" else "$_{")
+        elif c == "\x03":
+            script = False
+            out.append("}$")
+        elif c in "\x00\x01":
+            out.append("$_{" if c == "\x00" else "}$")
+        else:
+            out.append(c if script else _char_latex(c))
+    out = "".join(out)
+    return out.replace("$$", "")  # adjacent math segments merge ($a$$b$ would be display math)
+
