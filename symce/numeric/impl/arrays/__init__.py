@@ -1,0 +1,99 @@
+"""The array implementations of the stable functions, written once against a small array namespace
+(:class:`_Array`) so numpy and torch share them. For numpy, :mod:`..fast` replaces some of them by versions
+that run the cheap formula on the whole array and the careful one (these) only where it is needed.
+
+The kernels are module-level functions taking the namespace first, one module per family:
+:mod:`.elementwise` (σ, softplus, log1pmx and the KL terms, compensated sums), :mod:`.softmax` (logsumexp,
+softmax, cross-entropies of logits) and :mod:`.softmax_kl` (KL between logit vectors, and between a
+probability vector and logits); here they are bound to numpy's or torch's namespace, by name."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from symce.numeric.impl import extended as _extended
+from symce.numeric.impl.arrays import elementwise as _e
+from symce.numeric.impl.arrays import softmax as _s
+from symce.numeric.impl.arrays import softmax_kl as _kl
+from symce.numeric.impl.fast import fast_numpy
+
+
+class _Array:
+    """The handful of array operations the implementations need, for numpy or torch."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        if kind == "torch":
+            import torch
+
+            self.m, self.f64 = torch, torch.float64
+        else:
+            self.m, self.f64 = np, np.float64
+
+    def asarray(self, x):
+        if self.kind == "torch":
+            return self.m.as_tensor(x, dtype=self.f64)
+        return np.asarray(x, dtype=np.float64)
+
+    def zeros_like(self, x):
+        return self.m.zeros_like(x)
+
+    def stack(self, xs):
+        xs = [self.asarray(x) for x in xs]
+        if self.kind == "torch":
+            xs = self.m.broadcast_tensors(*xs)
+            return self.m.stack(xs)
+        return np.stack(np.broadcast_arrays(*xs))
+
+    def full_like(self, x, v):
+        return self.m.full_like(x, v)
+
+
+def _bound(xp: _Array, f):
+    """f with the namespace bound: the implementations are called with the stable function's arguments
+    (and keep the kernel's name, which the scalar wrappers copy)."""
+    def kernel(*args, **kw):
+        return f(xp, *args, **kw)
+
+    kernel.__name__ = kernel.__qualname__ = f.__name__
+    kernel.__doc__ = f.__doc__
+    return kernel
+
+
+# name in the printed code -> kernel
+_KERNELS = {"sigmoid": _e.sigmoid, "softplus": _e.softplus, "log_sigmoid": _e.log_sigmoid, "xlogy": _e.xlogy,
+            "xlog1py": _e.xlog1py, "log1pmx": _e.log1pmx, "_log1pmx_ratio": _e.log1pmx_ratio, "_kl_div": _e.kl_div,
+            "diff_ratio": _e.diff_ratio, "_log_offset": _e.log_offset, "logsumexp": _s.logsumexp, "fsum": _e.fsum,
+            "softmax_xent": _s.softmax_xent, "logit_xent": _s.logit_xent, "rel_entr_sum": _e.rel_entr_sum,
+            "softmax": _s.softmax, "softmax_kl": _kl.softmax_kl, "log1p": _e.log1p,
+            "_wprod_sigmoid": _s.wprod_sigmoid, "_wprod_softmax": _s.wprod_softmax,
+            "_rel_entr_sum_pos": _e.rel_entr_sum_pos, "_prob_logit_kl": _kl.prob_logit_kl,
+            "_logit_prob_kl": _kl.logit_prob_kl}
+
+
+@lru_cache(maxsize=None)
+def careful_impls(kind: str = "numpy") -> dict:
+    """name -> the careful implementation for ``kind`` in {"numpy", "torch"} (for numpy, the fallbacks of
+    :func:`~symce.numeric.impl.fast.fast_numpy`)."""
+    xp = _Array(kind)
+    m = xp.m
+    out = {name: _bound(xp, f) for name, f in _KERNELS.items()}
+    # printed by a generic printer (math, torch): the argument of exact_rational arrives already evaluated,
+    # logprod_offset's constant as one float; the numpy code generator binds the exact kernels instead
+    out.update({"exact_rational": lambda x: x,
+                "logprod_offset": _extended.logprod_offset_float if kind == "numpy"
+                else lambda *a: sum(m.log(xp.asarray(x)) for x in a[:-1]) + a[-1]})
+    out["rational_log_sum"] = _extended.rational_log_sum_float(xp, m.log)
+    return out
+
+
+@lru_cache(maxsize=None)
+def array_impls(kind: str = "numpy") -> dict:
+    """name -> implementation for ``kind`` in {"numpy", "torch"}: the careful ones, and for numpy the fast
+    versions in their place where there are some."""
+    out = dict(careful_impls(kind))
+    if kind == "numpy":
+        out.update(fast_numpy(dict(out)))
+    return out
