@@ -59,6 +59,7 @@ from symce.core.special import sigmoid
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1p, log1pmx_ratio, log_offset, log_sigmoid,
                         logit_prob_kl, logit_xent, logsumexp, prob_logit_kl, rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, to_elementary,
                         wprod, xlog1py, xlogy)
+from symce.numeric.rewrite_terms import log_terms
 from symce.numeric import rewrite_exact as _rx  # rules 8a (log of a product) and 12 (rational part): see that module
 
 
@@ -237,7 +238,7 @@ def _log_softmax_pairs(e):
         s = [softmax(z, *zs) for z in zs]
         lin = sp.Add(*[si * zi for si, zi in zip(s, zs)])
         # structural matches only (no expand): k² symbolic comparisons cost more than the rest of the rule
-        partners = {-c for c, b, _ in _log_terms(e) if b not in s}
+        partners = {-c for c, b, _ in log_terms(e) if b not in s}
         if not all(si in partners for si in s):
             continue
         lin_terms = set(sp.Add.make_args(lin))
@@ -248,18 +249,8 @@ def _log_softmax_pairs(e):
     return e
 
 
-def _log_terms(e):
-    """[(A, B, term)] for the terms A·log(B) of a sum (exactly one log factor)."""
-    out = []
-    for t in sp.Add.make_args(e):
-        coeff, lg = t.as_independent(sp.log, as_Add=False)
-        if isinstance(lg, sp.log) and not coeff.has(sp.log) and not lg.args[0].is_number:
-            out.append((coeff, lg.args[0], t))
-    return out
-
-
 def _relative_entropy(e):
-    terms = _log_terms(e)
+    terms = log_terms(e)
     used, pairs = set(), []
     for i, (a, b, t) in enumerate(terms):
         if b != a or i in used:
@@ -313,7 +304,7 @@ def _scale_log_ratio(e):
 
 
 def _scale_log_ratio_once(e):
-    logs = [(c, b, t) for c, b, t in _log_terms(e) if c.is_number and b.is_Symbol and b.is_positive]
+    logs = [(c, b, t) for c, b, t in log_terms(e) if c.is_number and b.is_Symbol and b.is_positive]
     for ca, a, ta in logs:
         if not ca.is_negative:
             continue
@@ -375,7 +366,7 @@ def _xlogy(e):
 
 def _log_offset(e):
     """c·log x + K with the constant K: the part of the sum that can cancel at x = e^{−K/c}."""
-    logs = [(c, x, t) for c, x, t in _log_terms(e) if c.is_number and x.is_positive]
+    logs = [(c, x, t) for c, x, t in log_terms(e) if c.is_number and x.is_positive]
     terms = sp.Add.make_args(e)
     consts = [t for t in terms if t.is_number]
     if len(logs) != 1 or not consts:

@@ -25,15 +25,14 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions import StableFunction, exact_rational, logprod_offset, rational_log_sum, to_elementary
+from symce.numeric.rewrite_terms import log_terms
 
 
 def log_product(e):
     """c·Σ log xᵢ + K → c·logprod_offset(x…, K/c) for the largest group of ≥ 2 logarithms with one
     numeric coefficient c and positive arguments."""
-    from symce.numeric.rewrite import _log_terms
-
     groups: dict = {}
-    for c, x, t in _log_terms(e):
+    for c, x, t in log_terms(e):
         if c.is_number and x.is_positive:
             groups.setdefault(c, []).append((x, t))
     best = max(groups.items(), key=lambda kv: len(kv[1]), default=None)

@@ -28,7 +28,9 @@ import sympy as sp
 
 from symce.numeric import codegen
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
-                         prob_logit_kl, rel_entr_sum, wprod)
+                                     prob_logit_kl, rel_entr_sum, wprod)
+from symce.numeric.impl import impls
+from symce.numeric.printed import printed_function, wrap
 
 
 def kernel_name(node) -> str | None:
@@ -63,8 +65,6 @@ def _code(fn):
 @functools.lru_cache(maxsize=None)
 def _bridged_names() -> frozenset:
     """Kernels whose numpy implementation differs from the shared array code (the torch one)."""
-    from symce.numeric.impl import impls
-
     np_names, torch_names = impls("numpy"), impls("torch")
     return frozenset(name for name, fn in np_names.items()
                      if name not in torch_names or _code(fn) is None or _code(fn) is not _code(torch_names[name]))
@@ -87,18 +87,14 @@ class Bridge:
 
     @functools.cached_property
     def numpy(self):
-        from symce.numeric.lambdify import _wrap, lambdify
-
         if self.stable:
             # printed as it is: stabilising a stable node again may rewrite inside it (an exact_rational's
             # rational argument would get a diff_ratio its exact kernel cannot take)
-            from symce.numeric.impl import impls
-
             try:
-                return _wrap(codegen.generate(list(self.syms), self.expr, impls("numpy")), "numpy", len(self.syms))
+                return wrap(codegen.generate(list(self.syms), self.expr, impls("numpy")), "numpy", len(self.syms))
             except codegen.Unsupported:
                 pass
-        return lambdify(self.expr, list(self.syms), backend="numpy")
+        return printed_function(self.expr, list(self.syms), "numpy")
 
     def grad(self, j: int):
         """The bridge of ∂expr/∂syms[j] (None where it is identically 0)."""

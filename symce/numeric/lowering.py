@@ -1,0 +1,111 @@
+"""Lowering: a stable expression made printable for one backend.
+
+Functions whose numeric form needs more than their arguments get it here — kl_div(x, y) and
+log1pmx_ratio(a, b) receive the difference y − x / a − b as an extra argument computed from the original
+inputs (so it is exact where it matters), log_offset(x, c) gets e^{−c} as a double-double, a weight σ(a)
+or softmax(a; z) times v gets the logits, x²/2 becomes (x/2)·x. Exact constants (log 2, π) are folded to
+correctly rounded floats. The result is an expression in private undefined functions ``sx_…`` and the
+module-dictionary entries that implement them.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import sympy as sp
+
+from symce.numeric import codegen, impl
+from symce.numeric.functions import StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, wprod
+
+
+def fold_constants(e):
+    """Exact constants that are not rationals (log 2, π/2, …) → Floats (printed with 25 digits, so Python
+    reads them as the correctly rounded float64)."""
+    def is_const(x):
+        return x.is_number and not x.is_Rational and x.is_real and not isinstance(x, sp.Float)
+
+    return e.replace(is_const, lambda x: sp.Float(sp.N(x, 30), 25))
+
+
+def lower(expr, backend: str):
+    """Replace functions that need extra numeric arguments by private undefined functions, returning the
+    new expression and the extra module-dictionary entries."""
+    extra = {}
+    names = impl.impls(backend)
+    kl = sp.Function("sx_kl_div")
+    lr = sp.Function("sx_log1pmx_ratio")
+    extra["sx_kl_div"] = names["_kl_div"]
+    extra["sx_log1pmx_ratio"] = names["_log1pmx_ratio"]
+
+    def offset(f):
+        x, c = f.args
+        c_hi, c_lo = impl.split_constant(c)
+        x0_hi, x0_lo = impl.split_constant(sp.exp(-c))
+        name = f"sx_log_offset_{len(extra)}"
+        extra[name] = functools.partial(names["_log_offset"], c_hi=c_hi, c_lo=c_lo, x0_hi=x0_hi, x0_lo=x0_lo)
+        return sp.Function(name)(x)
+
+    e = expr
+    if backend == "math":
+        # functions that bind their own numpy kernel (exact rational parts, double-double offsets): the math
+        # backend runs that kernel on 0-d arrays, as it does every other numpy kernel, so a Python float
+        # gets the same overflow and cancellation handling as an array
+        np_names = impl.impls("numpy")
+
+        def bound(f):
+            fn, fargs = f.lowering(np_names)
+            name = f"sx_{type(f).__name__}_{len(extra)}"
+            extra[name] = _scalar(fn)
+            return sp.Function(name)(*fargs)
+
+        e = e.replace(lambda f: isinstance(f, StableFunction) and hasattr(f, "lowering"), bound)
+    e = e.replace(lambda f: isinstance(f, kl_div), lambda f: kl(f.args[0], f.args[1], f.args[1] - f.args[0]))
+    e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
+                  lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
+    e = e.replace(lambda f: isinstance(f, log_offset), offset)
+
+    # a weight σ(a)/softmax(a; z) times v: the implementation gets the logits for where w underflows
+    def weighted(f):
+        name, logits = codegen.positive_weight(f.args[0])
+        if name is None:
+            return f.args[0] * f.args[1]
+        extra["sx" + name] = names[name]
+        return sp.Function("sx" + name)(*f.args, *logits)
+
+    e = e.replace(lambda f: isinstance(f, wprod), weighted)
+    if e.has(prob_logit_kl):
+        extra["sx_prob_logit_kl"] = names["_prob_logit_kl"]
+        plk = sp.Function("sx_prob_logit_kl")
+        e = e.replace(lambda f: isinstance(f, prob_logit_kl), lambda f: plk(*codegen.prob_logit_kl_args(f)))
+    if e.has(logit_prob_kl):
+        extra["sx_logit_prob_kl"] = names["_logit_prob_kl"]
+        lpk = sp.Function("sx_logit_prob_kl")
+        e = e.replace(lambda f: isinstance(f, logit_prob_kl), lambda f: lpk(*codegen.logit_prob_kl_args(f)))
+    if e.has(rel_entr_sum):
+        extra["sx_rel_entr_sum_pos"] = names["_rel_entr_sum_pos"]
+        pos = sp.Function("sx_rel_entr_sum_pos")
+        e = e.replace(lambda f: isinstance(f, rel_entr_sum) and codegen.all_positive(f.args[: len(f.args) // 2]),
+                      lambda f: pos(*f.args))
+    # x²/2 as (x/2)·x: x² overflows for |x| > 1.34e154 where x²/2 is still finite up to |x| = 1.9e154
+    half_sq = sp.Function("sx_half_sq")
+    extra["sx_half_sq"] = (lambda x: x * x / 2) if backend == "mpmath" else (lambda x: (x * 0.5) * x)
+
+    def is_half_square(m):
+        if not isinstance(m, sp.Mul) or len(m.args) != 2:
+            return False
+        c, pw = m.args
+        return c == sp.S.Half and isinstance(pw, sp.Pow) and pw.exp == 2
+
+    e = e.replace(is_half_square, lambda m: half_sq(m.args[1].base))
+    return e, extra
+
+
+def _scalar(fn):
+    def g(*args):
+        with np.errstate(all="ignore"):
+            return float(np.asarray(fn(*[np.asarray(a, dtype=np.float64) for a in args])).reshape(-1)[0])
+    return g
+
+
+__all__ = ["fold_constants", "lower"]
