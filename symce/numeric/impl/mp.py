@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import mpmath
 
-from symce.numeric.impl.extended import logprod_offset_mp, rational_log_sum_mp
+from symce.numeric.impl.logprod import logprod_offset_mp
+from symce.numeric.impl.logsum import rational_log_sum_mp
 from symce.numeric.impl.mixed_kl import logit_prob_kl_exact, prob_logit_kl_exact
 
 def _extra_bits(*vals) -> int:

@@ -13,11 +13,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from symce.numeric.impl import extended as _extended
 from symce.numeric.impl.arrays import elementwise as _e
 from symce.numeric.impl.arrays import softmax as _s
 from symce.numeric.impl.arrays import softmax_kl as _kl
 from symce.numeric.impl.fast import fast_numpy
+from symce.numeric.impl.logprod import logprod_offset_float
+from symce.numeric.impl.logsum import rational_log_sum_float
 
 
 class _Array:
@@ -83,9 +84,9 @@ def careful_impls(kind: str = "numpy") -> dict:
     # printed by a generic printer (math, torch): the argument of exact_rational arrives already evaluated,
     # logprod_offset's constant as one float; the numpy code generator binds the exact kernels instead
     out.update({"exact_rational": lambda x: x,
-                "logprod_offset": _extended.logprod_offset_float if kind == "numpy"
+                "logprod_offset": logprod_offset_float if kind == "numpy"
                 else lambda *a: sum(m.log(xp.asarray(x)) for x in a[:-1]) + a[-1]})
-    out["rational_log_sum"] = _extended.rational_log_sum_float(xp, m.log)
+    out["rational_log_sum"] = rational_log_sum_float(xp, m.log)
     return out
 
 
