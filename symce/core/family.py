@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 import sympy as sp
 
 from symce.core import display
+from symce.core.notation import latex_vector
 from symce.errors import ArgumentTypeError, InvalidParameterError
 
 if TYPE_CHECKING:
@@ -176,6 +177,23 @@ class Family:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={_short(v)}" for k, v in self.parameters.items())
         return f"{type(self).__name__}({args})"
+
+    # -- notation: each family declares its own; the printer dispatches to _latex, as SymPy does ----
+    #: the family's symbol in LaTeX, e.g. ``r"\mathrm{Bern}"``; None writes \mathrm{<name>} (a
+    #: :class:`~symce.families.density.Density` named "Exponential" prints as \mathrm{Exponential})
+    latex_name: ClassVar[str | None] = None
+
+    def latex_arguments(self, printer) -> list[str]:
+        """The LaTeX of the parameters as the family's notation shows them (default: every parameter,
+        a vector shortened beyond six entries). ``printer`` is symce's LaTeX printer."""
+        return [latex_vector(printer, v) for v in self.parameters.values()]
+
+    def _latex(self, printer) -> str:
+        """SymPy's print hook: ``name(arguments)``. A new family file prints without editing the printer."""
+        name = self.name if isinstance(self.name, str) and self.name.isascii() and self.name.isalnum() \
+            else type(self).__name__
+        name = self.latex_name or r"\mathrm{%s}" % name
+        return r"%s\left(%s\right)" % (name, ", ".join(self.latex_arguments(printer)))
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {display.render('latex', self)}$"

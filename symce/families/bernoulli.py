@@ -50,6 +50,14 @@ class Bernoulli(Family):
     def parameters(self):
         return {"logit": self._z} if self.is_logit else {"p": self._p}
 
+    # -- notation: Bern(p), Bern(σ(z)) ---------------------------------------------------------------
+    latex_name = r"\mathrm{Bern}"
+
+    def latex_arguments(self, printer):
+        if self.is_logit:
+            return [r"\sigma\left(%s\right)" % printer._print(self._z)]
+        return [printer._print(self._p)]
+
     @property
     def p(self) -> sp.Expr:
         """P(X = 1)."""

@@ -35,6 +35,12 @@ class Normal(Family):
     def parameters(self):
         return {"mu": self.mu, "sigma": self.sigma}
 
+    # -- notation: N(μ, σ²), the variance as the second argument ---------------------------------------
+    latex_name = r"\mathcal{N}"
+
+    def latex_arguments(self, printer):
+        return [printer._print(self.mu), printer._print(self.sigma ** 2)]
+
     @property
     def sample_space(self):
         return ("real",)

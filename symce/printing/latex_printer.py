@@ -33,6 +33,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from symce.core.notation import INDEXED_NAME, latex_bold, latex_vector
 from symce.printing.text import text_to_latex
 
 __all__ = ["SymceLatexPrinter", "printer", "NAMED_OPERATORS"]
@@ -55,8 +56,6 @@ NAMED_OPERATORS = {
     "expm1": r"\operatorname{expm1}",
 }
 
-# symbols named like the catalog's ``p1_2`` (distribution 1, entry 2) or ``L1_21`` (entry (2, 1))
-_INDEXED_NAME = re.compile(r"^([A-Za-z]+)(\d+)_(\d+)$")
 
 
 class SymceLatexPrinter(LatexPrinter):
@@ -120,27 +119,33 @@ class SymceLatexPrinter(LatexPrinter):
         # a column vector (a mean) in bold, as in N(μ, Σ)
         rows, cols = expr.shape
         if cols == 1 and rows != 1:
-            return self._bold(expr.name)
+            return latex_bold(self, expr.name)
         return super()._print_MatrixSymbol(expr)
-
-    def _bold(self, name: str) -> str:
-        """``\\boldsymbol`` on the base only (μ₁ → \\boldsymbol{\\mu}_{1}); SymPy's bold style uses
-        ``\\mathbf``, which leaves Greek letters upright and not bold."""
-        tex = self._deal_with_super_sub(name)
-        m = re.match(r"^(\\[A-Za-z]+|[A-Za-z])(.*)$", tex)
-        return r"\boldsymbol{%s}%s" % (m.group(1), m.group(2)) if m else r"\boldsymbol{%s}" % tex
 
     def _print_Expect(self, expr):
         return r"\mathbb{E}_{%s}\left[%s\right]" % (self._settings["expectation"], self._print(expr.args[0]))
 
     def _print_named_operator(self, expr, exp=None):
+        if type(expr).__name__ == "softmax" and len(expr.args) >= 2:
+            return self._print_softmax_entry(expr, exp)
         op = NAMED_OPERATORS[type(expr).__name__]
         args = ", ".join(self._print(a) for a in expr.args)
         head = op if exp is None else r"%s^{%s}" % (op, exp)
         return r"%s\left(%s\right)" % (head, args)
 
+    def _print_softmax_entry(self, expr, exp=None):
+        # softmax(a; z₁…z_k) is one entry of the softmax of the logit vector: softmax((z₁…z_k)ᵀ)_i where
+        # a = z_i (written as the k + 1 arguments it takes, it would read like a vector of k + 1 entries)
+        a, zs = expr.args[0], list(expr.args[1:])
+        if a in zs:
+            tex = r"\operatorname{softmax}\left(%s\right)_{%d}" % (latex_vector(self, zs, column=True),
+                                                                    zs.index(a) + 1)
+        else:
+            tex = self._print(sp.exp(a) / sp.Add(*[sp.exp(z) for z in zs]))
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+
     def _print_Symbol(self, expr, style="plain"):
-        m = _INDEXED_NAME.match(expr.name)
+        m = INDEXED_NAME.match(expr.name)
         if m and expr.name not in self._settings.get("symbol_names", {}):
             base, dist, entry = m.groups()
             return r"%s_{%s,%s}" % (self._deal_with_super_sub(base), dist, entry)
@@ -163,7 +168,7 @@ class SymceLatexPrinter(LatexPrinter):
 
     def _print_IndexedBase(self, expr):
         # a whole vector of parameters (symbolic number of classes): bold, as in Cat(p)
-        return self._bold(str(expr.label))
+        return latex_bold(self, str(expr.label))
 
     def _print_Indexed(self, expr):
         # an element p[i] is not bold; a base named z_P gives z_{P,i}, not the double subscript z_{P}_{i}
@@ -189,77 +194,6 @@ class SymceLatexPrinter(LatexPrinter):
 
     def _print_BooleanTrue(self, expr):
         return r"\text{true}"
-
-    # -- families ------------------------------------------------------------------------------------
-    def _print_Family(self, f) -> str:
-        name = type(f).__name__
-        params = f.parameters
-        if name == "Bernoulli":
-            if "logit" in params:
-                return r"\mathrm{Bern}\left(\sigma\left(%s\right)\right)" % self._print(params["logit"])
-            return r"\mathrm{Bern}\left(%s\right)" % self._print(params["p"])
-        if name == "Normal":
-            return r"\mathcal{N}\left(%s, %s\right)" % (self._print(params["mu"]), self._print(params["sigma"] ** 2))
-        if name == "Categorical":
-            return self._print_categorical(f, params)
-        if name == "MultivariateNormal":
-            return self._print_mvn(params)
-        args = ", ".join(self._vector(v) for v in params.values())
-        return r"\mathrm{%s}\left(%s\right)" % (name, args)
-
-    def _print_categorical(self, f, params) -> str:
-        logits = "z" in params or "logits" in params
-        if "z" in params or "p" in params:  # symbolic number of classes: an IndexedBase
-            vec = self._print(params.get("z", params.get("p")))
-        else:
-            vec = self._vector(params.get("logits", params.get("probs")), parens=False)
-        if logits:
-            vec = r"\operatorname{softmax}\left(%s\right)" % vec
-        return r"\mathrm{Cat}\left(%s\right)" % vec
-
-    def _print_mvn(self, params) -> str:
-        mu = params["mu"]
-        if isinstance(mu, sp.MatrixBase):
-            name = _common_name(mu)
-            mu_tex = self._bold(name) if name else self._vector(list(mu), column=True)
-        else:
-            mu_tex = self._print(mu)
-        if params.get("L") is not None:
-            L = params["L"]
-            name = _common_name(L)
-            Lt = self._print(sp.Symbol(name)) if name else self._print(L)
-            cov = r"%s %s^{\mathsf{T}}" % (Lt, Lt)
-        else:
-            S = params["Sigma"]
-            name = _common_name(S) if isinstance(S, sp.MatrixBase) else None
-            cov = self._print(sp.Symbol(name)) if name else self._print(S)
-        return r"\mathcal{N}\left(%s, %s\right)" % (mu_tex, cov)
-
-    def _vector(self, v, parens: bool = True, column: bool = False) -> str:
-        """A parameter vector, shortened with … beyond six entries."""
-        if not isinstance(v, (list, tuple)):
-            return self._print(v)
-        items = [self._print(x) for x in v]
-        if len(items) > 6:
-            items = items[:2] + [r"\ldots"] + items[-1:]
-        body = ", ".join(items)
-        if column:
-            return r"\left(%s\right)^{\mathsf{T}}" % body
-        return r"\left(%s\right)" % body if parens else body
-
-
-def _common_name(M) -> str | None:
-    """"mu1" when every symbol entry of ``M`` is named like mu1_i / mu1_ij (the catalog's convention),
-    so a family prints as N(μ₁, L₁L₁ᵀ) with entries μ_{1,i}, L_{1,ij} in the results; else None."""
-    names = set()
-    for e in M:
-        if e == 0:
-            continue
-        m = _INDEXED_NAME.match(e.name) if isinstance(e, sp.Symbol) else None
-        if m is None:
-            return None
-        names.add(m.group(1) + m.group(2))
-    return names.pop() if len(names) == 1 else None
 
 
 _PRINTERS: dict = {}

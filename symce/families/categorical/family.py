@@ -39,6 +39,7 @@ import sympy as sp
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example, Family, Measure, as_expr_list, check_interval, random_variable
+from symce.core.notation import latex_vector
 from symce.families.categorical import symbolic as _sym
 
 _UNIT = sp.Interval(0, 1)
@@ -134,6 +135,16 @@ class Categorical(Family):
         if self.is_symbolic:
             return {("z" if self.is_logits else "p"): self._base}
         return {("logits" if self.is_logits else "probs"): list(self._entries)}
+
+    # -- notation: Cat(p₁, …, p_k), Cat(p) at symbolic k, Cat(softmax(z)) of a logit vector -------------
+    latex_name = r"\mathrm{Cat}"
+
+    def latex_arguments(self, printer):
+        if self.is_symbolic:  # an IndexedBase: the printer writes the whole vector bold
+            vec = printer._print(self._base)
+        else:  # logits as one column vector, so softmax visibly takes the vector, not k scalars
+            vec = latex_vector(printer, list(self._entries), parens=False, column=self.is_logits)
+        return [r"\operatorname{softmax}\left(%s\right)" % vec if self.is_logits else vec]
 
     @property
     def free_symbols(self):

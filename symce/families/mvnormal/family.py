@@ -33,6 +33,7 @@ from sympy.matrices.expressions.sets import MatrixSet
 
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 from symce.core.family import Example, Family, Measure, as_expr, check_interval
+from symce.core.notation import common_name, latex_bold, latex_vector
 from symce.families.mvnormal.matrix import DIM, Cholesky, QuadraticForm, gradient_of_quadratic, jacobian_of_affine
 from symce.families.mvnormal.symbolic import instantiate
 
@@ -131,6 +132,23 @@ class MultivariateNormal(Family):
     @property
     def parameters(self):
         return {"mu": self.mu, "L": self.L} if self.L is not None else {"mu": self.mu, "Sigma": self.Sigma}
+
+    # -- notation: N(μ, Σ), N(μ₁, L₁L₁ᵀ) for the catalog's entry names, the mean bold ------------------
+    latex_name = r"\mathcal{N}"
+
+    def latex_arguments(self, printer):
+        mu = self.mu
+        if isinstance(mu, sp.MatrixBase):
+            name = common_name(mu)
+            mu_tex = latex_bold(printer, name) if name else latex_vector(printer, list(mu), column=True)
+        else:
+            mu_tex = printer._print(mu)
+        if self.L is not None:
+            name = common_name(self.L)
+            Lt = printer._print(sp.Symbol(name)) if name else printer._print(self.L)
+            return [mu_tex, r"%s %s^{\mathsf{T}}" % (Lt, Lt)]
+        name = common_name(self.Sigma) if isinstance(self.Sigma, sp.MatrixBase) else None
+        return [mu_tex, printer._print(sp.Symbol(name)) if name else printer._print(self.Sigma)]
 
     @property
     def covariance(self):
