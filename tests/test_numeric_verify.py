@@ -143,7 +143,7 @@ def _exactly_spd(m) -> bool:
 
 @pytest.mark.parametrize("d", [2, 3])
 def test_spd_sampler_gives_only_exactly_positive_definite_matrices(d):
-    from symce.numeric.verify import _spd_points
+    from symce.numeric.verify_inputs import _spd_points
 
     rng = np.random.default_rng(3)
     for adversarial in (False, True):
@@ -155,7 +155,7 @@ def test_spd_sampler_gives_only_exactly_positive_definite_matrices(d):
 def test_spd_sampler_spreads_over_the_float_exponents_and_reaches_near_singular():
     from fractions import Fraction
 
-    from symce.numeric.verify import _spd_points
+    from symce.numeric.verify_inputs import _spd_points
 
     mats = _spd_points(np.random.default_rng(0), 2, 5000, False)
     diag = np.log10(mats[:, [0, 1], [0, 1]].ravel())
