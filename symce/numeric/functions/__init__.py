@@ -1,0 +1,57 @@
+r"""Stable special functions as SymPy functions.
+
+Each is an ordinary ``sympy.Function`` with
+
+* an exact **elementary definition** (``elementary()``), which is what proofs and the ground truth use;
+* a derivative (``fdiff``) written with the same stable functions;
+* mpmath evaluation (``_eval_evalf`` via the elementary form, which mpmath evaluates at any precision);
+* numeric implementations for numpy, scipy, math, mpmath and torch in :mod:`symce.numeric.impl`.
+
+=================  ==========================================  =============================================
+function           definition                                  why it exists
+=================  ==========================================  =============================================
+softplus(x)        log(1 + e^x)                                e^x overflows for x > 709.78
+log_sigmoid(x)     log σ(x) = −log(1 + e^{−x})                 σ(x) rounds to 0 or 1, log then gives −inf/0
+xlogy(x, y)        x log y, and 0 where x = 0                  0·log 0 = 0 (the entropy convention)
+xlog1py(x, y)      x log(1 + y), and 0 where x = 0             log(1 − p) for tiny p loses every digit
+logsumexp(x, …)    log Σ e^{x_i}                               overflow/underflow; exact max-shift
+log1pmx(x)         log(1 + x) − x                              cancels for small x (≈ −x²/2)
+log1pmx_ratio(a,b) log(a/b) − a/b + 1  = log1pmx(a/b − 1)      the scale part of normal KL, near a = b
+kl_div(x, y)       x log(x/y) − x + y  (≥ 0; 0 where x = 0)    relative entropy terms, near x = y
+diff_ratio(a,b,s)  (a − b)/s                                   a − b overflows for a ≈ −b ≈ 1e308
+log_offset(x, c)   log x + c (c a constant)                    cancels near x = e^{−c}
+fsum(x, …)         x₁ + x₂ + …                                 compensated summation of a small remainder
+softmax_xent(t,z)  Σ t_i (logsumexp z − z_i)                   softmax CE: no cancellation, no overflow
+rel_entr_sum(p,q)  Σ p_i log(p_i/q_i)                          categorical KL near p = q, off the simplex
+softmax(a; z…)     e^a / Σ e^{z_j}                             e^{z_j} overflows, ∞/∞ = NaN; exact max-shift
+softmax_kl(x, y)   KL(softmax x ‖ softmax y)                   logit KL near x = y (up to a shift): cancels
+log1p(x)           log(1 + x)                                  log(1 − p) for tiny p loses every digit
+wprod(w, v)        w·v for a weight w = σ(a) or softmax(a; z)  w rounds to 0 (or a subnormal) below e^{−708}
+                                                               where w·v does not: 0·log 0 = 0, not +∞
+prob_logit_kl(p,z) Σ p_i log(p_i / softmax(z)_i)              KL(probabilities ‖ logits) near p = softmax z
+logit_prob_kl(z,q) Σ s_i log(s_i / q_i), s = softmax(z)        KL(logits ‖ probabilities) near softmax z = q
+exact_rational(R) R (a rational function of the inputs)      triangular-solve residuals cancel, products
+                                                               overflow: correctly rounded evaluation
+logprod_offset     Σ log x_i + c (c a constant)                Π x_i overflows; cancels near Π x_i = e^{−c}
+=================  ==========================================  =============================================
+"""
+
+from __future__ import annotations
+
+from symce.numeric.functions.base import StableFunction, to_elementary
+from symce.numeric.functions.elementary import (diff_ratio, fsum, kl_div, log1p, log1pmx, log1pmx_ratio, log_offset,
+                                                log_sigmoid, logsumexp, softplus, wprod, xlog1py, xlogy)
+from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
+from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
+                                            softmax_xent)
+
+STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
+                    diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod,
+                    prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum)
+
+__all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
+           "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
+           "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
+           "exact_rational", "logprod_offset", "rational_log_sum",
+           "STABLE_FUNCTIONS",
+           "to_elementary"]

@@ -1,0 +1,108 @@
+r"""The stable functions evaluated exactly or correctly rounded, each binding its own numpy kernel of
+:mod:`symce.numeric.impl.extended` through ``lowering()``: a rational function R of the inputs
+(exact_rational), Σ log xᵢ + c (logprod_offset) and K + R₀ + Σ cᵢ log Rᵢ (rational_log_sum) — the Gaussian
+entropies, cross-entropies and KLs whose products overflow and whose determinants and traces cancel.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+from symce.numeric.functions.base import StableFunction
+from symce.numeric.impl.extended import logprod_offset as logprod_kernel
+from symce.numeric.impl.extended import logsum_kernel, offset_constants, rational_kernel
+
+
+class exact_rational(StableFunction):  # noqa: N801
+    """A rational function R of the inputs (numbers, +, ·, integer powers), evaluated correctly rounded:
+    extended-range double-double with a running error bound, and exact rational arithmetic where the bound
+    is too loose (:mod:`symce.numeric.impl.extended`). The Gaussian KL's ½‖L₂⁻¹(μ₂ − μ₁)‖² + ½‖L₂⁻¹L₁‖²_F
+    terms: residuals x − Σ lⱼyⱼ of triangular solves cancel, and their products overflow where the value
+    does not (∞ − ∞ = NaN where the KL is +∞)."""
+
+    nargs = 1
+
+    def elementary(self):
+        return self.args[0]
+
+    def fdiff(self, argindex=1):
+        return sp.S.One
+
+    def lowering(self, names):
+        """(numpy kernel bound to the expression, its arguments) for the code generator."""
+        args = tuple(sorted(self.args[0].free_symbols, key=sp.default_sort_key))
+        return rational_kernel(self.args[0], args), args
+
+    def _latex_body(self, printer):
+        return r"\left(%s\right)" % printer._print(self.args[0])
+
+
+class logprod_offset(StableFunction):  # noqa: N801
+    """Σᵢ log xᵢ + c for positive xᵢ and a constant c, arguments (x₁…x_k, c): log Π xᵢ with the mantissas
+    multiplied and the exponents summed as integers (Π xᵢ overflows where the sum does not), and near
+    its root Π xᵢ = e^{−c} as log1p of the exact relative difference (the entropy of a d-dimensional
+    Gaussian, log L₁₁ + log L₂₂ + 1 + log 2π, cancels there)."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) < 2:
+            raise TypeError("logprod_offset takes (x_1, …, x_k, c)")
+
+    def elementary(self):
+        return sp.Add(*[sp.log(x) for x in self.args[:-1]]) + self.args[-1]
+
+    def fdiff(self, argindex=1):
+        if argindex == len(self.args):
+            return sp.S.One
+        return 1 / self.args[argindex - 1]
+
+    def lowering(self, names):
+        c = self.args[-1]
+        if c.free_symbols:
+            return names["logprod_offset"], self.args
+        return functools.partial(logprod_kernel, **offset_constants(c)), self.args[:-1]
+
+    def _latex_body(self, printer):
+        logs = " + ".join(r"\log %s" % printer._print(x) for x in self.args[:-1])
+        return r"\left(%s + %s\right)" % (logs, printer._print(self.args[-1]))
+
+
+class rational_log_sum(StableFunction):  # noqa: N801
+    """K + R₀ + Σᵢ cᵢ log Rᵢ, arguments (K, R₀, c₁, R₁, …, c_k, R_k): a constant K, rational functions R₀ and
+    Rᵢ > 0 of the inputs, dyadic rational cᵢ — a whole Gaussian entropy, cross-entropy or KL with Σ given
+    by its entries (½ log det Σ, det Σ = Σ₁₁Σ₂₂ − Σ₁₂² overflows and cancels; tr − d − log det cancels near
+    P = Q). Evaluated with every Rᵢ as mantissa·2^exponent in double-double (log Rᵢ = log Mᵢ + Eᵢ log 2),
+    and exactly (fractions, then mpmath at rising precision) where the error bound is loose
+    (:mod:`symce.numeric.impl.extended`)."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) < 4 or len(args) % 2:
+            raise TypeError("rational_log_sum takes (K, R0, c_1, R_1, …, c_k, R_k)")
+
+    def elementary(self):
+        K, R0, *cr = self.args
+        return K + R0 + sp.Add(*[c * sp.log(R) for c, R in zip(cr[::2], cr[1::2])])
+
+    def fdiff(self, argindex=1):
+        if argindex <= 2:
+            return sp.S.One
+        i = argindex - 3
+        cr = self.args[2:]
+        return sp.log(cr[i + 1]) if i % 2 == 0 else cr[i - 1] / cr[i]
+
+    def lowering(self, names):
+        K, R0, *cr = self.args
+        args = tuple(sorted(self.free_symbols, key=sp.default_sort_key))
+        return logsum_kernel(K, R0, tuple(zip(cr[::2], cr[1::2])), args), args
+
+    def _latex_body(self, printer):
+        K, R0, *cr = self.args
+        logs = " + ".join(r"%s \log\left(%s\right)" % (printer._print(c), printer._print(R))
+                          for c, R in zip(cr[::2], cr[1::2]))
+        return r"\left(%s + %s + %s\right)" % (printer._print(K), printer._print(R0), logs)
+
+
+__all__ = ["exact_rational", "logprod_offset", "rational_log_sum"]
