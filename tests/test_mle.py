@@ -150,3 +150,39 @@ def test_bad_n():
 
     with pytest.raises(InvalidParameterError):
         sc.mle(sc.Bernoulli(p), 0)
+
+
+# -- the result type: a procedure with a real stationarity derivation ----------------------------------
+def test_mle_result_type_and_stationarity_derivation():
+    d = sc.mle(sc.Bernoulli(p), data=[1, 0, 1, 1])
+    assert d.result == {p: sp.Rational(3, 4)} and d.estimate == d.result
+    grad = d.stationarity
+    assert isinstance(grad, sc.Derivation)
+    # the textbook derivative of the Bernoulli average NLL: −(x̄/p − (1 − x̄)/(1 − p)), x̄ = 3/4
+    xbar, p0 = 0.75, 0.3
+    assert abs(sc.lambdify(grad)(p0) - (-(xbar / p0 - (1 - xbar) / (1 - p0)))) < 1e-12
+    second = grad.gradient(p)   # J'' = x̄/p² + (1 − x̄)/(1 − p)²
+    assert abs(float(second.result.xreplace({p: sp.Rational(3, 10)})) - (xbar / p0**2 + (1 - xbar) / (1 - p0) ** 2)) < 1e-12
+    assert "partial" in grad.latex()
+    assert grad.result.xreplace({p: sp.Rational(3, 4)}) == 0
+
+
+def test_mle_prints_numbered_steps_not_equalities():
+    d = sc.mle(sc.Bernoulli(p), data=[1, 0, 1, 1])
+    tex = sc.latex(d)
+    assert tex == d.latex()
+    assert "&=" not in tex                       # no step continues another's equality
+    assert "\\text{1. " in tex and "\\text{4. " in tex
+    assert "\\hat{p} = \\frac{3}{4}" in tex
+    md = d.markdown()
+    assert "\n1. " in md and "\n2. " in md
+
+
+def test_constrained_stationarity_is_of_the_lagrangian():
+    ps = [sp.Symbol(f"p{m}", positive=True) for m in (1, 2, 3)]
+    d = sc.mle(Categorical(ps), data=[1, 2, 2, 3])
+    lam = sp.Symbol("lambda", real=True)
+    g = d.stationarity.result
+    assert g.shape == (3, 1)
+    at = {**d.result, lam: d.multiplier}
+    assert all(sp.simplify(e.xreplace(at)) == 0 for e in g)

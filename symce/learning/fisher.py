@@ -15,6 +15,10 @@ r"""Fisher information, two ways, proved equal.
 
 :func:`fisher_identity` proves the two equal with :func:`symce.prove` (Amari & Nagaoka 2000, §2.2;
 Cover & Thomas 2006, §11.10).
+
+Both are :class:`~symce.core.procedure.Procedure`\ s, not derivations: their steps (KL, its Hessian in θ′,
+the value at θ′ = θ; the score, the expectations) are different quantities, which a chain of "=" would
+equate falsely (KL(P_θ ‖ P_θ′) is not I(θ)).
 """
 
 from __future__ import annotations
@@ -23,16 +27,19 @@ import copy
 
 import sympy as sp
 
-from symce.engine.derivation import Derivation, Step
-from symce.errors import ArgumentTypeError, DerivationError
 from symce.core.family import Family
 from symce.core.limits import time_limit
+from symce.core.procedure import Procedure, ProcedureStep
+from symce.engine.canonical import canonical
+from symce.engine.expectation import expectation
+from symce.engine.information import kl
+from symce.engine.proof import prove
+from symce.errors import ArgumentTypeError, DerivationError
+from symce.learning.mle import _flat_symbols
 
 
 def parameters_of(P: Family, wrt=None) -> list:
     """The scalar parameter symbols of P, in the order of ``P.parameters`` (or ``wrt`` as given)."""
-    from symce.learning.mle import _flat_symbols
-
     ps = _flat_symbols(P)
     if any(isinstance(v, (sp.IndexedBase, sp.MatrixSymbol))
            or (isinstance(v, sp.MatrixExpr) and not isinstance(v, sp.MatrixBase)) for v in P.parameters.values()):
@@ -79,10 +86,8 @@ def _primed(ps) -> dict:
     return {s: sp.Symbol(s.name + "'", **s.assumptions0) for s in ps}
 
 
-def fisher_information(P: Family, wrt=None) -> Derivation:
-    """I(θ) as the Hessian of KL(P_θ ‖ P_θ') w.r.t. θ' at θ' = θ (a Derivation whose result is the matrix)."""
-    from symce.engine.information import kl
-
+def fisher_information(P: Family, wrt=None) -> Procedure:
+    """I(θ) as the Hessian of KL(P_θ ‖ P_θ') w.r.t. θ' at θ' = θ (a Procedure whose result is the matrix)."""
     ps = parameters_of(P, wrt)
     prime = _primed(ps)
     Q = with_symbols(P, prime)
@@ -92,19 +97,19 @@ def fisher_information(P: Family, wrt=None) -> Derivation:
         back = {v: k for k, v in prime.items()}
         result = sp.ImmutableMatrix(H.result.xreplace(back).applyfunc(lambda e: sp.factor(sp.cancel(e))))
     steps = (
-        Step(d.result, f"KL(P_θ ‖ P_θ'), derived ({d.method}); θ' = ({', '.join(map(str, prime.values()))})"),
-        Step(H.result, "Hessian w.r.t. θ'"),
-        Step(result, "at θ' = θ (KL has its minimum 0 there; its curvature is the Fisher information)"),
+        ProcedureStep(f"derive KL(P_θ ‖ P_θ') with Q's parameters replaced by fresh symbols "
+                      f"θ' = ({', '.join(map(str, prime.values()))}) ({d.method})", d.result, "KL(P_θ ‖ P_θ')"),
+        ProcedureStep("differentiate twice w.r.t. θ'", H.result, "∇²_θ' KL(P_θ ‖ P_θ')"),
+        ProcedureStep("set θ' = θ: KL has its minimum 0 there, and its curvature there is the Fisher information"),
     )
-    return Derivation("fisher_information", f"I({', '.join(map(str, ps))})", result, steps,
-                      "Hessian of KL at Q = P", d.conditions, (P,))
+    # KL's conditions are on θ and θ'; at θ' = θ those on θ' repeat those on θ
+    conditions = tuple(dict.fromkeys(c.xreplace(back) for c in d.conditions))
+    return Procedure("fisher_information", f"I({', '.join(map(str, ps))})", result, steps,
+                     "Hessian of KL at Q = P", conditions, (P,))
 
 
-def fisher_score_form(P: Family, wrt=None) -> Derivation:
-    """I(θ) = E_P[∇ log p ∇ log pᵀ], each entry derived by the expectation engine."""
-    from symce.engine.canonical import canonical
-    from symce.engine.expectation import expectation
-
+def fisher_score_form(P: Family, wrt=None) -> Procedure:
+    """I(θ) = E_P[∇ log p ∇ log pᵀ], each entry derived by the expectation engine (a Procedure)."""
     ps = parameters_of(P, wrt)
     x = P.variable()
     logp = P.log_density(x)
@@ -118,19 +123,20 @@ def fisher_score_form(P: Family, wrt=None) -> Derivation:
                 # expanded into monomials of X so each is a statistic the engine knows (x, x², x³, x⁴, δ)
                 g = score[a] * score[b]
                 g = g if isinstance(x, sp.MatrixBase) else _reduce_deltas(sp.expand(g))
-                value, used = _expect(P, g, x, expectation)
+                value, used = _expect(P, g, x)
                 rules |= used
                 M[a, b] = M[b, a] = sp.factor(sp.cancel(canonical(value)))
     result = sp.ImmutableMatrix(M)
     steps = (
-        Step(sp.ImmutableMatrix(score), "score ∇_θ log p(X; θ), differentiated from the log-density"),
-        Step(result, "E_P[s_a s_b] for each pair, by the expectation engine (" + "; ".join(sorted(rules)) + ")"),
+        ProcedureStep("differentiate the log-density: the score", sp.ImmutableMatrix(score), "∇_θ log p(X; θ)"),
+        ProcedureStep("take E_P[s_a s_b] of each pair of score components, by the expectation engine ("
+                      + "; ".join(sorted(rules)) + ")"),
     )
-    return Derivation("fisher_information", f"E[∇log p ∇log pᵀ]", result, steps, "outer product of the score",
-                      tuple(P.conditions()), (P,))
+    return Procedure("fisher_information", "E[∇log p ∇log pᵀ]", result, steps, "outer product of the score",
+                     tuple(P.conditions()), (P,))
 
 
-def _expect(P, g, x, expectation):
+def _expect(P, g, x):
     """The engine's E_P[g]; two gaps of the engine are bridged here by definitions, not tables:
     a finite support is summed over (the engine's square-of-affine rule recurses forever on E[X²] of a
     Bernoulli), and a random vector's monomials come from its cumulant function K(t):
@@ -206,7 +212,5 @@ def _reduce_deltas(e):
 
 def fisher_identity(P: Family, wrt=None):
     """Prove Hessian-of-KL Fisher information = E[score scoreᵀ] for P."""
-    from symce.engine.proof import prove
-
     a, b = fisher_information(P, wrt), fisher_score_form(P, wrt)
     return prove(a.result, b.result, tuple(P.conditions()), name="∇²_θ' KL(P_θ‖P_θ')|θ'=θ = E[∇log p ∇log pᵀ]")

@@ -15,22 +15,30 @@ Minimising J(θ) = H(p̂_n, Q_θ) = −(1/n) Σ_s log q_θ(y_s) is maximum-likel
    shown positive under the family's conditions (``sympy.ask``), or — if no symbolic argument closes —
    checked at sampled points and reported as such.
 
-Every step is recorded in the returned :class:`MLEDerivation`, whose ``result`` maps each parameter to
-its estimate written with the empirical sums again.
+The answer is not one expression, so it is its own type: :class:`MLE`, a
+:class:`~symce.core.procedure.Procedure` (numbered actions — derive J, split into moments, set ∇J = 0,
+solve, check the Hessian — never chained with "=", since J, ∇J and θ̂ are different quantities) whose
+``result`` maps each parameter to its estimate, written with the empirical sums again. It carries the
+objective J, the *stationarity derivation* (a real :class:`~symce.engine.derivation.Derivation` of ∇J, or of
+∇_θ L with a constraint, which differentiates, prints and lambdifies like any other) and the second-order
+check.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 
-from symce.engine.derivation import Derivation, Step
-from symce.learning.empirical import S, Empirical, distribute_sum, nll
-from symce.errors import ArgumentTypeError, DerivationError
 from symce.core.family import Family
 from symce.core.limits import time_limit
+from symce.core.procedure import Procedure, ProcedureStep
+from symce.engine.derivation import Derivation, Step, gradient
+from symce.engine.proof import _sample_point
+from symce.errors import ArgumentTypeError, DerivationError
+from symce.learning.empirical import S, Empirical, distribute_sum, nll
 
 
 @dataclass(frozen=True)
@@ -49,17 +57,26 @@ class SecondOrder:
 
 
 @dataclass(frozen=True, eq=False)
-class MLEDerivation(Derivation):
-    """A Derivation whose ``result`` is ``{θ: θ̂}``; ``second_order`` holds the definiteness check,
-    ``objective`` the derivation of J."""
+class MLE(Procedure):
+    """A maximum-likelihood estimate: ``result`` (also ``estimate``) maps each parameter θ to θ̂; ``steps``
+    are the numbered actions that found it. ``objective`` is the derivation of J(θ) = H(p̂_n, Q_θ);
+    ``stationarity`` the derivation of ∇_θ J (∇_θ L with a Lagrange multiplier), set to 0 at θ̂ — a scalar
+    derivative for one parameter, a column for several; ``second_order`` the Hessian check;
+    ``multiplier`` the Lagrange multiplier at θ̂ (None without a constraint)."""
 
-    second_order: SecondOrder | None = None
     objective: Derivation | None = None
+    stationarity: Derivation | None = None
+    second_order: SecondOrder | None = None
     multiplier: sp.Expr | None = None
+
+    @property
+    def estimate(self) -> dict:
+        """{θ: θ̂} (the same mapping as ``result``)."""
+        return self.result
 
 
 # ---------------------------------------------------------------------------------------------------
-def mle(family: Family, n=None, *, data=None, samples=None, wrt=None) -> MLEDerivation:
+def mle(family: Family, n=None, *, data=None, samples=None, wrt=None) -> MLE:
     """θ̂ maximising the likelihood of ``family`` over n symbolic samples (``mle(Q, n)``) or explicit data
     (``mle(Q, data=[...])``), by solving ∇J = 0 symbolically. ``wrt`` selects the parameters (default:
     every free symbol of the family's parameters, in order)."""
@@ -117,8 +134,9 @@ def _constraint(family: Family, params: list):
     return None
 
 
-def _solve(family: Family, J: Derivation, emp: Empirical, params: list) -> MLEDerivation:
-    steps = [Step(J.result, f"J(θ) = H(p̂_n, Q_θ), derived ({J.method})")]
+def _solve(family: Family, J: Derivation, emp: Empirical, params: list) -> MLE:
+    steps = [ProcedureStep(f"derive the average negative log-likelihood J(θ) = H(p̂_n, Q_θ) ({J.method})",
+                           J.result, "J(θ)")]
     if J.is_infinite:
         raise DerivationError(f"mle: the likelihood of the data is 0 for every parameter ({J.infinite_reason})")
     M = moments_form(J.result, emp.n)
@@ -127,22 +145,27 @@ def _solve(family: Family, J: Derivation, emp: Empirical, params: list) -> MLEDe
     to_stat, from_stat = dict(zip(sums, stats)), dict(zip(stats, sums))
     Jt = M.xreplace(to_stat)
     if sums:
-        steps.append(Step(M, "linearity: each empirical average split into empirical moments Σ_s y_s^r "
-                             "(sufficient statistics, free of θ)"))
+        steps.append(ProcedureStep("split each empirical average into empirical moments Σ_s y_s^r by linearity "
+                                   "(sufficient statistics, free of θ)", M, "J(θ)"))
     con = _constraint(family, params)
     lam = None
     L = Jt
+    # J renamed: its derivation's name states J(θ) = H(p̂_n, Q_θ), which a derivative of it must not repeat
+    objective = dataclasses.replace(J, lhs="J(θ)")
     if con is not None:
         lam = sp.Symbol("lambda", real=True)
         L = Jt + lam * (con.lhs - con.rhs)
-        steps.append(Step(sp.Eq(sp.Symbol("L"), L.xreplace(from_stat), evaluate=False),
-                          f"Lagrangian for the constraint {con}: L = J + λ(g(θ) − 1)"))
+        rule = f"Lagrangian for the constraint {con}: L = J + λ(g(θ) − 1)"
+        steps.append(ProcedureStep(f"add a Lagrange multiplier λ: {rule}", L.xreplace(from_stat), "L(θ, λ)"))
+        objective = Derivation("lagrangian", "L(θ, λ)", L.xreplace(from_stat),
+                               (Step(L.xreplace(from_stat), rule),), J.method, J.conditions, J.distributions)
     grads = [sp.together(sp.diff(L, w)) for w in params]
     eqs = grads + ([con.lhs - con.rhs] if con is not None else [])
     unknowns = params + ([lam] if lam is not None else [])
-    steps.append(Step(sp.ImmutableMatrix([g.xreplace(from_stat) for g in grads]),
-                      "stationarity: ∇_θ " + ("L" if con is not None else "J") + " = 0"
-                      + (" together with the constraint" if con is not None else "")))
+    stationarity = gradient(objective, params[0] if len(params) == 1 else params)
+    steps.append(ProcedureStep("stationarity: set ∇_θ " + ("L" if con is not None else "J") + " = 0"
+                               + (" together with the constraint" if con is not None else ""),
+                               stationarity.result, "∇_θ " + ("L" if con is not None else "J")))
     if con is None and _moment_matching_applies(family, params):
         sols = _moment_matching(family, emp, params, to_stat, from_stat, grads, steps)
     else:
@@ -168,16 +191,16 @@ def _solve(family: Family, J: Derivation, emp: Empirical, params: list) -> MLEDe
     if total_rule is not None:
         total, why = total_rule
         sol = {k: sp.factor_terms(sp.cancel(v).subs(total, emp.n)) for k, v in sol.items()}
-        steps.append(Step(sp.Eq(total.xreplace(from_stat), emp.n, evaluate=False), why))
+        steps.append(ProcedureStep(f"use {why}", sp.Eq(total.xreplace(from_stat), emp.n, evaluate=False)))
     estimate = {w: _tidy(sol[w].xreplace(from_stat)) for w in params}
-    steps.append(Step(sp.Dict(estimate), "solve the stationarity conditions (sympy.solve; unique solution)"))
+    steps.append(ProcedureStep("solve the stationarity conditions (sympy.solve; unique solution)", sp.Dict(estimate)))
     second = _second_order(family, L, params, stats, sol, lam)
-    steps.append(Step(second.hessian, f"second-order condition: ∇²J at θ̂ positive definite "
-                                      f"({second.status}: {second.reason})"))
-    return MLEDerivation("mle", "θ̂ = argmin_θ J(θ)", estimate, tuple(steps), "stationarity of the average NLL"
-                         + (" with a Lagrange multiplier" if con is not None else ""),
-                         J.conditions, J.distributions, second_order=second, objective=J,
-                         multiplier=None if lam is None else _tidy(sol[lam].xreplace(from_stat)))
+    steps.append(ProcedureStep(f"second-order condition: ∇²J at θ̂ positive definite "
+                               f"({second.status}: {second.reason})", second.hessian, "∇²J(θ̂)"))
+    return MLE("mle", "θ̂ = argmin_θ J(θ)", estimate, tuple(steps), "stationarity of the average NLL"
+               + (" with a Lagrange multiplier" if con is not None else ""),
+               J.conditions, J.distributions, objective=J, stationarity=stationarity, second_order=second,
+               multiplier=None if lam is None else _tidy(sol[lam].xreplace(from_stat)))
 
 
 def _moment_matching_applies(family, params) -> bool:
@@ -205,17 +228,19 @@ def _moment_matching(family, emp, params, to_stat, from_stat, grads, steps):
             t = moments_form(emp.average(x[i] * x[j], x), emp.n)
             eqs.append(cov[i, j] + mean[i] * mean[j] - t.xreplace(to_stat))
             shown.append(sp.Eq(cov[i, j] + mean[i] * mean[j], t, evaluate=False))
-    steps.append(Step(sp.Tuple(*shown), "exponential family: ∇_η J = E_η[T] − T̄ = 0 with T = (X, XXᵀ), "
-                      "E[X] = μ and E[XXᵀ] = Σ + μμᵀ from the cumulant function K(t) = tᵀμ + ½tᵀΣt; "
-                      "θ ↦ η = (Σ⁻¹μ, −½Σ⁻¹) is a bijection, so the stationary points agree"))
+    steps.append(ProcedureStep("match moments — exponential family: ∇_η J = E_η[T] − T̄ = 0 with T = (X, XXᵀ), "
+                               "E[X] = μ and E[XXᵀ] = Σ + μμᵀ from the cumulant function K(t) = tᵀμ + ½tᵀΣt; "
+                               "θ ↦ η = (Σ⁻¹μ, −½Σ⁻¹) is a bijection, so the stationary points agree",
+                               sp.Tuple(*shown)))
     sols = sp.solve(eqs, params, dict=True)
     for sol in sols:
         residual = [sp.cancel(g.xreplace(sol)) for g in grads]
         if any(r != 0 for r in residual):
             raise DerivationError(f"mle: moment matching gave {sol}, where ∇J = {residual} ≠ 0")
     if sols:
-        steps.append(Step(sp.ImmutableMatrix([0] * len(grads)), "check: the entrywise gradient ∇_θ J vanishes "
-                          "at the solution (substituted, common denominator: exactly 0)"))
+        steps.append(ProcedureStep("check: the entrywise gradient ∇_θ J vanishes at the solution (substituted, "
+                                   "common denominator: exactly 0)", sp.ImmutableMatrix([0] * len(grads)),
+                                   "∇_θ J(θ̂)"))
     return sols
 
 
@@ -285,8 +310,6 @@ def _facts(family, params):
 
 
 def _numeric_second_order(family, Hq, minors, how) -> SecondOrder:
-    from symce.engine.proof import _sample_point
-
     rng = random.Random(0)
     for _ in range(20):
         # a point of the parameter space (the family's conditions: e.g. Σ̂ positive definite)
