@@ -1,9 +1,12 @@
-r"""Numeric implementations of the stable functions for each backend.
+r"""Numeric implementations of the stable functions for each backend: ``impls(backend)`` is the
+dictionary name -> implementation that the generated code calls.
 
-The array code is written once against a small array namespace (:class:`_Array`) so numpy and torch share
-it. The "math" backend (Python floats) calls the numpy code on scalars; "mpmath" evaluates each function
-at a working precision raised by the number of bits its cancellation costs, so it is right to the
-current ``mpmath.mp.prec``.
+The array code (:mod:`.arrays`) is written once against a small array namespace so numpy and torch share
+it; for numpy, :mod:`.fast` runs the cheap formula on the whole array and the careful one only where it is
+needed (:mod:`.mixed_kl` for the KL between probabilities and logits). The "math" and "scipy" backends
+(:mod:`.scalar`) call the numpy code; "mpmath" (:mod:`.mp`) evaluates each function at a working precision
+raised by the number of bits its cancellation costs, so it is right to the current ``mpmath.mp.prec``.
+The exact kernels of the Gaussian terms (more range and precision than float64) are in :mod:`.extended`.
 
 Accuracy notes (float64; "ulp" of the result):
 

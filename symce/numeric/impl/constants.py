@@ -1,5 +1,6 @@
-"""The floating-point constants the array kernels share (:mod:`.arrays` and its kernel modules, and the
-fast numpy versions in :mod:`.fast`): series coefficients, the split of ln 2, and the float64 range edges.
+"""The floating-point constants the kernels share (:mod:`.arrays`, the fast numpy versions in :mod:`.fast`,
+and the ln 2 split in :mod:`.logprod` and :mod:`.logsum`): series coefficients, the split of ln 2, and the
+float64 range edges. A module of its own so the kernel modules depend on it and not on each other.
 
 * log1pmx's series: log(1+u) − u = −u·s + 2s³ Σ s^{2n}/(2n+3) with s = u/(2+u), used for −0.8 ≤ u ≤ 4
   (|s| ≤ 2/3 there).
