@@ -11,6 +11,13 @@ import numpy as np
 from symce.numeric.impl.constants import _SERIES, _TINY
 from symce.numeric.impl.mixed_kl import logit_prob_kl_numpy, prob_logit_kl_numpy
 
+_LOG5 = 1.6094379124341003  # log 5: the cheap forms cancel only for a ratio within a factor 5 of 1
+# For u < −½ (the smaller input below half the larger) the series needs its 48 terms at |s| up to ⅔ and
+# ends up to 4 ULP off; there the direct form cancels by at most 2.1×, so in long double (64-bit
+# mantissa) it is within 2^−60 relative — those elements (a few per 10⁴ bit-pattern inputs) take it.
+_LD = np.finfo(np.longdouble).nmant > 52
+
+
 def _fix(out, bad, careful, *args):
     """out[bad] = careful(args[bad]): the careful branch only where the cheap one is not good enough (the
     elements found once, by index: two boolean-mask passes over the whole array cost more)."""
@@ -39,264 +46,288 @@ def _series_terms(u, s, s2, n):
     return acc
 
 
+def _log_ratio(x, y):
+    """log(x/y), and log x − log y (no cancellation there) where x/y is subnormal, 0 or inf.
+
+    |log r| ≥ 708 exactly where r = x/y is subnormal, 0 or inf: there log x − log y. Those elements
+    (a quarter of bit-pattern inputs) are gathered by index; the rest of r is clamped into the normal
+    range first, because numpy's vector log takes a slow path on 0, inf and subnormals (2.5× the time
+    of this version, which gives the same bits)."""
+    r = np.asarray(x / y)
+    ext = r < 3.307553003638408e-308
+    ext |= r > 3.0233831442760750e307
+    idx = np.flatnonzero(ext)
+    if idx.size == 0:
+        return np.log(r, out=r)
+    np.clip(r, 3.307553003638408e-308, 3.0233831442760750e307, out=r)  # 3× faster than maximum + minimum
+    lr = np.log(r, out=r)
+    x, y = np.broadcast_arrays(x, y)
+    lr.reshape(-1)[idx] = np.log(x.reshape(-1)[idx]) - np.log(y.reshape(-1)[idx])
+    return lr
+
+
+def _near(lr):
+    near = lr <= _LOG5
+    near &= lr >= -_LOG5
+    return near
+
+
+def _series_tiered(u):
+    """log1pmx(u) by the series, with as many terms as each element needs: most near-equal inputs
+    (1 − p against 1 − q for small p, q) have |u| ≪ 1 and need 3 terms, not 48. The 3-term form runs on
+    every element (no gathers); elements with s² ≥ 2^−26 are redone with 7 or 48 terms, by index."""
+    s_ = u / (2 + u)
+    s2 = s_ * s_
+    out = _series_terms(u, s_, s2, 3)
+    idx = np.flatnonzero(s2 >= 2.0 ** -26)
+    if idx.size:
+        uf, sf, s2f = u.reshape(-1)[idx], s_.reshape(-1)[idx], s2.reshape(-1)[idx]
+        more = _series_terms(uf, sf, s2f, 7)
+        deep = np.flatnonzero(s2f >= 2.0 ** -8)
+        if deep.size:
+            more[deep] = _series_terms(uf[deep], sf[deep], s2f[deep], len(_SERIES))
+        out.reshape(-1)[idx] = more
+    return out
+
+
+def _near_kl(x, y, d):
+    u = d / x
+    out = -x * _series_tiered(u)
+    j = np.flatnonzero(u < -0.5) if _LD else ()
+    if len(j):
+        xl, yl = np.ravel(x)[j].astype(np.longdouble), np.ravel(y)[j].astype(np.longdouble)
+        out.reshape(-1)[j] = (xl * np.log(xl / yl) - xl + yl).astype(np.float64)
+    return out
+
+
+def _near_lr(a, b, d):
+    u = d / b
+    out = _series_tiered(u)
+    j = np.flatnonzero(u < -0.5) if _LD else ()
+    if len(j):
+        al, bl = np.ravel(a)[j].astype(np.longdouble), np.ravel(b)[j].astype(np.longdouble)
+        out.reshape(-1)[j] = (np.log(al / bl) - (al - bl) / bl).astype(np.float64)
+    return out
+
+
+def kl_div(careful, x, y, d):
+    x, y, d = np.asarray(x, np.float64), np.asarray(y, np.float64), np.asarray(d, np.float64)
+    # x log(x/y) + (y − x): cancellation only for x/y in [1/5, 5] (|log r| ≤ log 5: the series branch);
+    # outside, x(u − log1p u) loses at most a factor u/(u − log1p u) ≤ 1.7. x = 0 gives a NaN here
+    # and goes to the careful version, as does any other non-finite value.
+    out = _log_ratio(x, y)
+    bad = _near(out)
+    out *= x
+    out += d
+    if bad.any():
+        out = _fix(out, bad, _near_kl, x, y, d)
+    if not np.isfinite(np.add.reduce(out, axis=None)):
+        bad = ~np.isfinite(out)
+        out = _fix(out, bad, careful["_kl_div"], x, y, d)
+    return out
+
+
+def log1pmx_ratio(careful, a, b, d, u=None):
+    """log(a/b) − (a − b)/b; the generated code passes u = (a − b)/b when it computes it anyway (the
+    normal KL squares the same quotient), which saves a division pass."""
+    a, b, d = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(d, np.float64)
+    # log(a/b) − (a − b)/b: cancels only for a/b in [1/5, 5]
+    out = _log_ratio(a, b)
+    bad = _near(out)
+    out -= d / b if u is None else u
+    if bad.any():
+        out = _fix(out, bad, _near_lr, a, b, d)
+    if not np.isfinite(np.add.reduce(out, axis=None)):
+        bad = np.isnan(out)
+        out = _fix(out, bad, careful["_log1pmx_ratio"], a, b, d)
+    return out
+
+
+def diff_ratio(careful, a, b, s):
+    a, b, s = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(s, np.float64)
+    diff = a - b
+    # a − b overflows only to ±inf: a finite sum of the differences means nothing to fix
+    if np.isfinite(np.add.reduce(diff, axis=None)):
+        return diff / s
+    out = diff / s
+    bad = ~np.isfinite(diff)
+    return _fix(out, bad, careful["diff_ratio"], a, b, s)
+
+
+def log_offset(careful, x, c_hi, c_lo, x0_hi, x0_lo):
+    x = np.asarray(x, np.float64)
+    # log x + c: cancellation only within a factor 8 of the root x0 (|log x + c| < log 8); elsewhere
+    # |log x + c| ≥ 2.07 and c_lo (≤ ulp(c)/2) changes the result by < 0.3 ulp, so it is left out. The
+    # window is tested on x (x0/8 and 8·x0 are exact), before the log: ~15 % faster than testing the result
+    bad = x < x0_hi * 8
+    bad &= x > x0_hi * 0.125
+    out = np.log(x)
+    out += c_hi
+    if out.ndim == 0:
+        return careful["_log_offset"](x, c_hi, c_lo, x0_hi, x0_lo) if bool(bad) else out
+    idx = np.flatnonzero(bad)
+    if idx.size:  # inside the window: the careful form (log1p of the double-double relative difference)
+        xs = x.reshape(-1)[idx]
+        out.reshape(-1)[idx] = np.log1p(((xs - x0_hi) - x0_lo) / x0_hi)
+    return out
+
+
+def _wprod(w, v, lw_ld, careful_f, *logits):
+    """w·v; where w < 2^−1022 (a positive weight rounded to a subnormal or 0) the product is taken in
+    long double from the logits: w itself there (range to e^−11355), and e^{log w + log|v|} beyond.
+    Where long double is no wider than float64, the float64 log-domain version."""
+    w, v = np.asarray(w, np.float64), np.asarray(v, np.float64)
+    out = w * v
+    bad = w < _TINY
+    if not bad.any():
+        return out
+    bad &= (v != 0) & ~np.isnan(v)
+    if not bad.any():
+        return out
+    if np.finfo(np.longdouble).nmant <= 52:  # pragma: no cover - platform without extended precision
+        return careful_f(w, v, *logits)
+
+    def f(v, *lg):
+        lw = lw_ld(*[x.astype(np.longdouble) for x in lg])
+        vl = v.astype(np.longdouble)
+        wl = np.exp(lw)
+        with_log = np.sign(vl) * np.exp(lw + np.log(np.abs(vl)))
+        return np.where(wl > 0, wl * vl, with_log).astype(np.float64)
+
+    return _fix(np.array(out, dtype=np.float64), bad, f, v, *logits)
+
+
+def _log_sigmoid_ld(a):
+    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+
+
+def _log_softmax_ld(a, *zs):
+    z = np.stack(np.broadcast_arrays(*zs))
+    mx = z.max(0)
+    return (a - mx) - np.log(np.exp(z - mx).sum(0))
+
+
+def wprod_sigmoid(careful, w, v, a):
+    return _wprod(w, v, _log_sigmoid_ld, lambda w, v, a: careful["_wprod_sigmoid"](w, v, a), a)
+
+
+def wprod_softmax(careful, w, v, a, *zs):
+    return _wprod(w, v, _log_softmax_ld, lambda w, v, *lg: careful["_wprod_softmax"](w, v, *lg), a, *zs)
+
+
+def prob_logit_kl(careful, one, *args):
+    return prob_logit_kl_numpy(careful, one, *args)
+
+
+def logit_prob_kl(careful, one, *args):
+    return logit_prob_kl_numpy(careful, one, *args)
+
+
+def softmax_xent(careful, *args):
+    """Σ t_i (logsumexp z − z_i). Where every class but the maximum is more than 746 + log k below it,
+    Σ_{j ≠ max} e^{z_j − max} rounds to 0 (each term below 2^−1076/k) and the gaps are exactly the
+    differences max − z_i: that is most bit-pattern inputs, computed here without exponentials (numpy's
+    exp takes a slow path on underflowing arguments, ~7× its normal cost). The other columns (a second
+    class within reach of the maximum, or a gap that overflows) go to the careful kernel, by index."""
+    k = len(args) // 2
+    shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+    T = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[:k]]).reshape(k, -1)
+    Z = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[k:]]).reshape(k, -1)
+    mx = Z.max(0)
+    gap = mx - Z  # ≥ 0; −(z − max) exactly
+    live = (gap < 746.0 + math.log(k)).sum(0) != 1  # a class besides the maximum (or a tie, or NaN)
+    np.multiply(T, gap, out=gap)
+    gap[T == 0] = 0.0  # 0·log 0: a zero target contributes nothing, even against an infinite gap
+    out = _two_sum_rows(gap)
+    bad = live | ~np.isfinite(out)
+    idx = np.flatnonzero(bad)
+    if idx.size:
+        out[idx] = careful["softmax_xent"](*T[:, idx], *Z[:, idx])
+    return out.reshape(shape) if shape else out[0]
+
+
+def rel_entr_sum(careful, *args):
+    """Σ x_i log(x_i/y_i). Terms with x_i/y_i within a factor 5 of 1 are taken as kl_div(x_i, y_i) ≥ 0
+    (the series) plus x_i − y_i summed from its exact TwoSum parts, so near P = Q nothing cancels beyond
+    the (exact) linear part; the other terms as x_i log(x_i/y_i) directly (|log| > log 5: no cancellation
+    within the term, and no large linear part to cancel against when y_i ≫ x_i). The plain sum of
+    x log(x/y) cancelled up to 4× near P = Q (6–8 ULP at 10⁴ samples). One call for all classes."""
+    k = len(args) // 2
+    shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+    X = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[:k]]).reshape(k, -1)
+    Y = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[k:]]).reshape(k, -1)
+    lr = _log_ratio(X, Y)
+    # kl_div + (x − y) within x/y ∈ [½, 5]: below ½ the two parts cancel (by up to 4× at x/y = ⅕) while
+    # x log(x/y) itself is accurate (|log| ≥ log 2)
+    near = lr >= -0.6931471805599453
+    near &= lr <= _LOG5
+    A = lr * X
+    np.copyto(A, 0.0, where=X == 0)  # 0·log(0/y) = 0 (the product is 0·(−∞) = NaN)
+    s1, c1 = _two_sum_rows_dd(A)
+    absum = np.abs(A).sum(0)
+    idx = np.flatnonzero(near)
+    if idx.size:
+        n = X.shape[1]
+        x, y = X.reshape(-1)[idx], Y.reshape(-1)[idx]
+        A.reshape(-1)[idx] = _near_kl(x, y, y - x)
+        # the near columns again, with kl_div terms and the linear parts x − y = h + l (exact TwoSum);
+        # the l are tiny corrections and are summed plainly
+        C = np.unique(idx % n)
+        Hc = np.zeros((X.shape[0], C.size))
+        Lc = np.zeros_like(Hc)
+        pos = np.searchsorted(C, idx % n)
+        rows = idx // n
+        h = x - y
+        bb = h - x
+        Hc[rows, pos] = h
+        Lc[rows, pos] = (x - (h - bb)) - (y + bb)
+        sa, ca = _two_sum_rows_dd(A[:, C])
+        sh, ch = _two_sum_rows_dd(Hc)
+        t = sa + sh
+        bp = t - sa
+        e = (sa - (t - bp)) + (sh - bp)
+        s1[C] = t
+        c1[C] = ca + ch + e + Lc.sum(0)
+        absum[C] = np.abs(A[:, C]).sum(0) + np.abs(Hc).sum(0)
+    out = s1 + c1
+    # terms of both signs (off the simplex, or x log(x/y) < 0 against a positive rest) can still cancel:
+    # where Σ|terms| > 2|sum| the float64 errors of the terms could show, and those columns (~0.04 % of
+    # bit-pattern inputs) are recomputed in extended precision
+    lossy = absum > 2 * np.abs(out)
+    bad = ~np.isfinite(out)
+    lossy &= ~bad
+    if bad.any():  # a zero y_i against x_i > 0 (+∞), NaN inputs
+        j = np.flatnonzero(bad)
+        out[j] = careful["rel_entr_sum"](*X[:, j], *Y[:, j])
+    if lossy.any():
+        j = np.flatnonzero(lossy)
+        out[j] = _rel_entr_sum_extended(X[:, j], Y[:, j])
+    return out.reshape(shape) if shape else out[0]
+
+
+def _with_careful(careful: dict, f):
+    """f with the careful implementations bound as its first argument (keeping f's name)."""
+    def kernel(*args, **kw):
+        return f(careful, *args, **kw)
+
+    kernel.__name__ = kernel.__qualname__ = f.__name__
+    kernel.__doc__ = f.__doc__
+    return kernel
+
+
+# name in the printed code -> fast kernel (each takes the careful implementations first)
+_FAST = {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio, "rel_entr_sum": rel_entr_sum,
+         "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax,
+         "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl, "softmax_xent": softmax_xent}
+
+
 def fast_numpy(careful: dict) -> dict:
     """numpy versions that compute the cheap formula on the whole array and call the careful version only
     on the elements that need it (selected with a boolean mask): the careful branches (series, TwoSum,
     double-double roots) are several times the cost of the cheap one, and are needed on few inputs.
     Each cheap formula is used only where its error is provably within ~1 ULP; everything it cannot
     handle (non-finite intermediates) is routed to the careful version."""
-    log, isfinite = np.log, np.isfinite
-    LOG5 = 1.6094379124341003
-
-    def _log_ratio(x, y):
-        """log(x/y), and log x − log y (no cancellation there) where x/y is subnormal, 0 or inf.
-
-        |log r| ≥ 708 exactly where r = x/y is subnormal, 0 or inf: there log x − log y. Those elements
-        (a quarter of bit-pattern inputs) are gathered by index; the rest of r is clamped into the normal
-        range first, because numpy's vector log takes a slow path on 0, inf and subnormals (2.5× the time
-        of this version, which gives the same bits)."""
-        r = np.asarray(x / y)
-        ext = r < 3.307553003638408e-308
-        ext |= r > 3.0233831442760750e307
-        idx = np.flatnonzero(ext)
-        if idx.size == 0:
-            return log(r, out=r)
-        np.clip(r, 3.307553003638408e-308, 3.0233831442760750e307, out=r)  # 3× faster than maximum + minimum
-        lr = log(r, out=r)
-        x, y = np.broadcast_arrays(x, y)
-        lr.reshape(-1)[idx] = log(x.reshape(-1)[idx]) - log(y.reshape(-1)[idx])
-        return lr
-
-    def _near(lr):
-        near = lr <= LOG5
-        near &= lr >= -LOG5
-        return near
-
-    def _series_tiered(u):
-        """log1pmx(u) by the series, with as many terms as each element needs: most near-equal inputs
-        (1 − p against 1 − q for small p, q) have |u| ≪ 1 and need 3 terms, not 48. The 3-term form runs on
-        every element (no gathers); elements with s² ≥ 2^−26 are redone with 7 or 48 terms, by index."""
-        s_ = u / (2 + u)
-        s2 = s_ * s_
-        out = _series_terms(u, s_, s2, 3)
-        idx = np.flatnonzero(s2 >= 2.0 ** -26)
-        if idx.size:
-            uf, sf, s2f = u.reshape(-1)[idx], s_.reshape(-1)[idx], s2.reshape(-1)[idx]
-            more = _series_terms(uf, sf, s2f, 7)
-            deep = np.flatnonzero(s2f >= 2.0 ** -8)
-            if deep.size:
-                more[deep] = _series_terms(uf[deep], sf[deep], s2f[deep], len(_SERIES))
-            out.reshape(-1)[idx] = more
-        return out
-
-    # For u < −½ (the smaller input below half the larger) the series needs its 48 terms at |s| up to ⅔ and
-    # ends up to 4 ULP off; there the direct form cancels by at most 2.1×, so in long double (64-bit
-    # mantissa) it is within 2^−60 relative — those elements (a few per 10⁴ bit-pattern inputs) take it.
-    _LD = np.finfo(np.longdouble).nmant > 52
-
-    def _near_kl(x, y, d):
-        u = d / x
-        out = -x * _series_tiered(u)
-        j = np.flatnonzero(u < -0.5) if _LD else ()
-        if len(j):
-            xl, yl = np.ravel(x)[j].astype(np.longdouble), np.ravel(y)[j].astype(np.longdouble)
-            out.reshape(-1)[j] = (xl * np.log(xl / yl) - xl + yl).astype(np.float64)
-        return out
-
-    def _near_lr(a, b, d):
-        u = d / b
-        out = _series_tiered(u)
-        j = np.flatnonzero(u < -0.5) if _LD else ()
-        if len(j):
-            al, bl = np.ravel(a)[j].astype(np.longdouble), np.ravel(b)[j].astype(np.longdouble)
-            out.reshape(-1)[j] = (np.log(al / bl) - (al - bl) / bl).astype(np.float64)
-        return out
-
-    def kl_div(x, y, d):
-        x, y, d = np.asarray(x, np.float64), np.asarray(y, np.float64), np.asarray(d, np.float64)
-        # x log(x/y) + (y − x): cancellation only for x/y in [1/5, 5] (|log r| ≤ log 5: the series branch);
-        # outside, x(u − log1p u) loses at most a factor u/(u − log1p u) ≤ 1.7. x = 0 gives a NaN here
-        # and goes to the careful version, as does any other non-finite value.
-        out = _log_ratio(x, y)
-        bad = _near(out)
-        out *= x
-        out += d
-        if bad.any():
-            out = _fix(out, bad, _near_kl, x, y, d)
-        if not isfinite(np.add.reduce(out, axis=None)):
-            bad = ~isfinite(out)
-            out = _fix(out, bad, careful["_kl_div"], x, y, d)
-        return out
-
-    def log1pmx_ratio(a, b, d, u=None):
-        """log(a/b) − (a − b)/b; the generated code passes u = (a − b)/b when it computes it anyway (the
-        normal KL squares the same quotient), which saves a division pass."""
-        a, b, d = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(d, np.float64)
-        # log(a/b) − (a − b)/b: cancels only for a/b in [1/5, 5]
-        out = _log_ratio(a, b)
-        bad = _near(out)
-        out -= d / b if u is None else u
-        if bad.any():
-            out = _fix(out, bad, _near_lr, a, b, d)
-        if not isfinite(np.add.reduce(out, axis=None)):
-            bad = np.isnan(out)
-            out = _fix(out, bad, careful["_log1pmx_ratio"], a, b, d)
-        return out
-
-    def diff_ratio(a, b, s):
-        a, b, s = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(s, np.float64)
-        diff = a - b
-        # a − b overflows only to ±inf: a finite sum of the differences means nothing to fix
-        if isfinite(np.add.reduce(diff, axis=None)):
-            return diff / s
-        out = diff / s
-        bad = ~isfinite(diff)
-        return _fix(out, bad, careful["diff_ratio"], a, b, s)
-
-    def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
-        x = np.asarray(x, np.float64)
-        # log x + c: cancellation only within a factor 8 of the root x0 (|log x + c| < log 8); elsewhere
-        # |log x + c| ≥ 2.07 and c_lo (≤ ulp(c)/2) changes the result by < 0.3 ulp, so it is left out. The
-        # window is tested on x (x0/8 and 8·x0 are exact), before the log: ~15 % faster than testing the result
-        bad = x < x0_hi * 8
-        bad &= x > x0_hi * 0.125
-        out = log(x)
-        out += c_hi
-        if out.ndim == 0:
-            return careful["_log_offset"](x, c_hi, c_lo, x0_hi, x0_lo) if bool(bad) else out
-        idx = np.flatnonzero(bad)
-        if idx.size:  # inside the window: the careful form (log1p of the double-double relative difference)
-            xs = x.reshape(-1)[idx]
-            out.reshape(-1)[idx] = np.log1p(((xs - x0_hi) - x0_lo) / x0_hi)
-        return out
-
-    def _wprod(w, v, lw_ld, careful_f, *logits):
-        """w·v; where w < 2^−1022 (a positive weight rounded to a subnormal or 0) the product is taken in
-        long double from the logits: w itself there (range to e^−11355), and e^{log w + log|v|} beyond.
-        Where long double is no wider than float64, the float64 log-domain version."""
-        w, v = np.asarray(w, np.float64), np.asarray(v, np.float64)
-        out = w * v
-        bad = w < _TINY
-        if not bad.any():
-            return out
-        bad &= (v != 0) & ~np.isnan(v)
-        if not bad.any():
-            return out
-        if np.finfo(np.longdouble).nmant <= 52:  # pragma: no cover - platform without extended precision
-            return careful_f(w, v, *logits)
-
-        def f(v, *lg):
-            lw = lw_ld(*[x.astype(np.longdouble) for x in lg])
-            vl = v.astype(np.longdouble)
-            wl = np.exp(lw)
-            with_log = np.sign(vl) * np.exp(lw + np.log(np.abs(vl)))
-            return np.where(wl > 0, wl * vl, with_log).astype(np.float64)
-
-        return _fix(np.array(out, dtype=np.float64), bad, f, v, *logits)
-
-    def _log_sigmoid_ld(a):
-        return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
-
-    def _log_softmax_ld(a, *zs):
-        z = np.stack(np.broadcast_arrays(*zs))
-        mx = z.max(0)
-        return (a - mx) - np.log(np.exp(z - mx).sum(0))
-
-    def wprod_sigmoid(w, v, a):
-        return _wprod(w, v, _log_sigmoid_ld, lambda w, v, a: careful["_wprod_sigmoid"](w, v, a), a)
-
-    def wprod_softmax(w, v, a, *zs):
-        return _wprod(w, v, _log_softmax_ld, lambda w, v, *lg: careful["_wprod_softmax"](w, v, *lg), a, *zs)
-
-    def prob_logit_kl(one, *args):
-        return prob_logit_kl_numpy(careful, one, *args)
-
-    def logit_prob_kl(one, *args):
-        return logit_prob_kl_numpy(careful, one, *args)
-
-    def softmax_xent(*args):
-        """Σ t_i (logsumexp z − z_i). Where every class but the maximum is more than 746 + log k below it,
-        Σ_{j ≠ max} e^{z_j − max} rounds to 0 (each term below 2^−1076/k) and the gaps are exactly the
-        differences max − z_i: that is most bit-pattern inputs, computed here without exponentials (numpy's
-        exp takes a slow path on underflowing arguments, ~7× its normal cost). The other columns (a second
-        class within reach of the maximum, or a gap that overflows) go to the careful kernel, by index."""
-        k = len(args) // 2
-        shape = np.broadcast_shapes(*[np.shape(a) for a in args])
-        T = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[:k]]).reshape(k, -1)
-        Z = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[k:]]).reshape(k, -1)
-        mx = Z.max(0)
-        gap = mx - Z  # ≥ 0; −(z − max) exactly
-        live = (gap < 746.0 + math.log(k)).sum(0) != 1  # a class besides the maximum (or a tie, or NaN)
-        np.multiply(T, gap, out=gap)
-        gap[T == 0] = 0.0  # 0·log 0: a zero target contributes nothing, even against an infinite gap
-        out = _two_sum_rows(gap)
-        bad = live | ~np.isfinite(out)
-        idx = np.flatnonzero(bad)
-        if idx.size:
-            out[idx] = careful["softmax_xent"](*T[:, idx], *Z[:, idx])
-        return out.reshape(shape) if shape else out[0]
-
-    def rel_entr_sum(*args):
-        """Σ x_i log(x_i/y_i). Terms with x_i/y_i within a factor 5 of 1 are taken as kl_div(x_i, y_i) ≥ 0
-        (the series) plus x_i − y_i summed from its exact TwoSum parts, so near P = Q nothing cancels beyond
-        the (exact) linear part; the other terms as x_i log(x_i/y_i) directly (|log| > log 5: no cancellation
-        within the term, and no large linear part to cancel against when y_i ≫ x_i). The plain sum of
-        x log(x/y) cancelled up to 4× near P = Q (6–8 ULP at 10⁴ samples). One call for all classes."""
-        k = len(args) // 2
-        shape = np.broadcast_shapes(*[np.shape(a) for a in args])
-        X = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[:k]]).reshape(k, -1)
-        Y = np.stack([np.broadcast_to(np.asarray(a, np.float64), shape) for a in args[k:]]).reshape(k, -1)
-        lr = _log_ratio(X, Y)
-        # kl_div + (x − y) within x/y ∈ [½, 5]: below ½ the two parts cancel (by up to 4× at x/y = ⅕) while
-        # x log(x/y) itself is accurate (|log| ≥ log 2)
-        near = lr >= -0.6931471805599453
-        near &= lr <= LOG5
-        A = lr * X
-        np.copyto(A, 0.0, where=X == 0)  # 0·log(0/y) = 0 (the product is 0·(−∞) = NaN)
-        s1, c1 = _two_sum_rows_dd(A)
-        absum = np.abs(A).sum(0)
-        idx = np.flatnonzero(near)
-        if idx.size:
-            n = X.shape[1]
-            x, y = X.reshape(-1)[idx], Y.reshape(-1)[idx]
-            A.reshape(-1)[idx] = _near_kl(x, y, y - x)
-            # the near columns again, with kl_div terms and the linear parts x − y = h + l (exact TwoSum);
-            # the l are tiny corrections and are summed plainly
-            C = np.unique(idx % n)
-            Hc = np.zeros((X.shape[0], C.size))
-            Lc = np.zeros_like(Hc)
-            pos = np.searchsorted(C, idx % n)
-            rows = idx // n
-            h = x - y
-            bb = h - x
-            Hc[rows, pos] = h
-            Lc[rows, pos] = (x - (h - bb)) - (y + bb)
-            sa, ca = _two_sum_rows_dd(A[:, C])
-            sh, ch = _two_sum_rows_dd(Hc)
-            t = sa + sh
-            bp = t - sa
-            e = (sa - (t - bp)) + (sh - bp)
-            s1[C] = t
-            c1[C] = ca + ch + e + Lc.sum(0)
-            absum[C] = np.abs(A[:, C]).sum(0) + np.abs(Hc).sum(0)
-        out = s1 + c1
-        # terms of both signs (off the simplex, or x log(x/y) < 0 against a positive rest) can still cancel:
-        # where Σ|terms| > 2|sum| the float64 errors of the terms could show, and those columns (~0.04 % of
-        # bit-pattern inputs) are recomputed in extended precision
-        lossy = absum > 2 * np.abs(out)
-        bad = ~np.isfinite(out)
-        lossy &= ~bad
-        if bad.any():  # a zero y_i against x_i > 0 (+∞), NaN inputs
-            j = np.flatnonzero(bad)
-            out[j] = careful["rel_entr_sum"](*X[:, j], *Y[:, j])
-        if lossy.any():
-            j = np.flatnonzero(lossy)
-            out[j] = _rel_entr_sum_extended(X[:, j], Y[:, j])
-        return out.reshape(shape) if shape else out[0]
-
-    return {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio, "rel_entr_sum": rel_entr_sum,
-            "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax,
-            "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl, "softmax_xent": softmax_xent}
+    return {name: _with_careful(careful, f) for name, f in _FAST.items()}
 
 
 def _rel_entr_sum_extended(X, Y):
