@@ -16,7 +16,8 @@ import numpy as np
 import sympy as sp
 
 from symce.numeric import codegen, impl
-from symce.numeric.functions import StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, wprod
+from symce.numeric.functions import (StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl,
+                                     rel_entr_sum, wprod)
 
 
 def fold_constants(e):

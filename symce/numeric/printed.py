@@ -76,9 +76,9 @@ def printed_function(expr, args: Sequence, backend: str = "numpy", *, stable: bo
 # allocates a temporary for most of them. On 10⁶ inputs those are 8 MB arrays, each fresh from the kernel
 # (page faults) and streamed through memory; blocks of 2¹⁶ float64 (512 KiB an array) stay in the L2 cache
 # and reuse the allocator's memory: 2–2.5× the throughput of the stable kernels on 10⁶ inputs (Bernoulli KL,
-# normal CE, categorical KL; measured by benchmarks/numeric.py, 2¹²–2¹⁸ tried). Every generated function is elementwise over the broadcast
-# batch shape (k-class functions take one array per class), so blocks of the flattened inputs give the
-# same values as one call.
+# normal CE, categorical KL; measured by benchmarks/numeric.py, 2¹²–2¹⁸ tried). Every generated function is
+# elementwise over the broadcast batch shape (k-class functions take one array per class), so blocks of the
+# flattened inputs give the same values as one call.
 BLOCK = 1 << 16
 
 

@@ -46,8 +46,8 @@ from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logi
                                             softmax_xent)
 
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
-                    diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p, wprod,
-                    prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum)
+                    diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
+                    wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",

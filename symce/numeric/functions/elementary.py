@@ -307,5 +307,5 @@ class wprod(StableFunction):  # noqa: N801
         return r"%s \, %s" % (w, v)
 
 
-__all__ = ["softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx", "log1pmx_ratio", "kl_div", "diff_ratio",
-           "log_offset", "fsum", "log1p", "wprod"]
+__all__ = ["softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx", "log1pmx_ratio", "kl_div",
+           "diff_ratio", "log_offset", "fsum", "log1p", "wprod"]

@@ -1,0 +1,41 @@
+"""The proof of a rewrite step: the expression after a rule equals the one before, with the stable functions
+replaced by their elementary definitions (:func:`symce.numeric.functions.to_elementary`) and proved by
+:func:`symce.engine.proof.prove` under the derivation's assumptions.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.engine.proof import prove
+from symce.numeric.functions import to_elementary
+
+
+def prove_step(rule: str, before, after, assumptions=(), *, simplex: bool = False):
+    """The Proof that ``after`` = ``before`` for the step of ``rule`` (named by the part before its colon);
+    ``simplex``: the rule used an assumption Σ t_i = 1, which the proof then applies exactly."""
+    # prove the changed terms only: identical terms on both sides add nothing, and leaving them out
+    # keeps symbols that cancel from the sampled points (prove samples the difference's symbols)
+    common = set(sp.Add.make_args(after)) & set(sp.Add.make_args(before))
+    lhs = sp.Add(*[t for t in sp.Add.make_args(after) if t not in common])
+    rhs = sp.Add(*[t for t in sp.Add.make_args(before) if t not in common])
+    lhs, rhs = to_elementary(lhs), to_elementary(rhs)
+    if simplex:
+        lhs, rhs = _use_simplex(lhs, rhs, assumptions)
+    return prove(lhs, rhs, assumptions, name=rule.split(":")[0])
+
+
+def _use_simplex(lhs, rhs, assumptions):
+    """Apply each assumption Σ t_i = 1 (explicit symbols) by eliminating its last symbol from both sides —
+    an exact use of the assumption, so the proof can close symbolically."""
+    for a in assumptions:
+        if isinstance(a, sp.Eq) and isinstance(a.lhs, sp.Add) and a.rhs == 1:
+            syms = [t for t in a.lhs.args if isinstance(t, sp.Symbol)]
+            if len(syms) == len(a.lhs.args) and (lhs.has(syms[-1]) or rhs.has(syms[-1])):
+                last = syms[-1]
+                sub = {last: 1 - sp.Add(*syms[:-1])}
+                lhs, rhs = lhs.xreplace(sub), rhs.xreplace(sub)
+    return lhs, rhs
+
+
+__all__ = ["prove_step"]
