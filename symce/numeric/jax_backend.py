@@ -20,7 +20,10 @@ rounding to float32.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
+import sys
 from typing import Callable, Sequence
 
 import numpy as np
@@ -57,10 +60,6 @@ def _default_fp_env():
     kernels assume IEEE arithmetic, so each callback runs in glibc's default environment (FE_DFL_ENV, the
     pointer −1: round to nearest, all exceptions masked, no FTZ/DAZ) and restores the caller's afterwards.
     Elsewhere (no glibc) this is None and the callback runs in whatever environment XLA set."""
-    import ctypes
-    import ctypes.util
-    import sys
-
     if not sys.platform.startswith("linux"):
         return None
     try:

@@ -74,7 +74,8 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
             return finish(raw, expr, args, backend)
     else:
         code_expr = expr
-    # SymPy's torch printer refuses unknown functions unless told not to be strict
+    # SymPy's torch printer refuses unknown functions unless told not to be strict (imported here, with torch:
+    # it is part of the optional torch support, and recent in SymPy, which symce accepts from 1.12)
     from sympy.printing.pytorch import TorchPrinter
 
     printer = TorchPrinter({"allow_unknown_functions": True, "strict": False})
