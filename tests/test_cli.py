@@ -25,14 +25,25 @@ def test_python_dash_m_help_in_a_subprocess():
     r = subprocess.run([sys.executable, "-m", "symce", "--help"], cwd=ROOT, capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stderr
-    for cmd in ("report", "derive", "catalog"):
+    for cmd in ("report", "derive", "catalog", "latex", "verify"):
         assert cmd in r.stdout
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["report", "--help"], ["derive", "--help"], ["catalog", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["report", "--help"], ["derive", "--help"], ["catalog", "--help"],
+                                  ["latex", "--help"], ["verify", "--help"]])
 def test_help_everywhere(argv, capsys):
     assert main(argv) == 0
     assert "usage: symce" in capsys.readouterr().out
+
+
+def test_one_parser_for_every_subcommand():
+    # the sub-command modules offer add_parser and run only; symce.app.cli builds the one parser
+    from symce.app import cli, latex_cli, verify_cli
+
+    for module in (latex_cli, verify_cli):
+        assert not hasattr(module, "main") and callable(module.add_parser) and callable(module.run)
+    sub = next(a for a in cli.parser()._actions if a.dest == "command")
+    assert set(sub.choices) == {"report", "derive", "catalog", "latex", "verify"}
 
 
 @pytest.mark.parametrize("argv", [[], ["no-such-command"], ["derive"], ["derive", "variance", LABELS[0]],
@@ -46,6 +57,12 @@ def test_usage_errors_exit_2(argv, capsys):
 def test_catalog_lists_every_label(capsys):
     assert main(["catalog"]) == 0
     assert capsys.readouterr().out.split() == LABELS
+
+
+@pytest.mark.parametrize("argv", [["latex", "kl", "no-such-family"], ["latex", "entropy", LABELS[0], LABELS[0]],
+                                  ["latex", "kl", LABELS[0], "--pdf"]])
+def test_latex_usage_errors_exit_2(argv, capsys):
+    assert main(argv) == 2
 
 
 def test_unknown_family_exits_2_listing_the_known_labels(capsys):

@@ -1,12 +1,12 @@
 """The verify command line and its spec grammar (parsed, never eval'd)."""
 
-import argparse
 import sys
 import textwrap
 
 import pytest
 
 from symce.app import verify_cli as cli
+from symce.app.cli import main
 from symce.app.spec import SpecError, parse
 
 
@@ -27,10 +27,7 @@ def test_malformed_specs_are_rejected_with_a_reason(bad):
 
 
 def _run(argv):
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    cli.add_parser(sub)
-    return cli.run(parser.parse_args(argv))
+    return main(argv)  # the one command-line parser, as `symce verify …` runs it
 
 
 @pytest.fixture

@@ -1,60 +1,41 @@
-"""The ``symce`` command line.
+"""The ``symce`` command line: the one argparse parser, for every sub-command.
 
     symce report [--out DIR] [--quiet]             derive and prove the catalog, write DIR/report.md
     symce derive {entropy,cross-entropy,kl} FAMILY [FAMILY] [--latex]
     symce catalog                                  list the catalog labels
-    symce latex QUANTITY [FAMILY ...] [--out F]    a standalone LaTeX/PDF document (see symce.app.latex_cli)
+    symce latex QUANTITY [FAMILY ...] [--out F]    a standalone LaTeX/PDF document (symce.app.latex_cli)
+    symce verify MODULE:FUNCTION --against SPEC    ULP errors of a numeric function (symce.app.verify_cli)
 
-Exit status: 0 success; 1 a check failed (a proof not "proved", an item that raised); 2 usage error or
-an error from :mod:`symce.errors` (printed as one line, no traceback). Family labels are looked up in
-the catalog, never evaluated.
+``symce --help`` and ``symce COMMAND --help`` describe each. The ``latex`` and ``verify`` sub-commands
+live in their own modules, which offer ``add_parser(subparsers)`` and ``run(args)``; this module builds
+the parser and dispatches to the ``run`` each sub-command registers with ``set_defaults``.
+
+Exit status: 0 success; 1 a check failed (a proof not "proved", an item that raised; ``verify``: a
+threshold exceeded); 2 usage error or an error from :mod:`symce.errors` (printed as one line, no
+traceback); ``verify`` 3: MODULE:FUNCTION could not be loaded. Family labels are looked up in the
+catalog, never evaluated.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import time
 import sys
+import time
 from typing import Sequence
 
+# modules rather than their functions where the function is looked up when the command runs (tests
+# replace the report's sections and the engine's kl)
+from symce.app import accuracy, latex_cli, report, training_report, verify_cli
+from symce.app.arguments import FAILED, OK, USAGE, UsageError, example, labels, positive_int
+from symce.engine import information
 from symce.errors import SymceError
-
-OK, FAILED, USAGE = 0, 1, 2
-
-
-def _positive_int(text: str) -> int:
-    """argparse type: a whole number ≥ 1 (argparse turns the ValueError into a usage error, exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {value}")
-    return value
+from symce.printing.document import write_report_tex
+from symce.printing.pdf import LatexError
 
 
-def _labels() -> list[str]:
-    from symce.families import EXAMPLES
-
-    return [e.label for e in EXAMPLES]
-
-
-def _example(label: str):
-    from symce.families import EXAMPLES
-
-    for e in EXAMPLES:
-        if e.label == label:
-            return e
-    return None
-
-
-class _UsageError(Exception):
-    """A bad command line that argparse cannot see (unknown family label, wrong number of families)."""
-
-
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser: every sub-command, each with its ``run`` in ``set_defaults``."""
     p = argparse.ArgumentParser(
         prog="symce",
         description="Derive cross-entropy, entropy and KL divergence symbolically, with proofs and gradients.",
@@ -75,10 +56,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="leave out the training-loss section (empirical risk, MLE, Fisher information, losses)")
     r.add_argument("--no-accuracy", action="store_true",
                    help="leave out the accuracy section (ULP errors of the generated numeric code, with plots)")
-    r.add_argument("--accuracy-samples", type=_positive_int, default=500, metavar="N",
+    r.add_argument("--accuracy-samples", type=positive_int, default=500, metavar="N",
                    help="bit-pattern samples per formula in the accuracy section (default 500; the benchmark uses 10000)")
-    r.add_argument("--jobs", type=_positive_int, default=min(2, os.cpu_count() or 1), metavar="N",
+    r.add_argument("--jobs", type=positive_int, default=min(2, os.cpu_count() or 1), metavar="N",
                    help="worker processes for the accuracy section (default: min(2, CPUs); 1 = in this process)")
+    r.set_defaults(run=_report)
 
     d = sub.add_parser("derive", help="derive one quantity for catalog families and print the steps",
                        description="Derive entropy H(P), cross-entropy H(P,Q) or KL(P‖Q) for catalog examples "
@@ -87,42 +69,24 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("quantity", choices=["entropy", "cross-entropy", "kl"], help="the quantity to derive")
     d.add_argument("families", nargs="+", metavar="FAMILY", help="catalog label of P (and of Q)")
     d.add_argument("--latex", action="store_true", help="print the derivation as LaTeX (align*)")
+    d.set_defaults(run=_derive)
 
-    sub.add_parser("catalog", help="list the catalog labels", description="List the labels of the catalog examples.")
-    latex = _latex_cli()
-    if latex is not None:
-        latex.add_parser(sub)
-    from symce.app import verify_cli as numeric_cli
-
-    numeric_cli.add_parser(sub)
+    c = sub.add_parser("catalog", help="list the catalog labels", description="List the labels of the catalog examples.")
+    c.set_defaults(run=_catalog)
+    latex_cli.add_parser(sub).set_defaults(run=latex_cli.run)
+    verify_cli.add_parser(sub).set_defaults(run=verify_cli.run)
     return p
-
-
-def _latex_cli():
-    """The ``latex`` sub-command lives in :mod:`symce.app.latex_cli` (owned with the printer)."""
-    try:
-        from symce.app import latex_cli
-    except ImportError:
-        return None
-    return latex_cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (the console script passes it to sys.exit)."""
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser().parse_args(argv)
     except SystemExit as e:  # --help (0) or a usage error (2): return rather than exit, for callers
         return int(e.code or 0)
     try:
-        if args.command == "latex":
-            return _latex_cli().run(args)
-        if args.command == "verify":
-            from symce.app import verify_cli as numeric_cli
-
-            return numeric_cli.run(args)
-        return {"report": _report, "derive": _derive, "catalog": _catalog}[args.command](args)
-    except _UsageError as e:
+        return args.run(args)
+    except UsageError as e:
         print(f"symce: error: {e}", file=sys.stderr)
         return USAGE
     except SymceError as e:
@@ -134,8 +98,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args) -> int:
-    from symce.app import report
-
     def progress(line: str) -> None:
         print(line, flush=True)
 
@@ -161,18 +123,17 @@ def _extra_sections(args, progress) -> tuple[list[str], bool]:
     """Sections beyond the catalog; a section that raises is reported and fails the run."""
     wanted = []
     if not args.no_training:
-        wanted.append(("training losses", "symce.app.training_report", "training_section", (), {}))
+        wanted.append(("training losses", training_report.training_section, (), {}))
     if not args.no_accuracy:
-        wanted.append(("accuracy of the generated code", "symce.app.accuracy", "accuracy_section",
-                       (args.out, args.accuracy_samples),
+        wanted.append(("accuracy of the generated code", accuracy.accuracy_section, (args.out, args.accuracy_samples),
                        {"jobs": args.jobs, **({} if args.quiet else {"progress": progress})}))
     out, failed = [], False
-    for title, module, func, fargs, fkwargs in wanted:
+    for title, section, fargs, fkwargs in wanted:
         if not args.quiet:
             progress(f"section: {title} ...")
         start = time.perf_counter()
         try:
-            out.append(getattr(importlib.import_module(module), func)(*fargs, **fkwargs))
+            out.append(section(*fargs, **fkwargs))
         except Exception as e:  # noqa: BLE001 - one failing section must not hide the rest of the report
             print(f"symce report: section {title!r} failed: {type(e).__name__}: {e}", file=sys.stderr)
             failed = True
@@ -185,10 +146,6 @@ def _extra_sections(args, progress) -> tuple[list[str], bool]:
 def _report_tex(rep, args) -> bool:
     """report.tex (and report.pdf when pdflatex is installed); False if LaTeX failed."""
     try:
-        from symce.printing.document import LatexError, write_report_tex
-    except ImportError:
-        return True  # the document writer is optional: report.md is the report
-    try:
         tex = write_report_tex(rep, args.out, compile=False if args.no_pdf else None)
     except LatexError as e:
         print(f"symce report: LaTeX failed: {' '.join(str(e).split())[:300]}", file=sys.stderr)
@@ -200,26 +157,19 @@ def _report_tex(rep, args) -> bool:
 
 
 def _derive(args) -> int:
-    from symce.engine.information import cross_entropy, entropy, kl
-
-    labels = args.families
+    names = args.families
     want = 1 if args.quantity == "entropy" else (1, 2)
-    if (args.quantity == "entropy" and len(labels) != 1) or len(labels) > 2:
-        raise _UsageError(f"{args.quantity} takes {want if isinstance(want, int) else '1 or 2'} FAMILY "
-                          f"label(s), got {len(labels)}: {' '.join(labels)}")
-    examples = []
-    for label in labels:
-        ex = _example(label)
-        if ex is None:
-            raise _UsageError(f"unknown family {label!r}; known families: {', '.join(_labels())}")
-        examples.append(ex)
+    if (args.quantity == "entropy" and len(names) != 1) or len(names) > 2:
+        raise UsageError(f"{args.quantity} takes {want if isinstance(want, int) else '1 or 2'} FAMILY "
+                         f"label(s), got {len(names)}: {' '.join(names)}")
+    examples = [example(label) for label in names]
     P = examples[0].build(1)
     if args.quantity == "entropy":
-        d = entropy(P)
+        d = information.entropy(P)
         print(f"P = {P!r}")
     else:
         Q = (examples[1] if len(examples) == 2 else examples[0]).build(2)
-        d = (cross_entropy if args.quantity == "cross-entropy" else kl)(P, Q)
+        d = (information.cross_entropy if args.quantity == "cross-entropy" else information.kl)(P, Q)
         print(f"P = {P!r}\nQ = {Q!r}")
     if args.latex:
         print(d.latex())
@@ -230,7 +180,7 @@ def _derive(args) -> int:
 
 
 def _catalog(args) -> int:
-    for label in _labels():
+    for label in labels():
         print(label)
     return OK
 

@@ -9,8 +9,7 @@ FAMILY, cross-entropy and KL compare two instances of it with distinct symbols. 
 document is printed. Exit status: 0 success, 2 usage error, missing pdflatex or a symce/LaTeX error
 (one line on stderr, no traceback).
 
-The command line owner wires it in with ``add_parser(subparsers)`` and dispatches ``"latex"`` to
-:func:`run`.
+:mod:`symce.app.cli` adds it to the one parser with :func:`add_parser` and dispatches ``latex`` to :func:`run`.
 """
 
 from __future__ import annotations
@@ -20,9 +19,13 @@ import sys
 
 import sympy as sp
 
+from symce.app.arguments import OK, USAGE, UsageError, example
+from symce.engine.identities import kl_decomposition
+from symce.engine.information import cross_entropy, entropy, kl
 from symce.errors import SymceError
+from symce.printing.document import Document, Section, document
+from symce.printing.pdf import LatexError, compile_pdf
 
-OK, USAGE = 0, 2
 QUANTITIES = ("entropy", "cross-entropy", "kl", "catalog")
 
 
@@ -44,20 +47,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _example(label: str):
-    from symce.families import EXAMPLES
-
-    for e in EXAMPLES:
-        if e.label == label:
-            return e
-    labels = ", ".join(e.label for e in EXAMPLES)
-    raise _UsageError(f"unknown family {label!r}; the catalog has: {labels}")
-
-
-class _UsageError(Exception):
-    pass
-
-
 def _wrt(Q) -> list:
     """Q's scalar parameter symbols (sizes such as k, d are integers and left out)."""
     out = []
@@ -69,20 +58,16 @@ def _wrt(Q) -> list:
     return list(dict.fromkeys(out))
 
 
-def build(args) -> "object":
+def build(args) -> Document:
     """The :class:`~symce.printing.document.Document` the arguments ask for."""
-    from symce.printing.document import Section, document
-    from symce.engine.identities import kl_decomposition
-    from symce.engine.information import cross_entropy, entropy, kl
-
     settings = {"ce_notation": args.ce_notation, "log_notation": args.log_notation}
     if args.quantity == "catalog":
         if args.families:
-            raise _UsageError("'catalog' takes no FAMILY")
+            raise UsageError("'catalog' takes no FAMILY")
         return document([], title=args.title or "Closed forms of the symce catalog", catalog=True, **settings)
     if not 1 <= len(args.families) <= (1 if args.quantity == "entropy" else 2):
-        raise _UsageError(f"{args.quantity} takes {'one FAMILY' if args.quantity == 'entropy' else 'one or two FAMILY labels'}")
-    exs = [_example(f) for f in args.families]
+        raise UsageError(f"{args.quantity} takes {'one FAMILY' if args.quantity == 'entropy' else 'one or two FAMILY labels'}")
+    exs = [example(f) for f in args.families]
     P = exs[0].build(1)
     Q = (exs[1] if len(exs) > 1 else exs[0]).build(2)
     d = {"entropy": lambda: entropy(P), "cross-entropy": lambda: cross_entropy(P, Q), "kl": lambda: kl(P, Q)}[args.quantity]()
@@ -101,11 +86,9 @@ def build(args) -> "object":
 
 def run(args) -> int:
     """Run ``symce latex`` for parsed arguments; returns the exit status."""
-    from symce.printing.document import LatexError, compile_pdf
-
     try:
         if args.pdf and not args.out:
-            raise _UsageError("--pdf needs --out FILE")
+            raise UsageError("--pdf needs --out FILE")
         doc = build(args)
         if not args.out:
             sys.stdout.write(doc.tex())
@@ -116,7 +99,7 @@ def run(args) -> int:
             result = compile_pdf(path)
             print(f"wrote {result.pdf}")
         return OK
-    except _UsageError as e:
+    except UsageError as e:
         print(f"symce latex: error: {e}", file=sys.stderr)
         return USAGE
     except LatexError as e:
@@ -126,19 +109,3 @@ def run(args) -> int:
         print(f"symce latex: {type(e).__name__}: {e}", file=sys.stderr)
         return USAGE
 
-
-def main(argv=None) -> int:
-    """Stand-alone entry (``python -m symce.app.latex_cli …``) until the main CLI dispatches to :func:`run`."""
-    parser = argparse.ArgumentParser(prog="symce")
-    sub = parser.add_subparsers(dest="command")
-    sub.required = True
-    add_parser(sub)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

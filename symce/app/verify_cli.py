@@ -1,7 +1,7 @@
 """``symce verify MODULE:FUNCTION --against SPEC``: the verifier on the command line, for CI.
 
-Wiring (in symce/cli.py): ``from .numeric import cli as numeric_cli``; ``numeric_cli.add_parser(subparsers)``;
-dispatch ``args.command == "verify"`` to ``numeric_cli.run(args)``, whose return value is the exit code:
+:mod:`symce.app.cli` adds it to the one parser with :func:`add_parser` and dispatches ``verify`` to
+:func:`run`, whose return value is the exit code:
 
 * 0 — every threshold met;
 * 1 — a threshold exceeded (max/median ULP, NaN/inf where the truth is finite);
@@ -16,12 +16,14 @@ import importlib
 import os
 import sys
 
+from symce.app.spec import ALIASES, SpecError, parse
+from symce.numeric.verify import verify
+
 EXIT_OK, EXIT_THRESHOLD, EXIT_SPEC, EXIT_IMPORT = 0, 1, 2, 3
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from symce.app.spec import ALIASES
-
+    """Add the ``verify`` sub-command to an ``argparse`` sub-parsers object; returns its parser."""
     p = subparsers.add_parser(
         "verify", help="measure a numeric implementation in ULPs against exact values",
         description="Measure MODULE:FUNCTION against the exact value of a derived quantity, on float64 "
@@ -60,9 +62,7 @@ def _load(target: str):
 
 
 def run(args) -> int:
-    from symce.app.spec import SpecError, parse
-    from symce.numeric.verify import verify
-
+    """Run ``symce verify`` for parsed arguments; returns the exit status."""
     try:
         spec = parse(args.against)
         reference, symbols = spec.build()
@@ -90,14 +90,3 @@ def run(args) -> int:
             print(f"symce verify: no plot ({exc})", file=sys.stderr)
     return EXIT_OK if rep.passed else EXIT_THRESHOLD
 
-
-def main(argv=None) -> int:
-    """Stand-alone entry (``python -m symce.app.verify_cli verify …``) until symce/cli.py wires it in."""
-    parser = argparse.ArgumentParser(prog="symce")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
