@@ -26,7 +26,7 @@ from typing import Sequence
 
 # modules rather than their functions where the function is looked up when the command runs (tests
 # replace the report's sections and the engine's kl)
-from symce.app import accuracy, latex_cli, report, training_report, verify_cli
+from symce.app import accuracy, latex_cli, report, report_markdown, training_report, verify_cli
 from symce.app.arguments import FAILED, OK, USAGE, UsageError, example, labels, positive_int
 from symce.engine import information
 from symce.errors import SymceError
@@ -105,7 +105,7 @@ def _report(args) -> int:
         print(f"symce report: deriving the catalog into {args.out}/report.md", flush=True)
     rep = report.run_catalog(None if args.quiet else progress)
     extras, extra_failed = _extra_sections(args, progress)
-    path = report.write(rep, args.out, extras)
+    path = report_markdown.write(rep, args.out, extras)
     latex_failed = False
     if not args.no_tex:
         latex_failed = not _report_tex(rep, args)

@@ -3,7 +3,8 @@ r"""The catalog report: the main job behind ``symce report`` (and ``make report`
 For every example of :data:`symce.families.EXAMPLES` it derives the entropy and proves KL(P‖P) = 0; for
 every pair of :func:`symce.families.pairs` it derives H(P, Q) and KL(P‖Q), their gradients w.r.t. Q's
 parameters, proves the decomposition KL(P‖Q) = H(P, Q) − H(P) and — for pairs of one parameterisation —
-Gibbs' stationarity ∇_Q H(P, Q) = 0 at Q = P. Each step is timed; the results go to ``report.md``.
+Gibbs' stationarity ∇_Q H(P, Q) = 0 at Q = P. Each step is timed. This module runs the catalog into a
+:class:`Report` and summarises it for the terminal; :mod:`symce.app.report_markdown` writes ``report.md``.
 
 Nothing here names a family: everything is driven by the catalog and the ``Family`` API, so a family
 added to the catalog appears in the report without touching this file. One failing item never stops the
@@ -12,23 +13,20 @@ report: its error is recorded, shown, and makes the run fail (exit status 1 in t
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
-from typing import Sequence, Any, Callable
+from typing import Any, Callable
 
 import sympy as sp
 
-from symce.engine.derivation import Derivation
-from symce.errors import SymceError
-from symce.core.family import flat_values
 from symce import families
+from symce.core.family import flat_values
+from symce.engine.derivation import Derivation
 from symce.engine.identities import gibbs_stationarity, kl_decomposition, kl_self_zero
 from symce.engine.information import cross_entropy, entropy, kl
 from symce.engine.proof import PROVED, Proof
+from symce.errors import SymceError
 
-#: results bigger than this (``count_ops``) are summarised in report.md instead of printed in full
-MAX_SHOWN_OPS = 400
 #: a generic class index for gradients w.r.t. an IndexedBase parameter (symbolic number of classes)
 GENERIC_INDEX = sp.Symbol("m", integer=True, positive=True)
 
@@ -254,156 +252,3 @@ def summary_line(report: Report) -> str:
     return (f"{n_ex} examples, {len(report.sections) - n_ex} pairs: {derivs} derivations, "
             f"{proved}/{len(proofs) - skipped} proofs proved ({skipped} not applicable), "
             f"{len(report.failures)} failed; {report.seconds:.2f} s")
-
-
-# -- report.md ------------------------------------------------------------------------------------------
-def _latex(obj) -> str:
-    try:
-        from symce.printing.printer import latex
-    except ImportError:  # printing is optional for the report: fall back to SymPy's printer
-        return sp.latex(obj)
-    return latex(obj)
-
-
-def _ops(expr) -> int:
-    if isinstance(expr, sp.MatrixBase):
-        return sum(sp.count_ops(x) for x in expr)
-    return sp.count_ops(expr) if isinstance(expr, sp.Basic) else 0
-
-
-def _math_block(lhs: str, expr) -> str:
-    ops = _ops(expr)
-    if ops > MAX_SHOWN_OPS:
-        shape = f" ({expr.shape[0]}×{expr.shape[1]})" if isinstance(expr, sp.MatrixBase) else ""
-        return f"$$ {lhs} = \\text{{[an expression of {ops} operations{shape}, not shown]}} $$"
-    return f"$$ {lhs} = {_latex(expr)} $$"
-
-
-_TEX_LHS = {
-    "H(P)": r"H(P)",
-    "H(P,Q)": r"H(P, Q)",
-    "KL(P‖Q)": r"\mathrm{KL}(P \,\|\, Q)",
-    "∇_Q H(P,Q)": r"\nabla_{Q} H(P, Q)",
-    "∇_Q KL(P‖Q)": r"\nabla_{Q} \mathrm{KL}(P \,\|\, Q)",
-}
-
-
-def _wrt_tex(Q) -> str:
-    syms, _ = gradient_symbols(Q)
-    if len(syms) > 8:
-        return f"{_latex(syms[0])}, \\ldots, {_latex(syms[-1])}"
-    return ", ".join(_latex(s) for s in syms)
-
-
-def _md_escape(s: str) -> str:
-    return s.replace("|", "\\|")
-
-
-def _steps_markdown(d: Derivation) -> str:
-    try:
-        return d.markdown()
-    except ImportError:  # printing not available: a plain rendering of the same steps
-        out = [f"**{d.lhs}** ({d.method})", ""]
-        for s in d.steps:
-            out += [f"- {_md_escape(s.rule)}", "", f"$$ = {sp.latex(s.expr)} $$", ""]
-        return "\n".join(out)
-
-
-def markdown(report: Report) -> str:
-    """report.md: catalog overview, entropy per example, one section per family pair, proof table."""
-    out = ["# symce catalog report", "",
-           "Every closed form below is derived by the engine from the definitions "
-           "H(P, Q) = −∫ (dP/dν) log(dQ/dν) dν, H(P) = H(P, P), KL(P‖Q) = E_P[log p − log q]; "
-           "the proofs are symbolic unless their status says otherwise.", "",
-           f"**Summary:** {summary_line(report)}", ""]
-    if report.failures:
-        out += ["## Failures", ""]
-        out += [f"- **{_md_escape(it.section)}**, {it.quantity}: {it.status} — {_md_escape(it.note)}"
-                for it in report.failures]
-        out.append("")
-    out += ["## Summary table", "", "| family pair | quantity | status | time (ms) |", "|---|---|---|---:|"]
-    out += [f"| {_md_escape(it.section)} | {_md_escape(it.quantity)} | {it.status} | {it.ms:.1f} |"
-            for it in report.items]
-    out += ["", "## Entropy of each example", ""]
-    for sec in report.sections:
-        if not sec.is_pair:
-            out += _example_section(sec)
-    out += ["## Cross-entropy and KL divergence, pair by pair", ""]
-    for sec in report.sections:
-        if sec.is_pair:
-            out += _pair_section(sec)
-    return "\n".join(out) + "\n"
-
-
-def _dist_line(sec: Section) -> list[str]:
-    lines = []
-    for role, dist in (("P", sec.P), ("Q", sec.Q)):
-        if dist is not None:
-            lines.append(f"${role} = {_latex(dist)}$ ({dist.measure}; support ${_latex(dist.support)}$)")
-    return ["  \n".join(lines), ""]
-
-
-def _conditions(d) -> list[str]:
-    conds = [c for c in getattr(d, "conditions", ()) if c is not sp.true]  # 0 < p is True for positive p
-    return [f"valid for: {', '.join(f'${_latex(c)}$' for c in conds)}", ""] if conds else []
-
-
-def _item_block(it: Item, sec: Section) -> list[str]:
-    if it.kind == "proof":
-        return _proof_lines(it)
-    if it.status.startswith("error") or it.status == SKIPPED:
-        return [f"- {it.quantity}: **{it.status}** {_md_escape(it.note)}", ""]
-    d = it.obj
-    lhs = _TEX_LHS.get(it.quantity, r"\text{%s}" % it.quantity)
-    if it.quantity.startswith("∇"):
-        lhs = lhs.replace("_{Q}", "_{%s}" % _wrt_tex(sec.Q))
-    out = [_math_block(lhs, d.result), ""]
-    if d.infinite_reason:
-        out += [f"+∞ because {_md_escape(d.infinite_reason)}", ""]
-    if not it.quantity.startswith("∇"):
-        out += [f"method: {_md_escape(d.method)}", ""] + _conditions(d)
-    return out
-
-
-def _proof_lines(it: Item) -> list[str]:
-    if it.obj is None:
-        return [f"- proof {it.quantity}: **{it.status}** {_md_escape(it.note)}", ""]
-    p: Proof = it.obj
-    extra = ""
-    if p.side_conditions:
-        extra = " under the side conditions " + ", ".join(f"${_latex(c)}$" for c in p.side_conditions)
-    if p.counterexample:
-        extra += f"; counterexample: `{p.counterexample}`"
-    if p.status != PROVED and p.points:
-        extra += f" (agrees to {p.digits} digits at {p.points} points)"
-    return [f"- proof {it.quantity}: **{p.status}**{extra} ({it.ms:.1f} ms)", ""]
-
-
-def _example_section(sec: Section) -> list[str]:
-    out = [f"### {sec.title}", ""] + _dist_line(sec)
-    for it in sec.items:
-        out += _item_block(it, sec)
-    return out
-
-
-def _pair_section(sec: Section) -> list[str]:
-    out = [f"### {sec.title}", ""] + _dist_line(sec)
-    for it in sec.items:
-        out += _item_block(it, sec)
-    if sec.show_steps:
-        for it in sec.items:
-            if it.quantity == "KL(P‖Q)" and isinstance(it.obj, Derivation) and _ops(it.obj.result) <= MAX_SHOWN_OPS:
-                out += ["#### Derivation of KL(P‖Q), step by step", "", _steps_markdown(it.obj), ""]
-    return out
-
-
-def write(report: Report, out_dir: str, extra_sections: Sequence[str] = ()) -> str:
-    """Write ``out_dir/report.md`` (creating the folder) and return its path; ``extra_sections`` are
-    Markdown sections (training losses, numeric accuracy) appended after the catalog."""
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "report.md")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(markdown(report))
-        for extra in extra_sections:
-            f.write("\n" + extra.rstrip() + "\n")
-    return path

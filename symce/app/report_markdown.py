@@ -1,0 +1,154 @@
+r"""``report.md``: the catalog :class:`~symce.app.report.Report` as Markdown — an overview, the failures,
+the summary table, the entropy of each example and one section per family pair (its closed forms,
+gradients, proofs, and for one pair per family the derivation of KL step by step). Results too large to
+read (more than :data:`MAX_SHOWN_OPS` operations) are summarised instead of printed in full.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import sympy as sp
+
+from symce.app.report import SKIPPED, Item, Report, Section, gradient_symbols, summary_line
+from symce.engine.derivation import Derivation
+from symce.engine.proof import PROVED, Proof
+from symce.printing.printer import latex
+
+#: results bigger than this (``count_ops``) are summarised in report.md instead of printed in full
+MAX_SHOWN_OPS = 400
+
+
+def _ops(expr) -> int:
+    if isinstance(expr, sp.MatrixBase):
+        return sum(sp.count_ops(x) for x in expr)
+    return sp.count_ops(expr) if isinstance(expr, sp.Basic) else 0
+
+
+def _math_block(lhs: str, expr) -> str:
+    ops = _ops(expr)
+    if ops > MAX_SHOWN_OPS:
+        shape = f" ({expr.shape[0]}×{expr.shape[1]})" if isinstance(expr, sp.MatrixBase) else ""
+        return f"$$ {lhs} = \\text{{[an expression of {ops} operations{shape}, not shown]}} $$"
+    return f"$$ {lhs} = {latex(expr)} $$"
+
+
+_TEX_LHS = {
+    "H(P)": r"H(P)",
+    "H(P,Q)": r"H(P, Q)",
+    "KL(P‖Q)": r"\mathrm{KL}(P \,\|\, Q)",
+    "∇_Q H(P,Q)": r"\nabla_{Q} H(P, Q)",
+    "∇_Q KL(P‖Q)": r"\nabla_{Q} \mathrm{KL}(P \,\|\, Q)",
+}
+
+
+def _wrt_tex(Q) -> str:
+    syms, _ = gradient_symbols(Q)
+    if len(syms) > 8:
+        return f"{latex(syms[0])}, \\ldots, {latex(syms[-1])}"
+    return ", ".join(latex(s) for s in syms)
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("|", "\\|")
+
+
+def markdown(report: Report) -> str:
+    """report.md: catalog overview, entropy per example, one section per family pair, proof table."""
+    out = ["# symce catalog report", "",
+           "Every closed form below is derived by the engine from the definitions "
+           "H(P, Q) = −∫ (dP/dν) log(dQ/dν) dν, H(P) = H(P, P), KL(P‖Q) = E_P[log p − log q]; "
+           "the proofs are symbolic unless their status says otherwise.", "",
+           f"**Summary:** {summary_line(report)}", ""]
+    if report.failures:
+        out += ["## Failures", ""]
+        out += [f"- **{_md_escape(it.section)}**, {it.quantity}: {it.status} — {_md_escape(it.note)}"
+                for it in report.failures]
+        out.append("")
+    out += ["## Summary table", "", "| family pair | quantity | status | time (ms) |", "|---|---|---|---:|"]
+    out += [f"| {_md_escape(it.section)} | {_md_escape(it.quantity)} | {it.status} | {it.ms:.1f} |"
+            for it in report.items]
+    out += ["", "## Entropy of each example", ""]
+    for sec in report.sections:
+        if not sec.is_pair:
+            out += _example_section(sec)
+    out += ["## Cross-entropy and KL divergence, pair by pair", ""]
+    for sec in report.sections:
+        if sec.is_pair:
+            out += _pair_section(sec)
+    return "\n".join(out) + "\n"
+
+
+def _dist_line(sec: Section) -> list[str]:
+    lines = []
+    for role, dist in (("P", sec.P), ("Q", sec.Q)):
+        if dist is not None:
+            lines.append(f"${role} = {latex(dist)}$ ({dist.measure}; support ${latex(dist.support)}$)")
+    return ["  \n".join(lines), ""]
+
+
+def _conditions(d) -> list[str]:
+    conds = [c for c in getattr(d, "conditions", ()) if c is not sp.true]  # 0 < p is True for positive p
+    return [f"valid for: {', '.join(f'${latex(c)}$' for c in conds)}", ""] if conds else []
+
+
+def _item_block(it: Item, sec: Section) -> list[str]:
+    if it.kind == "proof":
+        return _proof_lines(it)
+    if it.status.startswith("error") or it.status == SKIPPED:
+        return [f"- {it.quantity}: **{it.status}** {_md_escape(it.note)}", ""]
+    d = it.obj
+    lhs = _TEX_LHS.get(it.quantity, r"\text{%s}" % it.quantity)
+    if it.quantity.startswith("∇"):
+        lhs = lhs.replace("_{Q}", "_{%s}" % _wrt_tex(sec.Q))
+    out = [_math_block(lhs, d.result), ""]
+    if d.infinite_reason:
+        out += [f"+∞ because {_md_escape(d.infinite_reason)}", ""]
+    if not it.quantity.startswith("∇"):
+        out += [f"method: {_md_escape(d.method)}", ""] + _conditions(d)
+    return out
+
+
+def _proof_lines(it: Item) -> list[str]:
+    if it.obj is None:
+        return [f"- proof {it.quantity}: **{it.status}** {_md_escape(it.note)}", ""]
+    p: Proof = it.obj
+    extra = ""
+    if p.side_conditions:
+        extra = " under the side conditions " + ", ".join(f"${latex(c)}$" for c in p.side_conditions)
+    if p.counterexample:
+        extra += f"; counterexample: `{p.counterexample}`"
+    if p.status != PROVED and p.points:
+        extra += f" (agrees to {p.digits} digits at {p.points} points)"
+    return [f"- proof {it.quantity}: **{p.status}**{extra} ({it.ms:.1f} ms)", ""]
+
+
+def _example_section(sec: Section) -> list[str]:
+    out = [f"### {sec.title}", ""] + _dist_line(sec)
+    for it in sec.items:
+        out += _item_block(it, sec)
+    return out
+
+
+def _pair_section(sec: Section) -> list[str]:
+    out = [f"### {sec.title}", ""] + _dist_line(sec)
+    for it in sec.items:
+        out += _item_block(it, sec)
+    if sec.show_steps:
+        for it in sec.items:
+            if it.quantity == "KL(P‖Q)" and isinstance(it.obj, Derivation) and _ops(it.obj.result) <= MAX_SHOWN_OPS:
+                out += ["#### Derivation of KL(P‖Q), step by step", "", it.obj.markdown(), ""]
+    return out
+
+
+def write(report: Report, out_dir: str, extra_sections: Sequence[str] = ()) -> str:
+    """Write ``out_dir/report.md`` (creating the folder) and return its path; ``extra_sections`` are
+    Markdown sections (training losses, numeric accuracy) appended after the catalog."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "report.md")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(markdown(report))
+        for extra in extra_sections:
+            f.write("\n" + extra.rstrip() + "\n")
+    return path
