@@ -21,6 +21,7 @@ import sympy as sp
 
 from symce.core import display
 from symce.core.expfamily import resolve_index_range
+from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.errors import ArgumentTypeError, DerivationError
 
@@ -47,11 +48,12 @@ class Step:
 
 @dataclass(frozen=True, eq=False)
 class Derivation:
-    """A derived quantity. ``quantity`` names it (e.g. "cross_entropy"), ``lhs`` is its symbol-level
-    name (e.g. "H(P, Q)"), ``result`` the closed form, ``method`` the route the engine took."""
+    """A derived quantity. ``quantity`` names it (e.g. "cross_entropy"), ``lhs`` is the
+    :class:`~symce.core.quantity.Quantity` it computes (``str(lhs)`` reads "H(P, Q)"), ``result`` the
+    closed form, ``method`` the route the engine took."""
 
     quantity: str
-    lhs: str
+    lhs: Quantity | str
     result: Any
     steps: tuple[Step, ...]
     method: str
@@ -120,10 +122,6 @@ def _diff(expr, w):
     return out
 
 
-def _name(ws) -> str:
-    return ", ".join(str(w) for w in ws)
-
-
 def gradient(d: Derivation, wrt) -> Derivation:
     """∇_wrt of ``d.result``: a scalar for one symbol, a column matrix for a list."""
     ws, single = _as_list(wrt)
@@ -136,7 +134,7 @@ def gradient(d: Derivation, wrt) -> Derivation:
     raw = [_diff(d.result, w) for w in ws]
     parts = [canonical(r) for r in raw]
     result = parts[0] if single else sp.ImmutableMatrix(parts)
-    lhs = f"∂/∂{ws[0]} {d.lhs}" if single else f"∇_({_name(ws)}) {d.lhs}"
+    lhs = Quantity.derivative(d.lhs, ws, gradient=not single)
     steps = (
         Step(raw[0] if single else sp.ImmutableMatrix(raw), f"differentiate the closed form of {d.lhs} entrywise"),
         Step(result, "canonical form"),
@@ -158,5 +156,5 @@ def hessian(d: Derivation, wrt: Sequence) -> Derivation:
             H[i, j] = H[j, i] = canonical(_diff(first[i], ws[j]))
     result = sp.ImmutableMatrix(H)
     steps = (*g.steps, Step(result, "differentiate the gradient once more (symmetric: upper triangle computed)"))
-    return Derivation("hessian", f"∇²_({_name(ws)}) {d.lhs}", result, steps, "differentiation",
+    return Derivation("hessian", Quantity.derivative(d.lhs, ws, order=2), result, steps, "differentiation",
                       d.conditions, d.distributions)

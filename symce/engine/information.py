@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.engine.derivation import Derivation, Expect, Step
 from symce.errors import ArgumentTypeError, DimensionMismatchError, FamilyMismatchError
@@ -49,7 +50,7 @@ def kl(P: Family, Q: Family) -> Derivation:
 
 
 # ---------------------------------------------------------------------------------------------------
-_LHS = {"cross_entropy": "H(P, Q)", "entropy": "H(P)", "kl": "KL(P || Q)"}
+_LHS = {kind: Quantity.information(kind) for kind in ("cross_entropy", "entropy", "kl")}
 _DEFINITION = {
     "cross_entropy": "definition: H(P, Q) = −∫ (dP/dν) log(dQ/dν) dν = −E_P[log q(X)]",
     "entropy": "definition: H(P) = H(P, P) = −E_P[log p(X)]",

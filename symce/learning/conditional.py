@@ -30,6 +30,7 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from symce.core.quantity import Quantity
 from symce.engine.derivation import Derivation, Step
 from symce.errors import DimensionMismatchError, InvalidParameterError
 from symce.core.expfamily import _holds_on_range, resolve_index_range
@@ -153,20 +154,20 @@ def logistic_regression(n=None, d=None) -> RegressionModel:
     s, j = sp.Dummy("s", integer=True), sp.Dummy("j", integer=True)
     z_s = sp.Sum(X[s, j] * w[j, 0], (j, 0, d - 1))
     J = sp.Sum(per.result.xreplace({z: z_s, tt: t[s, 0]}), (s, 0, n - 1)) / n
-    loss = Derivation("loss", "J(w)", J, (
+    loss = Derivation("loss", Quantity.named(sp.Function("J")(w)), J, (
         Step(per.result, "per-sample cross-entropy H(Bernoulli(t), Bernoulli.from_logit(z)), derived"),
         Step(J, "average over the n samples with z_s = (Xw)_s = Σ_j X_sj w_j")), per.method)
     g_comp = _entry_derivative(J, w[_M, 0], [(_M, 0, d - 1)])
     G = X.T * ((X * w).applyfunc(sigmoid) - t) / n
     gproof = _prove_entry(G[_M, 0], g_comp, "(1/n) Xᵀ(σ(Xw) − t) = ∂J/∂w_m (componentwise)")
-    grad = Derivation("gradient", "∇_w J", G, (
+    grad = Derivation("gradient", Quantity.derivative(loss.lhs, [w], gradient=True), G, (
         Step(g_comp, "∂J/∂w_m: differentiate the componentwise loss w.r.t. a generic entry"),
         Step(G, f"matrix form; entry m proved equal to the componentwise derivative ({gproof.status})")),
         "differentiation")
     h_comp = _entry_derivative(g_comp, w[_L, 0], [(_L, 0, d - 1)])
     H = X.T * DiagMatrix((X * w).applyfunc(lambda u: sigmoid(u) * (1 - sigmoid(u)))) * X / n
     hproof = _prove_entry(H[_M, _L], h_comp, "(1/n) Xᵀ diag(σ(1 − σ)) X = ∂²J/∂w_m∂w_l")
-    hess = Derivation("hessian", "∇²_w J", H, (
+    hess = Derivation("hessian", Quantity.derivative(loss.lhs, [w], order=2), H, (
         Step(h_comp, "∂²J/∂w_m∂w_l: differentiate the gradient entry once more"),
         Step(H, f"matrix form; entry (m, l) proved equal ({hproof.status})")), "differentiation")
     d1 = per.gradient(z)
@@ -192,7 +193,7 @@ def softmax_regression(n=None, d=None, k=None) -> RegressionModel:
     inst = per.result.replace(lambda e: isinstance(e, sp.Indexed) and e.base == zb, lambda e: Z(s, e.indices[0] - 1))
     inst = inst.replace(lambda e: isinstance(e, sp.Indexed) and e.base == tb, lambda e: T[s, e.indices[0] - 1])
     J = sp.Sum(inst.xreplace({ks: k}), (s, 0, n - 1)) / n
-    loss = Derivation("loss", "J(W)", J, (
+    loss = Derivation("loss", Quantity.named(sp.Function("J")(W)), J, (
         Step(per.result, "per-sample cross-entropy H(Categorical(t), Categorical.from_logits(z)), derived"),
         Step(J, "average over the n samples with Z = XWᵀ (classes 1..k ↦ columns 0..k−1)")), per.method)
     g_comp = _entry_derivative(J, W[_C, _M], [(_C, 0, k - 1), (_M, 0, d - 1)])
@@ -200,7 +201,7 @@ def softmax_regression(n=None, d=None, k=None) -> RegressionModel:
     S = sp.FunctionMatrix(n, k, sp.Lambda((r, c), sp.exp(Z(r, c)) / sp.Sum(sp.exp(Z(r, cp)), (cp, 0, k - 1))))
     G = (S - T).T * X / n
     gproof = _prove_entry(G[_C, _M], g_comp, "(1/n)(softmax(XWᵀ) − T)ᵀ X = ∂J/∂W_cm (componentwise)")
-    grad = Derivation("gradient", "∇_W J", G, (
+    grad = Derivation("gradient", Quantity.derivative(loss.lhs, [W], gradient=True), G, (
         Step(g_comp, "∂J/∂W_cm: differentiate the componentwise loss w.r.t. a generic entry"),
         Step(G, f"matrix form; entry (c, m) proved equal to the componentwise derivative ({gproof.status})")),
         "differentiation")
@@ -210,7 +211,7 @@ def softmax_regression(n=None, d=None, k=None) -> RegressionModel:
     Ssc, Ssc2 = S[s, _C], S[s, c2]
     kron = sp.Sum((sp.KroneckerDelta(_C, c2) * Ssc - Ssc * Ssc2) * X[s, _M] * X[s, _L], (s, 0, n - 1)) / n
     hproof = _prove_entry(kron, h_comp, "(1/n) Σ_s (δ_cc' S_sc − S_sc S_sc') X_sm X_sl = ∂²J/∂W_cm∂W_c'l")
-    hess = Derivation("hessian", "∇²_W J", kron, (
+    hess = Derivation("hessian", Quantity.derivative(loss.lhs, [W], order=2), kron, (
         Step(h_comp, "∂²J/∂W_cm∂W_c'l: differentiate the gradient entry once more"),
         Step(kron, f"Kronecker form (1/n) Σ_s (diag(S_s) − S_s S_sᵀ) ⊗ x_s x_sᵀ, entry ((c, m), (c', l)); "
                    f"proved equal ({hproof.status})")), "differentiation")
@@ -230,19 +231,19 @@ def linear_gaussian_regression(n=None, d=None, sigma=None) -> RegressionModel:
     s, j = sp.Dummy("s", integer=True), sp.Dummy("j", integer=True)
     mu_s = sp.Sum(X[s, j] * w[j, 0], (j, 0, d - 1))
     J = sp.Sum(per.result.xreplace({mu: mu_s, yy: y[s, 0]}), (s, 0, n - 1)) / n
-    loss = Derivation("loss", "J(w, σ)", J, (
+    loss = Derivation("loss", Quantity.named(sp.Function("J")(w, sigma), text="J(w, σ)"), J, (
         Step(per.result, "per-sample H(δ_y, Normal(μ, σ)) = −log N(y; μ, σ²), derived"),
         Step(J, "average over the n samples with μ_s = (Xw)_s")), per.method)
     g_comp = _entry_derivative(J, w[_M, 0], [(_M, 0, d - 1)])
     G = X.T * (X * w - y) / (n * sigma**2)
     gproof = _prove_entry(G[_M, 0], g_comp, "Xᵀ(Xw − y)/(nσ²) = ∂J/∂w_m (componentwise)")
-    grad = Derivation("gradient", "∇_w J", G, (
+    grad = Derivation("gradient", Quantity.derivative(loss.lhs, [w], gradient=True), G, (
         Step(g_comp, "∂J/∂w_m: differentiate the componentwise loss"),
         Step(G, f"matrix form; proved equal entrywise ({gproof.status})")), "differentiation")
     h_comp = _entry_derivative(g_comp, w[_L, 0], [(_L, 0, d - 1)])
     H = X.T * X / (n * sigma**2)
     hproof = _prove_entry(H[_M, _L], h_comp, "XᵀX/(nσ²) = ∂²J/∂w_m∂w_l")
-    hess = Derivation("hessian", "∇²_w J", H, (Step(h_comp, "differentiate again"),
+    hess = Derivation("hessian", Quantity.derivative(loss.lhs, [w], order=2), H, (Step(h_comp, "differentiate again"),
                                                Step(H, f"matrix form ({hproof.status})")), "differentiation")
     dmu = per.gradient(mu)
     parts = {"loss": per.result, "dz": dmu.result, "dzz": dmu.gradient(mu).result, "z": mu, "t": yy,

@@ -32,6 +32,7 @@ from typing import final
 
 import sympy as sp
 
+from symce.core.quantity import Quantity
 from symce.engine.derivation import Derivation, Step
 from symce.errors import ArgumentTypeError, DerivationError, DimensionMismatchError, InvalidParameterError
 from symce.core.family import Family, Measure, as_expr
@@ -254,7 +255,8 @@ def nll(family: Family, n=None, *, data=None, samples: sp.IndexedBase | None = N
         del x
     steps = (Step(avg, "average negative log-likelihood of the samples = H(p̂_n, Q) by the definition of "
                        "the empirical measure"), *d.steps)
-    return Derivation("nll", "J(θ) = H(p̂_n, Q_θ)", d.result, steps, d.method, d.conditions, (emp, family),
+    return Derivation("nll", Quantity.named(sp.Function("J")(sp.Symbol("theta")), text="J(θ)",
+                                            defined_as=Quantity.cross_entropy("p̂_n", "Q_θ")), d.result, steps, d.method, d.conditions, (emp, family),
                       infinite_reason=d.infinite_reason)
 
 

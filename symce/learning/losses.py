@@ -20,7 +20,8 @@ from typing import Callable
 
 import sympy as sp
 
-from symce.engine.derivation import Derivation, Step
+from symce.core.quantity import Quantity
+from symce.engine.derivation import Derivation, Expect, Step
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 from symce.core.family import as_expr, as_expr_list, check_interval
 from symce.engine.expectation import expectation
@@ -85,7 +86,7 @@ def label_smoothing(k: int = 3, epsilon=None) -> LossDerivation:
              Step(result, "instantiate at the smoothed target t̃_m = (1 − ε)t_m + ε/k (a point of the simplex "
                           "when t is and 0 ≤ ε ≤ 1; the derived formula holds at every such point)"))
     cond = (sp.Eq(sp.Add(*t), 1, evaluate=False),)
-    loss = Derivation("label_smoothing", "H(t̃, softmax(z))", result, steps, ce.method, cond)
+    loss = Derivation("label_smoothing", Quantity.cross_entropy("t̃", "softmax(z)"), result, steps, ce.method, cond)
     grad = loss.gradient(z)
     softmax = [sp.exp(zm) / sp.Add(*[sp.exp(zj) for zj in z]) for zm in z]
     p_grad = prove(grad.result, sp.ImmutableMatrix([s - smooth[um] for s, um in zip(softmax, u)]),
@@ -116,7 +117,8 @@ def weighted_cross_entropy(k: int = 3, weights=None) -> LossDerivation:
     g = -a_x * Q.log_density(x)
     value, steps, rules = expectation(P, g, x)
     result = sp.collect(sp.expand(value), [sp.log(sp.Add(*[sp.exp(z) for z in Q.entries]))])
-    loss = Derivation("weighted_cross_entropy", "E_t[α(X)(−log q(X))]", result,
+    loss = Derivation("weighted_cross_entropy", Quantity.named(
+        Expect(-sp.Function("alpha")(x) * sp.log(sp.Function("q")(x))), text="E_t[α(X)(−log q(X))]"), result,
                       (Step(-sp.Symbol("E")*g, "definition: class-weighted cross-entropy"), *steps,
                        Step(result, "collect the log-partition")), "; ".join(sorted(rules)), tuple(P.conditions()))
     z = list(Q.entries)
@@ -145,7 +147,7 @@ def focal_loss(gamma=None) -> LossDerivation:
                                                         "log-density of Bernoulli.from_logit(z) at the label"),
              Step(result, "for t ∈ {0, 1}, with s = 2t − 1: log p_t = log σ(sz) = −log(1 + e^{−sz}) and "
                           "1 − p_t = σ(−sz) (checked at t = 0 and t = 1)"))
-    loss = Derivation("focal_loss", "FL(z, t)", result, steps, "definition", (sp.Contains(t, sp.FiniteSet(0, 1)),))
+    loss = Derivation("focal_loss", Quantity.named(sp.Function("FL")(z, t)), result, steps, "definition", (sp.Contains(t, sp.FiniteSet(0, 1)),))
     grad = loss.gradient(z)
 
     bce = cross_entropy(Bernoulli(sp.Symbol("t_", positive=True)), Q).result
@@ -172,6 +174,7 @@ def gaussian_nll_loss(parameterisation: str = "variance") -> LossDerivation:
         result = sp.expand_log(result.xreplace({v: sp.exp(s)}), force=True)
         steps.append(Step(result, "v = e^s, log v = s"))
         var = s
-    loss = Derivation("gaussian_nll", "−log N(y; μ, v)", result, tuple(steps), d.method, ())
+    loss = Derivation("gaussian_nll", Quantity.named(-sp.log(sp.Function("N")(y, mu, v)), text="−log N(y; μ, v)"),
+                      result, tuple(steps), d.method, ())
     grad = loss.gradient([mu, var])
     return LossDerivation("Gaussian NLL", loss, grad, (), {"mu": mu, "y": y, "var": var, "args": [mu, var, y]})

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import sympy as sp
 
+from symce.core.quantity import Quantity
 from symce.printing.latex_printer import SymceLatexPrinter, printer
 from symce.printing.layout import expr_lines, latex_width
 from symce.printing.text import text_to_latex
@@ -20,88 +21,49 @@ __all__ = ["quantity_latex", "short_rule", "derivation_lines", "derivation_latex
            "derivation_markdown", "proof_markdown", "conditions_latex"]
 
 
-# -- quantities: "H(P, Q)", "KL(P || Q)", "∂/∂z H(P, Q)", "∇_(mu2, sigma2) KL(P || Q)" ----------------------
-def _base_quantity(s: str, p: SymceLatexPrinter) -> str | None:
-    key = s.replace(" ", "").replace("‖", "||")
-    ce = r"H_{\mathrm{ce}}" if p._settings["ce_notation"] == "H_ce" else "H"
-    table = {
-        "H(P,Q)": ce + "(P, Q)", "H(P)": "H(P)", "H(Q)": "H(Q)", "H(Q,P)": ce + "(Q, P)",
-        "KL(P||Q)": r"\mathbb{KL}(P \,\|\, Q)", "KL(Q||P)": r"\mathbb{KL}(Q \,\|\, P)",
-        "KL(P||P)": r"\mathbb{KL}(P \,\|\, P)",
-    }
-    return table.get(key)
+# -- quantities and statements -------------------------------------------------------------------------
+#: the information quantities by their plain text, for the pieces of a proof's claim
+_BY_TEXT = {str(q).replace(" ", ""): q for q in (
+    Quantity.entropy("P"), Quantity.entropy("Q"), Quantity.cross_entropy("P", "Q"), Quantity.cross_entropy("Q", "P"),
+    Quantity.kl("P", "Q"), Quantity.kl("Q", "P"), Quantity.kl("P", "P"))}
 
 
-def _lookup(name: str, symbols: dict, p: SymceLatexPrinter) -> str:
-    name = name.strip()
-    if name in symbols:
-        return p._print(symbols[name])
-    return r"\text{%s}" % text_to_latex(name)
+def quantity_latex(q: Quantity | str, symbols: dict | None = None, **settings) -> str:
+    r"""The LaTeX of a :class:`~symce.core.quantity.Quantity` (a derivation's left-hand side), or of a
+    statement given as text (a proof's claim such as "KL(P‖Q) = H(P,Q) − H(P)").
 
+    A statement is split at its spaced ``=``, ``+``, ``−``; a piece that is the text of an information
+    quantity, a number, P or Q, or the name of one of ``symbols`` (name → SymPy object) is written as
+    such, any other piece as ``\text{…}``: text is never parsed further.
 
-def quantity_latex(s: str, symbols: dict | None = None, **settings) -> str:
-    r"""The LaTeX of a quantity's name such as ``"KL(P || Q)"`` or ``"∂/∂z H(P, Q)"``.
-
-    ``symbols`` maps the names of differentiation variables to their SymPy objects (so ``mu2`` prints as
-    :math:`\mu_2`); unknown names are printed as text, never parsed.
-
-    >>> quantity_latex("KL(P || Q)")
+    >>> quantity_latex(Quantity.kl())
     '\\mathbb{KL}(P \\,\\|\\, Q)'
+    >>> quantity_latex("KL(P‖Q) = H(P,Q) − H(P)")
+    '\\mathbb{KL}(P \\,\\|\\, Q) = H(P, Q) - H(P)'
     """
     p = printer(**settings)
+    if isinstance(q, Quantity):
+        return p._print(q)
     symbols = symbols or {}
-    s = s.strip()
-    base = _base_quantity(s, p)
-    if base is not None:
-        return base
-    m = re.match(r"^∂/∂(.+?) (.+)$", s)
-    if m:
-        return r"\frac{\partial}{\partial %s} %s" % (_lookup(m.group(1), symbols, p), quantity_latex(m.group(2), symbols, **settings))
-    m = re.match(r"^∇(²?)_\((.*)\) (.+)$", s)
-    if m:
-        names = _split_names(m.group(2))
-        wrt = ", ".join(_lookup(n, symbols, p) for n in names)
-        sq = "^{2}" if m.group(1) else ""
-        return r"\nabla%s_{%s} %s" % (sq, wrt, quantity_latex(m.group(3), symbols, **settings))
-    # a statement such as "KL(P‖Q) = H(P,Q) − H(P)" or "∇_Q H(P, Q) = 0 at Q = P"
-    parts = re.split(r"(\s*[=−+-]\s*)", s)
-    if len(parts) > 1:
-        tex = []
-        for part in parts:
-            op = part.strip()
-            if op in ("=", "+", "-", "−"):
-                tex.append({"−": " - ", "-": " - ", "+": " + ", "=": " = "}[op])
-            elif part:
-                tex.append(quantity_latex(part, symbols, **settings))
-        return "".join(tex)
+    tex = []
+    for part in re.split(r"(\s+[=−+-]\s+)", str(q).strip()):
+        op = part.strip()
+        if op in ("=", "+", "-", "−"):
+            tex.append({"−": " - ", "-": " - ", "+": " + ", "=": " = "}[op])
+        elif part:
+            tex.append(_piece_latex(part.strip(), symbols, p))
+    return "".join(tex)
+
+
+def _piece_latex(s: str, symbols: dict, p: SymceLatexPrinter) -> str:
+    known = _BY_TEXT.get(s.replace(" ", "").replace("‖", "||"))
+    if known is not None:
+        return p._print(known)
     if s in symbols:
         return p._print(symbols[s])
-    if re.fullmatch(r"-?\d+", s):
-        return s
-    m = re.match(r"^∇_Q (.+)$", s)
-    if m:
-        return r"\nabla_{Q} %s" % quantity_latex(m.group(1), symbols, **settings)
-    m = re.match(r"^(.+?) at (.+)$", s)
-    if m:
-        return r"%s \text{ at } %s" % (quantity_latex(m.group(1), symbols, **settings),
-                                      quantity_latex(m.group(2), symbols, **settings))
-    if re.fullmatch(r"[PQ]", s):
+    if re.fullmatch(r"-?\d+|[PQ]", s):
         return s
     return r"\text{%s}" % text_to_latex(s)
-
-
-def _split_names(s: str) -> list[str]:
-    """Split "a, b[m], c" at top-level commas (an index may itself contain commas)."""
-    out, depth, cur = [], 0, ""
-    for c in s:
-        depth += c in "[(" and 1 or 0
-        depth -= c in "])" and 1 or 0
-        if c == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += c
-    return [x.strip() for x in out + [cur] if x.strip()]
 
 
 def _symbol_table(*exprs) -> dict:
@@ -156,11 +118,10 @@ def derivation_lines(d, *, justification: str = "right", width: float | None = N
                      **settings) -> list[str]:
     """The rows of the ``align*`` block of a derivation (see :func:`derivation_latex`)."""
     p = printer(**settings)
-    syms = _derivation_symbols(d)
-    lhs = quantity_latex(d.lhs, syms, **settings)
+    lhs = quantity_latex(d.lhs, _derivation_symbols(d) if isinstance(d.lhs, str) else None, **settings)
     rows = []
     budget = None if width is None else max(width - latex_width(lhs) - 3, 12)
-    componentwise = _componentwise(d, p, syms, width, max_ops, justification, numbering, **settings)
+    componentwise = _componentwise(d, p, lhs, width, max_ops, justification, numbering)
     if componentwise is not None:
         return componentwise
     previous = None
@@ -180,26 +141,24 @@ def derivation_lines(d, *, justification: str = "right", width: float | None = N
     return rows
 
 
-def _componentwise(d, p, syms, width, max_ops, justification, numbering, **settings):
+def _componentwise(d, p, lhs_tex, width, max_ops, justification, numbering):
     """A gradient too wide for the page as one column vector: one row per partial derivative of the
     final result, tagged with every step's rule. None when the vector fits (or there is no width)."""
-    r = d.result
-    m = re.match(r"^∇_\((.*)\) (.+)$", d.lhs)
-    if width is None or m is None or not isinstance(r, sp.MatrixBase) or r.shape[1] != 1:
+    r, q = d.result, d.lhs
+    if width is None or not isinstance(q, Quantity) or q.kind != "derivative" or not q.gradient or q.order != 1 \
+            or not isinstance(r, sp.MatrixBase) or r.shape[1] != 1 or len(q.wrt) != r.shape[0]:
         return None
-    if latex_width(p._print(r)) <= width - latex_width(quantity_latex(d.lhs, syms, **settings)) - 3:
+    if latex_width(p._print(r)) <= width - latex_width(lhs_tex) - 3:
         return None
-    names, inner = _split_names(m.group(1)), quantity_latex(m.group(2), syms, **settings)
-    if len(names) != r.shape[0]:
-        return None
+    inner = p._print(q.of)
     tags = [_justification(s.rule, justification, numbering) for s in d.steps]
     tag = ""
     if justification == "numbered" and tags:
         nums = [t.strip()[len(r"\tag*{("):-2] for t in tags]
         tag = r" \tag*{(%s)}" % ", ".join(dict.fromkeys(nums))
     rows = []
-    for k, (name, entry) in enumerate(zip(names, r)):
-        lhs = r"\frac{\partial %s}{\partial %s}" % (inner, _lookup(name, syms, p))
+    for k, (w, entry) in enumerate(zip(q.wrt, r)):
+        lhs = r"\frac{\partial %s}{\partial %s}" % (inner, p._print(w))
         budget = max(width - latex_width(lhs) - 3, 12)
         lines = expr_lines(entry, p, budget, max_ops, 12)
         block = [lhs + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
@@ -320,7 +279,7 @@ def _md(s: str) -> str:
 def derivation_markdown(d, **settings) -> str:
     """Markdown: a bold title with the route the engine took, the ``align*`` block in ``$$``, and the
     conditions under which the result holds."""
-    out = [f"**{_md(d.lhs)}** — derived by {_md(d.method)}", "", "$$", derivation_latex(d, **settings), "$$"]
+    out = [f"**{_md(str(d.lhs))}** — derived by {_md(d.method)}", "", "$$", derivation_latex(d, **settings), "$$"]
     conds = _conditions(getattr(d, "conditions", ()))
     if conds:
         p = printer(**settings)

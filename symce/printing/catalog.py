@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
+from symce.core.quantity import Quantity
 from symce.engine.information import cross_entropy, entropy, kl
 from symce.errors import SymceError
 from symce.families import EXAMPLES, pairs as catalog_pairs
@@ -31,7 +32,7 @@ class CatalogEntry:
     section: str
     P: Any
     Q: Any
-    quantity: str
+    quantity: Quantity
     derivation: Any = None
     error: str = ""
 
@@ -44,12 +45,12 @@ def catalog_entries(examples: Sequence | None = None, pairs: Sequence | None = N
     out = []
     for ex in examples:
         P = ex.build(1)
-        out.append(_entry(ex.label, P, None, "H(P)", lambda: entropy(P)))
+        out.append(_entry(ex.label, P, None, Quantity.entropy(), lambda: entropy(P)))
     for a, b in pairs:
         P, Q = a.build(1), b.build(2)
         title = f"{a.label} ‖ {b.label}"
-        out.append(_entry(title, P, Q, "H(P, Q)", lambda: cross_entropy(P, Q)))
-        out.append(_entry(title, P, Q, "KL(P || Q)", lambda: kl(P, Q)))
+        out.append(_entry(title, P, Q, Quantity.cross_entropy(), lambda: cross_entropy(P, Q)))
+        out.append(_entry(title, P, Q, Quantity.kl(), lambda: kl(P, Q)))
     return out
 
 

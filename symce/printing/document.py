@@ -183,7 +183,7 @@ def _derivation_block(d, settings) -> str:
     numbering: dict = {}
     rows = derivation_lines(d, justification="numbered", width=TEXT_WIDTH_EM, max_ops=MAX_OPS,
                             numbering=numbering, **settings)
-    syms = _derivation_symbols(d)
+    syms = _derivation_symbols(d) if isinstance(d.lhs, str) else None
     kind = _KIND.get(getattr(d, "quantity", ""), "")
     out = [r"\subsection*{%s $%s$}" % (kind, quantity_latex(d.lhs, syms, **settings))]
     intro = _distributions_sentence(getattr(d, "distributions", ()), settings)

@@ -33,7 +33,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from symce.core.notation import INDEXED_NAME, latex_bold, latex_vector
+from symce.core.notation import INDEXED_NAME, KINDS, latex_bold, latex_head, latex_roles, latex_vector
 from symce.printing.text import text_to_latex
 
 __all__ = ["SymceLatexPrinter", "printer", "NAMED_OPERATORS"]
@@ -194,6 +194,22 @@ class SymceLatexPrinter(LatexPrinter):
 
     def _print_BooleanTrue(self, expr):
         return r"\text{true}"
+
+    # -- quantities: the left-hand sides of derivations, written from their parts ---------------------
+    def _print_Quantity(self, q):
+        if q.kind in KINDS:
+            roles = tuple(r if re.fullmatch(r"[A-Za-z]", r) else r"\text{%s}" % text_to_latex(r) for r in q.roles)
+            return latex_head(q.kind, self._settings["ce_notation"]) + latex_roles(q.kind, roles)
+        if q.kind == "derivative":
+            wrt = [self._print(w) for w in q.wrt]
+            if q.abbreviated and len(wrt) > 4:
+                wrt = [wrt[0], r"\ldots", wrt[-1]]
+            inner = self._print(q.of)
+            if not q.gradient:
+                return r"\frac{\partial}{\partial %s} %s" % (", ".join(wrt), inner)
+            return r"\nabla%s_{%s} %s" % ("^{2}" if q.order == 2 else "", ", ".join(wrt), inner)
+        head = self._print(q.expr) if q.expr is not None else r"\text{%s}" % text_to_latex(q.text)
+        return head if q.of is None else "%s = %s" % (head, self._print(q.of))
 
 
 _PRINTERS: dict = {}

@@ -27,6 +27,8 @@ _SUP = {"²": "2", "³": "3", "¹": "1", "⁰": "0", "⁴": "4", "ⁿ": "n", "�
         "ᵈ": "d", "ᵏ": "k", "ⁱ": "i"}
 _SUB = {"ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₙ": "n", "ₘ": "m", "₀": "0", "₁": "1", "₂": "2", "₃": "3", "ₚ": "p",
         "ₓ": "x", "ₜ": "t"}
+#: combining accents after a letter (p̂, t̃) → the math accent over it
+_ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar"}
 _GREEK_VARIANTS = {"final sigma": "varsigma", "lamda": "lambda"}
 
 
@@ -62,9 +64,12 @@ def text_to_latex(s: str) -> str:
     s = s.replace("||", "‖")
     s = re.sub("[%s]+" % "".join(_SUP), lambda m: "\x02" + "".join(_SUP[c] for c in m.group(0)) + "\x03", s)
     s = re.sub("[%s]+" % "".join(_SUB), lambda m: "\x04" + "".join(_SUB[c] for c in m.group(0)) + "\x03", s)
-    s = re.sub(r"(?<=[^\s_])_([A-Za-z0-9]+)", lambda m: "\x00" + m.group(1) + "\x01", s)
-    out, script = [], False
-    for c in s:
+    # a subscript of letters or digits, Greek ones included (Q_θ → Q$_{\theta}$)
+    s = re.sub(r"(?<=[^\s_])_([^\W_]+)", lambda m: "\x00" + m.group(1) + "\x01", s)
+    out, script, sub, i = [], False, False, 0
+    while i < len(s):
+        c = s[i]
+        i += 1
         if c in "\x02\x04":
             script = True
             out.append("$^{" if c == "\x02" else "$_{")
@@ -72,9 +77,15 @@ def text_to_latex(s: str) -> str:
             script = False
             out.append("}$")
         elif c in "\x00\x01":
-            out.append("$_{" if c == "\x00" else "}$")
-        else:
-            out.append(c if script else _char_latex(c))
+            sub = c == "\x00"
+            out.append("$_{" if sub else "}$")
+        elif script:
+            out.append(c)
+        elif i < len(s) and s[i] in _ACCENTS:  # p̂, t̃: a letter and its combining accent
+            out.append("$\\%s{%s}$" % (_ACCENTS[s[i]], _char_latex(c).strip("$")))
+            i += 1
+        else:  # inside a subscript the text is already math: a Greek letter without its own $…$
+            out.append(_char_latex(c).strip("$") if sub else _char_latex(c))
     out = "".join(out)
     return out.replace("$$", "")  # adjacent math segments merge ($a$$b$ would be display math)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symce.core.quantity import Quantity
 from symce.engine.derivation import Derivation, Step
 from symce.errors import DerivationError
 from symce.core.expfamily import resolve_index_range
@@ -309,8 +310,7 @@ class GradientHook:
                       for b in bases)
         steps += (Step(result, f"instantiate ∂/∂(entry m) at k = {self.K} for each of the {len(ws)} "
                                "parameters (each is one explicit entry; summed where it appears twice)"),)
-        label = ", ".join(map(str, ws)) if len(ws) <= 4 else f"{ws[0]}, …, {ws[-1]}"
-        lhs = f"∂/∂{ws[0]} {d.lhs}" if single else f"∇_({label}) {d.lhs}"
+        lhs = Quantity.derivative(d.lhs, ws, gradient=not single, abbreviated=True)
         return Derivation("gradient", lhs, result, steps,
                           "differentiated at symbolic k, instantiated", self.conditions, self.dists)
 

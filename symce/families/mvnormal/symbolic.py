@@ -21,6 +21,7 @@ import dataclasses
 
 import sympy as sp
 
+from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.engine.derivation import Derivation, Step
 from symce.families.mvnormal.matrix import DIM, Cholesky, evaluate, matrix_gradient
@@ -83,7 +84,7 @@ def _symbolic_gradient(derivation: Derivation, wrt):
         steps.append(Step(g, f"sum of the term gradients: ∂/∂{w}" + (" (entries of Σ independent, at symmetric Σ)"
                                                                     if w in sym else "")))
     result = parts[0] if single else sp.Tuple(*parts)
-    lhs = f"∂/∂{ws[0]} {derivation.lhs}" if single else f"∇_({', '.join(map(str, ws))}) {derivation.lhs}"
+    lhs = Quantity.derivative(derivation.lhs, ws, gradient=not single)
     return Derivation("gradient", lhs, result, tuple(steps), "matrix calculus, term by term",
                       derivation.conditions, derivation.distributions)
 
@@ -128,7 +129,7 @@ class _ExplicitGradient:
             parts.append(sp.Add(*terms))
         result = parts[0] if single else sp.ImmutableMatrix(parts)
         d = self.explicit
-        lhs = f"∂/∂{ws[0]} {d.lhs}" if single else f"∇_({', '.join(map(str, ws))}) {d.lhs}"
+        lhs = Quantity.derivative(d.lhs, ws, gradient=not single)
         steps = (Step(result, "matrix gradients of the symbolic-d result (∂/∂μ, ∂/∂Σ term by term), evaluated at "
                               "the explicit matrices; chain rule ∂f/∂s = Σₑ (∂f/∂θₑ)(∂θₑ/∂s) over the entries θ "
                               "of μ and Σ, with ∂f/∂L = (G + Gᵀ)L for Σ = LLᵀ"),)
