@@ -73,7 +73,7 @@ def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Dom
     if isinstance(reference, Derivation):
         expr = defining_expression(reference)
         expr = reference.result if expr is None else expr
-        label = name or reference.lhs
+        label = name or str(reference.lhs)  # a Quantity (or its text): the report names it in text
     elif isinstance(reference, sp.Basic):
         expr, label = reference, name or str(reference)
     else:
