@@ -24,7 +24,8 @@ class ProcedureStep:
 
     action: str
     result: Any = None
-    name: str | None = None
+    #: text ("J(θ)") or a printable quantity/expression; shown as ``name = result``
+    name: Any = None
 
     @property
     def rule(self) -> str:
@@ -35,7 +36,7 @@ class ProcedureStep:
     def __str__(self) -> str:
         if self.result is None:
             return self.action
-        shown = f"{self.name} = {self.result}" if self.name else f"{self.result}"
+        shown = f"{self.name} = {self.result}" if self.name is not None else f"{self.result}"
         return f"{self.action}:  {shown}"
 
 
@@ -47,7 +48,7 @@ class Procedure:
     side conditions under which it holds."""
 
     quantity: str
-    lhs: str
+    lhs: Any      # text ("I(p)") or a printable quantity
     result: Any
     steps: tuple[ProcedureStep, ...]
     method: str

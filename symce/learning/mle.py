@@ -135,8 +135,9 @@ def _constraint(family: Family, params: list):
 
 
 def _solve(family: Family, J: Derivation, emp: Empirical, params: list) -> MLE:
+    J_name = _without_definition(J.lhs)
     steps = [ProcedureStep(f"derive the average negative log-likelihood J(θ) = H(p̂_n, Q_θ) ({J.method})",
-                           J.result, "J(θ)")]
+                           J.result, J_name)]
     if J.is_infinite:
         raise DerivationError(f"mle: the likelihood of the data is 0 for every parameter ({J.infinite_reason})")
     M = moments_form(J.result, emp.n)
@@ -146,16 +147,15 @@ def _solve(family: Family, J: Derivation, emp: Empirical, params: list) -> MLE:
     Jt = M.xreplace(to_stat)
     if sums:
         steps.append(ProcedureStep("split each empirical average into empirical moments Σ_s y_s^r by linearity "
-                                   "(sufficient statistics, free of θ)", M, "J(θ)"))
+                                   "(sufficient statistics, free of θ)", M, J_name))
     con = _constraint(family, params)
     lam = None
     L = Jt
-    # J renamed: its derivation's name states J(θ) = H(p̂_n, Q_θ), which a derivative of it must not repeat
-    objective = dataclasses.replace(J, lhs="J(θ)")
+    objective = dataclasses.replace(J, lhs=J_name)
     if con is not None:
         lam = sp.Symbol("lambda", real=True)
         L = Jt + lam * (con.lhs - con.rhs)
-        rule = f"Lagrangian for the constraint {con}: L = J + λ(g(θ) − 1)"
+        rule = f"Lagrangian for the constraint {con.lhs} = {con.rhs}: L = J + λ(g(θ) − 1)"
         steps.append(ProcedureStep(f"add a Lagrange multiplier λ: {rule}", L.xreplace(from_stat), "L(θ, λ)"))
         objective = Derivation("lagrangian", "L(θ, λ)", L.xreplace(from_stat),
                                (Step(L.xreplace(from_stat), rule),), J.method, J.conditions, J.distributions)
@@ -165,7 +165,7 @@ def _solve(family: Family, J: Derivation, emp: Empirical, params: list) -> MLE:
     stationarity = gradient(objective, params[0] if len(params) == 1 else params)
     steps.append(ProcedureStep("stationarity: set ∇_θ " + ("L" if con is not None else "J") + " = 0"
                                + (" together with the constraint" if con is not None else ""),
-                               stationarity.result, "∇_θ " + ("L" if con is not None else "J")))
+                               stationarity.result, stationarity.lhs))
     if con is None and _moment_matching_applies(family, params):
         sols = _moment_matching(family, emp, params, to_stat, from_stat, grads, steps)
     else:
@@ -195,12 +195,21 @@ def _solve(family: Family, J: Derivation, emp: Empirical, params: list) -> MLE:
     estimate = {w: _tidy(sol[w].xreplace(from_stat)) for w in params}
     steps.append(ProcedureStep("solve the stationarity conditions (sympy.solve; unique solution)", sp.Dict(estimate)))
     second = _second_order(family, L, params, stats, sol, lam)
-    steps.append(ProcedureStep(f"second-order condition: ∇²J at θ̂ positive definite "
-                               f"({second.status}: {second.reason})", second.hessian, "∇²J(θ̂)"))
+    hess = "∇²_θ L" if con is not None else "∇²J"
+    steps.append(ProcedureStep(f"second-order condition: {hess} at θ̂ positive definite "
+                               f"({second.status}: {second.reason})", second.hessian, f"{hess}(θ̂)"))
     return MLE("mle", "θ̂ = argmin_θ J(θ)", estimate, tuple(steps), "stationarity of the average NLL"
                + (" with a Lagrange multiplier" if con is not None else ""),
                J.conditions, J.distributions, objective=J, stationarity=stationarity, second_order=second,
                multiplier=None if lam is None else _tidy(sol[lam].xreplace(from_stat)))
+
+
+def _without_definition(lhs):
+    """J(θ) of "J(θ) = H(p̂_n, Q_θ)" (a structured quantity or its text): the name a derivative of J is
+    written with — ∂J/∂θ is not H(p̂_n, Q_θ), so the definition must not come along."""
+    if isinstance(lhs, str):
+        return lhs.split(" = ")[0]
+    return dataclasses.replace(lhs, of=None) if getattr(lhs, "of", None) is not None else lhs
 
 
 def _moment_matching_applies(family, params) -> bool:

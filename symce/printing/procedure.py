@@ -44,8 +44,9 @@ def _text(s: str) -> str:
     return "".join(out).replace("$$", "")
 
 
-def _name(name: str) -> str:
-    return r"\text{%s}" % _text(name)
+def _name(name, p: SymceLatexPrinter) -> str:
+    """A step's name: text (``"J(θ)"``) as text, a quantity or an expression in symce's notation."""
+    return r"\text{%s}" % _text(name) if isinstance(name, str) else p._print(name)
 
 
 def _value_rows(head: str, value, p: SymceLatexPrinter, width, max_ops) -> list[str]:
@@ -67,7 +68,7 @@ def _shown(value):
 def _step_rows(k: int, s: ProcedureStep, p, width, max_ops) -> list[str]:
     rows = [r"&\text{%d. %s}" % (k, _text(s.action))]
     if s.result is not None:
-        head = _name(s.name) + " = " if s.name else ""
+        head = _name(s.name, p) + " = " if s.name is not None else ""
         rows += _value_rows(head, _shown(s.result), p, width, max_ops)
     return rows
 
@@ -78,7 +79,7 @@ def _result_rows(proc: Procedure, p, width, max_ops) -> list[str]:
         for key, value in proc.result.items():
             rows += _value_rows(r"\hat{%s} = " % p._print(key), value, p, width, max_ops)
         return rows
-    return _value_rows(_name(proc.lhs) + " = ", proc.result, p, width, max_ops)
+    return _value_rows(_name(proc.lhs, p) + " = ", proc.result, p, width, max_ops)
 
 
 def _conditions(proc: Procedure) -> list:
@@ -118,11 +119,11 @@ def procedure_markdown(proc: Procedure, *, width: float | None = None, max_ops: 
     """Markdown: a bold title with the method, a numbered list of the actions (each result in a ``$$``
     block under its item), the result and the conditions."""
     p = _printer(settings)
-    out = [f"**{_md(proc.lhs)}** — {_md(proc.method)}", ""]
+    out = [f"**{_md(str(proc.lhs))}** — {_md(proc.method)}", ""]
     for k, s in enumerate(proc.steps, 1):
         out.append(f"{k}. {_md(s.action)}")
         if s.result is not None:
-            head = _name(s.name) + " = " if s.name else ""
+            head = _name(s.name, p) + " = " if s.name is not None else ""
             out += ["", "   $$" + head + p._print(_shown(s.result)) + "$$"]
         out.append("")
     result = _result_rows(proc, p, None, max_ops)
