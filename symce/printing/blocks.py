@@ -124,8 +124,8 @@ def derivation_lines(d, *, justification: str = "right", width: float | None = N
     componentwise = _componentwise(d, p, lhs, width, max_ops, justification, numbering)
     if componentwise is not None:
         return componentwise
-    previous = None
-    for k, s in enumerate(d.steps):
+    previous, lhs_shown = None, False
+    for s in d.steps:
         if previous is not None and _same(s.expr, previous):
             continue  # a rewrite that changed nothing (e.g. already canonical) adds no line
         previous = s.expr
@@ -135,7 +135,9 @@ def derivation_lines(d, *, justification: str = "right", width: float | None = N
             body = [r"&\qquad\text{with } " + lines[0]] + [r"&\qquad\quad " + x for x in lines[1:]]
         else:
             lines = expr_lines(s.expr, p, budget, max_ops, max_rows)
-            body = [(lhs if not rows else "") + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
+            # the left-hand side heads the first equation, also when "with" lines come before it
+            body = [(lhs if not lhs_shown else "") + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
+            lhs_shown = True
         body[-1] += tag
         rows.extend(body)
     return rows
