@@ -10,22 +10,26 @@ written into ``out_dir`` when matplotlib is importable (otherwise the section sa
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import re
 import time
 
 import sympy as sp
 
+# the module, not its EXAMPLES: the catalog is read when the section runs (a test may narrow it)
+from symce import families
+from symce.engine.information import cross_entropy, entropy, kl
+from symce.numeric.lambdify import lambdify
+from symce.numeric.verify import verify
+
 GOALS = {"scalar": 3, "k-class": 4}
 
 
 def _catalog():
-    from symce.families import EXAMPLES, pairs
-    from symce.engine.information import cross_entropy, entropy, kl
-
-    for e in EXAMPLES:
+    for e in families.EXAMPLES:
         yield f"H({e.label})", lambda e=e: entropy(e.build(1))
-    for a, b in pairs():
+    for a, b in families.pairs():
         yield f"CE({a.label} ‖ {b.label})", lambda a=a, b=b: cross_entropy(a.build(1), b.build(2))
         yield f"KL({a.label} ‖ {b.label})", lambda a=a, b=b: kl(a.build(1), b.build(2))
 
@@ -50,9 +54,6 @@ def _measure(job):
     when the section is parallel, so it takes and returns plain data: (position, name, kind, payload) —
     kind "skip" with the reason, or "row" with the metrics, worst inputs and plot link."""
     pos, name, n, grid_max, seed, plot_dir, max_args = job
-    from symce.numeric.lambdify import lambdify
-    from symce.numeric.verify import verify
-
     build = dict(_catalog())[name]
     t0 = time.perf_counter()
     try:
@@ -122,8 +123,6 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
                      f"{payload['nonfinite']}  {'met' if payload['ok'] else 'NOT MET'}  ({payload['seconds']:.1f} s)")
 
     if jobs > 1 and len(work) > 1:
-        import multiprocessing
-
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         work.sort(key=lambda w: -_cost(w[1]))
         with ctx.Pool(jobs) as pool:

@@ -8,10 +8,18 @@ import time
 
 import sympy as sp
 
+from symce.families import Bernoulli, Normal
+from symce.families.categorical.family import Categorical
+from symce.families.mvnormal.family import MultivariateNormal
+from symce.learning.conditional import linear_gaussian_regression, logistic_regression, softmax_regression
+from symce.learning.empirical import empirical_identity, nll
+from symce.learning.fisher import fisher_identity, fisher_information
+from symce.learning.losses import focal_loss, gaussian_nll_loss, label_smoothing, weighted_cross_entropy
+from symce.learning.mle import mle
+from symce.printing.printer import latex
+
 
 def _tex(e) -> str:
-    from symce.printing.printer import latex
-
     try:
         return latex(e)
     except Exception:  # pragma: no cover - the printer is another module's; fall back to SymPy's
@@ -25,15 +33,8 @@ def _timed(f):
 
 
 def training_section() -> str:
-    from symce.learning.conditional import linear_gaussian_regression, logistic_regression, softmax_regression
-    from symce.learning.empirical import empirical_identity, nll
-    from symce.families import Bernoulli, Normal
-    from symce.families.categorical.family import Categorical
-    from symce.families.mvnormal.family import MultivariateNormal
-    from symce.learning.fisher import fisher_identity, fisher_information
-    from symce.learning.losses import focal_loss, gaussian_nll_loss, label_smoothing, weighted_cross_entropy
-    from symce.learning.mle import mle
-
+    """The Markdown section: empirical cross-entropy = average NLL, maximum likelihood, conditional
+    models, Fisher information and the loss variants, each derived, proved and timed now."""
     n = sp.Symbol("n", integer=True, positive=True)
     p, z = sp.Symbol("p", positive=True), sp.Symbol("z", real=True)
     mu, sigma = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
