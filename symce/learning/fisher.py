@@ -35,12 +35,12 @@ from symce.engine.expectation import expectation
 from symce.engine.information import kl
 from symce.engine.proof import prove
 from symce.errors import ArgumentTypeError, DerivationError
-from symce.learning.mle import _flat_symbols
+from symce.learning.mle import parameter_symbols
 
 
 def parameters_of(P: Family, wrt=None) -> list:
     """The scalar parameter symbols of P, in the order of ``P.parameters`` (or ``wrt`` as given)."""
-    ps = _flat_symbols(P)
+    ps = parameter_symbols(P)
     if any(isinstance(v, (sp.IndexedBase, sp.MatrixSymbol))
            or (isinstance(v, sp.MatrixExpr) and not isinstance(v, sp.MatrixBase)) for v in P.parameters.values()):
         raise DerivationError(f"fisher_information: {P!r} has a symbolic number of classes/dimension; "

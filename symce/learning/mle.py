@@ -91,10 +91,10 @@ def _parameters(family: Family, wrt) -> list:
     if wrt is not None:
         ws = [wrt] if isinstance(wrt, (sp.Symbol, sp.Indexed)) else list(wrt)
         for w in ws:
-            if not isinstance(w, (sp.Symbol, sp.Indexed)) or w not in _flat_symbols(family):
+            if not isinstance(w, (sp.Symbol, sp.Indexed)) or w not in parameter_symbols(family):
                 raise ArgumentTypeError(f"mle: wrt must list parameter symbols of {family!r}; {w!r} is not one")
         return ws
-    ws = _flat_symbols(family)
+    ws = parameter_symbols(family)
     if not ws:
         raise ArgumentTypeError(f"mle: {family!r} has no symbolic parameter to estimate")
     if any(isinstance(w, sp.IndexedBase) for w in ws):
@@ -102,7 +102,9 @@ def _parameters(family: Family, wrt) -> list:
     return ws
 
 
-def _flat_symbols(family) -> list:
+def parameter_symbols(family) -> list:
+    """The free symbols of ``family``'s parameters, in the order of ``family.parameters`` (the number of
+    classes k and integer size symbols left out): what MLE estimates and Fisher information is taken in."""
     out: list = []
 
     def walk(v):
