@@ -96,24 +96,25 @@ class SymceLatexPrinter(LatexPrinter):
         out = self._memo[expr] = self._print_symce(expr)
         return out
 
-    # symce's own notation wins over a class's ``_latex`` so that the options apply everywhere
+    # SymPy's dispatch, with one change: a ``_print_<Class>`` of this printer for the object's exact class
+    # wins over the class's own ``_latex`` (Expect, QuadraticForm carry one for plain SymPy printers), so
+    # symce's notation and settings apply everywhere; σ, softplus, … are named operators
     def _print_symce(self, expr, **kwargs):
-        name = type(expr).__name__
-        if name == "Expect":
-            return self._print_Expect(expr)
-        if name in NAMED_OPERATORS and isinstance(expr, sp.Function):
+        own = getattr(self, "_print_" + type(expr).__name__, None)
+        if own is not None and hasattr(expr, self.printmethod):
+            return own(expr, **kwargs)
+        if type(expr).__name__ in NAMED_OPERATORS and isinstance(expr, sp.Function):
             return self._print_named_operator(expr, **kwargs)
-        if name == "QuadraticForm":
-            return self._print_QuadraticForm(expr)
         return super()._print(expr, **kwargs)
 
-    def _print_QuadraticForm(self, expr):
+    def _print_QuadraticForm(self, expr, exp=None):
         # vᵀ A v of the multivariate normal (a scalar Expr with its own _latex writing ^{T})
         v, A = expr.args
         vt = self._print(v)
         if not isinstance(v, sp.MatrixSymbol):
             vt = r"\left(%s\right)" % vt
-        return r"%s^{\mathsf{T}} %s %s" % (vt, self._print(A), vt)
+        tex = r"%s^{\mathsf{T}} %s %s" % (vt, self._print(A), vt)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
     def _print_MatrixSymbol(self, expr):
         # a column vector (a mean) in bold, as in N(μ, Σ)
@@ -122,8 +123,9 @@ class SymceLatexPrinter(LatexPrinter):
             return latex_bold(self, expr.name)
         return super()._print_MatrixSymbol(expr)
 
-    def _print_Expect(self, expr):
-        return r"\mathbb{E}_{%s}\left[%s\right]" % (self._settings["expectation"], self._print(expr.args[0]))
+    def _print_Expect(self, expr, exp=None):
+        tex = r"\mathbb{E}_{%s}\left[%s\right]" % (self._settings["expectation"], self._print(expr.args[0]))
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
     def _print_named_operator(self, expr, exp=None):
         if type(expr).__name__ == "softmax" and len(expr.args) >= 2:
