@@ -162,7 +162,8 @@ def test_mle_result_type_and_stationarity_derivation():
     xbar, p0 = 0.75, 0.3
     assert abs(sc.lambdify(grad)(p0) - (-(xbar / p0 - (1 - xbar) / (1 - p0)))) < 1e-12
     second = grad.gradient(p)   # J'' = x̄/p² + (1 − x̄)/(1 − p)²
-    assert abs(float(second.result.xreplace({p: sp.Rational(3, 10)})) - (xbar / p0**2 + (1 - xbar) / (1 - p0) ** 2)) < 1e-12
+    reference = xbar / p0**2 + (1 - xbar) / (1 - p0) ** 2
+    assert abs(float(second.result.xreplace({p: sp.Rational(3, 10)})) - reference) < 1e-12
     assert "partial" in grad.latex()
     assert grad.result.xreplace({p: sp.Rational(3, 4)}) == 0
 
@@ -186,3 +187,9 @@ def test_constrained_stationarity_is_of_the_lagrangian():
     assert g.shape == (3, 1)
     at = {**d.result, lam: d.multiplier}
     assert all(sp.simplify(e.xreplace(at)) == 0 for e in g)
+
+
+def test_symbolic_n_stationarity_vanishes_at_the_estimate():
+    d = sc.mle(sc.Bernoulli(p), n)
+    assert sp.simplify(d.stationarity.result.xreplace({p: d.result[p]})) == 0
+    assert d.objective.result == sc.nll(sc.Bernoulli(p), n).result
