@@ -24,6 +24,17 @@ Notation:
 '\\mathcal{N}\\left(\\mu, \\sigma^{2}\\right)'
 >>> printer(log_notation="ln").doprint(sp.log(s))
 '\\ln{\\left(\\sigma \\right)}'
+
+Categorical logits are one vector, and softmax(a; z₁…z_k) — the probability of the class of logit a — is
+an entry of the softmax of that vector:
+
+>>> from symce import Categorical
+>>> from symce.numeric.functions import softmax
+>>> z1, z2 = sp.symbols("z1 z2", real=True)
+>>> print(printer().doprint(Categorical.from_logits([z1, z2])))
+\mathrm{Cat}\left(\operatorname{softmax}\left(\left(z_{1}, z_{2}\right)^{\mathsf{T}}\right)\right)
+>>> print(printer().doprint(softmax(z2, z1, z2)))
+\operatorname{softmax}\left(\left(z_{1}, z_{2}\right)^{\mathsf{T}}\right)_{2}
 """
 
 from __future__ import annotations
@@ -200,18 +211,29 @@ class SymceLatexPrinter(LatexPrinter):
     # -- quantities: the left-hand sides of derivations, written from their parts ---------------------
     def _print_Quantity(self, q):
         if q.kind in KINDS:
-            roles = tuple(r if re.fullmatch(r"[A-Za-z]", r) else r"\text{%s}" % text_to_latex(r) for r in q.roles)
+            roles = tuple(_role_latex(r) for r in q.roles)
             return latex_head(q.kind, self._settings["ce_notation"]) + latex_roles(q.kind, roles)
         if q.kind == "derivative":
             wrt = [self._print(w) for w in q.wrt]
             if q.abbreviated and len(wrt) > 4:
                 wrt = [wrt[0], r"\ldots", wrt[-1]]
             inner = self._print(q.of)
+            expr = q.of.expr if q.of.kind == "named" and q.of.of is None else None
+            if isinstance(expr, sp.Add) or (isinstance(expr, sp.Expr) and expr.could_extract_minus_sign()):
+                inner = r"\left(%s\right)" % inner  # ∇(−log N), not ∇ − log N
             if not q.gradient:
                 return r"\frac{\partial}{\partial %s} %s" % (", ".join(wrt), inner)
             return r"\nabla%s_{%s} %s" % ("^{2}" if q.order == 2 else "", ", ".join(wrt), inner)
         head = self._print(q.expr) if q.expr is not None else r"\text{%s}" % text_to_latex(q.text)
         return head if q.of is None else "%s = %s" % (head, self._print(q.of))
+
+
+def _role_latex(role: str) -> str:
+    """A distribution's name in a quantity: P, Q, t̃ → \tilde{t}, Q_θ → Q_{\theta}; longer text upright."""
+    tex = text_to_latex(role)
+    if re.fullmatch(r"[A-Za-z]?(\$[^$]*\$)?", tex):
+        return tex.replace("$", "")
+    return r"\text{%s}" % tex
 
 
 _PRINTERS: dict = {}
