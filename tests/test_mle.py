@@ -177,6 +177,7 @@ def test_mle_prints_numbered_steps_not_equalities():
     assert "\\hat{p} = \\frac{3}{4}" in tex
     md = d.markdown()
     assert "\n1. " in md and "\n2. " in md
+    assert "\\ln" in sc.latex(d, log_notation="ln")   # the printer's settings reach the steps
 
 
 def test_constrained_stationarity_is_of_the_lagrangian():

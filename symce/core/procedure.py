@@ -75,8 +75,9 @@ class Procedure:
         return display.render("markdown", self, **options)
 
     def _latex(self, printer) -> str:
-        # SymPy-style printers (symce.latex among them) ask an object they do not know for ``_latex``
-        return self.latex()
+        # SymPy-style printers (symce.latex among them) ask an object they do not know for ``_latex``;
+        # the printer comes along, so its settings (log_notation, ce_notation) apply to the steps too
+        return display.render("latex", self, printer=printer)
 
     def _repr_markdown_(self) -> str:
         # a numbered list is text with formulas in it: Jupyter shows it as Markdown, not as one formula

@@ -26,6 +26,10 @@ _BLOCK_OPTIONS = ("justification", "numbering", "max_rows")
 
 
 def _printer(settings: dict) -> SymceLatexPrinter:
+    """The printer a caller passed (``printer=``, from ``Procedure._latex``) or one for these settings."""
+    given = settings.get("printer")
+    if given is not None:
+        return given
     return printer(**{k: v for k, v in settings.items() if k not in _BLOCK_OPTIONS})
 
 
