@@ -66,7 +66,7 @@ def _piece_latex(s: str, symbols: dict, p: SymceLatexPrinter) -> str:
     return r"\text{%s}" % text_to_latex(s)
 
 
-def _symbol_table(*exprs) -> dict:
+def symbol_table(*exprs) -> dict:
     """name -> object for every Symbol, Indexed and MatrixSymbol appearing in ``exprs``."""
     out: dict = {}
     for e in exprs:
@@ -78,12 +78,13 @@ def _symbol_table(*exprs) -> dict:
     return out
 
 
-def _derivation_symbols(d) -> dict:
+def derivation_symbols(d) -> dict:
+    """name -> object for the symbols of a derivation's steps, result and distributions."""
     exprs = [d.result] + [s.expr for s in d.steps]
     for dist in getattr(d, "distributions", ()) or ():
         for v in getattr(dist, "parameters", {}).values():
             exprs.extend(v if isinstance(v, (list, tuple)) else [v])
-    return _symbol_table(*[e for e in exprs if isinstance(e, (sp.Basic, sp.MatrixBase))])
+    return symbol_table(*[e for e in exprs if isinstance(e, (sp.Basic, sp.MatrixBase))])
 
 
 # -- derivations ---------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def derivation_lines(d, *, justification: str = "right", width: float | None = N
                      **settings) -> list[str]:
     """The rows of the ``align*`` block of a derivation (see :func:`derivation_latex`)."""
     p = printer(**settings)
-    lhs = quantity_latex(d.lhs, _derivation_symbols(d) if isinstance(d.lhs, str) else None, **settings)
+    lhs = quantity_latex(d.lhs, derivation_symbols(d) if isinstance(d.lhs, str) else None, **settings)
     rows = []
     budget = None if width is None else max(width - latex_width(lhs) - 3, 12)
     componentwise = _componentwise(d, p, lhs, width, max_ops, justification, numbering)
@@ -219,7 +220,7 @@ def proof_lines(pf, *, justification: str = "right", width: float | None = None,
     """The rows of the ``align*`` block of a proof; ``header=False`` leaves out the claim, status,
     assumptions and counterexample (a document states them in its text instead)."""
     p = printer(**settings)
-    syms = _symbol_table(pf.lhs, pf.rhs)
+    syms = symbol_table(pf.lhs, pf.rhs)
     budget = None if width is None else max(width - 8, 12)
     rows = []
     if pf.name and header:
@@ -250,15 +251,16 @@ def proof_lines(pf, *, justification: str = "right", width: float | None = None,
         vals = ",\\ ".join(r"%s = %s" % (quantity_latex(str(k), syms, **settings), p._print(v)) for k, v in pt.items())
         rows.append(r"&\text{counterexample at } " + vals)
         rows.append(r"&\qquad \text{lhs} \approx %s,\ \text{rhs} \approx %s"
-                    % (_approx(pf.counterexample.get("lhs"), p), _approx(pf.counterexample.get("rhs"), p)))
+                    % (approx_latex(pf.counterexample.get("lhs"), p), approx_latex(pf.counterexample.get("rhs"), p)))
     if pf.status == "checked numerically":
         rows.append(r"&\text{agrees to %d digits at %d points; no symbolic argument}" % (pf.digits, pf.points))
     return rows
 
 
-def _approx(v, p) -> str:
+def approx_latex(v, p) -> str:
+    """A counterexample's value (a number, a list of them, or text) to 12 digits."""
     if isinstance(v, list):
-        return r"\left(%s\right)" % ", ".join(_approx(x, p) for x in v)
+        return r"\left(%s\right)" % ", ".join(approx_latex(x, p) for x in v)
     if isinstance(v, sp.Basic) and v.is_number:
         return p._print(sp.Float(v, 12))
     return p._print(v) if isinstance(v, sp.Basic) else text_to_latex(str(v))

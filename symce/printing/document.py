@@ -34,8 +34,8 @@ import sympy as sp
 from symce.core.family import Family
 from symce.engine.derivation import Derivation
 from symce.engine.proof import Proof
-from symce.printing.blocks import (_approx, _derivation_symbols, _symbol_table, conditions_latex, derivation_lines,
-                                   proof_lines, quantity_latex)
+from symce.printing.blocks import (approx_latex, conditions_latex, derivation_lines, derivation_symbols, proof_lines,
+                                   quantity_latex, symbol_table)
 from symce.printing.catalog import catalog_table
 from symce.printing.latex_printer import printer
 from symce.printing.layout import MAX_OPS, TEXT_WIDTH_EM
@@ -183,7 +183,7 @@ def _derivation_block(d, settings) -> str:
     numbering: dict = {}
     rows = derivation_lines(d, justification="numbered", width=TEXT_WIDTH_EM, max_ops=MAX_OPS,
                             numbering=numbering, **settings)
-    syms = _derivation_symbols(d) if isinstance(d.lhs, str) else None
+    syms = derivation_symbols(d) if isinstance(d.lhs, str) else None
     kind = _KIND.get(getattr(d, "quantity", ""), "")
     out = [r"\subsection*{%s $%s$}" % (kind, quantity_latex(d.lhs, syms, **settings))]
     intro = _distributions_sentence(getattr(d, "distributions", ()), settings)
@@ -207,7 +207,7 @@ def _proof_block(pf, settings) -> str:
     rows = proof_lines(pf, justification="numbered", width=TEXT_WIDTH_EM, max_ops=MAX_OPS,
                        numbering=numbering, header=False, **settings)
     p = printer(**settings)
-    syms = _symbol_table(pf.lhs, pf.rhs)
+    syms = symbol_table(pf.lhs, pf.rhs)
     claim = quantity_latex(pf.name, syms, **settings) if pf.name else r"\text{lhs} = \text{rhs}"
     out = [r"\subsection*{Claim: $%s$ --- %s}" % (claim, text_to_latex(pf.status))]
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
@@ -224,7 +224,7 @@ def _proof_block(pf, settings) -> str:
         pt = pf.counterexample.get("point", {})
         vals = ",\\ ".join(r"%s = %s" % (quantity_latex(str(k), syms, **settings), p._print(v)) for k, v in pt.items())
         tail.append(r"Counterexample: at $%s$ the left side is $%s$ and the right side $%s$."
-                    % (vals, _approx(pf.counterexample.get("lhs"), p), _approx(pf.counterexample.get("rhs"), p)))
+                    % (vals, approx_latex(pf.counterexample.get("lhs"), p), approx_latex(pf.counterexample.get("rhs"), p)))
     else:
         tail.append(r"No symbolic argument: both sides agree to %d digits at %d random points." % (pf.digits, pf.points))
     out.append(r"\noindent " + " ".join(tail))
