@@ -8,7 +8,6 @@ names it, else the value alone), and the procedure's result is stated once at th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Callable
 
@@ -33,24 +32,9 @@ def _printer(settings: dict) -> SymceLatexPrinter:
     return printer(**{k: v for k, v in settings.items() if k not in _BLOCK_OPTIONS})
 
 
-def _text(s: str) -> str:
-    r"""Unicode text for ``\text{}``, with two marks of estimates and indices that plain text conversion
-    leaves out: a combining circumflex (θ̂, p̂) becomes ``\hat``, and ``_θ`` a Greek subscript."""
-    out = []
-    for k, part in enumerate(re.split(r"(\w\u0302(?:_[A-Za-z0-9]+)?|_[^\x00-\x7f])", s)):
-        if k % 2 == 0:
-            out.append(text_to_latex(part))
-        elif part.startswith("_"):
-            out.append("$_{%s}$" % text_to_latex(part[1]).strip("$"))
-        else:
-            sub = "_{%s}" % part[3:] if len(part) > 2 else ""
-            out.append("$\\hat{%s}%s$" % (text_to_latex(part[0]).strip("$"), sub))
-    return "".join(out).replace("$$", "")
-
-
 def _name(name, p: SymceLatexPrinter) -> str:
     """A step's name: text (``"J(θ)"``) as text, a quantity or an expression in symce's notation."""
-    return r"\text{%s}" % _text(name) if isinstance(name, str) else p._print(name)
+    return r"\text{%s}" % text_to_latex(name) if isinstance(name, str) else p._print(name)
 
 
 def _value_rows(head: str, value, p: SymceLatexPrinter, width, max_ops) -> list[str]:
@@ -70,7 +54,7 @@ def _shown(value):
 
 
 def _step_rows(k: int, s: ProcedureStep, p, width, max_ops) -> list[str]:
-    rows = [r"&\text{%d. %s}" % (k, _text(s.action))]
+    rows = [r"&\text{%d. %s}" % (k, text_to_latex(s.action))]
     if s.result is not None:
         head = _name(s.name, p) + " = " if s.name is not None else ""
         rows += _value_rows(head, _shown(s.result), p, width, max_ops)
@@ -97,7 +81,7 @@ def procedure_lines(proc: Procedure, *, width: float | None = None, max_ops: int
     rows = []
     for k, s in enumerate(proc.steps, 1):
         rows += _step_rows(k, s, p, width, max_ops)
-    rows.append(r"&\text{result (%s):}" % _text(proc.method))
+    rows.append(r"&\text{result (%s):}" % text_to_latex(proc.method))
     rows += _result_rows(proc, p, width, max_ops)
     conds = _conditions(proc)
     if conds:
