@@ -30,6 +30,7 @@ import sympy as sp
 from symce.core.family import Family
 from symce.core.limits import time_limit
 from symce.core.procedure import Procedure, ProcedureStep
+from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.engine.expectation import expectation
 from symce.engine.information import kl
@@ -96,15 +97,17 @@ def fisher_information(P: Family, wrt=None) -> Procedure:
         H = d.hessian([prime[s] for s in ps])
         back = {v: k for k, v in prime.items()}
         result = sp.ImmutableMatrix(H.result.xreplace(back).applyfunc(lambda e: sp.factor(sp.cancel(e))))
+    divergence = Quantity.kl()
     steps = (
-        ProcedureStep(f"derive KL(P_θ ‖ P_θ') with Q's parameters replaced by fresh symbols "
-                      f"θ' = ({', '.join(map(str, prime.values()))}) ({d.method})", d.result, "KL(P_θ ‖ P_θ')"),
-        ProcedureStep("differentiate twice w.r.t. θ'", H.result, "∇²_θ' KL(P_θ ‖ P_θ')"),
+        ProcedureStep(f"derive KL(P ‖ Q) for P = P_θ and Q = P_θ', the family with its parameters replaced by "
+                      f"fresh symbols θ' = ({', '.join(map(str, prime.values()))}) ({d.method})", d.result, divergence),
+        ProcedureStep("differentiate twice w.r.t. θ'", H.result,
+                      Quantity.derivative(divergence, list(prime.values()), order=2)),
         ProcedureStep("set θ' = θ: KL has its minimum 0 there, and its curvature there is the Fisher information"),
     )
     # KL's conditions are on θ and θ'; at θ' = θ those on θ' repeat those on θ
     conditions = tuple(dict.fromkeys(c.xreplace(back) for c in d.conditions))
-    return Procedure("fisher_information", f"I({', '.join(map(str, ps))})", result, steps,
+    return Procedure("fisher_information", Quantity.named(sp.Function("I")(*ps)), result, steps,
                      "Hessian of KL at Q = P", conditions, (P,))
 
 
