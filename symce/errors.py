@@ -49,3 +49,8 @@ class DerivationError(SymceError, ArithmeticError):
 
 class ProofError(SymceError, ValueError):
     """A proof request is malformed (e.g. assumptions that no point satisfies)."""
+
+
+class DensityError(SymceError, ValueError):
+    """A density written by the user is not a probability density: negative somewhere on its support,
+    or its integral (sum) over the support is not 1. The message gives the evidence."""

@@ -14,6 +14,7 @@ Subclasses are final and live one per file in :mod:`symce.families`.
 
 from __future__ import annotations
 
+import abc
 import enum
 import random
 import numbers
@@ -90,38 +91,58 @@ def check_interval(family: str, parameter: str, value: sp.Expr, interval: sp.Int
             raise InvalidParameterError(family, parameter, value, f"{allowed} (its assumptions put it outside)")
 
 
-class Family:
+class Family(abc.ABC):
     """Abstract base of every distribution family. Subclasses set the class attributes and implement
-    :meth:`log_density`, :meth:`variable` and (where one exists) :meth:`expfamily`."""
+    :meth:`log_density`, :meth:`variable` and (where one exists) :meth:`expfamily`.
+
+    ``Family()`` itself cannot be instantiated (TypeError naming the missing methods): a distribution
+    that symce does not ship is written with :class:`symce.Density` or :class:`symce.ExponentialFamily`.
+    """
 
     #: Human name, e.g. "Bernoulli"; also the key of the family in the catalog.
     name: ClassVar[str] = "Family"
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Family:
+            raise TypeError("Family is the abstract base of symce's distributions and cannot be instantiated; "
+                            "write a distribution symce does not ship as symce.Density(pdf, x, support) or "
+                            "symce.ExponentialFamily(x, support, eta, T, A, log_h)")
+        return super().__new__(cls)
     #: The dominating measure of the density.
     measure: ClassVar[Measure]
 
     # -- interface ---------------------------------------------------------------------------------
     @property
+    @abc.abstractmethod
     def parameters(self) -> dict[str, Any]:
         """Ordered mapping parameter name -> value (SymPy expression, or a sequence/matrix of them)."""
         raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def sample_space(self) -> tuple:
         """Hashable key of the sample space; P and Q must agree on it to be compared."""
         raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def support(self) -> sp.Set:
         """The set of points of positive density for generic parameter values."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def variable(self):
         """A canonical symbol (or vector) for the random variable, with the right assumptions."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def log_density(self, x) -> sp.Expr:
         """log (dP/dν)(x) at the symbolic point ``x``, as a sum of terms (not combined)."""
         raise NotImplementedError
+
+    def pdf(self, x) -> sp.Expr:
+        """The density dP/dν at the point ``x`` (by default the exponential of :meth:`log_density`)."""
+        return sp.exp(self.log_density(x))
 
     def expfamily(self) -> "ExpFamilyForm | None":
         """The exponential-family form (η, T, A, log h) of this distribution, or ``None``."""
@@ -166,7 +187,9 @@ class Family:
         return out
 
     def _key(self) -> tuple:
-        return (type(self).__name__, self.sample_space, tuple((k, _hashable(v)) for k, v in self.parameters.items()))
+        # the class object, not its name: a class redefined in a notebook is another family, and the
+        # memo of derivations must not hand back the old class's results
+        return (type(self), self.sample_space, tuple((k, _hashable(v)) for k, v in self.parameters.items()))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Family) and self._key() == other._key()
@@ -242,12 +265,21 @@ def as_expr_list(values: Sequence, *, family: str, parameter: str) -> list[sp.Ex
     return [as_expr(v, family=family, parameter=f"{parameter}[{i}]") for i, v in enumerate(values)]
 
 
+#: one Dummy per (name, assumptions): the random variable must be the same object on every call, or the
+#: statistics of an exponential-family form (built with one call) miss the log-density (built with another)
+_DUMMIES: dict = {}
+
+
 def random_variable(name: str, dist: Family, **assumptions) -> sp.Symbol:
     """The symbol of the random variable: ``name`` unless a parameter already uses that name, in which
-    case a Dummy (never silently confuse the user's symbol with the integration variable)."""
+    case a Dummy (never silently confuse the user's symbol with the integration variable) — the same
+    Dummy on every call."""
     sym = sp.Symbol(name, **assumptions)
     if any(s.name == name for s in dist.free_symbols):
-        return sp.Dummy(name, **assumptions)
+        key = (name, tuple(sorted(assumptions.items())))
+        if key not in _DUMMIES:
+            _DUMMIES[key] = sp.Dummy(name, **assumptions)
+        return _DUMMIES[key]
     return sym
 
 

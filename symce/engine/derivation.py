@@ -112,6 +112,45 @@ def _as_list(wrt) -> tuple[list, bool]:
     return ws, single
 
 
+def _check_occurs(d: Derivation, w) -> None:
+    """A derivative w.r.t. a symbol that is not in the result is 0 — and almost always a look-alike: a
+    Symbol of the same name with other assumptions (``Symbol("mu2")`` vs ``Symbol("mu2", real=True)``),
+    which SymPy treats as a different symbol. Refuse those, naming the symbol the result does contain."""
+    atoms = _atoms(d.result) | {a for dist in d.distributions for a in _atoms_of_family(dist)}
+    if w in atoms or (isinstance(w, sp.Indexed) and w.base in {a.base for a in atoms if isinstance(a, sp.Indexed)}):
+        return
+    name = w.name if isinstance(w, (sp.Symbol, sp.MatrixSymbol)) else str(w.base)
+    twins = [a for a in atoms if (getattr(a, "name", None) or str(getattr(a, "base", ""))) == name]
+    if twins:
+        t = twins[0]
+        raise ArgumentTypeError(
+            f"{d.lhs} does not contain {w!r} with the assumptions {_declared(w)}; it contains "
+            f"{t!r} with {_declared(t)} — SymPy treats them as different symbols, so the "
+            f"derivative would be 0. Differentiate w.r.t. the distribution's own symbol.")
+
+
+def _declared(sym) -> dict:
+    """The assumptions a symbol was declared with (not the ones SymPy derives from them)."""
+    return dict(getattr(sym, "_assumptions_orig", None) or {})
+
+
+def _atoms(expr) -> set:
+    items = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+    out: set = set()
+    for e in items:
+        if isinstance(e, sp.Basic):
+            out |= e.atoms(sp.Symbol, sp.Indexed, sp.MatrixSymbol)
+    return out
+
+
+def _atoms_of_family(dist) -> set:
+    out: set = set()
+    for v in getattr(dist, "parameters", {}).values():
+        for e in (v if isinstance(v, (list, tuple)) else [v]):
+            out |= _atoms(e) if isinstance(e, (sp.Basic, sp.MatrixBase)) else set()
+    return out
+
+
 def _diff(expr, w):
     out = sp.diff(expr, w)
     if isinstance(w, sp.Indexed):
@@ -129,8 +168,10 @@ def gradient(d: Derivation, wrt) -> Derivation:
         hooked = d.gradient_hook(ws[0] if single else ws)
         if hooked is not None:
             return hooked
-    if d.result.has(sp.oo, sp.zoo):
+    if d.result.has(sp.oo, sp.zoo) and not isinstance(d.result, sp.Piecewise):
         raise DerivationError(f"{d.lhs} is +∞ ({d.infinite_reason}); it has no gradient")
+    for w in ws:
+        _check_occurs(d, w)
     raw = [_diff(d.result, w) for w in ws]
     parts = [canonical(r) for r in raw]
     result = parts[0] if single else sp.ImmutableMatrix(parts)
