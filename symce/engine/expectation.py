@@ -10,7 +10,8 @@ Order of rules (the first that applies wins, term by term):
 4. **Square of an affine statistic** — E[(aT + b)²] = a²·Var T + (a·E T + b)², Var T = E[T²] − (E T)²,
    each moment again by rule 3/5.
 5. **Cumulant function** — φ = T_j^n gives E[T_j^n] = dⁿ/dtⁿ exp(K(t)) at t = 0, K(t) = A(η + t e_j) − A(η).
-6. **Integration / summation over the support** — the definition ∫ φ dP, under a time limit.
+6. **The definition** — ∫ φ dP over the support, under a time limit, with the rules of
+   :mod:`symce.engine.definition` (finite sums, E[log u] through E[u^s], kinks of |x − c|, sums kept).
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symce.engine.definition import by_definition
 from symce.engine.derivation import Expect, Step
-from symce.errors import DerivationError
-from symce.core.family import Family, Measure
-from symce.core.limits import time_limit
+from symce.core.family import Family
 
 
 @dataclass
@@ -191,21 +191,4 @@ def _cumulant_moment(ef, phi) -> Moment | None:
 
 def _by_definition(P: Family, phi, x) -> Moment:
     """The fallback: ∫ φ dP over the support (sum for counting measure), under a time limit."""
-    pts = P.support_points()
-    if pts is not None:
-        value = sp.Add(*[P.mass(pt) * phi.xreplace({x: pt}) for pt in pts])
-        return Moment(value, "definition: sum over the support (counting measure)")
-    if not isinstance(x, sp.Symbol):
-        raise DerivationError(f"no rule gives E[{phi}] under {P!r}, and the support is not one-dimensional")
-    density = sp.exp(P.log_density(x))
-    sup = P.support
-    if not isinstance(sup, sp.Interval):
-        raise DerivationError(f"no rule gives E[{phi}] under {P!r}, and its support {sup} is not an interval")
-    with time_limit(f"integration of E[{phi}] over the support of {P!r}"):
-        if P.measure is Measure.LEBESGUE:
-            value = sp.integrate(phi * density, (x, sup.start, sup.end), conds="none")
-        else:
-            value = sp.summation(phi * density, (x, sup.start, sup.end))
-    if value.has(sp.Integral, sp.Sum):
-        raise DerivationError(f"E[{phi}] under {P!r}: the integral over the support has no closed form")
-    return Moment(value, "definition: integral over the support")
+    return Moment(*by_definition(P, phi, x))

@@ -18,9 +18,11 @@ import sympy as sp
 from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.engine.derivation import Derivation, Expect, Step
-from symce.errors import ArgumentTypeError, DimensionMismatchError, FamilyMismatchError
+from symce.errors import DimensionMismatchError, FamilyMismatchError
 from symce.engine.expectation import expectation
+from symce.core.coerce import as_family
 from symce.core.family import Family
+from symce.engine.supports import absolutely_continuous
 from symce.core.limits import time_limit
 
 _MEMO: dict = {}
@@ -33,18 +35,20 @@ def clear_cache() -> None:
 
 def cross_entropy(P: Family, Q: Family) -> Derivation:
     """H(P, Q) = −∫ (dP/dν) log(dQ/dν) dν, derived; +∞ when P is not absolutely continuous w.r.t. Q."""
+    P, Q = as_family(P, "P"), as_family(Q, "Q")
     _check_pair(P, Q)
     return _memo(("cross_entropy", P, Q), lambda: _derive("cross_entropy", P, Q))
 
 
 def entropy(P: Family) -> Derivation:
     """H(P) = H(P, P) = −E_P[log p(X)], derived."""
-    _check_family(P, "P")
+    P = as_family(P, "P")
     return _memo(("entropy", P), lambda: _derive("entropy", P, P))
 
 
 def kl(P: Family, Q: Family) -> Derivation:
     """KL(P ‖ Q) = E_P[log p(X) − log q(X)], derived directly (not as a difference of results)."""
+    P, Q = as_family(P, "P"), as_family(Q, "Q")
     _check_pair(P, Q)
     return _memo(("kl", P, Q), lambda: _derive("kl", P, Q))
 
@@ -72,6 +76,11 @@ def _derive(quantity: str, P: Family, Q: Family) -> Derivation:
         if template is not None:
             return template
         infinite = _not_absolutely_continuous(P, Q) if quantity != "entropy" else None
+        # supp P ⊆ supp Q decides P ≪ Q for densities positive on their supports; undecided (symbolic
+        # ends) gives the condition under which the finite value holds
+        contained = absolutely_continuous(P, Q) if quantity != "entropy" and infinite is None else None
+        if contained is not None and contained[0] is False:
+            infinite = contained[1]
         conditions = tuple(dict.fromkeys([*P.conditions(), *(Q.conditions() if Q is not P else [])]))
         dists = (P,) if quantity == "entropy" else (P, Q)
         if infinite is not None:
@@ -90,6 +99,10 @@ def _derive(quantity: str, P: Family, Q: Family) -> Derivation:
         steps.extend(more)
         result = canonical(value)
         steps.append(Step(result, "canonical form (grouped by log terms, common denominators)"))
+        if contained is not None and contained[0] is not True:
+            cond, reason = contained
+            result = sp.Piecewise((result, cond), (sp.oo, True))
+            steps.append(Step(result, reason))
         return Derivation(quantity, lhs, result, tuple(steps), "; ".join(sorted(rules)), conditions, dists)
 
 
@@ -109,15 +122,7 @@ def _templates(P: Family, Q: Family, quantity: str) -> Derivation | None:
     return type(P).instantiate_derivation(inner, {**map_p, **map_q}, P, Q)
 
 
-def _check_family(P, role: str) -> None:
-    if not isinstance(P, Family):
-        raise ArgumentTypeError(f"{role} must be a symce distribution such as symce.Normal(mu, sigma), "
-                                f"not {type(P).__name__}")
-
-
 def _check_pair(P, Q) -> None:
-    _check_family(P, "P")
-    _check_family(Q, "Q")
     sp_p, sp_q = P.sample_space, Q.sample_space
     if sp_p == sp_q:
         return
