@@ -6,7 +6,8 @@ The public API, by name; everything else is private.
 from symce import errors
 # families
 from symce.core.family import Family, Measure
-from symce.families import Bernoulli, Categorical, MultivariateNormal, Normal
+from symce.families import (Bernoulli, Categorical, Density, ExponentialFamily, MultivariateNormal, Normal,
+                            from_sympy_stats)
 # information quantities, derived
 from symce.engine.derivation import Derivation, Step
 from symce.engine.information import clear_cache, cross_entropy, entropy, kl
@@ -30,6 +31,7 @@ from symce.printing.document import document
 __all__ = [
     "errors",
     "Family", "Measure", "Bernoulli", "Categorical", "MultivariateNormal", "Normal",
+    "Density", "ExponentialFamily", "from_sympy_stats",
     "Derivation", "Step", "clear_cache", "cross_entropy", "entropy", "kl", "get_time_limit", "set_time_limit",
     "gradient", "hessian", "Proof", "prove", "gibbs_stationarity", "kl_decomposition", "kl_self_zero", "sigmoid",
     "Empirical", "nll", "mle", "fisher_information",

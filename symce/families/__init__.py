@@ -12,8 +12,11 @@ from symce.core.family import Example
 from symce.families import bernoulli, categorical, mvnormal, normal
 from symce.families.bernoulli import Bernoulli
 from symce.families.categorical import Categorical
+from symce.families.density import Density
 from symce.families.mvnormal import MultivariateNormal
+from symce.families.natural import ExponentialFamily
 from symce.families.normal import Normal
+from symce.families.sympy_stats import from_sympy_stats  # also registers the conversion
 
 _MODULES = [bernoulli, normal, mvnormal, categorical]
 
@@ -31,4 +34,5 @@ def pairs() -> list[tuple[Example, Example]]:
     return out
 
 
-__all__ = ["EXAMPLES", "pairs", "Bernoulli", "Normal", "MultivariateNormal", "Categorical"]
+__all__ = ["EXAMPLES", "pairs", "Bernoulli", "Normal", "MultivariateNormal", "Categorical", "Density",
+           "ExponentialFamily", "from_sympy_stats"]

@@ -1,0 +1,161 @@
+r"""A distribution from a density the user writes down.
+
+.. math:: P(A) = \int_A p(x)\, d\nu(x), \qquad p \ge 0 \text{ on the support}, \quad \int p\, d\nu = 1
+
+``Density(pdf, x, support)`` takes the density (or, with ``log=True``, the log-density) as a SymPy
+expression in the symbol ``x`` and the support as a SymPy set. The dominating measure ν follows from the
+support (:mod:`symce.families.spaces`): intervals → Lebesgue, integer sets → counting. The parameters are
+the free symbols other than ``x``, ordered by name. What can be decided is checked when the distribution
+is built (:mod:`symce.families.density_checks`): nonnegativity and normalisation, each "proved" or
+"checked numerically" (``.checks``) — a density that fails raises :class:`~symce.errors.DensityError`.
+
+>>> import sympy as sp, symce as sc
+>>> x, lam = sp.symbols("x lambda", positive=True)
+>>> E = sc.Density(lam * sp.exp(-lam * x), x, sp.Interval(0, sp.oo), name="Exponential")
+>>> sc.entropy(E).result
+1 - log(lambda)
+
+Entropy, cross-entropy and KL then come from the engine like any family's: linearity over the expanded
+log-density, and moments of P by the rules of :mod:`symce.engine.expectation` (integration or summation
+over the support, E[log X] through E[X^s], …).
+"""
+
+from __future__ import annotations
+
+from typing import final
+
+import sympy as sp
+
+from symce.core.family import Family, Measure, as_expr, random_variable
+from symce.errors import ArgumentTypeError
+from symce.families.density_checks import Check, nonnegativity, normalisation
+from symce.families.spaces import measure_of, variable_assumptions
+
+
+def check_name(name, default: str, who: str) -> str:
+    """A display name: None gives ``default``; otherwise a non-empty string of letters, digits, spaces, '-', '_'."""
+    if name is None:
+        return default
+    if not isinstance(name, str) or not name.strip() or not all(c.isalnum() or c in " -_'" for c in name):
+        raise ArgumentTypeError(f"{who}: name must be a non-empty string of letters, digits, spaces, '-' and "
+                                f"'_' (it labels the distribution in results and documents), not {name!r}")
+    return name.strip()
+
+
+def check_variable(x, who: str) -> sp.Symbol:
+    if not isinstance(x, sp.Symbol):
+        raise ArgumentTypeError(f"{who}: the variable must be a SymPy Symbol such as sympy.Symbol('x'), "
+                                f"not {type(x).__name__} {x!r}")
+    return x
+
+
+@final
+class Density(Family):
+    """The distribution with density ``pdf`` (a SymPy expression in ``x``) on ``support`` (a SymPy set).
+
+    ``log=True`` says ``pdf`` is the log-density. ``check=False`` skips the nonnegativity and
+    normalisation checks (for densities already known to be right; nothing is then recorded).
+    """
+
+    measure = Measure.LEBESGUE  # per instance, set in __init__ from the support
+
+    def __init__(self, pdf, x, support, *, log: bool = False, name: str | None = None, check: bool = True):
+        who = "Density"
+        self.name = check_name(name, "Density", who)
+        x = check_variable(x, who)
+        expr = as_expr(pdf, family=self.name, parameter="log-density" if log else "density")
+        if not isinstance(log, bool):
+            raise ArgumentTypeError(f"{who}: log must be True or False, not {log!r}")
+        self.measure, self._space = measure_of(support, who)
+        if self._space[0] == "real^d":
+            raise ArgumentTypeError(f"{who}: densities on ℝᵈ (support {support}) are not supported yet; write "
+                                    "the components' densities or use symce.MultivariateNormal")
+        twins = [s for s in expr.free_symbols if s.name == x.name and s != x]
+        if twins:  # a constant density (uniform) is fine; a look-alike of x is a mistake we can name
+            raise ArgumentTypeError(f"{who}: the {'log-density' if log else 'density'} {expr} contains a symbol "
+                                    f"{x.name} with other assumptions ({twins[0].assumptions0}) than the variable "
+                                    f"{x} ({x.assumptions0}); use one symbol for both")
+        self._support = support
+        self._user_x = x
+        # the random variable carries the support's assumptions (x > 0 lets log(x**a) split, |x| = x, …)
+        self._x = random_variable(x.name, _Probe(expr, support, x), **variable_assumptions(support))
+        body = expr.xreplace({x: self._x})
+        self._log = sp.expand_log(body, force=False) if log else _log_of(body)
+        self._pdf = sp.exp(body) if log else body
+        self._params = {s.name: s for s in sorted((expr.free_symbols | support.free_symbols) - {x},
+                                                  key=lambda s: s.name)}
+        if len(self._params) != len((expr.free_symbols | support.free_symbols) - {x}):
+            raise ArgumentTypeError(f"{who}: two parameters share a name ({sorted(self._params)}); rename one")
+        self.checks: dict[str, Check] = {}
+        if check:
+            self.checks["nonnegative"] = (Check("proved", "p = exp(log p) > 0") if log
+                                          else nonnegativity(self._pdf, self._x, support, self.name))
+            self.checks["normalised"] = normalisation(self._pdf, self._x, support, self.measure, self.name)
+
+    # -- the Family interface -------------------------------------------------------------------------
+    @property
+    def parameters(self):
+        return dict(self._params)
+
+    @property
+    def sample_space(self):
+        return self._space
+
+    @property
+    def support(self):
+        return self._support
+
+    @property
+    def density(self) -> sp.Expr:
+        """p(x) at the distribution's own random variable."""
+        return self._pdf
+
+    def variable(self):
+        return self._x
+
+    def pdf(self, x):
+        return self._pdf.xreplace({self._x: x})
+
+    def log_density(self, x):
+        return self._log.xreplace({self._x: x})
+
+    def conditions(self):
+        # an interval support [a, b] with symbolic ends holds for a < b only
+        out = []
+        for piece in (self._support.args if isinstance(self._support, sp.Union) else (self._support,)):
+            if isinstance(piece, sp.Interval) and (piece.start.free_symbols or piece.end.free_symbols):
+                rel = sp.StrictLessThan(piece.start, piece.end)
+                if rel not in (sp.true, sp.false):
+                    out.append(rel)
+        return out
+
+    def support_points(self):
+        S = self._support
+        if isinstance(S, sp.FiniteSet) and all(e.is_number for e in S.args):
+            return list(S.args)
+        return None
+
+    def mass(self, point):
+        return self._pdf.xreplace({self._x: point})
+
+    def _key(self):
+        # two Densities are the same distribution when the density, the variable's role and the support agree
+        return (type(self), self.name, self._space, self._pdf, self._x, self._support)
+
+    def __repr__(self):
+        return f"{self.name}(p({self._user_x}) = {self._pdf.xreplace({self._x: self._user_x})} on {self._support})"
+
+
+def _log_of(pdf: sp.Expr) -> sp.Expr:
+    """log p as a sum of terms, so that the engine's linearity sees each statistic on its own.
+
+    ``expand_log`` splits only what the assumptions allow; a factor it cannot split stays whole (the
+    engine then takes its expectation as one statistic), so nothing false is ever written."""
+    return sp.expand(sp.expand_log(sp.log(pdf), force=False))
+
+
+class _Probe:
+    """Stand-in for ``random_variable``'s clash test before the Density exists (its free symbols)."""
+
+    def __init__(self, expr, support, x):
+        self.free_symbols = (expr.free_symbols | support.free_symbols) - {x}

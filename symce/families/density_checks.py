@@ -1,0 +1,150 @@
+"""Is a density the user wrote down a probability density?  Nonnegativity and normalisation, decided
+where they can be and checked numerically (with the evidence recorded) where they cannot.
+
+* nonnegativity: from the assumptions of the parameters and of the random variable (whose assumptions
+  come from the support), else at sampled parameter values and support points;
+* normalisation: ∫ p dν = 1 over the support by integration (Lebesgue) or summation (counting) under a
+  time limit, simplified to 1 (proved); else mpmath quadrature / summation at sampled parameter values
+  (checked numerically, to 1e-10). A value that is provably not 1 is an error that gives the value.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from symce.core.family import Measure
+from symce.core.limits import time_limit
+from symce.errors import DensityError, DerivationTimeoutError
+from symce.families.spaces import bounds, sample_parameters
+
+PROVED, CHECKED = "proved", "checked numerically"
+_LIMIT = 10.0   # seconds for the symbolic normalisation integral before the numerical check takes over
+_POINTS = 3     # parameter points of a numerical check
+
+
+@dataclass(frozen=True)
+class Check:
+    """The standing of one property of a user density: ``status`` is "proved" or "checked numerically"."""
+
+    status: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.detail}"
+
+
+def _pieces(support):
+    return [(sp.sympify(lo), sp.sympify(hi)) for lo, hi in bounds(support)]
+
+
+def total_mass(pdf, x, support, measure) -> sp.Expr:
+    """∫ p dν over the support, symbolically (may stay unevaluated)."""
+    if isinstance(support, sp.FiniteSet):
+        return sp.Add(*[pdf.xreplace({x: pt}) for pt in support.args])
+    if measure is Measure.COUNTING:
+        return sp.Add(*[sp.summation(pdf, (x, lo, hi)) for lo, hi in _pieces(support)])
+    return sp.Add(*[sp.integrate(pdf, (x, lo, hi), conds="none") for lo, hi in _pieces(support)])
+
+
+def _numeric_mass(pdf, x, support, measure, values) -> mpmath.mpf:
+    f = sp.lambdify(x, pdf.xreplace(values), modules="mpmath")
+    sup = support.xreplace(values) if isinstance(support, sp.Basic) else support
+    if isinstance(sup, sp.FiniteSet):
+        return mpmath.fsum(f(mpmath.mpf(sp.Float(p, 30))) for p in sup.args)
+    total = mpmath.mpf(0)
+    for lo, hi in _pieces(sup):
+        a = mpmath.mpf(sp.Float(lo, 30)) if lo.is_finite else (mpmath.ninf if lo == -sp.oo else None)
+        b = mpmath.mpf(sp.Float(hi, 30)) if hi.is_finite else (mpmath.inf if hi == sp.oo else None)
+        if a is None or b is None:
+            raise DensityError(f"support {sup} has an end that is not a number at the sampled parameters {values}")
+        total += mpmath.nsum(f, [a, b]) if measure is Measure.COUNTING else mpmath.quad(f, [a, b])
+    return total
+
+
+def normalisation(pdf, x, support, measure, who: str, seed: int = 0) -> Check:
+    """∫ p dν = 1 over the support, proved or checked numerically; DensityError when it is not 1."""
+    what = f"{who}: the integral of the density over its support"
+    try:
+        with mpmath.workdps(30), time_limit(what, _LIMIT):
+            total = total_mass(pdf, x, support, measure)
+            gap = sp.simplify(total - 1)
+    except DerivationTimeoutError:
+        total, gap = None, None
+    except Exception:  # noqa: BLE001 - SymPy's integrator may fail in many ways; the numeric check decides
+        total, gap = None, None
+    if gap is not None and gap == 0:
+        return Check(PROVED, f"∫ p dν over {support} = 1, by {'summation' if measure is Measure.COUNTING else 'integration'}")
+    if gap is not None and total is not None and total.is_number and not total.has(sp.Integral, sp.Sum):
+        raise DensityError(f"{who}: the density integrates to {total} over {support}, not to 1; divide it by "
+                           f"{total} (or check the support)")
+    rng = random.Random(seed)
+    params = sorted((pdf.free_symbols | getattr(support, "free_symbols", set())) - {x}, key=lambda s: s.name)
+    worst = 0
+    with mpmath.workdps(30):
+        for values in _valid_draws(params, support, rng):
+            got = _numeric_mass(pdf, x, support, measure, values)
+            if abs(got - 1) > mpmath.mpf("1e-10"):
+                raise DensityError(f"{who}: the density integrates to {mpmath.nstr(got, 12)} over "
+                                   f"{support.xreplace(values)} at {values}, not to 1")
+            worst = max(worst, abs(got - 1))
+    return Check(CHECKED, f"∫ p dν = 1 to within {mpmath.nstr(worst + mpmath.mpf('1e-30'), 3)} at {_POINTS} "
+                          f"random parameter points (no closed form within {_LIMIT:g} s)")
+
+
+def nonnegativity(pdf, x, support, who: str, seed: int = 0) -> Check:
+    """p ≥ 0 on the support: from assumptions, else at sampled points; DensityError with a negative point."""
+    if pdf.is_nonnegative:
+        return Check(PROVED, "p ≥ 0 follows from the assumptions of the parameters and of the support")
+    if pdf.is_negative:
+        raise DensityError(f"{who}: the density {pdf} is negative on the support {support}")
+    rng = random.Random(seed)
+    params = sorted((pdf.free_symbols | getattr(support, "free_symbols", set())) - {x}, key=lambda s: s.name)
+    for values in _valid_draws(params, support, rng):
+        sup = support.xreplace(values)
+        for pt in _support_points(sup, rng):
+            v = pdf.xreplace(values).xreplace({x: pt})
+            v = sp.N(v, 20)
+            if v.is_extended_real is False or (v.is_number and v < 0):
+                raise DensityError(f"{who}: the density is {v} (negative or not real) at {x} = {pt} for {values}")
+    return Check(CHECKED, f"p ≥ 0 at sampled support points for {_POINTS} random parameter points")
+
+
+def _valid_draws(params, support, rng: random.Random) -> list[dict]:
+    """Parameter points at which the support is a proper set ([lo, hi] needs lo < hi): a Uniform's
+    density 1/(hi − lo) is checked where it is a density, never where the draw left the parameter space."""
+    out = []
+    for _ in range(50 * _POINTS):
+        values = sample_parameters(params, rng)
+        sup = support.xreplace(values)
+        if sup is sp.EmptySet or (isinstance(sup, sp.Interval) and sup.measure == 0):
+            continue
+        out.append(values)
+        if len(out) == _POINTS:
+            break
+    return out
+
+
+def _support_points(S, rng: random.Random, n: int = 8) -> list:
+    if isinstance(S, sp.FiniteSet):
+        return list(S.args)[:n]
+    out = []
+    for lo, hi in _pieces(S):
+        lo_f = float(lo) if lo.is_finite else None
+        hi_f = float(hi) if hi.is_finite else None
+        for _ in range(n):
+            if lo_f is not None and hi_f is not None:
+                t = lo_f + (hi_f - lo_f) * rng.random()
+            elif lo_f is not None:
+                t = lo_f + rng.expovariate(1.0)
+            elif hi_f is not None:
+                t = hi_f - rng.expovariate(1.0)
+            else:
+                t = rng.gauss(0, 3)
+            out.append(sp.Rational(round(t * 1000), 1000))
+    if S.is_subset(sp.Integers) is True:  # counting supports: the nearest integers that lie in S
+        out = sorted({sp.Integer(round(float(t))) for t in out})
+    return [t for t in out if S.contains(t) == sp.true]
