@@ -45,6 +45,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from symce.core.notation import INDEXED_NAME, KINDS, latex_bold, latex_head, latex_roles, latex_vector
+from symce.printing.stable import StableFunctionLatex
 from symce.printing.text import text_to_latex
 
 __all__ = ["SymceLatexPrinter", "printer", "NAMED_OPERATORS"]
@@ -69,8 +70,9 @@ NAMED_OPERATORS = {
 
 
 
-class SymceLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with symce's notation (see the module docstring for the settings)."""
+class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
+    """SymPy's LaTeX printer with symce's notation (see the module docstring for the settings); the stable
+    functions' notation is :mod:`symce.printing.stable`'s."""
 
     printmethod = "_latex"
     _default_settings = {

@@ -30,16 +30,6 @@ class StableFunction(sp.Function):
     def _eval_is_real(self):
         return True if all(a.is_real for a in self.args) else None
 
-    def _latex_body(self, printer) -> str:
-        """The function applied to its arguments; subclasses with a textbook notation override it."""
-        args = ", ".join(printer._print(a) for a in self.args)
-        return r"\operatorname{%s}\left(%s\right)" % (type(self).__name__, args)
-
-    def _latex(self, printer, exp=None):
-        # one place for powers, so no subclass can drop the exponent
-        body = self._latex_body(printer)
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
-
 
 def to_elementary(expr):
     """Replace every stable function (and σ) by its elementary definition, innermost first."""

@@ -35,9 +35,6 @@ class softplus(StableFunction):  # noqa: N801 - SymPy function classes are lower
     def _eval_is_positive(self):
         return True if self.args[0].is_real else None
 
-    def _latex_body(self, printer):
-        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
-
 
 class log_sigmoid(StableFunction):  # noqa: N801
     """log σ(x) = −log(1 + e^{−x}) = −softplus(−x)."""
@@ -57,9 +54,6 @@ class log_sigmoid(StableFunction):  # noqa: N801
 
     def _eval_is_negative(self):
         return True if self.args[0].is_real else None
-
-    def _latex_body(self, printer):
-        return r"\log\sigma\left(%s\right)" % printer._print(self.args[0])
 
 
 class xlogy(StableFunction):  # noqa: N801
@@ -82,10 +76,6 @@ class xlogy(StableFunction):  # noqa: N801
         x, y = self.args
         return sp.log(y) if argindex == 1 else x / y
 
-    def _latex_body(self, printer):
-        x, y = (printer._print(a) for a in self.args)
-        return r"\operatorname{xlogy}\left(%s, %s\right)" % (x, y)
-
 
 class xlog1py(StableFunction):  # noqa: N801
     """x·log(1 + y), defined as 0 where x = 0."""
@@ -105,10 +95,6 @@ class xlog1py(StableFunction):  # noqa: N801
         x, y = self.args
         return sp.log(1 + y) if argindex == 1 else x / (1 + y)
 
-    def _latex_body(self, printer):
-        x, y = (printer._print(a) for a in self.args)
-        return r"\operatorname{xlog1py}\left(%s, %s\right)" % (x, y)
-
 
 class logsumexp(StableFunction):  # noqa: N801
     """log Σ_i e^{x_i} for any number of arguments (evaluated with an exact max-shift)."""
@@ -126,10 +112,6 @@ class logsumexp(StableFunction):  # noqa: N801
     def fdiff(self, argindex=1):
         # ∂/∂x_i = softmax_i = e^{x_i − lse}
         return sp.exp(self.args[argindex - 1] - self)
-
-    def _latex_body(self, printer):
-        xs = ", ".join(printer._print(a) for a in self.args)
-        return r"\operatorname{logsumexp}\left(%s\right)" % xs
 
 
 class log1pmx(StableFunction):  # noqa: N801
@@ -150,9 +132,6 @@ class log1pmx(StableFunction):  # noqa: N801
         x = self.args[0]
         return -x / (1 + x)
 
-    def _latex_body(self, printer):
-        return r"\operatorname{log1pmx}\left(%s\right)" % printer._print(self.args[0])
-
 
 class log1pmx_ratio(StableFunction):  # noqa: N801
     """log(a/b) − a/b + 1 = log1pmx(a/b − 1) for a, b > 0; evaluated from the exact difference a − b."""
@@ -171,10 +150,6 @@ class log1pmx_ratio(StableFunction):  # noqa: N801
     def fdiff(self, argindex=1):
         a, b = self.args
         return 1 / a - 1 / b if argindex == 1 else (a - b) / b**2
-
-    def _latex_body(self, printer):
-        a, b = (printer._print(x) for x in self.args)
-        return r"\operatorname{log1pmx}\left(\frac{%s}{%s} - 1\right)" % (a, b)
 
 
 class kl_div(StableFunction):  # noqa: N801
@@ -197,10 +172,6 @@ class kl_div(StableFunction):  # noqa: N801
         x, y = self.args
         return sp.log(x / y) if argindex == 1 else 1 - x / y
 
-    def _latex_body(self, printer):
-        x, y = (printer._print(a) for a in self.args)
-        return r"\operatorname{kl}\left(%s, %s\right)" % (x, y)
-
 
 class diff_ratio(StableFunction):  # noqa: N801
     """(a − b)/s, evaluated without the intermediate overflow of a − b."""
@@ -214,10 +185,6 @@ class diff_ratio(StableFunction):  # noqa: N801
     def fdiff(self, argindex=1):
         a, b, s = self.args
         return [1 / s, -1 / s, -(a - b) / s**2][argindex - 1]
-
-    def _latex_body(self, printer):
-        a, b, s = (printer._print(x) for x in self.args)
-        return r"\frac{%s - %s}{%s}" % (a, b, s)
 
 
 class log_offset(StableFunction):  # noqa: N801
@@ -233,10 +200,6 @@ class log_offset(StableFunction):  # noqa: N801
     def fdiff(self, argindex=1):
         x, c = self.args
         return 1 / x if argindex == 1 else sp.S.One
-
-    def _latex_body(self, printer):
-        x, c = (printer._print(a) for a in self.args)
-        return r"\left(\log %s + %s\right)" % (x, c)
 
 
 class fsum(StableFunction):  # noqa: N801
@@ -254,9 +217,6 @@ class fsum(StableFunction):  # noqa: N801
     def fdiff(self, argindex=1):
         return sp.S.One
 
-    def _latex_body(self, printer):
-        return r"\left(%s\right)" % " + ".join(printer._print(a) for a in self.args)
-
 
 class log1p(StableFunction):  # noqa: N801
     """log(1 + x) (the factor of a positive weight in :class:`wprod`; xlog1py is the weighted form)."""
@@ -273,9 +233,6 @@ class log1p(StableFunction):  # noqa: N801
 
     def fdiff(self, argindex=1):
         return 1 / (1 + self.args[0])
-
-    def _latex_body(self, printer):
-        return r"\log\left(1 + %s\right)" % printer._print(self.args[0])
 
 
 class wprod(StableFunction):  # noqa: N801
@@ -301,10 +258,6 @@ class wprod(StableFunction):  # noqa: N801
     def fdiff(self, argindex=1):
         w, v = self.args
         return v if argindex == 1 else w
-
-    def _latex_body(self, printer):
-        w, v = (printer._print(a) for a in self.args)
-        return r"%s \, %s" % (w, v)
 
 
 __all__ = ["softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx", "log1pmx_ratio", "kl_div",

@@ -35,9 +35,6 @@ class exact_rational(StableFunction):  # noqa: N801
         args = tuple(sorted(self.args[0].free_symbols, key=sp.default_sort_key))
         return rational_kernel(self.args[0], args), args
 
-    def _latex_body(self, printer):
-        return r"\left(%s\right)" % printer._print(self.args[0])
-
 
 class logprod_offset(StableFunction):  # noqa: N801
     """Σᵢ log xᵢ + c for positive xᵢ and a constant c, arguments (x₁…x_k, c): log Π xᵢ with the mantissas
@@ -63,10 +60,6 @@ class logprod_offset(StableFunction):  # noqa: N801
         if c.free_symbols:
             return names["logprod_offset"], self.args
         return functools.partial(logprod_kernel, **offset_constants(c)), self.args[:-1]
-
-    def _latex_body(self, printer):
-        logs = " + ".join(r"\log %s" % printer._print(x) for x in self.args[:-1])
-        return r"\left(%s + %s\right)" % (logs, printer._print(self.args[-1]))
 
 
 class rational_log_sum(StableFunction):  # noqa: N801
@@ -97,12 +90,6 @@ class rational_log_sum(StableFunction):  # noqa: N801
         K, R0, *cr = self.args
         args = tuple(sorted(self.free_symbols, key=sp.default_sort_key))
         return logsum_kernel(K, R0, tuple(zip(cr[::2], cr[1::2])), args), args
-
-    def _latex_body(self, printer):
-        K, R0, *cr = self.args
-        logs = " + ".join(r"%s \log\left(%s\right)" % (printer._print(c), printer._print(R))
-                          for c, R in zip(cr[::2], cr[1::2]))
-        return r"\left(%s + %s + %s\right)" % (printer._print(K), printer._print(R0), logs)
 
 
 __all__ = ["exact_rational", "logprod_offset", "rational_log_sum"]

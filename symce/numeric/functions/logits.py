@@ -32,10 +32,6 @@ class PairedFunction(StableFunction):
         """(x, y): the two vectors of arguments."""
         return self.args[: self.k], self.args[self.k:]
 
-    def printed_pair(self, printer) -> tuple[str, str]:
-        """The two vectors printed, each as "a, b, …"."""
-        return tuple(", ".join(printer._print(a) for a in half) for half in self.pair())
-
 
 class rel_entr_sum(PairedFunction):  # noqa: N801
     """Σ_i p_i log(p_i/q_i), arguments (p₁…p_k, q₁…q_k): a categorical KL for inputs that need not lie
@@ -58,11 +54,6 @@ class rel_entr_sum(PairedFunction):  # noqa: N801
             return sp.log(p[i]) - sp.log(q[i]) + 1
         i = argindex - k - 1
         return -p[i] / q[i]
-
-    def _latex_body(self, printer):
-        terms = [r"%s \log\frac{%s}{%s}" % (printer._print(a), printer._print(a), printer._print(b))
-                 for a, b in zip(*self.pair())]
-        return r"\left(%s\right)" % " + ".join(terms)
 
 
 class softmax(StableFunction):  # noqa: N801
@@ -90,11 +81,6 @@ class softmax(StableFunction):  # noqa: N801
     def _eval_is_positive(self):
         return True if all(x.is_real for x in self.args) else None
 
-    def _latex_body(self, printer):
-        a = printer._print(self.args[0])
-        zs = ", ".join(printer._print(z) for z in self.args[1:])
-        return r"\operatorname{softmax}_{%s}\left(%s\right)" % (a, zs)
-
 
 class softmax_xent(PairedFunction):  # noqa: N801
     """Σ_i t_i·(logsumexp(z) − z_i) = −Σ_i t_i log softmax(z)_i, arguments (t₁…t_k, z₁…z_k).
@@ -118,10 +104,6 @@ class softmax_xent(PairedFunction):  # noqa: N801
             return lse - z[argindex - 1]
         j = argindex - k - 1
         return sp.Add(*t) * sp.exp(z[j] - lse) - t[j]
-
-    def _latex_body(self, printer):
-        t, z = self.printed_pair(printer)
-        return r"\operatorname{xent}\left((%s), (%s)\right)" % (t, z)
 
 
 class logit_xent(PairedFunction):  # noqa: N801
@@ -149,10 +131,6 @@ class logit_xent(PairedFunction):  # noqa: N801
         j = argindex - 1  # ∂/∂x_j = s_j (g_j − Σ s_i g_i), g_i = logsumexp(z) − z_i
         g = [logsumexp(*z) - zi for zi in z]
         return s[j] * (g[j] - sp.Add(*[si * gi for si, gi in zip(s, g)]))
-
-    def _latex_body(self, printer):
-        x, z = self.printed_pair(printer)
-        return r"\operatorname{xent}\left(\operatorname{softmax}(%s), (%s)\right)" % (x, z)
 
 
 class softmax_kl(PairedFunction):  # noqa: N801
@@ -183,10 +161,6 @@ class softmax_kl(PairedFunction):  # noqa: N801
         dbar = sp.Add(*[si * (xi - yi) for si, xi, yi in zip(s, x, y)])
         return s[j] * ((x[j] - y[j]) - dbar)
 
-    def _latex_body(self, printer):
-        x, y = self.printed_pair(printer)
-        return r"\operatorname{KL}_{\mathrm{softmax}}\left((%s), (%s)\right)" % (x, y)
-
 
 class prob_logit_kl(PairedFunction):  # noqa: N801
     """Σ_i p_i (log p_i − log softmax(z)_i) = KL(p ‖ softmax z), arguments (p₁…p_k, z₁…z_k): the KL of a
@@ -216,10 +190,6 @@ class prob_logit_kl(PairedFunction):  # noqa: N801
         j = argindex - k - 1  # ∂/∂z_j = (Σ p) softmax(z)_j − p_j
         return sp.Add(*p) * softmax(z[j], *z) - p[j]
 
-    def _latex_body(self, printer):
-        p, z = self.printed_pair(printer)
-        return r"\operatorname{KL}\left((%s) \,\middle\|\, \operatorname{softmax}(%s)\right)" % (p, z)
-
 
 class logit_prob_kl(PairedFunction):  # noqa: N801
     """Σ_i s_i (log s_i − log q_i) with s = softmax(z) = KL(softmax z ‖ q), arguments (z₁…z_k, q₁…q_k): the
@@ -248,10 +218,6 @@ class logit_prob_kl(PairedFunction):  # noqa: N801
         j = argindex - 1  # ∂/∂z_j = s_j (g_j − Σ s_i g_i), g_i = log s_i − log q_i
         g = [zi - logsumexp(*z) - sp.log(qi) for zi, qi in zip(z, q)]
         return s[j] * (g[j] - sp.Add(*[si * gi for si, gi in zip(s, g)]))
-
-    def _latex_body(self, printer):
-        z, q = self.printed_pair(printer)
-        return r"\operatorname{KL}\left(\operatorname{softmax}(%s) \,\middle\|\, (%s)\right)" % (z, q)
 
 
 __all__ = ["PairedFunction", "rel_entr_sum", "softmax", "softmax_xent", "logit_xent", "softmax_kl", "prob_logit_kl",
