@@ -62,7 +62,7 @@ def test_a_latex_block_for_every_catalog_pair(run):
         assert title in secs, f"no section for {title}"
         body = secs[title]
         assert re.search(r"\$\$ .+ = .+ \$\$", body), f"no LaTeX block in the section {title}"
-        assert r"H(P, Q) =" in body and r"\mathrm{KL}(P \,\|\, Q) =" in body
+        assert r"H(P, Q) =" in body and r"\mathbb{KL}(P \,\|\, Q) =" in body
 
 
 def test_an_entropy_block_for_every_example(run):

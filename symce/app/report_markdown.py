@@ -12,6 +12,7 @@ from typing import Sequence
 import sympy as sp
 
 from symce.app.report import SKIPPED, Item, Report, Section, gradient_symbols, summary_line
+from symce.core.quantity import Quantity
 from symce.engine.derivation import Derivation
 from symce.engine.proof import PROVED, Proof
 from symce.printing.printer import latex
@@ -34,12 +35,14 @@ def _math_block(lhs: str, expr) -> str:
     return f"$$ {lhs} = {latex(expr)} $$"
 
 
+_Q = sp.Symbol("Q")
+#: the report's quantity labels, written by the one notation source (the printer of Quantity)
 _TEX_LHS = {
-    "H(P)": r"H(P)",
-    "H(P,Q)": r"H(P, Q)",
-    "KL(P‖Q)": r"\mathrm{KL}(P \,\|\, Q)",
-    "∇_Q H(P,Q)": r"\nabla_{Q} H(P, Q)",
-    "∇_Q KL(P‖Q)": r"\nabla_{Q} \mathrm{KL}(P \,\|\, Q)",
+    "H(P)": latex(Quantity.entropy()),
+    "H(P,Q)": latex(Quantity.cross_entropy()),
+    "KL(P‖Q)": latex(Quantity.kl()),
+    "∇_Q H(P,Q)": latex(Quantity.derivative(Quantity.cross_entropy(), [_Q], gradient=True)),
+    "∇_Q KL(P‖Q)": latex(Quantity.derivative(Quantity.kl(), [_Q], gradient=True)),
 }
 
 

@@ -89,7 +89,7 @@ def training_section() -> str:
 
     # 4. Fisher information
     out += ["### Fisher information", "",
-            "$$I(\\theta) = \\nabla^2_{\\theta'} \\mathrm{KL}(P_\\theta \\,\\|\\, P_{\\theta'})\\big|_{\\theta'=\\theta}"
+            "$$I(\\theta) = \\nabla^2_{\\theta'} \\mathbb{KL}(P_\\theta \\,\\|\\, P_{\\theta'})\\big|_{\\theta'=\\theta}"
             " = \\mathbb{E}_{P_\\theta}[\\nabla \\log p \\, \\nabla \\log p^\\top]$$", "",
             "| family | $I(\\theta)$ | identity | time |", "|---|---|---|---|"]
     for name, P in [("Bernoulli(p)", Bernoulli(p)), ("Bernoulli.from_logit(z)", Bernoulli.from_logit(z)),

@@ -36,6 +36,8 @@ from symce.core.quantity import Quantity
 from symce.engine.derivation import Derivation, Step
 from symce.errors import ArgumentTypeError, DerivationError, DimensionMismatchError, InvalidParameterError
 from symce.core.family import Family, Measure, as_expr
+from symce.engine.information import cross_entropy
+from symce.engine.proof import prove
 
 #: the sample index of symbolic samples y[s], s = 1..n (not i/j: the categorical family's class indices)
 S = sp.Symbol("s", integer=True, positive=True)
@@ -237,8 +239,6 @@ def nll(family: Family, n=None, *, data=None, samples: sp.IndexedBase | None = N
     """J(θ) = −(1/n) Σ_s log q_θ(y_s) = H(p̂_n, Q_θ): the average negative log-likelihood of ``family``
     over n i.i.d. samples (symbolic: ``nll(Q, n)``; explicit: ``nll(Q, data=[...])``), derived as the
     cross-entropy of the empirical distribution."""
-    from symce.engine.information import cross_entropy
-
     _check_like(family, "nll")
     if data is not None:
         emp = Empirical(data, n, like=family)
@@ -262,9 +262,6 @@ def nll(family: Family, n=None, *, data=None, samples: sp.IndexedBase | None = N
 
 def empirical_identity(family: Family, n=None, *, data=None, samples=None):
     """Prove H(p̂_n, Q) (derived by the engine) = −(1/n) Σ_s log q(y_s) (written from the definition)."""
-    from symce.engine.information import cross_entropy
-    from symce.engine.proof import prove
-
     d = nll(family, n, data=data, samples=samples)
     emp = d.distributions[0]
     if emp.is_symbolic:

@@ -4,7 +4,7 @@ r"""Fisher information, two ways, proved equal.
    divergence at Q = P,
 
    .. math:: I(\theta)_{ab} = \frac{\partial^2}{\partial\theta'_a \partial\theta'_b}
-             \mathrm{KL}(P_\theta \,\|\, P_{\theta'})\Big|_{\theta' = \theta}
+             \mathbb{KL}(P_\theta \,\|\, P_{\theta'})\Big|_{\theta' = \theta}
 
    — KL(P‖Q) is derived by the engine with Q's parameters replaced by fresh symbols θ', differentiated
    twice (``Derivation.hessian``) and evaluated at θ' = θ.

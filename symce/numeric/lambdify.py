@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
+from symce.core.procedure import Procedure
 from symce.engine.derivation import Derivation
 from symce.errors import ArgumentTypeError
 from symce.numeric import impl
@@ -28,7 +29,7 @@ BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch", "jax")
 
 
 def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stable: bool = True) -> Callable:
-    """A numeric function of ``obj`` (a Derivation or a SymPy expression).
+    """A numeric function of ``obj`` (a Derivation, a procedure such as a Fisher information, or a SymPy expression).
 
     ``args`` fixes the argument order (default: free symbols sorted by name; stored as ``f.args``).
     ``backend``: "numpy" (vectorised, the default), "scipy" (numpy with scipy.special kernels where scipy
@@ -49,13 +50,19 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     """
     if backend not in BACKENDS:
         raise ArgumentTypeError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    expr = obj.result if isinstance(obj, Derivation) else obj
+    derived = isinstance(obj, (Derivation, Procedure))
+    expr = obj.result if derived else obj
+    if isinstance(obj, Procedure) and not isinstance(expr, (sp.Basic, sp.MatrixBase)):
+        raise ArgumentTypeError(
+            f"lambdify: the result of this {obj.method} procedure is a mapping {expr}, not an expression; "
+            "lambdify one of its expressions (for an MLE, its .stationarity derivation or an estimate)")
     if not isinstance(expr, (sp.Basic, sp.MatrixBase)):
-        raise ArgumentTypeError(f"lambdify needs a Derivation or a SymPy expression, not {type(obj).__name__}")
+        raise ArgumentTypeError(f"lambdify needs a Derivation, a procedure (Fisher information) or a SymPy "
+                                f"expression, not {type(obj).__name__}")
     if args is None:
         args = sorted(expr.free_symbols, key=lambda s: s.name)
     args = list(args)
-    conditions = tuple(obj.conditions) if isinstance(obj, Derivation) else ()
+    conditions = tuple(obj.conditions) if derived else ()
     if backend == "jax":  # symce's numpy code through jax.pure_callback, differentiable (jax_backend.py)
         return lambdify_jax(expr, args, conditions, stable)
     if backend != "torch":

@@ -32,6 +32,7 @@ from typing import Iterable
 import sympy as sp
 
 from symce.core.family import Family
+from symce.core.procedure import Procedure
 from symce.engine.derivation import Derivation
 from symce.engine.proof import Proof
 from symce.printing.blocks import (approx_latex, conditions_latex, derivation_lines, derivation_symbols, proof_lines,
@@ -40,6 +41,7 @@ from symce.printing.catalog import catalog_table
 from symce.printing.latex_printer import printer
 from symce.printing.layout import MAX_OPS, TEXT_WIDTH_EM
 from symce.printing.pdf import CompileResult, LatexError, compile_pdf, pdflatex
+from symce.printing.procedure import procedure_lines
 from symce.printing.printer import latex
 from symce.printing.text import text_to_latex
 
@@ -141,6 +143,8 @@ def _render(item, settings: dict) -> str:
         return _derivation_block(item, settings)
     if isinstance(item, Proof):
         return _proof_block(item, settings)
+    if isinstance(item, Procedure):
+        return _procedure_block(item, settings)
     if isinstance(item, Family):
         return r"\[ %s \]" % latex(item, **settings)
     if isinstance(item, str):
@@ -149,8 +153,8 @@ def _render(item, settings: dict) -> str:
         return r"\[ %s \]" % latex(item, **settings)
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
         return _render(Section(item[0], list(item[1])), settings)
-    raise TypeError(f"document: cannot render {type(item).__name__}; give Derivations, Proofs, Families, "
-                    "SymPy expressions, strings or Sections")
+    raise TypeError(f"document: cannot render {type(item).__name__}; give Derivations, Proofs, procedures "
+                    "(MLE, Fisher information), Families, SymPy expressions, strings or Sections")
 
 
 def _distributions_sentence(dists, settings) -> str:
@@ -200,6 +204,17 @@ def _derivation_block(d, settings) -> str:
     if tail:
         out.append(r"\noindent " + " ".join(tail))
     return "\n".join(x for x in out if x)
+
+
+def _procedure_block(proc, settings) -> str:
+    """A procedure (MLE, Fisher information) as a titled block of numbered steps, never a chain of "="."""
+    rows = procedure_lines(proc, width=TEXT_WIDTH_EM, max_ops=MAX_OPS, **settings)
+    out = [r"\subsection*{%s $%s$}" % (text_to_latex(proc.method[:1].upper() + proc.method[1:]), quantity_latex(proc.lhs, **settings))]
+    intro = _distributions_sentence(getattr(proc, "distributions", ()), settings)
+    if intro:
+        out.append(r"\noindent " + intro)
+    out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
+    return "\n".join(out)
 
 
 def _proof_block(pf, settings) -> str:

@@ -164,6 +164,11 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
         if m and expr.name not in self._settings.get("symbol_names", {}):
             base, dist, entry = m.groups()
             return r"%s_{%s,%s}" % (self._deal_with_super_sub(base), dist, entry)
+        primes = len(expr.name) - len(expr.name.rstrip("'"))
+        if primes and expr.name not in self._settings.get("symbol_names", {}) and expr.name.rstrip("'"):
+            # θ' = (mu', sigma'): SymPy would print the name as text; write μ′, σ′ as a reader expects
+            base = self._deal_with_super_sub(expr.name.rstrip("'"))
+            return base + "'" * primes if "_" not in expr.name else r"{%s}%s" % (base, "'" * primes)
         return super()._print_Symbol(expr, style=style)
 
     def _print_Determinant(self, expr, exp=None):
