@@ -15,6 +15,7 @@ support — proved by integration, or checked numerically and recorded in ``.che
 >>> G = sc.ExponentialFamily(x, sp.Interval(0, sp.oo), [a - 1, -b], [sp.log(x), x],
 ...                          sp.loggamma(a) - a * sp.log(b), 0, name="Gamma")
 >>> sc.entropy(G).result   # α − log β + log Γ(α) + (1 − α)ψ(α)
+-alpha*polygamma(0, alpha) + alpha - log(beta) + loggamma(alpha) + polygamma(0, alpha)
 """
 
 from __future__ import annotations

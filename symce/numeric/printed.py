@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from symce.numeric import codegen, impl
+from symce.numeric import codegen, impl, kept
 from symce.numeric.lowering import fold_constants, lower
 from symce.numeric.rewrite import stabilise
 
@@ -60,6 +60,11 @@ def printed_function(expr, args: Sequence, backend: str = "numpy", *, stable: bo
     """``lambdify(expr, args, backend)`` for backend numpy, scipy, math or mpmath: ``expr`` stabilised under
     ``conditions`` (unless ``stable`` is false), printed by the code generator where it can (numpy, scipy),
     by SymPy's printer otherwise."""
+    if expr.has(sp.Sum, sp.Integral):  # kept sums/integrals: evaluated pointwise by mpmath (numeric/kept.py)
+        code_expr, defining = kept.replace(expr, backend)
+        if stable:
+            code_expr = stable_form(code_expr, tuple(conditions))
+        return print_function(expr, code_expr, args, backend, stable=stable, first_module=defining)
     if stable:
         expr = stable_form(expr, tuple(conditions))
         if backend in ("numpy", "scipy"):
