@@ -6,7 +6,7 @@ Tried in order, each under the engine's time limit:
 2. **Logarithm of a positive affine statistic** — E[log u(X)] = d/ds E[u(X)^s] at s = 0 (u(x) = x − c, c − x
    or x, positive on the support). The Mellin-type moment E[u^s] is an integral SymPy closes for the
    usual densities (Gamma, Beta, Weibull, log-normal …) where the integral of log u · p does not.
-3. **Kinks** — a density or statistic with |a·x + b| is integrated piece by piece between its kinks; when
+3. **Kinks** — a density or statistic with ``|a·x + b|`` is integrated piece by piece between its kinks; when
    the order of symbolic kinks is unknown, the result is a ``Piecewise`` over the orders.
 4. **Integration / summation over each piece of the support** (Lebesgue / counting measure).
 
@@ -143,7 +143,7 @@ def _kinks(expr, x) -> list:
 
 
 def _kink_rule(P, phi, x, density, pieces):
-    """Integrate between the kinks of |a·x + b| terms; a Piecewise over the orders of symbolic kinks."""
+    """Integrate between the kinks of ``|a·x + b|`` terms; a Piecewise over the orders of symbolic kinks."""
     f = phi * density
     kinks = _kinks(f, x)
     if not kinks or P.measure is not Measure.LEBESGUE or len(pieces) != 1 or len(kinks) > 3:

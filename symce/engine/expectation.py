@@ -11,7 +11,7 @@ Order of rules (the first that applies wins, term by term):
    each moment again by rule 3/5.
 5. **Cumulant function** — φ = T_j^n gives E[T_j^n] = dⁿ/dtⁿ exp(K(t)) at t = 0, K(t) = A(η + t e_j) − A(η).
 6. **The definition** — ∫ φ dP over the support, under a time limit, with the rules of
-   :mod:`symce.engine.definition` (finite sums, E[log u] through E[u^s], kinks of |x − c|, sums kept).
+   :mod:`symce.engine.definition` (finite sums, E[log u] through E[u^s], kinks of ``|x − c|``, sums kept).
 """
 
 from __future__ import annotations
