@@ -75,6 +75,13 @@ PUBLISHED = [
      1 + sp.log(s1 / sp.sqrt(2)) + sp.EulerGamma / 2, [s1]),
     ("KL Rayleigh (Gil et al.)", lambda: sc.kl(rayleigh(s1), rayleigh(s2)),
      2 * sp.log(s2 / s1) + s1**2 / s2**2 - 1, [s1, s2]),
+    ("H Beta (Lazo & Rathie)", lambda: sc.entropy(sc.Density(
+        x**(a1 - 1) * (1 - x)**(a2 - 1) / sp.beta(a1, a2), x, sp.Interval(0, 1), name="Beta")),
+     sp.log(sp.beta(a1, a2)) - (a1 - 1) * sp.digamma(a1) - (a2 - 1) * sp.digamma(a2)
+     + (a1 + a2 - 2) * sp.digamma(a1 + a2), [a1, a2]),
+    ("H LogNormal (Lazo & Rathie)", lambda: sc.entropy(sc.Density(
+        sp.exp(-(sp.log(x) - mu1)**2 / (2 * s1**2)) / (x * s1 * sp.sqrt(2 * sp.pi)), x, sp.Interval(0, sp.oo))),
+     mu1 + sp.log(2 * sp.pi * sp.E * s1**2) / 2, [mu1, s1]),
     ("KL Poisson", lambda: sc.kl(poisson(lam1), poisson(lam2)), lam1 * sp.log(lam1 / lam2) + lam2 - lam1, [lam1, lam2]),
     ("H Gamma, natural form (Lazo & Rathie)", lambda: sc.entropy(gamma_natural(a1, be1)),
      a1 - sp.log(be1) + sp.loggamma(a1) + (1 - a1) * sp.digamma(a1), [a1, be1]),

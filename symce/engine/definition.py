@@ -74,7 +74,59 @@ def _pieces(S, P) -> list[tuple]:
 def _integrate(P, f, x, lo, hi):
     if P.measure is Measure.COUNTING:
         return sp.summation(f, (x, lo, hi))
-    return sp.integrate(f, (x, lo, hi), conds="none")
+    euler = _euler_integral(f, x, lo, hi)
+    if euler is not None:
+        return euler
+    logs = _log_substitution(f, x, lo, hi)
+    return logs if logs is not None else sp.integrate(f, (x, lo, hi), conds="none")
+
+
+def _log_substitution(f, x, lo, hi):
+    """∫₀^∞ f(x) dx = ∫_ℝ f(eᵗ) eᵗ dt for integrands in log x (log-normal): the substituted integrand is a
+    Gaussian-type integral SymPy closes in a second, where the original runs past the time limit. ``None``
+    when it does not apply or does not close."""
+    if not (lo == 0 and hi == sp.oo and any(x in a.free_symbols for a in f.atoms(sp.log))):
+        return None
+    t = sp.Dummy("t", real=True)
+    g = f.xreplace({x: sp.exp(t)}) * sp.exp(t)
+    # (eᵗ)^s = e^{st} for real t
+    g = g.replace(lambda e: isinstance(e, sp.Pow) and isinstance(e.base, sp.exp),
+                  lambda e: sp.exp(e.base.args[0] * e.exp))
+    g = sp.powsimp(g, combine="exp")
+    value = sp.integrate(g, (t, -sp.oo, sp.oo), conds="none")
+    return value if _closed(value) else None
+
+
+def _euler_integral(f, x, lo, hi):
+    """Euler's integrals, which SymPy's integrator reaches only through Meijer G functions (tens of seconds
+    with symbolic exponents): ∫₀¹ x^a (1 − x)^b dx = B(a + 1, b + 1) and ∫₀^∞ x^a e^{−βx} dx = Γ(a + 1)/β^{a+1}
+    (a + 1 > 0, b + 1 > 0, β > 0). ``None`` when f is not of either form."""
+    if not ((lo == 0 and hi == 1) or (lo == 0 and hi == sp.oo)):
+        return None
+    const, g = sp.powsimp(sp.expand_power_base(f, force=False)).as_independent(x, as_Add=False)
+    a = b = beta = sp.S.Zero
+    for factor in sp.Mul.make_args(g):
+        base, e = factor.as_base_exp()
+        if x in e.free_symbols and base != sp.E:
+            return None
+        if base == x:
+            a += e
+        elif sp.expand(base - (1 - x)) == 0:
+            b += e
+        elif base == sp.E or isinstance(factor, sp.exp):
+            arg = factor.args[0] if isinstance(factor, sp.exp) else e
+            poly = sp.Poly(arg, x) if arg.is_polynomial(x) else None
+            if poly is None or poly.degree() != 1:
+                return None
+            beta -= poly.coeff_monomial(x)
+            const *= sp.exp(poly.coeff_monomial(1))
+        else:
+            return None
+    if hi == 1 and beta == 0 and (a + 1).is_positive is not False and (b + 1).is_positive is not False:
+        return const * sp.beta(a + 1, b + 1)
+    if hi == sp.oo and b == 0 and beta.is_positive and (a + 1).is_positive is not False:
+        return const * sp.gamma(a + 1) / beta ** (a + 1)
+    return None
 
 
 def _closed(v) -> bool:
@@ -117,15 +169,21 @@ def _log_rule(P, phi, x, density, pieces):
     if x in f.free_symbols or not f.is_polynomial(t):
         return None
     s = sp.Dummy("s")
-    M = sp.integrate(u**s * density, (x, lo, hi), conds="none")
+    M = _integrate(P, u**s * density, x, lo, hi)
     if not _closed(M):
         return None
+    M = sp.simplify(M)  # the integrator's form may divide by s (erf terms that cancel): not evaluable at 0
     poly = sp.Poly(f, t)
-    value = sp.Add(*[coef * sp.diff(M, s, n).xreplace({s: 0}) for (n,), coef in poly.terms()])
+    value = sp.Add(*[coef * _at_zero(sp.diff(M, s, n), s) for (n,), coef in poly.terms()])
     value = sp.simplify(value)
     if not _closed(value):
         return None
     return value, "E[(log u)ⁿ] = dⁿ/dsⁿ E[u(X)^s] at s = 0 (u affine and positive on the support)"
+
+
+def _at_zero(expr, s):
+    v = expr.xreplace({s: 0})
+    return sp.limit(expr, s, 0) if v.has(sp.nan, sp.zoo) else v
 
 
 def _kinks(expr, x) -> list:

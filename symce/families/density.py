@@ -80,7 +80,7 @@ class Density(Family):
         # the random variable carries the support's assumptions (x > 0 lets log(x**a) split, |x| = x, …)
         self._x = random_variable(x.name, _Probe(expr, support, x), **variable_assumptions(support))
         body = expr.xreplace({x: self._x})
-        self._log = sp.expand_log(body, force=False) if log else _log_of(body)
+        self._log = sp.expand_log(body, force=False) if log else _log_of(body, self._x, support)
         self._pdf = sp.exp(body) if log else body
         self._params = {s.name: s for s in sorted((expr.free_symbols | support.free_symbols) - {x},
                                                   key=lambda s: s.name)}
@@ -146,12 +146,40 @@ class Density(Family):
         return f"{self.name}(p({self._user_x}) = {self._pdf.xreplace({self._x: self._user_x})} on {self._support})"
 
 
-def _log_of(pdf: sp.Expr) -> sp.Expr:
+def _log_of(pdf: sp.Expr, x, support) -> sp.Expr:
     """log p as a sum of terms, so that the engine's linearity sees each statistic on its own.
 
-    ``expand_log`` splits only what the assumptions allow; a factor it cannot split stays whole (the
-    engine then takes its expectation as one statistic), so nothing false is ever written."""
-    return sp.expand(sp.expand_log(sp.log(pdf), force=False))
+    Factor by factor: log(u^c) = c·log u where u is positive on the support (by its assumptions, or —
+    for u affine in x — at both ends of the support, so everywhere between), log(e^g) = g. A factor
+    whose sign is not known leaves the whole log to ``expand_log``, which splits only what the
+    assumptions allow: nothing false is ever written."""
+    terms, constant = [], sp.S.One
+    for f in sp.Mul.make_args(pdf):
+        if x not in f.free_symbols:
+            # the factors free of x multiply to a positive constant once every x-factor is positive
+            # (p > 0 somewhere); its log is kept whole where the factors' own signs are unknown
+            constant *= f
+            continue
+        if isinstance(f, sp.exp):
+            terms.append(f.args[0])
+            continue
+        base, e = f.as_base_exp()
+        if isinstance(base, sp.exp):
+            terms.append(e * base.args[0])
+        elif base.is_positive or _affine_positive(base, x, support):
+            terms.append(e * sp.expand_log(sp.log(base), force=False))
+        else:
+            return sp.expand(sp.expand_log(sp.log(pdf), force=False))
+    return sp.expand(sp.Add(*terms)) + sp.expand_log(sp.log(constant), force=False)
+
+
+def _affine_positive(u, x, support) -> bool:
+    """u affine in x (not constant) and positive on the interior of an interval support."""
+    if x not in u.free_symbols or not isinstance(support, sp.Interval) or not u.is_polynomial(x) \
+            or sp.degree(u, x) != 1:
+        return False
+    ends = [sp.limit(u, x, e) if e.is_infinite else u.xreplace({x: e}) for e in (support.start, support.end)]
+    return all(v.is_nonnegative or v is sp.oo for v in ends) and not all(v.is_zero for v in ends)
 
 
 class _Probe:
