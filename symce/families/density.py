@@ -26,38 +26,19 @@ from typing import final
 
 import sympy as sp
 
-from symce.core.family import Family, Measure, as_expr, random_variable
+from symce.core.family import as_expr
 from symce.errors import ArgumentTypeError
 from symce.families.density_checks import Check, nonnegativity, normalisation
-from symce.families.spaces import measure_of, variable_assumptions
-
-
-def check_name(name, default: str, who: str) -> str:
-    """A display name: None gives ``default``; otherwise a non-empty string of letters, digits, spaces, '-', '_'."""
-    if name is None:
-        return default
-    if not isinstance(name, str) or not name.strip() or not all(c.isalnum() or c in " -_'" for c in name):
-        raise ArgumentTypeError(f"{who}: name must be a non-empty string of letters, digits, spaces, '-' and "
-                                f"'_' (it labels the distribution in results and documents), not {name!r}")
-    return name.strip()
-
-
-def check_variable(x, who: str) -> sp.Symbol:
-    if not isinstance(x, sp.Symbol):
-        raise ArgumentTypeError(f"{who}: the variable must be a SymPy Symbol such as sympy.Symbol('x'), "
-                                f"not {type(x).__name__} {x!r}")
-    return x
+from symce.families.user_family import UserFamily, check_name, check_variable
 
 
 @final
-class Density(Family):
+class Density(UserFamily):
     """The distribution with density ``pdf`` (a SymPy expression in ``x``) on ``support`` (a SymPy set).
 
     ``log=True`` says ``pdf`` is the log-density. ``check=False`` skips the nonnegativity and
     normalisation checks (for densities already known to be right; nothing is then recorded).
     """
-
-    measure = Measure.LEBESGUE  # per instance, set in __init__ from the support
 
     def __init__(self, pdf, x, support, *, log: bool = False, name: str | None = None, check: bool = True):
         who = "Density"
@@ -66,27 +47,18 @@ class Density(Family):
         expr = as_expr(pdf, family=self.name, parameter="log-density" if log else "density")
         if not isinstance(log, bool):
             raise ArgumentTypeError(f"{who}: log must be True or False, not {log!r}")
-        self.measure, self._space = measure_of(support, who)
-        if self._space[0] == "real^d":
-            raise ArgumentTypeError(f"{who}: densities on ℝᵈ (support {support}) are not supported yet; write "
-                                    "the components' densities or use symce.MultivariateNormal")
+        self._set_support(support, who)
         twins = [s for s in expr.free_symbols if s.name == x.name and s != x]
         if twins:  # a constant density (uniform) is fine; a look-alike of x is a mistake we can name
             raise ArgumentTypeError(f"{who}: the {'log-density' if log else 'density'} {expr} contains a symbol "
-                                    f"{x.name} with other assumptions ({twins[0].assumptions0}) than the variable "
-                                    f"{x} ({x.assumptions0}); use one symbol for both")
-        self._support = support
+                                    f"{x.name} with other assumptions ({twins[0]._assumptions_orig}) than the variable "
+                                    f"{x} ({x._assumptions_orig}); use one symbol for both")
         self._user_x = x
-        # the random variable carries the support's assumptions (x > 0 lets log(x**a) split, |x| = x, …)
-        self._x = random_variable(x.name, _Probe(expr, support, x), **variable_assumptions(support))
+        self._set_variable(x.name, (expr.free_symbols | support.free_symbols) - {x})
         body = expr.xreplace({x: self._x})
         self._log = sp.expand_log(body, force=False) if log else _log_of(body, self._x, support)
         self._pdf = sp.exp(body) if log else body
-        self._params = {s.name: s for s in sorted((expr.free_symbols | support.free_symbols) - {x},
-                                                  key=lambda s: s.name)}
-        if len(self._params) != len((expr.free_symbols | support.free_symbols) - {x}):
-            raise ArgumentTypeError(f"{who}: two parameters share a name ({sorted(self._params)}); rename one")
-        self.checks: dict[str, Check] = {}
+        self._set_parameters(expr.free_symbols - {x}, who)
         if check:
             self.checks["nonnegative"] = (Check("proved", "p = exp(log p) > 0") if log
                                           else nonnegativity(self._pdf, self._x, support, self.name))
@@ -94,24 +66,9 @@ class Density(Family):
 
     # -- the Family interface -------------------------------------------------------------------------
     @property
-    def parameters(self):
-        return dict(self._params)
-
-    @property
-    def sample_space(self):
-        return self._space
-
-    @property
-    def support(self):
-        return self._support
-
-    @property
     def density(self) -> sp.Expr:
         """p(x) at the distribution's own random variable."""
         return self._pdf
-
-    def variable(self):
-        return self._x
 
     def pdf(self, x):
         return self._pdf.xreplace({self._x: x})
@@ -128,15 +85,6 @@ class Density(Family):
                 if rel not in (sp.true, sp.false):
                     out.append(rel)
         return out
-
-    def support_points(self):
-        S = self._support
-        if isinstance(S, sp.FiniteSet) and all(e.is_number for e in S.args):
-            return list(S.args)
-        return None
-
-    def mass(self, point):
-        return self._pdf.xreplace({self._x: point})
 
     def _key(self):
         # two Densities are the same distribution when the density, the variable's role and the support agree
@@ -180,10 +128,3 @@ def _affine_positive(u, x, support) -> bool:
         return False
     ends = [sp.limit(u, x, e) if e.is_infinite else u.xreplace({x: e}) for e in (support.start, support.end)]
     return all(v.is_nonnegative or v is sp.oo for v in ends) and not all(v.is_zero for v in ends)
-
-
-class _Probe:
-    """Stand-in for ``random_variable``'s clash test before the Density exists (its free symbols)."""
-
-    def __init__(self, expr, support, x):
-        self.free_symbols = (expr.free_symbols | support.free_symbols) - {x}

@@ -26,26 +26,21 @@ from typing import final
 import sympy as sp
 
 from symce.core.expfamily import ExpFamilyForm
-from symce.core.family import Family, Measure, as_expr, random_variable
+from symce.core.family import as_expr
 from symce.errors import ArgumentTypeError
-from symce.families.density import check_name, check_variable
 from symce.families.density_checks import Check, normalisation
-from symce.families.spaces import measure_of, variable_assumptions
+from symce.families.user_family import UserFamily, check_name, check_variable
 
 
 @final
-class ExponentialFamily(Family):
+class ExponentialFamily(UserFamily):
     """log p(x) = η(θ)·T(x) − A + log h(x) on ``support``; see the module docstring."""
-
-    measure = Measure.LEBESGUE  # per instance, from the support
 
     def __init__(self, x, support, eta, T, A, log_h=0, *, name: str | None = None, check: bool = True):
         who = "ExponentialFamily"
         self.name = check_name(name, "ExponentialFamily", who)
         x = check_variable(x, who)
-        self.measure, self._space = measure_of(support, who)
-        if self._space[0] == "real^d":
-            raise ArgumentTypeError(f"{who}: families on ℝᵈ are not supported yet (support {support})")
+        self._set_support(support, who)
         if isinstance(eta, Mapping):
             naturals = list(eta.keys())
             values = [as_expr(v, family=self.name, parameter=f"eta[{n}]") for n, v in eta.items()]
@@ -66,34 +61,18 @@ class ExponentialFamily(Family):
         A = as_expr(A, family=self.name, parameter="A")
         log_h = as_expr(log_h, family=self.name, parameter="log_h")
         theta = set().union(*(v.free_symbols for v in values)) - {x}
-        self._x = random_variable(x.name, _Names(theta), **variable_assumptions(support))
+        self._set_variable(x.name, theta)
         sub = {x: self._x}
-        self._support = support
         self._values = tuple(values)
         self._stats = tuple(t.xreplace(sub) for t in stats)
         self._log_h = log_h.xreplace(sub)
         self._naturals, self._A_eta = _natural_partition(naturals, values, A, theta, who)
         self._A_theta = self._A_eta.xreplace(dict(zip(self._naturals, values)))
-        self._params = {s.name: s for s in sorted(theta | support.free_symbols, key=lambda s: s.name)}
-        self.checks: dict[str, Check] = {"nonnegative": Check("proved", "p = exp(η·T − A + log h) > 0")}
+        self._set_parameters(theta, who)
+        self.checks["nonnegative"] = Check("proved", "p = exp(η·T − A + log h) > 0")
         if check:
             self.checks["normalised"] = normalisation(sp.exp(self.log_density(self._x)), self._x, support,
                                                       self.measure, self.name)
-
-    @property
-    def parameters(self):
-        return dict(self._params)
-
-    @property
-    def sample_space(self):
-        return self._space
-
-    @property
-    def support(self):
-        return self._support
-
-    def variable(self):
-        return self._x
 
     def log_density(self, x):
         dot = sp.Add(*[v * t for v, t in zip(self._values, self._stats)])
@@ -101,13 +80,6 @@ class ExponentialFamily(Family):
 
     def expfamily(self):
         return ExpFamilyForm(tuple(self._naturals), self._values, self._stats, self._A_eta, self._log_h)
-
-    def support_points(self):
-        S = self._support
-        return list(S.args) if isinstance(S, sp.FiniteSet) and all(e.is_number for e in S.args) else None
-
-    def mass(self, point):
-        return sp.exp(self.log_density(point))
 
     def _key(self):
         return (type(self), self.name, self._space, self._values, self._stats, self._A_eta, self._log_h,
@@ -138,10 +110,3 @@ def _natural_partition(naturals, values, A, theta, who):
             f"{who}: could not write A in the natural parameters (solving η = η(θ) for {unknowns} gave "
             f"{len(sols)} solutions); pass eta as a dict {{η symbol: η(θ)}} and write A in those symbols")
     return etas, A.xreplace(sols[0])
-
-
-class _Names:
-    """``random_variable``'s clash test before the family exists (its parameters' symbols)."""
-
-    def __init__(self, free):
-        self.free_symbols = free
