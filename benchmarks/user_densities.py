@@ -25,7 +25,7 @@ def pos(*names):
 
 
 def densities(i: int):
-    """name → (pdf, variable, support) for the parameters of index i."""
+    """name → (pdf, variable, support[, conditions on the parameters]) for the parameters of index i."""
     lam, a, b, s, m, nu, c = pos(*(f"{n}{i}" for n in ("lambda", "a", "b", "sigma", "mu", "nu", "c")))
     mu = sp.Symbol(f"mu{i}", real=True)
     lo, hi = sp.symbols(f"l{i} h{i}", real=True)
@@ -45,7 +45,7 @@ def densities(i: int):
         "Gumbel": (sp.exp(-((x - mu) / b) - sp.exp(-(x - mu) / b)) / b, x, sp.Reals),
         "Pareto": (a * m**a / x**(a + 1), x, sp.Interval(m, sp.oo)),
         "Poisson": (lam**k * sp.exp(-lam) / sp.factorial(k), k, sp.Naturals0),
-        "Geometric": (p * (1 - p)**k, k, sp.Naturals0),
+        "Geometric": (p * (1 - p)**k, k, sp.Naturals0, [p < 1]),
     }
 
 
@@ -66,8 +66,8 @@ def run(name: str) -> list[str]:
     t0 = time.perf_counter()
     try:
         spec1, spec2 = densities(1)[name], densities(2)[name]
-        P = sc.Density(*spec1, name=name)
-        Q = sc.Density(*spec2, name=name)
+        P = sc.Density(*spec1[:3], name=name, conditions=spec1[3] if len(spec1) > 3 else ())
+        Q = sc.Density(*spec2[:3], name=name, conditions=spec2[3] if len(spec2) > 3 else ())
         checks = ", ".join(f"{k}: {v.status}" for k, v in P.checks.items())
     except SymceError as e:
         return cells + [f"error building: {type(e).__name__}", "", "", f"{time.perf_counter() - t0:.2f}"]

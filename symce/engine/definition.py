@@ -72,7 +72,12 @@ def _pieces(S, P) -> list[tuple]:
 
 
 def _integrate(P, f, x, lo, hi):
-    if P.measure is Measure.COUNTING:
+    return integrate(f, x, lo, hi, P.measure)
+
+
+def integrate(f, x, lo, hi, measure: Measure):
+    """∫_lo^hi f dν (a sum for counting measure) with the engine's integration rules before SymPy's."""
+    if measure is Measure.COUNTING:
         return sp.summation(f, (x, lo, hi))
     euler = _euler_integral(f, x, lo, hi)
     if euler is not None:
@@ -133,9 +138,30 @@ def _closed(v) -> bool:
     return not v.has(sp.Integral, sp.Sum) and not v.has(sp.Piecewise) and v.is_finite is not False
 
 
+def _pick_branches(value, conditions):
+    """Pick the branch of each Piecewise that the family's conditions select: a geometric sum's
+    ``(…, |p − 1| < 1)`` is the closed form under p < 1."""
+    if not conditions or not value.has(sp.Piecewise):
+        return value
+    assumption = sp.And(*conditions)
+
+    def pick(pw):
+        for e, c in pw.args:
+            try:
+                decided = sp.refine(c, assumption)
+            except Exception:  # noqa: BLE001 - refine gives up on some conditions: keep the Piecewise
+                return pw
+            if decided == sp.true:
+                return e
+            if decided != sp.false:
+                return pw
+        return pw
+    return value.replace(lambda e: isinstance(e, sp.Piecewise), pick)
+
+
 def _plain(P, phi, x, density, pieces) -> tuple[sp.Expr, str]:
     parts = [_integrate(P, phi * density, x, lo, hi) for lo, hi in pieces]
-    value = sp.Add(*parts)
+    value = _pick_branches(sp.Add(*parts), P.conditions())
     if value.has(sp.Integral, sp.Sum):
         # keep the definition itself, exactly, rather than a half-evaluated mixture
         kind = sp.Sum if P.measure is Measure.COUNTING else sp.Integral

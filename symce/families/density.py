@@ -36,11 +36,13 @@ from symce.families.user_family import UserFamily, check_name, check_variable
 class Density(UserFamily):
     """The distribution with density ``pdf`` (a SymPy expression in ``x``) on ``support`` (a SymPy set).
 
-    ``log=True`` says ``pdf`` is the log-density. ``check=False`` skips the nonnegativity and
+    ``log=True`` says ``pdf`` is the log-density. ``conditions`` are relations on the parameters that SymPy's
+    assumptions cannot express (``[p < 1]``); they are recorded in every derivation. ``check=False`` skips the nonnegativity and
     normalisation checks (for densities already known to be right; nothing is then recorded).
     """
 
-    def __init__(self, pdf, x, support, *, log: bool = False, name: str | None = None, check: bool = True):
+    def __init__(self, pdf, x, support, *, log: bool = False, name: str | None = None, conditions=(),
+                 check: bool = True):
         who = "Density"
         self.name = check_name(name, "Density", who)
         x = check_variable(x, who)
@@ -56,13 +58,16 @@ class Density(UserFamily):
         self._user_x = x
         self._set_variable(x.name, (expr.free_symbols | support.free_symbols) - {x})
         body = expr.xreplace({x: self._x})
-        self._log = sp.expand_log(body, force=False) if log else _log_of(body, self._x, support)
-        self._pdf = sp.exp(body) if log else body
         self._set_parameters(expr.free_symbols - {x}, who)
+        self._set_conditions(conditions, who)
+        self._log = sp.expand_log(body, force=False) if log else _log_of(body, self._x, support, self._conditions)
+        self._pdf = sp.exp(body) if log else body
         if check:
             self.checks["nonnegative"] = (Check("proved", "p = exp(log p) > 0") if log
-                                          else nonnegativity(self._pdf, self._x, support, self.name))
-            self.checks["normalised"] = normalisation(self._pdf, self._x, support, self.measure, self.name)
+                                          else nonnegativity(self._pdf, self._x, support, self.name,
+                                                             conditions=self._conditions))
+            self.checks["normalised"] = normalisation(self._pdf, self._x, support, self.measure, self.name,
+                                                      conditions=self._conditions)
 
     # -- the Family interface -------------------------------------------------------------------------
     @property
@@ -76,25 +81,15 @@ class Density(UserFamily):
     def log_density(self, x):
         return self._log.xreplace({self._x: x})
 
-    def conditions(self):
-        # an interval support [a, b] with symbolic ends holds for a < b only
-        out = []
-        for piece in (self._support.args if isinstance(self._support, sp.Union) else (self._support,)):
-            if isinstance(piece, sp.Interval) and (piece.start.free_symbols or piece.end.free_symbols):
-                rel = sp.StrictLessThan(piece.start, piece.end)
-                if rel not in (sp.true, sp.false):
-                    out.append(rel)
-        return out
-
     def _key(self):
         # two Densities are the same distribution when the density, the variable's role and the support agree
-        return (type(self), self.name, self._space, self._pdf, self._x, self._support)
+        return (type(self), self.name, self._space, self._pdf, self._x, self._support, self._conditions)
 
     def __repr__(self):
         return f"{self.name}(p({self._user_x}) = {self._pdf.xreplace({self._x: self._user_x})} on {self._support})"
 
 
-def _log_of(pdf: sp.Expr, x, support) -> sp.Expr:
+def _log_of(pdf: sp.Expr, x, support, conditions=()) -> sp.Expr:
     """log p as a sum of terms, so that the engine's linearity sees each statistic on its own.
 
     Factor by factor: log(u^c) = c·log u where u is positive on the support (by its assumptions, or —
@@ -114,11 +109,21 @@ def _log_of(pdf: sp.Expr, x, support) -> sp.Expr:
         base, e = f.as_base_exp()
         if isinstance(base, sp.exp):
             terms.append(e * base.args[0])
-        elif base.is_positive or _affine_positive(base, x, support):
+        elif base.is_positive or _affine_positive(base, x, support) or _positive_under(base, x, conditions):
             terms.append(e * sp.expand_log(sp.log(base), force=False))
         else:
             return sp.expand(sp.expand_log(sp.log(pdf), force=False))
     return sp.expand(sp.Add(*terms)) + sp.expand_log(sp.log(constant), force=False)
+
+
+def _positive_under(u, x, conditions) -> bool:
+    """u free of x and positive under the user's conditions (1 − p > 0 given p < 1), by SymPy's ask."""
+    if x in u.free_symbols or not conditions:
+        return False
+    try:
+        return sp.ask(sp.Q.positive(u), sp.And(*conditions)) is True
+    except Exception:  # noqa: BLE001 - the assumptions system gives up on some relations: not positive then
+        return False
 
 
 def _affine_positive(u, x, support) -> bool:

@@ -18,6 +18,7 @@ import sympy as sp
 
 from symce.core.family import Measure
 from symce.core.limits import time_limit
+from symce.engine.definition import integrate
 from symce.errors import DensityError, DerivationTimeoutError
 from symce.families.spaces import bounds, sample_parameters
 
@@ -45,9 +46,7 @@ def total_mass(pdf, x, support, measure) -> sp.Expr:
     """∫ p dν over the support, symbolically (may stay unevaluated)."""
     if isinstance(support, sp.FiniteSet):
         return sp.Add(*[pdf.xreplace({x: pt}) for pt in support.args])
-    if measure is Measure.COUNTING:
-        return sp.Add(*[sp.summation(pdf, (x, lo, hi)) for lo, hi in _pieces(support)])
-    return sp.Add(*[sp.integrate(pdf, (x, lo, hi), conds="none") for lo, hi in _pieces(support)])
+    return sp.Add(*[integrate(pdf, x, lo, hi, measure) for lo, hi in _pieces(support)])
 
 
 def _numeric_mass(pdf, x, support, measure, values) -> mpmath.mpf:
@@ -65,7 +64,7 @@ def _numeric_mass(pdf, x, support, measure, values) -> mpmath.mpf:
     return total
 
 
-def normalisation(pdf, x, support, measure, who: str, seed: int = 0) -> Check:
+def normalisation(pdf, x, support, measure, who: str, seed: int = 0, conditions=()) -> Check:
     """∫ p dν = 1 over the support, proved or checked numerically; DensityError when it is not 1."""
     what = f"{who}: the integral of the density over its support"
     try:
@@ -87,7 +86,7 @@ def normalisation(pdf, x, support, measure, who: str, seed: int = 0) -> Check:
     try:
         # bounded too: mpmath's quadrature of a doubly exponential tail (Gumbel) can run for minutes
         with mpmath.workdps(30), time_limit(f"{what}, numerically", _LIMIT):
-            for values in _valid_draws(params, support, rng):
+            for values in _valid_draws(params, support, rng, conditions):
                 got = _numeric_mass(pdf, x, support, measure, values)
                 if abs(got - 1) > mpmath.mpf("1e-10"):
                     raise DensityError(f"{who}: the density integrates to {mpmath.nstr(got, 12)} over "
@@ -100,7 +99,7 @@ def normalisation(pdf, x, support, measure, who: str, seed: int = 0) -> Check:
                           f"random parameter points (no closed form within {_LIMIT:g} s)")
 
 
-def nonnegativity(pdf, x, support, who: str, seed: int = 0) -> Check:
+def nonnegativity(pdf, x, support, who: str, seed: int = 0, conditions=()) -> Check:
     """p ≥ 0 on the support: from assumptions, else at sampled points; DensityError with a negative point."""
     if pdf.is_nonnegative:
         return Check(PROVED, "p ≥ 0 follows from the assumptions of the parameters and of the support")
@@ -110,7 +109,7 @@ def nonnegativity(pdf, x, support, who: str, seed: int = 0) -> Check:
     params = sorted((pdf.free_symbols | getattr(support, "free_symbols", set())) - {x}, key=lambda s: s.name)
     try:
         with time_limit(f"{who}: the sign of the density at sampled points", _LIMIT):
-            for values in _valid_draws(params, support, rng):
+            for values in _valid_draws(params, support, rng, conditions):
                 sup = support.xreplace(values)
                 for pt in _support_points(sup, rng):
                     v = sp.N(pdf.xreplace(values).xreplace({x: pt}), 20)
@@ -121,7 +120,7 @@ def nonnegativity(pdf, x, support, who: str, seed: int = 0) -> Check:
     return Check(CHECKED, f"p ≥ 0 at sampled support points for {_POINTS} random parameter points")
 
 
-def _valid_draws(params, support, rng: random.Random) -> list[dict]:
+def _valid_draws(params, support, rng: random.Random, conditions=()) -> list[dict]:
     """Parameter points at which the support is a proper set ([lo, hi] needs lo < hi): a Uniform's
     density 1/(hi − lo) is checked where it is a density, never where the draw left the parameter space."""
     out = []
@@ -129,6 +128,8 @@ def _valid_draws(params, support, rng: random.Random) -> list[dict]:
         values = sample_parameters(params, rng)
         sup = support.xreplace(values)
         if sup is sp.EmptySet or (isinstance(sup, sp.Interval) and sup.measure == 0):
+            continue
+        if not all(bool(c.xreplace(values)) for c in conditions):  # the user's parameter conditions (p < 1)
             continue
         out.append(values)
         if len(out) == _POINTS:

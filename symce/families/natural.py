@@ -36,7 +36,8 @@ from symce.families.user_family import UserFamily, check_name, check_variable
 class ExponentialFamily(UserFamily):
     """log p(x) = η(θ)·T(x) − A + log h(x) on ``support``; see the module docstring."""
 
-    def __init__(self, x, support, eta, T, A, log_h=0, *, name: str | None = None, check: bool = True):
+    def __init__(self, x, support, eta, T, A, log_h=0, *, name: str | None = None, conditions=(),
+                 check: bool = True):
         who = "ExponentialFamily"
         self.name = check_name(name, "ExponentialFamily", who)
         x = check_variable(x, who)
@@ -69,10 +70,11 @@ class ExponentialFamily(UserFamily):
         self._naturals, self._A_eta = _natural_partition(naturals, values, A, theta, who)
         self._A_theta = self._A_eta.xreplace(dict(zip(self._naturals, values)))
         self._set_parameters(theta, who)
+        self._set_conditions(conditions, who)
         self.checks["nonnegative"] = Check("proved", "p = exp(η·T − A + log h) > 0")
         if check:
             self.checks["normalised"] = normalisation(sp.exp(self.log_density(self._x)), self._x, support,
-                                                      self.measure, self.name)
+                                                      self.measure, self.name, conditions=self._conditions)
 
     def log_density(self, x):
         dot = sp.Add(*[v * t for v, t in zip(self._values, self._stats)])
@@ -83,7 +85,7 @@ class ExponentialFamily(UserFamily):
 
     def _key(self):
         return (type(self), self.name, self._space, self._values, self._stats, self._A_eta, self._log_h,
-                self._x, self._support)
+                self._x, self._support, self._conditions)
 
     def __repr__(self):
         return f"{self.name}(η = {list(self._values)}, T = {list(self._stats)} on {self._support})"

@@ -57,6 +57,34 @@ class UserFamily(Family):
         if len(self._params) != len(symbols):
             raise ArgumentTypeError(f"{who}: two parameters share a name ({sorted(self._params)}); rename one")
 
+    def _set_conditions(self, conditions, who: str) -> None:
+        """The user's conditions on the parameters (e.g. ``p < 1`` for a geometric law), which SymPy's
+        assumptions cannot say: checks sample inside them and every derivation records them."""
+        if isinstance(conditions, (sp.Basic, str)) or not hasattr(conditions, "__iter__"):
+            raise ArgumentTypeError(f"{who}: conditions must be a list of SymPy relations such as [p < 1], "
+                                    f"not {type(conditions).__name__}")
+        out = []
+        for c in conditions:
+            if not isinstance(c, (sp.core.relational.Relational, sp.logic.boolalg.BooleanFunction)):
+                raise ArgumentTypeError(f"{who}: each condition must be a SymPy relation such as p < 1, "
+                                        f"not {type(c).__name__} {c!r}")
+            stray = c.free_symbols - set(self._params.values())
+            if stray:
+                raise ArgumentTypeError(f"{who}: the condition {c} names {sorted(map(str, stray))}, which are not "
+                                        f"parameters of the distribution ({sorted(self._params)})")
+            out.append(c)
+        self._conditions = tuple(out)
+
+    def conditions(self):
+        out = list(getattr(self, "_conditions", ()))
+        # an interval support [a, b] with symbolic ends holds for a < b only
+        for piece in (self._support.args if isinstance(self._support, sp.Union) else (self._support,)):
+            if isinstance(piece, sp.Interval) and (piece.start.free_symbols or piece.end.free_symbols):
+                rel = sp.StrictLessThan(piece.start, piece.end)
+                if rel not in (sp.true, sp.false):
+                    out.append(rel)
+        return out
+
     # -- the Family interface -------------------------------------------------------------------------
     @property
     def parameters(self):
