@@ -92,14 +92,16 @@ def wrap(raw, backend, nargs):
         @functools.wraps(raw)
         def f(*xs):
             with np.errstate(all="ignore"):
+                kind = _numpy_dtype(xs)
                 xs = [np.asarray(x, dtype=np.float64) for x in xs]
                 shape = np.broadcast_shapes(*[x.shape for x in xs]) if xs else ()
                 size = math.prod(shape)
                 if size > 2 * BLOCK and getattr(raw, "blocked", True):
-                    return blocked(raw, xs, shape, size)
+                    return _keep(blocked(raw, xs, shape, size), kind)
                 out = raw(*xs)
-                return np.broadcast_to(np.asarray(out, dtype=np.float64), shape).copy() if np.ndim(out) < len(shape) \
+                out = np.broadcast_to(np.asarray(out, dtype=np.float64), shape).copy() if np.ndim(out) < len(shape) \
                     else np.asarray(out, dtype=np.float64)
+                return _keep(out, kind)
         return f
     if backend == "math":
         @functools.wraps(raw)
@@ -117,13 +119,32 @@ def wrap(raw, backend, nargs):
 
         @functools.wraps(raw)
         def f(*xs):
-            xs = [torch.as_tensor(x, dtype=torch.float64) for x in xs]
+            tensors = [x for x in xs if isinstance(x, torch.Tensor)]
+            device = tensors[0].device if tensors else None
+            floats = [x.dtype for x in tensors if x.is_floating_point()]
+            kind = functools.reduce(torch.promote_types, floats) if floats else torch.float64
+            xs = [torch.as_tensor(x, dtype=torch.float64, device=device) for x in xs]
             out = raw(*xs)
-            out = torch.as_tensor(out, dtype=torch.float64)
+            out = torch.as_tensor(out, dtype=torch.float64, device=device)
             shape = torch.broadcast_shapes(*[x.shape for x in xs]) if xs else ()
-            return out.expand(shape).clone() if out.shape != shape else out
+            out = out.expand(shape).clone() if out.shape != shape else out
+            # float32 in, float32 out: computed in float64 (the kernels' thresholds and extended forms are
+            # float64's), rounded once at the end
+            return out if kind == torch.float64 else out.to(kind)
         return f
     return raw
+
+
+def _numpy_dtype(xs):
+    """The floating dtype the result is given: that of the floating numpy inputs (float32 in, float32 out),
+    float64 where there are none or they differ upward."""
+    kinds = [x.dtype for x in xs if isinstance(x, (np.ndarray, np.generic)) and np.issubdtype(x.dtype, np.floating)]
+    return np.result_type(*kinds) if kinds else np.dtype(np.float64)
+
+
+def _keep(out, kind):
+    # computed in float64 (the kernels' thresholds and extended forms are float64's), rounded once
+    return out if kind == np.float64 else out.astype(kind)
 
 
 def blocked(raw, xs, shape, size):

@@ -26,11 +26,12 @@ import functools
 import numpy as np
 import sympy as sp
 
+from symce.core.special import sigmoid
 from symce.numeric import codegen
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl, rel_entr_sum, wprod)
 from symce.numeric.impl import impls
-from symce.numeric.printed import printed_function, wrap
+from symce.numeric.printed import printed_function, stable_form, wrap
 
 
 def kernel_name(node) -> str | None:
@@ -155,6 +156,91 @@ def _function():
     return NumpyBridge
 
 
+class Native(Bridge):
+    """``expr`` (a stable-function node or σ) evaluated by its torch kernel, as a torch operation whose
+    backward is the node's stabilised symbolic derivative (not autograd through the kernel's operations).
+
+    The kernels branch on the input (``where(x > 0, x + t, t)`` with ``t = log1p(e^{−|x|})`` for
+    softplus; |x|, maximum, clamp): autograd through them takes d|x|/dx = 0 at x = 0 and gives a
+    gradient of 0 exactly at the kink (BCE with logits at z = 0). ∂expr/∂xⱼ from SymPy's chain rule
+    through each function's ``fdiff``, stabilised and printed as torch code built the same way, is right
+    at every point, and is itself differentiable (double backward)."""
+
+    def __init__(self, expr, syms: tuple, fn):
+        super().__init__(expr, syms)
+        self.fn = fn
+
+    def grad(self, j: int):
+        if j not in self._grads:
+            d = sp.diff(self.expr, self.syms[j])
+            self._grads[j] = None if d == 0 else torch_function(d, self.syms)
+        return self._grads[j]
+
+    def __call__(self, *xs):
+        import torch
+
+        xs = [torch.as_tensor(x, dtype=torch.float64) for x in xs]
+        return _native().apply(self, *xs)
+
+
+def torch_function(expr, syms):
+    """A torch function of ``syms`` computing ``expr`` (stabilised): native nodes and numpy bridges, each
+    with its symbolic backward (None where the generator does not print it: a numpy bridge of the whole)."""
+    import torch
+
+    stable = stable_form(expr, ())
+    code_expr, bridges = bridge(stable)
+    fn = generate(list(syms), code_expr, {**impls("torch"), **bridges})
+    if fn is None:
+        return Bridge(expr, syms, stable=False)
+
+    def f(*xs):
+        out = fn(*xs)
+        if not isinstance(out, torch.Tensor):  # a constant derivative
+            out = torch.as_tensor(out, dtype=torch.float64, device=xs[0].device if xs else None)
+        return out
+
+    return f
+
+
+def _native_node(node, syms):
+    """A Native for node, or None where the code generator does not print it (the node is then bridged)."""
+    try:
+        fn = codegen.generate(list(syms), node, impls("torch"))
+    except codegen.Unsupported:
+        return None
+    fn.__globals__.update(_torch_elementary())
+    return Native(node, syms, fn)
+
+
+@functools.lru_cache(maxsize=None)
+def _native():
+    import torch
+
+    class TorchNode(torch.autograd.Function):
+        """forward: the torch kernel; backward: the node's stabilised symbolic derivatives (torch code)."""
+
+        @staticmethod
+        def forward(ctx, node, *xs):
+            ctx.node = node
+            ctx.save_for_backward(*xs)
+            out = node.fn(*xs)
+            shape = torch.broadcast_shapes(*[x.shape for x in xs])
+            out = torch.as_tensor(out, dtype=torch.float64, device=xs[0].device)
+            return out.expand(shape).clone() if out.shape != shape else out
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            xs = ctx.saved_tensors
+            grads = []
+            for j, x in enumerate(xs):
+                d = ctx.node.grad(j) if ctx.needs_input_grad[j + 1] else None
+                grads.append(None if d is None else _unbroadcast(d(*xs) * grad_out, x.shape))
+            return (None, *grads)
+
+    return TorchNode
+
+
 def _rebuild(node, args):
     if isinstance(node, (sp.Add, sp.Mul, sp.Pow, sp.Function)):
         return node.func(*args, evaluate=False)
@@ -172,7 +258,14 @@ def bridge(expr):
         got = memo.get(node)
         if got is not None:
             return got
-        if node.free_symbols and needs_bridge(node):
+        native = None
+        if node.free_symbols and isinstance(node, (StableFunction, sigmoid)) and not needs_bridge(node):
+            native = _native_node(node, tuple(sorted(node.free_symbols, key=lambda s: s.name)))
+        if native is not None:
+            name = f"sx_native_{len(bridges)}"
+            bridges[name] = native
+            new = sp.Function(name)(*native.syms)
+        elif node.free_symbols and (needs_bridge(node) or isinstance(node, StableFunction)):
             syms = tuple(sorted(node.free_symbols, key=lambda s: s.name))
             name = f"sx_bridge_{len(bridges)}"
             bridges[name] = Bridge(node, syms)
@@ -213,4 +306,4 @@ def generate(args, expr, names: dict):
     return fn
 
 
-__all__ = ["Bridge", "bridge", "generate", "kernel_name", "needs_bridge"]
+__all__ = ["Bridge", "Native", "bridge", "torch_function", "generate", "kernel_name", "needs_bridge"]
