@@ -245,3 +245,18 @@ def test_engine_errors_are_wrapped_not_raw():
     with mpmath.workdps(30):
         want = -mpmath.quad(lambda t: 9 * t * mpmath.exp(-3 * t) * mpmath.log(mpmath.npdf(t, 0.5, 2)), [0, mpmath.inf])
         assert abs(mpmath.mpf(str(sp.N(r.xreplace(vals), 30))) - want) < mpmath.mpf("1e-20")
+
+
+def test_an_integrator_closed_form_that_fails_its_cross_check_is_not_returned():
+    # SymPy's integral for the Student t entropy at symbolic ν drops its convergence conditions and was +∞
+    # at ν = 2.5 and NaN at ν = 3; the engine now keeps what it cannot trust as the defining integral.
+    # Reference: Lazo & Rathie (1978), H = (ν+1)/2 [ψ((1+ν)/2) − ψ(ν/2)] + log(√ν B(ν/2, 1/2)).
+    nu = sp.Symbol("nu", positive=True)
+    d = sc.entropy(st.StudentT("T", nu))
+    for v in (sp.Rational(5, 2), 3, sp.Rational(11, 2)):
+        with mpmath.workdps(30):
+            vm = mpmath.mpf(v.p) / v.q if isinstance(v, sp.Rational) else mpmath.mpf(v)
+            want = (vm + 1) / 2 * (mpmath.digamma((1 + vm) / 2) - mpmath.digamma(vm / 2)) \
+                + mpmath.log(mpmath.sqrt(vm) * mpmath.beta(vm / 2, mpmath.mpf(1) / 2))
+        got = sp.N(d.result.subs(nu, v), 20)
+        assert got.is_finite and abs(got - sp.Float(str(want), 30)) < 1e-12, (v, got, want)

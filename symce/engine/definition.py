@@ -23,6 +23,7 @@ import sympy as sp
 
 from symce.core.family import Family, Measure
 from symce.core.limits import time_limit
+from symce.engine.crosscheck import disagreement
 from symce.errors import DerivationError, SymceError
 
 KEPT_SUM = "no closed form: kept as the defining sum over the support"
@@ -42,7 +43,17 @@ def by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
     try:
         with time_limit(f"integration of {what} over the support"):
             got = _log_rule(P, phi, x, density, pieces) or _kink_rule(P, phi, x, density, pieces)
-            return got if got is not None else _plain(P, phi, x, density, pieces)
+            value, rule = got if got is not None else _plain(P, phi, x, density, pieces)
+            if value.has(sp.Integral, sp.Sum):
+                return value, rule
+            # SymPy's integrator drops convergence conditions (conds="none"): check the closed form first
+            evidence = disagreement(value, phi * density, x, pieces, P.measure, P.conditions())
+            if evidence is None:
+                return value, rule
+            kind = sp.Sum if P.measure is Measure.COUNTING else sp.Integral
+            kept = sp.Add(*[kind(phi * density, (x, lo, hi)) for lo, hi in pieces])
+            return kept, (f"the integrator's closed form failed a numerical cross-check ({evidence}); "
+                          + (KEPT_SUM if kind is sp.Sum else KEPT_INTEGRAL))
     except SymceError:
         raise
     except (RecursionError, MemoryError, TimeoutError):

@@ -9,8 +9,6 @@ compared: ``("real",)`` for ℝ, ``("integer",)`` for ℤ, ``("real^d", d)`` for
 
 from __future__ import annotations
 
-import random
-
 import sympy as sp
 
 from symce.core.family import Measure
@@ -97,19 +95,3 @@ def variable_assumptions(S: sp.Set) -> dict:
     if S.is_subset(sp.Interval.open(-sp.oo, 0)) is True:
         return {"negative": True}
     return {"real": True}
-
-
-def sample_parameters(symbols, rng: random.Random) -> dict:
-    """Random values for parameters, within their assumptions (for numerical checks)."""
-    out = {}
-    for s in sorted(symbols, key=lambda s: s.name):
-        if s.is_integer:
-            lo = 1 if s.is_positive else 0
-            out[s] = sp.Integer(rng.randint(lo, lo + 5))
-        elif s.is_positive or s.is_nonnegative:
-            out[s] = sp.Rational(rng.randint(300, 3000), 1000)
-        elif s.is_negative:
-            out[s] = -sp.Rational(rng.randint(300, 3000), 1000)
-        else:
-            out[s] = sp.Rational(rng.randint(-2000, 2000), 1000)
-    return out
