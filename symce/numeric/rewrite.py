@@ -32,6 +32,10 @@ the stable functions by their elementary definitions. Rules, in order:
 11. ``positive weights`` — xlogy(w, y) → wprod(w, log y), xlog1py(w, y) → wprod(w, log1p y), w·F →
     wprod(w, F) for w = σ(a) or softmax(a; z): w > 0 exactly but rounds to 0 below e^{−745}, so xlogy's
     0·log 0 = 0 is wrong there (the value is +∞); wprod takes the product in extended range from the logits.
+13.–16. rules for the shapes derivatives take (``sigmoid minus target`` σ(a) − t → (1 − t)σ(a) − tσ(−a),
+    ``sigmoid variance`` σ − σ² → σ(a)σ(−a), ``quotient of differences`` and ``scaled quotient`` for
+    log-free rational gradients): :mod:`symce.numeric.rewrite_gradients`. A derivative is lambdified
+    through the same :func:`stabilise` as a value, so these make gradients and Hessians stable.
 10a. ``probability–logit KL`` — Σ xlogy(p_i, p_i) + softmax_xent(p, z) → prob_logit_kl(p, z), and the
     Bernoulli form xlogy(p, p) + xlog1py(1 − p, −p) + p·softplus(−a) + (1 − p)·softplus(a) →
     prob_logit_kl(p, 1 − p, a, 0): the entropy and the cross-entropy cancel near p = softmax z;
@@ -60,6 +64,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symce.core.special import sigmoid
+from symce.numeric.rewrite_gradients import (quotient_of_differences, scaled_quotient, sigmoid_minus_target,
+                                             sigmoid_variance)
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
                                           positive_weights, probability_logit_kl, softmax_cross_entropy, softmax_forms)
@@ -122,6 +128,14 @@ RULES = (
     ("logit cross-entropy: softmax_xent(softmax(x)…, z) = logit_xent(x, z)", logit_cross_entropy),
     ("positive weights: σ(a)·v = wprod(σ(a), v), xlogy(σ(a), y) = wprod(σ(a), log y)", positive_weights),
     ("rational part: Σ rational terms (with a nested ratio) = exact_rational(Σ)", rational_part),
+    ("sigmoid minus target: σ(a) − t = (1 − t)·σ(a) − t·σ(−a)", sigmoid_minus_target),
+    ("sigmoid variance: σ(a) − σ(a)² = σ(a)·σ(−a)", sigmoid_variance),
+)
+
+# log-free expressions (rational gradients): only these apply
+RATIONAL_RULES = (
+    ("quotient of differences: Σ rational terms = Π (a_i − b_i) / D", quotient_of_differences),
+    ("scaled quotient: N/sⁿ = s^{m−n}·N(x/s), differences as diff_ratio(a, b, s)", scaled_quotient),
 )
 
 
@@ -133,11 +147,12 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         return Stabilised(expr, sp.ImmutableMatrix(expr.shape[0], expr.shape[1], [p.expr for p in parts]),
                           tuple(s for p in parts for s in p.steps))
     e, steps = expr, []
+    rules = RULES
     if not expr.has(sp.log, sp.exp, sigmoid):
-        # every rule rewrites a logarithm, an exponential or σ: without them there is nothing to stabilise
-        # (and expanding log-free gradients would only add cancellation)
-        return Stabilised(expr, expr, ())
-    for rule, f in RULES:
+        # the other rules rewrite a logarithm, an exponential or σ (and expanding log-free gradients would
+        # only add cancellation): a rational expression gets the rules that keep its differences exact
+        rules = RATIONAL_RULES
+    for rule, f in rules:
         # softmax cross-entropy is the one rule that uses the assumptions (Σ t_i = 1), in its proof too
         simplex = f is softmax_cross_entropy
         new = f(e, assumptions) if simplex else f(e)
@@ -149,4 +164,4 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
     return Stabilised(expr, e, tuple(steps))
 
 
-__all__ = ["stabilise", "Stabilised", "RewriteStep", "RULES"]
+__all__ = ["stabilise", "Stabilised", "RewriteStep", "RULES", "RATIONAL_RULES"]

@@ -1,0 +1,191 @@
+r"""The stabilising rules for the shapes derivatives take (rules 13–16 of :mod:`symce.numeric.rewrite`, all
+exact identities, proved like the others):
+
+* ``sigmoid minus target`` — c·σ(a) − c·t → c·((1 − t)·σ(a) − t·σ(−a)) (σ(a) + σ(−a) = 1): the BCE
+  gradient σ(z) − t at t = 1 is −σ(−z) = −e^{−z}/(1 + e^{−z}), which σ(z) − 1 rounds to 0 from z ≈ 37;
+  for 0 ≤ t ≤ 1 both terms have fixed signs and only the true zero σ(a) = t cancels;
+* ``sigmoid variance`` — c·σ(a) − c·σ(a)² → c·σ(a)·σ(−a) (the second derivative of softplus): σ − σ² loses
+  every digit once σ(a) rounds to 1;
+* ``quotient of differences`` (log-free expressions) — a sum of rational terms → one quotient whose
+  numerator is a product of differences a − b (exact where a ≈ b, by Sterbenz' lemma): the Bernoulli KL
+  gradient −p/q + (1 − p)/(1 − q) → (q − p)/(q(1 − q)), exactly 0 at p = q;
+* ``scaled quotient`` — N/sⁿ with N a homogeneous polynomial of degree m ≤ n in the inputs →
+  s^{m−n}·N(x/s), each square of a difference written diff_ratio(a, b, s)² and each difference of squares
+  x² − y² as diff_ratio(x, y, s)·(x/s + y/s): the normal KL gradients (μ₂ − μ₁)/σ₂² and
+  (σ₂² − σ₁² − (μ₁ − μ₂)²)/σ₂³, whose σ₂² and σ₂³ under/overflow from σ₂ ≈ 1e-162 and 5.6e102.
+
+Each takes the whole expression and returns it unchanged where it does not apply.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.core.special import sigmoid
+from symce.numeric.functions import diff_ratio
+
+
+def _sigmoid_term(term):
+    """(c, a) for a term c·σ(a) (c free of σ), else None."""
+    c, rest = term.as_coeff_Mul()
+    factors = sp.Mul.make_args(rest)
+    sig = [f for f in factors if isinstance(f, sigmoid)]
+    if len(sig) != 1:
+        return None
+    others = sp.Mul(*[f for f in factors if f is not sig[0]])
+    if others.has(sigmoid):
+        return None
+    return c * others, sig[0].args[0]
+
+
+def _is_target(t) -> bool:
+    """t a target probability: a symbol, a number in [0, 1], or 1 − symbol."""
+    if t.is_Symbol:
+        return True
+    if t.is_Number:
+        return bool(0 <= t <= 1)
+    c, rest = t.as_coeff_Add()
+    return c == 1 and (-rest).is_Symbol
+
+
+def sigmoid_minus_target(e):
+    def fix(add):
+        terms = list(add.args)
+        for i, term in enumerate(terms):
+            got = _sigmoid_term(term)
+            if got is None:
+                continue
+            c, a = got
+            rest = sp.Add(*terms[:i], *terms[i + 1:])
+            target = sp.expand(-rest / c)
+            if rest == 0 or rest.has(sigmoid) or not _is_target(target):
+                continue
+            if target == 1:
+                return -c * sigmoid(-a)
+            return c * ((1 - target) * sigmoid(a) - target * sigmoid(-a))
+        return add
+
+    if not e.has(sigmoid):
+        return e
+    return e.replace(lambda x: isinstance(x, sp.Add), fix)
+
+
+def sigmoid_variance(e):
+    def fix(add):
+        terms = list(add.args)
+        for i, term in enumerate(terms):
+            got = _sigmoid_term(term)
+            if got is None:
+                continue
+            c, a = got
+            s = sigmoid(a)
+            for j, other in enumerate(terms):
+                if j != i and sp.expand(other + c * s**2) == 0:
+                    rest = [x for k, x in enumerate(terms) if k not in (i, j)]
+                    return sp.Add(*rest, c * s * sigmoid(-a))
+        return add
+
+    if not e.has(sigmoid):
+        return e
+    return e.replace(lambda x: isinstance(x, sp.Add), fix)
+
+
+def _difference(x) -> bool:
+    """x = a − b, a two-term sum of ± symbols or constants (a − b is exact near a = b)."""
+    terms = sp.Add.make_args(x)
+    return len(terms) == 2 and all(t.is_Symbol or t.is_Number or (-t).is_Symbol for t in terms)
+
+
+def _plain_factors(x) -> bool:
+    """x a product of powers of symbols, numbers and differences."""
+    for f in sp.Mul.make_args(x):
+        base = f.base if f.is_Pow and f.exp.is_Integer else f
+        if not (base.is_Symbol or base.is_Number or _difference(base)):
+            return False
+    return True
+
+
+def quotient_of_differences(e):
+    if isinstance(e, sp.MatrixBase) or e.has(sp.log, sp.exp, sigmoid, sp.Function) or not e.is_Add:
+        return e
+    if not all(t.is_rational_function() for t in sp.Add.make_args(e)):
+        return e
+    num, den = sp.fraction(sp.factor(sp.together(e)))
+    if not (_plain_factors(num) and _plain_factors(den)):
+        return e
+    return num / den
+
+
+def _scale(den):
+    """(s, n) for den = c·sⁿ with s a positive symbol, else None."""
+    c, rest = den.as_coeff_Mul()
+    base, n = rest.as_base_exp()
+    if base.is_Symbol and base.is_positive and n.is_Integer and n > 0:
+        return base, int(n)
+    return None
+
+
+def _ratio_term(term, s):
+    """The term of N (degree m) divided by s^m, with differences kept exact; None for an unknown shape."""
+    c, rest = term.as_coeff_Mul()
+    out = c
+    for f in sp.Mul.make_args(rest):
+        base, n = f.as_base_exp()
+        if not (n.is_Integer and n > 0):
+            return None
+        if base.is_Symbol:
+            out *= (base / s) ** n
+        elif _difference(base):
+            ts = sp.Add.make_args(base)
+            a, b = (ts[0], -ts[1]) if not ts[0].could_extract_minus_sign() else (ts[1], -ts[0])
+            out *= diff_ratio(a, b, s) ** n
+        else:
+            return None
+    return out
+
+
+def scaled_quotient(e):
+    def fix(x):
+        num, den = sp.fraction(x)
+        got = _scale(den)
+        if got is None or num.has(sp.Function) or not num.free_symbols or not num.is_polynomial():
+            return x
+        s, n = got
+        gens = sorted(num.free_symbols | {s}, key=lambda v: v.name)
+        poly = sp.Poly(sp.expand(num), *gens)
+        if not poly.is_homogeneous or poly.total_degree() > n or not all(g.is_real for g in gens):
+            return x
+        m = poly.total_degree()
+        c = den.as_coeff_Mul()[0]
+        scale = c * s ** (n - m)
+        if _difference(num):  # (a − b)/sⁿ = diff_ratio(a, b, s)/s^{n−1}: the difference stays exact
+            ts = sp.Add.make_args(num)
+            a, b = (ts[0], -ts[1]) if not ts[0].could_extract_minus_sign() else (ts[1], -ts[0])
+            return diff_ratio(a, b, s) / scale
+        terms = list(sp.Add.make_args(num))
+        out = []
+        # x² − y² (coefficients c and −c): c·diff_ratio(x, y, s)·(x/s + y/s), exact where x ≈ y
+        squares = {t.as_coeff_Mul()[1].base: t.as_coeff_Mul()[0] for t in terms
+                   if t.as_coeff_Mul()[1].is_Pow and t.as_coeff_Mul()[1].exp == 2 and t.as_coeff_Mul()[1].base.is_Symbol}
+        used = set()
+        for xs, cx in squares.items():
+            for ys, cy in squares.items():
+                if xs not in used and ys not in used and xs != ys and cx == -cy and cx > 0:
+                    out.append(cx * diff_ratio(xs, ys, s) * (xs / s + ys / s))
+                    used |= {xs, ys}
+        for t in terms:
+            c, rest = t.as_coeff_Mul()
+            if rest.is_Pow and rest.base in used and rest.exp == 2:
+                continue
+            r = _ratio_term(t, s)
+            if r is None:
+                return x
+            out.append(r)
+        return sp.Add(*out) / scale
+
+    if isinstance(e, sp.MatrixBase) or e.has(sp.log, sp.exp, sigmoid):
+        return e
+    return fix(e) if e.is_Mul or e.is_Pow else e
+
+
+__all__ = ["sigmoid_minus_target", "sigmoid_variance", "quotient_of_differences", "scaled_quotient"]
