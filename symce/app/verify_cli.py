@@ -3,10 +3,12 @@
 :mod:`symce.app.cli` adds it to the one parser with :func:`add_parser` and dispatches ``verify`` to
 :func:`run`, whose return value is the exit code:
 
-* 0 — every threshold met;
+* 0 — every threshold met (on the region ``--region`` names: the typical one by default);
 * 1 — a threshold exceeded (max/median ULP, NaN/inf where the truth is finite);
-* 2 — a malformed spec or option (argparse also exits 2 on bad usage);
-* 3 — MODULE:FUNCTION could not be imported or is not callable.
+* 2 — usage: a malformed spec, ``--domain`` or ``--args``, no points to measure (``-n 0 --no-grid``), a
+  negative seed (argparse also exits 2 on bad usage);
+* 3 — MODULE:FUNCTION could not be imported or is not callable;
+* 4 — the implementation raised, or returned the wrong shape (a reduction such as a mean is refused).
 """
 
 from __future__ import annotations
@@ -15,34 +17,48 @@ import argparse
 import importlib
 import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 
 from symce.app.spec import ALIASES, SpecError, parse
-from symce.numeric.verify import verify
+from symce.errors import ArgumentTypeError
+from symce.numeric.verify import ImplementationError, verify
 
-EXIT_OK, EXIT_THRESHOLD, EXIT_SPEC, EXIT_IMPORT = 0, 1, 2, 3
+EXIT_OK, EXIT_THRESHOLD, EXIT_SPEC, EXIT_IMPORT, EXIT_IMPLEMENTATION = 0, 1, 2, 3, 4
+EXIT_USAGE = EXIT_SPEC
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``verify`` sub-command to an ``argparse`` sub-parsers object; returns its parser."""
     p = subparsers.add_parser(
         "verify", help="measure a numeric implementation in ULPs against exact values",
-        description="Measure MODULE:FUNCTION against the exact value of a derived quantity, on float64 "
-                    "bit-pattern samples of the parameter domain plus an adversarial grid. The function takes "
-                    "the spec's parameter names positionally (numpy arrays, torch tensors or floats). "
+        description="Measure MODULE:FUNCTION against the exact value of a derived quantity, on samples of the "
+                    "typical region and of the full float range plus an adversarial grid; two verdicts, side "
+                    "by side. The function's arguments are matched to the spec's parameter names by name when "
+                    "its parameters have those names, else taken in --args order (default: the spec's). "
                     "Aliases: " + "; ".join(f"{k} = {v}" for k, v in ALIASES.items()))
     p.add_argument("target", metavar="MODULE:FUNCTION", help="e.g. mylib.losses:bce_with_logits")
     p.add_argument("--against", required=True, metavar="SPEC",
                    help='e.g. "ce(bernoulli(t), bernoulli_logit(z))" or an alias such as bernoulli-logit')
-    p.add_argument("-n", "--samples", type=int, default=10_000, help="bit-pattern samples (default 10000)")
+    p.add_argument("--args", metavar="NAMES", help="the order the function takes the spec's names, e.g. z,t")
+    p.add_argument("--domain", action="append", default=[], metavar="NAME=LO:HI",
+                   help="narrow a parameter's range (repeatable), e.g. --domain z=-20:20; never widens the "
+                        "family's own constraints")
+    p.add_argument("-n", "--samples", type=int, default=10_000, help="samples (default 10000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--grid-max", type=int, default=4000, help="at most this many adversarial grid points")
-    p.add_argument("--no-grid", action="store_true", help="bit-pattern samples only")
+    p.add_argument("--no-grid", action="store_true", help="samples only")
     p.add_argument("--mode", choices=("auto", "numpy", "torch", "jax", "scalar"), default="auto",
                    help="how to call the function (default: try numpy arrays, then torch, then per point)")
     p.add_argument("--max-ulp", type=float, default=3.0, help="fail above this max ULP error (default 3)")
     p.add_argument("--median-ulp", type=float, default=0.5, help="fail above this median ULP error (default 0.5)")
     p.add_argument("--max-nonfinite", type=int, default=0,
                    help="fail above this many NaN/inf outputs where the truth is finite (default 0)")
+    p.add_argument("--abs-floor", type=float, default=0.0, metavar="A",
+                   help="where |exact| < A, count |error| in ULPs of A (default 0: pure ULP)")
+    p.add_argument("--region", choices=("typical", "full", "both"), default="typical",
+                   help="the verdict that sets the exit status (default: typical)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes for the ground truth (default 1)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--plot", metavar="PNG", help="write an error plot (needs matplotlib)")
     return p
 
@@ -61,26 +77,108 @@ def _load(target: str):
     return obj
 
 
+def parse_domain(items, names) -> dict:
+    """``["z=-20:20", "sigma=1e-3:1e3"]`` → {"z": (-20.0, 20.0), …}; raises ArgumentTypeError naming the item."""
+    out = {}
+    for item in items:
+        name, eq, rng = item.partition("=")
+        lo, colon, hi = rng.partition(":")
+        name = name.strip()
+        if not eq or not colon:
+            raise ArgumentTypeError(f"--domain {item!r}: expected NAME=LO:HI, e.g. z=-20:20")
+        if name not in names:
+            raise ArgumentTypeError(f"--domain {item!r}: {name!r} is not a parameter of the spec; they are "
+                                    f"{', '.join(names)}")
+        try:
+            a, b = float(lo), float(hi)
+        except ValueError:
+            raise ArgumentTypeError(f"--domain {item!r}: LO and HI must be numbers (inf allowed)") from None
+        if not a <= b:
+            raise ArgumentTypeError(f"--domain {item!r}: needs LO ≤ HI")
+        out[name] = (a, b)
+    return out
+
+
+def _order(text, symbols):
+    by = {str(s): s for s in symbols}
+    names = [n.strip() for n in text.split(",")]
+    if sorted(names) != sorted(by):
+        raise ArgumentTypeError(f"--args {text!r}: must name each of {', '.join(by)} once")
+    return [by[n] for n in names]
+
+
+def _progress_bar(enabled: bool):
+    """A callback progress(done, total) drawing a bar on stderr (tqdm's when installed), or None."""
+    if not enabled:
+        return None, lambda: None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    state = {"bar": None, "last": 0}
+
+    def progress(done, total):
+        if tqdm is not None:
+            if state["bar"] is None:
+                state["bar"] = tqdm(total=total, desc="exact values", unit="pt", file=sys.stderr)
+            state["bar"].update(done - state["last"])
+            state["last"] = done
+        else:
+            width = 30
+            k = width * done // max(total, 1)
+            sys.stderr.write(f"\rexact values [{'#' * k}{'.' * (width - k)}] {done}/{total}")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    def close():
+        if state["bar"] is not None:
+            state["bar"].close()
+
+    return progress, close
+
+
 def run(args) -> int:
     """Run ``symce verify`` for parsed arguments; returns the exit status."""
     try:
         spec = parse(args.against)
         reference, symbols = spec.build()
-    except SpecError as exc:
+        domain = parse_domain(args.domain, [str(s) for s in symbols])
+        order = _order(args.args, symbols) if args.args else symbols
+    except (SpecError, ArgumentTypeError) as exc:
         print(f"symce verify: {exc}", file=sys.stderr)
-        return EXIT_SPEC
-    if args.samples < 0 or args.grid_max < 0:
-        print("symce verify: --samples and --grid-max must be ≥ 0", file=sys.stderr)
-        return EXIT_SPEC
+        return EXIT_USAGE
+    if args.samples < 0 or args.grid_max < 0 or args.seed < 0 or args.jobs < 1:
+        print("symce verify: --samples, --grid-max and --seed must be ≥ 0 and --jobs ≥ 1", file=sys.stderr)
+        return EXIT_USAGE
+    if args.samples == 0 and (args.no_grid or args.grid_max == 0):
+        print("symce verify: no points to measure (-n 0 and no grid)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         fn = _load(args.target)
     except (ImportError, AttributeError) as exc:
         print(f"symce verify: cannot load {args.target}: {exc}", file=sys.stderr)
         return EXIT_IMPORT
     thresholds = {"max_ulp": args.max_ulp, "median_ulp": args.median_ulp, "nonfinite": args.max_nonfinite}
-    rep = verify(fn, reference, symbols, n=args.samples, seed=args.seed, grid=not args.no_grid,
-                 grid_max=args.grid_max, mode=args.mode, thresholds=thresholds,
-                 name=f"{args.target} against {spec.text}")
+    progress, close = _progress_bar(not args.no_progress)
+    executor = None
+    if args.jobs > 1:
+        executor = ProcessPoolExecutor(args.jobs)
+    try:
+        rep = verify(fn, reference, order, domain=domain or None, n=args.samples, seed=args.seed,
+                     grid=not args.no_grid, grid_max=args.grid_max, mode=args.mode, thresholds=thresholds,
+                     name=f"{args.target} against {spec.text}", abs_floor=args.abs_floor, region=args.region,
+                     executor=executor, progress=progress)
+    except ImplementationError as exc:
+        print(f"symce verify: {args.target}: {exc}", file=sys.stderr)
+        return EXIT_IMPLEMENTATION
+    except ArgumentTypeError as exc:
+        print(f"symce verify: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        close()
+        if executor is not None:
+            executor.shutdown()
     print(rep.table())
     if args.plot:
         try:
@@ -89,4 +187,3 @@ def run(args) -> int:
         except ImportError as exc:
             print(f"symce verify: no plot ({exc})", file=sys.stderr)
     return EXIT_OK if rep.passed else EXIT_THRESHOLD
-

@@ -38,3 +38,51 @@ def sample_interval(rng: np.random.Generator, iv, n):
     lo, hi, lc, hc = iv
     olo, ohi = int(ordinal(lo)) + (0 if lc else 1), int(ordinal(hi)) - (0 if hc else 1)
     return from_ordinal(rng.integers(olo, ohi, size=n, endpoint=True))
+
+
+_BINADE = 1 << 52  # float64s per binade: ordinals k·2^52 … (k+1)·2^52 − 1 share one exponent (k = 0: subnormals)
+
+
+def _ordinal_range(iv):
+    lo, hi, lc, hc = iv
+    return int(ordinal(lo)) + (0 if lc else 1), int(ordinal(hi)) - (0 if hc else 1)
+
+
+def binades(iv) -> int:
+    """How many binades (float64 exponents, each sign apart; the subnormals count as one) meet iv."""
+    olo, ohi = _ordinal_range(iv)
+    return 0 if ohi < olo else ohi // _BINADE - olo // _BINADE + 1
+
+
+def sample_binades(rng: np.random.Generator, iv, n):
+    """n floats of iv stratified by magnitude: each binade of the interval gets ⌊n/B⌋ samples (B binades;
+    the remainder goes to distinct binades at random), uniform over the bit patterns inside it. Unlike
+    plain bit-pattern draws, no binade is left out by chance once n ≥ B."""
+    olo, ohi = _ordinal_range(iv)
+    if n <= 0 or ohi < olo:
+        return np.empty(0)
+    b0 = olo // _BINADE
+    B = ohi // _BINADE - b0 + 1
+    q, r = divmod(n, B)
+    blocks = np.concatenate([np.repeat(np.arange(B, dtype=np.int64), q), rng.choice(B, r, replace=False)])
+    start = np.maximum(olo, (b0 + blocks) * _BINADE)
+    end = np.minimum(ohi, (b0 + blocks + 1) * _BINADE - 1)
+    out = from_ordinal(rng.integers(start, end, endpoint=True))
+    rng.shuffle(out)
+    return out
+
+
+def sample_linear(rng: np.random.Generator, iv, n):
+    """n floats of a finite interval, stratified on the real line: one draw in each of n equal slices of
+    [lo, hi] (so a slice of width w holds ⌊w·n/(hi − lo)⌋ samples or more, whatever the seed), shuffled."""
+    lo, hi, lc, hc = iv
+    if n <= 0:
+        return np.empty(0)
+    u = (rng.permutation(n) + rng.random(n)) / n
+    x = lo + (hi - lo) * u
+    x = np.clip(x, lo, hi)
+    if not lc:
+        x = np.where(x == lo, np.nextafter(lo, hi), x)
+    if not hc:
+        x = np.where(x == hi, np.nextafter(hi, lo), x)
+    return x

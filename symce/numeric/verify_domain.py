@@ -2,6 +2,11 @@ r"""The input domain of a verification: per argument an interval, plus the group
 probability vectors on the simplex, the entries of a symmetric positive definite matrix (a covariance given
 by its entries), and the P/Q pairs of the same parameter (for near-equal grid points of a KL). Read from a
 Derivation's families (:func:`domain_of`) or from the symbols' assumptions.
+
+Each argument also has a *typical* interval, where losses are evaluated in practice and the first of the
+two verdicts is taken: probabilities keep all of [0, 1]; real arguments (logits, means) |x| ≤ 50; positive
+ones (scales) [1e-3, 1e3] — each intersected with the argument's interval. A user's ``domain=`` narrows
+both (:meth:`Domain.narrow`), never widens or replaces the family's constraints.
 """
 
 from __future__ import annotations
@@ -31,6 +36,54 @@ class Domain:
     #: symmetric positive definite matrix (a covariance given by its entries): sampled as whole matrices
     spd: tuple = ()
     spd_pairs: tuple = ()  # (g, h): P's and Q's covariance (indices into spd), for near-equal grid points
+    #: per argument the typical interval (see the module docstring); empty: the default rule
+    typical: tuple = ()
+
+    def typical_intervals(self) -> tuple:
+        return self.typical or tuple(typical_interval(iv) for iv in self.intervals)
+
+    def narrow(self, spec: dict) -> "Domain":
+        """This domain with some arguments' intervals intersected with ``spec`` (symbol or name -> Interval
+        or (lo, hi)); simplex, covariance and pair groups kept. An empty intersection raises, naming the
+        argument, what was asked and what the family allows."""
+        names = {str(a): a for a in self.args}
+        unknown = [k for k in spec if k not in self.args and str(k) not in names]
+        if unknown:
+            raise ArgumentTypeError(f"domain: {sorted(map(str, unknown))} are not arguments; the arguments are "
+                                    f"{list(names)}")
+        ivs, typ = list(self.intervals), list(self.typical_intervals())
+        for i, a in enumerate(self.args):
+            v = spec.get(a, spec.get(str(a)))
+            if v is None:
+                continue
+            want = _interval(v)
+            got = _intersect(ivs[i], want)
+            if got is None:
+                raise ArgumentTypeError(f"domain: {a} ∈ {_show(want)} does not meet the family's {a} ∈ "
+                                        f"{_show(ivs[i])}; a domain narrows the family's constraints")
+            ivs[i] = got
+            typ[i] = _intersect(typ[i], got) or got
+        return Domain(self.args, tuple(ivs), self.simplex, self.pairs, self.spd, self.spd_pairs, tuple(typ))
+
+    def in_typical(self, cols) -> np.ndarray:
+        """Which columns of inputs (n_args, n) lie in the typical region (every argument in its typical
+        interval; simplex entries always do)."""
+        cols = np.asarray(cols)
+        ok = np.ones(cols.shape[1] if cols.ndim == 2 else 0, bool)
+        # simplex entries always; a covariance's off-diagonal entries follow its variances
+        skip = {i for g in self.simplex for i in g} | {g[r][c] for g in self.spd for r in range(len(g))
+                                                        for c in range(len(g)) if r != c}
+        for i, (lo, hi, lc, hc) in enumerate(self.typical_intervals()):
+            if i in skip:
+                continue
+            x = cols[i]
+            ok &= ((x > lo) | (lc & (x == lo))) & ((x < hi) | (hc & (x == hi)))
+        return ok
+
+    def describe_typical(self) -> str:
+        simplex = {i for g in self.simplex for i in g}
+        return "; ".join(f"{a} ∈ {_show(iv)}" for i, (a, iv) in enumerate(zip(self.args, self.typical_intervals()))
+                         if i not in simplex)
 
     @classmethod
     def of(cls, args, spec: dict | None = None, simplex=(), pairs=(), spd=(), spd_pairs=()):
@@ -58,6 +111,35 @@ class Domain:
             rows = "; ".join(", ".join("·" if i is None else str(self.args[i]) for i in row) for row in g)
             parts.append(f"[{rows}] symmetric positive definite")
         return "; ".join(parts)
+
+
+def _show(iv) -> str:
+    lo, hi, lc, hc = iv
+    return f"{'[' if lc else '('}{lo:g}, {hi:g}{']' if hc else ')'}"
+
+
+def _intersect(a, b):
+    """The intersection of two intervals (lo, hi, lo_closed, hi_closed), None when empty."""
+    lo, lc = (a[0], a[2]) if a[0] > b[0] else (b[0], b[2]) if b[0] > a[0] else (a[0], a[2] and b[2])
+    hi, hc = (a[1], a[3]) if a[1] < b[1] else (b[1], b[3]) if b[1] < a[1] else (a[1], a[3] and b[3])
+    if lo > hi or (lo == hi and not (lc and hc)):
+        return None
+    return (lo, hi, lc, hc)
+
+
+#: the typical region's bounds: |x| ≤ 50 for real arguments, [1e-3, 1e3] for positive ones
+TYPICAL_REAL, TYPICAL_SCALE = 50.0, (1e-3, 1e3)
+
+
+def typical_interval(iv):
+    """Where a loss's argument lives in practice: a probability's interval is kept whole ([0, 1] incl. its
+    ends), a positive argument is met with [1e-3, 1e3], any other with [−50, 50]; the interval itself when
+    they do not meet."""
+    lo, hi = iv[0], iv[1]
+    if lo >= 0 and hi <= 1:
+        return iv
+    box = (TYPICAL_SCALE[0], TYPICAL_SCALE[1], True, True) if lo >= 0 else (-TYPICAL_REAL, TYPICAL_REAL, True, True)
+    return _intersect(iv, box) or iv
 
 
 def _spd_group(args, m) -> tuple:
@@ -138,7 +220,7 @@ def domain_of(obj, args) -> Domain:
     if len(keep) < len(dom.spd):
         renum = {k: n for n, k in enumerate(keep)}
         dom = Domain(dom.args, dom.intervals, dom.simplex, dom.pairs, tuple(dom.spd[k] for k in keep),
-                     tuple((renum[a], renum[b]) for a, b in dom.spd_pairs if a in renum and b in renum))
+                     tuple((renum[a], renum[b]) for a, b in dom.spd_pairs if a in renum and b in renum), dom.typical)
     return dom
 
 

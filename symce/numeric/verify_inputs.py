@@ -1,4 +1,13 @@
-r"""The inputs of a verification: bit-pattern samples over the domain, then an adversarial grid.
+r"""The inputs of a verification: samples of the typical region and of the full float range, then an
+adversarial grid.
+
+Half the samples lie in the typical region (:meth:`Domain.typical_intervals`), each argument drawn from a
+mixture: half stratified on the real line (one draw per equal slice, so a strip 2.5 ≤ |z| ≤ 8 of
+[−50, 50] holds 11% of them whatever the seed), a quarter stratified by binade (tiny values), a quarter
+near the ends (1 − 2⁻ᵏ for probabilities; binades again otherwise); each column is shuffled on its own.
+The other half covers the full range stratified by binade: every float64 exponent of each argument's
+interval gets samples (uniform over the bit patterns within it). Probability vectors lie exactly on the
+simplex (their exact binary values sum to 1), so implementations that normalise compute the same function.
 
 The grid: ±0, subnormals, 1e-300, 1e-17, 1 − 1e-16, logits ±30…±40, ±709.78, ±710, ±745, ±800, near-equal
 pairs for KL, one-hot and soft targets with zeros. A covariance given by its entries is sampled as whole
@@ -16,7 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from symce.numeric.ulp import _MAXF, sample_interval
+from symce.numeric.ulp import _MAXF, sample_binades, sample_interval, sample_linear
 from symce.numeric.verify_domain import Domain
 
 
@@ -45,17 +54,17 @@ def _simplex_points(rng: np.random.Generator, k: int, n: int, adversarial: bool)
     """n points of the simplex: bit-pattern draws normalised; adversarially one-hot, uniform, with zeros
     and with tiny entries."""
     if not adversarial:
-        raw = sample_interval(rng, (0.0, 1.0, True, True), n * k).reshape(n, k)
+        raw = sample_binades(rng, (0.0, 1.0, True, True), n * k).reshape(n, k)
         s = raw.sum(1, keepdims=True)
         raw[s[:, 0] == 0, 0] = 1.0
-        return raw / np.where(s == 0, 1.0, s)
+        return exact_simplex(raw / np.where(s == 0, 1.0, s))
     pts = []
     for i in range(k):
         e = np.zeros(k)
         e[i] = 1.0
         pts.append(e)
     pts.append(np.full(k, 1.0 / k))
-    for tiny in (5e-324, 1e-300, 1e-17, 1e-8):
+    for tiny in (5e-324, 1e-300, 1e-17, 2.0**-53, 1e-8):
         for i in range(k):
             e = np.full(k, tiny)
             e[i] = 1 - (k - 1) * tiny
@@ -63,7 +72,55 @@ def _simplex_points(rng: np.random.Generator, k: int, n: int, adversarial: bool)
     half = np.zeros(k)
     half[: max(1, k // 2)] = 1.0 / max(1, k // 2)
     pts.append(half)
-    return np.array(pts)
+    return exact_simplex(np.array(pts))
+
+
+def exact_simplex(pts):
+    """Each row moved onto the simplex exactly: the entries other than the largest are rounded down to
+    multiples of the largest's ulp u, and the largest becomes 1 − (their sum), exactly representable then
+    (checked in rationals; u doubled when the largest crossed into the next binade). A point with a 1e-300
+    entry cannot lie on the simplex in float64 (1 − 1e-300 is not a float): such entries become 0 or a
+    multiple of u, the price of an exact sum."""
+    out = np.array(pts, dtype=np.float64, copy=True)
+    for row in out:
+        j = int(np.argmax(row))
+        u = float(np.spacing(row[j])) if row[j] > 0 else 2.0**-53
+        for _ in range(8):
+            others = [Fraction(float(np.floor(v / u) * u)) if i != j else Fraction(0) for i, v in enumerate(row)]
+            rest = 1 - sum(others)
+            top = float(rest)
+            if rest >= 0 and Fraction(top) == rest:
+                row[:] = [float(v) for v in others]
+                row[j] = top
+                break
+            u *= 2
+        else:  # never at these sizes; a one-hot is on the simplex
+            row[:] = 0.0
+            row[j] = 1.0
+    return out
+
+
+def _simplex_uniform(rng: np.random.Generator, k: int, n: int):
+    """n points uniform on the simplex (normalised exponentials: Dirichlet(1, …, 1)), exactly on it."""
+    e = rng.exponential(size=(n, k))
+    return exact_simplex(e / e.sum(1, keepdims=True))
+
+
+def _typical_column(rng: np.random.Generator, iv, n: int):
+    """One argument's typical samples: half stratified on the line, a quarter by binade, a quarter near
+    the ends (1 − 2⁻ᵏ·u for a probability), shuffled."""
+    n_lin, n_bin = n // 2, n // 4
+    parts = [sample_linear(rng, iv, n_lin), sample_binades(rng, iv, n_bin)]
+    rest = n - n_lin - n_bin
+    lo, hi = iv[0], iv[1]
+    if lo >= 0 and hi <= 1 and hi == 1:  # a probability: near 1 as finely as near 0
+        d = sample_binades(rng, (0.0, 1.0, False, True), rest)
+        parts.append(np.clip(1.0 - d, lo, hi))
+    else:
+        parts.append(sample_binades(rng, iv, rest))
+    out = np.concatenate(parts)
+    rng.shuffle(out)
+    return out
 
 
 def is_spd_exact(m) -> bool:
@@ -96,7 +153,7 @@ def _spd_from(diag, rho):
     return m
 
 
-def _spd_points(rng: np.random.Generator, d: int, n: int, adversarial: bool):
+def _spd_points(rng: np.random.Generator, d: int, n: int, adversarial: bool, diag_iv=(0.0, _MAXF, False, True)):
     """(n, d, d) float64 matrices that are exactly symmetric positive definite (:func:`is_spd_exact`).
 
     Samples: each variance drawn over the bit patterns of (0, max]; each correlation ρᵢⱼ either over the
@@ -110,7 +167,7 @@ def _spd_points(rng: np.random.Generator, d: int, n: int, adversarial: bool):
         filled = 0
         while filled < n:
             m = n - filled
-            diag = sample_interval(rng, (0.0, _MAXF, False, True), m * d).reshape(m, d)
+            diag = sample_binades(rng, diag_iv, m * d).reshape(m, d)
             rho = sample_interval(rng, (-1.0, 1.0, False, False), m * d * d).reshape(m, d, d)
             delta = sample_interval(rng, (0.0, 1.0, False, False), m * d * d).reshape(m, d, d)
             near = rng.random((m, d, d)) < 0.25
@@ -159,16 +216,25 @@ def _spd_grid(d: int) -> list:
 
 
 def make_inputs(domain: Domain, n: int, seed: int, grid: bool = True, grid_max: int = 4000):
-    """(columns, is_grid): bit-pattern samples then the adversarial grid."""
+    """(columns, is_grid): samples (n // 2 typical, the rest over the full range) then the adversarial grid."""
     rng = np.random.default_rng(seed)
     m = len(domain.args)
-    cols = [sample_interval(rng, iv, n) for iv in domain.intervals]
+    n_typ = n // 2
+    n_full = n - n_typ
+    typ = domain.typical_intervals()
+    cols = [np.concatenate([_typical_column(rng, t, n_typ), sample_binades(rng, iv, n_full)])
+            for t, iv in zip(typ, domain.intervals)]
     for g in domain.simplex:
-        pts = _simplex_points(rng, len(g), n, False)
+        pts = np.concatenate([_simplex_uniform(rng, len(g), n_typ).reshape(-1, len(g)),
+                              _simplex_points(rng, len(g), n_full, False).reshape(-1, len(g))])
         for c, i in enumerate(g):
             cols[i] = pts[:, c]
     for g in domain.spd:
-        _put_spd(cols, g, _spd_points(rng, len(g), n, False))
+        diag = [typ[g[i][i]] if g[i][i] is not None else (1e-3, 1e3, True, True) for i in range(len(g))]
+        lo = max(t[0] for t in diag)
+        box = (lo, min(t[1] for t in diag), lo > 0, True) if lo >= 0 else (0.0, min(t[1] for t in diag), False, True)
+        _put_spd(cols, g, np.concatenate([_spd_points(rng, len(g), n_typ, False, box).reshape(-1, len(g), len(g)),
+                                          _spd_points(rng, len(g), n_full, False).reshape(-1, len(g), len(g))]))
     sample = np.array(cols).reshape(m, n)
     if not grid:
         return sample, np.zeros(n, bool)

@@ -1,7 +1,15 @@
-"""The result of a verification: per point the input, the computed and the true value and their ULP
+r"""The result of a verification: per point the input, the computed and the true value and their ULP
 distance; the metrics over the points where the truth is defined (max and median ULP, share within 1 ULP,
-mean bits of error log2(1 + ULP), NaN/inf where the truth is finite, the worst inputs), and the text table,
-HTML and plot of them."""
+max relative error, mean bits of error log2(1 + ULP), NaN/inf where the truth is finite, the worst
+inputs) for two regions side by side — the typical region and the full float range — and the text
+table, HTML and plot of them.
+
+The error of a point is its ULP distance, except where |truth| < ``abs_floor``: there it is
+|computed − truth| counted in ULPs of ``abs_floor`` (at a zero of the function a ULP distance counts the
+floats between 5e-17 and 0: 4.4e18 of them). ``abs_floor = 0`` (the default) is the pure ULP distance;
+relative error is |computed − truth| / max(|truth|, abs_floor). ``passed`` always applies thresholds
+(:data:`DEFAULT_THRESHOLDS` where none are given) to the verdict of ``region`` ("typical", "full" or
+"both")."""
 
 from __future__ import annotations
 
@@ -12,9 +20,24 @@ from typing import Callable
 
 import numpy as np
 
-from symce.numeric.ulp import ordinal, ulp_distance
+from symce.errors import ArgumentTypeError
+from symce.numeric.ulp import ulp_distance
 from symce.numeric.verify_call import _call
 from symce.numeric.verify_domain import Domain
+
+#: the thresholds ``passed`` applies when none are given (the command line's defaults)
+DEFAULT_THRESHOLDS = {"max_ulp": 3.0, "median_ulp": 0.5, "nonfinite": 0}
+REGIONS = ("typical", "full", "both")
+
+
+def floored_errors(computed, truth, abs_floor: float = 0.0):
+    """ULP distances, with |computed − truth| in ULPs of ``abs_floor`` where |truth| < abs_floor."""
+    u = ulp_distance(computed, truth)
+    if abs_floor > 0:
+        with np.errstate(all="ignore"):
+            near = np.isfinite(truth) & np.isfinite(computed) & (np.abs(truth) < abs_floor)
+            u = np.where(near, np.minimum(u, np.abs(computed - truth) / np.spacing(abs_floor)), u)
+    return u
 
 
 @dataclass
@@ -30,11 +53,33 @@ class VerifyReport:
     domain: Domain
     seed: int
     thresholds: dict = field(default_factory=dict)
+    typical: np.ndarray | None = None   # which points lie in the typical region (None: all)
+    abs_floor: float = 0.0
+    region: str = "typical"            # the verdict ``passed`` reports
+    hint: str = ""                     # e.g. the argument order that would pass
+
+    def __post_init__(self):
+        self.thresholds = {**DEFAULT_THRESHOLDS, **(self.thresholds or {})}
+        if self.typical is None:
+            self.typical = np.ones(self.truth.shape, bool)
+        self.ulps = floored_errors(self.computed, self.truth, self.abs_floor)
 
     # metrics over points where the truth is defined (not NaN)
     @property
     def _defined(self):
         return ~np.isnan(self.truth)
+
+    @property
+    def max_rel(self) -> float:
+        """Max relative error |computed − truth| / max(|truth|, abs_floor) (inf for a NaN/inf computed)."""
+        d = self._defined & np.isfinite(self.truth)
+        if not d.any():
+            return 0.0
+        c, t = self.computed[d], self.truth[d]
+        with np.errstate(all="ignore"):
+            r = np.where(c == t, 0.0, np.abs(c - t) / np.maximum(np.abs(t), self.abs_floor))
+        r = np.where(np.isnan(r), np.inf, r)
+        return float(r.max())
 
     @property
     def n(self) -> int:
@@ -77,30 +122,62 @@ class VerifyReport:
 
     def metrics(self) -> dict:
         return {"n": self.n, "max_ulp": self.max_ulp, "median_ulp": self.median_ulp,
-                "within_1ulp": self.within_1ulp, "mean_bits": self.mean_bits, "nonfinite": self.nonfinite,
-                "unresolved": self.unresolved}
+                "within_1ulp": self.within_1ulp, "max_rel": self.max_rel, "mean_bits": self.mean_bits,
+                "nonfinite": self.nonfinite, "unresolved": self.unresolved}
+
+    def restrict(self, mask) -> "VerifyReport":
+        """The report over the points of ``mask`` only."""
+        m = np.asarray(mask, bool)
+        return VerifyReport(self.name, self.args, self.inputs[:, m], self.computed[m], self.truth[m], self.ulps[m],
+                            self.is_grid[m], self.resolved[m], self.domain, self.seed, dict(self.thresholds),
+                            self.typical[m], self.abs_floor, self.region, self.hint)
+
+    def part(self, region: str) -> "VerifyReport":
+        """The typical region's report or the full range's (all points)."""
+        if region not in ("typical", "full"):
+            raise ArgumentTypeError(f"region must be 'typical' or 'full', not {region!r}")
+        return self.restrict(self.typical) if region == "typical" else self
+
+    def meets(self) -> bool:
+        """Whether these points meet the thresholds."""
+        t = self.thresholds
+        return (self.max_ulp <= t.get("max_ulp", math.inf) and self.median_ulp <= t.get("median_ulp", math.inf)
+                and self.nonfinite <= t.get("nonfinite", math.inf) and self.max_rel <= t.get("max_rel", math.inf))
+
+    @property
+    def verdicts(self) -> dict:
+        """{"typical": bool, "full": bool}: the thresholds applied to each region."""
+        return {r: self.part(r).meets() for r in ("typical", "full")}
 
     @property
     def passed(self) -> bool:
-        t = self.thresholds
-        return (self.max_ulp <= t.get("max_ulp", math.inf) and self.median_ulp <= t.get("median_ulp", math.inf)
-                and self.nonfinite <= t.get("nonfinite", math.inf))
+        v = self.verdicts
+        return v["typical"] and v["full"] if self.region == "both" else v[self.region]
 
     def against(self, fn: Callable, name: str | None = None, mode: str = "auto") -> "VerifyReport":
         """Another implementation measured on the same inputs and the same (already computed) truth."""
         computed, _ = _call(fn, list(self.inputs), mode)
         return VerifyReport(name or getattr(fn, "__name__", "fn"), self.args, self.inputs, computed, self.truth,
                             ulp_distance(computed, self.truth), self.is_grid, self.resolved, self.domain, self.seed,
-                            dict(self.thresholds))
+                            dict(self.thresholds), self.typical, self.abs_floor, self.region)
 
     def table(self) -> str:
         m = self.metrics()
+        floor = (f"ULP; where |exact| < {self.abs_floor:g}, |error| in ULPs of {self.abs_floor:g}"
+                 if self.abs_floor > 0 else "ULP (no absolute floor)")
         lines = [f"verify {self.name}  (seed {self.seed}; {m['n']} points: "
-                 f"{int((~self.is_grid).sum())} bit-pattern samples + {int(self.is_grid.sum())} grid)",
+                 f"{int((~self.is_grid).sum())} samples + {int(self.is_grid.sum())} grid)",
                  f"  domain: {self.domain}",
-                 f"  {'max ULP':>12} {'median ULP':>11} {'≤ 1 ULP':>8} {'mean bits':>9} {'NaN/inf':>8}",
-                 f"  {_fmt(m['max_ulp']):>12} {_fmt(m['median_ulp']):>11} {m['within_1ulp']:>8.2%} "
-                 f"{m['mean_bits']:>9.3f} {m['nonfinite']:>8d}"]
+                 f"  typical region: {self.domain.describe_typical()}",
+                 f"  errors: {floor}",
+                 f"  {'region':<8} {'points':>7} {'max ULP':>10} {'median':>7} {'≤ 1 ULP':>8} {'max rel':>9} "
+                 f"{'NaN/inf':>7}  verdict"]
+        for r in ("typical", "full"):
+            p = self.part(r)
+            pm = p.metrics()
+            lines.append(f"  {r:<8} {pm['n']:>7d} {_fmt(pm['max_ulp']):>10} {_fmt(pm['median_ulp']):>7} "
+                         f"{pm['within_1ulp']:>8.2%} {pm['max_rel']:>9.2e} {pm['nonfinite']:>7d}  "
+                         f"{'PASS' if p.meets() else 'FAIL'}")
         if m["unresolved"]:
             lines.append(f"  ({m['unresolved']} points where the interval never pinned one float64)")
         w = self.worst()
@@ -109,8 +186,10 @@ class VerifyReport:
             for pt, c, t, u in w:
                 args = ", ".join(f"{k}={v!r}" for k, v in pt.items())
                 lines.append(f"    {args}: got {c!r}, exact {t!r} ({_fmt(u)} ULP)")
-        if self.thresholds:
-            lines.append(f"  thresholds {self.thresholds}: {'PASS' if self.passed else 'FAIL'}")
+        t = ", ".join(f"{k} ≤ {v:g}" for k, v in self.thresholds.items())
+        lines.append(f"  thresholds {t}; verdict on {self.region}: {'PASS' if self.passed else 'FAIL'}")
+        if self.hint:
+            lines.append(f"  note: {self.hint}")
         return "\n".join(lines)
 
     __str__ = table
@@ -128,7 +207,10 @@ class VerifyReport:
                 f"<table><tr><th>input</th><th>computed</th><th>exact</th><th>ULP</th></tr>{worst}</table></div>")
 
     def plot(self, path=None, ax=None):
-        """Error (bits, log2(1 + ULP)) against each input; saved to ``path`` if given. Needs matplotlib."""
+        """Error in ULP (symmetric-log y axis: 0, 1, 10, … 1e18 on one scale; NaN/inf drawn at the top)
+        against each input's own value on a symmetric-log x axis (linear below the smallest magnitude
+        sampled, at most 1e-3; decades beyond), samples and grid marked, the typical region shaded. Five panels a row at most, so 20
+        inputs (a k = 10 softmax CE) stay legible on a page. Saved to ``path`` if given. Needs matplotlib."""
         try:
             import matplotlib
 
@@ -139,33 +221,60 @@ class VerifyReport:
             raise ImportError("plotting needs matplotlib (pip install matplotlib)") from exc
         k = len(self.args)
         if ax is None:
-            # at most 4 panels a row: a k = 10 or d = 3 formula (10–20 inputs) stays readable on a page
-            cols = min(k, 4)
+            cols = min(k, 5)
             rows = -(-k // cols)
-            fig, grid = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+            fig, grid = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows + 0.4), squeeze=False)
             axes = list(grid.ravel()[:k])
             for extra in grid.ravel()[k:]:
                 extra.set_visible(False)
         else:
             fig, axes = ax.figure, [ax] * k
-        bits = np.log2(1 + np.minimum(self.ulps, 2.0**64))
+        err = np.asarray(self.ulps, dtype=np.float64)
+        finite_top = float(np.max(err[np.isfinite(err)], initial=1.0))
+        top = max(10.0, finite_top * 10)
+        err = np.where(np.isfinite(err), err, top)  # NaN/inf outputs: at the top edge, not lost
+        typ_iv = self.domain.typical_intervals()
         for i, a in enumerate(self.args):
-            # x: the input's position among float64 bit patterns (≈ its signed binary exponent + 1023), which
-            # spreads 1e-300 … 1e308 evenly, as the samples are drawn, and never overflows an axis transform
-            x = ordinal(self.inputs[i]) / 2.0**52
-            axes[i].scatter(x[~self.is_grid], bits[~self.is_grid], s=3, alpha=0.5, label="bit-pattern samples")
-            axes[i].scatter(x[self.is_grid], bits[self.is_grid], s=6, marker="x", label="grid")
-            axes[i].set_xlabel(f"{a} (float64 bit-pattern position)")
-            axes[i].set_ylabel("error, bits")
-            # errors are ≥ 0: start at 0, and show at least 2 bits so an exact formula does not look noisy
-            axes[i].set_ylim(-0.1, max(2.0, float(np.max(bits, initial=0.0)) * 1.1))
-        fig.suptitle(self.name, fontsize=10) if ax is None else axes[0].set_title(self.name, fontsize=9)
-        axes[-1].legend(fontsize=7)
-        fig.tight_layout()
+            x = self.inputs[i]
+            xa = np.abs(x[np.isfinite(x) & (x != 0)])
+            # linear within the smallest magnitude that matters for this input, decades beyond
+            thresh = float(max(np.min(xa, initial=1.0), 1e-300)) if xa.size else 1.0
+            thresh = min(thresh, 1e-3)
+            axi = axes[i]
+            lo, hi = typ_iv[i][0], typ_iv[i][1]
+            axi.axvspan(lo, hi, color="0.92", zorder=0, label="typical region" if i == 0 else None)
+            axi.scatter(x[~self.is_grid], err[~self.is_grid], s=2, alpha=0.4, label="samples", zorder=2)
+            axi.scatter(x[self.is_grid], err[self.is_grid], s=6, marker="x", label="grid", zorder=3)
+            axi.set_xscale("symlog", linthresh=thresh)
+            axi.set_yscale("symlog", linthresh=1.0)
+            axi.set_ylim(-0.1, top * 2)
+            axi.set_xlabel(str(a), fontsize=8)
+            axi.set_ylabel("error (ULP)", fontsize=8)
+            axi.tick_params(labelsize=6)
+            _thin_ticks(axi, matplotlib)
+        fig.suptitle(self.name, fontsize=9) if ax is None else axes[0].set_title(self.name, fontsize=8)
+        axes[0].legend(fontsize=6, loc="upper left")
+        with np.errstate(over="ignore"):
+            fig.tight_layout()
         if path is not None:
-            fig.savefig(path, dpi=90)
+            with np.errstate(over="ignore"):  # the symlog transform's exp of ±1e308 positions overflows harmlessly
+                fig.savefig(path, dpi=90)
             plt.close(fig)
         return fig
+
+
+def _thin_ticks(ax, matplotlib):
+    """At most ~5 labelled decades on a symlog x axis (1e-300 … 1e308 would be 600 labels)."""
+    ticks = [t for t in ax.get_xticks() if t != 0]
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in ticks if lo <= t <= hi]
+    pos = sorted(t for t in ticks if t > 0)
+    neg = sorted((t for t in ticks if t < 0), reverse=True)
+    keep = [0.0] + pos[::max(1, -(-len(pos) // 2))][:3] + neg[::max(1, -(-len(neg) // 2))][:3]
+    keep = sorted(set(keep) | ({pos[-1]} if pos else set()) | ({neg[-1]} if neg else set()))
+    ax.set_xticks(keep)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: "0" if v == 0 else f"{v:.0e}"))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
 
 
 def _fmt(u) -> str:
