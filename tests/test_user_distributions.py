@@ -260,3 +260,13 @@ def test_an_integrator_closed_form_that_fails_its_cross_check_is_not_returned():
                 + mpmath.log(mpmath.sqrt(vm) * mpmath.beta(vm / 2, mpmath.mpf(1) / 2))
         got = sp.N(d.result.subs(nu, v), 20)
         assert got.is_finite and abs(got - sp.Float(str(want), 30)) < 1e-12, (v, got, want)
+
+
+def test_a_bernoulli_and_a_density_on_the_integers_compare_on_the_common_space():
+    # {0, 1} ⊂ ℕ: KL(Bern(1/3) ‖ Poisson(λ)) is the two-point sum; the other way round is +∞ (supp ⊄ {0, 1})
+    B, Po = sc.Bernoulli(sp.Rational(1, 3)), poisson(lam2)
+    want = sp.Rational(2, 3) * (sp.log(sp.Rational(2, 3)) + lam2) + sp.Rational(1, 3) * (
+        sp.log(sp.Rational(1, 3)) + lam2 - sp.log(lam2))
+    assert sp.simplify(sc.kl(B, Po).result - want) == 0
+    back = sc.kl(Po, B)
+    assert back.result == sp.oo and "not absolutely continuous" in back.infinite_reason

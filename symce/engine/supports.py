@@ -19,10 +19,10 @@ _NOT_AC = ("P is not absolutely continuous w.r.t. Q: supp P = {sp_} is not conta
 
 
 def absolutely_continuous(P: Family, Q: Family):
-    """``None`` when supports say nothing new (finite supports are decided point by point elsewhere;
-    matrix spaces; equal supports), else ``(True, reason)``, ``(False, reason)`` or ``(condition, reason)``."""
-    if P.support_points() is not None or Q.support_points() is not None:
-        return None
+    """``None`` when supports say nothing new (two finite explicit supports are decided point by point
+    elsewhere; matrix spaces; equal supports), else ``(True, reason)``, ``(False, reason)`` or ``(condition, reason)``."""
+    if P.support_points() is not None and Q.support_points() is not None:
+        return None  # both finite and explicit: decided point by point, with the masses (information.py)
     SP, SQ = P.support, Q.support
     if not (isinstance(SP, sp.Set) and isinstance(SQ, sp.Set)) or SP == SQ:
         return None

@@ -65,7 +65,9 @@ class Bernoulli(Family):
 
     @property
     def sample_space(self):
-        return ("binary",)
+        # the integers: {0, 1} ⊂ ℤ, so a Bernoulli compares with any distribution on the integers (a Poisson
+        # written as a Density), absolute continuity then decided by the supports
+        return ("integer",)
 
     @property
     def support(self):
