@@ -10,7 +10,7 @@ from symce.families import (Bernoulli, Categorical, Density, ExponentialFamily, 
                             from_sympy_stats)
 # information quantities, derived
 from symce.engine.derivation import Derivation, Step
-from symce.engine.information import clear_cache, cross_entropy, entropy, kl
+from symce.engine.information import clear_cache, cross_entropy, entropy, get_cache_size, kl, set_cache_size
 from symce.core.limits import get_time_limit, set_time_limit
 # calculus and proofs
 from symce.engine.derivation import gradient, hessian
@@ -32,7 +32,7 @@ __all__ = [
     "errors",
     "Family", "Measure", "Bernoulli", "Categorical", "MultivariateNormal", "Normal",
     "Density", "ExponentialFamily", "from_sympy_stats",
-    "Derivation", "Step", "clear_cache", "cross_entropy", "entropy", "kl", "get_time_limit", "set_time_limit",
+    "Derivation", "Step", "clear_cache", "set_cache_size", "get_cache_size", "cross_entropy", "entropy", "kl", "get_time_limit", "set_time_limit",
     "gradient", "hessian", "Proof", "prove", "gibbs_stationarity", "kl_decomposition", "kl_self_zero", "sigmoid",
     "Empirical", "nll", "mle", "fisher_information",
     "linear_gaussian_regression", "logistic_regression", "softmax_regression",

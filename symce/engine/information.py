@@ -8,29 +8,64 @@ dominating measure ν (counting measure for discrete families, Lebesgue measure 
 * KL(P ‖ Q) = E_P[log p(X) − log q(X)], which :func:`symce.kl_decomposition` proves equals H(P,Q) − H(P).
 
 The expectation is taken by :func:`symce.engine.expectation.expectation`; the result is canonicalised by
-:func:`symce.engine.canonical.canonical`. Results are memoised per (quantity, P, Q).
+:func:`symce.engine.canonical.canonical`. Results are memoised per (quantity, P, Q), in a bounded LRU (:func:`set_cache_size`).
 """
 
 from __future__ import annotations
+
+import gc
+from collections import OrderedDict
 
 import sympy as sp
 
 from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.engine.derivation import Derivation, Expect, Step
-from symce.errors import DimensionMismatchError, FamilyMismatchError
+from symce.errors import DimensionMismatchError, FamilyMismatchError, InvalidParameterError
 from symce.engine.expectation import expectation
 from symce.core.coerce import as_family
 from symce.core.family import Family
 from symce.engine.supports import absolutely_continuous
 from symce.core.limits import time_limit
 
-_MEMO: dict = {}
+#: memoised derivations, least recently used first (an LRU of at most _CACHE_SIZE entries)
+_MEMO: OrderedDict = OrderedDict()
+_CACHE_SIZE = 1024
+#: functions that forget other memos of derived objects (families register theirs)
+_CLEARERS: list = []
 
 
 def clear_cache() -> None:
-    """Forget memoised derivations (benchmarks use it to measure cold derivations)."""
+    """Forget memoised derivations and give their memory back: symce's memo, the memos families keep
+    beside it, and SymPy's own cache (which holds references to the derived expressions; it refills
+    as it is used). Benchmarks use it to measure cold derivations."""
     _MEMO.clear()
+    for clear in _CLEARERS:
+        clear()
+    sp.core.cache.clear_cache()
+    gc.collect()
+
+
+def set_cache_size(n: int) -> None:
+    """Keep at most ``n`` memoised derivations (least recently used ones are forgotten first; default 1024;
+    0 memoises nothing). A derivation of a normal KL holds about 20 kB, one at k = 10⁴ classes a few MB."""
+    global _CACHE_SIZE
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise InvalidParameterError("set_cache_size", "n", n, "a non-negative int (the number of derivations kept)")
+    _CACHE_SIZE = n
+    while len(_MEMO) > n:
+        _MEMO.popitem(last=False)
+
+
+def get_cache_size() -> int:
+    """The most memoised derivations kept (see :func:`set_cache_size`)."""
+    return _CACHE_SIZE
+
+
+def register_cache(clear) -> None:
+    """Have :func:`clear_cache` call ``clear()`` too (for memos kept by families)."""
+    if clear not in _CLEARERS:
+        _CLEARERS.append(clear)
 
 
 def cross_entropy(P: Family, Q: Family) -> Derivation:
@@ -64,8 +99,14 @@ _DEFINITION = {
 
 def _memo(key, build):
     hit = _MEMO.get(key)
-    if hit is None:
-        hit = _MEMO[key] = build()
+    if hit is not None:
+        _MEMO.move_to_end(key)
+        return hit
+    hit = build()
+    if _CACHE_SIZE:
+        _MEMO[key] = hit
+        while len(_MEMO) > _CACHE_SIZE:
+            _MEMO.popitem(last=False)
     return hit
 
 
@@ -92,7 +133,8 @@ def _derive(quantity: str, P: Family, Q: Family) -> Derivation:
         g = (P.log_density(x) - log_q) if quantity == "kl" else -log_q
         shown = Expect(g) if quantity == "kl" else -Expect(log_q)
         steps = [Step(shown, _DEFINITION[quantity] + f" (ν = {P.measure})")]
-        if _has_null_points(P):
+        # a point mass anywhere (P's or Q's) sums over P's points: log 0 must never meet a 0 weight
+        if P.support_points() is not None and (_has_null_points(P) or _has_null_points(Q)):
             value, more, rules = _sum_over_support(quantity, P, Q)
         else:
             value, more, rules = expectation(P, g, x)
@@ -135,9 +177,17 @@ def _check_pair(P, Q) -> None:
         "cross-entropy and KL need both distributions on the same sample space")
 
 
+def is_zero(e) -> bool:
+    """Exactly zero, decided beyond syntax: sin²(π/7) + cos²(π/7) − 1 and log 6 − log 2 − log 3 are 0 too
+    (``equals`` proves or disproves a constant numerically with error control; symbols use assumptions)."""
+    if e.is_zero is not None:
+        return bool(e.is_zero)
+    return bool(e.is_number and e.equals(0))
+
+
 def _has_null_points(P: Family) -> bool:
     pts = P.support_points()
-    return pts is not None and any(P.mass(pt).is_zero for pt in pts)
+    return pts is not None and any(is_zero(P.mass(pt)) for pt in pts)
 
 
 def _not_absolutely_continuous(P: Family, Q: Family) -> str | None:
@@ -147,7 +197,7 @@ def _not_absolutely_continuous(P: Family, Q: Family) -> str | None:
         return None  # continuous families here have full support; symbolic k: positive parameters
     for pt in pts:
         qm, pm = Q.mass(pt), P.mass(pt)
-        if qm.is_zero and not pm.is_zero:
+        if is_zero(qm) and not is_zero(pm):
             return (f"P is not absolutely continuous w.r.t. Q: P({{{pt}}}) = {pm} > 0 but Q({{{pt}}}) = 0, "
                     f"so −P({{{pt}}})·log Q({{{pt}}}) = +∞")
     return None
@@ -157,12 +207,12 @@ def _sum_over_support(quantity: str, P: Family, Q: Family):
     """Counting measure with null points: sum over the points of positive P-mass (0·log 0 = 0).
     The log-density at a point is log of its mass, so a null point never meets log 0."""
     terms = [(P.mass(pt), pt) for pt in P.support_points()]
-    kept = [(m, pt) for m, pt in terms if not m.is_zero]
+    kept = [(m, pt) for m, pt in terms if not is_zero(m)]
     if quantity == "kl":
         value = sp.Add(*[m * (sp.log(m) - sp.log(Q.mass(pt))) for m, pt in kept])
     else:
         value = -sp.Add(*[m * sp.log(Q.mass(pt)) for m, pt in kept])
-    dropped = [pt for m, pt in terms if m.is_zero]
+    dropped = [pt for m, pt in terms if is_zero(m)]
     steps = [Step(value, f"sum over the support; points {dropped} have P-mass 0 and contribute 0 "
                          "(convention 0·log 0 = 0, the limit of t·log t)")]
     return value, steps, {"definition: sum over the support (counting measure)"}

@@ -22,13 +22,12 @@ import sympy as sp
 
 from symce.core.quantity import Quantity
 from symce.engine.derivation import Derivation, Step
+from symce.engine.information import register_cache
 from symce.errors import DerivationError
 from symce.core.expfamily import resolve_index_range
 
-try:  # SymPy's canonical argument order (used by Add/Mul flatten), for the fast rebuild below
-    from sympy.core.basic import _args_sortkey
-except ImportError:  # pragma: no cover - another SymPy: the fast path is simply not used
-    _args_sortkey = None
+from symce.families.categorical import rebuild as rebuild_memos
+from symce.families.categorical.rebuild import FAST_ORDER, build as _build, plain as _plain, rebuild as _rebuild
 
 I = sp.Symbol("i", integer=True, positive=True)
 J = sp.Symbol("j", integer=True, positive=True)
@@ -119,70 +118,8 @@ def _push_coefficients(expr):
         lambda e: sp.Sum(e.args[0] * e.args[1].function, *e.args[1].limits))
 
 
-# -- rebuilding with or without evaluation ------------------------------------------------------------
-# Instantiating renames template elements to the user's symbols. When every entry is a distinct plain
-# symbol, the renamed canonical expression is already canonical: only the order of Add/Mul arguments
-# can change. Building it unevaluated, in SymPy's own argument order, gives the *same* object as the
-# evaluated construction at a fraction of the cost (k = 1000: 0.05 s instead of 0.5 s). Anything that
-# evaluation could change (numbers to combine, like terms, a number times a sum, functions of
-# non-symbols) is built evaluated. tests/test_categorical.py checks fast == evaluated on the catalog.
-
-def _rebuild(e, rep: dict, fast: bool):
-    hit = rep.get(e)
-    if hit is not None:
-        return hit
-    if not e.args or isinstance(e, (sp.Symbol, sp.Number)):
-        return e
-    args = [_rebuild(a, rep, fast) for a in e.args]
-    if all(a is b for a, b in zip(args, e.args)):
-        return e
-    return _build(e.func, args) if fast else e.func(*args)
-
-
-def _plain(a) -> bool:
-    return (isinstance(a, sp.Symbol) and a.is_zero is not True) or (a.is_Add and len(a.args) > 1)
-
-
-def _build(func, args):
-    if func is sp.Add:
-        flat = [t for a in args for t in (a.args if a.is_Add else (a,))]
-        nums = [t for t in flat if t.is_Number]
-        keys = {t.as_coeff_Mul()[1] for t in flat}
-        if len(nums) > 1 or any(n.is_zero for n in nums) or len(keys) != len(flat):
-            return sp.Add(*flat)
-        return _canonical(sp.Add, flat)
-    if func is sp.Mul:
-        flat = [t for a in args for t in (a.args if a.is_Mul else (a,))]
-        nums = [t for t in flat if t.is_Number]
-        bases = {t.as_base_exp()[0] for t in flat if not t.is_Number}
-        if (len(nums) > 1 or any(n.is_zero or n == 1 for n in nums) or len(bases) != len(flat) - len(nums)
-                or (nums and len(flat) == 2 and any(t.is_Add for t in flat))):
-            return sp.Mul(*flat)
-        return _canonical(sp.Mul, flat)
-    if func in (sp.exp, sp.log) and _plain(args[0]):
-        # memoised: Function construction costs ~30 µs, and SymPy's own cache (1000 entries) thrashes
-        # at k = 1000; the gradient then reuses the objects of the result
-        key = (func, args[0])
-        hit = _FUNCTIONS.get(key)
-        if hit is None:
-            if len(_FUNCTIONS) > 100_000:
-                _FUNCTIONS.clear()
-            hit = _FUNCTIONS[key] = func(args[0], evaluate=False)
-        return hit
-    if func is sp.Pow and _plain(args[0]) and args[1].is_Integer and args[1] not in (0, 1):
-        return sp.Pow(*args, evaluate=False)
-    return func(*args)
-
-
-def _canonical(cls, args):
-    """cls(*args) with nothing to evaluate: sorted as flatten sorts, built without the cache lookup."""
-    if not all(a.is_commutative for a in args):  # pragma: no cover - categorical entries commute
-        return cls(*args)
-    return cls._from_args(tuple(sorted(args, key=_args_sortkey)), True)
-
-
+# -- instantiation (the unevaluated rebuild is in .rebuild) -------------------------------------------
 _EXPANSIONS: dict = {}
-_FUNCTIONS: dict = {}
 
 
 class Instantiator:
@@ -199,7 +136,7 @@ class Instantiator:
         if fast is None:
             # injective renaming only: P = Q sharing symbols goes the evaluated way (terms cancel)
             flat = [e for es in self.entries.values() for e in es]
-            fast = (_args_sortkey is not None and all(_plain(e) and isinstance(e, sp.Symbol) for e in flat)
+            fast = (FAST_ORDER and all(_plain(e) and isinstance(e, sp.Symbol) for e in flat)
                     and len(set(flat)) == len(flat) and not set(flat) & {I, J, M, K_T})
         self.fast = fast
 
@@ -268,6 +205,15 @@ class Instantiator:
 
 
 _DIFF_MEMO: dict = {}
+
+
+def _clear() -> None:
+    _EXPANSIONS.clear()
+    _DIFF_MEMO.clear()
+    rebuild_memos.clear()
+
+
+register_cache(_clear)
 
 
 class GradientHook:
