@@ -139,3 +139,36 @@ def test_symce_errors_are_one_line_exit_2(monkeypatch, capsys):
     assert main(["derive", "kl", LABELS[0]]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DerivationTimeoutError" in err and "0.5 s" in err
+
+
+# -- a missing pdflatex (issue 15): say how to install it, never skip silently ------------------------------
+def _hide_pdflatex(monkeypatch, tmp_path):
+    empty = tmp_path / "no-tex-here"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    import shutil
+
+    assert shutil.which("pdflatex") is None
+
+
+def test_latex_pdf_without_pdflatex_says_how_to_install_it(monkeypatch, tmp_path, capsys):
+    _hide_pdflatex(monkeypatch, tmp_path)
+    rc = main(["latex", "entropy", LABELS[0], "--out", str(tmp_path / "h.tex"), "--pdf"])
+    err = capsys.readouterr().err
+    assert rc != 0 and "pdflatex was not found" in err and "apt-get install" in err
+    assert (tmp_path / "h.tex").exists() and not (tmp_path / "h.pdf").exists()
+
+
+def test_report_without_pdflatex_warns_and_says_the_pdf_was_skipped(monkeypatch, tmp_path, capsys):
+    from symce import families
+
+    monkeypatch.setattr(families, "EXAMPLES", families.EXAMPLES[:1])
+    _hide_pdflatex(monkeypatch, tmp_path)
+    out = tmp_path / "out"
+    rc = main(["report", "--out", str(out), "--quiet", "--no-training", "--no-accuracy"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    assert "report.pdf skipped (pdflatex not found)" in captured.out.strip().splitlines()[-1]
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("symce report: warning: report.pdf skipped") and "apt-get install" in last
+    assert (out / "report.tex").exists() and not (out / "report.pdf").exists()

@@ -5,6 +5,7 @@ Skipped (with the install command) where pdflatex is absent; CI installs TeX Liv
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -12,7 +13,9 @@ import pytest
 import sympy as sp
 
 import symce as sc
-from symce.printing.document import Section, write_report_tex
+from symce import families
+from symce.printing.document import Section
+from symce.printing.report_document import write_report_tex
 from symce.printing.pdf import INSTALL_HINT, LatexError, compile_pdf, pdflatex
 
 pytestmark = pytest.mark.skipif(pdflatex() is None, reason=INSTALL_HINT)
@@ -60,11 +63,39 @@ def test_report_tex_compiles(tmp_path):
     from symce.app import report
 
     rep = report.run_catalog()
-    tex = write_report_tex(rep, tmp_path, compile=False)
+    training = "## Cross-entropy as a training loss\n\n| model | $J$ | proof |\n|---|---|---|\n| Bernoulli(p) | $-\\log p$ | proved |\n"
+    accuracy = ("## Accuracy of the generated code\n\n| formula | max ULP | goal | plot |\n|---|---:|:-:|---|\n"
+                "| H(bernoulli) | 1 | met | [plot](accuracy-h-bernoulli.png) |\n")
+    _png(tmp_path / "accuracy-h-bernoulli.png")
+    tex = write_report_tex(rep, tmp_path, compile=False, extra_sections=[training, accuracy],
+                           timings={"training losses section": 1.5, "total": 9.0})
     assert tex == tmp_path / "report.tex"
-    result = compile_pdf(tex)
+    result = compile_pdf(tex, runs=2)
     _check(result)
+    assert not result.overfull, f"overfull boxes: {result.overfull[:5]}"  # the issue asks for none
     assert _pages(result.pdf) != 0
+    body = tex.read_text(encoding="utf-8")
+    # a document: title page with the summary table, contents, a chapter per family, identities, extras
+    assert r"\begin{titlepage}" in body and r"\tableofcontents" in body and "accuracy goals met" in body
+    families_n = len({e.build(1).name for e in families.EXAMPLES})
+    assert body.count(r"\chapter{") == families_n + 4  # definitions, identities, training, accuracy
+    assert r"\chapter{Multivariate normal}" in body
+    assert body.count(r"\chapter{Identities}") == 1 and r"\chapter{Accuracy of the generated code}" in body
+    assert r"\includegraphics[width=\linewidth]{accuracy-h-bernoulli.png}" in body
+    assert "the whole run, before compiling this document, 9 s" in body
+    # one number per equation through the whole document
+    tags = re.findall(r"\\tag\*\{\((\d+)\)\}", body)
+    assert len(tags) == len(set(tags)) and tags == sorted(tags, key=int)
+    # words, not code or internals
+    for leak in ("muP", "mu_P", "SigmaP", "Sigma_P", "L L^T", "Piecewise", "lebesgue", "Valid for", "Range"):
+        assert leak not in body, leak
+
+
+def _png(path):
+    """A 1×1 white PNG (no plotting library needed)."""
+    import base64
+
+    path.write_bytes(base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"))
 
 
 def test_latex_errors_are_reported(tmp_path):

@@ -13,7 +13,8 @@ from symce.app import latex_cli
 from symce.core.quantity import Quantity
 from symce.printing.blocks import derivation_latex, proof_latex, quantity_latex, short_rule
 from symce.printing.catalog import catalog_markdown, catalog_table
-from symce.printing.document import Section, document, write_report_tex
+from symce.printing.document import Section, document
+from symce.printing.report_document import write_report_tex
 from symce.printing.layout import latex_width
 from symce.printing.printer import latex
 from symce.printing.text import text_to_latex
@@ -136,7 +137,7 @@ def test_justification_modes(normal_kl):
 def test_markdown(normal_kl, bce):
     md = normal_kl.markdown()
     assert md.startswith("**KL(P \\|\\| Q)**") and "$$\n\\begin{align*}" in md
-    assert "valid for: $0 < t$, $t < 1$" in bce.markdown()
+    assert "for $0 < t < 1$" in bce.markdown()  # a chain, as papers write it (issue 15)
 
 
 def test_line_breaking_respects_width(normal_kl):
@@ -161,7 +162,7 @@ def test_proof_latex_proved_and_refuted(normal_kl):
 def test_side_conditions_are_shown():
     pf = sc.kl_decomposition(sc.Bernoulli(p), sc.Bernoulli(q))
     tex = pf.latex()
-    assert r"\text{assuming } p < 1,\ q < 1" in tex and "True" not in tex
+    assert r"\text{assuming } 0 < p < 1,\ 0 < q < 1" in tex and "True" not in tex  # chains (issue 15)
 
 
 # -- text ----------------------------------------------------------------------------------------------
@@ -233,3 +234,60 @@ def test_latex_cli(tmp_path, capsys):
     assert "unknown family 'no-such-family'" in capsys.readouterr().err
     assert latex_cli.run(_args(["entropy", "normal", "normal"])) == 2
     assert latex_cli.run(_args(["kl", "normal", "--pdf"])) == 2
+
+
+# -- issue 15: paper-ready wording and order ------------------------------------------------------------
+def test_justifications_are_words_in_the_papers_notation():
+    from symce.printing.text import rule_words
+
+    assert rule_words("instantiate at d = 2: Sigma_P = L L^T (its Cholesky factor), muQ = its mean") == \
+        "instantiate at d = 2: Σ_P = LLᵀ (its Cholesky factor), μ_Q = its mean"
+    assert "Piecewise" not in rule_words("w.r.t. m (1 ≤ m ≤ k, so the Piecewise that diff adds for classes "
+                                         "outside the sum resolves)")
+    assert rule_words("(ν = lebesgue measure)") == "(ν = Lebesgue measure)"
+
+
+def test_indexed_entries_print_in_natural_order():
+    ps = [sp.Symbol(f"p1_{i}", positive=True) for i in (10, 2, 1)]
+    tex = latex(sum(x * sp.log(x) for x in ps))
+    assert tex.index("p_{1,1} ") < tex.index("p_{1,2} ") < tex.index("p_{1,10} ")
+
+
+def test_bounds_are_chains_and_symbolic_ranges_are_sets():
+    from symce.printing.blocks import condition_list
+    from symce.printing.latex_printer import printer
+
+    x = sp.Symbol("x", real=True)
+    assert condition_list([sp.Lt(0, x), sp.Le(x, 2), sp.Eq(x**2, 1)], printer()) == [r"0 < x \leq 2", "x^{2} = 1"]
+    k = sp.Symbol("k", integer=True, positive=True)
+    assert latex(sp.Range(1, k + 1)) == r"\left\{1, \ldots, k\right\}"
+
+
+def test_a_wide_column_vector_is_written_entry_by_entry():
+    from symce.printing.latex_printer import printer
+    from symce.printing.layout import expr_lines
+
+    zs = sp.symbols("z1:11", real=True)
+    v = sp.Matrix([sp.exp(z) / sum(sp.exp(w) for w in zs) for z in zs])
+    lines = expr_lines(v, printer(), 30, None, 12)
+    assert len(lines) >= 10 and lines[0].startswith(r"\big(") and lines[-1].endswith(r"\big)^{\mathsf{T}}")
+    assert "too wide" not in " ".join(lines)
+
+
+def test_document_equation_numbers_never_repeat(normal_kl, bce):
+    tex = document([normal_kl, bce, sc.kl_decomposition(sc.Bernoulli(p), sc.Bernoulli(q))]).tex()
+    tags = re.findall(r"\\tag\*\{\((\d+)\)\}", tex)
+    assert tags == [str(i) for i in range(1, len(tags) + 1)]
+
+
+def test_markdown_sections_become_latex_with_fitted_math_and_figures(tmp_path):
+    from symce.printing.markdown_latex import markdown_to_latex
+
+    (tmp_path / "a.png").write_bytes(b"png")
+    md = ("## Accuracy\n\nmeasured with `symce verify`, _2 formulas_.\n\n| formula | max ULP | plot |\n|---|---:|---|\n"
+          "| H(bernoulli) | 1 | [plot](a.png) |\n| H(normal) | 2 | [plot](missing.png) |\n\n$$I(\\theta) = 1$$")
+    tex = markdown_to_latex(md, str(tmp_path))
+    assert r"\chapter{Accuracy}" in tex and r"\texttt{symce verify}" in tex and r"\emph{2 formulas}" in tex
+    assert r"\begin{longtable}" in tex and "[plot]" not in tex
+    assert r"\includegraphics[width=\linewidth]{a.png}" in tex and "missing.png" not in tex
+    assert r"\fitmath{I(\theta) = 1}" in tex

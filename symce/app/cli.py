@@ -30,8 +30,8 @@ from symce.app import accuracy, latex_cli, report, report_markdown, training_rep
 from symce.app.arguments import FAILED, OK, USAGE, UsageError, example, labels, positive_int
 from symce.engine import information
 from symce.errors import SymceError
-from symce.printing.document import write_report_tex
-from symce.printing.pdf import LatexError
+from symce.printing.report_document import write_report_tex
+from symce.printing.pdf import INSTALL_HINT, LatexError, pdflatex
 
 
 def parser() -> argparse.ArgumentParser:
@@ -103,23 +103,28 @@ def _report(args) -> int:
 
     if not args.quiet:
         print(f"symce report: deriving the catalog into {args.out}/report.md", flush=True)
+    start = time.perf_counter()
     rep = report.run_catalog(None if args.quiet else progress)
-    extras, extra_failed = _extra_sections(args, progress)
+    timings: dict[str, float] = {}
+    extras, extra_failed = _extra_sections(args, progress, timings)
+    timings["total"] = time.perf_counter() - start
     path = report_markdown.write(rep, args.out, extras)
-    latex_failed = False
+    latex_failed, pdf_note = False, ""
     if not args.no_tex:
-        latex_failed = not _report_tex(rep, args)
+        latex_failed, pdf_note = _report_tex(rep, args, extras, timings)
     if not args.quiet:
         print()
         print(report.summary_table(rep))
         print()
         for it in rep.failures:
             print(f"FAILED {it.section}: {it.quantity}: {it.status} {it.note}".rstrip())
-    print(f"{report.summary_line(rep)}; wrote {path}")
+    print(f"{report.summary_line(rep)}; wrote {path}" + (f"; {pdf_note}" if pdf_note else ""))
+    if pdf_note:
+        print(f"symce report: warning: {pdf_note}: {INSTALL_HINT}", file=sys.stderr)
     return FAILED if rep.failures or latex_failed or extra_failed else OK
 
 
-def _extra_sections(args, progress) -> tuple[list[str], bool]:
+def _extra_sections(args, progress, timings: dict | None = None) -> tuple[list[str], bool]:
     """Sections beyond the catalog; a section that raises is reported and fails the run."""
     wanted = []
     if not args.no_training:
@@ -138,22 +143,29 @@ def _extra_sections(args, progress) -> tuple[list[str], bool]:
             print(f"symce report: section {title!r} failed: {type(e).__name__}: {e}", file=sys.stderr)
             failed = True
             continue
+        seconds = time.perf_counter() - start
+        if timings is not None:
+            timings[f"{title} section"] = seconds
         if not args.quiet:
-            progress(f"section: {title} done in {time.perf_counter() - start:.1f} s")
+            progress(f"section: {title} done in {seconds:.1f} s")
     return out, failed
 
 
-def _report_tex(rep, args) -> bool:
-    """report.tex (and report.pdf when pdflatex is installed); False if LaTeX failed."""
+def _report_tex(rep, args, extras=(), timings=None) -> tuple[bool, str]:
+    """report.tex (and report.pdf when pdflatex is installed). Returns (LaTeX failed, a note when the
+    PDF was skipped because pdflatex is missing)."""
+    skipped = not args.no_pdf and pdflatex() is None
     try:
-        tex = write_report_tex(rep, args.out, compile=False if args.no_pdf else None)
+        tex = write_report_tex(rep, args.out, compile=False if args.no_pdf or skipped else None,
+                               extra_sections=extras, timings=timings)
     except LatexError as e:
         print(f"symce report: LaTeX failed: {' '.join(str(e).split())[:300]}", file=sys.stderr)
-        return False
+        return True, ""
     if not args.quiet:
         pdf = tex.with_suffix(".pdf")
-        print(f"wrote {tex}" + (f" and {pdf}" if pdf.exists() and not args.no_pdf else ""), flush=True)
-    return True
+        done = not args.no_pdf and not skipped and pdf.exists()
+        print(f"wrote {tex}" + (f" and {pdf}" if done else ""), flush=True)
+    return False, ("report.pdf skipped (pdflatex not found)" if skipped else "")
 
 
 def _derive(args) -> int:

@@ -15,6 +15,8 @@ from symce.app.report import SKIPPED, Item, Report, Section, gradient_symbols, s
 from symce.core.quantity import Quantity
 from symce.engine.derivation import Derivation
 from symce.engine.proof import PROVED, Proof
+from symce.printing.blocks import condition_list
+from symce.printing.latex_printer import printer
 from symce.printing.printer import latex
 
 #: results bigger than this (``count_ops``) are summarised in report.md instead of printed in full
@@ -87,13 +89,15 @@ def _dist_line(sec: Section) -> list[str]:
     lines = []
     for role, dist in (("P", sec.P), ("Q", sec.Q)):
         if dist is not None:
-            lines.append(f"${role} = {latex(dist)}$ ({dist.measure}; support ${latex(dist.support)}$)")
+            measure = str(dist.measure).replace("lebesgue", "Lebesgue")
+            lines.append(f"${role} = {latex(dist)}$ ({measure}; support ${latex(dist.support)}$)")
     return ["  \n".join(lines), ""]
 
 
 def _conditions(d) -> list[str]:
     conds = [c for c in getattr(d, "conditions", ()) if c is not sp.true]  # 0 < p is True for positive p
-    return [f"valid for: {', '.join(f'${latex(c)}$' for c in conds)}", ""] if conds else []
+    # bounds as papers write them: 0 < p₁ < 1, not "p₁ < 1" with the sign left to the assumptions
+    return [f"for {', '.join(f'${c}$' for c in condition_list(conds, printer()))}", ""] if conds else []
 
 
 def _item_block(it: Item, sec: Section) -> list[str]:

@@ -15,9 +15,9 @@ import sympy as sp
 from symce.core.quantity import Quantity
 from symce.printing.latex_printer import SymceLatexPrinter, printer
 from symce.printing.layout import expr_lines, latex_width
-from symce.printing.text import text_to_latex
+from symce.printing.text import rule_words, text_to_latex
 
-__all__ = ["quantity_latex", "short_rule", "derivation_lines", "derivation_latex", "proof_lines", "proof_latex",
+__all__ = ["EquationNumbers", "condition_list", "quantity_latex", "short_rule", "derivation_lines", "derivation_latex", "proof_lines", "proof_latex",
            "derivation_markdown", "proof_markdown", "conditions_latex"]
 
 
@@ -178,18 +178,47 @@ def _same(a, b) -> bool:
         return False
 
 
-def _justification(rule: str, mode: str, numbering: dict | None) -> str:
+class EquationNumbers:
+    """Continuous equation numbers of a document: every tagged line takes the next number (never a number
+    already used), and ``notes`` keeps (number, rule) for the words written below each block.
+
+    >>> eq = EquationNumbers(start=7)
+    >>> eq.tag("expand"), eq.tag("expand")
+    (7, 8)
+    >>> eq.items()
+    [('expand', 7), ('expand', 8)]
+    """
+
+    def __init__(self, start: int = 1):
+        self.next = start
+        self.notes: list[tuple[int, str]] = []
+
+    def tag(self, rule: str) -> int:
+        n, self.next = self.next, self.next + 1
+        self.notes.append((n, rule))
+        return n
+
+    def items(self) -> list[tuple[str, int]]:
+        """(rule, number) pairs in order, as a dict of rule numbers would give them."""
+        return [(rule, n) for n, rule in self.notes]
+
+    def __bool__(self) -> bool:
+        return bool(self.notes)
+
+
+def _justification(rule: str, mode: str, numbering) -> str:
     if mode == "none":
         return ""
     if mode == "numbered":
         if numbering is None:
             raise ValueError("justification='numbered' needs a numbering dict (rule -> number)")
-        n = numbering.setdefault(rule, len(numbering) + 1)
+        n = numbering.tag(rule) if isinstance(numbering, EquationNumbers) else \
+            numbering.setdefault(rule, len(numbering) + 1)
         return r" \tag*{(%d)}" % n
     text = short_rule(rule) if mode == "short" else rule
     if mode not in ("right", "short"):
         raise ValueError(f"justification must be 'right', 'short', 'numbered' or 'none', not {mode!r}")
-    return r" && \text{%s}" % text_to_latex(text)
+    return r" && \text{%s}" % text_to_latex(rule_words(text))
 
 
 def derivation_latex(d, *, justification: str = "right", width: float | None = None,
@@ -240,9 +269,9 @@ def proof_lines(pf, *, justification: str = "right", width: float | None = None,
     if not header:
         return rows
     rows.append(r"&\text{status: %s}" % text_to_latex(pf.status))
-    conds = _conditions(list(pf.assumptions))
+    conds = condition_list(pf.assumptions, p)
     if conds:
-        rows.append(r"&\text{assuming } " + ",\\ ".join(p._print(c) for c in conds))
+        rows.append(r"&\text{assuming } " + ",\\ ".join(conds))
     if pf.side_conditions:
         rows.append(r"&\text{side conditions of the rewrites: } "
                     + ",\\ ".join(p._print(c) for c in pf.side_conditions))
@@ -286,8 +315,7 @@ def derivation_markdown(d, **settings) -> str:
     out = [f"**{_md(str(d.lhs))}** — derived by {_md(d.method)}", "", "$$", derivation_latex(d, **settings), "$$"]
     conds = _conditions(getattr(d, "conditions", ()))
     if conds:
-        p = printer(**settings)
-        out += ["", "valid for: " + ", ".join(f"${p._print(c)}$" for c in conds)]
+        out += ["", "for " + ", ".join(f"${c}$" for c in condition_list(conds, printer(**settings)))]
     if getattr(d, "infinite_reason", None):
         out += ["", f"+∞ because {_md(d.infinite_reason)}"]
     return "\n".join(out)
@@ -300,6 +328,42 @@ def proof_markdown(pf, **settings) -> str:
 
 
 def conditions_latex(conds: Iterable[Any], **settings) -> str:
-    """The side conditions as one inline-math list (empty string when there are none)."""
-    p = printer(**settings)
-    return ",\\ ".join(p._print(c) for c in _conditions(list(conds)))
+    """The side conditions as one inline-math list (empty string when there are none), written as papers
+    write them (see :func:`condition_list`)."""
+    return ",\\ ".join(condition_list(conds, printer(**settings)))
+
+
+def condition_list(conds: Iterable[Any], p) -> list[str]:
+    r"""The LaTeX of conditions as papers write them: bounds on one symbol become one chain, with the
+    sign its assumptions give (p₁ < 1 for a positive p₁ reads 0 < p₁ < 1); other conditions as they are.
+
+    >>> p1 = sp.Symbol("p1", positive=True)
+    >>> condition_list([p1 < 1], printer())
+    ['0 < p_{1} < 1']
+    """
+    conds = _conditions(list(conds))
+    bounds: dict = {}
+    rest = []
+    for c in conds:
+        if isinstance(c, (sp.StrictLessThan, sp.LessThan)) and (c.lts.is_Symbol or c.gts.is_Symbol):
+            strict = isinstance(c, sp.StrictLessThan)
+            if c.lts.is_Symbol and c.gts.is_number:
+                bounds.setdefault(c.lts, [None, None])[1] = (c.gts, strict)
+                continue
+            if c.gts.is_Symbol and c.lts.is_number:
+                bounds.setdefault(c.gts, [None, None])[0] = (c.lts, strict)
+                continue
+        rest.append(c)
+    out = []
+    for s, (lo, hi) in bounds.items():
+        if lo is None and s.is_positive:
+            lo = (sp.Integer(0), True)
+        elif lo is None and s.is_nonnegative:
+            lo = (sp.Integer(0), False)
+        tex = p._print(s)
+        if lo is not None:
+            tex = r"%s %s %s" % (p._print(lo[0]), "<" if lo[1] else r"\leq", tex)
+        if hi is not None:
+            tex = r"%s %s %s" % (tex, "<" if hi[1] else r"\leq", p._print(hi[0]))
+        out.append(tex)
+    return out + [p._print(c) for c in rest]

@@ -21,8 +21,6 @@ True
 
 from __future__ import annotations
 
-from __future__ import annotations
-
 import os
 import re
 from dataclasses import dataclass, field
@@ -35,18 +33,18 @@ from symce.core.family import Family
 from symce.core.procedure import Procedure
 from symce.engine.derivation import Derivation
 from symce.engine.proof import Proof
-from symce.printing.blocks import (approx_latex, conditions_latex, derivation_lines, derivation_symbols, proof_lines,
-                                   quantity_latex, symbol_table)
+from symce.printing.blocks import (EquationNumbers, approx_latex, conditions_latex, derivation_lines,
+                                   derivation_symbols, proof_lines, quantity_latex, symbol_table)
 from symce.printing.catalog import catalog_table
 from symce.printing.latex_printer import printer
 from symce.printing.layout import MAX_OPS, TEXT_WIDTH_EM
-from symce.printing.pdf import CompileResult, LatexError, compile_pdf, pdflatex
+from symce.printing.pdf import CompileResult, LatexError, compile_pdf
 from symce.printing.procedure import procedure_lines
 from symce.printing.printer import latex
-from symce.printing.text import text_to_latex
+from symce.printing.text import rule_words, text_to_latex
 
 # compile_pdf and LatexError belong to pdf.py; they are named here too because a document is what gets compiled
-__all__ = ["Document", "Section", "document", "write_report_tex", "compile_pdf", "LatexError", "CompileResult"]
+__all__ = ["Document", "Section", "document", "render_item", "compile_pdf", "LatexError", "CompileResult"]
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
@@ -90,7 +88,8 @@ class Document:
     # -- output ---------------------------------------------------------------------------------------
     def body(self) -> str:
         """The LaTeX between ``\\begin{document}`` and ``\\end{document}``."""
-        return "\n\n".join(_render(it, self.settings) for it in self.items)
+        numbers = EquationNumbers()  # one equation counter for the whole document: no tag repeats
+        return "\n\n".join(render_item(it, self.settings, numbers) for it in self.items)
 
     def tex(self) -> str:
         """The whole document as a string."""
@@ -130,19 +129,21 @@ class _Raw(str):
 
 
 # -- rendering items ---------------------------------------------------------------------------------
-def _render(item, settings: dict) -> str:
+def render_item(item, settings: dict, numbers: EquationNumbers | None = None) -> str:
+    """LaTeX for one item of a document; ``numbers`` continues the document's equation numbering."""
+    numbers = EquationNumbers() if numbers is None else numbers
     if isinstance(item, _Raw):
         return str(item)
     if isinstance(item, Section):
         parts = [r"\section{%s}" % text_to_latex(item.title)]
         if item.intro:
             parts.append(text_to_latex(item.intro))
-        parts += [_render(x, settings) for x in item.items]
+        parts += [render_item(x, settings, numbers) for x in item.items]
         return "\n\n".join(parts)
     if isinstance(item, Derivation):
-        return _derivation_block(item, settings)
+        return _derivation_block(item, settings, numbers)
     if isinstance(item, Proof):
-        return _proof_block(item, settings)
+        return _proof_block(item, settings, numbers)
     if isinstance(item, Procedure):
         return _procedure_block(item, settings)
     if isinstance(item, Family):
@@ -152,7 +153,7 @@ def _render(item, settings: dict) -> str:
     if isinstance(item, (sp.Basic, sp.MatrixBase)):
         return r"\[ %s \]" % latex(item, **settings)
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
-        return _render(Section(item[0], list(item[1])), settings)
+        return render_item(Section(item[0], list(item[1])), settings, numbers)
     raise TypeError(f"document: cannot render {type(item).__name__}; give Derivations, Proofs, procedures "
                     "(MLE, Fisher information), Families, SymPy expressions, strings or Sections")
 
@@ -172,10 +173,10 @@ def _breakable_text(s: str) -> str:
     return "".join(p if p.startswith("$") else re.sub(r"([*/.,)])(?=\S)", r"\1\\allowbreak{}", p) for p in parts)
 
 
-def _notes(numbering: dict) -> str:
+def _notes(numbering) -> str:
     if not numbering:
         return ""
-    items = "\n".join(r"\item[(%d)] %s" % (n, _breakable_text(rule)) for rule, n in numbering.items())
+    items = "\n".join(r"\item[(%d)] %s" % (n, _breakable_text(rule_words(rule))) for rule, n in numbering.items())
     return "{\\small\\raggedright\n\\begin{itemize}\\setlength{\\itemsep}{0pt}\n%s\n\\end{itemize}\\par}" % items
 
 
@@ -183,8 +184,13 @@ _KIND = {"cross_entropy": "Cross-entropy", "entropy": "Entropy", "kl": "KL diver
          "hessian": "Hessian"}
 
 
-def _derivation_block(d, settings) -> str:
-    numbering: dict = {}
+def _block_numbers(numbers: EquationNumbers | None) -> EquationNumbers:
+    """This block's numbers, continuing the document's counter (its notes are the block's own)."""
+    return EquationNumbers(1 if numbers is None else numbers.next)
+
+
+def _derivation_block(d, settings, numbers: EquationNumbers | None = None) -> str:
+    numbering = _block_numbers(numbers)
     rows = derivation_lines(d, justification="numbered", width=TEXT_WIDTH_EM, max_ops=MAX_OPS,
                             numbering=numbering, **settings)
     syms = derivation_symbols(d) if isinstance(d.lhs, str) else None
@@ -195,10 +201,12 @@ def _derivation_block(d, settings) -> str:
         out.append(r"\noindent " + intro)
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     out.append(_notes(numbering))
+    if numbers is not None:
+        numbers.next = numbering.next
     conds = conditions_latex(getattr(d, "conditions", ()), **settings)
     tail = []
     if conds:
-        tail.append(r"Valid for $%s$." % conds)
+        tail.append(r"This holds for $%s$." % conds)
     if getattr(d, "infinite_reason", None):
         tail.append("The result is $+\\infty$ because " + text_to_latex(d.infinite_reason) + ".")
     if tail:
@@ -217,8 +225,8 @@ def _procedure_block(proc, settings) -> str:
     return "\n".join(out)
 
 
-def _proof_block(pf, settings) -> str:
-    numbering: dict = {}
+def _proof_block(pf, settings, numbers: EquationNumbers | None = None) -> str:
+    numbering = _block_numbers(numbers)
     rows = proof_lines(pf, justification="numbered", width=TEXT_WIDTH_EM, max_ops=MAX_OPS,
                        numbering=numbering, header=False, **settings)
     p = printer(**settings)
@@ -227,6 +235,8 @@ def _proof_block(pf, settings) -> str:
     out = [r"\subsection*{Claim: $%s$ --- %s}" % (claim, text_to_latex(pf.status))]
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     out.append(_notes(numbering))
+    if numbers is not None:
+        numbers.next = numbering.next
     tail = []
     conds = conditions_latex(pf.assumptions, **settings)
     if conds:
@@ -244,49 +254,3 @@ def _proof_block(pf, settings) -> str:
         tail.append(r"No symbolic argument: both sides agree to %d digits at %d random points." % (pf.digits, pf.points))
     out.append(r"\noindent " + " ".join(tail))
     return "\n".join(x for x in out if x)
-
-
-
-# -- report.tex ----------------------------------------------------------------------------------------
-def write_report_tex(derivations_and_proofs, out_dir: str | os.PathLike, *, title: str = "symce catalog report",
-                     compile: bool | None = None) -> Path:
-    """Write ``out_dir/report.tex`` and, when pdflatex is installed (or ``compile=True``), ``report.pdf``.
-
-    ``derivations_and_proofs`` is either the :class:`symce.app.report.Report` of ``symce report`` (its
-    sections become sections of the document, each item a derivation or a proof; failures and skipped
-    items are listed as text) or any iterable of items accepted by :func:`document` (Derivations,
-    Proofs, ``(title, [items])`` pairs, Sections). Returns the path of report.tex. A LaTeX error raises
-    :class:`LatexError`, with report.tex left in place for inspection.
-    """
-    items = _report_items(derivations_and_proofs) if hasattr(derivations_and_proofs, "sections") \
-        else list(derivations_and_proofs)
-    doc = Document(items, title=title)
-    tex = doc.write(Path(out_dir) / "report.tex")
-    if compile or (compile is None and pdflatex() is not None):
-        compile_pdf(tex)
-    return tex
-
-
-def _report_items(report) -> list:
-    sections = []
-    summary = getattr(report, "seconds", None)
-    if summary is not None:
-        n = len(getattr(report, "items", []))
-        fails = len(getattr(report, "failures", []))
-        sections.append(f"{n} derivations and proofs in {summary:.2f} s; {fails} failed. Every closed form is "
-                        "derived by the engine from the definitions H(P, Q) = −∫ (dP/dν) log(dQ/dν) dν, "
-                        "H(P) = H(P, P) and KL(P ‖ Q) = E_P[log p − log q].")
-    for sec in report.sections:
-        items: list = []
-        for it in sec.items:
-            obj = getattr(it, "obj", None)
-            status = getattr(it, "status", "")
-            label = f"{it.quantity}: {status} ({it.ms:.1f} ms)" if hasattr(it, "ms") else f"{it.quantity}: {status}"
-            if obj is None:
-                note = getattr(it, "note", "")
-                items.append(_Raw(r"\paragraph{%s}" % text_to_latex(label)
-                                  + (" " + text_to_latex(note) if note else "")))
-                continue
-            items.append(obj)  # its own heading says what it is (a proof's heading carries its status)
-        sections.append(Section(sec.title, items))
-    return sections

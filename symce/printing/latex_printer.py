@@ -120,6 +120,17 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
             return self._print_named_operator(expr, **kwargs)
         return super()._print(expr, **kwargs)
 
+    def _as_ordered_terms(self, expr, order=None):
+        # SymPy orders terms by symbol names as strings (p1_10 before p1_2); entries named like p1_2 are
+        # ordered by their numbers instead (zero-padded while SymPy sorts, then put back)
+        terms = super()._as_ordered_terms(expr, order=order)
+        named = [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and INDEXED_NAME.match(s.name)]
+        if not any(len(INDEXED_NAME.match(s.name).group(3)) > 1 for s in named):
+            return terms
+        padded = {s: sp.Symbol(_padded(s.name), **s.assumptions0) for s in named}
+        back = {v: k for k, v in padded.items()}
+        return [t.xreplace(back) for t in super()._as_ordered_terms(expr.xreplace(padded), order=order)]
+
     def _print_QuadraticForm(self, expr, exp=None):
         # vᵀ A v of the multivariate normal (a scalar Expr with its own _latex writing ^{T})
         v, A = expr.args
@@ -212,6 +223,12 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
         tex = r"\delta_{%s,%s}" % (self._print(expr.args[0]), self._print(expr.args[1]))
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
+    def _print_Range(self, expr):
+        # {1, …, k}: a sample space of symbolic size (SymPy writes Range(1, k + 1))
+        if expr.size.is_number or expr.step != 1:
+            return super()._print_Range(expr)
+        return r"\left\{%s, \ldots, %s\right\}" % (self._print(expr.inf), self._print(expr.sup))
+
     def _print_BooleanTrue(self, expr):
         return r"\text{true}"
 
@@ -233,6 +250,12 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
             return r"\nabla%s_{%s} %s" % ("^{2}" if q.order == 2 else "", ", ".join(wrt), inner)
         head = self._print(q.expr) if q.expr is not None else r"\text{%s}" % text_to_latex(q.text)
         return head if q.of is None else "%s = %s" % (head, self._print(q.of))
+
+
+def _padded(name: str) -> str:
+    """p1_2 → p1_0002: a name whose string order is the numeric order of its indices."""
+    base, dist, entry = INDEXED_NAME.match(name).groups()
+    return "%s%s_%s" % (base, dist, entry.zfill(4))
 
 
 def _role_latex(role: str) -> str:

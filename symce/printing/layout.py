@@ -230,6 +230,8 @@ def expr_lines(expr, p, width, max_ops, max_rows) -> list[str]:
     if summary is not None:
         return [summary]
     if isinstance(expr, sp.MatrixBase) and width is not None and latex_width(p._print(expr)) > width:
+        if expr.shape[1] == 1:  # a column vector too wide for a line: (e₁, …, e_n)ᵀ, an entry a line
+            return _column_lines(expr, p, width)
         return [r"\text{[a $%d \times %d$ matrix too wide to show; see its entries]}" % expr.shape]
     lines = break_lines(expr, p, width)
     if width is not None and max(latex_width(x) for x in lines) > 1.25 * width:
@@ -237,3 +239,15 @@ def expr_lines(expr, p, width, max_ops, max_rows) -> list[str]:
         return [r"\text{[an expression of %d operations, too wide to typeset]}" % _ops(expr)]
     return lines
 
+
+
+def _column_lines(v, p, width: float) -> list[str]:
+    """A column vector as (e₁, e₂, …, e_n)ᵀ with one entry (or its broken lines) a row of the block;
+    \\big delimiters, since a \\left … \\right pair cannot span rows of an align."""
+    n, out = v.shape[0], []
+    for i in range(n):
+        lines = break_lines(v[i], p, max(width - 4, 12))
+        lines[0] = (r"\big(" if i == 0 else "") + lines[0]
+        lines[-1] += r"\big)^{\mathsf{T}}" if i == n - 1 else ","
+        out.extend(lines)
+    return out

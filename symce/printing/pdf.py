@@ -60,12 +60,14 @@ def compile_pdf(tex_path: str | os.PathLike, runs: int = 1, timeout: float = 120
     if exe is None:
         raise LatexError(INSTALL_HINT)
     tex_path = Path(tex_path).resolve()
+    # graphics named relative to the .tex (the report's plots beside it) are found from the temporary folder
+    env = {**os.environ, "TEXINPUTS": f"{tex_path.parent}{os.pathsep}{os.environ.get('TEXINPUTS', '')}"}
     with tempfile.TemporaryDirectory() as tmp:
         log = ""
         for _ in range(runs):
             proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
                                    "-output-directory", tmp, str(tex_path)],
-                                  cwd=tmp, capture_output=True, timeout=timeout)
+                                  cwd=tmp, capture_output=True, timeout=timeout, env=env)
             log_file = Path(tmp) / (tex_path.stem + ".log")
             log = log_file.read_text(encoding="latin-1") if log_file.exists() else proc.stdout.decode("latin-1")
             errors = _ERROR.findall(log) + re.findall(r"^[^\n]*:\d+: (.*)$", log, re.M)

@@ -89,3 +89,55 @@ def text_to_latex(s: str) -> str:
     out = "".join(out)
     return out.replace("$$", "")  # adjacent math segments merge ($a$$b$ would be display math)
 
+
+
+# -- justifications in the paper's notation -----------------------------------------------------------
+_GREEK_WORDS = "alpha|beta|gamma|delta|epsilon|eta|theta|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|phi|chi|psi|omega"
+_GREEK_CHAR = {w: unicodedata.lookup(f"GREEK SMALL LETTER {'LAMDA' if w == 'lambda' else w.upper()}")
+               for w in _GREEK_WORDS.split("|")}
+_DIGIT_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+#: internals a reader of a derivation does not need (how SymPy got there), dropped from the words
+_INTERNALS = [
+    (re.compile(r",? so the Piecewise that diff adds for classes outside the sum resolves"), ""),
+    (re.compile(r"\blebesgue\b"), "Lebesgue"),
+]
+
+
+def _greek(m: re.Match) -> str:
+    word, rest = m.group(1), m.group(2) or ""
+    letter = _GREEK_CHAR.get(word.lower())
+    if letter is None:
+        return m.group(0)
+    if word[0].isupper():
+        letter = {"sigma": "Σ", "lambda": "Λ", "gamma": "Γ", "delta": "Δ", "theta": "Θ", "phi": "Φ", "psi": "Ψ",
+                  "omega": "Ω", "pi": "Π", "xi": "Ξ"}.get(word.lower(), letter)
+    return letter + rest.translate(_DIGIT_SUB)
+
+
+def rule_words(rule: str) -> str:
+    """A justification as a paper writes it: SymPy code fragments ((mu1 - mu2).T*Sigma2**(-1)) and ASCII
+    names (muP, Sigma_Q, L L^T) become the notation of the formulas (μ₁, Σ₂⁻¹, (μ₁ − μ₂)ᵀ, LLᵀ), and
+    remarks about SymPy's internals are dropped.
+
+    >>> rule_words("instantiate: Sigma_P = L L^T (its Cholesky factor)")
+    'instantiate: Σ_P = LLᵀ (its Cholesky factor)'
+    >>> rule_words("the term (mu1 - mu2).T*(Sigma2**(-1))*(mu1 - mu2)/2")
+    'the term (μ₁ − μ₂)ᵀ(Σ₂⁻¹)(μ₁ − μ₂)/2'
+    >>> rule_words("log(Determinant(Sigma2))/2 and Trace(Sigma2**(-1)*Sigma1)")
+    'log det(Σ₂)/2 and tr(Σ₂⁻¹Σ₁)'
+    """
+    s = rule
+    for pattern, repl in _INTERNALS:
+        s = pattern.sub(repl, s)
+    s = s.replace("L L^T", "LLᵀ").replace("^T", "ᵀ").replace(".T", "ᵀ")
+    s = s.replace("**(-1)", "⁻¹").replace("**2", "²")
+    s = re.sub(r"Determinant\(", "det(", s)
+    s = re.sub(r"\blog\(det\(([^()]*)\)\)", r"log det(\1)", s)
+    s = re.sub(r"Trace\(", "tr(", s)
+    s = re.sub(r"(?<=[\w)ᵀ⁻¹])\*(?=[\w(])", "", s)  # products written by juxtaposition
+    s = re.sub(r"(?<=\w) - (?=\w)", " − ", s)
+    # ASCII Greek names: mu1 → μ₁, Sigma2 → Σ₂, muP/mu_P → μ_P (a bare word such as "mu" too)
+    words = "|".join([_GREEK_WORDS, "Sigma|Lambda|Gamma|Delta|Theta|Phi|Psi|Omega"])
+    s = re.sub(r"(?<![A-Za-z0-9_])(%s)(\d+)?(?=[PQ]\b|_|[^A-Za-z]|$)" % words, _greek, s)
+    s = re.sub(r"(?<=[μΣσηθλ])([PQ])\b", r"_\1", s)
+    return s
