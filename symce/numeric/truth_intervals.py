@@ -3,7 +3,8 @@ with the directed-rounding kernels of ``mpmath.libmp.libmpi`` that ``mpmath.iv``
 arithmetic without creating an interval object and looking up the context's precision at every
 operation (about half the time of a low-precision evaluation went there).
 
-Here: log and exp of an interval (e^v of a huge v as 2^n·e^r, v = n·ln 2 + r, widened outward to cover the
+Here: log and exp of an interval, rounded outward by our own widening (mpmath's directed rounding of log
+is below the exact value at some points) (e^v of a huge v as 2^n·e^r, v = n·ln 2 + r, widened outward to cover the
 reduction), log(1 + x) rounded down/up (x − x² ≤ log1p x ≤ x for tiny x), and the exact rounding of an
 mpf to the nearest float64.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from mpmath import libmp as L
 from mpmath.libmp import finf, fnan, fninf
-from mpmath.libmp import libmpi as LI
 
 
 # -- exact float conversion -------------------------------------------------------------------------------
@@ -65,16 +65,42 @@ def _zero(x) -> bool:
     return x[0] == L.fzero and x[1] == L.fzero
 
 
+#: guard bits of the outward-widened log and exp: evaluated at prec + _GUARD bits to nearest, then widened
+#: by 2^−(prec + _GUARD − _SLACK) relative. mpmath's directed rounding of log is not trustworthy
+#: (mpf_log(1 + 2⁻⁵², 64, round_ceiling) lies *below* the exact log); its nearest-rounded value is accurate to
+#: a few ulps, which the widening of 2^_SLACK ulps covers.
+_GUARD, _SLACK = 24, 10
+
+
+def _widen(v, prec: int, up: bool):
+    """v moved outward by |v|·2^−(prec + _GUARD − _SLACK), rounded outward to prec bits."""
+    if v in (L.fzero, L.finf, L.fninf, L.fnan):
+        return v
+    eps = L.mpf_shift(L.mpf_abs(v), -(prec + _GUARD - _SLACK))
+    return L.mpf_add(v, eps if up else L.mpf_neg(eps), prec, _CEIL if up else _FLOOR)
+
+
+def _log_end(x, prec: int, up: bool):
+    """A rigorous lower (``up`` False) or upper bound of log x for an mpf x ≥ 0."""
+    if x == L.fone:
+        return L.fzero  # log 1 = 0 exactly
+    if x == L.fzero:
+        return L.fninf
+    if x == L.finf:
+        return L.finf
+    return _widen(L.mpf_log(x, prec + _GUARD, L.round_nearest), prec, up)
+
+
 def _log(x, prec):
     a, b = x
     if a == L.fnan or b == L.fnan or L.mpf_lt(b, L.fzero):
         return _NAN
     if L.mpf_gt(a, L.fzero):
-        return LI.mpi_log(x, prec)
+        return _log_end(a, prec, False), _log_end(b, prec, True)
     if b == L.fzero:
         return _NEG_INF
     # the interval reaches 0: unbounded below (more precision may lift the lower end above 0)
-    return L.fninf, L.mpf_log(b, prec, _CEIL)
+    return L.fninf, _log_end(b, prec, True)
 
 
 def _exp_endpoint(v, prec: int, up: bool):
@@ -94,7 +120,11 @@ def _exp_endpoint(v, prec: int, up: bool):
 def _exp_end(v, prec: int, up: bool):
     if v[1] and v[2] + v[3] > 21:  # finite, |v| > 2^20
         return _exp_endpoint(v, prec, up)
-    return L.mpf_exp(v, prec, _CEIL if up else _FLOOR)
+    if v == L.fzero:
+        return L.fone
+    if v in (L.finf, L.fninf, L.fnan):
+        return L.mpf_exp(v, prec)
+    return _widen(L.mpf_exp(v, prec + _GUARD, L.round_nearest), prec, up)
 
 
 def _iv_exp(x, prec):
@@ -115,7 +145,7 @@ def _log1p_end(x, prec: int, up: bool):
     if _mag(x) < -(prec + 2):
         return x if up else L.mpf_sub(x, L.mpf_mul(x, x, prec, _CEIL), prec, _FLOOR)
     wp = prec + max(0, -_mag(x)) + 10
-    return L.mpf_log(L.mpf_add(L.fone, x, wp, rnd), prec, rnd)
+    return _log_end(L.mpf_add(L.fone, x, wp, rnd), prec, up)
 
 
 def _mag(m) -> int:
