@@ -55,6 +55,10 @@ def as_expr(value: Any, *, family: str, parameter: str) -> sp.Expr:
             f"not {type(value).__name__} {value!r}" + (" (build it with sympy.Symbol/sympy.symbols instead of text)" if isinstance(value, str) else "")
         )
     if isinstance(value, sp.Basic):
+        if value.has(sp.AccumBounds) or value.has(sp.Order):
+            # an interval of values is not a parameter value: results would be AccumBounds(-oo, oo)
+            raise ArgumentTypeError(f"{family}: parameter {parameter} must be a single value, not the range or "
+                                    f"order term {value}")
         if not isinstance(value, sp.Expr):
             raise ArgumentTypeError(
                 f"{family}: parameter {parameter} must be a scalar SymPy expression, not {type(value).__name__}"

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symce.errors import ArgumentTypeError
+
 
 class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower case
     r"""The logistic function σ(z) = e^z / (1 + e^z) = 1/(1 + e^{−z})."""
 
     nargs = 1
+
+    def __new__(cls, *args, **kwargs):
+        # Function.__new__ sympifies its arguments, and sympify of text runs eval: refuse text first
+        for a in args:
+            if isinstance(a, (str, bytes)):
+                from_text = a if isinstance(a, str) else a.decode(errors="replace")
+                raise ArgumentTypeError(f"{cls.__name__}: the argument must be a number or a SymPy expression, "
+                                        f"not text {from_text!r} (symce never evaluates text)")
+        return super().__new__(cls, *args, **kwargs)
 
     @classmethod
     def eval(cls, z):

@@ -28,6 +28,9 @@ from symce.core.special import to_elementary
 from symce.core.limits import time_limit
 
 PROVED, REFUTED, CHECKED = "proved", "refuted", "checked numerically"
+#: proved, but only under side conditions the proof itself added (log(xy) = log x + log y needs x, y > 0):
+#: the status alone says so, so a reader of the status is never misled
+PROVED_UNDER = "proved under conditions"
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,33 @@ class Proof:
 
 
 # ---------------------------------------------------------------------------------------------------
+def _as_assumptions(assumptions) -> tuple:
+    """SymPy relations only: text would have to be sympified (eval), which symce never does."""
+    if isinstance(assumptions, (str, bytes, sp.Basic)) or not hasattr(assumptions, "__iter__"):
+        assumptions = (assumptions,) if isinstance(assumptions, sp.Basic) else assumptions
+        if not isinstance(assumptions, tuple):
+            raise ArgumentTypeError(f"prove: assumptions must be a list of SymPy relations such as [0 < p], "
+                                    f"not {type(assumptions).__name__} {assumptions!r}")
+    out = tuple(assumptions)
+    for a in out:
+        if not isinstance(a, sp.Basic) or not (a.is_Relational or isinstance(a, sp.logic.boolalg.Boolean)):
+            raise ArgumentTypeError(f"prove: each assumption must be a SymPy relation such as 0 < p (built from "
+                                    f"symbols, never text), not {type(a).__name__} {a!r}")
+    return out
+
+
+def _count(value, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ArgumentTypeError(f"prove: {name} must be a whole number from {lo} to {hi}, not {value!r}")
+    return value
+
+
 def prove(lhs, rhs, assumptions: Iterable = (), *, name: str = "", digits: int = 30, points: int = 8,
           seed: int = 0, time_limit_s: float = 5.0) -> Proof:
     """Prove ``lhs = rhs`` under ``assumptions`` (SymPy relations such as ``0 < p``, ``p < 1``, and
     ``Eq(Sum(p[i], (i, 1, k)), 1)``; symbol assumptions such as positive=True are used as well)."""
-    assumptions = tuple(assumptions)
+    assumptions = _as_assumptions(assumptions)
+    digits, points = _count(digits, "digits", 5, 1000), _count(points, "points", 1, 10_000)
     lhs, rhs = _as_side(lhs, "lhs"), _as_side(rhs, "rhs")
     base = dict(lhs=lhs, rhs=rhs, assumptions=assumptions, name=name, digits=digits)
     if lhs == rhs:
@@ -92,7 +117,7 @@ def prove(lhs, rhs, assumptions: Iterable = (), *, name: str = "", digits: int =
     # 1. cheap exact rewrites
     steps, side = _symbolic(lhs - rhs, assumptions, expensive=False)
     if steps is not None:
-        return Proof(status=PROVED, steps=steps, side_conditions=side, **base)
+        return Proof(status=PROVED_UNDER if side else PROVED, steps=steps, side_conditions=side, **base)
     # 2. look for a counterexample before spending time on expensive rewrites
     rng = random.Random(seed)
     samples = []
@@ -120,7 +145,8 @@ def prove(lhs, rhs, assumptions: Iterable = (), *, name: str = "", digits: int =
     except DerivationTimeoutError:
         steps = None
     if steps is not None:
-        return Proof(status=PROVED, steps=steps, side_conditions=side, points=len(samples), **base)
+        return Proof(status=PROVED_UNDER if side else PROVED, steps=steps, side_conditions=side,
+                     points=len(samples), **base)
     if not samples:
         raise ProofError(f"no point satisfying the assumptions {assumptions} could be sampled to check "
                          f"{lhs} = {rhs}")

@@ -117,6 +117,10 @@ class Empirical(Family):
                 raise ArgumentTypeError("Empirical: symbolic samples y[s] need the number of samples n")
             self._n, self._base, self._data = check_n(n), data, None
             return
+        if isinstance(data, (set, frozenset, dict)):
+            # samples are ordered (y_1, …, y_n, and a symbolic sum indexes them): a set loses order and repeats
+            raise ArgumentTypeError(f"Empirical: data must be an ordered list or tuple of samples, not a "
+                                    f"{type(data).__name__} (which drops repeated samples and their order)")
         if isinstance(data, (str, bytes)) or not hasattr(data, "__len__"):
             raise ArgumentTypeError(f"Empirical: data must be a list of samples or a SymPy IndexedBase, "
                                     f"not {type(data).__name__}")

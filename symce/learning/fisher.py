@@ -54,6 +54,11 @@ def parameters_of(P: Family, wrt=None) -> list:
                                   "use an explicit number of classes/dimension")
         return ps
     ws = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
+    if not ws:
+        raise ArgumentTypeError(f"fisher_information: wrt is empty; give one or more parameter symbols of {P!r} "
+                                f"({', '.join(map(str, ps))}) or leave it out for all of them")
+    if len(set(ws)) != len(ws):
+        raise ArgumentTypeError(f"fisher_information: wrt {ws} repeats a parameter; each may appear once")
     for w in ws:
         if w not in ps:
             raise ArgumentTypeError(f"fisher_information: {w!r} is not a parameter symbol of {P!r}")
