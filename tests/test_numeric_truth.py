@@ -107,3 +107,47 @@ def test_bernoulli_logit_entropy_at_huge_logits_is_pinned_cheaply():
         assert b.value == float(ref) and b.prec <= 256
         if abs(zz) < 1000:  # 1 − σ(z) cancels to e^−z: ~|z|·1.44 bits, impossible at 1e300
             assert ground_truth(H, [z], [zz]).value == float(ref)
+
+
+# -- rigour at huge and tiny arguments, against 1000-digit mpmath --------------------------------------------
+def test_log_and_exp_bounds_enclose_the_1000_digit_value():
+    """mpmath's own directed rounding is not trusted: mpf_log(1 + 2⁻⁵², 64, round_ceiling) lies below the exact
+    log; the truth's bounds enclose it, and the log of huge and tiny floats, at 64 … 1152 bits."""
+    import math
+
+    from mpmath import libmp as L
+
+    from symce.numeric.truth_intervals import _exp_end, _log_end
+
+    xs = [1 + 2.0**-52, 1 - 2.0**-53, 1.7976931348623157e308, 1e300, 2.0**1023, 5e-324, 1e-300,
+          math.ldexp(1 - 2.0**-53, 1024), 2.2250738585072014e-308]
+    for x in xs:
+        m = L.from_float(x)
+        with mpmath.workdps(1000):
+            exact = mpmath.log(mpmath.mpf(m))
+            for prec in (64, 128, 1152):
+                assert mpmath.mpf(_log_end(m, prec, False)) <= exact <= mpmath.mpf(_log_end(m, prec, True)), (x, prec)
+    for v in (-745.1, -1e-300, 2.0**-52, 709.78, 1e5, -3e6):
+        m = L.from_float(v)
+        with mpmath.workdps(1000):
+            exact = mpmath.exp(mpmath.mpf(m))
+            assert mpmath.mpf(_exp_end(m, 64, False)) <= exact <= mpmath.mpf(_exp_end(m, 64, True)), v
+
+
+def test_softmax_ce_at_a_rounding_tie_rounds_up():
+    """k = 3, t = (0, 1, 0), z = (1e17, −40, 1e-8): CE = log(e^{z1} + e^{z2} + e^{z3}) − z2 = 1e17 + 40 + δ with
+    δ = log1p(e^{−1e17−40} + e^{1e-8−1e17}) > 0. 1e17 + 40 is exactly halfway between the floats 1e17 + 32 and
+    1e17 + 48, so the correctly rounded value is 1e17 + 48 (δ is invisible even at 1000 digits)."""
+    ts = sp.symbols("t1:4", positive=True)
+    zs = sp.symbols("z1:4", real=True)
+    S = sp.Add(*[sp.exp(v) for v in zs])
+    ce = -sp.Add(*[tt * sp.log(sp.exp(v) / S) for tt, v in zip(ts, zs)])
+    tv = ground_truth(ce, [*ts, *zs], [0.0, 1.0, 0.0, 1e17, -40.0, 1e-8])
+    with mpmath.workdps(1000):
+        lse = mpmath.log(mpmath.exp(mpmath.mpf(1e17)) + mpmath.exp(mpmath.mpf(-40)) + mpmath.exp(mpmath.mpf(1e-8)))
+        value = lse + 40
+        tie = mpmath.mpf(10) ** 17 + 40
+        assert value >= tie  # the 1000-digit value is the tie itself (δ ≈ e^−1e17 is below 1000 digits)
+    below, above = 1e17 + 32, 1e17 + 48
+    assert Fraction(above) - Fraction(below) == 16 and Fraction(below) + 8 == 10**17 + 40  # exactly halfway
+    assert tv.value == above

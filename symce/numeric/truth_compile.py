@@ -117,6 +117,9 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
             return _log1p_end(a, env[2], False), _log1p_end(b, env[2], True)
 
         return log1p_
+    if isinstance(e, _log1pexp):
+        fs = [_compile(a, index, memo_ids) for a in e.args]
+        return lambda env: _log1pexp_iv([f(env) for f in fs], env[2])
     if isinstance(e, sp.Abs):
         f = _compile(e.args[0], index, memo_ids)
         return lambda env: LI.mpi_abs(f(env))
@@ -169,6 +172,34 @@ class _log1p(sp.Function):  # noqa: N801 - the ground truth's own node: log(1 + 
     """log(1 + x) for the compiler only (never printed or differentiated)."""
 
 
+class _log1pexp(sp.Function):  # noqa: N801 - the ground truth's own node
+    """log(1 + Σⱼ e^{cⱼ}) for the compiler only."""
+
+
+def _log1pexp_iv(cs, prec):
+    """An enclosure of log(1 + Σⱼ e^{cⱼ}) for intervals cⱼ.
+
+    Where the largest cₖ is certainly positive: cₖ + log1p(e^{−cₖ} + Σ_{j≠k} e^{cⱼ − cₖ}) — the same number,
+    but the tiny log1p is enclosed with its relative accuracy, so a value just above a rounding tie
+    (softmax CE at z = (1e17, −40, 1e-8), t = (0, 1, 0): 1e17 + 40 + 2e^{−1e17}) gets a lower end of exactly
+    1e17 + 40 rather than an interval of absolute width 2^−prec·1e17 around it; and a logit gap of 745
+    needs 64 bits instead of ~1100. Else log1p of the sum directly."""
+    k = max(range(len(cs)), key=lambda j: L.to_float(cs[j][1]) if cs[j][1] not in (L.fnan,) else -1e400)
+    ck = cs[k]
+    if L.mpf_gt(ck[0], L.fzero) and ck[1] != L.finf:
+        neg = (L.mpf_neg(ck[1]), L.mpf_neg(ck[0]))
+        acc = _iv_exp(neg, prec)
+        for j, c in enumerate(cs):
+            if j != k:
+                acc = LI.mpi_add(acc, _iv_exp(LI.mpi_sub(c, ck, prec), prec), prec)
+        inner = (_log1p_end(acc[0], prec, False), _log1p_end(acc[1], prec, True))
+        return LI.mpi_add(ck, inner, prec)
+    acc = _ZERO
+    for c in cs:
+        acc = LI.mpi_add(acc, _iv_exp(c, prec), prec)
+    return _log1p_end(acc[0], prec, False), _log1p_end(acc[1], prec, True)
+
+
 def _exponent(t):
     """a for a term e^a of a sum of exponentials (1 = e^0), else None."""
     if isinstance(t, sp.exp):
@@ -195,12 +226,9 @@ def _log_softmax(arg):
     same = [k for k, b in enumerate(bs) if b == a]
     if not same:
         return None
-    others = [t for k, t in enumerate(dens[0].base.args) if k != same[0]]
+    others = [b for k, b in enumerate(bs) if k != same[0]]
     if not others:
         return sp.S.Zero
-    # Σ_{j≠i} e^{bⱼ}·(e^a)⁻¹ rather than Σ e^{bⱼ − a}: the k exponentials are shared by all k terms
-    # (memoised), not k(k − 1) of them; positive terms keep the relative width ~k·2^−prec either way
-    t = sp.Add(*others)
-    if a != 0:
-        t = sp.Mul(t, sp.Pow(sp.exp(a), -1, evaluate=False), evaluate=False)
-    return -_log1p(t)
+    # log1p(Σ_{j≠i} e^{bⱼ − a}) with the differences bⱼ − a exact at a few more bits than the floats: the
+    # node factors out the largest (see _log1pexp_iv), so a dominating class costs no cancellation
+    return -_log1pexp(*[sp.Add(b, -a, evaluate=False) for b in others])
