@@ -145,3 +145,40 @@ def test_k_2000_results_and_gradients_equal_the_plain_sympy_construction(quantit
     assert len(g) == k
     for m in (0, 1, 9, 99, 1234, k - 1):
         assert g[m] == grad[m], m
+
+
+# -- multivariate normal: positive definiteness without symbolic minors -----------------------------------
+def _spd(d: int, rng: random.Random) -> sp.Matrix:
+    L = sp.Matrix(d, d, lambda i, j: sp.Rational(rng.randint(1, 9), 7) if i >= j else 0)
+    return L * L.T
+
+
+def test_numeric_covariances_are_decided_exactly_at_d_12():
+    rng = random.Random(5)
+    S = _spd(12, rng)
+    sc.MultivariateNormal([0] * 12, S)
+    sc.MultivariateNormal([0] * 12, S.applyfunc(lambda e: sp.Float(float(e))))
+    # Σ − λI with λ above the smallest eigenvalue (mpmath at 50 digits, an independent computation)
+    import mpmath
+    with mpmath.workdps(50):
+        lam_min = min(mpmath.eigsy(mpmath.matrix(S.tolist()))[0])
+    bad = S - sp.Rational(str(lam_min * mpmath.mpf("1.001"))) * sp.eye(12)
+    with pytest.raises(InvalidParameterError, match="not positive definite"):
+        sc.MultivariateNormal([0] * 12, bad)
+
+
+def test_float_covariances_are_decided_on_their_exact_binary_values():
+    e = 2.0 ** -52
+    sc.MultivariateNormal([0, 0], [[1.0, 1.0 - e], [1.0 - e, 1.0]])  # det = 2e − e² > 0 exactly
+    with pytest.raises(InvalidParameterError, match="not positive definite"):
+        sc.MultivariateNormal([0, 0], [[1.0, 1.0], [1.0, 1.0]])  # singular
+    with pytest.raises(InvalidParameterError, match="not positive definite"):
+        sc.MultivariateNormal([0, 0, 0], [[1.0, 0.9, 0.0], [0.9, 1.0, 0.9], [0.0, 0.9, 1.0]])  # det = 1 − 1.62 < 0
+
+
+def test_a_symbolic_covariance_above_d_3_records_positive_definiteness_as_a_predicate():
+    d = 12
+    P = sc.MultivariateNormal.symbolic(d, "1", cholesky=False)
+    conds = P.conditions()
+    assert sp.Q.positive_definite(P.Sigma) in conds
+    assert all(not isinstance(c, sp.StrictGreaterThan) or len(c.lhs.free_symbols) == 1 for c in conds)

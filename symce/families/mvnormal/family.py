@@ -18,13 +18,14 @@ Explicit d is never derived entrywise: :meth:`template` maps an explicit instanc
 
 Conditions: a symbolic Σ is recorded as ``Q.symmetric(Sigma)`` and ``Q.positive_definite(Sigma)``
 (SymPy assumption predicates, which ``sympy.ask``/``refine`` understand; positive definiteness is not a
-relation); an explicit Σ with symbols records Sylvester's criterion (leading principal minors > 0), a
-Cholesky factor records Lᵢᵢ > 0 for diagonal entries not already declared positive.
+relation); an explicit Σ of numbers is checked by exact elimination (O(d³)); one with symbols records
+Sylvester's criterion (leading principal minors > 0) up to d = 3 and ``Q.positive_definite(Σ)`` above
+(the minors of a symbolic matrix have up to d! terms); a Cholesky factor records Lᵢᵢ > 0 for diagonal
+entries not already declared positive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import final
 
 import sympy as sp
@@ -32,17 +33,18 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.sets import MatrixSet
 
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
-from symce.core.family import Example, Family, Measure, as_expr, check_interval
+from symce.core.family import Example, Family, Measure
+from symce.engine.information import register_cache
 from symce.core.notation import common_name, latex_bold, latex_vector
 from symce.families.mvnormal.matrix import DIM, Cholesky, QuadraticForm, gradient_of_quadratic, jacobian_of_affine
 from symce.families.mvnormal.symbolic import instantiate
+from symce.families.mvnormal.validation import check_cholesky, check_covariance, check_size, column, square
 
 _NAME = "MultivariateNormal"
-_REAL = sp.Interval(-sp.oo, sp.oo)
-_POS = sp.Interval.open(0, sp.oo)
 #: the dimension symbol of the templates (and of the catalog's symbolic-d example)
 D = DIM
 _MOMENTS: dict = {}
+register_cache(_MOMENTS.clear)
 
 
 @final
@@ -60,21 +62,21 @@ class MultivariateNormal(Family):
         if isinstance(mu, MatrixExpr) or isinstance(Sigma, MatrixExpr):
             self._init_symbolic(mu, Sigma)
             return
-        self.mu = _column(mu)
-        self.Sigma = _square(Sigma, "Sigma")
+        self.mu = column(mu)
+        self.Sigma = square(Sigma, "Sigma")
         self.d = len(self.mu)
-        _check_size(self.d, self.Sigma, "Sigma")
-        self._conds = _check_covariance(self.Sigma)
+        check_size(self.d, self.Sigma, "Sigma")
+        self._conds = check_covariance(self.Sigma)
 
     @classmethod
     def from_cholesky(cls, mu, L) -> "MultivariateNormal":
         """N(mu, L Lᵀ) with L lower triangular with positive diagonal (det Σ = Π Lᵢᵢ²): the fast route."""
         obj = cls.__new__(cls)
-        obj.mu = _column(mu)
-        obj.L = _square(L, "L")
+        obj.mu = column(mu)
+        obj.L = square(L, "L")
         obj.d = len(obj.mu)
-        _check_size(obj.d, obj.L, "L")
-        obj._conds = _check_cholesky(obj.L)
+        check_size(obj.d, obj.L, "L")
+        obj._conds = check_cholesky(obj.L)
         obj.Sigma = None
         obj._chol = Cholesky(obj.L)
         return obj
@@ -265,108 +267,6 @@ class MultivariateNormal(Family):
     @classmethod
     def instantiate_derivation(cls, derivation, mapping, P, Q):
         return instantiate(derivation, mapping, P, Q)
-
-
-# -- validation ---------------------------------------------------------------------------------------
-def _column(mu) -> sp.ImmutableMatrix:
-    if isinstance(mu, sp.MatrixBase):
-        if mu.cols != 1:
-            raise DimensionMismatchError(f"{_NAME}: mu must be a column (d×1) or a list, not {mu.rows}×{mu.cols}")
-        mu = list(mu)
-    if isinstance(mu, (str, bytes)) or not isinstance(mu, Sequence):
-        raise ArgumentTypeError(f"{_NAME}: parameter mu must be a list or column Matrix of numbers or SymPy "
-                                f"expressions, not {type(mu).__name__}")
-    if len(mu) == 0:
-        raise InvalidParameterError(_NAME, "mu", [], "a vector of at least one real entry (d ≥ 1)")
-    out = [as_expr(v, family=_NAME, parameter=f"mu[{i}]") for i, v in enumerate(mu)]
-    for i, v in enumerate(out):
-        check_interval(_NAME, f"mu[{i}]", v, _REAL, "a real number")
-    return sp.ImmutableMatrix(out)
-
-
-def _square(M, name) -> sp.ImmutableMatrix:
-    if isinstance(M, sp.MatrixBase):
-        rows = M.tolist()
-    elif isinstance(M, Sequence) and not isinstance(M, (str, bytes)) and all(
-            isinstance(r, Sequence) and not isinstance(r, (str, bytes)) for r in M):
-        rows = [list(r) for r in M]
-    else:
-        raise ArgumentTypeError(f"{_NAME}: parameter {name} must be a sympy Matrix or a list of rows, "
-                                f"not {type(M).__name__}")
-    n = len(rows)
-    if n == 0 or any(len(r) != n for r in rows):
-        shape = f"{n}×{len(rows[0])}" if n and len({len(r) for r in rows}) == 1 else "ragged"
-        raise DimensionMismatchError(f"{_NAME}: {name} must be a square d×d matrix, not {shape}")
-    vals = [[as_expr(v, family=_NAME, parameter=f"{name}[{i}, {j}]") for j, v in enumerate(r)]
-            for i, r in enumerate(rows)]
-    for i in range(n):
-        for j in range(n):
-            check_interval(_NAME, f"{name}[{i}, {j}]", vals[i][j], _REAL, "a real number")
-    return sp.ImmutableMatrix(vals)
-
-
-def _check_size(d, M, name):
-    if M.rows != d:
-        raise DimensionMismatchError(f"{_NAME}: mu has {d} entries but {name} is {M.rows}×{M.cols}; "
-                                     f"{name} must be {d}×{d}")
-
-
-def _check_covariance(S) -> list:
-    n = S.rows
-    allowed = "a symmetric positive definite matrix"
-    for i in range(n):
-        for j in range(i + 1, n):
-            if sp.expand(S[i, j] - S[j, i]) != 0:
-                raise InvalidParameterError(_NAME, "Sigma", S.tolist(), f"{allowed}; entries ({i}, {j}) = {S[i, j]} "
-                                            f"and ({j}, {i}) = {S[j, i]} differ (use one expression for both)")
-    for i in range(n):
-        check_interval(_NAME, f"Sigma[{i}, {i}]", S[i, i], _POS, "a positive variance (the diagonal of a "
-                       "positive definite covariance)")
-    if not S.free_symbols:
-        if not _exact_pd(S):
-            raise InvalidParameterError(_NAME, "Sigma", S.tolist(), f"{allowed}; it is not positive definite "
-                                        "(a Cholesky pivot is ≤ 0)")
-        return []
-    conds = []
-    for k in range(1, n + 1):  # Sylvester's criterion: every leading principal minor is positive
-        minor = S[:k, :k].det(method="berkowitz") if k > 1 else S[0, 0]
-        if minor.is_positive:
-            continue
-        if minor.is_positive is False and minor.is_extended_real:
-            raise InvalidParameterError(_NAME, "Sigma", S.tolist(), f"{allowed}; its leading {k}×{k} minor "
-                                        f"{minor} is not positive")
-        conds.append(sp.StrictGreaterThan(sp.factor_terms(minor), 0))
-    return conds
-
-
-def _exact_pd(S) -> bool:
-    """Cholesky (LDLᵀ) elimination in exact arithmetic: positive definite iff every pivot is > 0."""
-    A = [list(r) for r in S.tolist()]
-    n = len(A)
-    for k in range(n):
-        piv = A[k][k]
-        if not piv.is_positive:
-            return False
-        for i in range(k + 1, n):
-            f = A[i][k] / piv
-            for j in range(k + 1, n):
-                A[i][j] = A[i][j] - f * A[k][j]
-    return True
-
-
-def _check_cholesky(L) -> list:
-    n = L.rows
-    for i in range(n):
-        for j in range(i + 1, n):
-            if L[i, j] != 0:
-                raise InvalidParameterError(_NAME, "L", L.tolist(), f"lower triangular (entry ({i}, {j}) = "
-                                            f"{L[i, j]} above the diagonal must be 0)")
-    conds = []
-    for i in range(n):
-        check_interval(_NAME, f"L[{i}, {i}]", L[i, i], _POS, "positive (the diagonal of a Cholesky factor)")
-        if not L[i, i].is_positive:
-            conds.append(sp.StrictGreaterThan(L[i, i], 0))
-    return conds
 
 
 # -- catalog ------------------------------------------------------------------------------------------
