@@ -190,5 +190,5 @@ def test_math_backend_never_raises_and_matches_numpy(pair):
             assert got == want[j] or (np.isnan(got) and np.isnan(want[j])) or \
                 abs(got - want[j]) <= 1e-13 * abs(want[j]), (d.lhs, cols[:, j], got, want[j])
     if pair[0] == "bernoulli-logit":
-        f = lambdify(cross_entropy(_EX[pair[0]].build(1), _EX[pair[1]].build(2)), backend="math")  # (p2, z1)
-        assert f(0.0, 800.0) == float("inf") and f(1.0, -800.0) == float("inf")
+        f = lambdify(cross_entropy(_EX[pair[0]].build(1), _EX[pair[1]].build(2)), backend="math")  # (z1, p2)
+        assert f(p2=0.0, z1=800.0) == float("inf") and f(p2=1.0, z1=-800.0) == float("inf")

@@ -24,6 +24,7 @@ from symce.numeric.impl import torch_bridge
 from symce.numeric.jax_backend import lambdify_jax
 from symce.numeric.lowering import lower
 from symce.numeric.printed import finish, print_function, printed_function, stable_form
+from symce.numeric.signature import flat_args, groups_of, resolve_args, signed
 
 BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch", "jax")
 
@@ -31,7 +32,13 @@ BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch", "jax")
 def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stable: bool = True) -> Callable:
     """A numeric function of ``obj`` (a Derivation, a procedure such as a Fisher information, or a SymPy expression).
 
-    ``args`` fixes the argument order (default: free symbols sorted by name; stored as ``f.args``).
+    The function's parameters (``inspect.signature(f)``, ``help(f)``): for a Derivation, its distributions'
+    parameters in declaration order (P's, then Q's), named by their symbols; a vector parameter
+    (categorical probabilities/logits, an MVN mean) is one array with a trailing axis (n, k), a matrix
+    parameter one with trailing axes (n, d, d); keywords accepted; one argument per symbol works too, in the
+    order of ``f.args`` (:mod:`symce.numeric.signature`). For an expression: its free symbols in natural
+    order (t2 before t10). ``args`` fixes the order instead (symbols, or names of the expression's
+    symbols). The input dtype is kept (float32 in, float32 out; computed in float64).
     ``backend``: "numpy" (vectorised, the default), "scipy" (numpy with scipy.special kernels where scipy
     has them), "math" (Python floats), "mpmath" (mpmath numbers at the current ``mpmath.mp.prec``),
     "torch" (float64 tensors; needs torch), "jax" (float64 jax arrays, differentiable with jax.grad; needs
@@ -59,9 +66,16 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     if not isinstance(expr, (sp.Basic, sp.MatrixBase)):
         raise ArgumentTypeError(f"lambdify needs a Derivation, a procedure (Fisher information) or a SymPy "
                                 f"expression, not {type(obj).__name__}")
+    # the arguments: the distributions' parameters in declaration order (vector ones as one array), or
+    # ``args`` as given — strings mapped to symbols, so no user text reaches the printed source
     if args is None:
-        args = sorted(expr.free_symbols, key=lambda s: s.name)
-    args = list(args)
+        groups = groups_of(getattr(obj, "distributions", ()) if derived else (), expr)
+    else:
+        groups = groups_of((), expr, resolve_args(args, expr))
+    return signed(_build(obj, expr, flat_args(groups), backend, stable, derived), groups, expr, backend)
+
+
+def _build(obj, expr, args, backend, stable, derived):
     conditions = tuple(obj.conditions) if derived else ()
     if backend == "jax":  # symce's numpy code through jax.pure_callback, differentiable (jax_backend.py)
         return lambdify_jax(expr, args, conditions, stable)

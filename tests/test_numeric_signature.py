@@ -1,0 +1,116 @@
+"""The generated function's signature: the distributions' parameters in declaration order (P's, then Q's),
+by name, keywords accepted, k-class parameters as (n, k) arrays, dtype kept; ``args=`` for an explicit
+order; user text (``args=`` strings, symbol names) never reaches generated source. References: scipy's
+logsumexp form of the softmax cross-entropy −Σ t_i (z_i − logsumexp z) and the textbook BCE
+log(1 + e^z) − t z, evaluated by numpy/scipy independently of symce."""
+
+import inspect
+
+import numpy as np
+import pytest
+import scipy.special as ss
+import sympy as sp
+
+import symce as sc
+from symce.errors import ArgumentTypeError
+
+t, z = sp.symbols("t z", real=True)
+BCE = sc.cross_entropy(sc.Bernoulli(t), sc.Bernoulli.from_logit(z))
+K = 10
+TS = sp.symbols(f"t1:{K + 1}", positive=True)
+ZS = sp.symbols(f"z1:{K + 1}", real=True)
+SOFTMAX_CE = sc.cross_entropy(sc.Categorical(list(TS)), sc.Categorical.from_logits(list(ZS)))
+
+
+def _bce(tv, zv):
+    """log(1 + e^z) − t z by mpmath at 50 digits (the float formula cancels at t = 1, z ≫ 0)."""
+    import mpmath
+
+    with mpmath.workdps(50):
+        f = np.vectorize(lambda a, b: float(mpmath.log(1 + mpmath.exp(mpmath.mpf(float(b)))) - mpmath.mpf(float(a)) * float(b)))
+        return f(tv, zv)
+
+
+def test_declaration_order_names_and_keywords():
+    mu1, mu2 = sp.symbols("mu1 mu2", real=True)
+    s1, s2 = sp.symbols("sigma1 sigma2", positive=True)
+    f = sc.lambdify(sc.kl(sc.Normal(mu1, s1), sc.Normal(mu2, s2)))
+    assert list(inspect.signature(f).parameters) == ["mu1", "sigma1", "mu2", "sigma2"]
+    assert "mu1" in f.__doc__ and "sigma2" in f.__doc__
+    want = np.log(3 / 2) + (4 + 0.25) / (2 * 9) - 0.5  # KL(N(0.5, 2²) ‖ N(0, 3²))
+    assert f(0.5, 2.0, 0.0, 3.0) == pytest.approx(want, rel=1e-15)
+    assert f(sigma2=3.0, mu2=0.0, sigma1=2.0, mu1=0.5) == pytest.approx(want, rel=1e-15)
+    assert f(0.5, 2.0, sigma2=3.0, mu2=0.0) == pytest.approx(want, rel=1e-15)
+    with pytest.raises(ArgumentTypeError, match="sigma3"):
+        f(0.5, 2.0, 0.0, sigma3=3.0)
+
+
+def test_k_class_parameters_as_arrays():
+    f = sc.lambdify(SOFTMAX_CE)
+    assert list(inspect.signature(f).parameters) == ["t", "z"]
+    assert [s.name for s in f.args] == [f"t{i}" for i in range(1, K + 1)] + [f"z{i}" for i in range(1, K + 1)]
+    rng = np.random.default_rng(0)
+    T = rng.dirichlet(np.ones(K), size=50)
+    Z = rng.normal(0, 5, size=(50, K))
+    want = -(T * (Z - ss.logsumexp(Z, axis=-1, keepdims=True))).sum(-1)
+    np.testing.assert_allclose(f(T, Z), want, rtol=1e-13)
+    np.testing.assert_allclose(f(t=T, z=Z), want, rtol=1e-13)
+    np.testing.assert_allclose(f(*T.T, *Z.T), want, rtol=1e-13)  # one argument per symbol, in f.args order
+    np.testing.assert_allclose(f(T[0], Z), want[:1] * 0 + f(np.broadcast_to(T[0], Z.shape), Z), rtol=0)  # broadcast
+    with pytest.raises(ArgumentTypeError, match="trailing shape"):
+        f(T[:, :3], Z)
+
+
+def test_float32_kept():
+    f = sc.lambdify(BCE)
+    tv = np.array([0.0, 0.3, 1.0], dtype=np.float32)
+    zv = np.array([-2.0, 0.5, 40.0], dtype=np.float32)
+    out = f(tv, zv)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, _bce(tv.astype(float), zv.astype(float)), rtol=1e-6)
+    assert f(0.3, 0.5).dtype == np.float64
+
+
+def test_args_keeps_working():
+    f = sc.lambdify(BCE, [z, t])
+    assert list(inspect.signature(f).parameters) == ["z", "t"]
+    assert f(0.5, 0.3) == pytest.approx(_bce(0.3, 0.5), rel=1e-15)
+    g = sc.lambdify(BCE, ["z", "t"])  # names of the expression's symbols
+    assert g.args == (z, t) and g(0.5, 0.3) == f(0.5, 0.3)
+
+
+def test_natural_order_for_expressions():
+    x = sp.symbols("x1:12")
+    f = sc.lambdify(sum(x))
+    assert [s.name for s in f.args] == [f"x{i}" for i in range(1, 12)]
+
+
+BACKENDS = ["numpy", "scipy", "math", "mpmath"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS + ["torch"])
+@pytest.mark.parametrize("stable", [True, False])
+def test_args_payload_creates_no_file(tmp_path, backend, stable):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    marker = tmp_path / "pwned"
+    payload = f"x=__import__('os').system('touch {marker}')"
+    x = sp.Symbol("x", real=True)
+    with pytest.raises(ArgumentTypeError, match="args"):
+        sc.lambdify(sp.log(1 + sp.exp(x)), [payload], backend=backend, stable=stable)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("backend", BACKENDS + ["torch"])
+@pytest.mark.parametrize("stable", [True, False])
+def test_symbol_name_payload_creates_no_file(tmp_path, backend, stable):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    marker = tmp_path / "pwned"
+    evil = sp.Symbol(f"x=__import__('os').system('touch {marker}')", real=True)
+    f = sc.lambdify(sp.log(1 + sp.exp(evil)) - evil / 2, backend=backend, stable=stable)
+    assert not marker.exists()
+    assert float(f(0.5)) == pytest.approx(float(np.logaddexp(0, 0.5) - 0.25), rel=1e-14)
+    assert not marker.exists()
+    assert all(p.isidentifier() and "__import__" not in p for p in inspect.signature(f).parameters)
+    assert "__import__" not in getattr(f, "source", "")
