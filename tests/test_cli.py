@@ -7,6 +7,7 @@ Everything is driven by the catalog (no family is named here), so new families a
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -172,3 +173,26 @@ def test_report_without_pdflatex_warns_and_says_the_pdf_was_skipped(monkeypatch,
     last = captured.err.strip().splitlines()[-1]
     assert last.startswith("symce report: warning: report.pdf skipped") and "apt-get install" in last
     assert (out / "report.tex").exists() and not (out / "report.pdf").exists()
+
+
+# -- symce derive: the chain with its lemmas on their own numbered lines (issue 15) ----------------------------
+def test_derive_prints_lemmas_as_numbered_lines_not_chain_steps(capsys):
+    label = next(e.label for e in families.EXAMPLES if e.build(1).expfamily() is not None)
+    assert main(["derive", "kl", label]) == 0
+    out = capsys.readouterr().out
+    assert "Eq(" not in out and "Expect(" not in out and "= Eq" not in out
+    numbered = re.findall(r"^ \((\d+)\)  (.*)$", out, re.M)
+    assert [int(n) for n, _ in numbered] == list(range(1, len(numbered) + 1))
+    lemmas = [body for _, body in numbered if body.lstrip().startswith("lemma: E_P[")]
+    chain = [body for _, body in numbered if body.startswith("= ")]
+    assert lemmas and len(chain) >= 2 and len(lemmas) + len(chain) == len(numbered)
+    assert out.splitlines()[2].startswith("KL(P || Q)")
+
+
+def test_derive_notation_flags(capsys):
+    assert main(["derive", "kl", LABELS[0], "--kl-notation", "D_KL", "--log", "ln"]) == 0
+    out = capsys.readouterr().out
+    assert "D_KL(P || Q)" in out and "ln(" in out and " log(" not in out.split("result:")[1]
+    assert main(["derive", "kl", LABELS[0], "--latex", "--kl-notation", "D"]) == 0
+    assert r"D(P \,\|\, Q) &=" in capsys.readouterr().out
+    assert main(["derive", "kl", LABELS[0], "--kl-notation", "Kullback"]) == 2

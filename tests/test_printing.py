@@ -82,7 +82,7 @@ def test_named_operators_and_expectation():
     assert latex(sc.sigmoid(z) ** 2) == r"\sigma^{2}\left(z\right)"
     from symce.engine.derivation import Expect
 
-    assert latex(Expect(z)) == r"\mathbb{E}_{p}\left[z\right]"
+    assert latex(Expect(z)) == r"\mathbb{E}_{P}\left[z\right]"  # E_P as the text writes it (issue 15)
     assert latex(Expect(z), expectation="P") == r"\mathbb{E}_{P}\left[z\right]"
 
 
@@ -99,7 +99,7 @@ def test_derivation_latex_layout(normal_kl):
     tex = normal_kl.latex()
     assert tex.startswith("\\begin{align*}\n") and tex.endswith("\n\\end{align*}")
     rows = tex.split("\n")[1:-1]
-    assert rows[0].startswith(r"\mathbb{KL}(P \,\|\, Q) &= \mathbb{E}_{p}")
+    assert rows[0].startswith(r"\mathbb{KL}(P \,\|\, Q) &= \mathbb{E}_{P}")
     # every row carries its justification on the right, as \text{…}
     assert all(re.search(r"&& \\text\{.+\}( \\\\)?$", r) for r in rows)
     # the moments used by the substitution are auxiliary "with …" lines, not "= E[…] = …"
@@ -291,3 +291,33 @@ def test_markdown_sections_become_latex_with_fitted_math_and_figures(tmp_path):
     assert r"\begin{longtable}" in tex and "[plot]" not in tex
     assert r"\includegraphics[width=\linewidth]{a.png}" in tex and "missing.png" not in tex
     assert r"\fitmath{I(\theta) = 1}" in tex
+
+
+# -- notation settings (issue 15): one list in core.notation, shared by LaTeX, Markdown and the CLI ---------
+@pytest.mark.parametrize("kl_notation, tex, text", [("KL", r"\mathbb{KL}(P \,\|\, Q)", "KL(P \\|\\| Q)"),
+                                                    ("D_KL", r"D_{\mathrm{KL}}(P \,\|\, Q)", "D_KL(P \\|\\| Q)"),
+                                                    ("D", r"D(P \,\|\, Q)", "D(P \\|\\| Q)")])
+def test_kl_notation_in_latex_and_markdown(normal_kl, kl_notation, tex, text):
+    assert latex(Quantity.kl(), kl_notation=kl_notation) == tex
+    assert derivation_latex(normal_kl, kl_notation=kl_notation).splitlines()[1].startswith(tex + " &= ")
+    assert normal_kl.latex(kl_notation=kl_notation).count(tex) == 1
+    from symce.printing.blocks import derivation_markdown
+
+    assert derivation_markdown(normal_kl, kl_notation=kl_notation).startswith(f"**{text}**")
+
+
+def test_bad_notation_is_a_symce_error_naming_the_setting():
+    from symce.core.notation import NotationError
+
+    with pytest.raises(NotationError, match=r"kl_notation must be one of 'KL', 'D_KL', 'D'; got 'Kullback'"):
+        latex(Quantity.kl(), kl_notation="Kullback")
+    assert issubclass(NotationError, sc.errors.SymceError)
+
+
+def test_expectation_and_log_notation_agree_with_the_text(normal_kl):
+    tex = derivation_latex(normal_kl, log_notation="ln")
+    assert r"\mathbb{E}_{P}" in tex and r"\mathbb{E}_{p}" not in tex and r"\ln{" in tex and r"\log{" not in tex
+    from symce.printing.plain import derivation_text
+
+    text = derivation_text(normal_kl, log_notation="ln", kl_notation="D_KL")
+    assert text.startswith("D_KL(P || Q)\n") and "E_P[" in text and "log(sigma" not in text and "ln(sigma2)" in text

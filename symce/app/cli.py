@@ -1,7 +1,7 @@
 """The ``symce`` command line: the one argparse parser, for every sub-command.
 
     symce report [--out DIR] [--quiet]             derive and prove the catalog, write DIR/report.md
-    symce derive {entropy,cross-entropy,kl} FAMILY [FAMILY] [--latex]
+    symce derive {entropy,cross-entropy,kl} FAMILY [FAMILY] [--latex] [--kl-notation D_KL] [--log ln]
     symce catalog                                  list the catalog labels
     symce latex QUANTITY [FAMILY ...] [--out F]    a standalone LaTeX/PDF document (symce.app.latex_cli)
     symce verify MODULE:FUNCTION --against SPEC    ULP errors of a numeric function (symce.app.verify_cli)
@@ -28,10 +28,13 @@ from typing import Sequence
 # replace the report's sections and the engine's kl)
 from symce.app import accuracy, latex_cli, report, report_markdown, training_report, verify_cli
 from symce.app.arguments import FAILED, OK, USAGE, UsageError, example, labels, positive_int
+from symce.app.latex_cli import add_notation_arguments, notation_settings
 from symce.engine import information
 from symce.errors import SymceError
 from symce.printing.report_document import write_report_tex
 from symce.printing.pdf import INSTALL_HINT, LatexError, pdflatex
+from symce.printing.plain import derivation_text, expr_text
+from symce.printing.printer import latex
 
 
 def parser() -> argparse.ArgumentParser:
@@ -69,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("quantity", choices=["entropy", "cross-entropy", "kl"], help="the quantity to derive")
     d.add_argument("families", nargs="+", metavar="FAMILY", help="catalog label of P (and of Q)")
     d.add_argument("--latex", action="store_true", help="print the derivation as LaTeX (align*)")
+    add_notation_arguments(d)
     d.set_defaults(run=_derive)
 
     c = sub.add_parser("catalog", help="list the catalog labels", description="List the labels of the catalog examples.")
@@ -183,11 +187,12 @@ def _derive(args) -> int:
         Q = (examples[1] if len(examples) == 2 else examples[0]).build(2)
         d = (information.cross_entropy if args.quantity == "cross-entropy" else information.kl)(P, Q)
         print(f"P = {P!r}\nQ = {Q!r}")
+    settings = notation_settings(args)
     if args.latex:
-        print(d.latex())
+        print(latex(d, **settings))
     else:
-        print(d)
-    print(f"\nresult: {d.result}")
+        print(derivation_text(d, **settings))  # the chain, each lemma its own numbered line
+    print(f"\nresult: {expr_text(d.result, settings['log_notation'])}")
     return OK
 
 

@@ -20,6 +20,7 @@ import sys
 import sympy as sp
 
 from symce.app.arguments import OK, USAGE, UsageError, example
+from symce.core.notation import SETTINGS
 from symce.engine.identities import kl_decomposition
 from symce.engine.information import cross_entropy, entropy, kl
 from symce.errors import SymceError
@@ -41,10 +42,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also compile FILE to PDF with pdflatex (needs --out)")
     p.add_argument("--gradient", action="store_true", help="add the gradient w.r.t. Q's parameters")
     p.add_argument("--proof", action="store_true", help="add the proof of KL(P‖Q) = H(P,Q) − H(P)")
-    p.add_argument("--ce-notation", choices=("H", "H_ce"), default="H", help="write cross-entropy as H or H_ce")
-    p.add_argument("--log", choices=("log", "ln"), default="log", dest="log_notation", help="log or ln")
+    add_notation_arguments(p)
     p.add_argument("--title", default=None, help="document title")
     return p
+
+
+def add_notation_arguments(p: argparse.ArgumentParser) -> None:
+    """--ce-notation, --kl-notation and --log, with the values of :data:`symce.core.notation.SETTINGS`
+    (the one list the printers check), for every sub-command that prints mathematics."""
+    p.add_argument("--ce-notation", choices=SETTINGS["ce_notation"], default=SETTINGS["ce_notation"][0],
+                   help="write cross-entropy as H(P, Q) or H_ce(P, Q)")
+    p.add_argument("--kl-notation", choices=SETTINGS["kl_notation"], default=SETTINGS["kl_notation"][0],
+                   help="write the KL divergence as KL(P‖Q), D_KL(P‖Q) or D(P‖Q)")
+    p.add_argument("--log", choices=SETTINGS["log_notation"], default=SETTINGS["log_notation"][0],
+                   dest="log_notation", help="log or ln")
+
+
+def notation_settings(args) -> dict:
+    """The printer settings the notation arguments ask for."""
+    return {"ce_notation": args.ce_notation, "kl_notation": args.kl_notation, "log_notation": args.log_notation}
 
 
 def _wrt(Q) -> list:
@@ -60,7 +76,7 @@ def _wrt(Q) -> list:
 
 def build(args) -> Document:
     """The :class:`~symce.printing.document.Document` the arguments ask for."""
-    settings = {"ce_notation": args.ce_notation, "log_notation": args.log_notation}
+    settings = notation_settings(args)
     if args.quantity == "catalog":
         if args.families:
             raise UsageError("'catalog' takes no FAMILY")

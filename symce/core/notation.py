@@ -8,8 +8,14 @@ quantity        text             LaTeX
 ==============  ===============  ==============================================
 entropy         ``H(P)``         :math:`H(P)`
 cross-entropy   ``H(P, Q)``      :math:`H(P, Q)` or :math:`H_{\mathrm{ce}}(P, Q)`
-KL divergence   ``KL(P || Q)``   :math:`\mathbb{KL}(P \,\|\, Q)`
+KL divergence   ``KL(P || Q)``   :math:`\mathbb{KL}(P \,\|\, Q)`, :math:`D_{\mathrm{KL}}(P \,\|\, Q)` or
+                                 :math:`D(P \,\|\, Q)`
+expectation     ``E_P[…]``       :math:`\mathbb{E}_{P}[\,\cdot\,]`
 ==============  ===============  ==============================================
+
+The settings papers choose between are checked here, once, for every output (LaTeX, Markdown and the
+command line): :data:`SETTINGS` lists each with its allowed values, and :func:`check_settings` raises
+:class:`NotationError` naming the setting, the value and what is allowed.
 
 A family declares its own notation in its own file (``latex_name`` and ``latex_arguments``, see
 :class:`symce.core.family.Family`); the helpers here write a parameter vector, a bold vector name, and
@@ -18,8 +24,12 @@ argument, as SymPy's ``_latex(self, printer)`` hooks do, so this core module imp
 
 >>> text_of("kl", ("P", "Q"))
 'KL(P || Q)'
+>>> text_of("kl", ("P", "Q"), kl_notation="D_KL")
+'D_KL(P || Q)'
 >>> latex_head("cross_entropy", ce_notation="H_ce")
 'H_{\\mathrm{ce}}'
+>>> latex_head("kl", kl_notation="D")
+'D'
 """
 
 from __future__ import annotations
@@ -29,7 +39,9 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["KINDS", "text_of", "latex_head", "latex_roles", "INDEXED_NAME", "latex_vector", "latex_bold",
+from symce.errors import SymceError
+
+__all__ = ["NotationError", "KINDS", "SETTINGS", "KL_NOTATIONS", "check_settings", "text_of", "latex_head", "latex_roles", "INDEXED_NAME", "latex_vector", "latex_bold",
            "common_name"]
 
 #: the information quantities: kind -> (text head, LaTeX head, separator of the two roles in text, in LaTeX)
@@ -42,16 +54,53 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
 CE_LATEX = r"H_{\mathrm{ce}}"
 
 
-def text_of(kind: str, roles: tuple[str, ...]) -> str:
-    """The plain-text name of an information quantity: "H(P)", "H(P, Q)", "KL(P || Q)"."""
+class NotationError(SymceError, ValueError):
+    """A notation setting (``kl_notation``, ``ce_notation``, ``log_notation``) with a value not allowed."""
+
+
+#: KL written as papers write it: setting value -> (text head, LaTeX head)
+KL_NOTATIONS: dict[str, tuple[str, str]] = {
+    "KL": ("KL", r"\mathbb{KL}"),
+    "D_KL": ("D_KL", r"D_{\mathrm{KL}}"),
+    "D": ("D", "D"),
+}
+#: the notation settings every output accepts, with their allowed values (the first is the default)
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "ce_notation": ("H", "H_ce"),
+    "kl_notation": tuple(KL_NOTATIONS),
+    "log_notation": ("log", "ln"),
+}
+
+
+def check_settings(settings: dict) -> None:
+    """Raise :class:`NotationError` for a notation setting with a value not allowed.
+
+    >>> check_settings({"kl_notation": "D"})
+    >>> check_settings({"kl_notation": "Kullback"})
+    Traceback (most recent call last):
+    ...
+    symce.core.notation.NotationError: kl_notation must be one of 'KL', 'D_KL', 'D'; got 'Kullback'
+    """
+    for name, allowed in SETTINGS.items():
+        if name in settings and settings[name] not in allowed:
+            raise NotationError(f"{name} must be one of {', '.join(map(repr, allowed))}; "
+                                        f"got {settings[name]!r}")
+
+
+def text_of(kind: str, roles: tuple[str, ...], kl_notation: str = "KL") -> str:
+    """The plain-text name of an information quantity: "H(P)", "H(P, Q)", "KL(P || Q)" (or "D_KL(…)")."""
     head, _, sep, _ = KINDS[kind]
+    if kind == "kl":
+        head = KL_NOTATIONS[kl_notation][0]
     return f"{head}({sep.join(roles)})"
 
 
-def latex_head(kind: str, ce_notation: str = "H") -> str:
-    """The LaTeX symbol of an information quantity (H, H_ce or \\mathbb{KL})."""
+def latex_head(kind: str, ce_notation: str = "H", kl_notation: str = "KL") -> str:
+    """The LaTeX symbol of an information quantity (H, H_ce, \\mathbb{KL}, D_{\\mathrm{KL}} or D)."""
     if kind == "cross_entropy" and ce_notation == "H_ce":
         return CE_LATEX
+    if kind == "kl":
+        return KL_NOTATIONS[kl_notation][1]
     return KINDS[kind][1]
 
 

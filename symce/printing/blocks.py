@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import sympy as sp
 
+from symce.core.notation import KL_NOTATIONS
 from symce.core.quantity import Quantity
 from symce.printing.latex_printer import SymceLatexPrinter, printer
 from symce.printing.layout import expr_lines, latex_width
@@ -309,10 +310,17 @@ def _md(s: str) -> str:
     return s.replace("|", "\\|").replace("*", "\\*")
 
 
+def _text(name: str, settings: dict) -> str:
+    """A quantity's plain-text name in the chosen notation (KL(P || Q) → D_KL(P || Q))."""
+    head = KL_NOTATIONS[settings.get("kl_notation", "KL")][0]
+    return re.sub(r"\bKL\(", head + "(", name)
+
+
 def derivation_markdown(d, **settings) -> str:
     """Markdown: a bold title with the route the engine took, the ``align*`` block in ``$$``, and the
     conditions under which the result holds."""
-    out = [f"**{_md(str(d.lhs))}** — derived by {_md(d.method)}", "", "$$", derivation_latex(d, **settings), "$$"]
+    out = [f"**{_md(_text(str(d.lhs), settings))}** — derived by {_md(d.method)}", "", "$$",
+           derivation_latex(d, **settings), "$$"]
     conds = _conditions(getattr(d, "conditions", ()))
     if conds:
         out += ["", "for " + ", ".join(f"${c}$" for c in condition_list(conds, printer(**settings)))]
@@ -323,7 +331,7 @@ def derivation_markdown(d, **settings) -> str:
 
 def proof_markdown(pf, **settings) -> str:
     """Markdown for a proof: its status in bold and the ``align*`` block."""
-    title = f"**{_md(pf.name)}**: {pf.status}" if pf.name else f"**{pf.status}**"
+    title = f"**{_md(_text(pf.name, settings))}**: {pf.status}" if pf.name else f"**{pf.status}**"
     return "\n".join([title, "", "$$", proof_latex(pf, **settings), "$$"])
 
 
@@ -333,9 +341,10 @@ def conditions_latex(conds: Iterable[Any], **settings) -> str:
     return ",\\ ".join(condition_list(conds, printer(**settings)))
 
 
-def condition_list(conds: Iterable[Any], p) -> list[str]:
+def condition_list(conds: Iterable[Any], p, leq: str = r"\leq") -> list[str]:
     r"""The LaTeX of conditions as papers write them: bounds on one symbol become one chain, with the
     sign its assumptions give (p₁ < 1 for a positive p₁ reads 0 < p₁ < 1); other conditions as they are.
+    ``p`` is any SymPy printer (the LaTeX one, or a text printer with ``leq="<="``).
 
     >>> p1 = sp.Symbol("p1", positive=True)
     >>> condition_list([p1 < 1], printer())
@@ -362,8 +371,8 @@ def condition_list(conds: Iterable[Any], p) -> list[str]:
             lo = (sp.Integer(0), False)
         tex = p._print(s)
         if lo is not None:
-            tex = r"%s %s %s" % (p._print(lo[0]), "<" if lo[1] else r"\leq", tex)
+            tex = r"%s %s %s" % (p._print(lo[0]), "<" if lo[1] else leq, tex)
         if hi is not None:
-            tex = r"%s %s %s" % (tex, "<" if hi[1] else r"\leq", p._print(hi[0]))
+            tex = r"%s %s %s" % (tex, "<" if hi[1] else leq, p._print(hi[0]))
         out.append(tex)
     return out + [p._print(c) for c in rest]

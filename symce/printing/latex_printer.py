@@ -3,7 +3,7 @@ r"""symce's LaTeX printer: SymPy's ``LatexPrinter`` with the notation of the mea
 Notation:
 
 * quantities :math:`H(P, Q)` (or :math:`H_{\mathrm{ce}}(P, Q)`), :math:`H(P)`,
-  :math:`\mathbb{KL}(P \,\|\, Q)`, expectations :math:`\mathbb{E}_{p}[\,\cdot\,]`, gradients
+  :math:`\mathbb{KL}(P \,\|\, Q)`, expectations :math:`\mathbb{E}_{P}[\,\cdot\,]`, gradients
   :math:`\frac{\partial}{\partial z}`, :math:`\nabla_{\mu, \sigma}`;
 * families :math:`\mathrm{Bern}(p)`, :math:`\mathrm{Bern}(\sigma(z))`, :math:`\mathcal{N}(\mu, \sigma^2)`,
   :math:`\mathrm{Cat}(\boldsymbol{p})`, :math:`\mathrm{Cat}(\operatorname{softmax}(\boldsymbol{z}))`,
@@ -14,8 +14,12 @@ Notation:
 ``self._print`` (never ``str``). Its settings, on top of SymPy's:
 
 ``ce_notation``  ``"H"`` (default) or ``"H_ce"``: how cross-entropy is written;
+``kl_notation``  ``"KL"`` (default, :math:`\mathbb{KL}`), ``"D_KL"`` (:math:`D_{\mathrm{KL}}`) or ``"D"``;
 ``log_notation`` ``"log"`` (default) or ``"ln"``;
-``expectation``  the subscript of :math:`\mathbb{E}` (default ``"p"``).
+``expectation``  the subscript of :math:`\mathbb{E}` (default ``"P"``, as the text writes E_P).
+
+The allowed values live in :data:`symce.core.notation.SETTINGS`; another value raises
+:class:`~symce.core.notation.NotationError`.
 
 >>> import sympy as sp
 >>> from symce import Normal
@@ -44,7 +48,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from symce.core.notation import INDEXED_NAME, KINDS, latex_bold, latex_head, latex_roles, latex_vector
+from symce.core.notation import INDEXED_NAME, KINDS, check_settings, latex_bold, latex_head, latex_roles, latex_vector
 from symce.printing.stable import StableFunctionLatex
 from symce.printing.text import text_to_latex
 
@@ -78,16 +82,14 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
     _default_settings = {
         **LatexPrinter._default_settings,
         "ce_notation": "H",
+        "kl_notation": "KL",
         "log_notation": "log",
-        "expectation": "p",
+        "expectation": "P",
     }
 
     def __init__(self, settings: dict | None = None):
         settings = dict(settings or {})
-        if settings.get("ce_notation", "H") not in ("H", "H_ce"):
-            raise ValueError(f"ce_notation must be 'H' or 'H_ce', not {settings['ce_notation']!r}")
-        if settings.get("log_notation", "log") not in ("log", "ln"):
-            raise ValueError(f"log_notation must be 'log' or 'ln', not {settings['log_notation']!r}")
+        check_settings(settings)  # the one list of notation settings and their values (core.notation)
         if settings.get("log_notation") == "ln":
             settings["ln_notation"] = True
         super().__init__(settings)
@@ -236,7 +238,7 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
     def _print_Quantity(self, q):
         if q.kind in KINDS:
             roles = tuple(_role_latex(r) for r in q.roles)
-            return latex_head(q.kind, self._settings["ce_notation"]) + latex_roles(q.kind, roles)
+            return latex_head(q.kind, self._settings["ce_notation"], self._settings["kl_notation"]) + latex_roles(q.kind, roles)
         if q.kind == "derivative":
             wrt = [self._print(w) for w in q.wrt]
             if q.abbreviated and len(wrt) > 4:
