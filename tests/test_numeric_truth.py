@@ -151,3 +151,48 @@ def test_softmax_ce_at_a_rounding_tie_rounds_up():
     below, above = 1e17 + 32, 1e17 + 48
     assert Fraction(above) - Fraction(below) == 16 and Fraction(below) + 8 == 10**17 + 40  # exactly halfway
     assert tv.value == above
+
+
+# -- the Arb evaluator (python-flint, optional) gives the same floats as the mpmath intervals -----------------
+def test_arb_and_mpmath_engines_agree_on_the_verifier_inputs():
+    pytest.importorskip("flint")
+    import numpy as np
+
+    import symce as sc
+    from symce.numeric.truth import TruthFunction
+    from symce.numeric.verify import declared_args, defining_expression, domain_of, make_inputs
+
+    q = sp.Symbol("q", positive=True)
+    ts = list(sp.symbols("t1:4", positive=True))
+    zs = list(sp.symbols("z1:4", real=True))
+    cases = [sc.cross_entropy(sc.Bernoulli(t), sc.Bernoulli.from_logit(z)), sc.kl(sc.Bernoulli(p), sc.Bernoulli(q)),
+             sc.cross_entropy(sc.Categorical(ts), sc.Categorical.from_logits(zs))]
+    for d in cases:
+        expr = defining_expression(d)
+        expr = d.result if expr is None else expr
+        args = declared_args(d, expr)
+        cols, _ = make_inputs(domain_of(d, args), 400, seed=2, grid_max=300)
+        arb = TruthFunction(expr, args, engine="arb")
+        assert arb.engine == "arb"
+        va, _ = arb.many(cols)
+        vm, _ = TruthFunction(expr, args, engine="mpmath").many(cols)
+        va, vm = np.array(va), np.array(vm)
+        assert np.all((va == vm) | (np.isnan(va) & np.isnan(vm)))
+
+
+def test_arb_engine_at_the_tie_point_and_at_huge_logits():
+    pytest.importorskip("flint")
+    from symce.numeric.truth import TruthFunction
+
+    ts = sp.symbols("t1:4", positive=True)
+    zs = sp.symbols("z1:4", real=True)
+    S = sp.Add(*[sp.exp(v) for v in zs])
+    ce = -sp.Add(*[tt * sp.log(sp.exp(v) / S) for tt, v in zip(ts, zs)])
+    tf = TruthFunction(ce, [*ts, *zs], engine="arb")
+    assert tf(0.0, 1.0, 0.0, 1e17, -40.0, 1e-8).value == 1e17 + 48  # see the tie test above
+    bce = sp.log(1 + sp.exp(z)) - t * z
+    for zz in (1e300, -1e300, 800.0):  # e^{1e300} is beyond Arb's balls: the mpmath intervals take it
+        with mpmath.workdps(60):
+            Z = mpmath.mpf(zz)
+            ref = (Z + mpmath.log1p(mpmath.exp(-Z))) if Z > 0 else mpmath.log1p(mpmath.exp(Z))
+        assert TruthFunction(bce, [t, z], engine="arb")(0.0, zz).value == float(ref)

@@ -20,6 +20,7 @@ from typing import Sequence
 import mpmath
 from mpmath import libmp as L
 
+from symce.numeric import truth_flint
 from symce.numeric.functions import to_elementary
 from symce.numeric.truth_compile import _compile
 from symce.numeric.truth_intervals import _CEIL, _mag, to_float
@@ -62,12 +63,31 @@ def _next_prec(prec: int, a, b, min_bits: int) -> int:
 class TruthFunction:
     """The exact value of ``expr`` at float64 points, argument order ``args``."""
 
-    def __init__(self, expr, args: Sequence):
+    def __init__(self, expr, args: Sequence, engine: str = "auto"):
+        """``engine``: "auto" (Arb when python-flint is installed, the mpmath intervals for the points
+        it does not settle), "arb" (the same, but python-flint required) or "mpmath"."""
+        if engine not in ("auto", "arb", "mpmath"):
+            raise ValueError(f"engine must be 'auto', 'arb' or 'mpmath', not {engine!r}")
         self.expr = expr
         self.args = tuple(args)
-        self._f = _compile(to_elementary(expr), {a: i for i, a in enumerate(self.args)})
+        elementary = to_elementary(expr)
+        index = {a: i for i, a in enumerate(self.args)}
+        self._f = _compile(elementary, index)
+        self._arb = None
+        if engine == "arb" or (engine == "auto" and truth_flint.available()):
+            try:
+                self._arb = truth_flint.compile_arb(elementary, index)
+            except ValueError:
+                if engine == "arb":
+                    raise
+        self.engine = "arb" if self._arb is not None else "mpmath"
 
     def __call__(self, *xs, min_bits: int = 0, max_prec: int = MAX_PREC) -> TruthValue:
+        if self._arb is not None and min_bits == 0:
+            got = truth_flint.evaluate(self._arb, xs)
+            if got is not None:
+                value, prec, (man, exp) = got
+                return TruthValue(value, mpmath.mpf((int(man), int(exp))) if man else mpmath.mpf(0), prec, True)
         prec = START_PREC
         pts = [L.from_float(float(x)) for x in xs]
         pts = [(m, m) for m in pts]

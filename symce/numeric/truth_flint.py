@@ -1,0 +1,195 @@
+r"""A fast evaluator for the ground truth (:mod:`.truth`): the same expression in Arb ball arithmetic
+(python-flint, the optional extra ``symce[flint]``), each input at its exact binary value.
+
+Arb's balls are rigorous enclosures (mid ± rad with the radius rounded outward), computed in C: the
+common point is pinned to one float64 at 64–128 bits an order of magnitude faster than the pure-Python
+intervals of :mod:`.truth_compile`. Points Arb does not settle — a non-finite ball (log 0 = −∞, e^{1e300},
+whose exponent Arb does not hold), a NaN, or no pinning by :data:`MAX_PREC` bits — return ``None`` and
+the mpmath intervals take them; so do expressions with a node this compiler does not know.
+
+The identities of the mpmath compiler carry over: log(e^a·bⁿ·r) split, a softmax log-probability as
+−log(1 + Σ e^{cⱼ}) with the largest cⱼ factored out, and 0·anything = 0.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.numeric.truth_compile import _log1p, _log1pexp, _split_log
+from symce.numeric.truth_intervals import to_float
+
+MAX_PREC = 2048
+
+
+def available() -> bool:
+    try:
+        import flint  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class _Unsettled(Exception):
+    """A ball Arb cannot give (log of a ball reaching 0): the mpmath intervals take the point."""
+
+
+def compile_arb(e, index: dict):
+    """A closure env -> arb for the elementary expression e (env = (inputs, memo)); raises ValueError
+    for a node it does not know."""
+    import flint
+
+    return _Compiler(flint).compile(e, index, {})
+
+
+class _Compiler:
+    def __init__(self, flint):
+        self.arb = flint.arb
+
+    def compile(self, e, index, memo_ids):
+        if e in index or e.is_Atom:
+            return self.node(e, index, memo_ids)
+        key = memo_ids.setdefault(e, len(memo_ids))
+        f = self.node(e, index, memo_ids)
+
+        def memo(env):
+            cache = env[1]
+            v = cache.get(key)
+            if v is None:
+                v = cache[key] = f(env)
+            return v
+
+        return memo
+
+    def node(self, e, index, memo_ids):  # noqa: C901 - one branch per SymPy node, as in truth_compile
+        arb = self.arb
+        c = lambda x: self.compile(x, index, memo_ids)  # noqa: E731
+        if e in index:
+            i = index[e]
+            return lambda env: env[0][i]
+        if e.is_Integer:
+            v = int(e)
+            return lambda env: arb(v)
+        if e.is_Rational:
+            p, q = int(e.p), int(e.q)
+            return lambda env: arb(p) / arb(q)
+        if isinstance(e, sp.Float):
+            sign, man, exp, _ = e._mpf_
+            man = -man if sign else man
+            return lambda env: arb(man) * arb(2) ** exp
+        if e is sp.pi:
+            return lambda env: arb.pi()
+        if e is sp.E:
+            return lambda env: arb.const_e()
+        if isinstance(e, sp.Add):
+            fs = [c(a) for a in e.args]
+
+            def add(env):
+                acc = fs[0](env)
+                for f in fs[1:]:
+                    acc = acc + f(env)
+                return acc
+
+            return add
+        if isinstance(e, sp.Mul):
+            fs = [c(a) for a in e.args]
+
+            def mul(env):
+                vals = [f(env) for f in fs]
+                if any(v.is_zero() for v in vals):
+                    return arb(0)  # 0·(anything) = 0: the 0·log 0 convention
+                acc = vals[0]
+                for v in vals[1:]:
+                    acc = acc * v
+                return acc
+
+            return mul
+        if isinstance(e, sp.Pow):
+            fb = c(e.base)
+            if e.exp.is_Integer:
+                n = int(e.exp)
+                return lambda env: fb(env) ** n
+            if e.exp == sp.S.Half:
+                return lambda env: fb(env).sqrt()
+            fe = c(e.exp)
+            return lambda env: (fe(env) * _log(fb(env))).exp()
+        if isinstance(e, sp.exp):
+            f = c(e.args[0])
+            return lambda env: f(env).exp()
+        if isinstance(e, sp.log):
+            split = _split_log(e.args[0])
+            if split is not None:
+                return c(split)
+            f = c(e.args[0])
+            return lambda env: _log(f(env))
+        if isinstance(e, _log1p):
+            f = c(e.args[0])
+            return lambda env: f(env).log1p()
+        if isinstance(e, _log1pexp):
+            fs = [c(a) for a in e.args]
+            return lambda env: _log1pexp_arb([f(env) for f in fs], arb)
+        if isinstance(e, sp.Abs):
+            f = c(e.args[0])
+            return lambda env: abs(f(env))
+        raise ValueError(f"the Arb truth cannot evaluate {type(e).__name__}")
+
+
+def _log(x):
+    if not x > 0:  # a ball reaching 0 or below: log 0 = −∞ and NaNs are the mpmath intervals' to settle
+        raise _Unsettled
+    return x.log()
+
+
+def _log1pexp_arb(cs, arb):
+    """log(1 + Σ e^{cⱼ}) with the largest cₖ factored out where it is certainly positive (see
+    truth_compile._log1pexp_iv)."""
+    k = max(range(len(cs)), key=lambda j: float(cs[j].upper()) if cs[j].is_finite() else float("inf"))
+    ck = cs[k]
+    if ck > 0:
+        acc = (-ck).exp()
+        for j, cj in enumerate(cs):
+            if j != k:
+                acc = acc + (cj - ck).exp()
+        return ck + acc.log1p()
+    acc = arb(0)
+    for cj in cs:
+        acc = acc + cj.exp()
+    return acc.log1p()
+
+
+def _end_float(x) -> float:
+    man, exp = x.man_exp()
+    man, exp = int(man), int(exp)
+    if man == 0:
+        return 0.0
+    sign = 1 if man < 0 else 0
+    man = abs(man)
+    return to_float((sign, man, exp, man.bit_length()))
+
+
+def evaluate(f, xs, start: int = 64, max_prec: int = MAX_PREC):
+    """(value, prec, mid as (man, exp)) of the compiled f at floats xs when Arb pins one float64, else None."""
+    import flint
+
+    ctx = flint.ctx
+    old = ctx.prec
+    prec = start
+    try:
+        while prec <= max_prec:
+            ctx.prec = prec
+            env = ([flint.arb(float(x)) for x in xs], {})
+            try:
+                v = f(env)
+            except (_Unsettled, ZeroDivisionError, ValueError):
+                return None
+            if not v.is_finite():
+                return None
+            lo, hi = _end_float(v.lower()), _end_float(v.upper())
+            if lo == hi:
+                return (lo if lo != 0 else 0.0), prec, v.mid().man_exp()
+            prec *= 2
+        return None
+    finally:
+        ctx.prec = old
+
+
+__all__ = ["available", "compile_arb", "evaluate", "MAX_PREC"]
