@@ -166,6 +166,24 @@ def _end_float(x) -> float:
     return to_float((sign, man, exp, man.bit_length()))
 
 
+def _mag(x) -> int | None:
+    """The binary magnitude of an exact arb (its value in [2^(mag−1), 2^mag)), None at 0."""
+    man, exp = x.man_exp()
+    man = int(man)
+    return int(exp) + abs(man).bit_length() if man else None
+
+
+def _next_prec(v, prec: int) -> int:
+    """As truth._next_prec: the radius shrinks like 2^−prec, so it tells how many more bits pin the value
+    (a quarter ulp at the ball's smaller end, 2^−1076 where the ball reaches 0); doubling at least."""
+    rad, mid = _mag(v.rad()), _mag(v.mid())
+    nxt = 2 * prec
+    if rad is not None:
+        target = -1076 if (mid is None or v.contains(0)) else max(mid - 56, -1076)
+        nxt = max(nxt, prec + (rad - target) + 16)
+    return -(-nxt // 64) * 64
+
+
 def evaluate(f, xs, start: int = 64, max_prec: int = MAX_PREC):
     """(value, prec, mid as (man, exp)) of the compiled f at floats xs when Arb pins one float64, else None."""
     import flint
@@ -186,7 +204,7 @@ def evaluate(f, xs, start: int = 64, max_prec: int = MAX_PREC):
             lo, hi = _end_float(v.lower()), _end_float(v.upper())
             if lo == hi:
                 return (lo if lo != 0 else 0.0), prec, v.mid().man_exp()
-            prec *= 2
+            prec = _next_prec(v, prec)
         return None
     finally:
         ctx.prec = old
