@@ -2,8 +2,11 @@
 
 Per function: max/median ULP and NaN/inf-where-finite count over 10⁴ float64 bit-pattern samples of the
 parameter domain plus the adversarial grid (one exact ground truth shared by all implementations), and
-throughput on 10⁶ bit-pattern inputs (implementations in turn, best of ≥ 7 rounds). Run: ``python benchmarks/numeric.py [--samples N]
-[--throughput N] [--only NAME]``; ``make bench`` runs it with the defaults.
+throughput on 10⁶ bit-pattern inputs (implementations in turn, best of ≥ 7 rounds); then the same
+functions on realistic inputs (:mod:`benchmarks.numeric_realistic`: logits ~ N(0, 5²), σ log-uniform on
+[0.1, 10], probabilities uniform), values and gradients, against the naive numpy formula, scipy and torch
+float64 on the CPU. Run: ``python benchmarks/numeric.py [--samples N] [--throughput N] [--only NAME]
+[--sections accuracy,speed,gradients]``; ``make bench`` runs it with the defaults.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import symce as sc  # noqa: E402
 from symce.numeric import lambdify, verify  # noqa: E402
 from symce.numeric.verify import domain_of, make_inputs  # noqa: E402
+
+from benchmarks.numeric_realistic import gradient_case, naive, realistic_inputs, truth_of, ulp_report  # noqa: E402
 
 try:
     import torch
@@ -85,12 +90,14 @@ def cases():
     return out
 
 
-def throughput(fns: dict, cols, rounds: int = 7, min_seconds: float = 0.3) -> dict:
+def throughput(fns: dict, cols, rounds: int = 7, min_seconds: float = 0.3, raw: bool = False) -> dict:
     """Inputs per second of each implementation on the same columns: the implementations take turns
     (round-robin, so drift in the machine's state hits all of them alike), at least ``rounds`` rounds and
     until each has run ``min_seconds``; the best time of each counts (the usual estimate for a noisy,
     shared machine: interference only ever adds time)."""
-    args = {name: ([torch.as_tensor(c) for c in cols] if name == "torch" else list(cols)) for name in fns}
+    # torch implementations get float64 tensors (zero-copy views of the columns); raw: every one takes numpy
+    args = {name: ([torch.as_tensor(c) for c in cols] if not raw and name in ("torch", "symce torch") else list(cols))
+            for name in fns}
     best = {name: math.inf for name in fns}
     spent = {name: 0.0 for name in fns}
     done = 0
@@ -111,8 +118,94 @@ def main(argv=None) -> int:
     ap.add_argument("--samples", type=int, default=10_000)
     ap.add_argument("--grid-max", type=int, default=4000)
     ap.add_argument("--throughput", type=int, default=1_000_000)
+    ap.add_argument("--realistic", type=int, default=4000, help="realistic points for the accuracy tables")
     ap.add_argument("--only", default=None, help="substring of the function names to run")
+    ap.add_argument("--sections", default="accuracy,speed,gradients",
+                    help="comma-separated: accuracy (bit patterns), speed (realistic and adversarial), gradients")
     a = ap.parse_args(argv)
+    sections = set(a.sections.split(","))
+    if "accuracy" in sections:
+        accuracy_table(a)
+    if "speed" in sections:
+        speed_tables(a)
+    if "gradients" in sections:
+        gradient_tables(a)
+    return 0
+
+
+def _cases(a):
+    return [c for c in cases() if not a.only or a.only in c[0]]
+
+
+def speed_tables(a):
+    """Values: accuracy on realistic inputs, throughput on realistic and adversarial inputs (same run)."""
+    print(f"\nvalues on realistic inputs (logits, means ~ N(0, 5²); σ log-uniform on [0.1, 10]; probabilities "
+          f"uniform; simplex uniform): ULP on {a.realistic} points; throughput (Minput/s) on {a.throughput:.0e} "
+          f"realistic and {a.throughput:.0e} adversarial (bit-pattern) inputs")
+    head = (f"{'function':34} {'implementation':14} {'max ULP':>9} {'median':>7} {'NaN/inf':>7} {'realistic':>10} "
+            f"{'adversarial':>11}")
+    print(head)
+    print("-" * len(head))
+    ratios = []
+    for name, d, args, scipy_fn, torch_fn, goal in _cases(a):
+        k = 10
+        fns = {"symce": lambdify(d, args), "naive numpy": naive(name, k), "scipy": scipy_fn}
+        if torch_fn is not None:
+            fns["torch"] = torch_fn
+            st = lambdify(d, args, backend="torch")
+            fns["symce torch"] = st
+        cols_r = realistic_inputs(args, a.throughput, 0)
+        cols_a, _ = make_inputs(domain_of(d, args), a.throughput, 1, grid=False)
+        small = cols_r[:, : a.realistic]
+        truth, ok = truth_of(d.result, args, small)
+        speeds_r = throughput(fns, cols_r)
+        speeds_a = throughput(fns, cols_a)
+        for impl, fn in fns.items():
+            tfn = fn
+            if impl in ("torch", "symce torch"):
+                def tfn(*c, _f=fn):
+                    return _f(*[torch.as_tensor(x) for x in c])
+            mx, med, _, bad = ulp_report(tfn, small, truth, ok)
+            print(f"{name:34} {impl:14} {_f(mx):>9} {med:>7g} {bad:>7d} {speeds_r[impl] / 1e6:>10.2f} "
+                  f"{speeds_a[impl] / 1e6:>11.2f}")
+        ratios.append((name, {i: speeds_r["symce"] / v for i, v in speeds_r.items()},
+                       {i: speeds_a["symce"] / v for i, v in speeds_a.items()}))
+    print("\nsymce (numpy) throughput ÷ each implementation's (> 1: symce faster):")
+    impls = ["naive numpy", "scipy", "torch", "symce torch"]
+    print(f"{'function':34} " + " ".join(f"{i + ' (r/a)':>22}" for i in impls))
+    for name, rr, ra in ratios:
+        cells = [f"{rr[i]:>10.2f} / {ra[i]:<9.2f}" if i in rr else f"{'—':>22}" for i in impls]
+        print(f"{name:34} " + " ".join(cells))
+
+
+def gradient_tables(a):
+    """Gradients of the headline functions: ULP against the correctly rounded symbolic derivative on the
+    adversarial and realistic inputs, throughput on realistic inputs."""
+    print(f"\ngradients (one headline parameter each): ULP on {a.samples} adversarial (bit-pattern) and "
+          f"{a.realistic} realistic points; throughput (Minput/s) on {a.throughput:.0e} realistic inputs")
+    head = (f"{'∂ function':40} {'implementation':15} {'adv max':>9} {'median':>6} {'NaN/inf':>7} {'real max':>9} "
+            f"{'median':>6} {'NaN/inf':>7} {'Minput/s':>9}")
+    print(head)
+    print("-" * len(head))
+    for name, d, args, *_ in _cases(a):
+        got = gradient_case(name, d, args, 10)
+        if got is None:
+            continue
+        w, g, fns = got
+        cols_a, _ = make_inputs(domain_of(d, args), a.samples, 0, grid=True, grid_max=a.grid_max)
+        cols_r = realistic_inputs(args, a.throughput, 2)
+        truth_a, ok_a = truth_of(g.result, args, cols_a)
+        small = cols_r[:, : a.realistic]
+        truth_r, ok_r = truth_of(g.result, args, small)
+        speeds = throughput({i: f for i, f in fns.items()}, cols_r, rounds=3, min_seconds=0.1, raw=True)
+        for impl, fn in fns.items():
+            ma, meda, _, bada = ulp_report(fn, cols_a, truth_a, ok_a)
+            mr, medr, _, badr = ulp_report(fn, small, truth_r, ok_r)
+            print(f"{'∂/∂' + str(w) + ' ' + name:40} {impl:15} {_f(ma):>9} {meda:>6g} {bada:>7d} {_f(mr):>9} "
+                  f"{medr:>6g} {badr:>7d} {speeds[impl] / 1e6:>9.2f}")
+
+
+def accuracy_table(a):
     impls = ["symce", "sympy.lambdify", "scipy"] + (["torch"] if torch else [])
     print(f"float64 accuracy: {a.samples} bit-pattern samples + adversarial grid per function; throughput on "
           f"{a.throughput:.0e} inputs (Minputs/s, implementations in turn, best of ≥ 7 rounds). torch {'installed' if torch else 'not installed'}.")
@@ -120,9 +213,7 @@ def main(argv=None) -> int:
     print(head)
     print("-" * len(head))
     summary = []
-    for name, d, args, scipy_fn, torch_fn, goal in cases():
-        if a.only and a.only not in name:
-            continue
+    for name, d, args, scipy_fn, torch_fn, goal in _cases(a):
         fns = {"symce": lambdify(d, args), "sympy.lambdify": lambdify(d, args, stable=False), "scipy": scipy_fn}
         if torch_fn is not None:
             fns["torch"] = torch_fn
@@ -149,7 +240,6 @@ def main(argv=None) -> int:
         ok = rep.max_ulp <= goal and rep.median_ulp <= 0.5 and rep.nonfinite == 0
         print(f"  {name:34} max {_f(rep.max_ulp):>8} median {rep.median_ulp:g} NaN/inf {rep.nonfinite}: "
               f"{'met' if ok else 'NOT met'}")
-    return 0
 
 
 def _f(u):
