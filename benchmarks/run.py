@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""symce benchmarks (``make bench``): one process, three tables.
+"""symce benchmarks (``make bench``): one process, four tables.
 
 (a) cold run — from process start (``import symce`` measured inside) to the whole catalog derived,
     canonicalised, differentiated, proved and lambdified; the slowest single step; then a repeated
@@ -9,7 +9,9 @@
     process killed at ``--limit`` seconds (shown as "> limit"), with the ratio plain/symce per item and in
     total. Items still waiting when ``--budget`` seconds have passed are skipped, so the run never hangs.
 (c) scale — softmax cross-entropy plus gradient at k = 1000 (goal < 0.1 s) and the d = 5 Gaussian KL
-    with Σ = LLᵀ plus gradient (goal < 0.5 s), against plain SymPy under the same limit.
+    with Σ = LLᵀ plus gradient (goal < 0.5 s), against plain SymPy under the same limit (CPU time).
+(d) growth — each scale item at several sizes k or d (``growth.py``): CPU times, the fitted exponent b
+    of t ≈ c·nᵇ, the goals of issue 14, and a plot of time against size (``scale.png``).
 
 Everything is driven by the catalog (``symce.families.EXAMPLES``/``pairs()``); families are looked up by
 attribute (``getattr(symce, "Categorical", None)``) so the scale items appear as soon as they exist.
@@ -419,9 +421,9 @@ def plain_table(cold: Cold, args) -> Table:
 
 # -- (c) scale ----------------------------------------------------------------------------------------
 def _timed(f):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: other load on the machine does not inflate it
     out = f()
-    return out, time.perf_counter() - t0
+    return out, time.process_time() - t0
 
 
 def _plain_softmax(k):
@@ -551,6 +553,15 @@ def main(argv=None) -> int:
     tc = scale_table(symce, args)
     print(tc.text(), flush=True)
     tables.append(tc)
+    print(f"\n(d) growth with size (limit {args.limit:g} s per size) ...", flush=True)
+    import growth
+
+    res = growth.run(run_limited, args.limit, args.quick, parallel=1)
+    td = growth.table(Table, ms, verdict, res, args.limit)
+    where = os.path.dirname(os.path.abspath(args.markdown)) if args.markdown else _HERE
+    td.notes.append(growth.plot(res, os.path.join(where, "scale.png")))
+    print(td.text(), flush=True)
+    tables.append(td)
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as f:
             f.write("## symce benchmarks\n\n" + "\n".join(t.markdown() for t in tables))
