@@ -28,6 +28,7 @@ FITMATH = r"""\newsavebox{\symcefitbox}
 \DeclareRobustCommand{\fitto}[2]{\sbox{\symcefitbox}{$\displaystyle #2$}%
 \ifdim\wd\symcefitbox>#1\resizebox{#1}{!}{\usebox{\symcefitbox}}\else\usebox{\symcefitbox}\fi}
 \DeclareRobustCommand{\fitmath}[1]{\fitto{\linewidth}{#1}}
+\DeclareRobustCommand{\fitcell}[1]{\fitto{\linewidth}{\vphantom{\big(}\textstyle #1}}
 \setlength{\emergencystretch}{3em}
 """
 
@@ -73,7 +74,7 @@ def table_rows(lines: list[str]) -> tuple[list[str], list[list[str]]]:
 
 def _cell(c: str) -> str:
     m = re.fullmatch(r"\$([^$]+)\$", c)
-    return r"\fitmath{%s}" % m.group(1) if m else inline(c)
+    return r"\fitcell{%s}" % m.group(1) if m else inline(c)
 
 
 def _table(lines: list[str], graphics_dir: str | None) -> str:
@@ -89,11 +90,25 @@ def _table(lines: list[str], graphics_dir: str | None) -> str:
                     figures.append((r[0], path))
     keep = [j for j in range(n) if j not in links]
     mathy = {j: any("$" in (r[j] if j < len(r) else "") for r in rows) for j in keep}
-    weights = {j: 3.0 if mathy[j] else (1.6 if j == 0 else 1.0) for j in keep}
-    total = sum(weights.values())
-    spec = "".join(r">{\raggedright\arraybackslash}p{%.3f\linewidth}" % ((0.97 - 0.012 * len(keep)) * weights[j] / total)
-                   for j in keep)
-    body = [r"{\small\setlength{\tabcolsep}{3pt}", r"\begin{longtable}{@{}%s@{}}" % spec, r"\toprule",
+    # a text column as wide as its longest cell asks (about 0.012 of the line a character at \small, within
+    # bounds); mathematics shares what is left; without mathematics the columns are scaled to the line
+    room = 0.97 - 0.012 * len(keep)
+    cells = {j: [head[j]] + [r[j] for r in rows if j < len(r)] for j in keep}
+    word = {j: 0.014 * max(len(w) for c in cells[j] for w in (c.split() or [""])) + 0.01 for j in keep}
+    width = {j: max(min(0.012 * min(max(len(c) for c in cells[j]), 40) + 0.01, 0.45), word[j])
+             for j in keep if not mathy[j]}
+    n_math = sum(mathy.values())
+    if n_math:
+        left = max(room - sum(width.values()), 0.3 * n_math)
+        width.update({j: left / n_math for j in keep if mathy[j]})
+    excess = sum(width.values()) - room
+    if excess > 0:  # narrow the columns that can wrap, never below their longest word
+        slack = {j: width[j] - word.get(j, 0) for j in width if width[j] > word.get(j, 0)}
+        total = sum(slack.values())
+        for j, sl in slack.items():
+            width[j] -= min(sl, excess * sl / total) if total else 0
+    spec = "".join(r">{\raggedright\arraybackslash}p{%.3f\linewidth}" % width[j] for j in keep)
+    body = [r"{\small\setlength{\tabcolsep}{3pt}\renewcommand{\arraystretch}{1.35}", r"\begin{longtable}{@{}%s@{}}" % spec, r"\toprule",
             " & ".join(r"\textbf{%s}" % inline(head[j]) for j in keep) + r" \\ \midrule \endhead",
             r"\bottomrule \endfoot"]
     for r in rows:
