@@ -58,6 +58,8 @@ BAD = [
      ArgumentTypeError, "different symbols"),
     ("gradient w.r.t. text", lambda: sc.kl(sc.Normal(mu, s), sc.Normal(0, 1)).gradient(PAYLOAD), ArgumentTypeError,
      "symbols"),
+    ("focal loss with a 1000-digit γ", lambda: sc.focal_loss(gamma=sp.Rational(10**1000 + 1, 10**1000)),
+     ArgumentTypeError, "300 digits"),
     ("set_time_limit(-1)", lambda: sc.set_time_limit(-1), InvalidParameterError, "positive"),
     ("set_time_limit(text)", lambda: sc.set_time_limit("10"), InvalidParameterError, "seconds"),
     ("Density of text", lambda: sc.Density(PAYLOAD, x, sp.Reals), ArgumentTypeError, "not str"),
@@ -144,3 +146,15 @@ def test_every_catalog_family_refuses_text_parameters(example):
     args = list(P.parameters.values())
     with pytest.raises(SymceError):
         cls(*(["__import__('os')"] + args[1:]))
+
+
+def test_label_smoothing_with_many_classes_is_derived_through_the_template():
+    # k = 200 ran for minutes (entrywise diff of the explicit loss, quadratic in k); the gradient is
+    # softmax(z) − t̃ entry by entry (Szegedy et al. 2016, eq. for the smoothed cross-entropy's gradient)
+    L = sc.label_smoothing(k=200, epsilon=sp.Rational(1, 10))
+    z, t = L.symbols["z"], L.symbols["t"]
+    g = L.gradient.result
+    denom = sp.Add(*[sp.exp(zj) for zj in z])
+    for m in (0, 77, 199):
+        want = sp.exp(z[m]) / denom - (sp.Rational(9, 10) * t[m] + sp.Rational(1, 2000))
+        assert sp.simplify(g[m] - want) == 0

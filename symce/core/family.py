@@ -43,6 +43,9 @@ class Measure(enum.Enum):
         return f"{self.value} measure"
 
 
+_HUGE = 10**300
+
+
 def as_expr(value: Any, *, family: str, parameter: str) -> sp.Expr:
     """Convert a user-supplied parameter value to a SymPy expression, refusing anything ambiguous.
 
@@ -59,6 +62,10 @@ def as_expr(value: Any, *, family: str, parameter: str) -> sp.Expr:
             # an interval of values is not a parameter value: results would be AccumBounds(-oo, oo)
             raise ArgumentTypeError(f"{family}: parameter {parameter} must be a single value, not the range or "
                                     f"order term {value}")
+        if any(max(abs(r.p), r.q) > _HUGE for r in value.atoms(sp.Rational)):
+            # exact arithmetic on a 1000-digit rational (γ = (10¹⁰⁰⁰ + 1)/10¹⁰⁰⁰) overflows or runs for minutes
+            raise ArgumentTypeError(f"{family}: parameter {parameter} has a rational with more than 300 digits; "
+                                    "round it (a Float) or use a symbol")
         if not isinstance(value, sp.Expr):
             raise ArgumentTypeError(
                 f"{family}: parameter {parameter} must be a scalar SymPy expression, not {type(value).__name__}"
