@@ -237,44 +237,65 @@ class VerifyReport:
         for i, a in enumerate(self.args):
             x = self.inputs[i]
             xa = np.abs(x[np.isfinite(x) & (x != 0)])
-            # linear within the smallest magnitude that matters for this input, decades beyond
-            thresh = float(max(np.min(xa, initial=1.0), 1e-300)) if xa.size else 1.0
-            thresh = min(thresh, 1e-3)
+            # linear below the smallest magnitude sampled (at most 1e-3), one unit per decade beyond
+            thresh = min(float(max(np.min(xa, initial=1.0), 1e-300)), 1e-3)
             axi = axes[i]
             lo, hi = typ_iv[i][0], typ_iv[i][1]
-            axi.axvspan(lo, hi, color="0.92", zorder=0, label="typical region" if i == 0 else None)
-            axi.scatter(x[~self.is_grid], err[~self.is_grid], s=2, alpha=0.4, label="samples", zorder=2)
-            axi.scatter(x[self.is_grid], err[self.is_grid], s=6, marker="x", label="grid", zorder=3)
-            axi.set_xscale("symlog", linthresh=thresh)
+            axi.axvspan(_symlog(lo, thresh), _symlog(hi, thresh), color="0.92", zorder=0,
+                        label="typical region" if i == 0 else None)
+            u = _symlog(x, thresh)
+            axi.scatter(u[~self.is_grid], err[~self.is_grid], s=2, alpha=0.4, label="samples", zorder=2)
+            axi.scatter(u[self.is_grid], err[self.is_grid], s=6, marker="x", label="grid", zorder=3)
+            _decade_ticks(axi, x, thresh)
             axi.set_yscale("symlog", linthresh=1.0)
             axi.set_ylim(-0.1, top * 2)
+            ydec = [d for d in range(0, int(np.log10(top)) + 1, max(1, int(np.log10(top)) // 4 or 1))]
+            axi.set_yticks([0.0] + [10.0**d for d in ydec])
+            axi.set_yticklabels(["0"] + ["1" if d == 0 else f"1e{d}" for d in ydec])
             axi.set_xlabel(str(a), fontsize=8)
             axi.set_ylabel("error (ULP)", fontsize=8)
             axi.tick_params(labelsize=6)
-            _thin_ticks(axi, matplotlib)
         fig.suptitle(self.name, fontsize=9) if ax is None else axes[0].set_title(self.name, fontsize=8)
         axes[0].legend(fontsize=6, loc="upper left")
-        with np.errstate(over="ignore"):
-            fig.tight_layout()
+        fig.tight_layout()
         if path is not None:
-            with np.errstate(over="ignore"):  # the symlog transform's exp of ±1e308 positions overflows harmlessly
-                fig.savefig(path, dpi=90)
+            fig.savefig(path, dpi=90)
             plt.close(fig)
         return fig
 
 
-def _thin_ticks(ax, matplotlib):
-    """At most ~5 labelled decades on a symlog x axis (1e-300 … 1e308 would be 600 labels)."""
-    ticks = [t for t in ax.get_xticks() if t != 0]
-    lo, hi = ax.get_xlim()
-    ticks = [t for t in ticks if lo <= t <= hi]
-    pos = sorted(t for t in ticks if t > 0)
-    neg = sorted((t for t in ticks if t < 0), reverse=True)
-    keep = [0.0] + pos[::max(1, -(-len(pos) // 2))][:3] + neg[::max(1, -(-len(neg) // 2))][:3]
-    keep = sorted(set(keep) | ({pos[-1]} if pos else set()) | ({neg[-1]} if neg else set()))
-    ax.set_xticks(keep)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: "0" if v == 0 else f"{v:.0e}"))
-    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+def _symlog(x, thresh: float):
+    """Our own symmetric-log coordinate (matplotlib's overflows at ±1e308): x/thresh within ±thresh,
+    sign(x)·(1 + log10(|x|/thresh)) beyond — one unit per decade."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):  # |x|/thresh overflows at 1e308/1e-300: subtract the logs instead
+        big = np.sign(x) * (1 + np.log10(np.maximum(np.abs(x), thresh)) - np.log10(thresh))
+        return np.where(np.abs(x) < thresh, x / thresh, big)
+
+
+def _decade_ticks(ax, x, thresh: float):
+    """0 and a few labelled decades on each side where there are inputs (≤ 4 a side)."""
+    x = x[np.isfinite(x)]
+    lo_e = int(np.ceil(np.log10(thresh)))
+    ticks, labels = [0.0], ["0"]
+    for sign in (1, -1):
+        side = x[x * sign > 0]
+        if not side.size:
+            continue
+        hi_e = int(np.floor(np.log10(np.max(np.abs(side)))))
+        exps = {hi_e}
+        if lo_e < 0 < hi_e:
+            exps.add(0)  # 1: where a loss's arguments mostly live
+        low = min(0, hi_e)
+        if low - lo_e >= 20:  # a round decade among the tiny magnitudes
+            exps.add(int(round((lo_e + low) / 2, -1)))
+        exps = sorted(exps)
+        for e in exps:
+            ticks.append(float(_symlog(sign * 10.0**e, thresh)))
+            labels.append(("−" if sign < 0 else "") + ("1" if e == 0 else f"1e{e}"))
+    order = np.argsort(ticks)
+    ax.set_xticks([ticks[k] for k in order])
+    ax.set_xticklabels([labels[k] for k in order])
 
 
 def _fmt(u) -> str:
