@@ -247,7 +247,7 @@ class GradientHook:
             terms = [parts[b](m) for b, m in occurrences.get(w, [])]
             if any(t is None for t in terms):
                 return None  # e.g. 0/0 at a class of P-mass 0: the generic route differentiates the result
-            col.append(sp.Add(*terms))
+            col.append(terms[0] if len(terms) == 1 else sp.Add(*terms))
         result = col[0] if single else sp.ImmutableMatrix(col)
         d = self.derivation
         steps = tuple(Step(sp.Eq(sp.Derivative(d.result, b[M]), self._symbolic(b), evaluate=False),
