@@ -189,7 +189,7 @@ def compute_truth(expr, args, cols, executor=None, chunk: int = 2000, progress=N
 def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Domain | dict | None = None,
            n: int = 10_000, seed: int = 0, grid: bool = True, grid_max: int = 4000, mode: str = "auto",
            thresholds: dict | None = None, name: str | None = None, abs_floor: float = 0.0,
-           region: str = "typical", executor=None, progress=None) -> VerifyReport:
+           region: str = "typical", executor=None, progress=None, hint: bool = True) -> VerifyReport:
     """Measure ``fn`` against ``reference`` (a Derivation or a SymPy expression).
 
     ``args``: the symbols in the order ``fn`` takes them — used unless ``fn``'s parameter names are the
@@ -203,6 +203,7 @@ def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Dom
     ``region`` ("typical", "full" or "both") is the verdict ``report.passed`` gives; ``abs_floor``: where
     |truth| is below it, errors count in ULPs of it (see :mod:`.verify_report`). ``executor``: any
     ``concurrent.futures.Executor`` to compute the truth on, in chunks; ``progress(done, total)``.
+    ``hint``: when the verdict fails, try the other orders of the arguments and say which would pass.
     """
     if isinstance(reference, Derivation):
         expr = defining_expression(reference)
@@ -231,7 +232,7 @@ def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Dom
     truth, resolved = compute_truth(expr, args, cols, executor, progress=progress)
     rep = VerifyReport(label, tuple(args), cols, computed, truth, ulp_distance(computed, truth), is_grid, resolved,
                        domain, seed, dict(thresholds or {}), domain.in_typical(cols), abs_floor, region)
-    rep.hint = permutation_hint(fn, rep, mode)
+    rep.hint = permutation_hint(fn, rep, mode) if hint else ""
     return rep
 
 
