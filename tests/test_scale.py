@@ -182,3 +182,11 @@ def test_a_symbolic_covariance_above_d_3_records_positive_definiteness_as_a_pred
     conds = P.conditions()
     assert sp.Q.positive_definite(P.Sigma) in conds
     assert all(not isinstance(c, sp.StrictGreaterThan) or len(c.lhs.free_symbols) == 1 for c in conds)
+
+
+def test_a_fresh_equal_categorical_pair_is_served_from_the_memo():
+    k = 1000
+    t = list(sp.symbols(f"t1:{k + 1}", positive=True))
+    q = list(sp.symbols(f"q1:{k + 1}", positive=True))
+    first = sc.kl(sc.Categorical(t), sc.Categorical(q))
+    assert sc.kl(sc.Categorical(list(t)), sc.Categorical(list(q))) is first
