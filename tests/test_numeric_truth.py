@@ -196,3 +196,23 @@ def test_arb_engine_at_the_tie_point_and_at_huge_logits():
             Z = mpmath.mpf(zz)
             ref = (Z + mpmath.log1p(mpmath.exp(-Z))) if Z > 0 else mpmath.log1p(mpmath.exp(Z))
         assert TruthFunction(bce, [t, z], engine="arb")(0.0, zz).value == float(ref)
+
+
+def test_special_functions_through_arb_against_mpmath_at_60_digits():
+    """log Γ, ψ, ψ⁽²⁾, B, erf, erfc and I_ν (the newer families' formulas) are correctly rounded through Arb."""
+    pytest.importorskip("flint")
+    from symce.numeric.truth import TruthFunction
+
+    x = sp.Symbol("x", positive=True)
+    y = sp.Symbol("y", positive=True)
+    cases = [(sp.loggamma(x) - x * sp.polygamma(0, x), lambda X, Y: mpmath.loggamma(X) - X * mpmath.digamma(X)),
+             (sp.polygamma(2, x) + sp.erf(y), lambda X, Y: mpmath.polygamma(2, X) + mpmath.erf(Y)),
+             (sp.log(sp.beta(x, y)) + sp.erfc(y), lambda X, Y: mpmath.log(mpmath.beta(X, Y)) + mpmath.erfc(Y)),
+             (sp.besseli(1, x) * sp.exp(-x), lambda X, Y: mpmath.besseli(1, X) * mpmath.exp(-X))]
+    for expr, ref in cases:
+        tf = TruthFunction(expr, [x, y])
+        for X, Y in [(0.5, 0.25), (3.0, 1e-3), (1e-8, 7.5), (123.456, 2.0)]:
+            with mpmath.workdps(60):
+                want = float(ref(mpmath.mpf(X), mpmath.mpf(Y)))
+            got = tf(X, Y)
+            assert got.resolved and got.value == want, (expr, X, Y)

@@ -72,7 +72,12 @@ class TruthFunction:
         self.args = tuple(args)
         elementary = to_elementary(expr)
         index = {a: i for i, a in enumerate(self.args)}
-        self._f = _compile(elementary, index)
+        try:
+            self._f = _compile(elementary, index)
+        except ValueError:  # a special function: Arb alone evaluates it
+            self._f = None
+            if engine == "mpmath" or not truth_flint.available():
+                raise
         self._arb = None
         if engine == "arb" or (engine == "auto" and truth_flint.available()):
             try:
@@ -88,6 +93,8 @@ class TruthFunction:
             if got is not None:
                 value, prec, (man, exp) = got
                 return TruthValue(value, mpmath.mpf((int(man), int(exp))) if man else mpmath.mpf(0), prec, True)
+        if self._f is None:  # only Arb knows this expression, and it did not settle the point
+            return TruthValue(float("nan"), mpmath.mpf("nan"), truth_flint.MAX_PREC, False)
         prec = START_PREC
         pts = [L.from_float(float(x)) for x in xs]
         pts = [(m, m) for m in pts]

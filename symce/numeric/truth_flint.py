@@ -5,13 +5,17 @@ Arb's balls are rigorous enclosures (mid ± rad with the radius rounded outward)
 common point is pinned to one float64 at 64–128 bits an order of magnitude faster than the pure-Python
 intervals of :mod:`.truth_compile`. Points Arb does not settle — a non-finite ball (log 0 = −∞, e^{1e300},
 whose exponent Arb does not hold), a NaN, or no pinning by :data:`MAX_PREC` bits — return ``None`` and
-the mpmath intervals take them; so do expressions with a node this compiler does not know.
+the mpmath intervals take them; so do expressions with a node this compiler does not know. Only Arb
+evaluates the special functions (log Γ, Γ, ψ and ψ⁽ⁿ⁾, B, erf, erfc, I_ν): with them, a point Arb does not
+settle is reported unresolved (NaN), there being no mpmath interval kernel for them.
 
 The identities of the mpmath compiler carry over: log(e^a·bⁿ·r) split, a softmax log-probability as
 −log(1 + Σ e^{cⱼ}) with the largest cⱼ factored out, and 0·anything = 0.
 """
 
 from __future__ import annotations
+
+import math
 
 import sympy as sp
 
@@ -130,7 +134,47 @@ class _Compiler:
         if isinstance(e, sp.Abs):
             f = c(e.args[0])
             return lambda env: abs(f(env))
+        special = self.special(e, c)
+        if special is not None:
+            return special
         raise ValueError(f"the Arb truth cannot evaluate {type(e).__name__}")
+
+
+    def special(self, e, c):
+        """The special functions of the newer families: log Γ, Γ, digamma and polygamma (by the Hurwitz
+        zeta: ψ⁽ⁿ⁾(x) = (−1)ⁿ⁺¹ n! ζ(n + 1, x)), B(a, b), erf, erfc and the modified Bessel I_ν."""
+        arb = self.arb
+        unary = {sp.loggamma: "lgamma", sp.gamma: "gamma", sp.erf: "erf", sp.erfc: "erfc"}
+        for cls, method in unary.items():
+            if isinstance(e, cls):
+                f = c(e.args[0])
+                return lambda env: _finite(getattr(f(env), method)())
+        if isinstance(e, sp.polygamma) and e.args[0].is_Integer and e.args[0] >= 0:
+            n = int(e.args[0])
+            f = c(e.args[1])
+            if n == 0:
+                return lambda env: _finite(f(env).digamma())
+            scale = (-1) ** (n + 1) * math.factorial(n)
+            return lambda env: _finite(arb(scale) * arb(n + 1).zeta(f(env)))
+        if isinstance(e, sp.beta) and len(e.args) == 2:
+            fa, fb = c(e.args[0]), c(e.args[1])
+
+            def beta(env):
+                a, b = fa(env), fb(env)
+                return _finite(a.gamma() * b.gamma() / (a + b).gamma())
+
+            return beta
+        if isinstance(e, sp.besseli):
+            fn, fx = c(e.args[0]), c(e.args[1])
+            return lambda env: _finite(fx(env).bessel_i(fn(env)))
+        return None
+
+
+def _finite(x):
+    """A special function's ball, or _Unsettled where Arb gives NaN (log Γ of a negative ball, …)."""
+    if not x.is_finite():
+        raise _Unsettled
+    return x
 
 
 def _log(x):
