@@ -21,8 +21,8 @@ import sympy as sp
 
 from symce.core.special import sigmoid
 from symce.numeric import impl
-from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl, rel_entr_sum, softmax,
-                        wprod)
+from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
+                                     prob_logit_kl, rel_entr_sum, softmax, softplus, wprod)
 
 
 class Unsupported(Exception):
@@ -166,6 +166,17 @@ class _Gen:
             if name == "sigmoid":
                 self._fn(name)
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")
+        if isinstance(node, softplus) and "_softplus_core" in self.names:
+            # softplus(y) and softplus(−y) share log1p(e^{−|y|}) (impl/softplus_parts.py): half the exp/log1p
+            x = node.args[0]
+            neg = x.could_extract_minus_sign()
+            y = -x if neg else x
+            key = ("softplus core", y)
+            core = self.memo.get(key)
+            if core is None:
+                core = self._emit(key, f"{self._fn('_softplus_core')}({self.visit(y)})")
+            name = self._fn("_softplus_neg" if neg else "_softplus_pos")
+            return self._emit(node, f"{name}({self.visit(y)}, {core})")
         if isinstance(node, diff_ratio) and node.args[1] == 0:
             # (a − 0)/s: the difference cannot overflow, so the plain quotient is the same value, one pass
             return self._emit(node, f"{self.visit(node.args[0])} / {self.visit(node.args[2])}")

@@ -19,6 +19,7 @@ from symce.numeric.impl.arrays import softmax_kl as _kl
 from symce.numeric.impl.fast import fast_numpy
 from symce.numeric.impl.logprod import logprod_offset_float
 from symce.numeric.impl.logsum import rational_log_sum_float
+from symce.numeric.impl.softplus_parts import SOFTPLUS_PARTS
 
 
 class _Array:
@@ -97,4 +98,5 @@ def array_impls(kind: str = "numpy") -> dict:
     out = dict(careful_impls(kind))
     if kind == "numpy":
         out.update(fast_numpy(dict(out)))
+        out.update(SOFTPLUS_PARTS)  # the code generator shares log1p(e^{−|y|}) between softplus(±y)
     return out
