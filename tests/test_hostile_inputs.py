@@ -24,6 +24,8 @@ x, y = sp.symbols("x y", real=True)
 p, q = sp.symbols("p q", positive=True)
 mu, s = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
 PAYLOAD = "__import__('os').system('touch /tmp/symce_pwned')"
+#: `make fuzz` raises the number of generated inputs (the suite's default keeps `make test` quick)
+FUZZ = int(os.environ.get("SYMCE_FUZZ_EXAMPLES", "0"))
 
 BAD = [
     # (label, call, error, words in the message)
@@ -113,7 +115,7 @@ SCALAR_FAMILIES = [
 ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=FUZZ or 150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=values, which=st.sampled_from(SCALAR_FAMILIES))
 def test_any_parameter_value_gives_a_family_or_a_symce_error(value, which):
     _, build = which
@@ -128,7 +130,7 @@ def test_any_parameter_value_gives_a_family_or_a_symce_error(value, which):
         pass
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=FUZZ or 60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=names)
 def test_any_symbol_name_derives_and_prints(name):
     # hostile names (LaTeX, quotes, code) are data: the derivation and its text work, nothing is evaluated
