@@ -93,3 +93,23 @@ def test_logistic_regression_trains_from_zero_weights(dtype):
     assert ours[0] == pytest.approx(math.log(2), rel=1e-6)
     assert ours[-1] < 0.65 * ours[0]  # it moves (the kink bug left it at log 2 = 0.6931)
     np.testing.assert_allclose(ours, ref, rtol=1e-10 if dtype == torch.float64 else 1e-5)
+
+
+@pytest.mark.parametrize("point", [(0.3e103, 1.0e103, -0.4e103, 1.5e103), (1.0, 2.0, 0.5, 1.5e103),
+                                   (3e-110, 1e-110, -1e-110, 1.5e-110), (0.0, 1.0, 0.0, 1.0 + 1e-9)])
+def test_normal_kl_autograd_at_extreme_scales(point):
+    """Autograd of the torch normal KL against the textbook partial derivatives (mpmath, 60 digits):
+    ∂/∂μ₁ = (μ₁ − μ₂)/σ₂², ∂/∂σ₁ = −1/σ₁ + σ₁/σ₂², ∂/∂μ₂ = (μ₂ − μ₁)/σ₂², ∂/∂σ₂ = 1/σ₂ − (σ₁² + (μ₁ − μ₂)²)/σ₂³."""
+    import mpmath
+
+    mu1, mu2 = sp.symbols("mu1 mu2", real=True)
+    s1, s2 = sp.symbols("sigma1 sigma2", positive=True)
+    f = sc.lambdify(sc.kl(sc.Normal(mu1, s1), sc.Normal(mu2, s2)), backend="torch")
+    xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in point]
+    got = [float(g) for g in torch.autograd.grad(f(*xs), xs)]
+    with mpmath.workdps(60):
+        m1, v1, m2, v2 = (mpmath.mpf(v) for v in point)
+        want = [(m1 - m2) / v2**2, -1 / v1 + v1 / v2**2, (m2 - m1) / v2**2,
+                1 / v2 - (v1**2 + (m1 - m2) ** 2) / v2**3]
+        for g, w in zip(got, want):
+            assert g == pytest.approx(float(w), rel=1e-13, abs=1e-300), (point, got, want)
