@@ -321,3 +321,9 @@ def test_expectation_and_log_notation_agree_with_the_text(normal_kl):
 
     text = derivation_text(normal_kl, log_notation="ln", kl_notation="D_KL")
     assert text.startswith("D_KL(P || Q)\n") and "E_P[" in text and "log(sigma" not in text and "ln(sigma2)" in text
+
+
+def test_a_random_vectors_sample_space_is_r_to_the_d():
+    d = sp.Symbol("d", integer=True, positive=True)
+    assert latex(sp.matrices.MatrixSet(2, 1, sp.S.Reals)) == r"\mathbb{R}^{2}"
+    assert latex(sp.matrices.MatrixSet(d, 1, sp.S.Reals)) == r"\mathbb{R}^{d}"

@@ -231,6 +231,12 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
             return super()._print_Range(expr)
         return r"\left\{%s, \ldots, %s\right\}" % (self._print(expr.inf), self._print(expr.sup))
 
+    def _print_MatrixSet(self, expr):
+        # the sample space of a random vector: ℝ^d (SymPy writes MatrixSet(d, 1, ℝ))
+        n, m, base = expr.args
+        power = self._print(n) if m == 1 else r"%s \times %s" % (self._print(n), self._print(m))
+        return r"%s^{%s}" % (self._print(base), power)
+
     def _print_BooleanTrue(self, expr):
         return r"\text{true}"
 

@@ -24,7 +24,7 @@ import sympy as sp
 from symce.printing.blocks import EquationNumbers, condition_list, conditions_latex, quantity_latex, symbol_table
 from symce.printing.document import PREAMBLE, Document, render_item
 from symce.printing.latex_printer import printer
-from symce.printing.layout import MAX_OPS, TEXT_WIDTH_EM, expr_lines, latex_width
+from symce.printing.layout import MAX_OPS, TEXT_WIDTH_EM, break_lines, expr_lines, latex_width
 from symce.printing.markdown_latex import FITMATH, markdown_to_latex, table_rows
 from symce.printing.pdf import compile_pdf, pdflatex
 from symce.printing.printer import latex
@@ -264,6 +264,11 @@ def _result_block(d, numbers: EquationNumbers, settings) -> str:
     for lhs, value in pairs:
         budget = max(TEXT_WIDTH_EM - latex_width(lhs) - 6, 12)
         lines = expr_lines(value, p, budget, MAX_OPS, 12)
+        if len(lines) == 1 and "too wide to typeset" in lines[0]:
+            # nested fractions no line break can tame: shown scaled down when that keeps them legible
+            broken = break_lines(value, p, budget)
+            if max(latex_width(x) for x in broken) <= 2.2 * budget:
+                lines = broken
         frac = budget / TEXT_WIDTH_EM
         lines = [x if latex_width(x) <= budget else r"\fitto{%.2f\linewidth}{%s}" % (frac, x) for x in lines]
         rows += [lhs + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
