@@ -56,14 +56,6 @@ def real_implementations():
             torch.as_tensor(z), torch.as_tensor(t), reduction="none").numpy()
     except ImportError:
         pass
-    try:
-        from sklearn.metrics import log_loss
-
-        out["sklearn log_loss (per point)"] = lambda t, z: np.array(
-            [log_loss([1, 0], [[1 - q, q] for q in [1 / (1 + np.exp(-b))] * 2], sample_weight=[a, 1 - a])
-             for a, b in zip(t, z)])
-    except ImportError:
-        pass
     return out
 
 
@@ -82,6 +74,22 @@ def probability_implementations():
 
         out["torch binary_cross_entropy"] = lambda t, p: torch.nn.functional.binary_cross_entropy(
             torch.as_tensor(p), torch.as_tensor(t), reduction="none").numpy()
+    except ImportError:
+        pass
+    try:
+        import warnings
+
+        from sklearn.metrics import log_loss
+
+        def sklearn_log_loss(t, p):
+            """log_loss is a mean over samples: one call per point, the soft target t as the weights of the
+            labels 1 and 0 (weights summing to 1, so the weighted mean is the point's BCE)."""
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return np.array([log_loss([1, 0], [b, b], sample_weight=[a, 1 - a], labels=[0, 1])
+                                 if 0 < a < 1 else log_loss([int(a)], [b], labels=[0, 1]) for a, b in zip(t, p)])
+
+        out["sklearn log_loss (per point)"] = sklearn_log_loss
     except ImportError:
         pass
     return out
