@@ -47,3 +47,15 @@ def test_a_local_dask_cluster_of_two_workers():
         rep = verify(stable, BCE, n=2000, grid_max=100, executor=client.get_executor())
     serial = verify(stable, BCE, n=2000, grid_max=100)
     np.testing.assert_array_equal(serial.truth, rep.truth)
+
+
+def test_progress_true_draws_a_tqdm_bar_or_says_what_it_needs():
+    from symce.errors import ArgumentTypeError
+
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        with pytest.raises(ArgumentTypeError, match="tqdm"):
+            verify(stable, BCE, n=50, grid_max=10, progress=True)
+    else:
+        assert verify(stable, BCE, n=50, grid_max=10, progress=True).passed

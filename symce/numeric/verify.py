@@ -202,7 +202,8 @@ def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Dom
     "median_ulp": 0.5, "nonfinite": 0, "max_rel": 1e-15}, merged over :data:`DEFAULT_THRESHOLDS`;
     ``region`` ("typical", "full" or "both") is the verdict ``report.passed`` gives; ``abs_floor``: where
     |truth| is below it, errors count in ULPs of it (see :mod:`.verify_report`). ``executor``: any
-    ``concurrent.futures.Executor`` to compute the truth on, in chunks; ``progress(done, total)``.
+    ``concurrent.futures.Executor`` to compute the truth on, in chunks; ``progress``: a callable
+    ``progress(done, total)`` called after each chunk, or True for a tqdm bar (a widget in notebooks).
     ``hint``: when the verdict fails, try the other orders of the arguments and say which would pass.
     """
     if isinstance(reference, Derivation):
@@ -229,11 +230,42 @@ def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Dom
     domain = base
     cols, is_grid = make_inputs(domain, n, seed, grid, grid_max)
     computed, _ = _call(fn, list(cols), mode)
-    truth, resolved = compute_truth(expr, args, cols, executor, progress=progress)
+    bar = None
+    if progress is True:
+        progress, bar = _tqdm_progress()
+    try:
+        truth, resolved = compute_truth(expr, args, cols, executor, progress=progress or None)
+    finally:
+        if bar is not None:
+            bar.close()
     rep = VerifyReport(label, tuple(args), cols, computed, truth, ulp_distance(computed, truth), is_grid, resolved,
                        domain, seed, dict(thresholds or {}), domain.in_typical(cols), abs_floor, region)
     rep.hint = permutation_hint(fn, rep, mode) if hint else ""
     return rep
+
+
+def _tqdm_progress():
+    """progress=True: a tqdm bar (tqdm.auto: a widget in Jupyter, text in a terminal); tqdm is optional."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        raise ArgumentTypeError("verify(progress=True) needs tqdm (pip install 'symce[progress]'); or pass a "
+                                "callable progress(done, total)") from exc
+    state = {"bar": None, "last": 0}
+
+    class _Bar:
+        def __call__(self, done, total):
+            if state["bar"] is None:
+                state["bar"] = tqdm(total=total, desc="exact values", unit="pt")
+            state["bar"].update(done - state["last"])
+            state["last"] = done
+
+        def close(self):
+            if state["bar"] is not None:
+                state["bar"].close()
+
+    b = _Bar()
+    return b, b
 
 
 def _check_options(n, grid, grid_max, seed, region, abs_floor):
