@@ -114,3 +114,24 @@ def test_symbol_name_payload_creates_no_file(tmp_path, backend, stable):
     assert not marker.exists()
     assert all(p.isidentifier() and "__import__" not in p for p in inspect.signature(f).parameters)
     assert "__import__" not in getattr(f, "source", "")
+
+
+def test_mvn_parameters_as_arrays():
+    """KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) with (n, d) means and (n, d, d) covariances, against the textbook
+    ½[tr(Σ₂⁻¹Σ₁) + (μ₂ − μ₁)ᵀΣ₂⁻¹(μ₂ − μ₁) − d + log det Σ₂/det Σ₁] by numpy.linalg."""
+    from symce.app.accuracy import _catalog
+
+    d = dict(_catalog())["KL(mvnormal-d2-full ‖ mvnormal-d2-full)"]()
+    f = sc.lambdify(d)
+    assert list(inspect.signature(f).parameters) == ["mu1", "Sigma1", "mu2", "Sigma2"]
+    rng = np.random.default_rng(0)
+    n = 20
+    m1, m2 = rng.normal(size=(n, 2)), rng.normal(size=(n, 2))
+    A, B = rng.normal(size=(n, 2, 2)), rng.normal(size=(n, 2, 2))
+    S1, S2 = A @ A.transpose(0, 2, 1) + np.eye(2), B @ B.transpose(0, 2, 1) + np.eye(2)
+    iS2, dm = np.linalg.inv(S2), m2 - m1
+    want = 0.5 * (np.trace(iS2 @ S1, axis1=1, axis2=2) + np.einsum("ni,nij,nj->n", dm, iS2, dm) - 2
+                  + np.log(np.linalg.det(S2) / np.linalg.det(S1)))
+    np.testing.assert_allclose(f(m1, S1, m2, S2), want, rtol=1e-12)
+    np.testing.assert_allclose(f(m1, S1, m2[0], S2[0]), f(m1, S1, np.broadcast_to(m2[0], m1.shape),
+                                                             np.broadcast_to(S2[0], S1.shape)), rtol=0)
