@@ -143,3 +143,17 @@ def test_absolute_floor_is_stated_and_applied():
     assert rep.max_ulp > 1e18 and "no absolute floor" in rep.table()
     floored = verify(lambda x: x * 0 + 5e-17, x - x, [x], n=20, grid=False, abs_floor=1.0)
     assert floored.max_ulp < 1 and "ULPs of 1" in floored.table()
+
+
+def test_a_narrowed_simplex_entry_keeps_the_points_on_the_simplex():
+    from fractions import Fraction
+
+    ts = list(sp.symbols("t1:4", positive=True))
+    zs = list(sp.symbols("z1:4", real=True))
+    d = sc.cross_entropy(sc.Categorical(ts), sc.Categorical.from_logits(zs))
+    args = [*ts, *zs]
+    dom = domain_of(d, args).narrow({"t1": (0.5, 1.0)})
+    cols, _ = make_inputs(dom, 600, seed=0, grid_max=100)
+    assert cols[0].min() >= 0.5
+    for p in cols[:3].T:
+        assert sum(Fraction(float(v)) for v in p) == 1

@@ -25,6 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from symce.errors import ArgumentTypeError
 from symce.numeric.ulp import _MAXF, sample_binades, sample_interval, sample_linear
 from symce.numeric.verify_domain import Domain
 
@@ -98,6 +99,30 @@ def exact_simplex(pts):
             row[:] = 0.0
             row[j] = 1.0
     return out
+
+
+def _inside(pts, ivs) -> np.ndarray:
+    ok = np.ones(len(pts), bool)
+    for c, (lo, hi, lc, hc) in enumerate(ivs):
+        x = pts[:, c]
+        ok &= ((x > lo) | (lc & (x == lo))) & ((x < hi) | (hc & (x == hi)))
+    return ok
+
+
+def _within(draw, ivs, n: int):
+    """n simplex points inside the (narrowed) intervals of their entries: drawn, the others rejected."""
+    if n == 0:
+        return np.empty((0, len(ivs)))
+    got, total = [], 0
+    for _ in range(50):
+        pts = draw(max(2 * n, 64))
+        pts = pts[_inside(pts, ivs)]
+        got.append(pts)
+        total += len(pts)
+        if total >= n:
+            return np.concatenate(got)[:n]
+    raise ArgumentTypeError(f"domain: probabilities on the simplex with entries in {ivs} are too rare to "
+                            f"sample ({total} of the {n} needed in 50 rounds); widen the domain")
 
 
 def _simplex_uniform(rng: np.random.Generator, k: int, n: int):
@@ -225,8 +250,9 @@ def make_inputs(domain: Domain, n: int, seed: int, grid: bool = True, grid_max: 
     cols = [np.concatenate([_typical_column(rng, t, n_typ), sample_binades(rng, iv, n_full)])
             for t, iv in zip(typ, domain.intervals)]
     for g in domain.simplex:
-        pts = np.concatenate([_simplex_uniform(rng, len(g), n_typ).reshape(-1, len(g)),
-                              _simplex_points(rng, len(g), n_full, False).reshape(-1, len(g))])
+        ivs = [domain.intervals[i] for i in g]
+        pts = np.concatenate([_within(lambda m: _simplex_uniform(rng, len(g), m), ivs, n_typ),
+                              _within(lambda m: _simplex_points(rng, len(g), m, False), ivs, n_full)])
         for c, i in enumerate(g):
             cols[i] = pts[:, c]
     for g in domain.spd:
@@ -260,6 +286,9 @@ def make_inputs(domain: Domain, n: int, seed: int, grid: bool = True, grid_max: 
     grid_arr = np.array(rows, dtype=np.float64).T.reshape(m, -1)
     for g in domain.simplex:  # simplex groups: replace the grid's entries by adversarial simplex points
         pts = _simplex_points(rng, len(g), 0, True)
+        keep = _inside(pts, [domain.intervals[i] for i in g])
+        pts = pts[keep] if keep.any() else _within(lambda m: _simplex_uniform(rng, len(g), m),
+                                                    [domain.intervals[i] for i in g], 8)
         reps = grid_arr.shape[1]
         idx = np.arange(reps) % len(pts)
         for c, i in enumerate(g):
