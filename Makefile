@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: report test bench docs fuzz install clean
+.PHONY: report test bench docs fuzz notebooks install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ bench: $(STAMP)
 # the hostile-input suite with 3000 generated inputs per property (make test runs it with 60-150)
 fuzz: $(STAMP)
 	SYMCE_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q tests/test_hostile_inputs.py
+
+# run every notebook and store its outputs (tests/test_notebooks.py checks a fresh run gives the same)
+notebooks: $(STAMP)
+	$(PY) notebooks/execute.py
 
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
