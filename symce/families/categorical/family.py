@@ -41,6 +41,7 @@ from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example, Family, Measure, as_expr_list, check_interval, random_variable
 from symce.core.notation import latex_vector
 from symce.families.categorical import symbolic as _sym
+from symce.families.categorical.rebuild import build_sum
 
 _UNIT = sp.Interval(0, 1)
 _REALS = sp.Interval(-sp.oo, sp.oo)
@@ -176,7 +177,7 @@ class Categorical(Family):
         if not symbolic:
             return []
         # unevaluated: deciding 1000 relations through the assumptions system costs seconds
-        out = [sp.Eq(sp.Add(*self._entries), 1, evaluate=False)]
+        out = [sp.Eq(build_sum(self._entries), 1, evaluate=False)]
         return out + [sp.StrictLessThan(0, e, evaluate=False) for e in symbolic if not e.is_positive]
 
     # -- density -----------------------------------------------------------------------------------

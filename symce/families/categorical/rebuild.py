@@ -53,6 +53,8 @@ def order_key(e) -> tuple:
     content = e._hashable_content()
     if not e.args and not any(isinstance(x, (sp.Basic, frozenset)) for x in content):
         key = (_rank(type(e)), len(content), content)  # a symbol or number: its content compares as it is
+    elif content is e.args:  # Add, Mul, Pow, functions: the content is the arguments
+        key = (_rank(type(e)), len(content), tuple(map(order_key, content)))
     else:
         key = (_rank(type(e)), len(content), tuple(
             order_key(x) if isinstance(x, sp.Basic) else order_key(sp.Basic(*x)) if isinstance(x, frozenset)
@@ -113,7 +115,7 @@ def build(func, args):
     if func is sp.Add:
         flat = [t for a in args for t in (a.args if a.is_Add else (a,))]
         nums = [t for t in flat if t.is_Number]
-        keys = {t.as_coeff_Mul()[1] for t in flat}
+        keys = {_term_key(t) for t in flat}
         if len(nums) > 1 or any(n.is_zero for n in nums) or len(keys) != len(flat):
             return sp.Add(*flat)
         return _canonical(sp.Add, flat)
@@ -139,6 +141,22 @@ def build(func, args):
     return func(*args)
 
 
+def build_sum(entries):
+    """Σ entries, as ``Add(*entries)`` evaluates it; by sorting alone when they are distinct plain symbols."""
+    if FAST_ORDER and len(set(entries)) == len(entries) and all(
+            isinstance(e, sp.Symbol) and e.is_zero is not True for e in entries):
+        return _canonical(sp.Add, list(entries))
+    return sp.Add(*entries)
+
+
+def _term_key(t):
+    """What Add.flatten collects like terms on (``as_coeff_Mul()[1]``), as a tuple of factors: without
+    building the Mul of the non-numeric factors for every term."""
+    if t.is_Mul:
+        return t.args[1:] if t.args[0].is_Number else t.args
+    return (t,)
+
+
 def _base(t):
     """The base Mul.flatten collects powers on (exp(a)·exp(b) = exp(a + b): base E), without building
     exp(1) and a Mul as ``as_base_exp`` does (0.5 s at k = 10⁴)."""
@@ -160,3 +178,55 @@ def _canonical(cls, args):
     if not all(a.is_commutative for a in args):  # pragma: no cover - categorical entries commute
         return cls(*args)
     return cls._from_args(tuple(sort_args(args)), True)
+
+
+# -- a summand compiled once, built per class ---------------------------------------------------------
+def compile_term(f, leaves: dict, fixed: dict, index):
+    """``make(m)``: ``f`` with each template atom ``a`` of ``leaves`` replaced by ``leaves[a][m − 1]`` and
+    the subtrees of ``fixed`` by their values, built as :func:`rebuild` builds it in fast mode — or
+    ``None`` where that is not safe (the class index outside the atoms, no atom in ``f``).
+
+    Only for fast instantiations (every value a distinct plain symbol) and ``fixed`` values in which no
+    single class's value occurs (the class count, whole expanded sums): then which of :func:`build`'s
+    routes an Add or Mul takes cannot depend on the class, so it is decided at the first class and each
+    further class only sorts and assembles (k = 10⁴: the Add/Mul checks ran 10⁴ times per node)."""
+    if not any(f.has(a) for a in leaves):
+        return None
+    probe = f.xreplace({a: sp.S.Zero for a in leaves})
+    if probe.has(index):
+        return None
+    return _maker(f, leaves, fixed)
+
+
+def _maker(e, leaves, fixed):
+    if e in leaves:
+        vals = leaves[e]
+        return lambda m: vals[m - 1]
+    if e in fixed:
+        c = fixed[e]
+        return lambda m: c
+    if not e.args or not any(e.has(a) for a in leaves):
+        c = rebuild(e, fixed, True)
+        return lambda m: c
+    makers = [_maker(a, leaves, fixed) for a in e.args]
+    func = e.func
+    if func not in (sp.Add, sp.Mul):
+        return lambda m: build(func, [mk(m) for mk in makers])
+    state: dict = {}
+
+    def make(m):
+        args = [mk(m) for mk in makers]
+        route = state.get("route")
+        if route is None:  # the first class decides, for every class
+            out = build(func, args)
+            flat_from = [type(a) is func for a in args]
+            canonical = type(out) is func and out.args == tuple(sort_args(
+                [t for a, fl in zip(args, flat_from) for t in (a.args if fl else (a,))]))
+            state["route"] = ("canonical", flat_from) if canonical else ("build", None)
+            return out
+        if route[0] == "build":
+            return build(func, args)
+        flat = [t for a, fl in zip(args, route[1]) for t in (a.args if fl else (a,))]
+        return func._from_args(tuple(sort_args(flat)), True)
+
+    return make

@@ -27,7 +27,7 @@ from symce.errors import DerivationError
 from symce.core.expfamily import resolve_index_range
 
 from symce.families.categorical import rebuild as rebuild_memos
-from symce.families.categorical.rebuild import FAST_ORDER, build as _build, plain as _plain, rebuild as _rebuild
+from symce.families.categorical.rebuild import FAST_ORDER, build as _build, compile_term, plain as _plain, rebuild as _rebuild
 
 I = sp.Symbol("i", integer=True, positive=True)
 J = sp.Symbol("j", integer=True, positive=True)
@@ -183,8 +183,10 @@ class Instantiator:
             atoms = [(a, self.entries[a.base]) for a in f.atoms(sp.Indexed)
                      if a.base in self.slots and a.indices == (i,)]
             rest = self.outside(f.xreplace({a: sp.S.Zero for a, _ in atoms}))
-            terms = []
-            for m in classes:
+            make = (compile_term(f, dict(atoms), rest, i)
+                    if self.fast and set(rest) == {K_T} else None)  # no single class's entry outside the atoms
+            terms = [make(m) for m in classes] if make is not None else []
+            for m in (classes if make is None else ()):
                 rep = {a: vals[m - 1] for a, vals in atoms}
                 rep[i] = sp.Integer(m)
                 t = _rebuild(f, rep, self.fast)
@@ -304,6 +306,11 @@ class GradientHook:
 
         split(g1)
         check = not inst.fast  # plain distinct symbols never give 0/0
+        outside = set(fixed) - set(filled)
+        make = (compile_term(g1, dict(atoms), consts, M)
+                if inst.fast and all(not isinstance(a, sp.Indexed) for a in outside) else None)
+        if make is not None:
+            return make
 
         def at(m: int):
             rep = dict(consts)
