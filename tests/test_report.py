@@ -199,3 +199,16 @@ def test_extra_sections_are_appended_and_a_failing_one_fails_the_run(monkeypatch
     monkeypatch.setattr(training, "training_section", broken)
     assert main(["report", "--out", str(tmp_path), "--quiet", "--no-tex"]) == 1
     assert "training losses" in capsys.readouterr().err
+
+
+def test_the_timing_line_is_measured_for_every_part(monkeypatch, tmp_path):
+    # the report says what each part took, not the catalog's seconds passed off as the whole run
+    import symce.app.training_report as training
+
+    _first_example_only(monkeypatch)
+    monkeypatch.setattr(training, "training_section", lambda: "## Training\n\ntext-T")
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--no-tex", "--no-accuracy"]) == 0
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    line = next(ln for ln in md.splitlines() if ln.startswith("**Timing:**"))
+    assert re.search(r"catalog \d+\.\d s, training losses section \d+\.\d s; the whole run \d+ s$", line), line
+    assert "catalog derived and proved in" in md

@@ -112,7 +112,7 @@ def _report(args) -> int:
     timings: dict[str, float] = {}
     extras, extra_failed = _extra_sections(args, progress, timings)
     timings["total"] = time.perf_counter() - start
-    path = report_markdown.write(rep, args.out, extras)
+    path = report_markdown.write(rep, args.out, extras, timings)
     latex_failed, pdf_note = False, ""
     if not args.no_tex:
         latex_failed, pdf_note = _report_tex(rep, args, extras, timings)

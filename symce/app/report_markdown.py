@@ -59,13 +59,16 @@ def _md_escape(s: str) -> str:
     return s.replace("|", "\\|")
 
 
-def markdown(report: Report) -> str:
-    """report.md: catalog overview, entropy per example, one section per family pair, proof table."""
+def markdown(report: Report, timings: dict[str, float] | None = None) -> str:
+    """report.md: catalog overview, entropy per example, one section per family pair, proof table;
+    ``timings`` (seconds by part of the run) add a timing line under the summary."""
     out = ["# symce catalog report", "",
            "Every closed form below is derived by the engine from the definitions "
            "H(P, Q) = −∫ (dP/dν) log(dQ/dν) dν, H(P) = H(P, P), KL(P‖Q) = E_P[log p − log q]; "
            "the proofs are symbolic unless their status says otherwise.", "",
            f"**Summary:** {summary_line(report)}", ""]
+    if timings:
+        out += [timing_line(report, timings), ""]
     if report.failures:
         out += ["## Failures", ""]
         out += [f"- **{_md_escape(it.section)}**, {it.quantity}: {it.status} — {_md_escape(it.note)}"
@@ -149,13 +152,23 @@ def _pair_section(sec: Section) -> list[str]:
     return out
 
 
-def write(report: Report, out_dir: str, extra_sections: Sequence[str] = ()) -> str:
+def timing_line(report: Report, timings: dict[str, float] | None) -> str:
+    """What each part of the run took, measured: the catalog, each section, the whole run."""
+    parts = [f"catalog {report.seconds:.1f} s"] + [f"{name} {s:.1f} s" for name, s in (timings or {}).items()
+                                                   if name != "total"]
+    total = (timings or {}).get("total")
+    return "**Timing:** " + ", ".join(parts) + (f"; the whole run {total:.0f} s" if total is not None else "")
+
+
+def write(report: Report, out_dir: str, extra_sections: Sequence[str] = (),
+          timings: dict[str, float] | None = None) -> str:
     """Write ``out_dir/report.md`` (creating the folder) and return its path; ``extra_sections`` are
-    Markdown sections (training losses, numeric accuracy) appended after the catalog."""
+    Markdown sections (training losses, numeric accuracy) appended after the catalog; ``timings`` (seconds
+    by part of the run) add a timing line under the summary."""
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "report.md")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(markdown(report))
+        f.write(markdown(report, timings))
         for extra in extra_sections:
             f.write("\n" + extra.rstrip() + "\n")
     return path
