@@ -10,7 +10,7 @@
     total. Items still waiting when ``--budget`` seconds have passed are skipped, so the run never hangs.
 (c) scale — softmax cross-entropy plus gradient at k = 1000 (goal < 0.1 s) and the d = 5 Gaussian KL
     with Σ = LLᵀ plus gradient (goal < 0.5 s), against plain SymPy under the same limit (CPU time).
-(d) growth — each scale item at several sizes k or d (``growth.py``): CPU times, the fitted exponent b
+(c') growth — each scale item at several sizes k or d (``growth.py``): CPU times, the fitted exponent b
     of t ≈ c·nᵇ, the goals of issue 14, and a plot of time against size (``scale.png``).
 
 Everything is driven by the catalog (``symce.families.EXAMPLES``/``pairs()``); families are looked up by
@@ -553,7 +553,7 @@ def main(argv=None) -> int:
     tc = scale_table(symce, args)
     print(tc.text(), flush=True)
     tables.append(tc)
-    print(f"\n(d) growth with size (limit {args.limit:g} s per size) ...", flush=True)
+    print(f"\n(c') growth with size (limit {args.limit:g} s per size) ...", flush=True)
     import growth
 
     res = growth.run(run_limited, args.limit, args.quick, parallel=1)
