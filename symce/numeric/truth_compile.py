@@ -14,7 +14,8 @@ import sympy as sp
 from mpmath import libmp as L
 from mpmath.libmp import libmpi as LI
 
-from symce.numeric.truth_intervals import _CEIL, _FLOOR, _NEG_INF, _ONE, _ZERO, _iv_exp, _log, _log1p_end, _zero
+from symce.numeric.truth_intervals import (_CEIL, _FLOOR, _NEG_INF, _ONE, _ZERO, _iv_exp, _log, _log1p_end, _mag,
+                                           _zero)
 
 
 def _compile(e, index: dict, memo_ids: dict | None = None) -> Callable:
@@ -118,8 +119,25 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
 
         return log1p_
     if isinstance(e, _log1pexp):
-        fs = [_compile(a, index, memo_ids) for a in e.args]
-        return lambda env: _log1pexp_iv([f(env) for f in fs], env[2])
+        a, bs = e.args[0], e.args[1:]
+        fa, fea = _compile(a, index, memo_ids), _compile(sp.exp(a), index, memo_ids)
+        fbs = [_compile(b, index, memo_ids) for b in bs]
+        febs = [_compile(sp.exp(b), index, memo_ids) for b in bs]  # shared with the other classes' terms
+
+        def log1pexp_(env):
+            prec = env[2]
+            av = fa(env)
+            cs = [LI.mpi_sub(f(env), av, prec) for f in fbs]
+            got = _log1pexp_factored(cs, prec)
+            if got is not None:
+                return got
+            acc = _ZERO
+            for f in febs:
+                acc = LI.mpi_add(acc, f(env), prec)
+            acc = LI.mpi_div(acc, fea(env), prec)
+            return _log1p_end(acc[0], prec, False), _log1p_end(acc[1], prec, True)
+
+        return log1pexp_
     if isinstance(e, sp.Abs):
         f = _compile(e.args[0], index, memo_ids)
         return lambda env: LI.mpi_abs(f(env))
@@ -173,31 +191,40 @@ class _log1p(sp.Function):  # noqa: N801 - the ground truth's own node: log(1 + 
 
 
 class _log1pexp(sp.Function):  # noqa: N801 - the ground truth's own node
-    """log(1 + Σⱼ e^{cⱼ}) for the compiler only."""
+    """log(1 + Σⱼ e^{bⱼ − a}) for the compiler only; args (a, b₁, …)."""
 
 
-def _log1pexp_iv(cs, prec):
-    """An enclosure of log(1 + Σⱼ e^{cⱼ}) for intervals cⱼ.
+#: factor the largest exponent out once it exceeds this: below, log1p(Σ e^{bⱼ}/e^a) with the k exponentials
+#: shared by all k classes is cheaper, and e^{−32} is still seen at 64 bits
+FACTOR_ABOVE = L.from_int(32)
 
-    Where the largest cₖ is certainly positive: cₖ + log1p(e^{−cₖ} + Σ_{j≠k} e^{cⱼ − cₖ}) — the same number,
-    but the tiny log1p is enclosed with its relative accuracy, so a value just above a rounding tie
-    (softmax CE at z = (1e17, −40, 1e-8), t = (0, 1, 0): 1e17 + 40 + 2e^{−1e17}) gets a lower end of exactly
-    1e17 + 40 rather than an interval of absolute width 2^−prec·1e17 around it; and a logit gap of 745
-    needs 64 bits instead of ~1100. Else log1p of the sum directly."""
+
+def _log1pexp_factored(cs, prec):
+    """An enclosure of log(1 + Σⱼ e^{cⱼ}) for intervals cⱼ whose largest cₖ certainly exceeds 32, else None.
+
+    cₖ + log1p(e^{−cₖ} + Σ_{j≠k} e^{cⱼ − cₖ}) — the same number, but the tiny log1p is enclosed with its
+    relative accuracy, so a value just above a rounding tie (softmax CE at z = (1e17, −40, 1e-8),
+    t = (0, 1, 0): 1e17 + 40 + 2e^{−1e17}) gets a lower end of exactly 1e17 + 40 rather than an interval of
+    absolute width 2^−prec·1e17 around it; and a logit gap of 745 needs 64 bits instead of ~1100."""
     k = max(range(len(cs)), key=lambda j: L.to_float(cs[j][1]) if cs[j][1] not in (L.fnan,) else -1e400)
     ck = cs[k]
-    if L.mpf_gt(ck[0], L.fzero) and ck[1] != L.finf:
-        neg = (L.mpf_neg(ck[1]), L.mpf_neg(ck[0]))
-        acc = _iv_exp(neg, prec)
+    if L.mpf_gt(ck[0], FACTOR_ABOVE) and ck[1] != L.finf:
+        # a term below 2^−T, T = prec + 64 + log2 cₖ, cannot move cₖ + log1p(…) by a unit of the result's
+        # precision: enclosed by [0, 2^−T] without evaluating e^{−1e300} (the bulk of the time otherwise)
+        T = prec + 64 + max(0, _mag(ck[1]))
+        negligible = L.from_int(-T)
+        tiny = (L.fzero, L.from_man_exp(1, -T))
+
+        def term(x):
+            return tiny if L.mpf_lt(x[1], negligible) else _iv_exp(x, prec)
+
+        acc = term((L.mpf_neg(ck[1]), L.mpf_neg(ck[0])))
         for j, c in enumerate(cs):
             if j != k:
-                acc = LI.mpi_add(acc, _iv_exp(LI.mpi_sub(c, ck, prec), prec), prec)
+                acc = LI.mpi_add(acc, term(LI.mpi_sub(c, ck, prec)), prec)
         inner = (_log1p_end(acc[0], prec, False), _log1p_end(acc[1], prec, True))
         return LI.mpi_add(ck, inner, prec)
-    acc = _ZERO
-    for c in cs:
-        acc = LI.mpi_add(acc, _iv_exp(c, prec), prec)
-    return _log1p_end(acc[0], prec, False), _log1p_end(acc[1], prec, True)
+    return None
 
 
 def _exponent(t):
@@ -229,6 +256,6 @@ def _log_softmax(arg):
     others = [b for k, b in enumerate(bs) if k != same[0]]
     if not others:
         return sp.S.Zero
-    # log1p(Σ_{j≠i} e^{bⱼ − a}) with the differences bⱼ − a exact at a few more bits than the floats: the
-    # node factors out the largest (see _log1pexp_iv), so a dominating class costs no cancellation
-    return -_log1pexp(*[sp.Add(b, -a, evaluate=False) for b in others])
+    # log1p(Σ_{j≠i} e^{bⱼ − a}): the node factors out the largest exponent where it dominates (see
+    # _log1pexp_factored), else sums the k exponentials shared by all k classes
+    return -_log1pexp(a, *others)

@@ -129,8 +129,21 @@ class _Compiler:
             f = c(e.args[0])
             return lambda env: f(env).log1p()
         if isinstance(e, _log1pexp):
-            fs = [c(a) for a in e.args]
-            return lambda env: _log1pexp_arb([f(env) for f in fs], arb)
+            a, bs = e.args[0], e.args[1:]
+            fa, fea = c(a), c(sp.exp(a))
+            fbs, febs = [c(b) for b in bs], [c(sp.exp(b)) for b in bs]  # exponentials shared by the classes
+
+            def log1pexp(env):
+                av = fa(env)
+                got = _log1pexp_factored([f(env) - av for f in fbs])
+                if got is not None:
+                    return got
+                acc = febs[0](env)
+                for f in febs[1:]:
+                    acc = acc + f(env)
+                return (acc / fea(env)).log1p()
+
+            return log1pexp
         if isinstance(e, sp.Abs):
             f = c(e.args[0])
             return lambda env: abs(f(env))
@@ -183,21 +196,18 @@ def _log(x):
     return x.log()
 
 
-def _log1pexp_arb(cs, arb):
-    """log(1 + Σ e^{cⱼ}) with the largest cₖ factored out where it is certainly positive (see
-    truth_compile._log1pexp_iv)."""
+def _log1pexp_factored(cs):
+    """log(1 + Σ e^{cⱼ}) with the largest cₖ factored out where it certainly exceeds 32, else None (see
+    truth_compile._log1pexp_factored)."""
     k = max(range(len(cs)), key=lambda j: float(cs[j].upper()) if cs[j].is_finite() else float("inf"))
     ck = cs[k]
-    if ck > 0:
-        acc = (-ck).exp()
-        for j, cj in enumerate(cs):
-            if j != k:
-                acc = acc + (cj - ck).exp()
-        return ck + acc.log1p()
-    acc = arb(0)
-    for cj in cs:
-        acc = acc + cj.exp()
-    return acc.log1p()
+    if not ck > 32:
+        return None
+    acc = (-ck).exp()
+    for j, cj in enumerate(cs):
+        if j != k:
+            acc = acc + (cj - ck).exp()
+    return ck + acc.log1p()
 
 
 def _end_float(x) -> float:
