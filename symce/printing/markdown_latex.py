@@ -92,10 +92,12 @@ def _table(lines: list[str], graphics_dir: str | None) -> str:
     mathy = {j: any("$" in (r[j] if j < len(r) else "") for r in rows) for j in keep}
     # a text column as wide as its longest cell asks (about 0.012 of the line a character at \small, within
     # bounds); mathematics shares what is left; without mathematics the columns are scaled to the line
-    room = 0.97 - 0.012 * len(keep)
+    small = len(keep) > 6  # many columns: \footnotesize, narrower characters and padding
+    room = 0.97 - (0.0085 if small else 0.012) * len(keep)
+    char = 0.0095 if small else 0.011
     cells = {j: [head[j]] + [r[j] for r in rows if j < len(r)] for j in keep}
-    word = {j: 0.014 * max(len(w) for c in cells[j] for w in (c.split() or [""])) + 0.01 for j in keep}
-    width = {j: max(min(0.012 * min(max(len(c) for c in cells[j]), 40) + 0.01, 0.45), word[j])
+    word = {j: 1.15 * char * max(len(w) for c in cells[j] for w in (c.split() or [""])) + 0.01 for j in keep}  # bold heads
+    width = {j: max(min(char * min(max(len(c) for c in cells[j]), 40) + 0.01, 0.45), word[j])
              for j in keep if not mathy[j]}
     n_math = sum(mathy.values())
     if n_math:
@@ -107,8 +109,11 @@ def _table(lines: list[str], graphics_dir: str | None) -> str:
         total = sum(slack.values())
         for j, sl in slack.items():
             width[j] -= min(sl, excess * sl / total) if total else 0
+    total = sum(width.values())
+    if total > room:  # even the longest words do not fit: every column gives up the same share
+        width = {j: w * room / total for j, w in width.items()}
     spec = "".join(r">{\raggedright\arraybackslash}p{%.3f\linewidth}" % width[j] for j in keep)
-    body = [r"{\small\setlength{\tabcolsep}{3pt}\renewcommand{\arraystretch}{1.35}", r"\begin{longtable}{@{}%s@{}}" % spec, r"\toprule",
+    body = [r"{%s\setlength{\tabcolsep}{%s}\renewcommand{\arraystretch}{1.35}" % ((r"\footnotesize", "2pt") if small else (r"\small", "3pt")), r"\begin{longtable}{@{}%s@{}}" % spec, r"\toprule",
             " & ".join(r"\textbf{%s}" % inline(head[j]) for j in keep) + r" \\ \midrule \endhead",
             r"\bottomrule \endfoot"]
     for r in rows:
