@@ -212,3 +212,14 @@ def test_the_timing_line_is_measured_for_every_part(monkeypatch, tmp_path):
     line = next(ln for ln in md.splitlines() if ln.startswith("**Timing:**"))
     assert re.search(r"catalog \d+\.\d s, training losses section \d+\.\d s; the whole run \d+ s$", line), line
     assert "catalog derived and proved in" in md
+
+
+def test_the_report_takes_the_notation_settings(monkeypatch, tmp_path):
+    _first_example_only(monkeypatch)
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--no-pdf", "--no-training", "--no-accuracy",
+                 "--kl-notation", "D_KL", "--log", "ln"]) == 0
+    for name in ("report.md", "report.tex"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert r"D_{\mathrm{KL}}(P \,\|\, Q)" in text and r"\mathbb{KL}" not in text, name
+        assert r"\ln" in text and r"\log{" not in text, name
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--kl-notation", "Kullback"]) == 2

@@ -61,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
                    help="leave out the accuracy section (ULP errors of the generated numeric code, with plots)")
     r.add_argument("--accuracy-samples", type=positive_int, default=500, metavar="N",
                    help="bit-pattern samples per formula in the accuracy section (default 500; the benchmark uses 10000)")
+    add_notation_arguments(r)
     r.add_argument("--jobs", type=positive_int, default=min(2, os.cpu_count() or 1), metavar="N",
                    help="worker processes for the accuracy section (default: min(2, CPUs); 1 = in this process)")
     r.set_defaults(run=_report)
@@ -112,7 +113,7 @@ def _report(args) -> int:
     timings: dict[str, float] = {}
     extras, extra_failed = _extra_sections(args, progress, timings)
     timings["total"] = time.perf_counter() - start
-    path = report_markdown.write(rep, args.out, extras, timings)
+    path = report_markdown.write(rep, args.out, extras, timings, **notation_settings(args))
     latex_failed, pdf_note = False, ""
     if not args.no_tex:
         latex_failed, pdf_note = _report_tex(rep, args, extras, timings)
@@ -161,7 +162,7 @@ def _report_tex(rep, args, extras=(), timings=None) -> tuple[bool, str]:
     skipped = not args.no_pdf and pdflatex() is None
     try:
         tex = write_report_tex(rep, args.out, compile=False if args.no_pdf or skipped else None,
-                               extra_sections=extras, timings=timings)
+                               extra_sections=extras, timings=timings, **notation_settings(args))
     except LatexError as e:
         print(f"symce report: LaTeX failed: {' '.join(str(e).split())[:300]}", file=sys.stderr)
         return True, ""

@@ -21,6 +21,7 @@ from typing import Sequence
 
 import sympy as sp
 
+from symce.core.quantity import Quantity
 from symce.printing.blocks import EquationNumbers, condition_list, conditions_latex, quantity_latex, symbol_table
 from symce.printing.document import PREAMBLE, Document, render_item
 from symce.printing.latex_printer import printer
@@ -41,13 +42,14 @@ _DERIVED = ("derived", "+∞")
 
 def write_report_tex(derivations_and_proofs, out_dir: str | os.PathLike, *, title: str = "symce catalog report",
                      compile: bool | None = None, extra_sections: Sequence[str] = (),
-                     timings: dict[str, float] | None = None) -> Path:
+                     timings: dict[str, float] | None = None, **settings) -> Path:
     """Write ``out_dir/report.tex`` and, when pdflatex is installed (or ``compile=True``), ``report.pdf``.
 
     ``derivations_and_proofs`` is either the report of ``symce report`` (then the document is the
     report described in this module; ``extra_sections`` are its Markdown sections — training losses,
     accuracy — and ``timings`` the seconds of each part of the run, for the title page) or any iterable
-    of items accepted by :func:`symce.printing.document.document`. Returns the path of report.tex. A
+    of items accepted by :func:`symce.printing.document.document`. ``settings`` are the notation settings
+    (``kl_notation="D_KL"``, ``log_notation="ln"``, …). Returns the path of report.tex. A
     LaTeX error raises :class:`~symce.printing.pdf.LatexError`, with report.tex left in place.
     """
     out = Path(out_dir)
@@ -55,9 +57,9 @@ def write_report_tex(derivations_and_proofs, out_dir: str | os.PathLike, *, titl
     path = out / "report.tex"
     if hasattr(derivations_and_proofs, "sections"):
         path.write_text(report_tex(derivations_and_proofs, extra_sections, timings, title=title,
-                                   graphics_dir=str(out)), encoding="utf-8")
+                                   graphics_dir=str(out), **settings), encoding="utf-8")
     else:
-        Document(list(derivations_and_proofs), title=title).write(path)
+        Document(list(derivations_and_proofs), title=title, settings=settings).write(path)
     if compile or (compile is None and pdflatex() is not None):
         compile_pdf(path, runs=2)  # twice: the table of contents is read on the second run
     return path
@@ -70,7 +72,7 @@ def report_tex(report, extra_sections: Sequence[str] = (), timings: dict[str, fl
     accuracy = _accuracy_by_formula(extra_sections)
     numbers = EquationNumbers()
     body = [_title_page(report, groups, accuracy, timings, title, settings), r"\tableofcontents",
-            _definitions_chapter(report, timings)]
+            _definitions_chapter(report, timings, settings)]
     for name, secs in groups.items():
         body.append(_family_chapter(name, secs, numbers, settings))
     body.append(_identities_chapter(report, numbers, settings))
@@ -179,18 +181,21 @@ def _timing_sentence(report, timings: dict[str, float] | None) -> str:
 
 
 # -- definitions ----------------------------------------------------------------------------------------
-def _definitions_chapter(report, timings) -> str:
+def _definitions_chapter(report, timings, settings) -> str:
+    H_PQ, H_P, KL = (quantity_latex(q, **settings) for q in (Quantity.cross_entropy(), Quantity.entropy(), Quantity.kl()))
+    log = r"\ln" if settings.get("log_notation") == "ln" else r"\log"
     out = [r"\chapter{Definitions and method}",
            "Every closed form in this report is derived by symce's engine from the measure-theoretic "
            "definitions, with $\\nu$ the counting measure (discrete families) or Lebesgue measure "
            "(continuous ones):",
-           r"\begin{align*} H(P, Q) &= -\int \frac{dP}{d\nu} \log \frac{dQ}{d\nu} \, d\nu"
-           r" = -\mathbb{E}_{P}\left[\log q(X)\right], \\ H(P) &= H(P, P), \\"
-           r" \mathbb{KL}(P \,\|\, Q) &= \mathbb{E}_{P}\left[\log p(X) - \log q(X)\right]. \end{align*}",
+           (r"\begin{align*} %s &= -\int \frac{dP}{d\nu} \log \frac{dQ}{d\nu} \, d\nu"
+            r" = -\mathbb{E}_{P}\left[\log q(X)\right], \\ %s &= H(P, P), \\"
+            r" %s &= \mathbb{E}_{P}\left[\log p(X) - \log q(X)\right]. \end{align*}"
+            % (H_PQ, H_P, KL)).replace(r"\log", log),
            "A derivation is a chain of equations, each numbered; the words below the chain say what justifies "
            "each numbered equation. A proof reports ``proved'' when a chain of exact rewrites takes the "
            "difference of its two sides to $0$. For one pair of each family the derivation of "
-           "$H(P, Q)$ and $\\mathbb{KL}(P \\,\\|\\, Q)$ is shown step by step; for the others the closed forms "
+           f"${H_PQ}$ and ${KL}$ is shown step by step; for the others the closed forms "
            "and gradients (with respect to the parameters of $Q$) are given.",
            _timing_sentence(report, timings)]
     if report.failures:
