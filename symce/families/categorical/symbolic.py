@@ -27,7 +27,7 @@ from symce.errors import DerivationError
 from symce.core.expfamily import resolve_index_range
 
 from symce.families.categorical import rebuild as rebuild_memos
-from symce.families.categorical.rebuild import FAST_ORDER, build as _build, compile_term, plain as _plain, rebuild as _rebuild
+from symce.families.categorical.rebuild import FAST_ORDER, build as _build, compile_term, paused_gc, plain as _plain, rebuild as _rebuild
 
 I = sp.Symbol("i", integer=True, positive=True)
 J = sp.Symbol("j", integer=True, positive=True)
@@ -69,7 +69,8 @@ def instantiate_derivation(derivation: Derivation, mapping: dict, P, Q) -> Deriv
         return Derivation(quantity, lhs, sp.oo, (Step(sp.oo, reason),), "absolute continuity", conditions,
                           dists, infinite_reason=reason)
     inst = Instantiator(slots, K)
-    result = inst(derivation.result)
+    with paused_gc():
+        result = inst(derivation.result)
     if result.has(sp.nan, sp.zoo):  # pragma: no cover - the engine's sums are P-weighted
         raise DerivationError(f"{lhs}: instantiating the symbolic-k result at k = {K} met an undefined term")
     names = ", ".join(f"{b} ↦ {s.role}'s entries" for b, s in slots.items())
@@ -226,6 +227,10 @@ class GradientHook:
         self.dists, self.conditions = dists, conditions
 
     def __call__(self, wrt) -> Derivation | None:
+        with paused_gc():
+            return self._gradient(wrt)
+
+    def _gradient(self, wrt) -> Derivation | None:
         single = not isinstance(wrt, (list, tuple, sp.MatrixBase))  # as symce.engine.derivation: scalar result
         ws = [wrt] if single else list(wrt)
         if not ws or not all(isinstance(w, (sp.Symbol, sp.Indexed)) for w in ws):
