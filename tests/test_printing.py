@@ -301,6 +301,8 @@ def test_kl_notation_in_latex_and_markdown(normal_kl, kl_notation, tex, text):
     assert latex(Quantity.kl(), kl_notation=kl_notation) == tex
     assert derivation_latex(normal_kl, kl_notation=kl_notation).splitlines()[1].startswith(tex + " &= ")
     assert normal_kl.latex(kl_notation=kl_notation).count(tex) == 1
+    words = derivation_latex(normal_kl, kl_notation=kl_notation)  # the justifications say it the same way
+    assert (r"\text{definition: KL(P" in words) if kl_notation == "KL" else ("KL(P" not in words)
     from symce.printing.blocks import derivation_markdown
 
     assert derivation_markdown(normal_kl, kl_notation=kl_notation).startswith(f"**{text}**")

@@ -18,7 +18,7 @@ from symce.printing.latex_printer import SymceLatexPrinter, printer
 from symce.printing.layout import expr_lines, latex_width
 from symce.printing.text import rule_words, text_to_latex
 
-__all__ = ["EquationNumbers", "condition_list", "quantity_latex", "short_rule", "derivation_lines", "derivation_latex", "proof_lines", "proof_latex",
+__all__ = ["EquationNumbers", "condition_list", "rule_text", "quantity_latex", "short_rule", "derivation_lines", "derivation_latex", "proof_lines", "proof_latex",
            "derivation_markdown", "proof_markdown", "conditions_latex"]
 
 
@@ -123,7 +123,7 @@ def derivation_lines(d, *, justification: str = "right", width: float | None = N
     lhs = quantity_latex(d.lhs, derivation_symbols(d) if isinstance(d.lhs, str) else None, **settings)
     rows = []
     budget = None if width is None else max(width - latex_width(lhs) - 3, 12)
-    componentwise = _componentwise(d, p, lhs, width, max_ops, justification, numbering)
+    componentwise = _componentwise(d, p, lhs, width, max_ops, justification, numbering, settings)
     if componentwise is not None:
         return componentwise
     previous, lhs_shown = None, False
@@ -131,7 +131,7 @@ def derivation_lines(d, *, justification: str = "right", width: float | None = N
         if previous is not None and _same(s.expr, previous):
             continue  # a rewrite that changed nothing (e.g. already canonical) adds no line
         previous = s.expr
-        tag = _justification(s.rule, justification, numbering)
+        tag = _justification(s.rule, justification, numbering, settings)
         if isinstance(s.expr, sp.Eq):  # an auxiliary result used by the next step (a moment)
             lines = expr_lines(s.expr, p, budget, max_ops, max_rows)
             body = [r"&\qquad\text{with } " + lines[0]] + [r"&\qquad\quad " + x for x in lines[1:]]
@@ -145,7 +145,7 @@ def derivation_lines(d, *, justification: str = "right", width: float | None = N
     return rows
 
 
-def _componentwise(d, p, lhs_tex, width, max_ops, justification, numbering):
+def _componentwise(d, p, lhs_tex, width, max_ops, justification, numbering, settings=None):
     """A gradient too wide for the page as one column vector: one row per partial derivative of the
     final result, tagged with every step's rule. None when the vector fits (or there is no width)."""
     r, q = d.result, d.lhs
@@ -155,7 +155,7 @@ def _componentwise(d, p, lhs_tex, width, max_ops, justification, numbering):
     if latex_width(p._print(r)) <= width - latex_width(lhs_tex) - 3:
         return None
     inner = p._print(q.of)
-    tags = [_justification(s.rule, justification, numbering) for s in d.steps]
+    tags = [_justification(s.rule, justification, numbering, settings) for s in d.steps]
     tag = ""
     if justification == "numbered" and tags:
         nums = [t.strip()[len(r"\tag*{("):-2] for t in tags]
@@ -207,7 +207,12 @@ class EquationNumbers:
         return bool(self.notes)
 
 
-def _justification(rule: str, mode: str, numbering) -> str:
+def rule_text(rule: str, settings: dict | None = None) -> str:
+    """A justification in words and in the chosen notation (KL(P ‖ Q) → D_KL(P ‖ Q) with ``kl_notation``)."""
+    return _text(rule_words(rule), settings or {})
+
+
+def _justification(rule: str, mode: str, numbering, settings: dict | None = None) -> str:
     if mode == "none":
         return ""
     if mode == "numbered":
@@ -219,7 +224,7 @@ def _justification(rule: str, mode: str, numbering) -> str:
     text = short_rule(rule) if mode == "short" else rule
     if mode not in ("right", "short"):
         raise ValueError(f"justification must be 'right', 'short', 'numbered' or 'none', not {mode!r}")
-    return r" && \text{%s}" % text_to_latex(rule_words(text))
+    return r" && \text{%s}" % text_to_latex(rule_text(text, settings))
 
 
 def derivation_latex(d, *, justification: str = "right", width: float | None = None,
@@ -265,7 +270,7 @@ def proof_lines(pf, *, justification: str = "right", width: float | None = None,
         lines = expr_lines(s.expr, p, budget, max_ops, max_rows)
         head = r"\text{lhs} - \text{rhs}" if k == 0 else ""
         block = [head + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
-        block[-1] += _justification(s.rule, justification, numbering)
+        block[-1] += _justification(s.rule, justification, numbering, settings)
         rows.extend(block)
     if not header:
         return rows

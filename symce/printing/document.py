@@ -34,14 +34,14 @@ from symce.core.procedure import Procedure
 from symce.engine.derivation import Derivation
 from symce.engine.proof import Proof
 from symce.printing.blocks import (EquationNumbers, approx_latex, conditions_latex, derivation_lines,
-                                   derivation_symbols, proof_lines, quantity_latex, symbol_table)
+                                   derivation_symbols, proof_lines, quantity_latex, rule_text, symbol_table)
 from symce.printing.catalog import catalog_table
 from symce.printing.latex_printer import printer
 from symce.printing.layout import MAX_OPS, TEXT_WIDTH_EM
 from symce.printing.pdf import CompileResult, LatexError, compile_pdf
 from symce.printing.procedure import procedure_lines
 from symce.printing.printer import latex
-from symce.printing.text import rule_words, text_to_latex
+from symce.printing.text import text_to_latex
 
 # compile_pdf and LatexError belong to pdf.py; they are named here too because a document is what gets compiled
 __all__ = ["Document", "Section", "document", "render_item", "compile_pdf", "LatexError", "CompileResult"]
@@ -173,10 +173,10 @@ def _breakable_text(s: str) -> str:
     return "".join(p if p.startswith("$") else re.sub(r"([*/.,)])(?=\S)", r"\1\\allowbreak{}", p) for p in parts)
 
 
-def _notes(numbering) -> str:
+def _notes(numbering, settings: dict | None = None) -> str:
     if not numbering:
         return ""
-    items = "\n".join(r"\item[(%d)] %s" % (n, _breakable_text(rule_words(rule))) for rule, n in numbering.items())
+    items = "\n".join(r"\item[(%d)] %s" % (n, _breakable_text(rule_text(rule, settings))) for rule, n in numbering.items())
     return "{\\small\\raggedright\n\\begin{itemize}\\setlength{\\itemsep}{0pt}\n%s\n\\end{itemize}\\par}" % items
 
 
@@ -200,7 +200,7 @@ def _derivation_block(d, settings, numbers: EquationNumbers | None = None) -> st
     if intro:
         out.append(r"\noindent " + intro)
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
-    out.append(_notes(numbering))
+    out.append(_notes(numbering, settings))
     if numbers is not None:
         numbers.next = numbering.next
     conds = conditions_latex(getattr(d, "conditions", ()), **settings)
@@ -234,7 +234,7 @@ def _proof_block(pf, settings, numbers: EquationNumbers | None = None) -> str:
     claim = quantity_latex(pf.name, syms, **settings) if pf.name else r"\text{lhs} = \text{rhs}"
     out = [r"\subsection*{Claim: $%s$ --- %s}" % (claim, text_to_latex(pf.status))]
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
-    out.append(_notes(numbering))
+    out.append(_notes(numbering, settings))
     if numbers is not None:
         numbers.next = numbering.next
     tail = []

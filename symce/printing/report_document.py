@@ -22,7 +22,8 @@ from typing import Sequence
 import sympy as sp
 
 from symce.core.quantity import Quantity
-from symce.printing.blocks import EquationNumbers, condition_list, conditions_latex, quantity_latex, symbol_table
+from symce.printing.blocks import (EquationNumbers, condition_list, conditions_latex, quantity_latex, rule_text,
+                                   symbol_table)
 from symce.printing.document import PREAMBLE, Document, render_item
 from symce.printing.latex_printer import printer
 from symce.printing.layout import MAX_OPS, TEXT_WIDTH_EM, break_lines, expr_lines, latex_width
@@ -279,7 +280,7 @@ def _result_block(d, numbers: EquationNumbers, settings) -> str:
         rows += [lhs + " &= " + lines[0]] + [r"&\qquad " + x for x in lines[1:]]
     rows[-1] += r" \tag*{(%d)}" % numbers.tag(d.method)
     out = ["\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"]
-    words = [f"derived by {rule_words(d.method)}"] if getattr(d, "method", "") else []
+    words = [f"derived by {rule_text(d.method, settings)}"] if getattr(d, "method", "") else []
     conds = [c for c in getattr(d, "conditions", ()) if c is not sp.true]
     tex = r"{\small\noindent (%d) %s" % (numbers.next - 1, text_to_latex("; ".join(words)))
     if conds:
