@@ -557,7 +557,7 @@ def main(argv=None) -> int:
     import growth
 
     res = growth.run(run_limited, args.limit, args.quick, parallel=1)
-    td = growth.table(Table, ms, verdict, res, args.limit)
+    td = growth.table(Table, ms, verdict, res, growth.kill_limit(args.limit, args.quick))
     where = os.path.dirname(os.path.abspath(args.markdown)) if args.markdown else _HERE
     td.notes.append(growth.plot(res, os.path.join(where, "scale.png")))
     print(td.text(), flush=True)
