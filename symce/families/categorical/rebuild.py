@@ -54,7 +54,8 @@ def order_key(e) -> tuple:
     if hit is not None:
         return hit
     content = e._hashable_content()
-    if not e.args and not any(isinstance(x, (sp.Basic, frozenset)) for x in content):
+    if isinstance(e, (sp.Symbol, sp.Number)) or (
+            not e.args and not any(isinstance(x, (sp.Basic, frozenset)) for x in content)):
         key = (_rank(type(e)), len(content), content)  # a symbol or number: its content compares as it is
     elif content is e.args:  # Add, Mul, Pow, functions: the content is the arguments
         key = (_rank(type(e)), len(content), tuple(map(order_key, content)))
