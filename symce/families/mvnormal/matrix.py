@@ -74,6 +74,7 @@ class Cholesky:
         self.L = L
         self.n = L.rows
         self._full = self._inv = None
+        self._solved: dict = {}
 
     def solve_lower(self, B):
         """L⁻¹B by forward substitution (no simplification: nested expressions stay small)."""
@@ -100,8 +101,16 @@ class Cholesky:
         return sp.ImmutableMatrix(n, B.cols, lambda i, c: cols[c][i])
 
     def solve(self, B):
-        """Σ⁻¹B = L⁻ᵀ(L⁻¹B)."""
-        return self.solve_upper_t(self.solve_lower(B))
+        """Σ⁻¹B = L⁻ᵀ(L⁻¹B); Σ⁻¹L = L⁻ᵀ by one substitution (the gradient's 2GL asks for it once per
+        term of G, so results are memoised per B)."""
+        key = B if isinstance(B, sp.ImmutableMatrix) else None
+        hit = self._solved.get(key) if key is not None else None
+        if hit is None:
+            own = B.shape == self.L.shape and (B is self.L or B == self.L)
+            hit = self.solve_upper_t(sp.eye(self.n)) if own else self.solve_upper_t(self.solve_lower(B))
+            if key is not None:
+                self._solved[key] = hit
+        return hit
 
     @property
     def full(self):
@@ -205,7 +214,13 @@ def _mat(M, env):
         acc = _mat(factors[-1], env)
         for f in reversed(factors[:-1]):  # right to left: Σ⁻¹·B becomes two triangular solves
             X = _inverse_of(f)
-            acc = _chol(X, env).solve(acc) if X is not None and _chol(X, env) else _mat(f, env) * acc
+            if X is not None and _chol(X, env):
+                acc = _chol(X, env).solve(acc)
+            elif _chol(f, env):  # Σ·B = L(LᵀB): two triangular products, Σ itself never formed
+                L = _chol(f, env).L
+                acc = L * (L.T * acc)
+            else:
+                acc = _mat(f, env) * acc
         return _scalar(coeff, env) * acc
     if isinstance(M, sp.MatAdd):
         out = None
