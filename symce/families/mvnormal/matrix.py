@@ -199,6 +199,21 @@ def _trace(M, env):
     return _mat(M, env).trace()
 
 
+def _chain(factors, env):
+    """The product of matrix factors, right to left: Σ⁻¹·B becomes two triangular solves."""
+    acc = _mat(factors[-1], env)
+    for f in reversed(factors[:-1]):
+        X = _inverse_of(f)
+        if X is not None and _chol(X, env):
+            acc = _chol(X, env).solve(acc)
+        elif _chol(f, env):  # Σ·B = L(LᵀB): two triangular products, Σ itself never formed
+            L = _chol(f, env).L
+            acc = L * (L.T * acc)
+        else:
+            acc = _mat(f, env) * acc
+    return acc
+
+
 def _mat(M, env):
     if isinstance(M, sp.MatrixBase):
         return M
@@ -211,17 +226,12 @@ def _mat(M, env):
         return c.inverse if c else _mat(X, env).inv()
     if isinstance(M, sp.MatMul):
         coeff, factors = M.as_coeff_matrices()
-        acc = _mat(factors[-1], env)
-        for f in reversed(factors[:-1]):  # right to left: Σ⁻¹·B becomes two triangular solves
-            X = _inverse_of(f)
-            if X is not None and _chol(X, env):
-                acc = _chol(X, env).solve(acc)
-            elif _chol(f, env):  # Σ·B = L(LᵀB): two triangular products, Σ itself never formed
-                L = _chol(f, env).L
-                acc = L * (L.T * acc)
-            else:
-                acc = _mat(f, env) * acc
-        return _scalar(coeff, env) * acc
+        for j in range(len(factors) - 1):
+            if factors[j].shape[1] == 1 and factors[j + 1].shape[0] == 1:
+                # (…·v)(wᵀ·…): the left part ends in a column, so its solves are on vectors (O(d²)), and
+                # the rank-one product is formed once — right to left, Σ⁻¹ would act on a d×d matrix
+                return _scalar(coeff, env) * (_chain(factors[:j + 1], env) * _chain(factors[j + 1:], env))
+        return _scalar(coeff, env) * _chain(factors, env)
     if isinstance(M, sp.MatAdd):
         out = None
         for a in M.args:
