@@ -25,9 +25,12 @@ def _compile(e, index: dict, memo_ids: dict | None = None) -> Callable:
         memo_ids = {}
     if e in index or e.is_Atom:
         return _compile_node(e, index, memo_ids)
-    key = memo_ids.setdefault(e, len(memo_ids))
-    f = _compile_node(e, index, memo_ids)
+    return memoised(memo_ids.setdefault(e, len(memo_ids)), _compile_node(e, index, memo_ids))
 
+
+def memoised(key, f):
+    """f(env) evaluated once per evaluation environment: a node shared by several parents (CSE) is
+    computed once, its value kept in the environment's cache (``env[1]``) under ``key``."""
     def memo(env):
         cache = env[1]
         v = cache.get(key)

@@ -19,7 +19,7 @@ import math
 
 import sympy as sp
 
-from symce.numeric.truth_compile import _log1p, _log1pexp, _split_log
+from symce.numeric.truth_compile import _log1p, _log1pexp, _split_log, memoised
 from symce.numeric.truth_intervals import to_float
 
 MAX_PREC = 2048
@@ -52,17 +52,7 @@ class _Compiler:
     def compile(self, e, index, memo_ids):
         if e in index or e.is_Atom:
             return self.node(e, index, memo_ids)
-        key = memo_ids.setdefault(e, len(memo_ids))
-        f = self.node(e, index, memo_ids)
-
-        def memo(env):
-            cache = env[1]
-            v = cache.get(key)
-            if v is None:
-                v = cache[key] = f(env)
-            return v
-
-        return memo
+        return memoised(memo_ids.setdefault(e, len(memo_ids)), self.node(e, index, memo_ids))
 
     def node(self, e, index, memo_ids):  # noqa: C901 - one branch per SymPy node, as in truth_compile
         arb = self.arb
