@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symce.engine.definition import by_definition
+from symce.engine.rules_circular import angle_addition
 from symce.engine.derivation import Expect, Step
 from symce.core.family import Family
 
@@ -115,6 +116,9 @@ def moment(P: Family, phi: sp.Expr, x) -> Moment:
         m = _cumulant_moment(ef, phi)
         if m is not None:
             return m
+        shifted = angle_addition(P, ef, phi, x, expectation)  # E[cos(X − c)] on the circle
+        if shifted is not None:
+            return Moment(*shifted)
     return _by_definition(P, phi, x)
 
 
