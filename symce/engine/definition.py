@@ -24,6 +24,7 @@ import sympy as sp
 from symce.core.family import Family, Measure
 from symce.core.limits import time_limit
 from symce.engine.crosscheck import disagreement
+from symce.engine.rules_positive import stretched_exponential_integral
 from symce.errors import DerivationError, SymceError
 
 KEPT_SUM = "no closed form: kept as the defining sum over the support"
@@ -91,6 +92,8 @@ def integrate(f, x, lo, hi, measure: Measure):
     if measure is Measure.COUNTING:
         return sp.summation(f, (x, lo, hi))
     euler = _euler_integral(f, x, lo, hi)
+    if euler is None:  # x^a e^{−β x^k} on (0, ∞), symbolic k (Weibull, Rayleigh, inverse gamma)
+        euler = stretched_exponential_integral(f, x, lo, hi)
     if euler is not None:
         return euler
     logs = _log_substitution(f, x, lo, hi)

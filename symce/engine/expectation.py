@@ -161,7 +161,7 @@ def _square_of_affine(P, ef, phi, x) -> Moment | None:
 
 def _affine_in(expr, T, x):
     """(a, b) with expr = a·T + b and a, b free of x, else None."""
-    t = sp.Dummy("t")
+    t = sp.Dummy("t", real=True)  # T is real: log(e^t) = t, so expr = log x − μ is affine in T = log x
     try:
         sub = sp.solve(sp.Eq(t, T), x, dict=True) if T != x else [{x: t}]
     except Exception:  # pragma: no cover
@@ -171,7 +171,10 @@ def _affine_in(expr, T, x):
     e = sp.expand(expr.xreplace(sub[0]) if T != x else expr.xreplace({x: t}))
     if x in e.free_symbols:
         return None
-    p = sp.Poly(e, t) if e.has(t) else None
+    try:
+        p = sp.Poly(e, t) if e.has(t) else None
+    except sp.PolynomialError:  # t inside a function that does not reduce: not affine
+        return None
     if p is None or p.degree() != 1:
         return None
     return p.coeff_monomial(t), p.coeff_monomial(1)
