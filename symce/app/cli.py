@@ -5,6 +5,7 @@
     symce catalog                                  list the catalog labels
     symce latex QUANTITY [FAMILY ...] [--out F]    a standalone LaTeX/PDF document (symce.app.latex_cli)
     symce verify MODULE:FUNCTION --against SPEC    ULP errors of a numeric function (symce.app.verify_cli)
+    symce coverage [--out DIR] [--families A,B]   the family × family coverage matrix (symce.app.coverage_cli)
 
 ``symce --help`` and ``symce COMMAND --help`` describe each. The ``latex`` and ``verify`` sub-commands
 live in their own modules, which offer ``add_parser(subparsers)`` and ``run(args)``; this module builds
@@ -27,6 +28,7 @@ from typing import Sequence
 # modules rather than their functions where the function is looked up when the command runs (tests
 # replace the report's sections and the engine's kl)
 from symce.app import accuracy, latex_cli, report, report_markdown, training_report, verify_cli
+from symce.app import coverage_cli, coverage_page
 from symce.app.arguments import FAILED, OK, USAGE, UsageError, example, labels, positive_int
 from symce.app.latex_cli import add_notation_arguments, notation_settings
 from symce.engine import information
@@ -62,6 +64,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--accuracy-samples", type=positive_int, default=500, metavar="N",
                    help="bit-pattern samples per formula in the accuracy section (default 500; the benchmark uses 10000)")
     add_notation_arguments(r)
+    r.add_argument("--coverage", action="store_true",
+                   help="add the coverage section: entropy, cross-entropy and KL of every family pair, classified "
+                        "(closed form, Sum/Integral kept, +∞, not derivable), with a picture (`symce coverage`)")
+    r.add_argument("--coverage-time-limit", type=coverage_cli._seconds, default=2.0, metavar="S",
+                   help="CPU seconds per cell of the coverage section's matrix (default 2)")
     r.add_argument("--jobs", type=positive_int, default=min(2, os.cpu_count() or 1), metavar="N",
                    help="worker processes for the accuracy section (default: min(2, CPUs); 1 = in this process)")
     r.set_defaults(run=_report)
@@ -80,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(run=_catalog)
     latex_cli.add_parser(sub).set_defaults(run=latex_cli.run)
     verify_cli.add_parser(sub).set_defaults(run=verify_cli.run)
+    coverage_cli.add_parser(sub).set_defaults(run=coverage_cli.run)
     return p
 
 
@@ -137,6 +145,10 @@ def _extra_sections(args, progress, timings: dict | None = None) -> tuple[list[s
     if not args.no_accuracy:
         wanted.append(("accuracy of the generated code", accuracy.accuracy_section, (args.out, args.accuracy_samples),
                        {"jobs": args.jobs, **({} if args.quiet else {"progress": progress})}))
+    if getattr(args, "coverage", False):
+        wanted.append(("coverage", coverage_page.section, (args.out,),
+                       {"time_limit": args.coverage_time_limit, "jobs": args.jobs,
+                        **({} if args.quiet else {"progress": progress})}))
     out, failed = [], False
     for title, section, fargs, fkwargs in wanted:
         if not args.quiet:
