@@ -312,6 +312,8 @@ def proof_latex(pf, *, justification: str = "right", width: float | None = None,
 
 # -- Markdown (Jupyter, report.md, docs) -------------------------------------------------------------
 def _md(s: str) -> str:
+    # Markdown text: a user's name must not start math ($), escape (\\) or open HTML (<) in a title
+    s = s.replace("\\", "\\\\").replace("$", "\\$").replace("<", "&lt;")
     return s.replace("|", "\\|").replace("*", "\\*")
 
 

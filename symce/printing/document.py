@@ -137,7 +137,7 @@ def render_item(item, settings: dict, numbers: EquationNumbers | None = None) ->
     if isinstance(item, Section):
         parts = [r"\section{%s}" % text_to_latex(item.title)]
         if item.intro:
-            parts.append(text_to_latex(item.intro))
+            parts.append(_paragraphs(item.intro))
         parts += [render_item(x, settings, numbers) for x in item.items]
         return "\n\n".join(parts)
     if isinstance(item, Derivation):
@@ -149,13 +149,18 @@ def render_item(item, settings: dict, numbers: EquationNumbers | None = None) ->
     if isinstance(item, Family):
         return r"\[ %s \]" % latex(item, **settings)
     if isinstance(item, str):
-        return text_to_latex(item)
+        return _paragraphs(item)
     if isinstance(item, (sp.Basic, sp.MatrixBase)):
         return r"\[ %s \]" % latex(item, **settings)
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
         return render_item(Section(item[0], list(item[1])), settings, numbers)
     raise TypeError(f"document: cannot render {type(item).__name__}; give Derivations, Proofs, procedures "
                     "(MLE, Fisher information), Families, SymPy expressions, strings or Sections")
+
+
+def _paragraphs(s: str) -> str:
+    """Text of one or more paragraphs (separated by blank lines), each escaped by text_to_latex."""
+    return "\n\n".join(text_to_latex(par) for par in re.split(r"\n[ \t]*\n", s))
 
 
 def _distributions_sentence(dists, settings) -> str:

@@ -46,9 +46,11 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from symce.core.notation import INDEXED_NAME, KINDS, check_settings, latex_bold, latex_head, latex_roles, latex_vector
+from symce.printing.names import NAME_LETTERS, name_latex
 from symce.printing.stable import StableFunctionLatex
 from symce.printing.text import text_to_latex
 
@@ -115,6 +117,8 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
     # wins over the class's own ``_latex`` (Expect, QuadraticForm carry one for plain SymPy printers), so
     # symce's notation and settings apply everywhere; σ, softplus, … are named operators
     def _print_symce(self, expr, **kwargs):
+        if isinstance(expr, AppliedUndef):  # f = Function("Add"): printed as a function, never by its name's printer
+            return self._print_Function(expr, **kwargs)
         own = getattr(self, "_print_" + type(expr).__name__, None)
         if own is not None and hasattr(expr, self.printmethod):
             return own(expr, **kwargs)
@@ -146,7 +150,7 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
         # a column vector (a mean) in bold, as in N(μ, Σ)
         rows, cols = expr.shape
         if cols == 1 and rows != 1:
-            return latex_bold(self, expr.name)
+            return self._bold(expr.name)
         return super()._print_MatrixSymbol(expr)
 
     def _print_Expect(self, expr, exp=None):
@@ -172,13 +176,45 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
             tex = self._print(sp.exp(a) / sp.Add(*[sp.exp(z) for z in zs]))
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
+    # -- names: user text. Every name (Symbol, Dummy, MatrixSymbol, IndexedBase, undefined Function) reaches
+    # LaTeX through _deal_with_super_sub; an ordinary name prints as SymPy prints it, any other as escaped
+    # text (symce.printing.names), so a name cannot inject a control sequence or unbalance a document
+    def _deal_with_super_sub(self, string, style="plain"):
+        return name_latex(string, lambda s: super(SymceLatexPrinter, self)._deal_with_super_sub(s, style=style))
+
+    def _bold(self, name: str) -> str:
+        # latex_bold splits a leading macro off (\boldsymbol{\mu}_{1}); an escaped name is bold as a whole
+        # (an escaped name, \hat{x}, \left|x\right| are bold as a whole)
+        tex = self._deal_with_super_sub(name)
+        m = re.match(r"^(?:[A-Za-z]|\\([A-Za-z]+))(?:[_^'].*)?$", tex)
+        if m and (m.group(1) is None or m.group(1) in NAME_LETTERS):
+            return latex_bold(self, name)
+        return r"\boldsymbol{%s}" % tex
+
+    def _print_Str(self, expr):
+        return name_latex(expr.name, str)
+
+    def _print_str(self, expr):
+        return r"\text{%s}" % text_to_latex(expr)
+
+    def _print_Function(self, expr, exp=None):
+        # an undefined function f(x) prints by its name; SymPy formats that name with % (a name with a % in
+        # it would raise), so an escaped name is assembled here instead
+        if isinstance(expr, AppliedUndef) and not _PLAIN_FUNCTION.fullmatch(expr.func.__name__):
+            head = self._hprint_Function(expr.func.__name__)
+            if exp is not None:
+                head = r"%s^{%s}" % (self.parenthesize_super(head), exp)
+            return head + r"{\left(" + ",".join(self._print(a) for a in expr.args) + r" \right)}"
+        return super()._print_Function(expr, exp=exp)
+
     def _print_Symbol(self, expr, style="plain"):
         m = INDEXED_NAME.match(expr.name)
         if m and expr.name not in self._settings.get("symbol_names", {}):
             base, dist, entry = m.groups()
             return r"%s_{%s,%s}" % (self._deal_with_super_sub(base), dist, entry)
         primes = len(expr.name) - len(expr.name.rstrip("'"))
-        if primes and expr.name not in self._settings.get("symbol_names", {}) and expr.name.rstrip("'"):
+        if primes and expr.name not in self._settings.get("symbol_names", {}) \
+                and re.fullmatch(r"[A-Za-z0-9_]+", expr.name.rstrip("'")):
             # θ' = (mu', sigma'): SymPy would print the name as text; write μ′, σ′ as a reader expects
             base = self._deal_with_super_sub(expr.name.rstrip("'"))
             return base + "'" * primes if "_" not in expr.name else r"{%s}%s" % (base, "'" * primes)
@@ -201,7 +237,7 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
 
     def _print_IndexedBase(self, expr):
         # a whole vector of parameters (symbolic number of classes): bold, as in Cat(p)
-        return latex_bold(self, str(expr.label))
+        return self._bold(str(expr.label))
 
     def _print_Indexed(self, expr):
         # an element p[i] is not bold; a base named z_P gives z_{P,i}, not the double subscript z_{P}_{i}
@@ -273,6 +309,9 @@ def _role_latex(role: str) -> str:
         return tex.replace("$", "")
     return r"\text{%s}" % tex
 
+
+#: an undefined function's name SymPy's printer can format (no % in it)
+_PLAIN_FUNCTION = re.compile(r"[A-Za-z0-9_^' ]*")
 
 _PRINTERS: dict = {}
 

@@ -55,8 +55,8 @@ def inline(text: str) -> str:
             out.append(r"\emph{%s}" % inline(part[1:-1]))
         else:
             # an identifier such as from_logit is a name, not x with a subscript
-            text = re.sub(r"(?<=[A-Za-z])_(?=[A-Za-z]{2})", "\x05", part.replace("\\|", "|"))
-            out.append(text_to_latex(text).replace("\x05", r"\_"))
+            pieces = re.split(r"(?<=[A-Za-z])_(?=[A-Za-z]{2})", part.replace("\\|", "|"))
+            out.append(r"\_".join(text_to_latex(x) for x in pieces))
     return "".join(out)
 
 

@@ -99,6 +99,8 @@ def procedure_latex(proc: Procedure, *, width: float | None = None, max_ops: int
 
 
 def _md(s: str) -> str:
+    # Markdown text: a user's name must not start math ($), escape (\\) or open HTML (<) in a title
+    s = s.replace("\\", "\\\\").replace("$", "\\$").replace("<", "&lt;")
     return s.replace("|", "\\|").replace("*", "\\*")
 
 

@@ -14,7 +14,7 @@ __all__ = ["text_to_latex"]
 
 _TEXT_MAP = {
     "\\": r"$\backslash$", "_": r"$\_$", "&": r"$\&$", "%": r"$\%$", "#": r"$\#$", "$": r"$\$$",
-    "{": r"$\{$", "}": r"$\}$", "^": r"$\hat{}$", "~": r"$\sim$", "<": "$<$", ">": "$>$", "|": r"$|$",
+    "{": r"$\lbrace$", "}": r"$\rbrace$", "^": r"$\hat{}$", "~": r"$\sim$", "<": "$<$", ">": "$>$", "|": r"$|$",
     "‖": r"$\|$", "∫": r"$\int$", "∑": r"$\sum$", "∏": r"$\prod$", "∇": r"$\nabla$", "∂": r"$\partial$",
     "−": "$-$", "·": r"$\cdot$", "×": r"$\times$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$",
     "≈": r"$\approx$", "≪": r"$\ll$", "∞": r"$\infty$", "→": r"$\to$", "↦": r"$\mapsto$", "⇒": r"$\Rightarrow$",
@@ -30,11 +30,29 @@ _SUB = {"ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₙ": "n", "ₘ": "m", "₀": "0", 
 #: combining accents after a letter (p̂, t̃) → the math accent over it
 _ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar"}
 _GREEK_VARIANTS = {"final sigma": "varsigma", "lamda": "lambda"}
+#: the Greek letters LaTeX has a macro for (an archaic letter such as sampi has none: it is text)
+_GREEK_MACROS = set("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma "
+                    "varsigma tau upsilon phi chi psi omega digamma".split()) - {"omicron"}
+_GREEK_CAPITALS = set("Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())
+# while text is assembled, math is delimited by _M, not $ (an escaped \$ inside math must not be taken for
+# a delimiter when adjacent segments merge); characters a user cannot pass (control characters are
+# dropped first) mark scripts and subscripts
+_M = "\x06"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+#: what a character outside the tables may decompose to (NFKD of a fullwidth ＼ is \\ : never let it through)
+_SAFE_ASCII = re.compile(r"[^A-Za-z0-9 ()+\-.,:;/'!?*=@\[\]\"`]")
+
+
+def _math(v: str) -> str:
+    return _M + v[1:-1] + _M if len(v) > 1 and v.startswith("$") and v.endswith("$") else v
+
+
+_TEXT_MATH = {k: _math(v) for k, v in _TEXT_MAP.items()}
 
 
 def _char_latex(c: str) -> str:
-    if c in _TEXT_MAP:
-        return _TEXT_MAP[c]
+    if c in _TEXT_MATH:
+        return _TEXT_MATH[c]
     if ord(c) < 128:
         return c
     name = unicodedata.name(c, "")
@@ -48,19 +66,27 @@ def _char_latex(c: str) -> str:
                 return {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I",
                         "Kappa": "K", "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T",
                         "Chi": "X"}[letter]
-        return "$\\%s$" % letter
+        if letter in _GREEK_MACROS or letter in _GREEK_CAPITALS:
+            return _M + "\\%s" % letter + _M
+        if letter == "omicron":
+            return "o"
     decomposed = unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode()
-    return decomposed or "?"
+    return _SAFE_ASCII.sub("?", decomposed) or "?"
 
 
 def text_to_latex(s: str) -> str:
     r"""Plain (Unicode) text → LaTeX text safe in ``\text{}`` for pdflatex and for MathJax.
 
-    ``E_P`` becomes ``E$_{P}$``; Unicode mathematics becomes ``$…$``.
+    ``E_P`` becomes ``E$_{P}$``; Unicode mathematics becomes ``$…$``. Every TeX special character is
+    escaped, line breaks and other control characters become spaces (a blank line would end ``\text{}``),
+    so user text (a symbol's name, a proof's name) cannot inject LaTeX.
 
     >>> text_to_latex("E_P[c] = c, ∫ dν ≥ 0")
     'E$_{P}$[c] = c, $\\int$ d$\\nu$ $\\geq$ 0'
+    >>> text_to_latex("x}\\input{/etc/passwd}")
+    'x$\\rbrace\\backslash$input$\\lbrace$/etc/passwd$\\rbrace$'
     """
+    s = _CONTROL.sub(" ", str(s).replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " "))
     s = s.replace("||", "‖")
     s = re.sub("[%s]+" % "".join(_SUP), lambda m: "\x02" + "".join(_SUP[c] for c in m.group(0)) + "\x03", s)
     s = re.sub("[%s]+" % "".join(_SUB), lambda m: "\x04" + "".join(_SUB[c] for c in m.group(0)) + "\x03", s)
@@ -72,22 +98,28 @@ def text_to_latex(s: str) -> str:
         i += 1
         if c in "\x02\x04":
             script = True
-            out.append("$^{" if c == "\x02" else "$_{")
+            out.append(_M + ("^{" if c == "\x02" else "_{"))
         elif c == "\x03":
             script = False
-            out.append("}$")
+            out.append("}" + _M)
         elif c in "\x00\x01":
             sub = c == "\x00"
-            out.append("$_{" if sub else "}$")
+            out.append(_M + "_{" if sub else "}" + _M)
         elif script:
             out.append(c)
         elif i < len(s) and s[i] in _ACCENTS:  # p̂, t̃: a letter and its combining accent
-            out.append("$\\%s{%s}$" % (_ACCENTS[s[i]], _char_latex(c).strip("$")))
+            accent = "\\%s{%s}" % (_ACCENTS[s[i]], _char_latex(c).strip(_M))
+            out.append(accent if sub else _M + accent + _M)
             i += 1
-        else:  # inside a subscript the text is already math: a Greek letter without its own $…$
-            out.append(_char_latex(c).strip("$") if sub else _char_latex(c))
-    out = "".join(out)
-    return out.replace("$$", "")  # adjacent math segments merge ($a$$b$ would be display math)
+        elif sub:  # inside a subscript the text is already math: a Greek letter without its own $…$
+            piece = _char_latex(c).strip(_M)
+            if out and piece[:1].isalpha() and re.search(r"\\[A-Za-z]+$", out[-1]):
+                out.append(" ")  # Q_θx: \theta x, not the undefined \thetax
+            out.append(piece)
+        else:
+            out.append(_char_latex(c))
+    # adjacent math segments merge ($a$$b$ would be display math)
+    return "".join(out).replace(_M + _M, "").replace(_M, "$")
 
 
 
