@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric import impl
+from symce.numeric import impl, special
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl, rel_entr_sum, softmax, softplus, wprod)
 
@@ -222,6 +222,10 @@ class _Gen:
             name = f"sx_{cls.__name__}_{len(self.ns)}"
             self.ns[name] = fn
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in fargs)})")
+        got = special.kernel_call(node)
+        if got is not None:  # log Γ, ψ, erf, I_ν, …: one kernel per name in every backend (numeric/special.py)
+            name, fargs = got
+            return self._emit(node, f"{self._fn(name)}({', '.join(self.visit(a) for a in fargs)})")
         if isinstance(node, StableFunction) or isinstance(node, sp.core.function.AppliedUndef):
             name = self._fn(cls.__name__)
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")

@@ -15,7 +15,7 @@ import functools
 import numpy as np
 import sympy as sp
 
-from symce.numeric import codegen, impl
+from symce.numeric import codegen, impl, special
 from symce.numeric.functions import (StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl,
                                      rel_entr_sum, wprod)
 
@@ -88,6 +88,16 @@ def lower(expr, backend: str):
         pos = sp.Function("sx_rel_entr_sum_pos")
         e = e.replace(lambda f: isinstance(f, rel_entr_sum) and codegen.all_positive(f.args[: len(f.args) // 2]),
                       lambda f: pos(*f.args))
+    # special functions (log Γ, ψ, erf, …) as calls of their kernels, which every backend's dictionary holds
+    # under the same names (numeric/special.py): SymPy's printers print several of them bare (polygamma,
+    # besseli, Ei), others through the math module, whose lgamma loses every digit near 1 and 2
+    def special_call(f):
+        name, fargs = special.kernel_call(f)
+        extra["sx_" + name] = names[name]
+        return sp.Function("sx_" + name)(*fargs)
+
+    e = e.replace(lambda f: isinstance(f, sp.Function) and special.kernel_call(f) is not None
+                  and special.kernel_call(f)[0] in names, special_call)
     # x²/2 as (x/2)·x: x² overflows for |x| > 1.34e154 where x²/2 is still finite up to |x| = 1.9e154
     half_sq = sp.Function("sx_half_sq")
     extra["sx_half_sq"] = (lambda x: x * x / 2) if backend == "mpmath" else (lambda x: (x * 0.5) * x)

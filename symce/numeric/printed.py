@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from symce.numeric import codegen, impl, kept
+from symce.numeric import codegen, impl, kept, special
 from symce.numeric.lowering import fold_constants, lower
 from symce.numeric.rewrite import stabilise
 
@@ -49,7 +49,12 @@ def print_function(expr, code_expr, args: Sequence, backend: str, *, stable: boo
         modules.append({"sigmoid": impl.impls(backend)["sigmoid"]})
     if backend != "mpmath":
         code_expr = fold_constants(code_expr)
-    modules.append({"scipy": "numpy", "torch": "torch"}.get(backend, backend))
+    module = {"scipy": "numpy", "torch": "torch"}.get(backend, backend)
+    if not stable and module == "numpy" and any(special.kernel_call(f) for f in code_expr.atoms(sp.Function)):
+        # plain sympy.lambdify of a formula with special functions: modules="scipy" (SciPy's printer knows
+        # polygamma, besseli, Ei, …, numpy's prints them bare), as a user would call it
+        module = "scipy"
+    modules.append(module)
     if first_module is not None:
         modules.insert(0, first_module)
     raw = sp.lambdify(args, code_expr, modules=modules, cse=True, printer=printer)

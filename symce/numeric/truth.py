@@ -74,7 +74,7 @@ class TruthFunction:
         index = {a: i for i, a in enumerate(self.args)}
         try:
             self._f = _compile(elementary, index)
-        except ValueError:  # a special function: Arb alone evaluates it
+        except ValueError:  # a node the intervals do not know: Arb alone evaluates it
             self._f = None
             if engine == "mpmath" or not truth_flint.available():
                 raise

@@ -14,6 +14,7 @@ import sympy as sp
 from mpmath import libmp as L
 from mpmath.libmp import libmpi as LI
 
+from symce.numeric.truth_special import compile_special
 from symce.numeric.truth_intervals import (_CEIL, _FLOOR, _NEG_INF, _ONE, _ZERO, _iv_exp, _log, _log1p_end, _mag,
                                            _zero)
 
@@ -62,6 +63,8 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
         return lambda env: LI.mpi_pi(env[2])
     if e is sp.E:
         return lambda env: (L.mpf_e(env[2], _FLOOR), L.mpf_e(env[2], _CEIL))
+    if e is sp.EulerGamma:
+        return lambda env: (L.mpf_euler(env[2], _FLOOR), L.mpf_euler(env[2], _CEIL))
     if e is sp.oo:
         return _constant((L.finf, L.finf))
     if e is sp.S.NegativeInfinity:
@@ -144,6 +147,9 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
     if isinstance(e, sp.Abs):
         f = _compile(e.args[0], index, memo_ids)
         return lambda env: LI.mpi_abs(f(env))
+    special = compile_special(e, lambda a: _compile(a, index, memo_ids))  # log Γ, ψ, erf, … (truth_special)
+    if special is not None:
+        return special
     raise ValueError(f"the ground truth cannot evaluate {type(e).__name__}: {e}")
 
 

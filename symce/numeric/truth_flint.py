@@ -5,9 +5,9 @@ Arb's balls are rigorous enclosures (mid ± rad with the radius rounded outward)
 common point is pinned to one float64 at 64–128 bits an order of magnitude faster than the pure-Python
 intervals of :mod:`.truth_compile`. Points Arb does not settle — a non-finite ball (log 0 = −∞, e^{1e300},
 whose exponent Arb does not hold), a NaN, or no pinning by :data:`MAX_PREC` bits — return ``None`` and
-the mpmath intervals take them; so do expressions with a node this compiler does not know. Only Arb
-evaluates the special functions (log Γ, Γ, ψ and ψ⁽ⁿ⁾, B, erf, erfc, I_ν): with them, a point Arb does not
-settle is reported unresolved (NaN), there being no mpmath interval kernel for them.
+the mpmath intervals take them; so do expressions with a node this compiler does not know. The special
+functions (log Γ, Γ, ψ and ψ⁽ⁿ⁾, B, erf, erfc, I_ν, Ei, E_n, H_x, ζ) are Arb's rigorous balls here; the
+mpmath intervals enclose them from point values (:mod:`.truth_special`).
 
 The identities of the mpmath compiler carry over: log(e^a·bⁿ·r) split, a softmax log-probability as
 −log(1 + Σ e^{cⱼ}) with the largest cⱼ factored out, and 0·anything = 0.
@@ -74,6 +74,8 @@ class _Compiler:
             return lambda env: arb.pi()
         if e is sp.E:
             return lambda env: arb.const_e()
+        if e is sp.EulerGamma:
+            return lambda env: arb.const_euler()
         if isinstance(e, sp.Add):
             fs = [c(a) for a in e.args]
 
@@ -170,6 +172,20 @@ class _Compiler:
         if isinstance(e, sp.besseli):
             fn, fx = c(e.args[0]), c(e.args[1])
             return lambda env: _finite(fx(env).bessel_i(fn(env)))
+        if isinstance(e, sp.Ei):
+            f = c(e.args[0])
+            return lambda env: _finite(f(env).ei())
+        if isinstance(e, sp.expint) and e.args[0].is_number:
+            s_, f = arb(int(e.args[0])) if e.args[0].is_Integer else None, c(e.args[1])
+            return None if s_ is None else (lambda env: _finite(f(env).expint(s_)))
+        if isinstance(e, sp.harmonic) and len(e.args) == 1:
+            f = c(e.args[0])
+            return lambda env: _finite((f(env) + 1).digamma() + arb.const_euler())
+        if isinstance(e, sp.zeta):
+            fs = [c(a) for a in e.args]
+            if len(fs) == 1:
+                return lambda env: _finite(fs[0](env).zeta())
+            return lambda env: _finite(fs[0](env).zeta(fs[1](env)))
         return None
 
 

@@ -17,7 +17,7 @@ def math_impls() -> dict:
             with np.errstate(all="ignore"):
                 return float(f(*args, **kw))
 
-        g.__name__ = f.__name__
+        g.__name__ = getattr(f, "__name__", getattr(getattr(f, "func", None), "__name__", "kernel"))
         return g
 
     out = {k: scalar(f) for k, f in impls.items()}

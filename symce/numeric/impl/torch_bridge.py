@@ -27,7 +27,7 @@ import numpy as np
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric import codegen
+from symce.numeric import codegen, special
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl, rel_entr_sum, wprod)
 from symce.numeric.impl import impls
@@ -265,7 +265,8 @@ def bridge(expr):
             name = f"sx_native_{len(bridges)}"
             bridges[name] = native
             new = sp.Function(name)(*native.syms)
-        elif node.free_symbols and (needs_bridge(node) or isinstance(node, StableFunction)):
+        elif node.free_symbols and (needs_bridge(node) or isinstance(node, StableFunction)
+                                    or special.torch_bridged(node)):
             syms = tuple(sorted(node.free_symbols, key=lambda s: s.name))
             name = f"sx_bridge_{len(bridges)}"
             bridges[name] = Bridge(node, syms)

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from symce.numeric import special
 from symce.numeric.impl.arrays import elementwise as _e
 from symce.numeric.impl.arrays import softmax as _s
 from symce.numeric.impl.arrays import softmax_kl as _kl
@@ -96,6 +97,8 @@ def array_impls(kind: str = "numpy") -> dict:
     """name -> implementation for ``kind`` in {"numpy", "torch"}: the careful ones, and for numpy the fast
     versions in their place where there are some."""
     out = dict(careful_impls(kind))
+    # the special functions of the families' formulas (log Γ, ψ, erf, I_ν, …): numeric/special.py
+    out.update(special.numpy_kernels() if kind == "numpy" else special.torch_kernels())
     if kind == "numpy":
         out.update(fast_numpy(dict(out)))
         out.update(SOFTPLUS_PARTS)  # the code generator shares log1p(e^{−|y|}) between softplus(±y)
