@@ -50,7 +50,7 @@ def substitute(e, values: dict):
 
 def value(e, values: dict, dps: int = DPS) -> mpmath.mpf:
     """A (closed-form) expression evaluated at ``values`` with ``dps`` digits, as an mpmath number."""
-    v = substitute(e, values)
+    v = substitute(_infinite_sums_evaluated(e, values, dps), values)
     if isinstance(v, sp.MatrixBase):
         if v.shape != (1, 1):
             raise TypeError(f"expected a scalar, got a {v.shape} matrix")
@@ -128,10 +128,18 @@ def _finite_points(P, values):
 
 
 def _mass(D, pt, values, dps):
-    return value(D.mass(pt), values, dps)
+    try:
+        m = D.mass(pt)
+    except NotImplementedError:  # a family on ℤ without a finite support (Poisson): its pmf, 0 off the support
+        if substitute(D.support, values).contains(pt) is not sp.true:
+            return mpmath.mpf(0)
+        m = sp.exp(D.log_density(sp.Integer(pt)))
+    return value(m, values, dps)
 
 
 def _finite_sum(P, Q, values, dps, kl=False):
+    if _is_infinite_integer_set(substitute(P.support, values)):
+        return _series(P, Q, values, dps, kl)
     total = mpmath.mpf(0)
     with mpmath.workdps(dps + 10):
         for pt in _finite_points(P, values):
@@ -287,3 +295,71 @@ def assert_derivatives_match_mpmath(f, ref, args, points, rel: float = 1e-25) ->
             with mpmath.workdps(40):
                 want = mpmath.diff(lambda t: ref(*[t if j == i else mpmath.mpf(v) for j, v in enumerate(pt)]), pt[i])
             assert abs(complex(got) - complex(want)) <= rel * max(1, abs(complex(want))), (s, pt, got, want)
+
+
+# -- counting measure on an infinite support (Poisson, Geometric, negative binomial) -------------------
+#: at most this many terms of a series before the oracle gives up
+SERIES_TERMS = 20000
+
+
+def _is_infinite_integer_set(S) -> bool:
+    return S in (sp.Naturals0, sp.Naturals) or (isinstance(S, sp.Range) and S.stop == sp.oo and S.step == 1)
+
+
+def _series(P, Q, values, dps, kl=False):
+    """H(P, Q) (or KL) on {a, a + 1, …}: Σ_x p(x)·(−log q(x)) term by term from the log-densities, to the
+    point where the terms fall below 10^−(dps+10) of the sum past P's mode, plus a tail bound.
+
+    Tail bound: with t_N the last term and ρ ≥ |t_{k+1}/t_k| for all k ≥ N, the tail is at most
+    |t_N|·ρ/(1 − ρ). ρ is taken halfway between the largest ratio over the last 32 terms and 1; it bounds
+    the later ratios for these pmfs — p(k+1)/p(k) is a rational function of k with a limit < 1 (or → 0) and
+    log q(k) grows at most like k log k, so the ratio of terms settles to its limit from the observed values.
+    The oracle refuses (OracleUnavailable) when the bound is not below 10^−(dps+5) of the sum."""
+    x = P.variable()
+    S = substitute(P.support, values)
+    SQ = substitute(Q.support, values)
+    lo = 0 if S == sp.Naturals0 else (1 if S == sp.Naturals else int(S.start))
+    lp, _, _ = _log_density_fn(P, x, values)
+    lq, _, _ = _log_density_fn(Q, x, values) if Q is not P else (lp, None, None)
+    with mpmath.workdps(dps + 10):
+        total, prev, ratios, past_mode = mpmath.mpf(0), None, [], False
+        eps = mpmath.mpf(10) ** (-(dps + 10))
+        for k in range(lo, lo + SERIES_TERMS):
+            a = lp(k)
+            if SQ.contains(k) is not sp.true:
+                return mpmath.inf  # P has mass at k, Q none
+            term = mpmath.exp(a) * ((a - lq(k)) if kl else -lq(k))
+            total += term
+            if prev is not None and prev != 0:
+                ratios = (ratios + [abs(term / prev)])[-32:]
+                past_mode = past_mode or abs(term) < abs(prev)
+            prev = term
+            if past_mode and len(ratios) == 32 and abs(term) <= eps * max(1, abs(total)):
+                rho = (max(ratios) + 1) / 2
+                if max(ratios) < 1 and abs(term) * rho / (1 - rho) <= mpmath.mpf(10) ** (-(dps + 5)) * max(1, abs(total)):
+                    return total
+        raise OracleUnavailable(f"the series for {P!r}, {Q!r} did not converge within {SERIES_TERMS} terms")
+
+
+def _infinite_sums_evaluated(e, values, dps):
+    """``e`` with each ``Sum`` over an infinite range (a kept E_P[log X!]) replaced by its value at the sample
+    point: ``mpmath.nsum`` of the summand lambdified to mpmath, at dps + 10 digits (``sp.N`` of such a sum
+    is slow and not reliably accurate; ``doit`` would try to sum it symbolically)."""
+    if not isinstance(e, sp.Basic) or not e.has(sp.Sum):
+        return e
+
+    def infinite(s):
+        return isinstance(s, sp.Sum) and len(s.limits) == 1 and s.limits[0][2] == sp.oo
+
+    def evaluate(s):
+        (k, lo, _), = s.limits
+        f = substitute(s.function, values)
+        lo = substitute(lo, values)
+        if f.free_symbols - {k} or not lo.is_Integer:
+            raise ValueError(f"not a number after substitution: {s}")
+        fn = sp.lambdify(k, f, modules="mpmath")
+        with mpmath.workdps(dps + 10):
+            total = mpmath.nsum(lambda t: fn(int(t)), [int(lo), mpmath.inf])
+        return sp.Float(total, dps + 10)
+
+    return e.replace(infinite, evaluate)

@@ -12,6 +12,7 @@ import sympy as sp
 
 from symce.core.family import Family, Measure
 from symce.errors import DerivationError
+from symce.engine.rules_counts import range_condition
 
 _NOT_AC = ("P is not absolutely continuous w.r.t. Q: supp P = {sp_} is not contained in supp Q = {sq} "
            "(up to a null set), so P gives positive probability to a set where Q's density is 0 and "
@@ -40,6 +41,8 @@ def absolutely_continuous(P: Family, Q: Family):
     if inside is False:
         return False, reason
     cond = _interval_condition(SP, SQ)
+    if cond is None:  # sets of consecutive integers (Binomial with a symbolic n): rules_counts
+        cond = range_condition(SP, SQ)
     if cond is None:
         raise DerivationError(
             f"cannot decide whether supp P = {SP} is contained in supp Q = {SQ} (P ≪ Q); give the "
