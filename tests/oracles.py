@@ -85,6 +85,8 @@ def cross_entropy(P, Q, values: dict, dps: int = DPS):
     """H(P, Q) = −∫ p log q dν at the sample point ``values``, from the densities alone."""
     if P.measure is Measure.COUNTING:
         return _finite_sum(P, Q, values, dps)
+    if _on_simplex(P):
+        return _simplex(P, Q, values, dps)
     if isinstance(P.variable(), (sp.MatrixBase, sp.MatrixSymbol)):
         return _gauss_hermite(P, Q, values, dps)
     return _quad(P, Q, values, dps)
@@ -98,6 +100,8 @@ def kl(P, Q, values: dict, dps: int = DPS):
     """KL(P‖Q) = ∫ p log(p/q) dν, computed as one integral/sum (not as H(P,Q) − H(P))."""
     if P.measure is Measure.COUNTING:
         return _finite_sum(P, Q, values, dps, kl=True)
+    if _on_simplex(P):
+        return _simplex(P, Q, values, dps, kl=True)
     if isinstance(P.variable(), (sp.MatrixBase, sp.MatrixSymbol)):
         return _gauss_hermite(P, Q, values, dps, kl=True)
     return _quad(P, Q, values, dps, kl=True)
@@ -363,3 +367,102 @@ def _infinite_sums_evaluated(e, values, dps):
         return sp.Float(total, dps + 10)
 
     return e.replace(infinite, evaluate)
+
+
+# -- the probability simplex (Dirichlet): stick-breaking coordinates and 1-D quadrature --------------------
+def _on_simplex(P) -> bool:
+    return P.measure is Measure.LEBESGUE and getattr(P, "sample_space", ("",))[0] == "simplex"
+
+
+def _simplex(P, Q, values, dps, kl=False):
+    """−∫ p log q (or ∫ p log(p/q)) over the simplex {x_m > 0, Σ x_m = 1}, w.r.t. Lebesgue measure in
+    x_1 … x_{k−1}, from the two log-densities alone.
+
+    Both log-densities must be affine in (log x_1, …, log x_k) — read off by x_m = e^{u_m}, refused
+    otherwise — so the integrand is e^{a₀} Π x_m^{a_m} · (c₀ + Σ c_m log x_m) and the integral is
+    c₀·M₀ + Σ c_m·M_m with M₀ = ∫ p and M_m = ∫ p log x_m. In stick-breaking coordinates
+    x_m = u_m Π_{j<m}(1 − u_j), x_k = Π_{j<k}(1 − u_j) (Jacobian Π_j (1 − u_j)^{k−1−j}) a monomial density is a
+    product over j of u_j^{a_j}(1 − u_j)^{b_j}, b_j = Σ_{m>j} a_m + k − 1 − j, and log x_m a sum of log u_j,
+    log(1 − u_j): by Fubini every M is a product of one-dimensional integrals, each by tanh–sinh quadrature
+    (:func:`_beta_type`). No digamma and no moment map: only the change of variables."""
+    x, coords = _simplex_coordinates(P, values)
+    a0, a = _log_monomial(P, x, coords, values)
+    c0, c = (a0, a) if Q is P else _log_monomial(Q, x, coords, values)
+    M0, M = _simplex_moments(a0, tuple(a), dps)
+    with mpmath.workdps(dps + 10):
+        if kl:
+            return (a0 - c0) * M0 + mpmath.fsum((am - cm) * Mm for am, cm, Mm in zip(a, c, M))
+        return -(c0 * M0 + mpmath.fsum(cm * Mm for cm, Mm in zip(c, M)))
+
+
+def _simplex_coordinates(P, values):
+    """P's random vector and its k coordinates (k fixed by the sample point for a symbolic k)."""
+    x = P.variable()
+    k = sp.sympify(substitute(P.sample_space[1], values))
+    if not (isinstance(k, sp.Integer) and k >= 2):
+        raise OracleUnavailable(f"the number of components of {P!r} is not fixed by the sample point")
+    coords = [x[m] for m in range(1, int(k) + 1)] if isinstance(x, sp.IndexedBase) else list(x)
+    return x, coords
+
+
+def _log_monomial(D, x, coords, values):
+    """(c₀, [c_1 … c_k]) with log(dD/dν)(x) = c₀ + Σ c_m log x_m at the sample point, as mpmath numbers."""
+    e = substitute(D.log_density(x), values)
+    us = [sp.Dummy(f"u{m}", real=True) for m in range(len(coords))]
+    e = sp.expand(e.xreplace(dict(zip(coords, [sp.exp(u) for u in us]))))  # log e^u = u for real u
+    cs = [sp.diff(e, u) for u in us]
+    c0 = e.xreplace({u: 0 for u in us})
+    if any(t.free_symbols for t in (c0, *cs)):
+        raise OracleUnavailable(f"the log-density of {D!r} is not affine in the log x_m: {e}")
+    with mpmath.workdps(DPS + 20):
+        return _mpf(sp.N(c0, DPS + 20)), [_mpf(sp.N(t, DPS + 20)) for t in cs]
+
+
+@functools.lru_cache(maxsize=64)
+def _simplex_moments(a0, a, dps):
+    """(M₀, [M_1 … M_k]): ∫ p and ∫ p log x_m for p = e^{a₀} Π x_m^{a_m} on the simplex (see :func:`_simplex`).
+    Cached: every Q (and every finite-difference step in Q) reuses P's moments."""
+    k = len(a)
+    with mpmath.workdps(dps + 10):
+        I, L, R = [], [], []  # ∫ f_j, ∫ f_j log u, ∫ f_j log(1 − u) with f_j = u^{a_j}(1 − u)^{b_j}
+        for j in range(k - 1):
+            b = mpmath.fsum(a[j + 1:]) + (k - 2 - j)  # j counts from 0 here: k − 1 − (j + 1)
+            I.append(_beta_type(a[j], b, 0, dps))
+            L.append(_beta_type(a[j], b, 1, dps))
+            R.append(_beta_type(a[j], b, 2, dps))
+        M0 = mpmath.exp(a0) * mpmath.fprod(I)
+        M = [M0 * (mpmath.fsum(R[j] / I[j] for j in range(m)) + (L[m] / I[m] if m < k - 1 else 0))
+             for m in range(k)]
+        return M0, M
+
+
+@functools.lru_cache(maxsize=1024)
+def _beta_type(a, b, kind, dps):
+    """∫₀¹ u^a (1 − u)^b φ(u) du with φ = 1, log u, log(1 − u) (kind 0, 1, 2), a, b > −1.
+
+    Split at ½ so each end is at 0 of its own variable (1 − u is never formed near u = 1), and u = w^{1/(a+1)}
+    on the left (s = 1 − u = w^{1/(b+1)} on the right) removes the power singularity: u^a du = dw/(a + 1), leaving
+    at most a log singularity, which tanh–sinh integrates to full precision (u^{−0.7} itself it does not)."""
+    if not (a > -1 and b > -1):
+        raise OracleUnavailable(f"u^{mpmath.nstr(a, 5)}(1 − u)^{mpmath.nstr(b, 5)} is not integrable on (0, 1)")
+    with mpmath.workdps(dps + 10):
+        half = mpmath.mpf(1) / 2
+
+        def piece(p, q, near_is_u):
+            # ∫₀^½ t^p (1 − t)^q φ dt, t the variable vanishing at this end (u on the left, 1 − u on the right)
+            c = p + 1
+
+            def f(w):
+                t = w ** (1 / c)
+                log_t = mpmath.log(w) / c
+                log_other = mpmath.log1p(-t)
+                phi = (1, log_t if near_is_u else log_other, log_other if near_is_u else log_t)[kind]
+                return mpmath.exp(q * log_other) * phi / c
+            return mpmath.quad(f, [0, half ** c], method="tanh-sinh", error=True)
+
+        (left, e1), (right, e2) = piece(a, b, True), piece(b, a, False)
+        total = left + right
+        if max(e1, e2) > mpmath.mpf(10) ** (-(dps + 3)) * max(1, abs(total)):
+            raise OracleUnavailable(f"tanh–sinh error estimate {mpmath.nstr(max(e1, e2), 3)} too large")
+        return total
+# -- end of the probability simplex section

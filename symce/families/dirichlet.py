@@ -1,0 +1,187 @@
+r"""Dirichlet distribution Dir(α) on the open probability simplex: ``concentration`` α = (α₁, …, α_k),
+every α_i > 0, as ``torch.distributions.Dirichlet(concentration)``; k explicit (a list) or symbolic.
+
+.. math:: p(x) = \frac{\Gamma(\alpha_0)}{\prod_{i=1}^k \Gamma(\alpha_i)} \prod_{i=1}^k x_i^{\alpha_i - 1},
+          \qquad \alpha_0 = \sum_{i=1}^k \alpha_i,\quad x_i > 0,\ \sum_{i=1}^k x_i = 1
+
+Density w.r.t. Lebesgue measure on the simplex (in the coordinates x₁, …, x_{k−1}; x_k = 1 − Σ_{i<k} x_i).
+Exponential family with η_i = α_i, T_i(x) = log x_i, log h(x) = −Σ_i log x_i and
+
+.. math:: A(\eta) = \sum_{i=1}^k \log\Gamma(\eta_i) - \log\Gamma\Big(\sum_{i=1}^k \eta_i\Big),
+
+so E[log X_i] = ∂A/∂η_i = ψ(α_i) − ψ(α₀) comes from the moment map; entropy, cross-entropy and KL follow by
+linearity of expectation over the log-density. Nothing here knows their closed forms.
+
+Two forms:
+
+* ``Dirichlet([a1, …, ak])`` — explicit k ≥ 2 (numbers or expressions);
+* ``Dirichlet(alpha, k=k)`` — ``alpha`` an ``IndexedBase`` and ``k`` a positive integer ``Symbol``: the
+  log-density is written with ``Sum`` over a generic component i, the moment map differentiates the indexed
+  log-partition function (as for :class:`~symce.families.categorical.Categorical` with a symbolic k).
+  The random variable is then the ``IndexedBase`` X (components X[i]).
+
+The sample space is ``("simplex", k)``: a Dirichlet is compared only with distributions on the same simplex.
+
+**Catalog examples.** Explicit k = 2 and 3 with positive symbols ``alpha{i}_1 …``, and symbolic k with
+``IndexedBase("alpha{i}")`` sampled at k = :data:`SAMPLE_K` (as the categorical's symbolic examples).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import final
+
+import sympy as sp
+from sympy.matrices.expressions.sets import MatrixSet
+
+from symce.core.expfamily import ExpFamilyForm
+from symce.core.family import Example, Family, Measure, as_expr_list, check_interval
+from symce.core.notation import latex_vector
+from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
+
+_NAME = "Dirichlet"
+_POSITIVE = sp.Interval.open(0, sp.oo)
+_ALLOWED = "a positive real number (a concentration α_i > 0)"
+#: generic component indices of the symbolic-k form
+I = sp.Symbol("i", integer=True, positive=True)
+J = sp.Symbol("j", integer=True, positive=True)
+
+
+@final
+class Dirichlet(Family):
+    """Dirichlet(concentration) on the simplex of k components; see the module docstring for the forms."""
+
+    name = _NAME
+    measure = Measure.LEBESGUE
+    latex_name = r"\mathrm{Dir}"
+
+    def __init__(self, concentration, k=None):
+        if isinstance(concentration, sp.IndexedBase):
+            if not (isinstance(k, sp.Symbol) and k.is_integer and k.is_positive):
+                raise ArgumentTypeError(f"{_NAME}: an IndexedBase concentration {concentration} needs the number of "
+                                        "components k as a positive integer Symbol, e.g. "
+                                        "sympy.Symbol('k', integer=True, positive=True)")
+            if concentration[I].is_extended_real is False or concentration[I].is_extended_nonpositive:
+                raise InvalidParameterError(_NAME, "concentration", concentration,
+                                            f"{_ALLOWED} (its assumptions put it outside)")
+            self.concentration, self.k = concentration, k
+            return
+        if isinstance(concentration, sp.Basic) and not isinstance(concentration, sp.MatrixBase):
+            raise ArgumentTypeError(f"{_NAME}: concentration must be a list of k ≥ 2 positive numbers or expressions "
+                                    f"(or an IndexedBase with k = a positive integer Symbol), not {concentration}")
+        entries = as_expr_list(concentration, family=_NAME, parameter="concentration")
+        if len(entries) < 2:
+            raise InvalidParameterError(_NAME, "concentration", f"a vector of length {len(entries)}",
+                                        "a vector of at least 2 entries (one per component)")
+        if k is not None and k != len(entries):
+            raise DimensionMismatchError(f"{_NAME}: concentration has {len(entries)} entries but k = {k}; "
+                                         "give k equal to the number of entries, or omit it")
+        for m, a in enumerate(entries):
+            check_interval(_NAME, f"concentration[{m}]", a, _POSITIVE, _ALLOWED)
+        self.concentration, self.k = tuple(entries), len(entries)
+
+    @property
+    def is_symbolic(self) -> bool:
+        """True for a symbolic number of components k."""
+        return isinstance(self.concentration, sp.IndexedBase)
+
+    # -- the Family interface -------------------------------------------------------------------------
+    @property
+    def parameters(self):
+        # a column (an explicit vector is one parameter, as torch's concentration tensor)
+        c = self.concentration
+        return {"concentration": c if self.is_symbolic else sp.ImmutableMatrix(c)}
+
+    @property
+    def free_symbols(self):
+        return super().free_symbols | ({self.k} if self.is_symbolic else set())
+
+    @property
+    def sample_space(self):
+        return ("simplex", self.k)
+
+    @property
+    def support(self):
+        # written in bound coordinates of its own (not the random variable, which may be a Dummy when a
+        # parameter is called X), so two Dirichlets on one simplex have equal supports
+        if self.is_symbolic:
+            # SymPy has no set of vectors of symbolic length with a condition (a ConditionSet needs symbols):
+            # the open cube (0, 1)^k; Σ x_i = 1 is carried by the sample space ("simplex", k)
+            return MatrixSet(self.k, 1, sp.Interval.open(0, 1))
+        t = sp.symbols(f"x1:{self.k + 1}", positive=True)
+        return sp.ConditionSet(sp.Tuple(*t), sp.Eq(sp.Add(*t), 1), sp.ProductSet(*[sp.Interval.open(0, 1)] * self.k))
+
+    def conditions(self):
+        if self.is_symbolic:
+            rel = sp.StrictLessThan(0, self.concentration[I])
+            return [] if rel == sp.true else [rel]
+        return [sp.StrictLessThan(0, a) for a in self.concentration if not a.is_number and not a.is_positive]
+
+    def variable(self):
+        taken = {getattr(s, "name", None) for s in self.free_symbols}
+        if self.is_symbolic:
+            return sp.IndexedBase("X" if "X" not in taken else "X_", positive=True)
+        names = [f"X{m}" for m in range(1, self.k + 1)]
+        make = sp.Dummy if taken.intersection(names) else sp.Symbol
+        return sp.ImmutableMatrix([make(n, positive=True) for n in names])
+
+    def log_density(self, x):
+        a, k = self.concentration, self.k
+        if self.is_symbolic:
+            return (sp.loggamma(sp.Sum(a[J], (J, 1, k))) - sp.Sum(sp.loggamma(a[I]), (I, 1, k))
+                    + sp.Sum((a[I] - 1) * sp.log(x[I]), (I, 1, k)))
+        return (sp.loggamma(sp.Add(*a)) - sp.Add(*[sp.loggamma(ai) for ai in a])
+                + sp.Add(*[(ai - 1) * sp.log(xi) for ai, xi in zip(a, x)]))
+
+    def expfamily(self):
+        x = self.variable()
+        if self.is_symbolic:
+            eta = sp.IndexedBase("eta", positive=True)
+            A = sp.Sum(sp.loggamma(eta[J]), (J, 1, self.k)) - sp.loggamma(sp.Sum(eta[J], (J, 1, self.k)))
+            return ExpFamilyForm((eta[I],), (self.concentration[I],), (sp.log(x[I]),), A,
+                                 -sp.Sum(sp.log(x[I]), (I, 1, self.k)), index=(I, 1, self.k))
+        etas = sp.symbols(f"eta1:{self.k + 1}", positive=True)
+        A = sp.Add(*[sp.loggamma(e) for e in etas]) - sp.loggamma(sp.Add(*etas))
+        return ExpFamilyForm(tuple(etas), tuple(self.concentration), tuple(sp.log(xi) for xi in x), A,
+                             -sp.Add(*[sp.log(xi) for xi in x]))
+
+    def __repr__(self) -> str:
+        c = self.concentration
+        return f"Dirichlet({c}, k={self.k})" if self.is_symbolic else f"Dirichlet({list(c)})"
+
+    # -- notation: Dir(α₁, …, α_k), Dir(α) at symbolic k ------------------------------------------------
+    def latex_arguments(self, printer):
+        if self.is_symbolic:
+            return [printer._print(self.concentration)]
+        return [latex_vector(printer, list(self.concentration))]
+
+
+# -- catalog -----------------------------------------------------------------------------------------
+#: the number of components symbolic-k examples are sampled at (fixed, so P's and Q's samples agree; 3 is
+#: the largest k the quadrature oracle integrates over the simplex)
+SAMPLE_K = 3
+_K = sp.Symbol("k", integer=True, positive=True)
+
+
+def _draw(rng: random.Random):
+    # (0.3, 5): both sides of α = 1, where the density's edges switch from poles to zeros
+    return sp.Rational(rng.randint(300, 5000), 1000)
+
+
+def _sample(dist: Dirichlet, rng: random.Random) -> dict:
+    if dist.is_symbolic:
+        return {dist.k: SAMPLE_K, **{dist.concentration[m]: _draw(rng) for m in range(1, SAMPLE_K + 1)}}
+    return {a: _draw(rng) for a in dist.concentration if isinstance(a, sp.Symbol)}
+
+
+def _explicit(k: int) -> Example:
+    return Example(f"dirichlet-k{k}",
+                   lambda i: Dirichlet([sp.Symbol(f"alpha{i}_{m}", positive=True) for m in range(1, k + 1)]),
+                   _sample)
+
+
+EXAMPLES = [
+    _explicit(2),
+    _explicit(3),
+    Example("dirichlet-symbolic-k", lambda i: Dirichlet(sp.IndexedBase(f"alpha{i}", positive=True), k=_K), _sample),
+]
