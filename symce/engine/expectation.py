@@ -22,6 +22,7 @@ import sympy as sp
 
 from symce.engine.definition import by_definition
 from symce.engine.rules_circular import angle_addition
+from symce.engine.rules_positive import power_moment
 from symce.engine.derivation import Expect, Step
 from symce.core.family import Family
 
@@ -119,6 +120,9 @@ def moment(P: Family, phi: sp.Expr, x) -> Moment:
         shifted = angle_addition(P, ef, phi, x, expectation)  # E[cos(X − c)] on the circle
         if shifted is not None:
             return Moment(*shifted)
+    power = power_moment(P, phi, x)  # E[X^c] under x^a e^{−βx^k} on (0, ∞), +∞ where it diverges
+    if power is not None:
+        return Moment(*power)
     return _by_definition(P, phi, x)
 
 

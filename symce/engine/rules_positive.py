@@ -18,11 +18,75 @@ from __future__ import annotations
 import sympy as sp
 
 
+POWER_MOMENT = ("power moment: ∫₀^∞ x^a e^{−βx^k} dx = Γ((a + 1)/k) / (|k| β^{(a+1)/k}) for (a + 1)/k > 0, "
+                "and +∞ otherwise (a positive integrand)")
+
+
+def power_moment(P, phi, x):
+    """(E_P[X^c], rule) for P on (0, ∞) with a density c₀ x^{a} e^{−βx^k}, c₀ > 0, and φ = x^c; ``None`` when
+    that is not the case. The moment is +∞ where (a + c + 1)/k ≤ 0 (E[1/X] under an exponential, E[X]
+    under an inverse gamma with α ≤ 1): a ``Piecewise`` over the parameters when their assumptions do not
+    decide it. The theorem holds for every parameter value, so no numerical cross-check is needed."""
+    if not (isinstance(x, sp.Symbol) and P.support == sp.Interval.open(0, sp.oo) and P.support_points() is None):
+        return None
+    if not (phi == x or (isinstance(phi, sp.Pow) and phi.base == x and x not in phi.exp.free_symbols)):
+        return None
+    parts = _parts(phi * P.pdf(x), x)
+    if parts is None:
+        return None
+    const, a, beta, k = parts
+    if not (const.is_positive and beta.is_positive) or not (k.is_positive or k.is_negative):
+        return None
+    order = (a + 1) / k
+    if order.is_positive is False:
+        return sp.oo, POWER_MOMENT
+    value = _tidy(const * sp.gamma(order) / (abs(k) * beta**order))
+    if order.is_positive:
+        return value, POWER_MOMENT
+    # (a + 1)/k > 0 ⇔ a + 1 > 0 for k > 0, a + 1 < 0 for k < 0
+    cond = _plain_condition(sp.StrictGreaterThan(a + 1, 0) if k.is_positive else sp.StrictLessThan(a + 1, 0))
+    return sp.Piecewise((value, cond), (sp.oo, True)), POWER_MOMENT
+
+
+def _plain_condition(rel):
+    """1 − α < 0 as α > 1 where it is linear in one symbol; otherwise as it is."""
+    syms = rel.free_symbols
+    if len(syms) != 1:
+        return rel
+    s, = syms
+    try:
+        solved = sp.solve_univariate_inequality(rel, s, relational=True)
+    except Exception:  # noqa: BLE001 - SymPy cannot solve it: the relation itself is just as exact
+        return rel
+    parts = [c for c in sp.And.make_args(solved) if not (c.has(sp.oo) or c.has(-sp.oo))]
+    return sp.And(*parts) if parts else rel
+
+
 def stretched_exponential_integral(f, x, lo, hi):
     """∫₀^∞ f dx for f = c·x^a·exp(−β·x^k + d) (c, a, β, k, d free of x), or ``None`` when f is not of that
     form or the convergence conditions are decided false."""
     if not (lo == 0 and hi == sp.oo):
         return None
+    parts = _parts(f, x)
+    if parts is None:
+        return None
+    const, a, beta, k = parts
+    if not beta.is_positive or k.is_zero is not False or k.is_extended_real is False:
+        return None
+    order = (a + 1) / k
+    if order.is_positive is False:
+        return None  # divergent at 0 or at ∞: leave it to the integrator, which keeps the Integral
+    if k.is_positive:
+        scale = k
+    elif k.is_negative:
+        scale = -k
+    else:
+        return None  # the sign of k decides |k|: not guessed
+    return _tidy(const * sp.gamma(order) / (scale * beta**order))
+
+
+def _parts(f, x):
+    """(c, a, β, k) with f = c·x^a·e^{−β x^k} (all free of x), else ``None``."""
     const, g = sp.powsimp(sp.expand_power_base(f, force=False)).as_independent(x, as_Add=False)
     a = sp.S.Zero
     exponent = sp.S.Zero
@@ -42,18 +106,7 @@ def stretched_exponential_integral(f, x, lo, hi):
     if found is None:
         return None
     beta, k, rest = found
-    if not beta.is_positive or k.is_zero is not False or k.is_extended_real is False:
-        return None
-    order = (a + 1) / k
-    if order.is_positive is False:
-        return None  # divergent at 0 or at ∞: leave it to the integrator, which keeps the Integral
-    if k.is_positive:
-        scale = k
-    elif k.is_negative:
-        scale = -k
-    else:
-        return None  # the sign of k decides |k|: not guessed
-    return _tidy(const * sp.exp(rest) * sp.gamma(order) / (scale * beta**order))
+    return _tidy(const * sp.exp(rest)), a, beta, k
 
 
 def _tidy(value):
@@ -71,7 +124,8 @@ def _tidy(value):
                 out *= sp.exp(term)
         return out
     value = value.replace(lambda e: isinstance(e, sp.exp), split)
-    return sp.gammasimp(value) if value.has(sp.gamma) else value
+    value = sp.gammasimp(value) if value.has(sp.gamma) else value
+    return sp.powsimp(value, combine="exp")  # λ·λ^{−k−1} = λ^{−k}
 
 
 def _power_of_x(exponent, x):
