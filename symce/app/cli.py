@@ -12,8 +12,10 @@ live in their own modules, which offer ``add_parser(subparsers)`` and ``run(args
 the parser and dispatches to the ``run`` each sub-command registers with ``set_defaults``.
 
 Exit status: 0 success; 1 a check failed (a proof not "proved", an item that raised; ``verify``: a
-threshold exceeded); 2 usage error or an error from :mod:`symce.errors` (printed as one line, no
-traceback); ``verify`` 3: MODULE:FUNCTION could not be loaded. Family labels are looked up in the
+threshold exceeded); 2 usage error, a file or folder that cannot be written, or an error from
+:mod:`symce.errors` (printed as one line, no traceback); ``verify`` 3: MODULE:FUNCTION could not be loaded,
+4: the implementation raised; 70: a bug in symce (one line; ``SYMCE_TRACEBACK=1`` shows the traceback);
+130: interrupted. Family labels are looked up in the
 catalog, never evaluated.
 """
 
@@ -30,6 +32,7 @@ from typing import Sequence
 from symce.app import accuracy, latex_cli, report, report_markdown, training_report, verify_cli
 from symce.app import coverage_cli, coverage_page
 from symce.app.arguments import FAILED, OK, USAGE, UsageError, example, labels, positive_int
+INTERNAL = 70  # a bug in symce (sysexits' EX_SOFTWARE): one line on stderr, never a traceback
 from symce.app.latex_cli import add_notation_arguments, notation_settings
 from symce.engine import information
 from symce.errors import SymceError
@@ -108,12 +111,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symce: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # a file or folder that cannot be read or written (--out, --plot): one line
+        where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
+        print(f"symce: error: cannot use{where}: {e.strerror or e}", file=sys.stderr)
+        return USAGE
+    except Exception as e:  # noqa: BLE001 - a bug: one line (SYMCE_TRACEBACK=1 shows the traceback), exit 70
+        if os.environ.get("SYMCE_TRACEBACK"):
+            raise
+        print(f"symce: internal error: {type(e).__name__}: {' '.join(str(e).split())[:300]} "
+              "(set SYMCE_TRACEBACK=1 to see the traceback)", file=sys.stderr)
+        return INTERNAL
 
 
 def _report(args) -> int:
     def progress(line: str) -> None:
         print(line, flush=True)
 
+    report.check_out_dir(args.out)  # an --out that is a file or cannot be written: refused before the work
     if not args.quiet:
         print(f"symce report: deriving the catalog into {args.out}/report.md", flush=True)
     start = time.perf_counter()

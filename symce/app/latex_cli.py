@@ -124,4 +124,7 @@ def run(args) -> int:
     except SymceError as e:
         print(f"symce latex: {type(e).__name__}: {e}", file=sys.stderr)
         return USAGE
+    except OSError as e:  # --out is a folder, or its folder cannot be created or written
+        print(f"symce latex: error: cannot write {args.out!r}: {e.strerror or e}", file=sys.stderr)
+        return USAGE
 

@@ -13,6 +13,7 @@ report: its error is recorded, shown, and makes the run fail (exit status 1 in t
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -169,6 +170,20 @@ def gibbs_if_applicable(P, Q):
 
 def _same_parameterisation(P, Q) -> bool:
     return type(P) is type(Q) and list(P.parameters) == list(Q.parameters)
+
+
+def check_out_dir(out: str) -> None:
+    """Refuse an ``--out`` that is an existing file or a folder that cannot be created or written, before
+    the catalog is derived (:class:`~symce.app.arguments.UsageError`, one line, exit 2)."""
+    from symce.app.arguments import UsageError
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out!r} is a file; give a folder (report.md, report.tex and plots go in it)")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"--out {out!r}: cannot create the folder: {e.strerror or e}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out!r}: cannot write in this folder (permission denied)")
 
 
 def run_catalog(progress: Callable[[str], None] | None = None) -> Report:
