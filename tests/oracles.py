@@ -311,44 +311,62 @@ def _is_infinite_integer_set(S) -> bool:
 
 
 def _series(P, Q, values, dps, kl=False):
-    """H(P, Q) (or KL) on {a, a + 1, …}: Σ_x p(x)·(−log q(x)) term by term from the log-densities, to the
-    point where the terms fall below 10^−(dps+10) of the sum past P's mode, plus a tail bound.
-
-    Tail bound: with t_N the last term and ρ ≥ |t_{k+1}/t_k| for all k ≥ N, the tail is at most
-    |t_N|·ρ/(1 − ρ). ρ is taken halfway between the largest ratio over the last 32 terms and 1; it bounds
-    the later ratios for these pmfs — p(k+1)/p(k) is a rational function of k with a limit < 1 (or → 0) and
-    log q(k) grows at most like k log k, so the ratio of terms settles to its limit from the observed values.
-    The oracle refuses (OracleUnavailable) when the bound is not below 10^−(dps+5) of the sum."""
+    """H(P, Q) (or KL) on {a, a + 1, …}: Σ_x p(x)·(−log q(x)) term by term from the log-densities
+    (:func:`series_sum`); +∞ as soon as P has mass at a point outside Q's support."""
     x = P.variable()
     S = substitute(P.support, values)
     SQ = substitute(Q.support, values)
     lo = 0 if S == sp.Naturals0 else (1 if S == sp.Naturals else int(S.start))
     lp, _, _ = _log_density_fn(P, x, values)
     lq, _, _ = _log_density_fn(Q, x, values) if Q is not P else (lp, None, None)
+
+    class _Outside(Exception):
+        pass
+
+    def term(k):
+        if SQ.contains(k) is not sp.true:
+            raise _Outside
+        a = lp(k)
+        return mpmath.exp(a) * ((a - lq(k)) if kl else -lq(k))
+
+    try:
+        return series_sum(term, lo, dps, f"the series for {P!r}, {Q!r}")
+    except _Outside:
+        return mpmath.inf  # P has mass at a point where Q has none
+
+
+def series_sum(term, lo: int, dps: int = DPS, what: str = "the series"):
+    """Σ_{k ≥ lo} term(k) at dps + 10 digits, term by term until past the largest term the terms fall
+    below 10^−(dps+10) of the sum, plus a tail bound (never ``mpmath.nsum``, whose extrapolation returns
+    ≈ 0 for E[log X!] under Poisson(150): the terms are below 10^−60 at the start and peak near k = 150).
+
+    Tail bound: with t_N the last term and ρ ≥ |t_{k+1}/t_k| for all k ≥ N, the tail is at most
+    |t_N|·ρ/(1 − ρ). ρ is taken halfway between the largest ratio over the last 32 terms and 1; it bounds
+    the later ratios for pmfs whose ratio p(k+1)/p(k) is a rational function of k with a limit < 1 (or → 0)
+    times a factor growing at most like k log k (log q(k), log k!), as here: the ratio of the terms then
+    settles to its limit from the observed values. OracleUnavailable when the bound is not below 10^−(dps+5)
+    of the sum within SERIES_TERMS terms."""
     with mpmath.workdps(dps + 10):
-        total, prev, ratios, past_mode = mpmath.mpf(0), None, [], False
+        total, prev, ratios, peak = mpmath.mpf(0), None, [], mpmath.mpf(0)
         eps = mpmath.mpf(10) ** (-(dps + 10))
         for k in range(lo, lo + SERIES_TERMS):
-            a = lp(k)
-            if SQ.contains(k) is not sp.true:
-                return mpmath.inf  # P has mass at k, Q none
-            term = mpmath.exp(a) * ((a - lq(k)) if kl else -lq(k))
-            total += term
-            if prev is not None and prev != 0:
-                ratios = (ratios + [abs(term / prev)])[-32:]
-                past_mode = past_mode or abs(term) < abs(prev)
-            prev = term
-            if past_mode and len(ratios) == 32 and abs(term) <= eps * max(1, abs(total)):
+            t = term(k)
+            total += t
+            if prev:
+                ratios = (ratios + [abs(t / prev)])[-32:]
+            prev, peak = t, max(peak, abs(t))
+            past_peak = peak > 0 and abs(t) < peak
+            if past_peak and len(ratios) == 32 and abs(t) <= eps * max(1, abs(total)) and max(ratios) < 1:
                 rho = (max(ratios) + 1) / 2
-                if max(ratios) < 1 and abs(term) * rho / (1 - rho) <= mpmath.mpf(10) ** (-(dps + 5)) * max(1, abs(total)):
+                if abs(t) * rho / (1 - rho) <= mpmath.mpf(10) ** (-(dps + 5)) * max(1, abs(total)):
                     return total
-        raise OracleUnavailable(f"the series for {P!r}, {Q!r} did not converge within {SERIES_TERMS} terms")
+        raise OracleUnavailable(f"{what} did not converge within {SERIES_TERMS} terms")
 
 
 def _infinite_sums_evaluated(e, values, dps):
     """``e`` with each ``Sum`` over an infinite range (a kept E_P[log X!]) replaced by its value at the sample
-    point: ``mpmath.nsum`` of the summand lambdified to mpmath, at dps + 10 digits (``sp.N`` of such a sum
-    is slow and not reliably accurate; ``doit`` would try to sum it symbolically)."""
+    point, summed by :func:`series_sum` from the summand lambdified to mpmath (``sp.N`` of such a sum is
+    slow; ``doit`` would try to sum it symbolically; ``mpmath.nsum`` misses late peaks)."""
     if not isinstance(e, sp.Basic) or not e.has(sp.Sum):
         return e
 
@@ -362,8 +380,7 @@ def _infinite_sums_evaluated(e, values, dps):
         if f.free_symbols - {k} or not lo.is_Integer:
             raise ValueError(f"not a number after substitution: {s}")
         fn = sp.lambdify(k, f, modules="mpmath")
-        with mpmath.workdps(dps + 10):
-            total = mpmath.nsum(lambda t: fn(int(t)), [int(lo), mpmath.inf])
+        total = series_sum(lambda t: fn(mpmath.mpf(t)), int(lo), dps, f"the kept sum {s}")
         return sp.Float(total, dps + 10)
 
     return e.replace(infinite, evaluate)
