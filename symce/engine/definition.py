@@ -24,6 +24,7 @@ import sympy as sp
 from symce.core.family import Family, Measure
 from symce.core.limits import time_limit
 from symce.engine.crosscheck import disagreement
+from symce.engine.rules_vector import at_point  # a vector variable is substituted entrywise
 from symce.engine.rules_positive import stretched_exponential_integral
 from symce.errors import DerivationError, SymceError
 
@@ -35,7 +36,7 @@ def by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
     """(E_P[φ(X)], the rule used), from the definition."""
     pts = P.support_points()
     if pts is not None:
-        return sp.Add(*[P.mass(pt) * phi.xreplace({x: pt}) for pt in pts]), "definition: sum over the support (counting measure)"
+        return sp.Add(*[P.mass(pt) * at_point(phi, x, pt) for pt in pts]), "definition: sum over the support (counting measure)"
     if not isinstance(x, sp.Symbol):
         raise DerivationError(f"no rule gives E[{phi}] under {P!r}, and the support is not one-dimensional")
     pieces = _pieces(P.support, P)

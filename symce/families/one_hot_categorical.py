@@ -4,7 +4,9 @@ r"""One-hot categorical distribution on the k unit vectors e_1, …, e_k of ℝ�
 .. math:: P(X = e_i) = p_i, \qquad \log p(x) = \sum_{i=1}^k x_i \log p_i,
           \quad x \in \{e_1, \dots, e_k\}
 
-Density w.r.t. counting measure on the k one-hot vectors. Exponential family with η_i = log p_i (or z_i),
+Density w.r.t. counting measure on ℕᵏ (sample space ``("count vector", k)``, shared with
+:class:`~symce.families.multinomial.Multinomial`: a one-hot vector is the count vector of one draw), positive on
+the k one-hot vectors. Exponential family with η_i = log p_i (or z_i),
 T_i(x) = x_i, A(η) = log Σ_j e^{η_j}.
 
 **It shares the categorical's derivations.** X ↦ e_X is a bijection from {1, …, k} onto the one-hot vectors,
@@ -94,7 +96,8 @@ class OneHotCategorical(Family):
 
     @property
     def sample_space(self):
-        return ("onehot", self.k)
+        # ℕᵏ with counting measure, as Multinomial's: a one-hot vector is the count vector of one draw
+        return ("count vector", self.k)
 
     @property
     def support(self):
@@ -134,9 +137,11 @@ class OneHotCategorical(Family):
         return [sp.Tuple(*[1 if m == i else 0 for m in range(self.k)]) for i in range(self.k)]
 
     def mass(self, point):
-        v = list(point)
-        if len(v) != self.k or sorted(v) != [0] * (self.k - 1) + [1]:
-            raise ArgumentTypeError(f"{_NAME}: {point!r} is not a one-hot vector of length {self.k}")
+        v = [sp.Integer(c) for c in point]
+        if len(v) != self.k or any(not (c.is_Integer and c >= 0) for c in v):
+            raise ArgumentTypeError(f"{_NAME}: {point!r} is not a vector of {self.k} non-negative integers")
+        if sorted(v) != [0] * (self.k - 1) + [1]:
+            return sp.S.Zero  # a point of ℕᵏ that is not one-hot (a count vector of several draws)
         return self._cat.mass(v.index(1) + 1)
 
     # -- the engine derives on the equivalent categorical -----------------------------------------------
