@@ -71,6 +71,7 @@ class Categorical(Family):
         ``w_i·x + b_i``), an ``IndexedBase`` with ``k``, or omitted: ``k`` real symbols ``{name}1 …``
         for an integer ``k``, an ``IndexedBase`` called ``name`` for a symbolic ``k``."""
         obj = cls.__new__(cls)
+        name = _logit_name(name)
         if z is None:
             if k is None:
                 raise ArgumentTypeError("Categorical.from_logits: give the logits z or the number of classes k")
@@ -244,9 +245,16 @@ class Categorical(Family):
 def _as_entries(values, family: str, parameter: str) -> list:
     """``as_expr_list``, with a fast path when every entry is a plain symbol (nothing to convert or refuse:
     at k = 1000 the general checks cost 10 ms, five times a memo hit)."""
+    if isinstance(values, (list, tuple, sp.MatrixBase)):
+        _check_size(len(values), parameter)  # before converting a million entries
     if isinstance(values, (list, tuple)) and all(type(v) is sp.Symbol for v in values):
         return list(values)
     return as_expr_list(values, family=family, parameter=parameter)
+
+
+#: the most classes an explicit categorical may have: k = 10⁵ derives CE + gradient in ~6 s (benchmarks/
+#: results.md), k = 10⁶ would take minutes and gigabytes; beyond it a symbolic k derives in a second
+MAX_CLASSES = 100_000
 
 
 def _explicit_k(k) -> int:
@@ -255,10 +263,31 @@ def _explicit_k(k) -> int:
                                 f"SymPy Symbol, not {type(k).__name__} {k!r}")
     if k < 2:
         raise InvalidParameterError("Categorical", "k", k, "at least 2 (a categorical needs two or more classes)")
+    _check_size(int(k), "k")
     return int(k)
 
 
+def _check_size(n: int, parameter: str) -> None:
+    if n > MAX_CLASSES:
+        raise InvalidParameterError("Categorical", parameter, n if parameter == "k" else f"a vector of {n} entries",
+                                    f"at most {MAX_CLASSES:,} explicit classes (the limit of an explicit k: "
+                                    f"larger ones take minutes); for more, use a symbolic k, "
+                                    f"sympy.Symbol('k', integer=True, positive=True)")
+
+
+def _logit_name(name) -> str:
+    """The stem of the logit symbols z1 … zk: a non-empty identifier (z, z1_, θ), never None or a number."""
+    if not isinstance(name, str):
+        raise ArgumentTypeError(f"Categorical.from_logits: name must be a str such as 'z' (the logits are "
+                                f"named z1 … zk), not {type(name).__name__} {name!r}")
+    if not name.isidentifier():
+        raise InvalidParameterError("Categorical.from_logits", "name", repr(name),
+                                    "a non-empty identifier of letters, digits and _ (e.g. 'z', 'z1_')")
+    return name
+
+
 def _check_k_matches(k, n: int, parameter: str) -> None:
+    _check_size(n, parameter)
     if n < 2:
         raise InvalidParameterError("Categorical", parameter, f"a vector of length {n}",
                                     "a vector of at least 2 entries (one per class)")
