@@ -50,7 +50,7 @@ def substitute(e, values: dict):
 
 def value(e, values: dict, dps: int = DPS) -> mpmath.mpf:
     """A (closed-form) expression evaluated at ``values`` with ``dps`` digits, as an mpmath number."""
-    v = substitute(_infinite_sums_evaluated(e, values, dps), values)
+    v = substitute(_integrals_evaluated(_infinite_sums_evaluated(e, values, dps), values, dps), values)
     if isinstance(v, sp.MatrixBase):
         if v.shape != (1, 1):
             raise TypeError(f"expected a scalar, got a {v.shape} matrix")
@@ -190,11 +190,15 @@ def _quad(P, Q, values, dps, kl=False):
 
         # Gauss–Legendre on smooth pieces (mpmath maps the infinite end pieces); its own error estimate
         # must be far below the digits the tests ask for
-        val, err = mpmath.quad(integrand, points, method="gauss-legendre", error=True)
+        # (both ends finite — Beta, Kumaraswamy, (1 − x)^{b−1} with b − 1 not an integer — tanh–sinh first:
+        # Gauss–Legendre converges only algebraically at such an end and spends ~10 s failing at 50 digits)
+        first, then = ("tanh-sinh", "gauss-legendre") if not (mpmath.isinf(lo) or mpmath.isinf(hi)) \
+            else ("gauss-legendre", "tanh-sinh")
+        val, err = mpmath.quad(integrand, points, method=first, error=True)
         if err > mpmath.mpf(10) ** (-(dps - 5)) * max(1, abs(val)):
             # an integrable singularity at a finite end (Gamma with α < 1: x^{α−1} at 0) or a slow tail:
             # tanh–sinh clusters its nodes doubly exponentially at the ends, where Gauss–Legendre cannot
-            val, err = mpmath.quad(integrand, points, method="tanh-sinh", error=True)
+            val, err = mpmath.quad(integrand, points, method=then, error=True)
         if err > mpmath.mpf(10) ** (-(dps - 5)) * max(1, abs(val)):
             raise OracleUnavailable(f"quadrature error estimate {mpmath.nstr(err, 3)} too large")
         return val
@@ -483,3 +487,33 @@ def _beta_type(a, b, kind, dps):
             raise OracleUnavailable(f"tanh–sinh error estimate {mpmath.nstr(max(e1, e2), 3)} too large")
         return total
 # -- end of the probability simplex section
+
+
+# -- kept integrals (Kumaraswamy's E[log(1 − X^a₂)]) ----------------------------------------------------
+def _integrals_evaluated(e, values, dps):
+    """``e`` with each one-dimensional ``Integral`` over fixed ends (a kept expectation) replaced by its value
+    at the sample point: tanh–sinh quadrature (``mpmath.quad``, which clusters nodes at the ends where the
+    kept integrands have their algebraic/log singularities) of the integrand lambdified to mpmath, at
+    dps + 10 digits. ``doit`` would try to integrate it symbolically, ``sp.N`` of it takes seconds."""
+    if not isinstance(e, sp.Basic) or not e.has(sp.Integral):
+        return e
+
+    def kept(i):
+        return isinstance(i, sp.Integral) and len(i.limits) == 1 and len(i.limits[0]) == 3
+
+    def evaluate(i):
+        (u, lo, hi), = i.limits
+        f = substitute(i.function, values)
+        lo, hi = substitute(lo, values), substitute(hi, values)
+        if f.free_symbols - {u} or not (lo.is_number and hi.is_number):
+            raise ValueError(f"not a number after substitution: {i}")
+        fn = sp.lambdify(u, f, modules="mpmath")
+        with mpmath.workdps(dps + 10):
+            ends = [mpmath.inf if b == sp.oo else (-mpmath.inf if b == -sp.oo else _mpf(sp.N(b, dps + 10)))
+                    for b in (lo, hi)]
+            val, err = mpmath.quad(fn, ends, method="tanh-sinh", error=True)
+            if err > mpmath.mpf(10) ** (-(dps - 5)) * max(1, abs(val)):
+                raise OracleUnavailable(f"quadrature of the kept {i} has error estimate {mpmath.nstr(err, 3)}")
+        return sp.Float(val, dps + 10)
+
+    return e.replace(kept, evaluate)

@@ -24,6 +24,7 @@ import sympy as sp
 from symce.core.family import Family, Measure
 from symce.core.limits import time_limit
 from symce.engine.crosscheck import disagreement
+from symce.engine.rules_power import power_substitution
 from symce.engine.rules_vector import at_point  # a vector variable is substituted entrywise
 from symce.engine.rules_positive import stretched_exponential_integral
 from symce.errors import DerivationError, SymceError
@@ -44,7 +45,8 @@ def by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
     what = f"E[{phi}] under {P!r}"
     try:
         with time_limit(f"integration of {what} over the support"):
-            got = _log_rule(P, phi, x, density, pieces) or _kink_rule(P, phi, x, density, pieces)
+            got = (power_substitution(P, phi, x, density, pieces, P.measure is Measure.LEBESGUE)  # rules_power
+                   or _log_rule(P, phi, x, density, pieces) or _kink_rule(P, phi, x, density, pieces))
             value, rule = got if got is not None else _plain(P, phi, x, density, pieces)
             if value.has(sp.Integral, sp.Sum):
                 return value, rule
