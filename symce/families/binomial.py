@@ -39,7 +39,7 @@ class Binomial(Univariate):
 
     def _check_jointly(self) -> None:
         n = self.total_count
-        if n.is_Float and n == int(n):
+        if n.is_Float and float(n).is_integer():
             # torch takes total_count as a float tensor: 10.0 trials are 10 trials
             self.total_count = n = sp.Integer(int(n))
         if n.is_integer is not True:

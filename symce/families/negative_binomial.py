@@ -13,7 +13,6 @@ the same r the log h terms cancel in KL before any expectation is taken.
 
 from __future__ import annotations
 
-import random
 from typing import final
 
 import sympy as sp
