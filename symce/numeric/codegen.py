@@ -182,7 +182,12 @@ class _Gen:
             return self._emit(node, f"{self.visit(node.args[0])} / {self.visit(node.args[2])}")
         if isinstance(node, kl_div):
             x, y = node.args
-            code = f"{self._fn('_kl_div')}({self.visit(x)}, {self.visit(y)}, {self.visit(y - x)})"
+            log_y = _log_of_monomial(y) if "_kl_div_logy" in self.names else None
+            if log_y is not None:  # y a product that may under/overflow: its log from the factors too
+                code = (f"{self._fn('_kl_div_logy')}({self.visit(x)}, {self.visit(y)}, "
+                        f"{self.visit(_difference(x, y))}, {self.visit(log_y)})")
+                return self._emit(node, code)
+            code = f"{self._fn('_kl_div')}({self.visit(x)}, {self.visit(y)}, {self.visit(_difference(x, y))})"
             return self._emit(node, code)
         if isinstance(node, log1pmx_ratio):
             a, b = node.args
@@ -230,6 +235,18 @@ class _Gen:
             name = self._fn(cls.__name__)
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in node.args)})")
         raise Unsupported(cls.__name__)
+
+
+def _difference(x, y):
+    from symce.numeric.lowering import difference  # (lowering imports this module)
+
+    return difference(x, y)
+
+
+def _log_of_monomial(y):
+    from symce.numeric.lowering import log_of_monomial
+
+    return log_of_monomial(y)
 
 
 def _negated(a) -> bool:

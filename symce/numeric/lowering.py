@@ -16,7 +16,8 @@ import numpy as np
 import sympy as sp
 
 from symce.numeric import codegen, impl, special
-from symce.numeric.functions import (StableFunction, kl_div, log1pmx_ratio, log_offset, logit_prob_kl, prob_logit_kl,
+from symce.numeric.functions import (StableFunction, exact_rational, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
+                                     prob_logit_kl,
                                      rel_entr_sum, wprod)
 
 
@@ -48,6 +49,18 @@ def lower(expr, backend: str):
         return sp.Function(name)(x)
 
     e = expr
+    # kl_div and log1pmx_ratio first: the exact difference kl_div gets may be an exact_rational, which the
+    # math backend binds below
+    def kl_node(f):
+        log_y = log_of_monomial(f.args[1])
+        if log_y is not None and "_kl_div_logy" in names:
+            extra["sx_kl_div_logy"] = names["_kl_div_logy"]
+            return sp.Function("sx_kl_div_logy")(f.args[0], f.args[1], difference(*f.args), log_y)
+        return kl(f.args[0], f.args[1], difference(*f.args))
+
+    e = e.replace(lambda f: isinstance(f, kl_div), kl_node)
+    e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
+                  lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
     if backend == "math":
         # functions that bind their own numpy kernel (exact rational parts, double-double offsets): the math
         # backend runs that kernel on 0-d arrays, as it does every other numpy kernel, so a Python float
@@ -61,9 +74,6 @@ def lower(expr, backend: str):
             return sp.Function(name)(*fargs)
 
         e = e.replace(lambda f: isinstance(f, StableFunction) and hasattr(f, "lowering"), bound)
-    e = e.replace(lambda f: isinstance(f, kl_div), lambda f: kl(f.args[0], f.args[1], f.args[1] - f.args[0]))
-    e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
-                  lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
     e = e.replace(lambda f: isinstance(f, log_offset), offset)
 
     # a weight σ(a)/softmax(a; z) times v: the implementation gets the logits for where w underflows
@@ -110,6 +120,32 @@ def lower(expr, backend: str):
 
     e = e.replace(is_half_square, lambda m: half_sq(m.args[1].base))
     return e, extra
+
+
+def difference(x, y):
+    """y − x for kl_div(x, y), from the original inputs: where x or y is a product or quotient (the scaled
+    KL terms of the Gamma family, kl_div(α₂, α₁β₂/β₁)) the rational function y − x correctly rounded
+    (exact_rational: α₁β₂/β₁ − α₂ cancels near P = Q, and kl_div ≈ d²/2x needs d's relative accuracy);
+    a difference of plain inputs as it is."""
+    d = y - x
+    if not any(a.is_Mul or a.is_Pow for a in (x, y)) or d.atoms(sp.Function) or not d.free_symbols:
+        return d
+    return exact_rational(sp.together(d))
+
+
+def log_of_monomial(y):
+    """Σ kᵢ log bᵢ for y = Π bᵢ^kᵢ, a product of powers of symbols (the scale ratio α₁β₂/β₁ of a Gamma KL),
+    else None: kl_div(x, y) then also gets log y, for where the product under- or overflows and the KL
+    x log(x/y) − x + y does not."""
+    if not y.is_Mul:
+        return None
+    terms = []
+    for f in y.args:
+        b, k = f.as_base_exp()
+        if not (b.is_Symbol and b.is_positive and k.is_Integer):
+            return None
+        terms.append(k * sp.log(b))
+    return sp.Add(*terms)
 
 
 def _scalar(fn):

@@ -12,7 +12,8 @@ Kernels (float64; measured against the correctly rounded value in ``tests/test_n
   I_ν, Ei, E₁, E_n, ζ, B, Γ), except **log Γ**, whose scipy/cephes kernel loses every digit near its zeros
   x = 1 and 2 (log(1/x) + p cancels: 8·10⁶ ULP at 1 + 2⁻³⁰; Python's math.lgamma 1.5·10⁹): there it is
   the Taylor series lnΓ(1 + ε) = −γε + Σ_{k≥2} (−1)ᵏ ζ(k) εᵏ/k (|ε| ≤ 1/4) and
-  lnΓ(2 + ε) = (1 − γ)ε + Σ_{k≥2} (−1)ᵏ (ζ(k) − 1) εᵏ/k (−3/4 ≤ ε ≤ 3/4), and **H_x** = ψ(x + 1) + γ,
+  lnΓ(2 + ε) = (1 − γ)ε + Σ_{k≥2} (−1)ᵏ (ζ(k) − 1) εᵏ/k (−3/4 ≤ ε ≤ 3/4), below 1/4 as
+  lnΓ(1 + x) − log x (gammaln is +∞ below 10⁻³⁰⁸), and **H_x** = ψ(x + 1) + γ,
   which cancels for small x: Σ_{k≥1} (−1)ᵏ⁺¹ ζ(k + 1) xᵏ for |x| ≤ 1/4. Without scipy the numpy kernels
   are mpmath's, elementwise (about 10⁴ times slower; scipy is a dependency of symce).
 * torch: torch.lgamma (correctly rounded on the points measured), erf, erfc, I₀, I₁ and the Hurwitz ζ
@@ -115,6 +116,8 @@ def np_loggamma(x, sc):
     out = np.array(sc.gammaln(x), dtype=np.float64, ndmin=1)
     xs = np.array(x, ndmin=1)
     out[xs < 0] = np.nan  # lnΓ of a negative real is complex (SymPy's loggamma), not log|Γ|
+    # x < 1/4: log Γ(x) = log Γ(1 + x) − log x (cephes' gammaln overflows 1/x to ∞ below 10⁻³⁰⁸)
+    _patch(out, xs, (xs > 0) & (xs < 0.25), lambda v: _horner(_series("one", 30), v) - np.log(v))
     _patch(out, xs, (xs >= 0.75) & (xs <= 1.25), lambda v: _horner(_series("one", 30), v - 1.0))
     _patch(out, xs, (xs > 1.25) & (xs <= 2.75), lambda v: _horner(_series("two", 40), v - 2.0))
     return out.reshape(np.shape(x))

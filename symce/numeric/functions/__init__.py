@@ -33,6 +33,9 @@ logit_prob_kl(z,q) Σ s_i log(s_i / q_i), s = softmax(z)        KL(logits ‖ pr
 exact_rational(R) R (a rational function of the inputs)      triangular-solve residuals cancel, products
                                                                overflow: correctly rounded evaluation
 logprod_offset     Σ log x_i + c (c a constant)                Π x_i overflows; cancels near Π x_i = e^{−c}
+lgamma_rem(x)      log Γ(x) − x log x + x  (Stirling's h)      log Γ overflows for x > 2.5e305
+digamma_rem(x)     ψ(x) − log x  (h′)                           ψ(x) and log x agree for large x
+stirling_bregman   h(y) − h(x) − (y − x)h′(x)  (≥ 0)           Gamma/Beta/Dirichlet KL near P = Q
 =================  ==========================================  =============================================
 """
 
@@ -41,17 +44,19 @@ from __future__ import annotations
 from symce.numeric.functions.base import StableFunction, to_elementary
 from symce.numeric.functions.elementary import (diff_ratio, fsum, kl_div, log1p, log1pmx, log1pmx_ratio, log_offset,
                                                 log_sigmoid, logsumexp, softplus, wprod, xlog1py, xlogy)
+from symce.numeric.functions.gamma import digamma_rem, lgamma_rem, stirling_bregman
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
                                             softmax_xent)
 
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
-                    wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum)
+                    wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
+                    lgamma_rem, digamma_rem, stirling_bregman)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
            "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
            "exact_rational", "logprod_offset", "rational_log_sum",
-           "STABLE_FUNCTIONS",
+           "lgamma_rem", "digamma_rem", "stirling_bregman", "STABLE_FUNCTIONS",
            "to_elementary"]

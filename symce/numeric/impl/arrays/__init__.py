@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from symce.numeric import special
+from symce.numeric.impl import gamma_kernels
 from symce.numeric.impl.arrays import elementwise as _e
 from symce.numeric.impl.arrays import softmax as _s
 from symce.numeric.impl.arrays import softmax_kl as _kl
@@ -101,5 +102,7 @@ def array_impls(kind: str = "numpy") -> dict:
     out.update(special.numpy_kernels() if kind == "numpy" else special.torch_kernels())
     if kind == "numpy":
         out.update(fast_numpy(dict(out)))
+        # the Stirling split of log Γ (functions/gamma.py); torch runs these numpy kernels through its bridge
+        out.update(gamma_kernels.numpy_kernels(out["loggamma"], out["_kl_div"]))
         out.update(SOFTPLUS_PARTS)  # the code generator shares log1p(e^{−|y|}) between softplus(±y)
     return out

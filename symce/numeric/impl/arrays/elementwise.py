@@ -114,6 +114,8 @@ def kl_div(xp, x, y, d):
     small = x * (lr - 1) + y
     out = m.where(near, -x * _on(xp, near, _series, u), m.where(u > _SERIES_HI, big, small))
     out = m.where(x == 0, y, out)
+    # y = +∞ (a scale ratio that overflows, α₁β₂/β₁ of the Gamma KL): +∞, not ∞ − ∞
+    out = m.where((y == float("inf")) & (x < float("inf")), float("inf"), out)
     return m.where((y == 0) & (x > 0), float("inf"), out)
 
 

@@ -1,0 +1,78 @@
+r"""The log-gamma function split at its Stirling form, for the formulas of the Gamma, Beta and Dirichlet
+families.
+
+With h(x) = log Γ(x) − x log x + x (Stirling's remainder with ½ log(2π/x)),
+
+* ``lgamma_rem(x)`` = h(x): bounded by ½|log x| + 1 where log Γ(x) overflows (x > 2.5·10³⁰⁵);
+* ``digamma_rem(x)`` = h′(x) = ψ(x) − log x ≈ −1/(2x): where ψ(x) and log x agree to many digits;
+* ``stirling_bregman(y, x)`` = h(y) − h(x) − (y − x)·h′(x) ≥ 0 (h is convex: h″(x) = ψ′(x) − 1/x > 0):
+  the Bregman divergence of h, O((y − x)²) near y = x where its three terms cancel.
+
+log Γ(y) − log Γ(x) − (y − x)ψ(x) — the log-gamma part of every KL between Gamma, Beta or Dirichlet
+distributions — is kl_div(y, x) + stirling_bregman(y, x): two terms ≥ 0, neither cancelling (the rewrite
+rule of :mod:`symce.numeric.rewrite_special`). Kernels: :mod:`symce.numeric.impl.gamma_kernels`.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.numeric.functions.base import StableFunction
+
+
+class lgamma_rem(StableFunction):  # noqa: N801 - SymPy function classes are lower case
+    """h(x) = log Γ(x) − x log x + x."""
+
+    nargs = 1
+
+    def elementary(self):
+        x = self.args[0]
+        return sp.loggamma(x) - x * sp.log(x) + x
+
+    def fdiff(self, argindex=1):
+        return digamma_rem(self.args[0])
+
+
+class digamma_rem(StableFunction):  # noqa: N801
+    """h′(x) = ψ(x) − log x."""
+
+    nargs = 1
+
+    def elementary(self):
+        x = self.args[0]
+        return sp.polygamma(0, x) - sp.log(x)
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sp.polygamma(1, x) - 1 / x
+
+    def _eval_is_negative(self):
+        return True if self.args[0].is_positive else None
+
+
+class stirling_bregman(StableFunction):  # noqa: N801
+    """h(y) − h(x) − (y − x)·h′(x), h = lgamma_rem (≥ 0 for x, y > 0)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, y, x):
+        if y == x:
+            return sp.S.Zero
+
+    def elementary(self):
+        y, x = self.args
+        return (sp.loggamma(y) - y * sp.log(y) + y - sp.loggamma(x) + x * sp.log(x) - x
+                - (y - x) * (sp.polygamma(0, x) - sp.log(x)))
+
+    def fdiff(self, argindex=1):
+        y, x = self.args
+        if argindex == 1:
+            return digamma_rem(y) - digamma_rem(x)
+        return -(y - x) * (sp.polygamma(1, x) - 1 / x)
+
+    def _eval_is_nonnegative(self):
+        return True if (self.args[0].is_positive and self.args[1].is_positive) else None
+
+
+__all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman"]
