@@ -141,15 +141,26 @@ def _mass(D, pt, values, dps):
     return value(m, values, dps)
 
 
+def _outside(S, pt) -> bool:
+    """pt decidedly not in the set S (undecided, or a set SymPy cannot test, counts as inside)."""
+    try:
+        return S.contains(pt) is sp.false
+    except Exception:  # noqa: BLE001 - vector points against product sets and the like
+        return False
+
+
 def _finite_sum(P, Q, values, dps, kl=False):
     if _is_infinite_integer_set(substitute(P.support, values)):
         return _series(P, Q, values, dps, kl)
     total = mpmath.mpf(0)
+    SQ = substitute(Q.support, values)
     with mpmath.workdps(dps + 10):
         for pt in _finite_points(P, values):
             p = _mass(P, pt, values, dps)
             if p == 0:
                 continue  # 0·log 0 = 0: the limit of t log t
+            if _outside(SQ, pt):
+                return mpmath.inf  # Q's mass(pt) may assume pt in its support (Bernoulli's at 2 is not 0)
             q = _mass(Q, pt, values, dps)
             if q == 0:
                 return mpmath.inf
