@@ -14,7 +14,9 @@ linearity of expectation over the log-density. Nothing here knows their closed f
 
 Two forms:
 
-* ``Dirichlet([a1, …, ak])`` — explicit k ≥ 2 (numbers or expressions);
+* ``Dirichlet([a1, …, ak])`` — explicit k ≥ 2 (numbers or expressions). Derived once at symbolic k and
+  instantiated (:meth:`Dirichlet.template`), as the categorical: KL cold at k = 10 in 0.3 s, k = 200 in 1.8 s
+  (the direct route needed 8 s at k = 50 and passed the 20 s limit at k = 200);
 * ``Dirichlet(alpha, k=k)`` — ``alpha`` an ``IndexedBase`` and ``k`` a positive integer ``Symbol``: the
   log-density is written with ``Sum`` over a generic component i, the moment map differentiates the indexed
   log-partition function (as for :class:`~symce.families.categorical.Categorical` with a symbolic k).
@@ -37,6 +39,7 @@ from sympy.matrices.expressions.sets import MatrixSet
 from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example, Family, Measure, as_expr_list, check_interval
 from symce.core.notation import latex_vector
+from symce.engine.derivation import Derivation, Step
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 
 _NAME = "Dirichlet"
@@ -45,6 +48,8 @@ _ALLOWED = "a positive real number (a concentration α_i > 0)"
 #: generic component indices of the symbolic-k form
 I = sp.Symbol("i", integer=True, positive=True)
 J = sp.Symbol("j", integer=True, positive=True)
+#: the number of components of the templates (shared by P's and Q's, so both live on one simplex)
+K_T = sp.Symbol("k", integer=True, positive=True)
 
 
 @final
@@ -149,6 +154,29 @@ class Dirichlet(Family):
         c = self.concentration
         return f"Dirichlet({c}, k={self.k})" if self.is_symbolic else f"Dirichlet({list(c)})"
 
+    # -- explicit k derived once at symbolic k and instantiated -----------------------------------------
+    def template(self, role: str):
+        # the direct route walks k log Γ/ψ terms through expand and canonical: k = 50 took 8 s, k = 200 past
+        # the time limit; the symbolic-k derivation has a fixed size and is memoised across every k
+        if self.is_symbolic:
+            return None
+        base = sp.IndexedBase(f"alpha_{role}", positive=True)
+        return Dirichlet(base, k=K_T), {base: self, K_T: self.k}
+
+    @classmethod
+    def instantiate_derivation(cls, derivation, mapping, P, Q):
+        k = mapping[K_T]
+        slots = {b: d for b, d in mapping.items() if isinstance(b, sp.IndexedBase)}
+        values = {b[m]: d.concentration[m - 1] for b, d in slots.items() for m in range(1, k + 1)}
+        result = _expand_sums(derivation.result.xreplace({K_T: sp.Integer(k)}), values)
+        names = ", ".join(f"{b}[i] ↦ {'P' if str(b).endswith('_P') else 'Q'}'s α_i" for b in slots)
+        steps = (*derivation.steps, Step(result, f"instantiate at k = {k}: expand each Σ over i = 1..{k}, {names}"))
+        entropy = derivation.quantity == "entropy"
+        conditions = tuple(dict.fromkeys([*P.conditions(), *([] if entropy or Q is P else Q.conditions())]))
+        return Derivation(derivation.quantity, derivation.lhs, result, steps,
+                          f"{derivation.method}; derived at symbolic k, instantiated", conditions,
+                          (P,) if entropy else (P, Q))
+
     # -- notation: Dir(α₁, …, α_k), Dir(α) at symbolic k ------------------------------------------------
     def latex_arguments(self, printer):
         if self.is_symbolic:
@@ -156,11 +184,41 @@ class Dirichlet(Family):
         return [latex_vector(printer, list(self.concentration))]
 
 
+def _expand_sums(expr, values: dict):
+    """Every (explicit-range) Sum of ``expr`` written out, innermost first, and the template's elements replaced
+    by ``values``. An inner Σ_j α[j] is expanded once and stands as a placeholder while the k terms of the
+    outer sum are built, so the work is O(k), not O(k²) (xreplace would walk the inner k terms k times)."""
+    memo: dict = {}
+    expanded: set = set()
+
+    def walk(e):
+        if isinstance(e, sp.Indexed):
+            return values.get(e, e)
+        if not e.args:
+            return e
+        hit = memo.get(e)
+        if hit is None:
+            if isinstance(e, sp.Sum) and len(e.limits) == 1:
+                (i, lo, hi), = e.limits
+                f = walk(e.function)
+                holes = {s: sp.Dummy("S") for s in f.find(lambda s: s in expanded) if not s.has(i)}
+                back = {h: s for s, h in holes.items()}
+                small = f.xreplace(holes)
+                hit = sp.Add(*[small.xreplace({i: sp.Integer(m)}).xreplace(values).xreplace(back)
+                               for m in range(int(lo), int(hi) + 1)])
+                expanded.add(hit)
+            else:
+                hit = e.func(*[walk(a) for a in e.args])
+            memo[e] = hit
+        return hit
+
+    return walk(expr)
+
+
 # -- catalog -----------------------------------------------------------------------------------------
 #: the number of components symbolic-k examples are sampled at (fixed, so P's and Q's samples agree; 3 is
 #: the largest k the quadrature oracle integrates over the simplex)
 SAMPLE_K = 3
-_K = sp.Symbol("k", integer=True, positive=True)
 
 
 def _draw(rng: random.Random):
@@ -183,5 +241,5 @@ def _explicit(k: int) -> Example:
 EXAMPLES = [
     _explicit(2),
     _explicit(3),
-    Example("dirichlet-symbolic-k", lambda i: Dirichlet(sp.IndexedBase(f"alpha{i}", positive=True), k=_K), _sample),
+    Example("dirichlet-symbolic-k", lambda i: Dirichlet(sp.IndexedBase(f"alpha{i}", positive=True), k=K_T), _sample),
 ]
