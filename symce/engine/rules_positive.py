@@ -22,6 +22,30 @@ POWER_MOMENT = ("power moment: ∫₀^∞ x^a e^{−βx^k} dx = Γ((a + 1)/k) / 
                 "and +∞ otherwise (a positive integrand)")
 
 
+def _log_quadratic_moment(f, x):
+    """∫₀^∞ c x^a e^{−β log² x + r} dx = c e^r √(π/β) e^{(a+1)²/(4β)} (t = log x: a Gaussian integral in t,
+    finite for every a when β > 0) — E[X^c] under a log-normal; ``None`` when f is not of that form."""
+    split = _split(f, x)
+    if split is None:
+        return None
+    const, a, exponent = split
+    beta, rest = sp.S.Zero, sp.S.Zero
+    for term in sp.Add.make_args(exponent):
+        coeff, power = term.as_independent(x, as_Add=False)
+        if power == sp.log(x) ** 2:
+            beta -= coeff
+        elif x in term.free_symbols:
+            return None
+        else:
+            rest += term
+    if not (beta.is_positive and const.is_positive):
+        return None
+    return _tidy(const * sp.sqrt(sp.pi / beta)) * sp.exp(sp.expand(rest + (a + 1) ** 2 / (4 * beta)))
+
+
+LOG_QUADRATIC = "moment of a log-quadratic density: ∫₀^∞ x^a e^{−β log² x} dx = √(π/β) e^{(a+1)²/(4β)} (t = log x)"
+
+
 def power_moment(P, phi, x):
     """(E_P[X^c], rule) for P on (0, ∞) with a density c₀ x^{a} e^{−βx^k}, c₀ > 0, and φ = x^c; ``None`` when
     that is not the case. The moment is +∞ where (a + c + 1)/k ≤ 0 (E[1/X] under an exponential, E[X]
@@ -31,9 +55,11 @@ def power_moment(P, phi, x):
         return None
     if not (phi == x or (isinstance(phi, sp.Pow) and phi.base == x and x not in phi.exp.free_symbols)):
         return None
-    parts = _parts(phi * P.pdf(x), x)
+    f = phi * P.pdf(x)
+    parts = _parts(f, x)
     if parts is None:
-        return None
+        gaussian = _log_quadratic_moment(f, x)
+        return None if gaussian is None else (gaussian, LOG_QUADRATIC)
     const, a, beta, k = parts
     if not (const.is_positive and beta.is_positive) or not (k.is_positive or k.is_negative):
         return None
@@ -87,6 +113,19 @@ def stretched_exponential_integral(f, x, lo, hi):
 
 def _parts(f, x):
     """(c, a, β, k) with f = c·x^a·e^{−β x^k} (all free of x), else ``None``."""
+    split = _split(f, x)
+    if split is None:
+        return None
+    const, a, exponent = split
+    found = _single_power_term(exponent, x)
+    if found is None:
+        return None
+    beta, k, rest = found
+    return _tidy(const * sp.exp(rest)), a, beta, k
+
+
+def _split(f, x):
+    """(c, a, e) with f = c·x^a·exp(e), c and a free of x and e without c·log x terms, else ``None``."""
     const, g = sp.powsimp(sp.expand_power_base(f, force=False)).as_independent(x, as_Add=False)
     a = sp.S.Zero
     exponent = sp.S.Zero
@@ -101,12 +140,7 @@ def _parts(f, x):
     # a density given as exp(log-density) keeps c·log x inside the exponential when c is symbolic
     # (Chi2's (k/2 − 1)·log x): x^c, since x > 0 on the range of integration
     exponent, logs = _power_of_x(sp.expand(exponent), x)
-    a += logs
-    found = _single_power_term(exponent, x)
-    if found is None:
-        return None
-    beta, k, rest = found
-    return _tidy(const * sp.exp(rest)), a, beta, k
+    return const, a + logs, exponent
 
 
 def _tidy(value):
