@@ -11,8 +11,12 @@ where it is installed. ``make fuzz`` (``SYMCE_FUZZ_EXAMPLES``) raises the number
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import json
 import os
 import re
+import signal
 import tempfile
 
 import pytest
@@ -27,6 +31,52 @@ from symce.printing.pdf import compile_pdf, pdflatex
 from symce.printing.text import text_to_latex
 
 FUZZ = int(os.environ.get("SYMCE_FUZZ_EXAMPLES", "0"))
+LIMIT_S = 20  # seconds for one input (its printing, or one document's derivations and pdflatex run)
+#: outcomes of the generated inputs, written to $SYMCE_FUZZ_COUNTS/symce-fuzz-printing.json at the end
+COUNTS: collections.Counter = collections.Counter()
+SEEN: set = set()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _write_counts():
+    yield
+    if COUNTS:
+        path = os.path.join(os.environ.get("SYMCE_FUZZ_COUNTS", tempfile.gettempdir()), "symce-fuzz-printing.json")
+        with open(path, "w") as f:
+            json.dump({"distinct_inputs": len(SEEN), **COUNTS}, f, indent=1)
+
+
+class _Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang
+
+
+@contextlib.contextmanager
+def counted(key):
+    """Count one input's outcome: clean, wrong (an injection or malformed LaTeX), traceback (any other
+    exception) or hang (over LIMIT_S); the test still fails on anything but clean."""
+    SEEN.add(key)
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, LIMIT_S)
+    try:
+        yield
+    except AssertionError:
+        COUNTS["wrong"] += 1
+        raise
+    except _Hang:
+        COUNTS["hang"] += 1
+        pytest.fail(f"{key!r}: longer than {LIMIT_S} s")
+    except Exception:
+        COUNTS["traceback"] += 1
+        raise
+    else:
+        COUNTS["clean"] += 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 s = sp.Symbol("sigma", positive=True)
 
 HOSTILE = [
@@ -151,16 +201,18 @@ _INNOCENT = {}
 @given(name=names)
 def test_any_name_prints_safely(name):
     innocent = _INNOCENT or _INNOCENT.update(name_outputs("x")) or _INNOCENT
-    for where, tex in name_outputs(name).items():
-        assert_safe(tex, innocent[where], f"{where} of {name!r}")
+    with counted(("latex", name)):
+        for where, tex in name_outputs(name).items():
+            assert_safe(tex, innocent[where], f"{where} of {name!r}")
 
 
 @settings(max_examples=(FUZZ // 10) or 12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=names)
 def test_any_name_in_a_derivation_proof_and_document_prints_safely(name):
     innocent = _innocent_blocks()
-    for where, tex in _blocks(name).items():
-        assert_safe(tex, innocent[where], f"{where} of {name!r}")
+    with counted(("blocks", name)):
+        for where, tex in _blocks(name).items():
+            assert_safe(tex, innocent[where], f"{where} of {name!r}")
 
 
 # -- pdflatex: a document of hostile names compiles ---------------------------------------------------
@@ -188,4 +240,5 @@ def test_a_document_of_hostile_names_compiles():
 @settings(max_examples=(FUZZ // 100) or 1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batch=st.lists(names, min_size=5, max_size=25, unique=True))
 def test_a_document_of_any_names_compiles(batch):
-    _compiles(batch)
+    with counted(("pdflatex", tuple(batch))):
+        _compiles(batch)
