@@ -57,8 +57,65 @@ def replace(expr, backend: str):
             impl = value
         elif backend in ("numpy", "scipy"):
             impl = np.vectorize(lambda *xs, value=value: float(value(*[float(x) for x in xs])), otypes=[float])
+        elif backend == "torch":
+            impl = _torch_impl(node, symbols, value)
         else:
             impl = (lambda *xs, value=value: float(value(*[float(x) for x in xs])))
         modules[name] = impl
         mapping[node] = sp.Function(name)(*symbols)
     return expr.xreplace(mapping), modules
+
+
+def _torch_impl(node, symbols, value):
+    """The kept node on tensors: elementwise through numpy, a float64 tensor of the broadcast shape back on
+    the first tensor's device. Differentiable: ∂/∂θ of a sum or integral with fixed limits is the sum or
+    integral of ∂f/∂θ, evaluated the same way (an integer symbol such as n has no gradient)."""
+    import torch
+
+    def vectorised(v):
+        return np.vectorize(lambda *xs: float(v(*[float(x) for x in xs])), otypes=[float])
+
+    forward = vectorised(value)
+
+    def partial(s):
+        if s.is_integer:
+            return None  # a count (Binomial's n): no gradient
+        d = sp.diff(node, s)  # Sum/Integral of ∂f/∂s; not doit(): that would try to close it
+        if not (isinstance(d, type(node)) and d.limits == node.limits):
+            return s  # a limit depends on s (Leibniz terms): refused in backward rather than silently 0
+        return vectorised(_evaluator(d, symbols))
+    partials = [partial(s) for s in symbols]
+
+    class Kept(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *xs):
+            ctx.save_for_backward(*xs)
+            return torch.as_tensor(forward(*[x.detach().cpu().numpy() for x in xs]), dtype=torch.float64,
+                                   device=xs[0].device)
+
+        @staticmethod
+        def backward(ctx, grad):
+            xs = ctx.saved_tensors
+            arrays = [x.detach().cpu().numpy() for x in xs]
+            out = []
+            for x, d in zip(xs, partials):
+                if d is None or not ctx.needs_input_grad[len(out)]:
+                    out.append(None)
+                    continue
+                if isinstance(d, sp.Symbol):
+                    raise NotImplementedError(f"the gradient in {d} of a kept {type(node).__name__} whose "
+                                              "limits depend on it is not implemented")
+                g = grad * torch.as_tensor(d(*arrays), dtype=torch.float64, device=x.device)
+                # back to the input's shape (broadcasting may have widened it)
+                while g.dim() > x.dim():
+                    g = g.sum(0)
+                for i, size in enumerate(x.shape):
+                    if size == 1 and g.shape[i] != 1:
+                        g = g.sum(i, keepdim=True)
+                out.append(g)
+            return tuple(out)
+
+    def impl(*xs):
+        tensors = [x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float64) for x in xs]
+        return Kept.apply(*tensors)
+    return impl

@@ -19,7 +19,7 @@ import sympy as sp
 from symce.core.procedure import Procedure
 from symce.engine.derivation import Derivation
 from symce.errors import ArgumentTypeError
-from symce.numeric import impl
+from symce.numeric import impl, kept
 from symce.numeric.impl import torch_bridge
 from symce.numeric.jax_backend import lambdify_jax
 from symce.numeric.lowering import lower
@@ -86,11 +86,14 @@ def _build(obj, expr, args, backend, stable, derived):
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ArgumentTypeError("backend 'torch' needs torch installed (pip install torch)") from exc
     bridges: dict = {}
+    defining: dict = {}
+    if expr.has(sp.Sum, sp.Integral):  # kept sums/integrals: evaluated pointwise by mpmath (numeric/kept.py)
+        expr, defining = kept.replace(expr, backend)
     if stable:
         expr = stable_form(expr, conditions)
         # stable functions whose torch kernel is weaker than numpy's run the numpy kernel (impl.torch_bridge)
         code_expr, bridges = torch_bridge.bridge(expr)
-        raw = torch_bridge.generate(args, code_expr, {**impl.impls(backend), **bridges})
+        raw = torch_bridge.generate(args, code_expr, {**impl.impls(backend), **bridges, **defining})
         if raw is not None:
             return finish(raw, expr, args, backend)
     else:
@@ -105,7 +108,7 @@ def _build(obj, expr, args, backend, stable, derived):
     elementary = {name: getattr(torch, name) for name in
                   ("log", "exp", "log1p", "expm1", "sqrt", "abs", "tanh", "sin", "cos", "atan")}
     return print_function(expr, code_expr, args, backend, stable=stable, bridges=bridges, printer=printer,
-                          first_module=elementary)
+                          first_module={**elementary, **defining})
 
 
 __all__ = ["lambdify", "lower", "BACKENDS"]
