@@ -100,7 +100,12 @@ def run(argv, capsys) -> tuple[int, str]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
+    COUNTS[f"status {code}"] += 1
+    if "\\input{" in captured.out:
+        COUNTS["wrong"] += 1
+        pytest.fail(f"symce {argv!r}: user text reached the LaTeX unescaped")
     if "Traceback" in err:
         COUNTS["traceback"] += 1
         pytest.fail(f"symce {argv!r}: a traceback on stderr:\n{err}")
