@@ -351,6 +351,8 @@ def _close(a, b, digits) -> bool:
         return len(a) == len(b) and all(_close(x, y, digits) for x, y in zip(a, b))
     if not (a.is_number and b.is_number) or a.has(sp.nan) or b.has(sp.nan):
         return a == b
+    if a.is_infinite or b.is_infinite:  # a Piecewise's +∞ branch (supports that do not nest): equal or not
+        return a == b
     with mpmath.workdps(digits + 10):
         x, y = _mp(a), _mp(b)
         return mpmath.almosteq(x, y, rel_eps=mpmath.mpf(10) ** (-digits), abs_eps=mpmath.mpf(10) ** (-digits))
