@@ -194,8 +194,10 @@ class SymceLatexPrinter(StableFunctionLatex, LatexPrinter):
     def _print_Str(self, expr):
         return name_latex(expr.name, str)
 
-    def _print_str(self, expr):
-        return r"\text{%s}" % text_to_latex(expr)
+    def emptyPrinter(self, expr):
+        # text and other objects print as SymPy prints them (monospace text), escaped by text_to_latex, which
+        # also drops line breaks (SymPy's latex_escape keeps them: a blank line inside \text{} stops pdflatex)
+        return r"\mathtt{\text{%s}}" % text_to_latex(str(expr))
 
     def _print_Function(self, expr, exp=None):
         # an undefined function f(x) prints by its name; SymPy formats that name with % (a name with a % in
