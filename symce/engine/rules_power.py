@@ -5,7 +5,8 @@ the substitution u = x^c, then Euler's integral with logarithmic factors.
   with c > 0, then x = u^{1/c}, dx = (1/c) u^{1/c − 1} du carries (0, 1) onto itself and turns the density
   into an Euler kernel: a·b·x^{a−1}(1 − x^a)^{b−1} dx = b (1 − u)^{b−1} du; log x becomes (1/c) log u.
   (On (0, ∞) the stretched exponential e^{−βx^k} is closed by :mod:`symce.engine.rules_positive`.)
-* **Euler's integral with logarithms** — differentiation under the integral sign in the exponents:
+* **Euler's integral with logarithms** — differentiation under the integral sign in the exponents (also
+  applied directly, without substitution, when the density is itself x^α(1 − x)^β, as a Beta's is):
 
       ∫₀¹ u^α (1 − u)^β (log u)^n (log(1 − u))^m du = ∂ⁿ_α ∂ᵐ_β B(α + 1, β + 1),
 
@@ -24,14 +25,18 @@ KEPT = "no closed form: kept as the defining integral over the support, after th
 
 
 def _power_product(f):
-    """exp(Σ cᵢ log gᵢ + r) → Π gᵢ^{cᵢ} · e^r (the density as a product of powers)."""
+    """exp(Σ cᵢ log gᵢ + r) → Π gᵢ^{cᵢ} · e^r (the density as a product of powers); e^{k·log Γ(z)} = Γ(z)^k for
+    an integer k (exp ∘ loggamma = Γ everywhere), so normalising constants stay ratios of Γ that
+    ``gammasimp`` cancels against the Euler integral's."""
     def unfold(e):
         arg = e.args[0]
         out, rest = [], []
         for t in sp.Add.make_args(arg):
-            c, k = t.as_independent(sp.log, as_Add=False)
+            c, k = t.as_independent(sp.log, sp.loggamma, as_Add=False)
             if isinstance(k, sp.log):
                 out.append(sp.Pow(k.args[0], c))
+            elif isinstance(k, sp.loggamma) and c.is_Integer:
+                out.append(sp.Pow(sp.gamma(k.args[0]), c))
             else:
                 rest.append(t)
         return sp.Mul(*out) * sp.exp(sp.Add(*rest))
@@ -71,9 +76,31 @@ def _kernel(g, u):
             alpha += e
         elif sp.expand(base - (1 - u)) == 0:
             beta += e
+        elif e.is_Integer and base.is_polynomial(u):  # 1/(x − x²) from exp(−log x − log(1 − x)): factor it
+            split = _monomials(base, u)
+            if split is None:
+                return None
+            k, i, j = split
+            const, alpha, beta = const * k**e, alpha + i * e, beta + j * e
         else:
             return None
     return const, alpha, beta, logs
+
+
+def _monomials(p, u):
+    """(k, i, j) with p = k·u^i·(1 − u)^j, or None."""
+    k, factors = sp.factor_list(p, u)
+    i = j = 0
+    for f, m in factors:
+        if f == u:
+            i += m
+        elif sp.expand(f - (u - 1)) == 0:
+            j, k = j + m, k * (-1) ** m
+        elif sp.expand(f - (1 - u)) == 0:
+            j += m
+        else:
+            return None
+    return k, i, j
 
 
 def euler_with_logs(g, u):
@@ -103,7 +130,7 @@ def power_substitution(P, phi, x, density, pieces, lebesgue: bool):
     f = _power_product(density)
     c = _exponent(f, x)
     if c is None:
-        return None
+        return _euler_direct(phi, f, x)
     u = sp.Dummy("u", positive=True)
     g = (phi * f).xreplace({x: u ** (1 / c)}) * u ** (1 / c - 1) / c
     g = sp.powsimp(sp.expand_log(sp.expand_power_base(g, force=True), force=True), combine="exp")
@@ -115,10 +142,25 @@ def power_substitution(P, phi, x, density, pieces, lebesgue: bool):
         v = euler_with_logs(term, u)
         (closed[0] if v is not None else closed[1]).append(v if v is not None else term)
     value = sp.expand_func(sp.Add(*closed[0]))
-    value = sp.simplify(value) if value.has(sp.gamma) else sp.expand(value)
+    value = sp.gammasimp(value) if value.has(sp.gamma) else sp.expand(value)
     rule = (f"substitution u = x^c, c = {c} (x = u^(1/c), dx = (1/c)u^(1/c − 1) du), then Euler's integrals "
             "∫u^α(1 − u)^β (log u)^n (log(1 − u))^m du = ∂ⁿ_α ∂ᵐ_β B(α + 1, β + 1)")
     if closed[1]:
         value += sp.Integral(sp.Add(*closed[1]), (u, lo, hi))
         rule += "; " + KEPT
     return value, rule
+
+
+def _euler_direct(phi, f, x):
+    """E[φ(X)] for a density that is itself an Euler kernel on (0, 1) (Beta): φ·p expanded into terms
+    x^α (1 − x)^β (log x)^n (log(1 − x))^m, each closed by the derivatives of B; None unless every term
+    closes (E[X], E[(X − m)²] under a Beta, which SymPy's integrator keeps busy past its time share)."""
+    total = sp.S.Zero
+    for term in sp.Add.make_args(sp.expand(phi * f)):
+        v = euler_with_logs(term, x)
+        if v is None:
+            return None
+        total += v
+    total = sp.expand_func(total)
+    return (sp.gammasimp(total) if total.has(sp.gamma) else sp.expand(total),
+            "Euler's integral ∫₀¹ x^α(1 − x)^β (log x)^n (log(1 − x))^m dx = ∂ⁿ_α ∂ᵐ_β B(α + 1, β + 1)")

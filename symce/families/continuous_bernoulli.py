@@ -59,7 +59,15 @@ class ContinuousBernoulli(Univariate):
             return ExpFamilyForm((eta,), (sp.S.Zero,), (x,), A, sp.S.Zero)
         lam = self.probs
         A = sp.log((sp.exp(eta) - 1) / eta)
-        return ExpFamilyForm((eta,), (sp.log(lam) - sp.log(1 - lam),), (x,), A, sp.S.Zero)
+        logit = sp.log(lam / (1 - lam))  # one logarithm: e^η = λ/(1 − λ) evaluates, and E[X] stays one quotient
+
+        def tidy(m):
+            # the moment map's E[X] = e^η/(e^η − 1) − 1/η at η = logit λ, as one rational function of (λ, logit λ)
+            L = sp.Dummy("L")
+            g = m.xreplace({logit: L})
+            return sp.factor(sp.cancel(g)).xreplace({L: logit}) if not g.has(sp.log) else m
+
+        return ExpFamilyForm((eta,), (logit,), (x,), A, sp.S.Zero, constrain=tidy)
 
 
 def _away_from_half(dist, rng: random.Random) -> dict:
