@@ -1,16 +1,28 @@
-r"""Integrals on the positive half-line that SymPy reaches only slowly or not at all.
+r"""Expectations on the positive half-line that SymPy's integrator reaches slowly, wrongly or not at all.
 
 **Stretched-exponential (generalised gamma) integral** — for real a, k ≠ 0 and β > 0,
 
 .. math:: \int_0^\infty x^{a} e^{-\beta x^{k}}\, dx = \frac{\Gamma\big((a + 1)/k\big)}{|k|\, \beta^{(a+1)/k}},
-          \qquad (a + 1)/k > 0,
+          \qquad (a + 1)/k > 0 \quad (+\infty \text{ otherwise}),
 
-by the substitution u = β x^k (dx = x/(k u) du). It closes the Mellin moments E[X^s] (and with them
-E[log X] through d/ds at s = 0) of every density of the form x^c e^{−β x^k}: Weibull with a symbolic
-concentration (E[X^{k₂}] under a Weibull of concentration k₁, the term of a KL between two Weibulls),
-Rayleigh and half-normal (k = 2), inverse gamma (k = −1), Gamma and exponential (k = 1). SymPy's
-integrator reaches the symbolic-k case only through Meijer G functions, if at all; here it is one
-pattern match. Nothing in this module knows an entropy or a divergence.
+by the substitution u = β x^k. Densities of the form c₀ x^a e^{−βx^k} are Weibull with a symbolic
+concentration, Rayleigh and half-normal (k = 2), inverse gamma (k = −1), Gamma, Chi2 and exponential
+(k = 1). Three uses:
+
+* :func:`power_moment` (a moment rule, before the definition): E[X^c] — E[X^{k₂}] under a Weibull of
+  concentration k₁ (the term of a KL between two Weibulls), E[1/X] under a Gamma — with +∞ where the
+  moment diverges and a ``Piecewise`` where the shapes decide it (E[X] under InverseGamma(α, β) is
+  β/(α − 1) for α > 1, +∞ otherwise);
+* E[(log X)ⁿ] = dⁿ/dsⁿ E[X^s] at s = 0, from the same integral with a = a₀ + s (Weibull and Rayleigh
+  entropies, E[log² X] in a KL against a log-normal);
+* :func:`stretched_exponential_integral` (an integration rule of :func:`symce.engine.definition.integrate`,
+  for the Mellin moments of the definition's rules).
+
+**Log-quadratic densities** c₀ x^a e^{−β log² x} (the log-normal): E[X^c] by t = log x, a Gaussian
+integral, finite for every c.
+
+These are theorems for every parameter value, so their results need no numerical cross-check. Nothing in
+this module knows an entropy or a divergence.
 """
 
 from __future__ import annotations
@@ -54,7 +66,7 @@ def power_moment(P, phi, x):
     if not (isinstance(x, sp.Symbol) and P.support == sp.Interval.open(0, sp.oo) and P.support_points() is None):
         return None
     if not (phi == x or (isinstance(phi, sp.Pow) and phi.base == x and x not in phi.exp.free_symbols)):
-        return None
+        return _log_moment(P, phi, x)
     f = phi * P.pdf(x)
     parts = _parts(f, x)
     if parts is None:
@@ -86,6 +98,30 @@ def _plain_condition(rel):
         return rel
     parts = [c for c in sp.And.make_args(solved) if not (c.has(sp.oo) or c.has(-sp.oo))]
     return sp.And(*parts) if parts else rel
+
+
+LOG_MOMENT = ("E[(log X)ⁿ] = dⁿ/dsⁿ E[X^s] at s = 0, E[X^s] = ∫₀^∞ x^s p(x) dx = Γ((a + s + 1)/k) / (|k| β^{(a+s+1)/k}) "
+              "(p ∝ x^a e^{−βx^k}; analytic near s = 0, where it is the normalisation)")
+
+
+def _log_moment(P, phi, x):
+    """E[f(log X)] for a polynomial f under c₀ x^a e^{−βx^k}, from the Mellin moment — exact, where the
+    definition's Mellin rule hands the same integral to SymPy and checks the answer numerically."""
+    L = sp.log(x)
+    t, s = sp.Dummy("t"), sp.Dummy("s")
+    f = phi.xreplace({L: t})
+    if x in f.free_symbols or not f.has(t) or not f.is_polynomial(t):
+        return None
+    parts = _parts(x**s * P.pdf(x), x)
+    if parts is None:
+        return None
+    const, a, beta, k = parts
+    if not (beta.is_positive and (k.is_positive or k.is_negative)):
+        return None
+    order = (a + 1) / k
+    M = const * sp.gamma(order) / (abs(k) * beta**order)
+    value = sp.Add(*[c * sp.diff(M, s, n).xreplace({s: 0}) for (n,), c in sp.Poly(sp.expand(f), t).terms()])
+    return sp.expand(sp.expand_log(value, force=False)), LOG_MOMENT
 
 
 def stretched_exponential_integral(f, x, lo, hi):
