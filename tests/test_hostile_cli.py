@@ -62,9 +62,14 @@ def place():
         with open(os.path.join(tmp, "a_file.txt"), "w") as f:
             f.write("x")
         sys.path.insert(0, tmp)
-        yield tmp
-        sys.path.remove(tmp)
-        _write_counts()
+        cwd = os.getcwd()
+        os.chdir(tmp)  # a generated relative --out (e.g. "1e309") is written here, not in the repository
+        try:
+            yield tmp
+        finally:
+            os.chdir(cwd)
+            sys.path.remove(tmp)
+            _write_counts()
 
 
 def _write_counts():
