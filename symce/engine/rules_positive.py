@@ -101,7 +101,7 @@ def _plain_condition(rel):
 
 
 LOG_MOMENT = ("E[(log X)ⁿ] = dⁿ/dsⁿ E[X^s] at s = 0, E[X^s] = ∫₀^∞ x^s p(x) dx = Γ((a + s + 1)/k) / (|k| β^{(a+s+1)/k}) "
-              "(p ∝ x^a e^{−βx^k}; analytic near s = 0, where it is the normalisation)")
+              "(p = c x^a e^{−βx^k}; analytic near s = 0, where it is the normalisation)")
 
 
 def _log_moment(P, phi, x):
