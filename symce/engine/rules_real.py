@@ -1,0 +1,296 @@
+r"""Expectations on the real line (and on [c, ∞)) that SymPy's integrator misses or reaches only past the
+time limit: the location–scale families with heavy tails or doubly exponential densities (Student t,
+Cauchy, half-Cauchy, Gumbel, logistic). Each rule is a general identity; nothing here knows an entropy or
+a divergence.
+
+* **Beta integral over the line** — for a quadratic q(x) = a(x − c)² + k with a, k > 0,
+
+  .. math:: \int_{\mathbb R} \big(1 + (x-c)^2/d^2\big)^{p}\, dx = d\,\sqrt\pi\,\frac{\Gamma(-p-\frac12)}{\Gamma(-p)},
+            \qquad d^2 = k/a,\ -p > \tfrac12,
+
+  (t = (x − c)²/d², v = t/(1 + t) give Euler's B(½, −p − ½)); half of it on [c, ∞). It closes the
+  Mellin-type moment E[q(X)^s] under a density that is a power of the same q (Student t, Cauchy).
+* **Beta integral of the second kind** — ∫₀^∞ u^α (1 + u)^{−β} du = B(α + 1, β − α − 1).
+* **Exponential substitution** — ∫_ℝ f dx with u = e^{kx + m} for an exponential nested in f (inside another
+  exp, a log or a power): dx = du/(|k|u) carries ℝ onto (0, ∞), and every other e^{ax + b} becomes a power of
+  u. (The dual of the substitution x = eᵗ of :func:`symce.engine.definition._log_substitution`.)
+* **Moment generating function** — E[Xⁿ e^{cX + d}] = e^d · dⁿ/dsⁿ M(s) at s = c, M(s) = E[e^{sX}], for
+  densities with a nested exponential (Gumbel, logistic): M closes by the substitution above where
+  ∫ x p(x) dx does not (the cumulant trick behind :func:`symce.engine.definition._log_rule`, for e^{sX}).
+* **Residues** — for a rational density p on ℝ and a quadratic g = a(x − r)(x − r̄) > 0 (Im r > 0),
+  log g = log a + 2 Re log(x − r̄); p(z)·log(z − r̄) is analytic in the closed upper half-plane but for p's
+  poles (the principal cut of log(z − r̄) lies on Im z = Im r̄ < 0) and O(log R/R²) on a large half-circle,
+  so ∫_ℝ p log(x − r̄) dx = 2πi Σ_{Im z_j > 0} Res_{z_j} p · log(z_j − r̄). An integrand even in x on [0, ∞)
+  is half its integral over ℝ (the half-Cauchy).
+* **Power tail** — for a density c₀x^a on [c, ∞), c > 0 (Pareto): ∫_c^∞ x^{a+k} dx = −c^{a+k+1}/(a + k + 1)
+  when a + k + 1 < 0, +∞ otherwise; a polynomial φ of degree n with a positive leading coefficient has
+  E[φ] = +∞ exactly when a + n + 1 ≥ 0 (a ``Piecewise`` when the parameters' assumptions do not decide it).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+BETA_LINE = "∫_ℝ (1 + (x − c)²/d²)^p dx = d·B(½, −p − ½) (Euler's Beta integral after t = (x − c)²/d²)"
+MGF = ("moment generating function: E[Xⁿ e^{cX+d}] = e^d dⁿ/dsⁿ E[e^{sX}] at s = c; E[e^{sX}] by the "
+       "substitution u = e^{kx+m} (dx = du/(|k|u)) and Euler's integrals")
+POWER_TAIL = ("power tail: ∫_c^∞ x^b dx = −c^{b+1}/(b + 1) for b < −1 and +∞ otherwise (c > 0), term by term "
+              "for a polynomial statistic under a density c₀x^a on [c, ∞)")
+RESIDUES = ("residue theorem: log g = log a + 2 Re log(x − r̄) for g = a(x − r)(x − r̄) > 0, Im r > 0; "
+            "∫_ℝ p(x) log(x − r̄) dx = 2πi Σ_{Im z > 0} Res p(z) log(z − r̄) (p rational, closed in the upper half-plane)")
+FOLD = "an integrand even in x: ∫₀^∞ = ½ ∫_ℝ"
+
+
+def exact(rule: str) -> bool:
+    """Is ``rule`` a theorem that holds at every parameter value (with its own +∞ cases), so that no numerical
+    cross-check is needed? (A quadrature cannot confirm a divergence: it returns a large finite number.)"""
+    return rule.startswith((RESIDUES, POWER_TAIL, MGF))
+
+
+def unfold(f):
+    """exp(Σ cᵢ log gᵢ + Σ c log Γ + r) → Π gᵢ^{cᵢ} · Γ^c · e^r: a density given as exp(log-density) as a
+    product of powers (valid since each gᵢ > 0 where its log is real)."""
+    def split(e):
+        out = sp.S.One
+        for t in sp.Add.make_args(sp.expand(e.args[0])):
+            c, k = t.as_independent(sp.log, sp.loggamma, as_Add=False)
+            if isinstance(k, sp.log):
+                out *= k.args[0] ** c
+            elif isinstance(k, sp.loggamma):
+                out *= sp.gamma(k.args[0]) ** c
+            else:
+                out *= sp.exp(t)
+        return out
+    return f.replace(lambda e: isinstance(e, sp.exp), split)
+
+
+def _quadratic(base, x):
+    """(c, w, k) with base = k·(1 + w·(x − c)²), k > 0 and w > 0 decided, else None."""
+    if not (base.is_polynomial(x) and sp.degree(base, x) == 2):
+        return None
+    poly = sp.Poly(base, x)
+    a, b, e = (poly.coeff_monomial(x**2), poly.coeff_monomial(x), poly.coeff_monomial(1))
+    k = sp.factor(sp.cancel(e - b**2 / (4 * a)))
+    if not (a.is_positive and k.is_positive):
+        return None
+    return sp.cancel(-b / (2 * a)), sp.cancel(a / k), k
+
+
+def beta_line(f, x, lo, hi):
+    """∫ f dx over ℝ (or [c, ∞) from the centre c) for f = const·Π q_i^{p_i}, all q_i = k_i(1 + w(x − c)²) with
+    the same c and w; None when f is not of that form or the integral diverges."""
+    if hi != sp.oo:
+        return None
+    const, g = unfold(f).as_independent(x, as_Add=False)
+    centre = width = None
+    p = sp.S.Zero
+    for factor in sp.Mul.make_args(g):
+        base, e = factor.as_base_exp()
+        if x in e.free_symbols:
+            return None
+        q = _quadratic(base, x)
+        if q is None:
+            return None
+        c, w, k = q
+        if centre is None:
+            centre, width = c, w
+        elif sp.cancel(c - centre) != 0 or sp.cancel(w - width) != 0:
+            return None
+        const *= k**e
+        p += e
+    if centre is None:
+        return None
+    if lo == -sp.oo:
+        half = sp.S.One
+    elif sp.cancel(lo - centre) == 0:
+        half = sp.S.Half
+    else:
+        return None
+    q = -p - sp.S.Half
+    if q.is_positive is False:
+        return None
+    return half * const / sp.sqrt(width) * sp.sqrt(sp.pi) * sp.gamma(q) / sp.gamma(q + sp.S.Half)
+
+
+def beta_second_kind(f, u, lo, hi):
+    """∫₀^∞ c·u^α (1 + u)^{−β} du = c·B(α + 1, β − α − 1), else None."""
+    if not (lo == 0 and hi == sp.oo):
+        return None
+    const, g = sp.powsimp(unfold(f)).as_independent(u, as_Add=False)
+    alpha = beta = sp.S.Zero
+    for factor in sp.Mul.make_args(g):
+        base, e = factor.as_base_exp()
+        if u in e.free_symbols:
+            return None
+        if base == u:
+            alpha += e
+        elif sp.expand(base - 1 - u) == 0:
+            beta -= e
+        else:
+            return None
+    if beta == 0 or (alpha + 1).is_positive is False or (beta - alpha - 1).is_positive is False:
+        return None
+    return const * sp.gamma(alpha + 1) * sp.gamma(beta - alpha - 1) / sp.gamma(beta)
+
+
+def _affine(e, x):
+    """(k, m) with e = k·x + m, k ≠ 0, else None."""
+    if x not in e.free_symbols or not e.is_polynomial(x) or sp.degree(e, x) != 1:
+        return None
+    poly = sp.Poly(e, x)
+    return poly.coeff_monomial(x), poly.coeff_monomial(1)
+
+
+def nested_exponential(f, x):
+    """(k, m) of an e^{kx + m} inside another function of f (exp, log, or the base of a power), else None."""
+    for node in sp.preorder_traversal(f):
+        if isinstance(node, (sp.exp, sp.log)) or (isinstance(node, sp.Pow) and x in node.base.free_symbols):
+            inner = node.args[0] if not isinstance(node, sp.Pow) else node.base
+            for a in inner.atoms(sp.exp):
+                km = _affine(a.args[0], x)
+                if km is not None and a is not node:
+                    return km
+    return None
+
+
+def exp_substitution(f, x, lo, hi, integrate_positive):
+    """∫_ℝ f dx by u = e^{kx + m} (the nested exponential of f); ``integrate_positive(g, u)`` integrates over
+    (0, ∞). None when f has no nested exponential, the sign of k is unknown, or the result does not close."""
+    if not (lo == -sp.oo and hi == sp.oo):
+        return None
+    km = nested_exponential(f, x)
+    if km is None:
+        return None
+    k, m = km
+    if not (k.is_positive or k.is_negative):
+        return None
+    u = sp.Dummy("u", positive=True)
+    g = f.xreplace({x: (sp.log(u) - m) / k}) / (abs(k) * u)
+    g = sp.powsimp(unfold(g), combine="exp")
+    g = sp.powsimp(sp.expand_power_base(g, force=True))
+    if x in g.free_symbols:
+        return None
+    value = integrate_positive(g, u)
+    return None if value is None or value.has(sp.Integral) else value
+
+
+def _mgf_shape(phi, x):
+    """(polynomial coefficients [a₀, a₁, …], c, d) with φ = (Σ a_k x^k)·e^{cx + d}, φ not a constant, else None."""
+    c, d, poly = sp.S.Zero, sp.S.Zero, []
+    for factor in sp.Mul.make_args(phi):
+        if isinstance(factor, sp.exp) and _affine(factor.args[0], x) is not None:
+            kc, kd = _affine(factor.args[0], x)
+            c, d = c + kc, d + kd
+        else:
+            poly.append(factor)
+    rest = sp.Mul(*poly)
+    if not rest.is_polynomial(x):
+        return None
+    coeffs = sp.Poly(rest, x).all_coeffs()[::-1] if x in rest.free_symbols else [rest]
+    return (coeffs, c, d) if (len(coeffs) > 1 or c != 0) else None
+
+
+def mgf_rule(phi, x, density, pieces, integrate_positive):
+    """(E[φ(X)], rule) for φ = (polynomial in x)·e^{cx + d} under a density on ℝ with a nested exponential,
+    else None."""
+    if len(pieces) != 1 or pieces[0] != (-sp.oo, sp.oo) or nested_exponential(density, x) is None:
+        return None
+    shape = _mgf_shape(phi, x)
+    if shape is None:
+        return None
+    coeffs, c, d = shape
+    s = sp.Dummy("s", real=True)
+    M = exp_substitution(sp.exp(s * x) * density, x, -sp.oo, sp.oo, integrate_positive)
+    if M is None:
+        return None
+    # Euler's integrals converge exactly where the Γ's of their numerators have positive arguments; M is
+    # analytic there, so its derivatives at s = c exist where M(c) does
+    converges = sp.And(*[sp.StrictGreaterThan(f.base.args[0].xreplace({s: c}), 0) for f in map(_as_pow, sp.Mul.make_args(M))
+                         if isinstance(f.base, sp.gamma) and f.exp.is_positive])
+    value = sp.exp(d) * sp.Add(*[a * sp.diff(M, s, n).xreplace({s: c}) for n, a in enumerate(coeffs)])
+    value = sp.simplify(sp.expand_func(value)) if len(coeffs) > 1 else sp.powsimp(sp.gammasimp(value), combine="exp")
+    if converges == sp.true:
+        return value, MGF
+    if len(coeffs) > 1:
+        return None  # xⁿe^{cx}: the sign of a divergent integral is not decided here
+    if converges == sp.false:
+        return sp.oo, MGF  # e^{cx + d} > 0
+    return sp.Piecewise((value, converges), (sp.oo, True)), MGF
+
+
+def _as_pow(f):
+    return f if isinstance(f, sp.Pow) else sp.Pow(f, 1, evaluate=False)
+
+
+def residue_rule(phi, x, density, pieces):
+    """(E[log g(X)], rule) for a rational density on ℝ (or one even in x on [0, ∞)) and g a positive quadratic
+    with complex roots; None otherwise."""
+    if len(pieces) != 1 or not isinstance(phi, sp.log):
+        return None
+    lo, hi = pieces[0]
+    z = sp.Dummy("z")
+    p = sp.cancel(unfold(density).xreplace({x: z}))
+    g = phi.args[0].xreplace({x: z})
+    rule = RESIDUES
+    if lo == 0 and hi == sp.oo:
+        if sp.cancel(p.xreplace({z: -z}) - p) != 0 or sp.cancel(g.xreplace({z: -z}) - g) != 0:
+            return None
+        p, rule = p / 2, rule + "; " + FOLD
+    elif not (lo == -sp.oo and hi == sp.oo):
+        return None
+    num, den = sp.fraction(p)
+    if not (num.is_polynomial(z) and den.is_polynomial(z) and g.is_polynomial(z) and sp.degree(g, z) == 2):
+        return None
+    if sp.degree(den, z) < sp.degree(num, z) + 2:
+        return None  # the half-circle does not vanish
+    q = _quadratic(g, z)
+    if q is None:
+        return None
+    c, w, k = q
+    # g = k(1 + w(z − c)²) = a(z − r)(z − r̄), a = k·w, r̄ = c − i/√w (lower half-plane)
+    rbar = c - sp.I / sp.sqrt(w)
+    value = sp.log(k * w)
+    for pole, mult in sp.roots(sp.Poly(den, z)).items():
+        im = sp.simplify(sp.im(pole))
+        if im.is_positive is None or mult != 1:
+            return None
+        if im.is_positive:
+            # 2 Re(W log v) with W = 2πi Res, v = pole − r̄ = v₁ + i v₂: W₁ log(v₁² + v₂²) − 2 W₂ atan2(v₂, v₁)
+            W = sp.simplify(2 * sp.pi * sp.I * (num / sp.diff(den, z)).xreplace({z: pole}))
+            v = pole - rbar
+            v1, v2 = sp.simplify(sp.re(v)), sp.simplify(sp.im(v))
+            W1, W2 = sp.simplify(sp.re(W)), sp.simplify(sp.im(W))
+            value += W1 * sp.log(sp.expand(v1**2 + v2**2)) - (2 * W2 * sp.atan2(v2, v1) if W2 != 0 else 0)
+    if value.has(sp.re, sp.im, sp.arg, sp.I):
+        return None
+    return sp.expand_log(value, force=False), rule
+
+
+def power_tail_rule(phi, x, density, pieces):
+    """(E[φ(X)], rule) for a polynomial φ under a density c₀x^a on [c, ∞), c > 0; None otherwise."""
+    if len(pieces) != 1 or pieces[0][1] != sp.oo or not phi.is_polynomial(x) or x not in phi.free_symbols:
+        return None
+    c = pieces[0][0]
+    if not c.is_positive:
+        return None
+    const, g = sp.powsimp(unfold(density)).as_independent(x, as_Add=False)
+    base, a = g.as_base_exp()
+    if base != x or x in a.free_symbols or not const.is_positive:
+        return None
+    poly = sp.Poly(phi, x)
+    n = poly.degree()
+    lead = poly.LC()
+    value = sp.Add(*[coef * const * (-c ** (a + k + 1) / (a + k + 1)) for (k,), coef in poly.terms()])
+    value = sp.simplify(value)
+    converges = sp.StrictLessThan(a + n + 1, 0)
+    if converges == sp.true:
+        return value, POWER_TAIL
+    if not lead.is_positive:
+        return None  # +∞ or −∞ where it diverges: not decided here
+    if converges == sp.false:
+        return sp.oo, POWER_TAIL
+    syms = converges.free_symbols
+    if len(syms) == 1:  # 1 − α < 0 as α > 1
+        sol = sp.solve_univariate_inequality(converges, next(iter(syms)), relational=True)
+        converges = sol if sol.free_symbols == syms else converges
+    return sp.Piecewise((value, converges), (sp.oo, True)), POWER_TAIL
