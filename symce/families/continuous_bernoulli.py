@@ -48,8 +48,10 @@ class ContinuousBernoulli(Univariate):
         return sp.log(2 * sp.atanh(1 - 2 * lam) / (1 - 2 * lam))
 
     def log_density(self, x):
+        # λ^x (1 − λ)^{1−x} = (1 − λ)·e^{x logit λ}: the statistic's coefficient is one logarithm, η itself,
+        # so η·E[X] cancels against the 1/η of the moment map instead of being spread over log λ and log(1 − λ)
         lam = self.probs
-        return self.log_normaliser() + x * sp.log(lam) + (1 - x) * sp.log(1 - lam)
+        return self.log_normaliser() + x * sp.log(lam / (1 - lam)) + sp.log(1 - lam)
 
     def expfamily(self):
         eta = sp.Symbol("eta", real=True)
