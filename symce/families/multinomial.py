@@ -23,6 +23,7 @@ Explicit n and k only: ``Multinomial(3, [p1, p2, p3])``; zeros in p are allowed.
 from __future__ import annotations
 
 import random
+from math import comb
 from typing import final
 
 import sympy as sp
@@ -62,7 +63,7 @@ class Multinomial(Family):
         except SymceError as e:
             raise type(e)(str(e).replace("Categorical", _NAME, 1)) from None
         self.total_count, self.probs, self._cat = int(total_count), tuple(cat.entries), cat
-        if len(self._points()) > MAX_POINTS:
+        if comb(self.total_count + self.k - 1, self.k - 1) > MAX_POINTS:  # counted before any is built
             raise InvalidParameterError(_NAME, "total_count", total_count,
                                         f"small enough that the support has at most {MAX_POINTS} points "
                                         f"(k = {self.k}: C(n + k − 1, k − 1) points)")
@@ -122,7 +123,10 @@ class Multinomial(Family):
         return list(self._points())
 
     def mass(self, point):
-        v = [sp.Integer(c) for c in point]
+        try:  # not sp.Integer, which truncates 1/2 to 0; strict: text is never evaluated
+            v = [sp.sympify(c, strict=True) for c in point]
+        except (sp.SympifyError, TypeError):
+            raise ArgumentTypeError(f"{_NAME}: {point!r} is not a vector of numbers") from None
         if len(v) != self.k or any(not (c.is_Integer and c >= 0) for c in v):
             raise ArgumentTypeError(f"{_NAME}: {point!r} is not a vector of {self.k} non-negative integer counts")
         if sum(v) != self.total_count:

@@ -137,7 +137,10 @@ class OneHotCategorical(Family):
         return [sp.Tuple(*[1 if m == i else 0 for m in range(self.k)]) for i in range(self.k)]
 
     def mass(self, point):
-        v = [sp.Integer(c) for c in point]
+        try:  # not sp.Integer, which truncates 1/2 to 0; strict: text is never evaluated
+            v = [sp.sympify(c, strict=True) for c in point]
+        except (sp.SympifyError, TypeError):
+            raise ArgumentTypeError(f"{_NAME}: {point!r} is not a vector of numbers") from None
         if len(v) != self.k or any(not (c.is_Integer and c >= 0) for c in v):
             raise ArgumentTypeError(f"{_NAME}: {point!r} is not a vector of {self.k} non-negative integers")
         if sorted(v) != [0] * (self.k - 1) + [1]:
