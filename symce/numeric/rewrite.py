@@ -156,7 +156,7 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
                           tuple(s for p in parts for s in p.steps))
     e, steps = expr, []
     rules = RULES
-    if not expr.has(sp.log, sp.exp, sigmoid):
+    if not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
         # the other rules rewrite a logarithm, an exponential or σ (and expanding log-free gradients would
         # only add cancellation): a rational expression gets the rules that keep its differences exact
         rules = RATIONAL_RULES

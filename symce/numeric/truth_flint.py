@@ -22,7 +22,7 @@ import sympy as sp
 from symce.numeric.truth_compile import _log1p, _log1pexp, _split_log, memoised
 from symce.numeric.truth_intervals import to_float
 
-MAX_PREC = 2048
+MAX_PREC = 1 << 14  # as the mpmath intervals (truth.MAX_PREC): a formula with log Γ of 1e300 needs ~2100 bits
 
 
 def available() -> bool:

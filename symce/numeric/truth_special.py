@@ -5,7 +5,7 @@ mpmath has no interval kernels for them, so an enclosure is built from point val
 monotone on the pieces of its domain listed in :data:`_SHAPES` (log Γ and Γ fall to their minimum at
 x₀ = 1.4616…, I₀ to 1 at 0), so its range over an interval [a, b] lies between its values at the ends
 (and the minimum where the interval holds it). A point value is mpmath's at two working precisions,
-prec + 24 and 2·prec + 48 bits, widened by 4× their difference plus 2^−(prec+16) of its size: mpmath is
+prec + 24 and prec + 56 bits, widened by 4× their difference plus 2^−(prec+16) of its size: mpmath is
 accurate to its working precision in relative terms except next to a zero of the function (ψ at its
 root x₀ gives a relative error of 2⁻²² at 64 bits, H_x at x = 10⁻³⁰⁰ none), where the two precisions
 disagree and the enclosure widens until the truth's precision loop raises the precision. This is an
@@ -58,7 +58,7 @@ def _shape(name: str, n: int | None = None):
 def _point(f, consts, xs, prec):
     """An enclosure (lo, hi) of f(*consts, *xs) at the exact mpf tuples xs, from two working precisions."""
     vals = []
-    for wp in (prec + 24, 2 * prec + 48):
+    for wp in (prec + 24, prec + 56):
         with mpmath.workprec(wp):
             v = f(*consts, *[mpmath.mpf(x) for x in xs])
             if isinstance(v, mpmath.mpc):
