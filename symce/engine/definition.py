@@ -22,19 +22,37 @@ import itertools
 import sympy as sp
 
 from symce.core.family import Family, Measure
-from symce.core.limits import time_limit
+from symce.core.limits import get_time_limit, time_limit
 from symce.engine.crosscheck import disagreement
 from symce.engine.rules_power import power_substitution
 from symce.engine.rules_vector import at_point  # a vector variable is substituted entrywise
 from symce.engine.rules_positive import stretched_exponential_integral
-from symce.errors import DerivationError, SymceError
+from symce.engine import rules_real  # the real line: Beta integral over ℝ, residues, MGF, u = e^{kx+m}, power tails
+from symce.errors import DerivationError, DerivationTimeoutError, SymceError
 
 KEPT_SUM = "no closed form: kept as the defining sum over the support"
 KEPT_INTEGRAL = "no closed form: kept as the defining integral over the support"
+#: SymPy's integrator gets this share of the time limit per attempt; past it the integral is kept (exact)
+_SYMPY_SHARE = 0.25
+#: E_P[φ] per (P, φ, x): cross-entropy, KL and entropy of a pair ask for the same moments
+_MEMO: dict = {}
+_MEMO_SIZE = 512
 
 
 def by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
-    """(E_P[φ(X)], the rule used), from the definition."""
+    """(E_P[φ(X)], the rule used), from the definition (memoised per (P, φ))."""
+    key = (P, phi, x)
+    if key not in _MEMO:
+        if not _MEMO:
+            from symce.engine.information import register_cache  # here: information imports this module
+            register_cache(_MEMO.clear)
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = _by_definition(P, phi, x)
+    return _MEMO[key]
+
+
+def _by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
     pts = P.support_points()
     if pts is not None:
         return sp.Add(*[P.mass(pt) * at_point(phi, x, pt) for pt in pts]), "definition: sum over the support (counting measure)"
@@ -46,9 +64,10 @@ def by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
     try:
         with time_limit(f"integration of {what} over the support"):
             got = (power_substitution(P, phi, x, density, pieces, P.measure is Measure.LEBESGUE)  # rules_power
+                   or _real_line_rules(P, phi, x, density, pieces)  # rules_real
                    or _log_rule(P, phi, x, density, pieces) or _kink_rule(P, phi, x, density, pieces))
             value, rule = got if got is not None else _plain(P, phi, x, density, pieces)
-            if value.has(sp.Integral, sp.Sum):
+            if value.has(sp.Integral, sp.Sum) or rules_real.exact(rule):
                 return value, rule
             # SymPy's integrator drops convergence conditions (conds="none"): check the closed form first
             evidence = disagreement(value, phi * density, x, pieces, P.measure, P.conditions())
@@ -97,10 +116,42 @@ def integrate(f, x, lo, hi, measure: Measure):
     euler = _euler_integral(f, x, lo, hi)
     if euler is None:  # x^a e^{−β x^k} on (0, ∞), symbolic k (Weibull, Rayleigh, inverse gamma)
         euler = stretched_exponential_integral(f, x, lo, hi)
+    if euler is None:  # (1 + (x − c)²/d²)^p over ℝ (Student t, Cauchy); u^α (1 + u)^{−β} on (0, ∞)
+        euler = rules_real.beta_line(f, x, lo, hi)
+        euler = rules_real.beta_second_kind(f, x, lo, hi) if euler is None else euler
     if euler is not None:
         return euler
     logs = _log_substitution(f, x, lo, hi)
-    return logs if logs is not None else sp.integrate(f, (x, lo, hi), conds="none")
+    return logs if logs is not None else _sympy_integrate(f, x, lo, hi)
+
+
+def _sympy_integrate(f, x, lo, hi):
+    """SymPy's integrator under its own share of the time limit: past it the integral stays unevaluated —
+    kept, exact — instead of the whole derivation failing (a Student t against another, the logistic KL:
+    integrals with no closed form that keep the integrator busy for minutes)."""
+    what = "SymPy's integrator"
+    try:
+        with time_limit(what, _SYMPY_SHARE * get_time_limit()):
+            return sp.integrate(f, (x, lo, hi), conds="none")
+    except DerivationTimeoutError as e:
+        if e.what != what:
+            raise  # the enclosing step's limit: it stays in charge
+        return sp.Integral(f, (x, lo, hi))
+
+
+def _real_line_rules(P, phi, x, density, pieces):
+    """The rules of :mod:`symce.engine.rules_real`: E[log g] by residues under a rational density, polynomial
+    moments under a power tail, and E[p(X) e^{cX}] from the moment generating function under a density with
+    a nested exponential."""
+    if P.measure is not Measure.LEBESGUE:
+        return None
+    got = rules_real.residue_rule(phi, x, density, pieces)
+    if got is None:
+        got = rules_real.power_tail_rule(phi, x, density, pieces)
+    if got is None:
+        got = rules_real.mgf_rule(phi, x, density, pieces,
+                                  lambda g, u: integrate(g, u, sp.S.Zero, sp.oo, Measure.LEBESGUE))
+    return got
 
 
 def _log_substitution(f, x, lo, hi):
@@ -200,20 +251,28 @@ def _log_rule(P, phi, x, density, pieces):
     L = logs[0]
     g = L.args[0]
     u, c = (g.base, g.exp) if isinstance(g, sp.Pow) and x not in g.exp.free_symbols else (g, sp.S.One)
-    if not (u.is_polynomial(x) and sp.degree(u, x) == 1):
+    if not (u.is_polynomial(x) and sp.degree(u, x) in (1, 2)):
         return None
     lo, hi = pieces[0]
-    a, b = sp.Poly(u, x).coeff_monomial(x), sp.Poly(u, x).coeff_monomial(1)
-    ends = [sp.simplify(a * e + b) for e in (lo, hi) if e.is_finite is not False]
-    if not all(e.is_nonnegative for e in ends):
-        return None
+    quadratic = sp.degree(u, x) == 2
+    if quadratic:  # k(1 + w(x − c)²) with k, w > 0: positive everywhere
+        if rules_real._quadratic(u, x) is None:
+            return None
+    else:
+        a, b = sp.Poly(u, x).coeff_monomial(x), sp.Poly(u, x).coeff_monomial(1)
+        ends = [sp.simplify(a * e + b) for e in (lo, hi) if e.is_finite is not False]
+        if not all(e.is_nonnegative for e in ends):
+            return None
     t = sp.Dummy("t")
     f = sp.expand(phi.xreplace({L: c * t}))
     if x in f.free_symbols or not f.is_polynomial(t):
         return None
     s = sp.Dummy("s")
-    M = _integrate(P, u**s * density, x, lo, hi)
-    if not _closed(M):
+    # a quadratic u: only the Beta integral over the line (a density in another quadratic gives a ₂F₁
+    # the integrator does not close either, after its whole share of the time limit)
+    M = (rules_real.beta_line(u**s * density, x, lo, hi) if quadratic
+         else _integrate(P, u**s * rules_real.unfold(density), x, lo, hi))
+    if M is None or not _closed(M):
         return None
     M = sp.simplify(M)  # the integrator's form may divide by s (erf terms that cancel): not evaluable at 0
     poly = sp.Poly(f, t)
@@ -221,7 +280,8 @@ def _log_rule(P, phi, x, density, pieces):
     value = sp.simplify(value)
     if not _closed(value):
         return None
-    return value, "E[(log u)ⁿ] = dⁿ/dsⁿ E[u(X)^s] at s = 0 (u affine and positive on the support)"
+    rule = "E[(log u)ⁿ] = dⁿ/dsⁿ E[u(X)^s] at s = 0 (u affine and positive on the support)"
+    return value, (rule.replace("affine", "a positive quadratic") + "; " + rules_real.BETA_LINE) if quadratic else rule
 
 
 def _at_zero(expr, s):
@@ -264,7 +324,7 @@ def _kink_rule(P, phi, x, density, pieces):
             passed = set(order[:cuts.index(left)]) if left != -sp.oo else set()
             g = f.replace(lambda e: isinstance(e, sp.Abs) and x in e.free_symbols,
                           lambda e: _resolve(e, x, passed))
-            part = sp.integrate(g, (x, left, right), conds="none")
+            part = _sympy_integrate(g, x, left, right)
             if not _closed(part):
                 return None
             total += part
