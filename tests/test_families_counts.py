@@ -312,3 +312,18 @@ def test_kept_sums_have_torch_gradients(D, point):
             continue
         fd = oracles.central_difference(lambda vs: oracles.entropy(D, vs), point, s)
         assert abs(float(x.grad) - float(fd)) <= 1e-9 * max(1.0, abs(float(fd))), (s, float(x.grad), fd)
+
+
+def test_many_explicit_trials_keep_the_finite_sum():
+    # Binomial(50, p): E[log X!] over 51 points is kept as a Sum (exact) instead of a degree-50 polynomial
+    # with 50 log k! kernels (55 s in the canonical form); KL with the same n closes
+    P, Q = Binomial(50, p1), Binomial(50, p2)
+    H = sc.entropy(P)
+    assert H.result.has(sp.Sum)
+    values = {p1: POINT[p1], p2: POINT[p2]}
+    _agree(H.result, oracles.entropy(P, values), values)
+    want = float(_torch(P, values).entropy())
+    assert abs(float(oracles.value(H.result, values)) - want) <= 1e-9 * want
+    kl = sc.kl(P, Q)
+    assert not kl.result.has(sp.Sum)
+    assert abs(float(oracles.value(kl.result, values)) - float(TD.kl_divergence(_torch(P, values), _torch(Q, values)))) <= 1e-9

@@ -24,6 +24,7 @@ import sympy as sp
 from symce.core.family import Family, Measure
 from symce.core.limits import get_time_limit, time_limit
 from symce.engine.crosscheck import disagreement
+from symce.engine.rules_counts import long_finite_sum
 from symce.engine.rules_power import power_substitution
 from symce.engine.rules_vector import at_point  # a vector variable is substituted entrywise
 from symce.engine.rules_positive import stretched_exponential_integral
@@ -112,7 +113,8 @@ def _integrate(P, f, x, lo, hi):
 def integrate(f, x, lo, hi, measure: Measure):
     """∫_lo^hi f dν (a sum for counting measure) with the engine's integration rules before SymPy's."""
     if measure is Measure.COUNTING:
-        return sp.summation(f, (x, lo, hi))
+        kept = long_finite_sum(f, x, lo, hi)  # many explicit points: kept, not expanded (rules_counts)
+        return kept if kept is not None else sp.summation(f, (x, lo, hi))
     euler = _euler_integral(f, x, lo, hi)
     if euler is None:  # x^a e^{−β x^k} on (0, ∞), symbolic k (Weibull, Rayleigh, inverse gamma)
         euler = stretched_exponential_integral(f, x, lo, hi)

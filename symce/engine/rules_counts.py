@@ -6,6 +6,7 @@ negative binomial and the users' own pmfs on ``Range``/``Naturals0``.
   is finite exactly when 7 ≤ n; a Poisson against any Binomial is +∞ (ℕ₀ is not inside {0, …, n}).
 * :func:`sum_series` — the numeric value of a kept sum over {a, a + 1, …} (lambdify of E[log X!]), robust to
   terms that peak late (Poisson(λ) with large λ), where ``mpmath.nsum`` alone returns ≈ 0.
+* :func:`long_finite_sum` — a sum over many explicit points (Binomial(50, p)) is kept, not expanded.
 """
 
 from __future__ import annotations
@@ -82,3 +83,20 @@ def sum_series(f, a, b, max_terms: int = 100_000):
         if (k - a) % 1000 == 999 and r > 1 - mpmath.mpf(1) / 1000:
             return total + mpmath.nsum(f, [k + 1, b])  # sub-geometric tail: Richardson extrapolation
     return total + mpmath.nsum(f, [a + max_terms, b])
+
+
+#: an expectation over at most this many explicit points is written out term by term (exact, and short
+#: enough to read); over more it is kept as the finite Sum — expanding E[log X!] under Binomial(50, p) made
+#: a polynomial of degree 50 in p with 50 log k! kernels, 55 s in the canonical form for nothing readable
+EXPANDED_POINTS = 12
+
+
+def long_finite_sum(f, x, lo, hi):
+    """``Sum(f, (x, lo, hi))`` unevaluated when lo and hi are explicit and the range has more than
+    EXPANDED_POINTS points and f is not a polynomial in x (SymPy closes Σ x^k p(x)-free terms itself);
+    ``None`` otherwise, so that SymPy's summation runs."""
+    if not (getattr(lo, "is_Integer", False) and getattr(hi, "is_Integer", False)):
+        return None
+    if hi - lo + 1 <= EXPANDED_POINTS or f.is_polynomial(x):
+        return None
+    return sp.Sum(f, (x, lo, hi))

@@ -20,11 +20,9 @@ import sympy as sp
 
 from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example
+from symce.engine.rules_counts import EXPANDED_POINTS
 from symce.errors import InvalidParameterError
 from symce.families.univariate import NONNEGATIVE, UNIT_OPEN, Argument, Univariate
-
-#: above this many trials an explicit n is not expanded point by point (the sums stay symbolic)
-_EXPLICIT_POINTS = 200
 
 
 @final
@@ -65,7 +63,8 @@ class Binomial(Univariate):
     # -- an explicit n: the support is a list of points and every expectation an exact finite sum ------
     def support_points(self):
         n = self.total_count
-        return list(range(int(n) + 1)) if n.is_Integer and n <= _EXPLICIT_POINTS else None
+        # up to EXPANDED_POINTS points; beyond, Range(0, n + 1) and the sums kept unexpanded (Binomial(50, p))
+        return list(range(int(n) + 1)) if n.is_Integer and n + 1 <= EXPANDED_POINTS else None
 
     def mass(self, point):
         n, p = self.total_count, self.probs
