@@ -100,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as e:  # --help (0) or a usage error (2): return rather than exit, for callers
         return int(e.code or 0)
+    except UnicodeError:  # an argument that is not UTF-8 (a surrogate) in argparse's message to a strict stream
+        print("symce: error: an argument is not valid UTF-8 text; see symce --help", file=sys.stderr)
+        return USAGE
     try:
         return args.run(args)
     except UsageError as e:
@@ -111,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symce: interrupted", file=sys.stderr)
         return 130
+    except UnicodeError as e:  # a non-UTF-8 argument (a file name) printed to a strict stream
+        print(f"symce: error: an argument is not valid UTF-8 text ({type(e).__name__})", file=sys.stderr)
+        return USAGE
     except OSError as e:  # a file or folder that cannot be read or written (--out, --plot): one line
         where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
         print(f"symce: error: cannot use{where}: {e.strerror or e}", file=sys.stderr)
