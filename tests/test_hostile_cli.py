@@ -194,6 +194,8 @@ NAMED = [
     ("catalog extra argument", ["catalog", "extra"], 2, "unrecognized"),
     ("coverage bad time limit", ["coverage", "--time-limit", "-1"], 2, ""),
     ("coverage bad jobs", ["coverage", "--jobs", "0"], 2, ""),
+    ("a non-UTF-8 argument", ["catalog", "\udcff"], 2, "UTF-8"),
+    ("a non-UTF-8 family", ["latex", "kl", "\udcff"], 2, "unknown family"),
     ("no command", [], 2, "required"),
     ("unknown command", ["frobnicate"], 2, "invalid choice"),
     ("empty command", [""], 2, "invalid choice"),
