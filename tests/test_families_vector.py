@@ -276,3 +276,23 @@ def test_bad_arguments_are_refused_by_name():
     with pytest.raises(ArgumentTypeError, match="one-hot|non-negative"):
         OneHotCategorical([a, 1 - a]).mass((sp.Rational(1, 2), 1))
     assert OneHotCategorical([a, 1 - a]).mass((1, 1)) == 0
+
+
+# -- the other sizes, against the definition (tests/test_families.py covers EXAMPLES) -------------------------
+from conftest import SEEDS, oracle, sample_point  # noqa: E402
+from symce.families import dirichlet, multinomial, one_hot_categorical  # noqa: E402
+
+OTHER = [pytest.param(e, id=e.label) for m in (dirichlet, multinomial, one_hot_categorical) for e in m.OTHER_SIZES]
+
+
+@pytest.mark.parametrize("ex", OTHER)
+def test_other_sizes_against_the_definition(ex):
+    P, Q = ex.build(1), ex.build(2)
+    h, ce, kl = sc.entropy(P), sc.cross_entropy(P, Q), sc.kl(P, Q)
+    for seed in SEEDS[:2]:
+        values = sample_point(seed, (ex, P), (ex, Q))
+        _agree(h.result, oracle(oracles.entropy, P, values), values, f"H({P!r})")
+        _agree(ce.result, oracle(oracles.cross_entropy, P, Q, values), values, f"H({P!r}, {Q!r})")
+        _agree(kl.result, oracle(oracles.kl, P, Q, values), values, f"KL({P!r} ‖ {Q!r})")
+    assert sc.kl_self_zero(P).status == "proved"
+    assert sc.kl_decomposition(P, Q).status == "proved"
