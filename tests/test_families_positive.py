@@ -253,3 +253,19 @@ def test_a_moment_that_diverges_for_some_shapes_is_a_piecewise_with_infinity():
     assert oracles.value(r, {a1: 1, b1: R(3, 2), l2: R(1, 3)}) == mpmath.inf
     values = {a1: R(41, 10), b1: R(3, 2), l2: R(1, 3)}
     assert oracles.digits_agree(oracles.value(r, values), oracles.kl(P, Q, values, dps=30)) >= 20
+
+
+@pytest.mark.parametrize("backend", ["numpy", "math", "torch"])
+def test_results_lambdify(backend):
+    # every entropy and same-family KL above, and a Piecewise with a +∞ branch, as float64 code
+    if backend == "torch":
+        torch = pytest.importorskip("torch")
+    cases = [sc.entropy(P) for _, P, _ in ENTROPIES] + [sc.kl(P, Q) for _, P, Q, _ in KLS]
+    cases.append(sc.kl(InverseGamma(a1, b1), Exponential(l2)))
+    for values in (POINTS[1], {**POINTS[1], a1: R(7, 10)}):
+        for d in cases:
+            f = sc.lambdify(d, backend=backend)
+            args = [float(values[s]) for s in f.args]
+            got = float(f(*[torch.tensor(v, dtype=torch.float64) for v in args]) if backend == "torch" else f(*args))
+            want = float(oracles.value(d.result, values))
+            assert got == want or abs(got - want) <= 1e-12 * max(1.0, abs(want)), (d.result, values, got, want)
