@@ -33,6 +33,7 @@ from symce.core.family import Family
 from symce.core.procedure import Procedure
 from symce.engine.derivation import Derivation
 from symce.engine.proof import Proof
+from symce.errors import ArgumentTypeError
 from symce.printing.blocks import (EquationNumbers, approx_latex, conditions_latex, derivation_lines,
                                    derivation_symbols, proof_lines, quantity_latex, rule_text, symbol_table)
 from symce.printing.catalog import catalog_table
@@ -154,7 +155,7 @@ def render_item(item, settings: dict, numbers: EquationNumbers | None = None) ->
         return r"\[ %s \]" % latex(item, **settings)
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
         return render_item(Section(item[0], list(item[1])), settings, numbers)
-    raise TypeError(f"document: cannot render {type(item).__name__}; give Derivations, Proofs, procedures "
+    raise ArgumentTypeError(f"document: cannot render {type(item).__name__}; give Derivations, Proofs, procedures "
                     "(MLE, Fisher information), Families, SymPy expressions, strings or Sections")
 
 
