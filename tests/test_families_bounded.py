@@ -375,3 +375,22 @@ def test_derivation_times():
         t = time.process_time()
         build()
         assert time.process_time() - t < 10
+
+
+def _infinite_pairs():
+    from symce.families.gumbel import Gumbel
+    from symce.families.laplace import Laplace
+    s = sp.Symbol("s", positive=True)
+    out = []
+    for Q in (Beta(a2, b2), ContinuousBernoulli(l2)):
+        out += [(D, Q) for D in (Gumbel(m1, s), Laplace(m1, s), Normal(m1, s), Pareto(s, a1), Gamma(a1, b1),
+                                 Exponential(b1))]
+    return out + [(ContinuousBernoulli(l1), Pareto(k1, k2)), (Beta(a1, b1), Pareto(k1, k2))]
+
+
+@pytest.mark.parametrize("P, Q", [pytest.param(P, Q, id=f"{type(P).__name__}-{type(Q).__name__}")
+                                  for P, Q in _infinite_pairs()])
+def test_infinite_pairs_torch_registers(P, Q):
+    """torch's _kl_*_infinity pairs with a bounded family: supp P ⊄ supp Q, so +∞ with the reason."""
+    d = sc.kl(P, Q)
+    assert d.result == sp.oo and "not absolutely continuous" in d.infinite_reason, d.result
