@@ -128,6 +128,8 @@ def _finite_points(P, values):
         return list(support)
     if isinstance(support, sp.FiniteSet):
         return list(support)
+    if isinstance(support, sp.ConditionSet):
+        return _condition_set_points(support)
     raise OracleUnavailable(f"support {support} of {P!r} is not an explicit finite set")
 
 
@@ -507,6 +509,24 @@ def _beta_type(a, b, kind, dps):
         if max(e1, e2) > mpmath.mpf(10) ** (-(dps + 3)) * max(1, abs(total)):
             raise OracleUnavailable(f"tanh–sinh error estimate {mpmath.nstr(max(e1, e2), 3)} too large")
         return total
+
+
+def _condition_set_points(S):
+    """The points of a ConditionSet over a finite product of ranges (counts of a Multinomial with a symbolic n,
+    once the sample point has fixed n): the product enumerated, the condition decided at each point."""
+    base = S.base_set
+    if not (isinstance(base, sp.ProductSet) and all(isinstance(r, sp.Range) and r.size.is_Integer for r in base.args)):
+        raise OracleUnavailable(f"support {S} is not a condition on a finite product of ranges")
+    if sp.Mul(*[r.size for r in base.args]) > 10**5:
+        raise OracleUnavailable(f"support {S} has too many candidate points")
+    out = []
+    for pt in itertools.product(*[list(r) for r in base.args]):
+        c = S.condition.xreplace(dict(zip(S.sym, pt)))
+        if c not in (sp.true, sp.false):
+            raise OracleUnavailable(f"the condition of {S} is not decided at {pt}")
+        if c == sp.true:
+            out.append(sp.Tuple(*pt))
+    return out
 # -- end of the probability simplex section
 
 

@@ -208,6 +208,20 @@ def test_multinomial_kl_is_derived_by_the_moment_map_and_entropy_is_the_written_
     assert sc.kl(Multinomial(2, [half, half, 0]), Multinomial(2, [half, half, 0])).result == 0
 
 
+def test_symbolic_n_multinomial_kl_by_the_moment_map_and_entropy_as_a_kept_sum():
+    n = sp.Symbol("n", integer=True, positive=True)
+    p, q = _syms("p", 3, positive=True), _syms("q", 3, positive=True)
+    d = sc.kl(Multinomial(n, p), Multinomial(n, q))
+    assert d.method == "exponential family: E[T] = ∇A(η) at η(θ)", d.method
+    assert sp.expand(d.result - n * sum(a * sp.log(a / b) for a, b in zip(p, q))) == 0 or sp.simplify(
+        sp.expand_log(d.result - n * sum(a * (sp.log(a) - sp.log(b)) for a, b in zip(p, q)), force=True)) == 0
+    h = sc.entropy(Multinomial(n, p))
+    assert h.result.has(sp.Sum) and "kept as the finite sum" in h.method
+    values = {n: 3, **dict(zip(p, [sp.Rational(1, 5), sp.Rational(3, 10), sp.Rational(1, 2)]))}
+    explicit = sc.entropy(Multinomial(3, p)).result  # the written-out sum over the support
+    _agree(h.result, oracles.value(explicit, values), values, "H Mult(n) at n = 3 vs the explicit n = 3")
+
+
 def test_one_hot_categorical_shares_the_categorical_derivations():
     p, q = _syms("p", 3, positive=True), _syms("q", 3, positive=True)
     for f in (lambda P, Q: sc.entropy(P), sc.cross_entropy, sc.kl):
@@ -262,8 +276,11 @@ def test_bad_arguments_are_refused_by_name():
     for n in (0, -2):
         with pytest.raises(InvalidParameterError, match="total_count"):
             Multinomial(n, [a, 1 - a])
-    for n in (2.5, sp.Symbol("n"), "3", True):
+    for n in (2.5, "3", True, sp.Integer(2) * a):
         with pytest.raises(ArgumentTypeError, match="total_count"):
+            Multinomial(n, [a, 1 - a])
+    for n in (sp.Symbol("n"), sp.Symbol("n", positive=True)):  # a symbolic n must be a positive integer
+        with pytest.raises(InvalidParameterError, match="total_count"):
             Multinomial(n, [a, 1 - a])
     with pytest.raises(InvalidParameterError, match="Multinomial.*probs"):
         Multinomial(3, [sp.Rational(1, 2), sp.Rational(2, 3)])
