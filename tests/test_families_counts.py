@@ -253,9 +253,10 @@ def test_explicit_binomial_is_exact_and_proved():
 @pytest.mark.parametrize("D, point", [
     (Poisson(lam), {lam: sp.Rational(7, 2)}),
     (Poisson(lam), {lam: 150}),                  # peak near k = 150: mpmath.nsum alone gave ≈ 0 here
+    (Poisson(lam), {lam: 1000}),                 # e^{−λ} must stay inside the sum: e^{−1000}·Σ is 0·∞ in floats
     (Binomial(N, c), {N: 9, c: sp.Rational(13, 20)}),
     (NegativeBinomial(r, q), {r: sp.Rational(23, 10), q: sp.Rational(9, 20)}),
-], ids=["poisson", "poisson-150", "binomial-n", "negative-binomial"])
+], ids=["poisson", "poisson-150", "poisson-1000", "binomial-n", "negative-binomial"])
 @pytest.mark.parametrize("backend", ["mpmath", "numpy", "torch"])
 def test_kept_sums_lambdify(D, point, backend):
     d = sc.entropy(D)

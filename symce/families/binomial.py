@@ -54,6 +54,11 @@ class Binomial(Univariate):
         return (sp.loggamma(n + 1) - sp.loggamma(x + 1) - sp.loggamma(n - x + 1)
                 + x * sp.log(p) + (n - x) * sp.log(1 - p))
 
+    def pdf(self, x):
+        # C(n, x) p^x (1 − p)^{n−x}, so that a kept sum reads Σ C(n, X) p^X (1 − p)^{n−X} log X!
+        n, p = self.total_count, self.probs
+        return sp.binomial(n, x) * sp.exp(x * sp.log(p) + (n - x) * sp.log(1 - p))
+
     def expfamily(self):
         eta = sp.Symbol("eta", real=True)
         x, n = self.variable(), self.total_count

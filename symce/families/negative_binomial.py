@@ -39,6 +39,11 @@ class NegativeBinomial(Univariate):
         return (sp.loggamma(r + x) - sp.loggamma(r) - sp.loggamma(x + 1)
                 + r * sp.log(1 - p) + x * sp.log(p))
 
+    def pdf(self, x):
+        # Γ(r + x)/(Γ(r) x!)·e^{r log(1 − p) + x log p}: a kept sum reads Σ … log X!, (1 − p)^r inside it
+        r, p = self.total_count, self.probs
+        return sp.gamma(r + x) / (sp.gamma(r) * sp.factorial(x)) * sp.exp(r * sp.log(1 - p) + x * sp.log(p))
+
     def expfamily(self):
         eta = sp.Symbol("eta", negative=True)
         x, r = self.variable(), self.total_count

@@ -32,6 +32,11 @@ class Poisson(Univariate):
         lam = self.rate
         return x * sp.log(lam) - lam - sp.loggamma(x + 1)
 
+    def pdf(self, x):
+        # the pmf as e^{x log λ − λ}/x!: a kept sum reads Σ e^{X log λ − λ} log X!/X!, and e^{−λ} stays inside
+        # it (pulled out as a factor, e^{−1000}·Σ overflows a float where the whole sum does not)
+        return sp.exp(x * sp.log(self.rate) - self.rate) / sp.factorial(x)
+
     def expfamily(self):
         eta = sp.Symbol("eta", real=True)
         x = self.variable()
