@@ -117,7 +117,9 @@ def nonnegativity(pdf, x, support, who: str, seed: int = 0, conditions=()) -> Ch
             for values in _valid_draws(params, support, rng, conditions):
                 sup = support.xreplace(values)
                 for pt in _support_points(sup, rng):
-                    v = sp.N(pdf.xreplace(values).xreplace({x: pt}), 20)
+                    # evalf's subs, not xreplace: exact rationals raised to rational powers make SymPy factor
+                    # huge integers (with python-flint's ground types that overflows a float inside SymPy)
+                    v = pdf.evalf(20, subs={**values, x: pt})
                     if v.is_extended_real is False or (v.is_number and v < 0):
                         raise DensityError(f"{who}: the density is {v} (negative or not real) at {x} = {pt} for {values}")
     except DerivationTimeoutError:
