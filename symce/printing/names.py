@@ -37,7 +37,7 @@ _LETTERS -= {"mathrm", "Alpha", "Beta", "Epsilon", "Zeta", "Eta", "Iota", "Kappa
 NAME_LETTERS = frozenset(_LETTERS)
 #: ... and accents and fonts that take one argument (not \mathscr: it needs a package the documents do not load)
 ACCENTS = {m.group(1) for v in (f("x") for f in modifier_dict.values())
-           for m in [re.match(r"\\([A-Za-z]+)\{x\}$", v)] if m} - {"mathscr"} | {"mathrm"}
+           for m in [re.match(r"\\([A-Za-z]+)\{x\}$", v)] if m} - {"mathscr"} | {"mathrm", "mathbf"}
 #: every control sequence a name may contain (besides SymPy's \left| … \right| of the modifiers abs, norm, avg)
 NAME_COMMANDS = frozenset(_LETTERS | ACCENTS | {"prime"})
 _DELIMITED = {"left", "right"}  # only as SymPy writes them: \left| \right|, \left\| \right\|, \left\langle …
