@@ -328,3 +328,19 @@ def test_many_explicit_trials_keep_the_finite_sum():
     kl = sc.kl(P, Q)
     assert not kl.result.has(sp.Sum)
     assert abs(float(oracles.value(kl.result, values)) - float(TD.kl_divergence(_torch(P, values), _torch(Q, values)))) <= 1e-9
+
+
+def test_different_shapes_keep_only_what_does_not_cancel():
+    # NegativeBinomial with r₁ ≠ r₂: E_P[log Γ(X + r₁) − log Γ(X + r₂)] has no closed form and is kept (one
+    # sum, E[log X!] cancelled); Binomial with n₁, n₂: finite exactly where n₁ ≤ n₂ (supports nest)
+    r1, r2, n1, n2 = pos("r1"), pos("r2"), *sp.symbols("n1 n2", integer=True, nonnegative=True)
+    P, Q = NegativeBinomial(r1, p1), NegativeBinomial(r2, p2)
+    d = sc.kl(P, Q)
+    assert len(d.result.atoms(sp.Sum)) == 1
+    values = {r1: sp.Rational(5, 2), r2: sp.Rational(7, 3), p1: POINT[p1], p2: POINT[p2]}
+    _agree(d.result, oracles.kl(P, Q, values), values)
+    P, Q = Binomial(n1, p1), Binomial(n2, p2)
+    d = sc.kl(P, Q)
+    for a_, b_ in ((4, 6), (6, 4), (5, 5)):
+        values = {n1: a_, n2: b_, p1: POINT[p1], p2: POINT[p2]}
+        _agree(d.result, oracles.kl(P, Q, values), values)
