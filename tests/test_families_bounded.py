@@ -394,3 +394,17 @@ def test_infinite_pairs_torch_registers(P, Q):
     """torch's _kl_*_infinity pairs with a bounded family: supp P ⊄ supp Q, so +∞ with the reason."""
     d = sc.kl(P, Q)
     assert d.result == sp.oo and "not absolutely continuous" in d.infinite_reason, d.result
+
+
+@pytest.mark.parametrize("Q", [pytest.param(Beta(a2, b2), id="Beta"), pytest.param(Gamma(a2, b2), id="Gamma")])
+def test_continuous_bernoulli_into_families_with_log_x(Q):
+    """E[log X], E[log(1 − X)] under the density e^{ηx} on (0, 1), by parts with the exponential integral:
+    H(CB, Q) and KL(CB ‖ Q) closed, equal to the definition, the decomposition proved."""
+    P = ContinuousBernoulli(l1)
+    ce, kl = sc.cross_entropy(P, Q), sc.kl(P, Q)
+    assert not kl.result.has(sp.Integral) and kl.result.has(sp.Ei)
+    for values in POINTS:
+        assert oracles.digits_agree(oracles.value(kl.result, values), oracle(oracles.kl, P, Q, values)) >= DIGITS
+        assert oracles.digits_agree(oracles.value(ce.result, values),
+                                    oracle(oracles.cross_entropy, P, Q, values)) >= DIGITS
+    assert sc.kl_decomposition(P, Q).status == "proved"

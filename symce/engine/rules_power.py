@@ -6,7 +6,9 @@ the substitution u = x^c, then Euler's integral with logarithmic factors.
   into an Euler kernel: a·b·x^{a−1}(1 − x^a)^{b−1} dx = b (1 − u)^{b−1} du; log x becomes (1/c) log u.
   (On (0, ∞) the stretched exponential e^{−βx^k} is closed by :mod:`symce.engine.rules_positive`.)
 * **Euler's integral with logarithms** — differentiation under the integral sign in the exponents (also
-  applied directly, without substitution, when the density is itself x^α(1 − x)^β, as a Beta's is):
+  applied directly, without substitution, when the density is itself x^α(1 − x)^β, as a Beta's is;
+  a density e^{βx} (continuous Bernoulli) gets E[Xᵏ] by differentiating (e^β − 1)/β and E[log X],
+  E[log(1 − X)] by parts, in terms of the exponential integral Ei):
 
       ∫₀¹ u^α (1 − u)^β (log u)^n (log(1 − u))^m du = ∂ⁿ_α ∂ᵐ_β B(α + 1, β + 1),
 
@@ -155,12 +157,51 @@ def _euler_direct(phi, f, x):
     """E[φ(X)] for a density that is itself an Euler kernel on (0, 1) (Beta): φ·p expanded into terms
     x^α (1 − x)^β (log x)^n (log(1 − x))^m, each closed by the derivatives of B; None unless every term
     closes (E[X], E[(X − m)²] under a Beta, which SymPy's integrator keeps busy past its time share)."""
-    total = sp.S.Zero
+    total, rules = sp.S.Zero, set()
     for term in sp.Add.make_args(sp.expand(phi * f)):
-        v = euler_with_logs(term, x)
+        v, rule = euler_with_logs(term, x), EULER
+        if v is None:
+            v, rule = exponential_with_log(term, x), EXP_LOG
         if v is None:
             return None
         total += v
+        rules.add(rule)
     total = sp.expand_func(total)
-    return (sp.gammasimp(total) if total.has(sp.gamma) else sp.expand(total),
-            "Euler's integral ∫₀¹ x^α(1 − x)^β (log x)^n (log(1 − x))^m dx = ∂ⁿ_α ∂ᵐ_β B(α + 1, β + 1)")
+    return (sp.gammasimp(total) if total.has(sp.gamma) else sp.expand(total)), "; ".join(sorted(rules))
+
+
+EULER = "Euler's integral ∫₀¹ x^α(1 − x)^β (log x)^n (log(1 − x))^m dx = ∂ⁿ_α ∂ᵐ_β B(α + 1, β + 1)"
+EXP_LOG = ("∫₀¹ xᵏ e^{βx} dx = dᵏ/dβᵏ (e^β − 1)/β; by parts (v = (e^{βx} − 1)/β vanishes at 0) "
+           "∫₀¹ log x · e^{βx} dx = −(Ei(β) − log|β| − γ)/β, and x → 1 − x for log(1 − x)")
+
+
+def exponential_with_log(g, u):
+    """∫₀¹ g du for g = c·uᵏ·e^{βu}·L with L one of 1, log u, log(1 − u) and β ≠ 0 free of u (a density
+    e^{βx} on (0, 1): the continuous Bernoulli, a truncated exponential); uᵏ by differentiating in β.
+    None when g is not of that form."""
+    const, beta, k, log = sp.S.One, sp.S.Zero, 0, None
+    for f in sp.Mul.make_args(g):
+        if u not in f.free_symbols:
+            const *= f
+            continue
+        base, e = f.as_base_exp()
+        if u in e.free_symbols and u not in base.free_symbols and e.is_polynomial(u) and sp.degree(e, u) == 1:
+            p = sp.Poly(e, u)  # base^{a u + b} = e^{a log(base) u}·base^b
+            beta += p.coeff_monomial(u) * sp.log(base) if base != sp.E else p.coeff_monomial(u)
+            const *= base ** p.coeff_monomial(1)
+        elif base == u and e.is_Integer and e > 0:
+            k += int(e)
+        elif isinstance(f, sp.log) and log is None and (f.args[0] == u or sp.expand(f.args[0] - (1 - u)) == 0):
+            log = f.args[0]
+        else:
+            return None
+    if beta == 0 or beta.is_zero:
+        return None
+    b = sp.Dummy("b", real=True)
+    if log is None:
+        F = (sp.exp(b) - 1) / b
+    elif log == u:
+        F = -(sp.Ei(b) - sp.log(sp.Abs(b)) - sp.EulerGamma) / b
+    else:
+        F = sp.exp(b) * (sp.Ei(-b) - sp.log(sp.Abs(b)) - sp.EulerGamma) / b
+    return const * sp.diff(F, b, k).xreplace({b: beta})
