@@ -92,11 +92,18 @@ EXPANDED_POINTS = 12
 
 
 def long_finite_sum(f, x, lo, hi):
-    """``Sum(f, (x, lo, hi))`` unevaluated when lo and hi are explicit and the range has more than
-    EXPANDED_POINTS points and f is not a polynomial in x (SymPy closes Σ x^k p(x)-free terms itself);
-    ``None`` otherwise, so that SymPy's summation runs."""
+    """``Sum(f, (x, lo, hi))`` unevaluated when lo and hi are explicit, the range has more than
+    EXPANDED_POINTS points and f holds a log-factorial of x (log x!, log Γ(x + r), log C(n, x): no closed
+    form, SymPy would only expand it term by term); ``None`` otherwise, so that SymPy's summation runs
+    (geometric and polynomial sums close)."""
     if not (getattr(lo, "is_Integer", False) and getattr(hi, "is_Integer", False)):
         return None
-    if hi - lo + 1 <= EXPANDED_POINTS or f.is_polynomial(x):
+    if hi - lo + 1 <= EXPANDED_POINTS or not _log_factorial(f, x):
         return None
     return sp.Sum(f, (x, lo, hi))
+
+
+def _log_factorial(f, x) -> bool:
+    if any(x in a.free_symbols for a in f.atoms(sp.loggamma)):
+        return True
+    return any(x in a.free_symbols and a.args[0].has(sp.gamma, sp.factorial, sp.binomial) for a in f.atoms(sp.log))
