@@ -269,3 +269,19 @@ def test_results_lambdify(backend):
             got = float(f(*[torch.tensor(v, dtype=torch.float64) for v in args]) if backend == "torch" else f(*args))
             want = float(oracles.value(d.result, values))
             assert got == want or abs(got - want) <= 1e-12 * max(1.0, abs(want)), (d.result, values, got, want)
+
+
+@pytest.mark.parametrize("p", list(GROUP))
+def test_kl_against_a_normal(p):
+    # KL(P ‖ N(m, s²)) needs E_P[(X − m)²]: a polynomial whose moments may diverge (inverse gamma: E[X²] = +∞
+    # for α ≤ 2, and then the whole expectation is +∞, never ∞ − ∞); the other way round the supports decide +∞
+    P, N = GROUP[p], sc.Normal(m2, s2)
+    d = sc.kl(P, N)
+    assert not d.result.has(sp.Integral), d.result
+    values = POINTS[1]
+    want = oracle(oracles.kl, P, N, values, dps=30)
+    assert oracles.digits_agree(oracles.value(d.result, values), want) >= 20
+    if p == "inverse_gamma":
+        assert oracles.value(d.result, {**values, a1: R(3, 2)}) == mpmath.inf
+    back = sc.kl(N, P)
+    assert back.result == sp.oo and "not absolutely continuous" in back.infinite_reason

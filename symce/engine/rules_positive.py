@@ -59,15 +59,70 @@ LOG_QUADRATIC = "moment of a log-quadratic density: ∫₀^∞ x^a e^{−β log�
 
 
 def power_moment(P, phi, x):
-    """(E_P[X^c], rule) for P on (0, ∞) with a density c₀ x^{a} e^{−βx^k}, c₀ > 0, and φ = x^c; ``None`` when
-    that is not the case. The moment is +∞ where (a + c + 1)/k ≤ 0 (E[1/X] under an exponential, E[X]
-    under an inverse gamma with α ≤ 1): a ``Piecewise`` over the parameters when their assumptions do not
-    decide it. The theorem holds for every parameter value, so no numerical cross-check is needed."""
+    """(E_P[φ(X)], rule) for P on (0, ∞) with a density c₀ x^{a} e^{−βx^k} (c₀ > 0) or c₀ x^a e^{−β log² x}, and φ
+    a sum of powers Σ cᵢ x^{eᵢ} ((X − m)², X^{k₂}, 1/X) or a polynomial in log x; ``None`` when that is not
+    the case. E[X^e] is +∞ where (a + e + 1)/k ≤ 0 (E[1/X] under an exponential, E[X] under an inverse
+    gamma with α ≤ 1): a ``Piecewise`` over the parameters when their assumptions do not decide it. The
+    theorem holds for every parameter value, so no numerical cross-check is needed."""
     if not (isinstance(x, sp.Symbol) and P.support == sp.Interval.open(0, sp.oo) and P.support_points() is None):
         return None
-    if not (phi == x or (isinstance(phi, sp.Pow) and phi.base == x and x not in phi.exp.free_symbols)):
+    powers = _powers(phi, x)
+    if powers is None:
         return _log_moment(P, phi, x)
-    f = phi * P.pdf(x)
+    density = P.pdf(x)
+    moments, rules = [], []
+    for c, e in powers:
+        got = (sp.S.One, None) if e == 0 else _monomial_moment(x**e * density, x)
+        if got is None:
+            return None
+        moments.append((c, e, got[0]))
+        rules += [got[1]] if got[1] and got[1] not in rules else []
+    value = _combine(moments)
+    return None if value is None else (value, "; ".join(rules))
+
+
+def _combine(moments):
+    """Σ cᵢ E[X^{eᵢ}] where some moments may be +∞ or a Piecewise with a +∞ branch. Adding those would give
+    ∞ − ∞ for E[(X − m)²] = E[X²] − 2m E[X] + m²; for a polynomial the top power decides instead: on
+    X > 0, X^j ≤ 1 + X^n for 0 ≤ j ≤ n, so every lower moment is finite where E[X^n] is, and
+    E[poly(X)] = sign(c_n)·∞ where it is not. ``None`` when that does not settle it."""
+    def finite(m):
+        return m is not sp.oo and not m.has(sp.Piecewise)
+    terms = [(c, e, m) for c, e, m in moments if e != 0]
+    if all(finite(m) for _, _, m in moments) or len(terms) == 1:
+        return sp.Add(*[c * m for c, _, m in moments])
+    if not all(e.is_Integer and e > 0 for _, e, _ in terms):
+        return None
+    c_top, _, m_top = max(terms, key=lambda t: t[1])
+    sign = 1 if c_top.is_positive else (-1 if c_top.is_negative else None)
+    if sign is None:
+        return None
+    if m_top is sp.oo:
+        return sign * sp.oo
+    closed = sp.Add(*[c * (m.args[0][0] if isinstance(m, sp.Piecewise) else m) for c, _, m in moments])
+    if not isinstance(m_top, sp.Piecewise):
+        return None if any(not finite(m) for _, _, m in moments) else closed
+    return sp.Piecewise((closed, m_top.args[0][1]), (sign * sp.oo, True))
+
+
+def _powers(phi, x):
+    """[(cᵢ, eᵢ)] with φ = Σ cᵢ x^{eᵢ} (cᵢ, eᵢ free of x), else ``None``."""
+    out = []
+    for term in sp.Add.make_args(sp.expand(phi) if phi.is_polynomial(x) else phi):
+        c, rest = term.as_independent(x, as_Add=False)
+        if rest == 1:
+            out.append((c, sp.S.Zero))
+        elif rest == x:
+            out.append((c, sp.S.One))
+        elif isinstance(rest, sp.Pow) and rest.base == x and x not in rest.exp.free_symbols:
+            out.append((c, rest.exp))
+        else:
+            return None
+    return out
+
+
+def _monomial_moment(f, x):
+    """∫₀^∞ f dx for f = x^e times the density, by the two integrals of this module."""
     parts = _parts(f, x)
     if parts is None:
         gaussian = _log_quadratic_moment(f, x)
