@@ -82,6 +82,9 @@ class LowRankMultivariateNormal(Family):
     measure = Measure.LEBESGUE
     #: no Cholesky factor: the multivariate normal's instantiation sees Σ in full (its ``_route`` asks)
     L = None
+    #: arguments that are matrices even with one column (torch wants cov_factor as d×r, loc and cov_diag as
+    #: vectors); a column Matrix is otherwise a vector
+    matrix_arguments = ("cov_factor",)
     latex_name = r"\mathcal{N}"
 
     def __init__(self, loc, cov_factor, cov_diag):
