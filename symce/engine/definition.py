@@ -127,14 +127,14 @@ def integrate(f, x, lo, hi, measure: Measure):
     return logs if logs is not None else _sympy_integrate(f, x, lo, hi)
 
 
-def _sympy_integrate(f, x, lo, hi):
+def _sympy_integrate(f, x, lo, hi, conds="none"):
     """SymPy's integrator under its own share of the time limit: past it the integral stays unevaluated —
     kept, exact — instead of the whole derivation failing (a Student t against another, the logistic KL:
     integrals with no closed form that keep the integrator busy for minutes)."""
     what = "SymPy's integrator"
     try:
         with time_limit(what, _SYMPY_SHARE * get_time_limit()):
-            return sp.integrate(f, (x, lo, hi), conds="none")
+            return sp.integrate(f, (x, lo, hi), conds=conds)
     except DerivationTimeoutError as e:
         if e.what != what:
             raise  # the enclosing step's limit: it stays in charge
@@ -315,6 +315,7 @@ def _kink_rule(P, phi, x, density, pieces):
     if not (lo == -sp.oo and hi == sp.oo):
         return None  # kinks inside a bounded support need their position against the ends: not attempted
     branches = []
+    converges = sp.true
     for order in itertools.permutations(kinks):
         cond = sp.And(*[sp.Le(order[i], order[i + 1]) for i in range(len(order) - 1)])
         if cond == sp.false:
@@ -326,7 +327,14 @@ def _kink_rule(P, phi, x, density, pieces):
             passed = set(order[:cuts.index(left)]) if left != -sp.oo else set()
             g = f.replace(lambda e: isinstance(e, sp.Abs) and x in e.free_symbols,
                           lambda e: _resolve(e, x, passed))
-            part = _sympy_integrate(g, x, left, right)
+            # the end pieces run to ±∞: keep SymPy's convergence condition (e^{x/b₁ − x/b₂} on (−∞, μ)
+            # converges only for b₁ < b₂) where it is a plain relation between the parameters
+            infinite = left == -sp.oo or right == sp.oo
+            part = _sympy_integrate(g, x, left, right, conds="separate" if infinite else "none")
+            if isinstance(part, tuple):
+                part, cond_part = part
+                if _plain_relation(cond_part):
+                    converges = sp.And(converges, cond_part)
             if not _closed(part):
                 return None
             total += part
@@ -336,7 +344,23 @@ def _kink_rule(P, phi, x, density, pieces):
     if not branches:
         return None
     value = branches[0][0] if len(branches) == 1 else sp.Piecewise(*branches[:-1], (branches[-1][0], True))
-    return value, "integral over the support, split at the kinks of |a·x + b| (cases on their order)"
+    rule = "integral over the support, split at the kinks of |a·x + b| (cases on their order)"
+    if converges != sp.true:
+        if not f.is_nonnegative:
+            return None  # a divergent part of unknown sign: no value
+        value = sp.Piecewise((value, converges), (sp.oo, True))
+        rule += "; +∞ where an end piece diverges (a nonnegative integrand)"
+    return value, rule
+
+
+def _plain_relation(cond) -> bool:
+    """A condition that is a conjunction of relations between parameters (no arg(·), no |·| of complex
+    expressions: SymPy's generic conditions for Gaussian integrals, which say nothing here)."""
+    if cond in (sp.true, sp.false):
+        return cond == sp.true
+    rels = sp.And.make_args(cond)
+    return all(isinstance(r, (sp.Rel, sp.Ne)) and not r.has(sp.arg, sp.Abs, sp.periodic_argument, sp.polar_lift)
+               for r in rels)
 
 
 def _resolve(e, x, passed):
