@@ -16,7 +16,7 @@ is the same number (torch's ``OneHotCategorical.entropy`` and its registered KL 
 the same reason). So :meth:`OneHotCategorical.template` hands the engine the equivalent
 :class:`~symce.families.categorical.Categorical`, the engine derives on it (derived once at symbolic k and
 instantiated, memoised, fast at k = 10⁴), and :meth:`instantiate_derivation` carries the derivation back
-with one more step naming the change of encoding. Nothing is tabulated, and the two families cannot
+with its first step naming the change of encoding. Nothing is tabulated, and the two families cannot
 disagree. The family keeps its own density, support and natural form, which the tests' oracle uses
 (a finite sum over the one-hot vectors, independent of the categorical).
 
@@ -154,7 +154,10 @@ class OneHotCategorical(Family):
     @classmethod
     def instantiate_derivation(cls, derivation, mapping, P, Q):
         dists = (P,) if derivation.quantity == "entropy" else (P, Q)
-        steps = (*derivation.steps, Step(derivation.result, _ENCODING))
+        # the encoding opens the derivation (the categorical's definition step, in its variable X ∈ {1, …, k});
+        # a closing step repeating the result would be dropped by the printers, which merge equal lines
+        first, *rest = derivation.steps
+        steps = (Step(first.expr, f"{_ENCODING}; {first.rule}"), *rest)
         return Derivation(derivation.quantity, derivation.lhs, derivation.result, steps,
                           f"{derivation.method}; derived on the equivalent categorical", derivation.conditions,
                           dists, gradient_hook=derivation.gradient_hook, infinite_reason=derivation.infinite_reason)
