@@ -22,12 +22,14 @@ from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example
 from symce.engine.rules_counts import EXPANDED_POINTS
 from symce.errors import InvalidParameterError
+from symce.families.logits import ProbsOrLogits
 from symce.families.univariate import NONNEGATIVE, UNIT_OPEN, Argument, Univariate
 
 
 @final
-class Binomial(Univariate):
-    """Binomial(total_count n, probs p): successes in n trials; the mean is n·p."""
+class Binomial(ProbsOrLogits, Univariate):
+    """Binomial(total_count n, probs p): successes in n trials; the mean is n·p.
+    ``Binomial.from_logits(n, z)`` is torch's ``Binomial(n, logits=z)``."""
 
     name = "Binomial"
     arguments = (Argument("total_count", NONNEGATIVE, "a non-negative integer (the number of trials n)",
@@ -50,19 +52,20 @@ class Binomial(Univariate):
         return sp.Range(0, self.total_count + 1)
 
     def log_density(self, x):
-        n, p = self.total_count, self.probs
+        n = self.total_count
         return (sp.loggamma(n + 1) - sp.loggamma(x + 1) - sp.loggamma(n - x + 1)
-                + x * sp.log(p) + (n - x) * sp.log(1 - p))
+                + x * self.log_probs() + (n - x) * self.log_complement())
 
     def pdf(self, x):
         # C(n, x) p^x (1 − p)^{n−x}, so that a kept sum reads Σ C(n, X) p^X (1 − p)^{n−X} log X!
-        n, p = self.total_count, self.probs
-        return sp.binomial(n, x) * sp.exp(x * sp.log(p) + (n - x) * sp.log(1 - p))
+        n = self.total_count
+        return sp.binomial(n, x) * sp.exp(x * self.log_probs() + (n - x) * self.log_complement())
 
     def expfamily(self):
         eta = sp.Symbol("eta", real=True)
         x, n = self.variable(), self.total_count
-        return ExpFamilyForm((eta,), (sp.log(self.probs / (1 - self.probs)),), (x,), n * sp.log(1 + sp.exp(eta)),
+        logit = self.logits if self.logits is not None else sp.log(self.probs / (1 - self.probs))
+        return ExpFamilyForm((eta,), (logit,), (x,), n * sp.log(1 + sp.exp(eta)),
                              sp.loggamma(n + 1) - sp.loggamma(x + 1) - sp.loggamma(n - x + 1))
 
     # -- an explicit n: the support is a list of points and every expectation an exact finite sum ------

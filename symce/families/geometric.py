@@ -16,12 +16,14 @@ import sympy as sp
 
 from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example
+from symce.families.logits import ProbsOrLogits
 from symce.families.univariate import UNIT_OPEN, Argument, Univariate, sample_arguments
 
 
 @final
-class Geometric(Univariate):
-    """Geometric(probs p): failures before the first success; the mean is (1 − p)/p."""
+class Geometric(ProbsOrLogits, Univariate):
+    """Geometric(probs p): failures before the first success; the mean is (1 − p)/p.
+    ``Geometric.from_logits(z)`` is torch's ``Geometric(logits=z)``."""
 
     name = "Geometric"
     arguments = (Argument("probs", UNIT_OPEN, "a probability in (0, 1) (of success in each trial)",
@@ -30,13 +32,12 @@ class Geometric(Univariate):
     latex_name = r"\mathrm{Geom}"
 
     def log_density(self, x):
-        p = self.probs
-        return x * sp.log(1 - p) + sp.log(p)
+        return x * self.log_complement() + self.log_probs()
 
     def expfamily(self):
         eta = sp.Symbol("eta", negative=True)
         x = self.variable()
-        return ExpFamilyForm((eta,), (sp.log(1 - self.probs),), (x,), -sp.log(1 - sp.exp(eta)))
+        return ExpFamilyForm((eta,), (self.log_complement(),), (x,), -sp.log(1 - sp.exp(eta)))
 
 
 EXAMPLES = [

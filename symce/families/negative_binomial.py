@@ -19,12 +19,14 @@ import sympy as sp
 
 from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example
+from symce.families.logits import ProbsOrLogits
 from symce.families.univariate import POSITIVE, UNIT_OPEN, Argument, Univariate, sample_arguments
 
 
 @final
-class NegativeBinomial(Univariate):
-    """NegativeBinomial(total_count r, probs p): successes before the r-th failure; the mean is r·p/(1 − p)."""
+class NegativeBinomial(ProbsOrLogits, Univariate):
+    """NegativeBinomial(total_count r, probs p): successes before the r-th failure; the mean is r·p/(1 − p).
+    ``NegativeBinomial.from_logits(r, z)`` is torch's ``NegativeBinomial(r, logits=z)``."""
 
     name = "NegativeBinomial"
     arguments = (Argument("total_count", POSITIVE, "a positive real number (the number r of failures)",
@@ -35,19 +37,19 @@ class NegativeBinomial(Univariate):
     latex_name = r"\mathrm{NB}"
 
     def log_density(self, x):
-        r, p = self.total_count, self.probs
+        r = self.total_count
         return (sp.loggamma(r + x) - sp.loggamma(r) - sp.loggamma(x + 1)
-                + r * sp.log(1 - p) + x * sp.log(p))
+                + r * self.log_complement() + x * self.log_probs())
 
     def pdf(self, x):
         # Γ(r + x)/(Γ(r) x!)·e^{r log(1 − p) + x log p}: a kept sum reads Σ … log X!, (1 − p)^r inside it
-        r, p = self.total_count, self.probs
-        return sp.gamma(r + x) / (sp.gamma(r) * sp.factorial(x)) * sp.exp(r * sp.log(1 - p) + x * sp.log(p))
+        r = self.total_count
+        return sp.gamma(r + x) / (sp.gamma(r) * sp.factorial(x)) * sp.exp(r * self.log_complement() + x * self.log_probs())
 
     def expfamily(self):
         eta = sp.Symbol("eta", negative=True)
         x, r = self.variable(), self.total_count
-        return ExpFamilyForm((eta,), (sp.log(self.probs),), (x,), -r * sp.log(1 - sp.exp(eta)),
+        return ExpFamilyForm((eta,), (self.log_probs(),), (x,), -r * sp.log(1 - sp.exp(eta)),
                              sp.loggamma(r + x) - sp.loggamma(r) - sp.loggamma(x + 1))
 
 
