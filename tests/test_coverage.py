@@ -143,3 +143,19 @@ def test_an_engine_bug_in_a_cell_exits_1(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(coverage, "_derive", broken)
     assert main(["coverage", "--families", "bernoulli", "--out", str(tmp_path), "--quiet", "--jobs", "1"]) == 1
     assert "ZeroDivisionError: engine bug" in capsys.readouterr().err
+
+
+def test_the_report_adds_the_coverage_section(monkeypatch, tmp_path):
+    from symce import families
+
+    monkeypatch.setattr(families, "EXAMPLES", families.EXAMPLES[:1])  # bernoulli
+    monkeypatch.setattr(families, "COMMON", [e for e in families.COMMON if e.label == "poisson"])
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--no-pdf", "--no-training", "--no-accuracy",
+                 "--coverage", "--coverage-time-limit", "10", "--jobs", "1"]) == 0
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Coverage: family × family" in md and "2 families, 4 ordered pairs" in md
+    assert "| Poisson | Bernoulli | +∞ | +∞ |" in md
+    tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
+    assert r"\chapter{Coverage: family $\times$ family}" in tex
+    if (tmp_path / "coverage.png").exists():
+        assert "coverage.png" in tex

@@ -171,7 +171,7 @@ def write(cov: Coverage, out_dir: str, docs: bool = False) -> list[str]:
         head += [f"![The coverage matrix]({link})", ""]
     path = os.path.join(out_dir, "coverage.md")
     with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(head) + md)
+        f.write("\n".join(head) + "\n" + md)
     return [path] + ([png] if drawn else [])
 
 
