@@ -98,7 +98,9 @@ def _torch_distribution(D, values):
     kwargs = {}
     for k, v in D.parameters.items():
         v = oracles.substitute(v, values) if isinstance(v, sp.Basic) else v
-        if isinstance(v, (list, tuple, sp.MatrixBase)):
+        if isinstance(v, sp.MatrixBase) and k in getattr(D, "matrix_arguments", ()):
+            v = [[float(sp.N(e, 20)) for e in row] for row in v.tolist()]  # a d×r factor, even at r = 1
+        elif isinstance(v, (list, tuple, sp.MatrixBase)):
             v = [float(sp.N(e, 20)) for e in v]
         elif not (isinstance(v, sp.Basic) and v.is_number):
             return None
