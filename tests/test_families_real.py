@@ -215,3 +215,32 @@ def test_support_condition_is_stated():
     assert sc.kl(Pareto(x1, a1), Pareto(x2, a2)).result.args[0][1] == sp.Ge(x1, x2)
     assert sc.kl(Uniform(0, 1), Uniform(R(1, 2), 2)).result == sp.oo
     assert sc.kl(Uniform(1, 2), Uniform(0, 3)).result == sp.log(3)
+
+
+def _quad_kl(P, Q, values, kink):
+    """∫ p (log p − log q) dx by mpmath quadrature split at P's kink (tests/oracles.py differentiates the
+    log-density twice to find a mode, which a kink |x − μ| does not allow)."""
+    x = P.variable()
+    lp = sp.lambdify(x, P.log_density(x).xreplace(values), "mpmath")
+    lq = sp.lambdify(x, Q.log_density(x).xreplace(values), "mpmath")
+    with mp.workdps(40):
+        c = mp.mpf(kink.p) / kink.q
+        return mp.quad(lambda t: mp.exp(lp(t)) * (lp(t) - lq(t)), [-mp.inf, c - 10, c, c + 10, mp.inf])
+
+
+def test_a_divergent_piece_is_infinity_not_a_formula():
+    # E_P[e^{−X/β₂}] under a Laplace(μ₁, b₁) has the tail e^{x/b₁ − x/b₂} at −∞: finite only for b₁ < b₂. SymPy's
+    # integrator drops that condition (conds="none"); the kink rule keeps it, so the KL is +∞ for b₁ ≥ b₂
+    P, Q = Laplace(m1, b1), Gumbel(m2, b2)
+    r = sc.kl(P, Q).result
+    assert r.has(sp.Piecewise), r
+    assert oracles.value(r, {m1: R(1, 3), b1: 2, m2: R(-1, 2), b2: 1}) == mp.inf
+    assert oracles.value(r, {m1: R(1, 3), b1: 1, m2: R(-1, 2), b2: 1}) == mp.inf
+    values = {m1: R(1, 3), b1: R(1, 2), m2: R(-1, 2), b2: R(3, 2)}
+    assert oracles.digits_agree(oracles.value(r, values), _quad_kl(P, Q, values, R(1, 3))) >= 20
+    # the same for the logistic (moment generating function: Γ(1 − b₁/b₂) needs b₁ < b₂)
+    r = sc.kl(Logistic(m1, b1), Gumbel(m2, b2)).result
+    assert oracles.value(r, {m1: R(1, 3), b1: 2, m2: R(-1, 2), b2: 1}) == mp.inf
+    values = {m1: R(1, 3), b1: R(1, 2), m2: R(-1, 2), b2: R(3, 2)}
+    assert oracles.digits_agree(oracles.value(r, values),
+                                oracle(oracles.kl, Logistic(m1, b1), Gumbel(m2, b2), values, dps=30)) >= 20
