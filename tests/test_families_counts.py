@@ -388,3 +388,14 @@ def test_from_logits_refuses_probs_and_missing_logits():
         Binomial.from_logits(3, probs=0.2)
     with pytest.raises(InvalidParameterError, match="logits"):
         Geometric.from_logits(sp.oo)
+
+
+@pytest.mark.parametrize("P, Q", [
+    (Binomial(7, p1), Binomial(N, p2)),    # finite exactly where n ≥ 7
+    (Binomial(N, p1), Binomial(7, p2)),    # finite exactly where n ≤ 7
+    (sc.Bernoulli(a), Binomial(N, c)),      # finite exactly where n ≥ 1
+], ids=["bin7|binn", "binn|bin7", "bern|binn"])
+def test_decomposition_proved_case_by_case_where_the_supports_nest_conditionally(P, Q):
+    proof = sc.kl_decomposition(P, Q)
+    assert proof.status == "proved", str(proof)
+    assert sc.kl(P, Q).result.has(sp.Piecewise)

@@ -15,7 +15,8 @@ from symce.engine.derivation import _diff, Step
 from symce.errors import ArgumentTypeError
 from symce.core.family import Family, flat_values
 from symce.engine.information import cross_entropy, entropy, kl
-from symce.engine.proof import CHECKED, Proof, prove, PROVED
+from symce.engine.proof import CHECKED, Proof, prove, PROVED, PROVED_UNDER
+from symce.engine.rules_cases import decomposition_by_cases
 
 
 def _assumptions(*ds) -> tuple:
@@ -29,6 +30,11 @@ def kl_decomposition(P: Family, Q: Family, **options) -> Proof:
         return Proof(d_kl.result, d_ce.result, PROVED,
                      steps=(Step(sp.oo, f"both sides are +∞: {d_kl.infinite_reason}; H(P) is finite"),),
                      name="KL(P‖Q) = H(P,Q) − H(P)")
+    # finite only under a condition on the parameters (supports that nest conditionally): case by case
+    cases = decomposition_by_cases(d_kl, d_ce, d_h, prove, _assumptions(d_kl, d_ce, d_h), Proof,
+                                   (PROVED, PROVED_UNDER), "KL(P‖Q) = H(P,Q) − H(P)", **options)
+    if cases is not None:
+        return cases
     return prove(d_kl.result, d_ce.result - d_h.result, _assumptions(d_kl, d_ce, d_h),
                  name="KL(P‖Q) = H(P,Q) − H(P)", **options)
 
