@@ -3,8 +3,8 @@ probability of success of each, as ``torch.distributions.Binomial(total_count, p
 
 .. math:: p(x) = \binom{n}{x} p^x (1-p)^{n-x}, \qquad x \in \{0, 1, \dots, n\}
 
-Density w.r.t. counting measure on ℤ. n may be a number (the support is then explicit and every
-expectation is an exact finite sum) or an integer symbol (``Symbol("n", integer=True, nonnegative=True)``:
+Density w.r.t. counting measure on ℤ. n may be a number (every expectation is then an exact finite sum,
+written out term by term up to n = 11 and kept as the finite ``Sum`` beyond) or an integer symbol (``Symbol("n", integer=True, nonnegative=True)``:
 the support is ``Range(0, n + 1)``). For fixed n an exponential family with η = logit p, T(x) = x,
 A(η) = n·log(1 + e^η), log h(x) = log n! − log x! − log (n − x)!: E[X] = np comes from the moment map.
 With symbolic n, H(P) keeps E[log X!] and E[log (n − X)!] as the defining sums; KL between two binomials
