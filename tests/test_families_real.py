@@ -244,3 +244,15 @@ def test_a_divergent_piece_is_infinity_not_a_formula():
     values = {m1: R(1, 3), b1: R(1, 2), m2: R(-1, 2), b2: R(3, 2)}
     assert oracles.digits_agree(oracles.value(r, values),
                                 oracle(oracles.kl, Logistic(m1, b1), Gumbel(m2, b2), values, dps=30)) >= 20
+
+
+def test_polynomial_moments_under_heavy_tails():
+    # E[(X − μ₂)²] under a Student t is σ²ν/(ν − 2) + (μ₁ − μ₂)² for ν > 2 and +∞ for ν ≤ 2 (Cauchy: always +∞)
+    P, Q = StudentT(n1, m1, b1), N(m2, b2)
+    r = sc.kl(P, Q).result
+    assert r.has(sp.Piecewise) and not r.has(sp.Integral), r
+    values = {n1: R(7, 2), m1: R(-1, 2), b1: R(4, 5), m2: R(6, 5), b2: R(9, 4)}
+    assert oracles.digits_agree(oracles.value(r, values), oracle(oracles.kl, P, Q, values, dps=30)) >= 20
+    assert oracles.value(r, {**values, n1: R(3, 2)}) == mp.inf
+    assert sc.kl(Cauchy(m1, b1), N(m2, b2)).result == sp.oo
+    assert sc.kl(HalfCauchy(b1), N(m2, b2)).result == sp.oo

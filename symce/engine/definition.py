@@ -151,6 +151,8 @@ def _real_line_rules(P, phi, x, density, pieces):
     if got is None:
         got = rules_real.power_tail_rule(phi, x, density, pieces)
     if got is None:
+        got = rules_real.quadratic_moment_rule(phi, x, density, pieces)
+    if got is None:
         got = rules_real.mgf_rule(phi, x, density, pieces,
                                   lambda g, u: integrate(g, u, sp.S.Zero, sp.oo, Measure.LEBESGUE))
     return got

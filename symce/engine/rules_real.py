@@ -34,6 +34,8 @@ import sympy as sp
 BETA_LINE = "∫_ℝ (1 + (x − c)²/d²)^p dx = d·B(½, −p − ½) (Euler's Beta integral after t = (x − c)²/d²)"
 MGF = ("moment generating function: E[Xⁿ e^{cX+d}] = e^d dⁿ/dsⁿ E[e^{sX}] at s = c; E[e^{sX}] by the "
        "substitution u = e^{kx+m} (dx = du/(|k|u)) and Euler's integrals")
+QUADRATIC_MOMENT = ("polynomial moments under (1 + (x − c)²/d²)^p: x = c + d·u and ∫₀^∞ u^k (1 + u²)^p du = "
+                    "½ B((k + 1)/2, −p − (k + 1)/2), +∞ where the top power diverges")
 POWER_TAIL = ("power tail: ∫_c^∞ x^b dx = −c^{b+1}/(b + 1) for b < −1 and +∞ otherwise (c > 0), term by term "
               "for a polynomial statistic under a density c₀x^a on [c, ∞)")
 RESIDUES = ("residue theorem: log g = log a + 2 Re log(x − r̄) for g = a(x − r)(x − r̄) > 0, Im r > 0; "
@@ -44,7 +46,7 @@ FOLD = "an integrand even in x: ∫₀^∞ = ½ ∫_ℝ"
 def exact(rule: str) -> bool:
     """Is ``rule`` a theorem that holds at every parameter value (with its own +∞ cases), so that no numerical
     cross-check is needed? (A quadrature cannot confirm a divergence: it returns a large finite number.)"""
-    return rule.startswith((RESIDUES, POWER_TAIL, MGF))
+    return rule.startswith((RESIDUES, POWER_TAIL, MGF, QUADRATIC_MOMENT))
 
 
 def unfold(f):
@@ -76,11 +78,9 @@ def _quadratic(base, x):
     return sp.cancel(-b / (2 * a)), sp.cancel(a / k), k
 
 
-def beta_line(f, x, lo, hi):
-    """∫ f dx over ℝ (or [c, ∞) from the centre c) for f = const·Π q_i^{p_i}, all q_i = k_i(1 + w(x − c)²) with
-    the same c and w; None when f is not of that form or the integral diverges."""
-    if hi != sp.oo:
-        return None
+def _quadratic_power(f, x):
+    """(const, c, w, p) with f = const·(1 + w(x − c)²)^p (a product of powers of quadratics with the same c
+    and w, each k_i(1 + w(x − c)²)), else None."""
     const, g = unfold(f).as_independent(x, as_Add=False)
     centre = width = None
     p = sp.S.Zero
@@ -98,18 +98,68 @@ def beta_line(f, x, lo, hi):
             return None
         const *= k**e
         p += e
-    if centre is None:
+    return None if centre is None else (const, centre, width, p)
+
+
+def _half(lo, hi, c):
+    """1 for ℝ, ½ for [c, ∞), None otherwise."""
+    if hi != sp.oo:
         return None
     if lo == -sp.oo:
-        half = sp.S.One
-    elif sp.cancel(lo - centre) == 0:
-        half = sp.S.Half
-    else:
+        return sp.S.One
+    return sp.S.Half if sp.cancel(lo - c) == 0 else None
+
+
+def beta_line(f, x, lo, hi):
+    """∫ f dx over ℝ (or [c, ∞) from the centre c) for f = const·Π q_i^{p_i}, all q_i = k_i(1 + w(x − c)²) with
+    the same c and w; None when f is not of that form or the integral diverges."""
+    parsed = _quadratic_power(f, x)
+    if parsed is None:
         return None
+    const, centre, width, p = parsed
+    half = _half(lo, hi, centre)
     q = -p - sp.S.Half
-    if q.is_positive is False:
+    if half is None or q.is_positive is False:
         return None
     return half * const / sp.sqrt(width) * sp.sqrt(sp.pi) * sp.gamma(q) / sp.gamma(q + sp.S.Half)
+
+
+def quadratic_moment_rule(phi, x, density, pieces):
+    """(E[φ(X)], rule) for a polynomial φ under a density const·(1 + w(x − c)²)^p on ℝ or [c, ∞) (Student t,
+    Cauchy, half-Cauchy): with x = c + d·u, d = w^{−1/2}, ∫_0^∞ u^k (1 + u²)^p du = ½ B((k+1)/2, −p − (k+1)/2),
+    odd k vanishing on ℝ; +∞ where the top degree n has −p − (n+1)/2 ≤ 0 (a ``Piecewise`` when undecided)."""
+    if len(pieces) != 1 or not phi.is_polynomial(x) or x not in phi.free_symbols:
+        return None
+    parsed = _quadratic_power(density, x)
+    if parsed is None:
+        return None
+    const, c, w, p = parsed
+    half = _half(*pieces[0], c)
+    if half is None:
+        return None
+    d = 1 / sp.sqrt(w)
+    t = sp.Dummy("t", real=True)
+    poly = sp.Poly(sp.expand(phi.xreplace({x: c + t})), t)
+    n = poly.degree()
+    total = sp.S.Zero
+    for (k,), a in poly.terms():
+        if half == 1 and k % 2:
+            continue  # odd about the centre
+        total += a * 2 * half * d ** (k + 1) * sp.gamma(sp.Rational(k + 1, 2)) * sp.gamma(-p - sp.Rational(k + 1, 2)) \
+            / sp.gamma(-p) / 2
+    value = sp.simplify(sp.gammasimp(const * total))
+    converges = sp.StrictGreaterThan(-p - sp.Rational(n + 1, 2), 0)
+    if converges == sp.true:
+        return value, QUADRATIC_MOMENT
+    if (n % 2 and half == 1) or not poly.LC().is_positive:
+        return None  # not absolutely integrable, or a divergence of unknown sign
+    if converges == sp.false:
+        return sp.oo, QUADRATIC_MOMENT
+    syms = converges.free_symbols
+    if len(syms) == 1:  # (ν + 1)/2 − 3/2 > 0 as ν > 2
+        sol = sp.solve_univariate_inequality(converges, next(iter(syms)), relational=True)
+        converges = sol if sol.free_symbols == syms else converges
+    return sp.Piecewise((value, converges), (sp.oo, True)), QUADRATIC_MOMENT
 
 
 def beta_second_kind(f, u, lo, hi):
