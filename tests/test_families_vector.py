@@ -195,6 +195,23 @@ def test_multinomial_agrees_with_torch(n, k):
     _agree(sc.kl(P, Q).result, ref, values, "KL Mult vs Kullback (1959)")
 
 
+def test_multinomial_from_logits_agrees_with_torch():
+    z1, z2 = _syms("z1", 3, real=True), _syms("z2", 3, real=True)
+    rng = random.Random(17)
+    u, v = ([sp.Rational(rng.randint(-3000, 3000), 1000) for _ in range(3)] for _ in range(2))
+    values = {**dict(zip(z1, u)), **dict(zip(z2, v))}
+    P, Q = Multinomial.from_logits(4, z1), Multinomial.from_logits(4, z2)
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # torch's lgamma of an int tensor (see test_multinomial_agrees_with_torch)
+    try:
+        want = float(TD.Multinomial(4, logits=_t(u)).entropy())
+    finally:
+        torch.set_default_dtype(default)
+    _close(float(oracles.value(sc.entropy(P).result, values)), want, "H Mult(4, softmax(z))")
+    want = 4 * float(TD.kl_divergence(TD.Categorical(logits=_t(u)), TD.Categorical(logits=_t(v))))
+    _close(float(oracles.value(sc.kl(P, Q).result, values)), want, "KL Mult(4, softmax) vs 4·KL(Cat)")
+
+
 # -- how the derivations are made ------------------------------------------------------------------------------
 def test_multinomial_kl_is_derived_by_the_moment_map_and_entropy_is_the_written_out_sum():
     p, q = _syms("p", 3, positive=True), _syms("q", 3, positive=True)

@@ -19,8 +19,8 @@ log h(x) = log n! − Σ_i log x_i!: E[X_i] = ∂A/∂η_i = n p_i (under Σ_j p
   (:meth:`Multinomial.statistic_moment`) uses the marginal X_i ~ Binomial(n, p_i) and keeps
   E[log X_i!] = Σ_{j=0}^n C(n, j) p_i^j (1 − p_i)^{n−j} log j! as that ``Sum``, with a note.
 
-``Multinomial(3, [p1, p2, p3])`` or ``Multinomial(n, [p1, p2, p3])`` with n a positive integer Symbol; k is
-explicit; zeros in p are allowed.
+``Multinomial(3, [p1, p2, p3])`` or ``Multinomial(n, [p1, p2, p3])`` with n a positive integer Symbol, and
+``Multinomial.from_logits(n, [z1, z2, z3])`` (torch's ``logits``: η = z); k is explicit; zeros in p are allowed.
 """
 
 from __future__ import annotations
@@ -53,6 +53,23 @@ class Multinomial(Family):
     latex_name = r"\mathrm{Mult}"
 
     def __init__(self, total_count, probs):
+        if isinstance(probs, (sp.IndexedBase, sp.Symbol)):
+            raise ArgumentTypeError(f"{_NAME}: probs must be an explicit list of k ≥ 2 probabilities; a symbolic "
+                                    "number of categories is not offered")
+        self._setup(total_count, lambda: Categorical(list(probs) if isinstance(probs, sp.MatrixBase) else probs))
+
+    @classmethod
+    def from_logits(cls, total_count, logits=None, k=None, name: str = "z") -> "Multinomial":
+        """p = softmax(z) (torch's ``logits``): ``logits`` a list of real expressions, or ``k`` real symbols
+        ``{name}1 …`` for an int ``k``. The natural parameter is z itself: η = z, A(η) = n log Σ_j e^{η_j}."""
+        if isinstance(logits, (sp.IndexedBase, sp.Symbol)) or isinstance(k, sp.Symbol):
+            raise ArgumentTypeError(f"{_NAME}.from_logits: the logits must be an explicit list (or k an int)")
+        obj = cls.__new__(cls)
+        obj._setup(total_count, lambda: Categorical.from_logits(
+            list(logits) if isinstance(logits, sp.MatrixBase) else logits, k=k, name=name))
+        return obj
+
+    def _setup(self, total_count, build) -> None:
         if isinstance(total_count, sp.Symbol):
             if not (total_count.is_integer and total_count.is_positive):
                 raise InvalidParameterError(_NAME, "total_count", total_count, "a positive int or a positive integer "
@@ -62,17 +79,16 @@ class Multinomial(Family):
                                     f"number of draws n), not {type(total_count).__name__} {total_count!r}")
         elif total_count < 1:
             raise InvalidParameterError(_NAME, "total_count", total_count, "a positive int (the number of draws n)")
-        if isinstance(probs, (sp.IndexedBase, sp.Symbol)):
-            raise ArgumentTypeError(f"{_NAME}: probs must be an explicit list of k ≥ 2 probabilities; a symbolic "
-                                    "number of categories is not offered")
         try:  # the simplex checks are the categorical's (same parameter space), refusals name this family
-            cat = Categorical(list(probs) if isinstance(probs, sp.MatrixBase) else probs)
+            cat = build()
         except InvalidParameterError as e:
             raise InvalidParameterError(_NAME, e.parameter, e.value, e.allowed) from None
         except SymceError as e:
             raise type(e)(str(e).replace("Categorical", _NAME, 1)) from None
         n = total_count if isinstance(total_count, sp.Symbol) else int(total_count)
-        self.total_count, self.probs, self._cat = n, tuple(cat.entries), cat
+        # probs: the probabilities as expressions (softmax of the logits for from_logits)
+        probs = tuple(cat.mass(m) for m in range(1, cat.k + 1)) if cat.is_logits else tuple(cat.entries)
+        self.total_count, self.probs, self._cat = n, probs, cat
         if not self.is_symbolic and comb(self.total_count + self.k - 1, self.k - 1) > MAX_POINTS:  # counted before any is built
             raise InvalidParameterError(_NAME, "total_count", total_count,
                                         f"small enough that the support has at most {MAX_POINTS} points "
@@ -91,13 +107,24 @@ class Multinomial(Family):
     @property
     def parameters(self):
         # total_count stays a Python int, as torch requires (torch.distributions.Multinomial refuses a tensor)
-        return {"total_count": self.total_count, "probs": sp.ImmutableMatrix(self.probs)}
+        kind = "logits" if self.is_logits else "probs"
+        return {"total_count": self.total_count, kind: sp.ImmutableMatrix(self._cat.entries)}
+
+    @property
+    def is_logits(self) -> bool:
+        return self._cat.is_logits
+
+    @property
+    def categorical(self) -> Categorical:
+        """The law of one draw."""
+        return self._cat
 
     def latex_arguments(self, printer):
-        return [printer._print(sp.sympify(self.total_count)), latex_vector(printer, list(self.probs))]
+        return [printer._print(sp.sympify(self.total_count)), *self._cat.latex_arguments(printer)]
 
     def __repr__(self) -> str:
-        return f"{_NAME}({self.total_count}, {list(self.probs)})"
+        how = ".from_logits" if self.is_logits else ""
+        return f"{_NAME}{how}({self.total_count}, {list(self._cat.entries)})"
 
     @property
     def sample_space(self):
@@ -125,9 +152,12 @@ class Multinomial(Family):
 
     def log_density(self, x):
         n = self.total_count
+        base = sp.loggamma(n + 1) - sp.Add(*[sp.loggamma(xm + 1) for xm in x])
+        if self.is_logits:  # Σ x_i log softmax(z)_i = Σ x_i z_i − n log Σ e^{z_j} on the support (Σ x_i = n)
+            z = self._cat.entries
+            return base + sp.Add(*[xm * zm for xm, zm in zip(x, z)]) - n * sp.log(sp.Add(*[sp.exp(zm) for zm in z]))
         # a category of probability 0: x·log 0 is −∞ where x > 0 and 0 where x = 0 (never 0·∞)
-        return (sp.loggamma(n + 1) - sp.Add(*[sp.loggamma(xm + 1) for xm in x])
-                + sp.Add(*[sp.Piecewise((-sp.oo, xm > 0), (0, True)) if p.is_zero else xm * sp.log(p)
+        return (base + sp.Add(*[sp.Piecewise((-sp.oo, xm > 0), (0, True)) if p.is_zero else xm * sp.log(p)
                            for xm, p in zip(x, self.probs)]))
 
     def expfamily(self):
@@ -136,10 +166,11 @@ class Multinomial(Family):
         x = self.variable()
         etas = sp.symbols(f"eta1:{self.k + 1}", real=True)
         total = sp.Add(*self.probs)
-        return ExpFamilyForm(tuple(etas), tuple(sp.log(p) for p in self.probs), tuple(x),
+        values = self._cat.entries if self.is_logits else tuple(sp.log(p) for p in self.probs)
+        return ExpFamilyForm(tuple(etas), tuple(values), tuple(x),
                              self.total_count * sp.log(sp.Add(*[sp.exp(e) for e in etas])),
                              sp.loggamma(self.total_count + 1) - sp.Add(*[sp.loggamma(xm + 1) for xm in x]),
-                             constrain=lambda m: m.xreplace({total: sp.S.One}))
+                             constrain=None if self.is_logits else (lambda m: m.xreplace({total: sp.S.One})))
 
     def support_points(self):
         return None if self.is_symbolic else list(self._points())
@@ -191,6 +222,9 @@ def _compositions(n: int, k: int):
 
 # -- catalog -----------------------------------------------------------------------------------------
 def _sample(dist: Multinomial, rng: random.Random) -> dict:
+    if dist.is_logits:
+        out = {s: sp.Rational(rng.randint(-3000, 3000), 1000) for s in dist.categorical.entries}
+        return {dist.total_count: SAMPLE_N, **out} if dist.is_symbolic else out
     w = [rng.randint(1, 1000) for _ in dist.probs]  # an interior point of the simplex, exact
     out = {s: sp.Rational(a, sum(w)) for s, a in zip(dist.probs, w) if isinstance(s, sp.Symbol)}
     return {dist.total_count: SAMPLE_N, **out} if dist.is_symbolic else out
@@ -212,5 +246,6 @@ def _example(n, k: int) -> Example:
 #: ℕᵏ are fine (KL = +∞ where the totals differ), but a symbolic n against an explicit one is not decided (is
 #: (2, 0, 0) in {Σ x = n}?). The other sizes are in OTHER_SIZES, tested against the same oracles by
 #: tests/test_families_vector.py.
-EXAMPLES = [_example(2, 3), _example(3, 3)]
+EXAMPLES = [_example(2, 3), _example(3, 3),
+            Example("multinomial-logits-n3-k3", lambda i: Multinomial.from_logits(3, k=3, name=f"z{i}_"), _sample)]
 OTHER_SIZES = [_example(3, 2), _example(_N, 3)]
