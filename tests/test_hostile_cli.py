@@ -196,6 +196,7 @@ NAMED = [
     ("coverage bad jobs", ["coverage", "--jobs", "0"], 2, ""),
     ("a non-UTF-8 argument", ["catalog", "\udcff"], 2, "UTF-8"),
     ("a non-UTF-8 family", ["latex", "kl", "\udcff"], 2, "unknown family"),
+    ("a non-UTF-8 family in a usage error", ["derive", "entropy", "\udcff", "bernoulli"], 2, "FAMILY"),
     ("no command", [], 2, "required"),
     ("unknown command", ["frobnicate"], 2, "invalid choice"),
     ("empty command", [""], 2, "invalid choice"),

@@ -106,10 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except UsageError as e:
-        print(f"symce: error: {e}", file=sys.stderr)
+        _say(f"symce: error: {e}")
         return USAGE
     except SymceError as e:
-        print(f"symce: {type(e).__name__}: {e}", file=sys.stderr)
+        _say(f"symce: {type(e).__name__}: {e}")
         return USAGE
     except KeyboardInterrupt:
         print("symce: interrupted", file=sys.stderr)
@@ -119,14 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
     except OSError as e:  # a file or folder that cannot be read or written (--out, --plot): one line
         where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
-        print(f"symce: error: cannot use{where}: {e.strerror or e}", file=sys.stderr)
+        _say(f"symce: error: cannot use{where}: {e.strerror or e}")
         return USAGE
     except Exception as e:  # noqa: BLE001 - a bug: one line (SYMCE_TRACEBACK=1 shows the traceback), exit 70
         if os.environ.get("SYMCE_TRACEBACK"):
             raise
-        print(f"symce: internal error: {type(e).__name__}: {' '.join(str(e).split())[:300]} "
-              "(set SYMCE_TRACEBACK=1 to see the traceback)", file=sys.stderr)
+        _say(f"symce: internal error: {type(e).__name__}: {' '.join(str(e).split())[:300]} "
+             "(set SYMCE_TRACEBACK=1 to see the traceback)")
         return INTERNAL
+
+
+def _say(line: str) -> None:
+    """One line on stderr; an argument that is not UTF-8 (a surrogate) is written escaped, never raises."""
+    print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr)
 
 
 def _report(args) -> int:
