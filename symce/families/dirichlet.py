@@ -38,9 +38,8 @@ from typing import final
 import sympy as sp
 from sympy.matrices.expressions.sets import MatrixSet
 
-from symce.core.expfamily import ExpFamilyForm
+from symce.core.expfamily import ExpFamilyForm, resolve_index_range
 from symce.core.family import Example, Family, Measure, as_expr_list, check_interval
-from symce.core.expfamily import resolve_index_range
 from symce.core.notation import latex_vector
 from symce.core.quantity import Quantity
 from symce.engine.derivation import Derivation, Step

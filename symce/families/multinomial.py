@@ -33,7 +33,6 @@ import sympy as sp
 
 from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example, Family, Measure
-from symce.core.notation import latex_vector
 from symce.errors import ArgumentTypeError, InvalidParameterError, SymceError
 from symce.families.categorical import Categorical
 
@@ -89,7 +88,8 @@ class Multinomial(Family):
         # probs: the probabilities as expressions (softmax of the logits for from_logits)
         probs = tuple(cat.mass(m) for m in range(1, cat.k + 1)) if cat.is_logits else tuple(cat.entries)
         self.total_count, self.probs, self._cat = n, probs, cat
-        if not self.is_symbolic and comb(self.total_count + self.k - 1, self.k - 1) > MAX_POINTS:  # counted before any is built
+        # the support is counted before any point is built
+        if not self.is_symbolic and comb(self.total_count + self.k - 1, self.k - 1) > MAX_POINTS:
             raise InvalidParameterError(_NAME, "total_count", total_count,
                                         f"small enough that the support has at most {MAX_POINTS} points "
                                         f"(k = {self.k}: C(n + k − 1, k − 1) points)")
