@@ -88,6 +88,15 @@ CASES += [
      sp.Rational(1, 2) + x ** 2 / a + sp.log(sp.sqrt(a * b)),
      lambda x, a, b: mpmath.mpf(1) / 2 + x ** 2 / a + mpmath.log(mpmath.sqrt(a * b)), [x, a, b],
      [(0.3, 0.7, 2.0), (-2.5, 1.25, 0.5)]),
+    # the Stirling split of log Γ (functions/gamma.py)
+    (F.lgamma_rem(a), sp.loggamma(a) - a * sp.log(a) + a, lambda a: mpmath.loggamma(a) - a * mpmath.log(a) + a, [a],
+     [(0.3,), (2.5,), (40.0,)]),
+    (F.digamma_rem(a), sp.polygamma(0, a) - sp.log(a), lambda a: mpmath.digamma(a) - mpmath.log(a), [a],
+     [(0.3,), (2.5,), (40.0,)]),
+    (F.stirling_bregman(a, b),
+     sp.loggamma(a) - sp.loggamma(b) - (a - b) * sp.polygamma(0, b) - a * sp.log(a / b) + a - b,
+     lambda a, b: mpmath.loggamma(a) - mpmath.loggamma(b) - (a - b) * mpmath.digamma(b) - a * mpmath.log(a / b) + a - b,
+     [a, b], [(0.3, 0.7), (2.5, 1.25), (40.0, 41.0)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

@@ -22,7 +22,7 @@ import sympy as sp
 from symce.core.special import sigmoid
 from symce.numeric import impl, special
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
-                                     prob_logit_kl, rel_entr_sum, softmax, softplus, wprod)
+                                     prob_logit_kl, rel_entr_sum, softmax, softplus, stirling_bregman, wprod)
 
 
 class Unsupported(Exception):
@@ -188,6 +188,13 @@ class _Gen:
                         f"{self.visit(_difference(x, y))}, {self.visit(log_y)})")
                 return self._emit(node, code)
             code = f"{self._fn('_kl_div')}({self.visit(x)}, {self.visit(y)}, {self.visit(_difference(x, y))})"
+            return self._emit(node, code)
+        if isinstance(node, stirling_bregman) and "_stirling_bregman" in self.names:
+            yv, xv = node.args  # with y − x from the original inputs (lowering.exact_difference)
+            from symce.numeric.lowering import exact_difference
+
+            code = (f"{self._fn('_stirling_bregman')}({self.visit(yv)}, {self.visit(xv)}, "
+                    f"{self.visit(exact_difference(xv, yv))})")
             return self._emit(node, code)
         if isinstance(node, log1pmx_ratio):
             a, b = node.args

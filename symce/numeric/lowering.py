@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from symce.numeric import codegen, impl, special
-from symce.numeric.functions import (StableFunction, exact_rational, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
+from symce.numeric.functions import (StableFunction, exact_rational, kl_div, stirling_bregman, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl,
                                      rel_entr_sum, wprod)
 
@@ -59,6 +59,11 @@ def lower(expr, backend: str):
         return kl(f.args[0], f.args[1], difference(*f.args))
 
     e = e.replace(lambda f: isinstance(f, kl_div), kl_node)
+    if "_stirling_bregman" in names and e.has(stirling_bregman):
+        extra["sx_stirling_bregman"] = names["_stirling_bregman"]
+        sb = sp.Function("sx_stirling_bregman")
+        e = e.replace(lambda f: isinstance(f, stirling_bregman),
+                      lambda f: sb(f.args[0], f.args[1], exact_difference(f.args[1], f.args[0])))
     e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
                   lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
     if backend == "math":
@@ -129,6 +134,15 @@ def difference(x, y):
     a difference of plain inputs as it is."""
     d = y - x
     if not any(a.is_Mul or a.is_Pow for a in (x, y)) or d.atoms(sp.Function) or not d.free_symbols:
+        return d
+    return exact_rational(sp.together(d))
+
+
+def exact_difference(x, y):
+    """y − x correctly rounded (exact_rational) where x or y is not a plain input — sums of inputs, the
+    Beta KL's α₂ + β₂ − (α₁ + β₁) — else y − x as it is (exact near y = x by Sterbenz)."""
+    d = y - x
+    if (x.is_Symbol and y.is_Symbol) or d.atoms(sp.Function) or not d.free_symbols:
         return d
     return exact_rational(sp.together(d))
 

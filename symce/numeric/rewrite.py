@@ -4,9 +4,9 @@ Each rule is an exact identity applied to the whole expression; :func:`stabilise
 changed something and (by default) proves it equal to its input with :func:`symce.prove`, after replacing
 the stable functions by their elementary definitions. Rules, in order:
 
-0. ``Stirling split`` and (after rule 1) ``Stirling Bregman`` — log Γ and ψ as Stirling's remainder h and
-   its derivative plus logarithms, and the O((y − x)²) part of a Gamma/Beta/Dirichlet KL as one function:
-   :mod:`symce.numeric.rewrite_special`;
+0. ``Stirling split`` and (after rule 1) ``collect ψ`` and ``scaled relative entropy`` — the O((y − x)²)
+   part of a Gamma/Beta/Dirichlet KL as one function, log Γ and ψ of an entropy as Stirling's remainder h
+   and its derivative plus logarithms: :mod:`symce.numeric.rewrite_special`;
 1. ``separate logarithms`` — log(a/b) → log a − log b for positive a, b (expand_log without force) and
    products distributed over sums (expand_mul), so the rules below see individual terms;
 1a. ``softmax`` — e^a/Σ_j e^{z_j} → softmax(a; z), log Σ e^{z_j} → logsumexp(z) (categorical with logits
@@ -76,7 +76,7 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
                                         scaled_squares, separate_logarithms, softplus_forms, softplus_with_linear_term,
                                         xlogy_forms)
 from symce.numeric.rewrite_proof import prove_step
-from symce.numeric.rewrite_special import scaled_relative_entropy, stirling_bregman_pairs, stirling_split
+from symce.numeric.rewrite_special import collect_digamma, scaled_relative_entropy, stirling_split
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,10 @@ class Stabilised:
 
 # -- the rules, in the order they are applied ----------------------------------------------------------
 RULES = (
-    ("Stirling split: log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
+    ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "
+     "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),
-    ("Stirling Bregman: h(y) − h(x) − (y − x)h′(x) = stirling_bregman(y, x); Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)",
-     stirling_bregman_pairs),
+    ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
     ("scaled relative entropy: A log(A/Y) − A + Y = kl_div(A, Y)", scaled_relative_entropy),
     ("softmax: e^a/Σ e^{z_j} = softmax(a; z), log Σ e^{z_j} = logsumexp(z)", softmax_forms),
     ("softplus: log(1 + e^a) = softplus(a), log σ(a) = log_sigmoid(a), 1 − σ(a) = σ(−a)", softplus_forms),

@@ -1,12 +1,13 @@
 r"""Stabilising rules for the formulas with log Γ and ψ (Gamma, Beta, Dirichlet, InverseGamma, …).
 
-* ``Stirling split`` — log Γ(x) = h(x) + x log x − x and ψ(x) = h′(x) + log x for x > 0, with
-  h = lgamma_rem, h′ = digamma_rem (:mod:`symce.numeric.functions.gamma`): log Γ overflows for
-  x > 2.5·10³⁰⁵ and x ψ(x) − log Γ(x) cancels to O(log x), while h and h′ are O(log x) and O(1/x); the
-  x log x parts are logarithms the other rules combine (KL terms, xlogy, log offsets).
-* ``Stirling Bregman`` — c·h(y) − c·h(x) − c·(y − x)·h′(x) = c·stirling_bregman(y, x): the part of a KL
-  between Gamma, Beta or Dirichlet distributions that cancels to O((y − x)²) near P = Q, as one function
-  computed from the difference (:mod:`symce.numeric.impl.gamma_kernels`).
+* ``Stirling split`` — c·log Γ(y) − c·log Γ(x) − c·(y − x)ψ(x) = c·stirling_bregman(y, x) +
+  c·(y log(y/x) − y + x): the part of a KL between Gamma, Beta or Dirichlet distributions that cancels to
+  O((y − x)²) near P = Q, as one function computed from the difference
+  (:mod:`symce.numeric.impl.gamma_kernels`) plus logarithms the rules below combine; and where log Γ(x)
+  and ψ(x) both remain, log Γ(x) = h(x) + x log x − x and ψ(x) = h′(x) + log x (h = lgamma_rem,
+  h′ = digamma_rem, :mod:`symce.numeric.functions.gamma`): log Γ overflows for x > 2.5·10³⁰⁵ and
+  x ψ(x) − log Γ(x) cancels to O(log x), while h and h′ are O(log x) and O(1/x).
+* ``collect ψ`` — the coefficients of each h′(x) or ψ(x) summed into one factor.
 
 * ``scaled relative entropy`` — what is left of such a KL, Σ_A A log(A/Y_A) − A + Y_A, as Σ kl_div(A, Y_A):
   every term ≥ 0, with Y_A − A (lowered exactly, :func:`symce.numeric.lowering.lower`) instead of a
@@ -26,44 +27,39 @@ from symce.numeric.functions.elementary import kl_div
 from symce.numeric.functions.gamma import digamma_rem, lgamma_rem, stirling_bregman
 
 
-def stirling_split(e):
-    """log Γ(x) → h(x) + x log x − x and ψ(x) → h′(x) + log x for positive x."""
-    if not e.has(sp.loggamma, sp.polygamma):
-        return e
-
-    def split(f):
-        if isinstance(f, sp.loggamma) and f.args[0].is_positive:
-            x = f.args[0]
-            return lgamma_rem(x) + x * sp.log(x) - x
-        if isinstance(f, sp.polygamma) and f.args[0] == 0 and f.args[1].is_positive:
-            x = f.args[1]
-            return digamma_rem(x) + sp.log(x)
-        return f
-
-    return e.replace(lambda f: isinstance(f, (sp.loggamma, sp.polygamma)), split)
+def _split(f):
+    """log Γ(x) → h(x) + x log x − x, ψ(x) → h′(x) + log x."""
+    if isinstance(f, sp.loggamma):
+        x = f.args[0]
+        return lgamma_rem(x) + x * sp.log(x) - x
+    x = f.args[1]
+    return digamma_rem(x) + sp.log(x)
 
 
-def _coefficients(e):
-    """({x: coefficient of h(x)}, {x: coefficient of h′(x)}, other terms) of the expanded sum e."""
+def _gamma_terms(e):
+    """({x: coefficient of log Γ(x)}, {x: coefficient of ψ(x)}, other terms) of the expanded sum e, for
+    positive x."""
     lg, dg, rest = defaultdict(lambda: sp.S.Zero), defaultdict(lambda: sp.S.Zero), []
     for t in sp.Add.make_args(e):
-        c, f = t.as_independent(lgamma_rem, digamma_rem, as_Add=False)
-        if isinstance(f, lgamma_rem):
+        c, f = t.as_independent(sp.loggamma, sp.polygamma, as_Add=False)
+        if isinstance(f, sp.loggamma) and f.args[0].is_positive and not c.has(sp.loggamma, sp.polygamma):
             lg[f.args[0]] += c
-        elif isinstance(f, digamma_rem):
-            dg[f.args[0]] += c
+        elif (isinstance(f, sp.polygamma) and f.args[0] == 0 and f.args[1].is_positive
+              and not c.has(sp.loggamma, sp.polygamma)):
+            dg[f.args[1]] += c
         else:
             rest.append(t)
     return lg, dg, rest
 
 
-def stirling_bregman_pairs(e):
-    """c·h(y) − c·h(x) + c·(x − y)·h′(x) + … → c·stirling_bregman(y, x) + … (exact matches only), and the
-    coefficients of each remaining h′(x) collected into one."""
-    if not e.has(digamma_rem):
+def stirling_split(e):
+    """c·log Γ(y) − c·log Γ(x) − c·(y − x)·ψ(x) → c·(stirling_bregman(y, x) + y log y − y log x − y + x)
+    (exact matches), then log Γ(x) and ψ(x) → h(x) + x log x − x and h′(x) + log x for every x where both
+    remain (an entropy's log Γ(α) − αψ(α), which cancels for large α); a log Γ or ψ alone stays (its
+    kernel is accurate, the split would cancel at its zeros: ψ(1.4616…) = h′ + log x = 0)."""
+    if not e.has(sp.loggamma) or not e.has(sp.polygamma):
         return e
-    expanded = sp.expand_mul(e)
-    lg, dg, rest = _coefficients(expanded)
+    lg, dg, rest = _gamma_terms(sp.expand_mul(e))
     found = []
     for y in list(lg):
         for x in list(lg):
@@ -72,15 +68,35 @@ def stirling_bregman_pairs(e):
             c = lg[y]
             if sp.expand(c + lg[x]) != 0 or sp.expand(dg[x] - c * (x - y)) != 0:
                 continue
-            found.append(c * stirling_bregman(y, x))
+            # the logarithms' coefficients distributed (y = α₂ + β₂ of a Beta KL: α₂ log(α₁ + β₁) + …), so
+            # the scaled-relative-entropy rule sees one term per coordinate
+            found.append(c * stirling_bregman(y, x) + sp.expand_mul(c * (y * sp.log(y) - y * sp.log(x) - y + x)))
             del lg[y], lg[x], dg[x]
-    # each h′(x) once, with its coefficient collected: −α h′(α) + h′(α) = (1 − α)·h′(α), finite where
-    # h′(α) ≈ −1/α overflows (α subnormal) and the two terms would give ∞ − ∞
-    split = sum(1 for t in sp.Add.make_args(expanded) if t.has(digamma_rem)) > len(dg)
-    if not found and not split:
+    both = set(lg) & set(dg)
+    if not found and not both:
         return e
-    return sp.Add(*found, *[c * lgamma_rem(x) for x, c in lg.items()],
-                  *[c * digamma_rem(x) for x, c in dg.items()], *rest)
+    terms = [c * (_split(sp.loggamma(x)) if x in both else sp.loggamma(x)) for x, c in lg.items()]
+    terms += [c * (_split(sp.polygamma(0, x)) if x in both else sp.polygamma(0, x)) for x, c in dg.items()]
+    return sp.Add(*found, *terms, *rest)
+
+
+def collect_digamma(e):
+    """Σ cᵢ·h′(x) → (Σ cᵢ)·h′(x), and the same for ψ(x): −α h′(α) + h′(α) = (1 − α)·h′(α) is finite
+    where h′(α) ≈ −1/α overflows (α subnormal) and the two terms would give ∞ − ∞."""
+    if not e.has(digamma_rem, sp.polygamma):
+        return e
+    coeffs, rest, count = defaultdict(lambda: sp.S.Zero), [], defaultdict(int)
+    for t in sp.Add.make_args(e):
+        c, f = t.as_independent(digamma_rem, sp.polygamma, as_Add=False)
+        if (isinstance(f, digamma_rem) or (isinstance(f, sp.polygamma) and f.args[0] == 0)) and not c.has(
+                digamma_rem, sp.polygamma):
+            coeffs[f] += c
+            count[f] += 1
+        else:
+            rest.append(t)
+    if all(n < 2 for n in count.values()):
+        return e
+    return sp.Add(*[sp.factor_terms(c) * f for f, c in coeffs.items()], *rest)
 
 
 def _log_terms(e):
@@ -89,9 +105,12 @@ def _log_terms(e):
     for t in sp.Add.make_args(e):
         c, lg = t.as_independent(sp.log, as_Add=False)
         if isinstance(lg, sp.log) and not c.has(sp.log) and c.free_symbols:
-            k, a = c.as_coeff_Mul()
-            if k.is_Rational:
-                out[a].append((k, lg.args[0]))
+            # a coefficient that is a sum ((α₂ + β₂)·log(α₁ + β₁), as separate_logarithms groups them)
+            # gives one entry per addend
+            parts = [a.as_coeff_Mul() for a in sp.Add.make_args(sp.expand(c))]
+            if all(k.is_Rational and a.free_symbols for k, a in parts):
+                for k, a in parts:
+                    out[a].append((k, lg.args[0]))
                 continue
         rest.append(t)
     return out, rest
@@ -122,4 +141,4 @@ def scaled_relative_entropy(e):
     return sp.Add(*[kl_div(a, y) for a, y in pairs.items()], *others, *leftover)
 
 
-__all__ = ["stirling_split", "stirling_bregman_pairs", "scaled_relative_entropy"]
+__all__ = ["stirling_split", "collect_digamma", "scaled_relative_entropy"]

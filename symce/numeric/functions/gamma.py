@@ -17,10 +17,22 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symce.numeric.functions.base import StableFunction
+from symce.numeric.functions.base import StableFunction, to_elementary
 
 
-class lgamma_rem(StableFunction):  # noqa: N801 - SymPy function classes are lower case
+class _Cancelling(StableFunction):
+    """evalf through SymPy's adaptive evalf of the definition (its terms cancel: log Γ(41) ≈ 110 against a
+    Bregman divergence of 10⁻⁴), with 20 guard digits."""
+
+    def _eval_evalf(self, prec):
+        from mpmath.libmp import prec_to_dps
+
+        # Float arguments at their exact binary value (a 15-digit Float would cap the cancelling sum's accuracy)
+        exact = self.func(*[sp.Rational(a) if a.is_Float else a for a in self.args], evaluate=False)
+        return to_elementary(exact.elementary()).evalf(prec_to_dps(prec) + 20)
+
+
+class lgamma_rem(_Cancelling):  # noqa: N801 - SymPy function classes are lower case
     """h(x) = log Γ(x) − x log x + x."""
 
     nargs = 1
@@ -33,7 +45,7 @@ class lgamma_rem(StableFunction):  # noqa: N801 - SymPy function classes are low
         return digamma_rem(self.args[0])
 
 
-class digamma_rem(StableFunction):  # noqa: N801
+class digamma_rem(_Cancelling):  # noqa: N801
     """h′(x) = ψ(x) − log x."""
 
     nargs = 1
@@ -50,7 +62,7 @@ class digamma_rem(StableFunction):  # noqa: N801
         return True if self.args[0].is_positive else None
 
 
-class stirling_bregman(StableFunction):  # noqa: N801
+class stirling_bregman(_Cancelling):  # noqa: N801
     """h(y) − h(x) − (y − x)·h′(x), h = lgamma_rem (≥ 0 for x, y > 0)."""
 
     nargs = 2

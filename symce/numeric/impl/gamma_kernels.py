@@ -109,9 +109,13 @@ def _gauss(n: int = 10):
     return (u + 1) / 2, w / 2
 
 
-def stirling_bregman(y, x, loggamma):
-    y, x = np.broadcast_arrays(np.asarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64))
-    d = y - x
+def stirling_bregman(y, x, d=None, *, loggamma):
+    """B(y, x); d = y − x from the original inputs where the lowering gives it (y and x sums of inputs, the
+    Beta KL's α₂ + β₂ and α₁ + β₁: their rounding would dominate a difference of 10⁻¹² relative)."""
+    if d is None:
+        d = np.asarray(y, dtype=np.float64) - np.asarray(x, dtype=np.float64)
+    y, x, d = np.broadcast_arrays(np.asarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64),
+                                  np.asarray(d, dtype=np.float64))
     near = np.abs(d) <= np.minimum(x, y)
     out = np.empty(np.shape(d))
     if np.any(near):
@@ -181,7 +185,8 @@ def kl_div_logy(kl_div, x, y, d, log_y):
 
 def numpy_kernels(loggamma, kl_div) -> dict:
     return {"_kl_div_logy": functools.partial(kl_div_logy, kl_div),"lgamma_rem": functools.partial(lgamma_rem, loggamma=loggamma), "digamma_rem": digamma_rem,
-            "stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma)}
+            "stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
+            "_stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma)}
 
 
 # -- mpmath: the definitions at a precision raised by the bits they cancel -----------------------------------
