@@ -26,7 +26,7 @@ _MODULES = [bernoulli, normal, mvnormal, categorical]
 EXAMPLES: list[Example] = [e for m in _MODULES for e in m.EXAMPLES]
 
 #: the shared machinery of this package, not families
-_NOT_FAMILIES = {"density", "density_checks", "natural", "spaces", "sympy_stats", "user_family", "univariate"}
+_NOT_FAMILIES = {"density", "density_checks", "natural", "spaces", "sympy_stats", "user_family", "univariate", "logits"}
 
 
 def _common_modules() -> list:

@@ -21,7 +21,6 @@ import sympy as sp
 from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example
 from symce.engine.rules_counts import EXPANDED_POINTS
-from symce.errors import InvalidParameterError
 from symce.families.logits import ProbsOrLogits
 from symce.families.univariate import NONNEGATIVE, UNIT_OPEN, Argument, Univariate
 
@@ -33,19 +32,9 @@ class Binomial(ProbsOrLogits, Univariate):
 
     name = "Binomial"
     arguments = (Argument("total_count", NONNEGATIVE, "a non-negative integer (the number of trials n)",
-                          draw=(1, 12)),
+                          draw=(1, 12), integer=True),
                  Argument("probs", UNIT_OPEN, "a probability in (0, 1) (of success in each trial)"))
     latex_name = r"\mathrm{Bin}"
-
-    def _check_jointly(self) -> None:
-        n = self.total_count
-        if n.is_Float and float(n).is_integer():
-            # torch takes total_count as a float tensor: 10.0 trials are 10 trials
-            self.total_count = n = sp.Integer(int(n))
-        if n.is_integer is not True:
-            raise InvalidParameterError(
-                "Binomial", "total_count", n,
-                "a non-negative integer (the number of trials n; a symbol needs integer=True, nonnegative=True)")
 
     @property
     def support(self):

@@ -47,6 +47,8 @@ class Argument:
     domain: sp.Interval
     allowed: str
     draw: tuple[float, float] | None = None
+    #: a count (Binomial's total_count): an integer, or a symbol declared integer=True
+    integer: bool = False
 
     def sample_range(self) -> tuple[float, float]:
         if self.draw is not None:
@@ -85,6 +87,8 @@ class Univariate(Family):
                                     f"(the arguments are {', '.join(names)}, as in torch.distributions.{who})")
         for a in self.arguments:
             value = as_expr(given[a.name], family=who, parameter=a.name)
+            if a.integer:
+                value = _as_count(who, a, value)
             check_interval(who, a.name, value, a.domain, a.allowed)
             setattr(self, a.name, value)
         self._check_jointly()
@@ -131,6 +135,16 @@ class Univariate(Family):
         return []
 
 
+def _as_count(who: str, a: Argument, value):
+    """An integer argument: 10.0 is 10 (torch takes counts as float tensors); 1.5, or a symbol not declared
+    integer, is refused — a non-integer count would silently change the support."""
+    if value.is_Float and float(value).is_integer():
+        return sp.Integer(int(value))
+    if value.is_integer is not True:
+        raise InvalidParameterError(who, a.name, value, f"{a.allowed}; a symbol needs integer=True")
+    return value
+
+
 def not_before(who: str, parameter: str, value, bound, allowed: str) -> None:
     """Refuse value ≤ bound when it is decided (numbers, or assumptions that settle it)."""
     rel = sp.StrictGreaterThan(value, bound)
@@ -146,7 +160,8 @@ def sample_arguments(dist: Univariate, rng: random.Random) -> dict:
         v = getattr(dist, a.name)
         if isinstance(v, sp.Symbol):
             lo, hi = a.sample_range()
-            out[v] = sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)
+            out[v] = (sp.Integer(rng.randint(int(lo), int(hi))) if a.integer
+                      else sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000))
     for s in dist.free_symbols - set(out):
         out[s] = sp.Rational(rng.randint(100, 4000) if s.is_positive else rng.randint(-3000, 3000), 1000)
     return out
