@@ -55,9 +55,15 @@ def pairs() -> list[tuple[Example, Example]]:
 
 
 def same_family_pairs(examples=None) -> list[tuple[Example, Example]]:
-    """Ordered pairs of examples of the same family class (every parameterisation against every other)."""
+    """Ordered pairs of examples of the same family class on the same sample space (every parameterisation
+    against every other; a Dirichlet with k = 2 is not compared with one with k = 3)."""
     examples = COMMON if examples is None else examples
-    return [(a, b) for a, b in product(examples, repeat=2) if type(a.build(1)) is type(b.build(2))]
+    out = []
+    for a, b in product(examples, repeat=2):
+        P, Q = a.build(1), b.build(2)
+        if type(P) is type(Q) and P.sample_space == Q.sample_space:
+            out.append((a, b))
+    return out
 
 
 __all__ = ["EXAMPLES", "COMMON", "pairs", "same_family_pairs", "Bernoulli", "Normal", "MultivariateNormal", "Categorical", "Density",
