@@ -35,6 +35,8 @@ if os.path.dirname(_HERE) not in sys.path:
     sys.path.insert(1, os.path.dirname(_HERE))
 
 GOAL_COLD, GOAL_RATIO = 10.0, 100.0
+#: CPU seconds per symce item in the cold run (an item stopped there counts as the limit and is listed)
+ITEM_LIMIT = 30.0
 
 
 def _items():
@@ -59,6 +61,7 @@ def cold_child(progress: bool = False) -> None:
     t_import = time.perf_counter()
     import symce
     from symce.app.report import gradient_symbols
+    from symce.core.limits import time_limit
 
     imported = time.perf_counter()
     items, errors, proofs = {}, [], {}
@@ -71,19 +74,8 @@ def cold_child(progress: bool = False) -> None:
     for key, which, la, lb in _items():
         c0 = time.process_time()
         try:
-            P = _example(la).build(1)
-            if which == "entropy":
-                d = symce.entropy(P)
-                numeric(d)
-                proofs[key] = symce.kl_self_zero(P).status
-            else:
-                Q = _example(lb).build(2)
-                d = getattr(symce, which)(P, Q)
-                numeric(d)
-                wrt, _ = gradient_symbols(Q)
-                if wrt and not d.is_infinite:
-                    g = d.gradient(wrt[0] if len(wrt) == 1 else wrt)
-                    numeric(g)
+            with time_limit(f"{key} (derive, gradient, lambdify, proof)", ITEM_LIMIT):
+                _cold_item(symce, gradient_symbols, numeric, proofs, key, which, la, lb)
         except Exception as e:  # noqa: BLE001 - recorded, the run goes on
             errors.append(f"{key}: {type(e).__name__}: {' '.join(str(e).split())[:160]}")
         items[key] = time.process_time() - c0
@@ -92,6 +84,23 @@ def cold_child(progress: bool = False) -> None:
     done = time.perf_counter()
     print(json.dumps({"items": items, "errors": errors, "proofs": proofs, "import_s": imported - t_import,
                       "script_s": done - _T0, "cpu_s": time.process_time(), "age_s": _age_at_start}))
+
+
+def _cold_item(symce, gradient_symbols, numeric, proofs, key, which, la, lb):
+    """One item: derive, lambdify, and the KL(P‖P) = 0 proof (an example) or the gradient w.r.t. Q's
+    parameters and its lambdify (a pair)."""
+    P = _example(la).build(1)
+    if which == "entropy":
+        d = symce.entropy(P)
+        numeric(d)
+        proofs[key] = symce.kl_self_zero(P).status
+        return
+    Q = _example(lb).build(2)
+    d = getattr(symce, which)(P, Q)
+    numeric(d)
+    wrt, _ = gradient_symbols(Q)
+    if wrt and not d.is_infinite:
+        numeric(d.gradient(wrt[0] if len(wrt) == 1 else wrt))
 
 
 def _process_age():
