@@ -97,6 +97,11 @@ CASES += [
      sp.loggamma(a) - sp.loggamma(b) - (a - b) * sp.polygamma(0, b) - a * sp.log(a / b) + a - b,
      lambda a, b: mpmath.loggamma(a) - mpmath.loggamma(b) - (a - b) * mpmath.digamma(b) - a * mpmath.log(a / b) + a - b,
      [a, b], [(0.3, 0.7), (2.5, 1.25), (40.0, 41.0)]),
+    # I_ν without overflow (functions/bessel.py)
+    (F.log_besseli(0, a), sp.log(sp.besseli(0, a)), lambda a: mpmath.log(mpmath.besseli(0, a)), [a],
+     [(0.3,), (2.5,), (40.0,)]),
+    (F.besseli_ratio(1, 0, a), sp.besseli(1, a) / sp.besseli(0, a),
+     lambda a: mpmath.besseli(1, a) / mpmath.besseli(0, a), [a], [(0.3,), (2.5,), (40.0,)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

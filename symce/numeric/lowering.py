@@ -155,6 +155,9 @@ def log_of_monomial(y):
         return None
     terms = []
     for f in y.args:
+        if f.is_Rational and f > 0:  # a constant factor (χ²'s ν₁/2)
+            terms.append(sp.log(f))
+            continue
         b, k = f.as_base_exp()
         if not (b.is_Symbol and b.is_positive and k.is_Integer):
             return None

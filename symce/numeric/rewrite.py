@@ -75,6 +75,7 @@ from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy
 from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relative_entropy, scale_log_ratio,
                                         scaled_squares, separate_logarithms, softplus_forms, softplus_with_linear_term,
                                         xlogy_forms)
+from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
 from symce.numeric.rewrite_special import collect_digamma, scaled_relative_entropy, stirling_split
 
@@ -112,6 +113,7 @@ class Stabilised:
 
 # -- the rules, in the order they are applied ----------------------------------------------------------
 RULES = (
+    ("Bessel forms: log I_ν(x) = log_besseli(ν, x), I_ν(x)/I_μ(x) = besseli_ratio(ν, μ, x)", bessel_forms),
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "
      "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),

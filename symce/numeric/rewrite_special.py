@@ -127,18 +127,21 @@ def scaled_relative_entropy(e):
     logs, rest = _log_terms(e)
     pairs = {}
     for a, kbs in logs.items():
-        if (1, a) not in [(k, b) for k, b in kbs] or not a.is_positive or len(kbs) < 2:
+        own = [k for k, b in kbs if b == a and k > 0]
+        if len(own) != 1 or not a.is_positive or len(kbs) < 2:
             continue
-        y = sp.Mul(*[b ** (-k) for k, b in kbs if (k, b) != (1, a)])
-        pairs[a] = y
+        # k₀·a·log a + Σ k·a·log B = A log(A/Y) with A = k₀a, Y = k₀·Π B^(−k/k₀) (χ²: A = ν₂/2, Y = ν₁/2)
+        k0 = own[0]
+        y = k0 * sp.Mul(*[b ** (-k / k0) for k, b in kbs if b != a])
+        pairs[a] = (k0 * a, y)
     if not pairs:
         return e
     rational = [t for t in rest if not t.atoms(sp.Function)]
-    if sp.cancel(sp.Add(*rational) - sp.Add(*[y - a for a, y in pairs.items()])) != 0:
+    if sp.cancel(sp.Add(*rational) - sp.Add(*[y - big for big, y in pairs.values()])) != 0:
         return e
     others = [t for t in rest if t.atoms(sp.Function)]
     leftover = [k * a * sp.log(b) for a, kbs in logs.items() if a not in pairs for k, b in kbs]
-    return sp.Add(*[kl_div(a, y) for a, y in pairs.items()], *others, *leftover)
+    return sp.Add(*[kl_div(big, y) for big, y in pairs.values()], *others, *leftover)
 
 
 __all__ = ["stirling_split", "collect_digamma", "scaled_relative_entropy"]

@@ -172,6 +172,9 @@ def numpy_kernels() -> dict:
            "beta": sc.beta}
     for n in range(1, MAX_ORDER + 1):
         out[f"polygamma_{n}"] = functools.partial(sc.polygamma, n)
+    # the overflow-free Bessel forms (functions/bessel.py), from the exponentially scaled ive
+    out["log_besseli"] = lambda nu, x: np.log(sc.ive(nu, x)) + np.abs(x)
+    out["besseli_ratio"] = lambda nu, mu, x: sc.ive(nu, x) / sc.ive(mu, x)
     return out
 
 
@@ -202,6 +205,8 @@ def mpmath_kernels() -> dict:
            "zeta": mpmath.zeta, "hurwitz_zeta": mpmath.zeta, "beta": mpmath.beta}
     for n in range(1, MAX_ORDER + 1):
         out[f"polygamma_{n}"] = functools.partial(mpmath.psi, n)
+    out["log_besseli"] = lambda nu, x: mpmath.log(mpmath.besseli(nu, x))
+    out["besseli_ratio"] = lambda nu, mu, x: mpmath.besseli(nu, x) / mpmath.besseli(mu, x)
     return out
 
 
