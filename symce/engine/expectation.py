@@ -170,13 +170,16 @@ def _square_of_affine(P, ef, phi, x) -> Moment | None:
 def _affine_in(expr, T, x):
     """(a, b) with expr = a·T + b and a, b free of x, else None."""
     t = sp.Dummy("t", real=True)  # T is real: log(e^t) = t, so expr = log x − μ is affine in T = log x
-    try:
-        sub = sp.solve(sp.Eq(t, T), x, dict=True) if T != x else [{x: t}]
-    except Exception:  # pragma: no cover
-        return None
-    if len(sub) != 1:
-        return None
-    e = sp.expand(expr.xreplace(sub[0]) if T != x else expr.xreplace({x: t}))
+    # T written literally in expr (log x − μ and T = log x): replace it, without solving t = T for x
+    e = sp.expand(expr.xreplace({T: t}))
+    if x in e.free_symbols:
+        try:
+            sub = sp.solve(sp.Eq(t, T), x, dict=True) if T != x else [{x: t}]
+        except Exception:  # pragma: no cover
+            return None
+        if len(sub) != 1:
+            return None
+        e = sp.expand(expr.xreplace(sub[0]) if T != x else expr.xreplace({x: t}))
     if x in e.free_symbols:
         return None
     try:
