@@ -27,9 +27,12 @@ bench: $(STAMP)
 	$(PY) benchmarks/numeric.py
 	$(PY) benchmarks/accuracy.py
 
-# the hostile-input suite with 3000 generated inputs per property (make test runs it with 60-150)
+# the hostile-input suites with 3000 generated inputs per property (make test runs them with 60-150) and the
+# census of every public entry point × bad value; the counts land in out/symce-fuzz-*.json
 fuzz: $(STAMP)
-	SYMCE_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q tests/test_hostile_inputs.py
+	mkdir -p out
+	SYMCE_FUZZ_EXAMPLES=3000 SYMCE_FUZZ_COUNTS=out $(PY) -m pytest -q tests/test_hostile_inputs.py \
+		tests/test_hostile_printing.py tests/test_hostile_cli.py tests/test_hostile_sizes.py tests/test_hostile_api.py
 
 # run every notebook and store its outputs (tests/test_notebooks.py checks a fresh run gives the same)
 notebooks: $(STAMP)
