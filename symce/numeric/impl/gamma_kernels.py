@@ -171,15 +171,17 @@ def _small_far(y, x, d):
 
 def kl_div_logy(kl_div, x, y, d, log_y):
     """kl_div(x, y) with log y given: where the product y over- or underflowed on the way (α₁β₂ > 1.8e308
-    with α₁β₂/β₁ finite) it is e^{log y}; where that is still 0 the value x(log x − log y) − x is finite."""
+    with α₁β₂/β₁ finite) it is e^{log y}; where that is subnormal or 0 (digits lost) the value is
+    x(log x − log y) − x + y, from log y."""
     x, y, log_y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), np.asarray(log_y, np.float64)
-    lost = ~np.isfinite(y) | (y == 0)
+    tiny = 2.2250738585072014e-308  # below it y has lost digits (subnormal) or all of them (0)
+    lost = ~np.isfinite(y) | (np.abs(y) < tiny)
     if np.any(lost):
         y = np.where(lost, np.exp(log_y), y)
     out = np.asarray(kl_div(x, y, d), dtype=np.float64)
-    under = (y == 0) & (x > 0) & np.isfinite(log_y)
+    under = lost & (y < tiny) & (x > 0) & np.isfinite(log_y)
     if np.any(under):
-        out = np.where(under, x * (np.log(x) - log_y) - x, out)
+        out = np.where(under, x * (np.log(x) - log_y) - x + y, out)
     return out
 
 
