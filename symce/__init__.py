@@ -8,6 +8,11 @@ from symce import errors
 from symce.core.family import Family, Measure
 from symce.families import (Bernoulli, Categorical, Density, ExponentialFamily, MultivariateNormal, Normal,
                             from_sympy_stats)
+# the common families, with torch.distributions' argument names and order
+from symce.families import (Beta, Binomial, Cauchy, Chi2, ContinuousBernoulli, Dirichlet, Exponential, Gamma,
+                            Geometric, Gumbel, HalfCauchy, HalfNormal, InverseGamma, Kumaraswamy, Laplace,
+                            LogNormal, Logistic, LowRankMultivariateNormal, Multinomial, NegativeBinomial,
+                            OneHotCategorical, Pareto, Poisson, Rayleigh, StudentT, Uniform, VonMises, Weibull)
 # information quantities, derived
 from symce.engine.derivation import Derivation, Step
 from symce.engine.information import clear_cache, cross_entropy, entropy, get_cache_size, kl, set_cache_size
@@ -32,6 +37,7 @@ __all__ = [
     "errors",
     "Family", "Measure", "Bernoulli", "Categorical", "MultivariateNormal", "Normal",
     "Density", "ExponentialFamily", "from_sympy_stats",
+    "Beta", "Binomial", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "Logistic", "LowRankMultivariateNormal", "Multinomial", "NegativeBinomial", "OneHotCategorical", "Pareto", "Poisson", "Rayleigh", "StudentT", "Uniform", "VonMises", "Weibull",
     "Derivation", "Step", "clear_cache", "set_cache_size", "get_cache_size", "cross_entropy", "entropy", "kl", "get_time_limit", "set_time_limit",
     "gradient", "hessian", "Proof", "prove", "gibbs_stationarity", "kl_decomposition", "kl_self_zero", "sigmoid",
     "Empirical", "nll", "mle", "fisher_information",

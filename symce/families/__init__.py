@@ -19,6 +19,35 @@ from symce.families.mvnormal import MultivariateNormal
 from symce.families.natural import ExponentialFamily
 from symce.families.normal import Normal
 from symce.families.sympy_stats import from_sympy_stats  # also registers the conversion
+# the common families (issue 11), one file each; COMMON below finds their examples by file
+from symce.families.beta import Beta
+from symce.families.binomial import Binomial
+from symce.families.cauchy import Cauchy
+from symce.families.chi2 import Chi2
+from symce.families.continuous_bernoulli import ContinuousBernoulli
+from symce.families.dirichlet import Dirichlet
+from symce.families.exponential import Exponential
+from symce.families.gamma import Gamma
+from symce.families.geometric import Geometric
+from symce.families.gumbel import Gumbel
+from symce.families.half_cauchy import HalfCauchy
+from symce.families.half_normal import HalfNormal
+from symce.families.inverse_gamma import InverseGamma
+from symce.families.kumaraswamy import Kumaraswamy
+from symce.families.laplace import Laplace
+from symce.families.log_normal import LogNormal
+from symce.families.logistic import Logistic
+from symce.families.low_rank_mvn import LowRankMultivariateNormal
+from symce.families.multinomial import Multinomial
+from symce.families.negative_binomial import NegativeBinomial
+from symce.families.one_hot_categorical import OneHotCategorical
+from symce.families.pareto import Pareto
+from symce.families.poisson import Poisson
+from symce.families.rayleigh import Rayleigh
+from symce.families.student_t import StudentT
+from symce.families.uniform import Uniform
+from symce.families.von_mises import VonMises
+from symce.families.weibull import Weibull
 
 _MODULES = [bernoulli, normal, mvnormal, categorical]
 
@@ -66,5 +95,8 @@ def same_family_pairs(examples=None) -> list[tuple[Example, Example]]:
     return out
 
 
-__all__ = ["EXAMPLES", "COMMON", "pairs", "same_family_pairs", "Bernoulli", "Normal", "MultivariateNormal", "Categorical", "Density",
+__all__ = ["EXAMPLES", "COMMON", "pairs", "same_family_pairs",
+           # the common families
+           "Beta", "Binomial", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "Logistic", "LowRankMultivariateNormal", "Multinomial", "NegativeBinomial", "OneHotCategorical", "Pareto", "Poisson", "Rayleigh", "StudentT", "Uniform", "VonMises", "Weibull",
+           "Bernoulli", "Normal", "MultivariateNormal", "Categorical", "Density",
            "ExponentialFamily", "from_sympy_stats"]
