@@ -39,5 +39,5 @@ class HalfNormal(Univariate):
 
 
 EXAMPLES = [
-    Example("half_normal", lambda i: HalfNormal(sp.Symbol(f"sigma{i}", positive=True)), sample_arguments),
+    Example("half-normal", lambda i: HalfNormal(sp.Symbol(f"sigma{i}", positive=True)), sample_arguments),
 ]

@@ -43,6 +43,6 @@ class InverseGamma(Univariate):
 
 
 EXAMPLES = [
-    Example("inverse_gamma", lambda i: InverseGamma(sp.Symbol(f"alpha{i}", positive=True),
+    Example("inverse-gamma", lambda i: InverseGamma(sp.Symbol(f"alpha{i}", positive=True),
                                                     sp.Symbol(f"beta{i}", positive=True)), sample_arguments),
 ]

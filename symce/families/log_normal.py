@@ -44,6 +44,6 @@ class LogNormal(Univariate):
 
 
 EXAMPLES = [
-    Example("log_normal", lambda i: LogNormal(sp.Symbol(f"mu{i}", real=True), sp.Symbol(f"sigma{i}", positive=True)),
+    Example("log-normal", lambda i: LogNormal(sp.Symbol(f"mu{i}", real=True), sp.Symbol(f"sigma{i}", positive=True)),
             sample_arguments),
 ]
