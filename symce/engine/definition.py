@@ -337,6 +337,8 @@ def _kink_rule(P, phi, x, density, pieces):
                 part, cond_part = part
                 if _plain_relation(cond_part):
                     converges = sp.And(converges, cond_part)
+            if part == sp.oo and f.is_nonnegative:
+                return sp.oo, "integral over the support, split at the kinks of |a·x + b|: a piece diverges (a nonnegative integrand)"
             if not _closed(part):
                 return None
             total += part

@@ -1,6 +1,6 @@
 r"""Expectations on the real line (and on [c, ∞)) that SymPy's integrator misses or reaches only past the
-time limit: the location–scale families with heavy tails or doubly exponential densities (Student t,
-Cauchy, half-Cauchy, Gumbel, logistic). Each rule is a general identity; nothing here knows an entropy or
+time limit: the location–scale families with heavy tails (Student t, Cauchy, half-Cauchy) and power tails (Pareto);
+the doubly exponential ones (Gumbel, logistic) are in :mod:`symce.engine.rules_exp`, re-exported here. Each rule is a general identity; nothing here knows an entropy or
 a divergence.
 
 * **Beta integral over the line** — for a quadratic q(x) = a(x − c)² + k with a, k > 0,
@@ -10,13 +10,8 @@ a divergence.
 
   (t = (x − c)²/d², v = t/(1 + t) give Euler's B(½, −p − ½)); half of it on [c, ∞). It closes the
   Mellin-type moment E[q(X)^s] under a density that is a power of the same q (Student t, Cauchy).
-* **Beta integral of the second kind** — ∫₀^∞ u^α (1 + u)^{−β} du = B(α + 1, β − α − 1).
-* **Exponential substitution** — ∫_ℝ f dx with u = e^{kx + m} for an exponential nested in f (inside another
-  exp, a log or a power): dx = du/(|k|u) carries ℝ onto (0, ∞), and every other e^{ax + b} becomes a power of
-  u. (The dual of the substitution x = eᵗ of :func:`symce.engine.definition._log_substitution`.)
-* **Moment generating function** — E[Xⁿ e^{cX + d}] = e^d · dⁿ/dsⁿ M(s) at s = c, M(s) = E[e^{sX}], for
-  densities with a nested exponential (Gumbel, logistic): M closes by the substitution above where
-  ∫ x p(x) dx does not (the cumulant trick behind :func:`symce.engine.definition._log_rule`, for e^{sX}).
+* **Polynomial moments** under a power of a quadratic — x = c + d·u and ∫₀^∞ u^k (1 + u²)^p du =
+  ½ B((k + 1)/2, −p − (k + 1)/2), +∞ where the top power diverges (Student t with ν ≤ 2, Cauchy).
 * **Residues** — for a rational density p on ℝ and a quadratic g = a(x − r)(x − r̄) > 0 (Im r > 0),
   log g = log a + 2 Re log(x − r̄); p(z)·log(z − r̄) is analytic in the closed upper half-plane but for p's
   poles (the principal cut of log(z − r̄) lies on Im z = Im r̄ < 0) and O(log R/R²) on a large half-circle,
@@ -31,9 +26,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symce.engine.rules_exp import MGF, beta_second_kind, mgf_rule, unfold  # noqa: F401 - re-exported
+
 BETA_LINE = "∫_ℝ (1 + (x − c)²/d²)^p dx = d·B(½, −p − ½) (Euler's Beta integral after t = (x − c)²/d²)"
-MGF = ("moment generating function: E[Xⁿ e^{cX+d}] = e^d dⁿ/dsⁿ E[e^{sX}] at s = c; E[e^{sX}] by the "
-       "substitution u = e^{kx+m} (dx = du/(|k|u)) and Euler's integrals")
 QUADRATIC_MOMENT = ("polynomial moments under (1 + (x − c)²/d²)^p: x = c + d·u and ∫₀^∞ u^k (1 + u²)^p du = "
                     "½ B((k + 1)/2, −p − (k + 1)/2), +∞ where the top power diverges")
 POWER_TAIL = ("power tail: ∫_c^∞ x^b dx = −c^{b+1}/(b + 1) for b < −1 and +∞ otherwise (c > 0), term by term "
@@ -47,23 +42,6 @@ def exact(rule: str) -> bool:
     """Is ``rule`` a theorem that holds at every parameter value (with its own +∞ cases), so that no numerical
     cross-check is needed? (A quadrature cannot confirm a divergence: it returns a large finite number.)"""
     return rule.startswith((RESIDUES, POWER_TAIL, MGF, QUADRATIC_MOMENT))
-
-
-def unfold(f):
-    """exp(Σ cᵢ log gᵢ + Σ c log Γ + r) → Π gᵢ^{cᵢ} · Γ^c · e^r: a density given as exp(log-density) as a
-    product of powers (valid since each gᵢ > 0 where its log is real)."""
-    def split(e):
-        out = sp.S.One
-        for t in sp.Add.make_args(sp.expand(e.args[0])):
-            c, k = t.as_independent(sp.log, sp.loggamma, as_Add=False)
-            if isinstance(k, sp.log):
-                out *= k.args[0] ** c
-            elif isinstance(k, sp.loggamma):
-                out *= sp.gamma(k.args[0]) ** c
-            else:
-                out *= sp.exp(t)
-        return out
-    return f.replace(lambda e: isinstance(e, sp.exp), split)
 
 
 def _quadratic(base, x):
@@ -160,116 +138,6 @@ def quadratic_moment_rule(phi, x, density, pieces):
         sol = sp.solve_univariate_inequality(converges, next(iter(syms)), relational=True)
         converges = sol if sol.free_symbols == syms else converges
     return sp.Piecewise((value, converges), (sp.oo, True)), QUADRATIC_MOMENT
-
-
-def beta_second_kind(f, u, lo, hi):
-    """∫₀^∞ c·u^α (1 + u)^{−β} du = c·B(α + 1, β − α − 1), else None."""
-    if not (lo == 0 and hi == sp.oo):
-        return None
-    const, g = sp.powsimp(unfold(f)).as_independent(u, as_Add=False)
-    alpha = beta = sp.S.Zero
-    for factor in sp.Mul.make_args(g):
-        base, e = factor.as_base_exp()
-        if u in e.free_symbols:
-            return None
-        if base == u:
-            alpha += e
-        elif sp.expand(base - 1 - u) == 0:
-            beta -= e
-        else:
-            return None
-    if beta == 0 or (alpha + 1).is_positive is False or (beta - alpha - 1).is_positive is False:
-        return None
-    return const * sp.gamma(alpha + 1) * sp.gamma(beta - alpha - 1) / sp.gamma(beta)
-
-
-def _affine(e, x):
-    """(k, m) with e = k·x + m, k ≠ 0, else None."""
-    if x not in e.free_symbols or not e.is_polynomial(x) or sp.degree(e, x) != 1:
-        return None
-    poly = sp.Poly(e, x)
-    return poly.coeff_monomial(x), poly.coeff_monomial(1)
-
-
-def nested_exponential(f, x):
-    """(k, m) of an e^{kx + m} inside another function of f (exp, log, or the base of a power), else None."""
-    for node in sp.preorder_traversal(f):
-        if isinstance(node, (sp.exp, sp.log)) or (isinstance(node, sp.Pow) and x in node.base.free_symbols):
-            inner = node.args[0] if not isinstance(node, sp.Pow) else node.base
-            for a in inner.atoms(sp.exp):
-                km = _affine(a.args[0], x)
-                if km is not None and a is not node:
-                    return km
-    return None
-
-
-def exp_substitution(f, x, lo, hi, integrate_positive):
-    """∫_ℝ f dx by u = e^{kx + m} (the nested exponential of f); ``integrate_positive(g, u)`` integrates over
-    (0, ∞). None when f has no nested exponential, the sign of k is unknown, or the result does not close."""
-    if not (lo == -sp.oo and hi == sp.oo):
-        return None
-    km = nested_exponential(f, x)
-    if km is None:
-        return None
-    k, m = km
-    if not (k.is_positive or k.is_negative):
-        return None
-    u = sp.Dummy("u", positive=True)
-    g = f.xreplace({x: (sp.log(u) - m) / k}) / (abs(k) * u)
-    g = sp.powsimp(unfold(g), combine="exp")
-    g = sp.powsimp(sp.expand_power_base(g, force=True))
-    if x in g.free_symbols:
-        return None
-    value = integrate_positive(g, u)
-    return None if value is None or value.has(sp.Integral) else value
-
-
-def _mgf_shape(phi, x):
-    """(polynomial coefficients [a₀, a₁, …], c, d) with φ = (Σ a_k x^k)·e^{cx + d}, φ not a constant, else None."""
-    c, d, poly = sp.S.Zero, sp.S.Zero, []
-    for factor in sp.Mul.make_args(phi):
-        if isinstance(factor, sp.exp) and _affine(factor.args[0], x) is not None:
-            kc, kd = _affine(factor.args[0], x)
-            c, d = c + kc, d + kd
-        else:
-            poly.append(factor)
-    rest = sp.Mul(*poly)
-    if not rest.is_polynomial(x):
-        return None
-    coeffs = sp.Poly(rest, x).all_coeffs()[::-1] if x in rest.free_symbols else [rest]
-    return (coeffs, c, d) if (len(coeffs) > 1 or c != 0) else None
-
-
-def mgf_rule(phi, x, density, pieces, integrate_positive):
-    """(E[φ(X)], rule) for φ = (polynomial in x)·e^{cx + d} under a density on ℝ with a nested exponential,
-    else None."""
-    if len(pieces) != 1 or pieces[0] != (-sp.oo, sp.oo) or nested_exponential(density, x) is None:
-        return None
-    shape = _mgf_shape(phi, x)
-    if shape is None:
-        return None
-    coeffs, c, d = shape
-    s = sp.Dummy("s", real=True)
-    M = exp_substitution(sp.exp(s * x) * density, x, -sp.oo, sp.oo, integrate_positive)
-    if M is None:
-        return None
-    # Euler's integrals converge exactly where the Γ's of their numerators have positive arguments; M is
-    # analytic there, so its derivatives at s = c exist where M(c) does
-    converges = sp.And(*[sp.StrictGreaterThan(f.base.args[0].xreplace({s: c}), 0) for f in map(_as_pow, sp.Mul.make_args(M))
-                         if isinstance(f.base, sp.gamma) and f.exp.is_positive])
-    value = sp.exp(d) * sp.Add(*[a * sp.diff(M, s, n).xreplace({s: c}) for n, a in enumerate(coeffs)])
-    value = sp.simplify(sp.expand_func(value)) if len(coeffs) > 1 else sp.powsimp(sp.gammasimp(value), combine="exp")
-    if converges == sp.true:
-        return value, MGF
-    if len(coeffs) > 1:
-        return None  # xⁿe^{cx}: the sign of a divergent integral is not decided here
-    if converges == sp.false:
-        return sp.oo, MGF  # e^{cx + d} > 0
-    return sp.Piecewise((value, converges), (sp.oo, True)), MGF
-
-
-def _as_pow(f):
-    return f if isinstance(f, sp.Pow) else sp.Pow(f, 1, evaluate=False)
 
 
 def residue_rule(phi, x, density, pieces):
