@@ -176,3 +176,11 @@ def test_stable_kernels_of_the_stirling_split_against_mpmath():
     u = ulp_distance(np_["stirling_bregman"](ys, xs), want_b)
     assert u.max() <= 16, (ys[np.argmax(u)], xs[np.argmax(u)], u.max())
     assert math.isfinite(float(np_["lgamma_rem"](1e306)))  # log Γ(1e306) overflows, h does not
+
+
+def test_accuracy_section_holds_the_gamma_kl_to_the_special_goal(tmp_path):
+    from symce.app.accuracy import accuracy_section
+
+    md = accuracy_section(tmp_path, n=40, grid_max=40, only="KL(gamma ‖ gamma)", plots=False)
+    row = next(line for line in md.splitlines() if line.startswith("| KL(gamma ‖ gamma) |"))
+    assert "met (≤ 16, special)" in row, row
