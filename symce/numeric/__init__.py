@@ -2,6 +2,9 @@
 
 * :mod:`.functions` — stable special functions (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx,
   kl_div, …) as SymPy functions with derivatives, mpmath evaluation and elementary definitions;
+* :mod:`.special` — the special functions of the families' formulas (log Γ, ψ, ψ⁽ⁿ⁾, B, erf, erfc, I_ν,
+  Ei, E_n, H_x, ζ): one kernel name per function on every backend (scipy.special, torch, mpmath), and their
+  enclosures in the ground truth (:mod:`.truth_special`, Arb in :mod:`.truth_flint`);
 * :mod:`.rewrite` — :func:`stabilise`, the rewrite of derived formulas into those functions, each step
   proved with :func:`symce.prove`;
 * :mod:`.lambdify` — :func:`lambdify` for numpy (default), scipy, math, mpmath and torch;
