@@ -11,6 +11,21 @@ import sympy as sp
 from symce.errors import ArgumentTypeError
 
 
+def _scalar_argument(who: str, a):
+    """A scalar SymPy expression, or ArgumentTypeError: SymPy would otherwise hold a list, a set, a relation,
+    an interval or a matrix inside σ(·) silently, or fail later with an AttributeError on None."""
+    try:
+        e = sp.sympify(a, strict=True)
+    except (sp.SympifyError, TypeError, ValueError):
+        e = None
+    if (not isinstance(e, sp.Expr) or isinstance(e, (sp.MatrixExpr, sp.IndexedBase, sp.AccumBounds))
+            or getattr(e, "is_Matrix", False)):
+        raise ArgumentTypeError(f"{who}: argument z must be a scalar number or SymPy expression (a logit), "
+                                f"not {type(a).__name__} {a!r:.80}; apply it entrywise to a matrix "
+                                f"(M.applyfunc({who})) and index an IndexedBase (w[i])")
+    return e
+
+
 class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower case
     r"""The logistic function σ(z) = e^z / (1 + e^z) = 1/(1 + e^{−z})."""
 
@@ -23,10 +38,13 @@ class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower cas
                 from_text = a if isinstance(a, str) else a.decode(errors="replace")
                 raise ArgumentTypeError(f"{cls.__name__}: the argument must be a number or a SymPy expression, "
                                         f"not text {from_text!r} (symce never evaluates text)")
+        args = tuple(_scalar_argument(cls.__name__, a) for a in args)
         return super().__new__(cls, *args, **kwargs)
 
     @classmethod
     def eval(cls, z):
+        if z is sp.nan or z is sp.zoo:  # no limit along every direction: undefined, as 1/(1 + e^{−z}) is
+            return sp.nan
         if z.is_zero:
             return sp.S.Half
         if z is sp.oo:

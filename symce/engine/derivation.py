@@ -21,6 +21,7 @@ import sympy as sp
 
 from symce.core import display
 from symce.core.expfamily import resolve_index_range
+from symce.core.limits import time_limit
 from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.errors import ArgumentTypeError, DerivationError
@@ -112,6 +113,15 @@ def _as_list(wrt) -> tuple[list, bool]:
     return ws, single
 
 
+def _check_derivation(d, op: str) -> None:
+    """``sc.gradient(d, wrt)`` is called with the derivation first; anything else (a family, an expression,
+    the arguments swapped) would fail deep inside with an AttributeError."""
+    if not isinstance(d, Derivation):
+        raise ArgumentTypeError(
+            f"{op}: argument d must be a Derivation (what symce.entropy / cross_entropy / kl / nll return), "
+            f"not {type(d).__name__} {d!r:.80}; e.g. sc.{op}(sc.kl(P, Q), [mu])")
+
+
 def _check_occurs(d: Derivation, w) -> None:
     """A derivative w.r.t. a symbol that is not in the result is 0 — and almost always a look-alike: a
     Symbol of the same name with other assumptions (``Symbol("mu2")`` vs ``Symbol("mu2", real=True)``),
@@ -163,6 +173,7 @@ def _diff(expr, w):
 
 def gradient(d: Derivation, wrt) -> Derivation:
     """∇_wrt of ``d.result``: a scalar for one symbol, a column matrix for a list."""
+    _check_derivation(d, "gradient")
     ws, single = _as_list(wrt)
     if d.gradient_hook is not None:
         hooked = d.gradient_hook(ws[0] if single else ws)
@@ -185,16 +196,19 @@ def gradient(d: Derivation, wrt) -> Derivation:
 
 def hessian(d: Derivation, wrt: Sequence) -> Derivation:
     """The Hessian matrix ∂²/∂w_i∂w_j of ``d.result`` (symmetric; each entry computed once)."""
+    _check_derivation(d, "hessian")
     ws, single = _as_list(wrt)
     if single:
         ws = [ws[0]]
-    g = gradient(d, ws)
     n = len(ws)
-    first = [g.result[i] for i in range(n)]
-    H = sp.zeros(n, n)
-    for i in range(n):
-        for j in range(i, n):
-            H[i, j] = H[j, i] = canonical(_diff(first[i], ws[j]))
+    # n(n+1)/2 canonicalised second derivatives: at n = 50 that is minutes, so bounded like any fallback step
+    with time_limit(f"the Hessian of {d.lhs} ({n}×{n} second derivatives, {n * (n + 1) // 2} entries)"):
+        g = gradient(d, ws)
+        first = [g.result[i] for i in range(n)]
+        H = sp.zeros(n, n)
+        for i in range(n):
+            for j in range(i, n):
+                H[i, j] = H[j, i] = canonical(_diff(first[i], ws[j]))
     result = sp.ImmutableMatrix(H)
     steps = (*g.steps, Step(result, "differentiate the gradient once more (symmetric: upper triangle computed)"))
     return Derivation("hessian", Quantity.derivative(d.lhs, ws, order=2), result, steps, "differentiation",

@@ -106,7 +106,7 @@ def prove(lhs, rhs, assumptions: Iterable = (), *, name: str = "", digits: int =
     ``Eq(Sum(p[i], (i, 1, k)), 1)``; symbol assumptions such as positive=True are used as well)."""
     assumptions = _as_assumptions(assumptions)
     digits, points = _count(digits, "digits", 5, 1000), _count(points, "points", 1, 10_000)
-    lhs, rhs = _as_side(lhs, "lhs"), _as_side(rhs, "rhs")
+    lhs, rhs = _as_sides(lhs, rhs)
     base = dict(lhs=lhs, rhs=rhs, assumptions=assumptions, name=name, digits=digits)
     if lhs == rhs:
         return Proof(status=PROVED, steps=(Step(sp.S.Zero, "both sides are the same expression"),), **base)
@@ -169,9 +169,34 @@ def _as_side(v, which: str):
         raise ArgumentTypeError(f"prove: {which} must be a SymPy expression or a number, not {type(v).__name__} "
                                 f"{v!r}; build expressions with sympy.symbols(...)")
     try:
-        return sp.sympify(v, strict=True)
+        e = sp.sympify(v, strict=True)
     except sp.SympifyError:
         raise ArgumentTypeError(f"prove: {which} must be a SymPy expression or a number, not {type(v).__name__}") from None
+    if isinstance(e, sp.MatrixBase):
+        return sp.ImmutableMatrix(e)
+    # a set, interval, relation or truth value has no difference lhs − rhs; a matrix symbol has no entries
+    if not isinstance(e, sp.Expr) or isinstance(e, (sp.MatrixExpr, sp.IndexedBase)):
+        hint = ("; to prove a relation a = b pass its two sides, prove(a, b)" if isinstance(e, sp.Basic)
+                and e.is_Relational else "; write the matrix out (sympy.Matrix(M))"
+                if isinstance(e, sp.MatrixExpr) else "")
+        raise ArgumentTypeError(f"prove: {which} must be a scalar SymPy expression, a number or an explicit "
+                                f"Matrix, not {type(v).__name__} {v!r:.80}{hint}")
+    return e
+
+
+def _as_sides(lhs, rhs):
+    """Both sides scalar, or matrices of one shape (a scalar 0 on one side stands for the zero matrix)."""
+    lhs, rhs = _as_side(lhs, "lhs"), _as_side(rhs, "rhs")
+    lm, rm = isinstance(lhs, sp.MatrixBase), isinstance(rhs, sp.MatrixBase)
+    if lm and not rm and rhs == 0:
+        rhs = sp.ImmutableMatrix.zeros(*lhs.shape)
+    elif rm and not lm and lhs == 0:
+        lhs = sp.ImmutableMatrix.zeros(*rhs.shape)
+    elif lm != rm or (lm and lhs.shape != rhs.shape):
+        shape = lambda e: f"a {e.shape[0]}×{e.shape[1]} matrix" if isinstance(e, sp.MatrixBase) else "a scalar"
+        raise ArgumentTypeError(f"prove: lhs is {shape(lhs)} and rhs is {shape(rhs)}; both sides must be scalars "
+                                "or matrices of the same shape")
+    return lhs, rhs
 
 
 def _infinite(e) -> bool:

@@ -27,7 +27,7 @@ from typing import final
 import sympy as sp
 
 from symce.core.family import as_expr
-from symce.errors import ArgumentTypeError
+from symce.errors import ArgumentTypeError, DensityError
 from symce.families.density_checks import Check, nonnegativity, normalisation
 from symce.families.user_family import UserFamily, check_name, check_variable
 
@@ -47,6 +47,9 @@ class Density(UserFamily):
         self.name = check_name(name, "Density", who)
         x = check_variable(x, who)
         expr = as_expr(pdf, family=self.name, parameter="log-density" if log else "density")
+        if expr.has(sp.nan, sp.zoo):  # NaN compares with nothing: the checks below would fail with a TypeError
+            raise DensityError(f"{who}: argument pdf ({'log-density' if log else 'density'}) {expr} contains "
+                               "nan or zoo (an undefined value); a density is a finite expression in the variable")
         if not isinstance(log, bool):
             raise ArgumentTypeError(f"{who}: log must be True or False, not {log!r}")
         self._set_support(support, who)

@@ -18,6 +18,7 @@ import sympy as sp
 
 from symce.core.family import Measure
 from symce.core.limits import time_limit
+from symce.core.special import to_elementary
 from symce.engine.definition import integrate
 from symce.errors import DensityError, DerivationTimeoutError
 from symce.engine.crosscheck import sample_parameters
@@ -68,6 +69,7 @@ def _numeric_mass(pdf, x, support, measure, values) -> mpmath.mpf:
 def normalisation(pdf, x, support, measure, who: str, seed: int = 0, conditions=()) -> Check:
     """∫ p dν = 1 over the support, proved or checked numerically; DensityError when it is not 1."""
     what = f"{who}: the integral of the density over its support"
+    _tends_to_zero(pdf, x, support, who)
     try:
         with mpmath.workdps(30), time_limit(what, _LIMIT):
             total = total_mass(pdf, x, support, measure)
@@ -102,6 +104,26 @@ def normalisation(pdf, x, support, measure, who: str, seed: int = 0, conditions=
                                 "the density is taken as given")
     return Check(CHECKED, f"∫ p dν = 1 to within {mpmath.nstr(worst + mpmath.mpf('1e-30'), 3)} at {_POINTS} "
                           f"random parameter points (no closed form within {_LIMIT:g} s)")
+
+
+def _tends_to_zero(pdf, x, support, who: str) -> None:
+    """At an infinite end of the support p must not tend to a nonzero limit: then ∫ p (Σ p) diverges, and the
+    integrator and quadrature would spend their whole time limits finding out (σ(x) on ℝ: 10 s). A limit that
+    is 0, unknown, or not found within a second decides nothing."""
+    if isinstance(support, sp.FiniteSet):
+        return
+    ends = [end for lo, hi in _pieces(support) for end in (lo, hi) if end in (sp.oo, -sp.oo)]
+    for end in dict.fromkeys(ends):
+        try:
+            with time_limit(f"{who}: the limit of the density at {end}", 1.0):
+                limit = sp.limit(to_elementary(pdf), x, end)
+        except Exception:  # noqa: BLE001 - no limit found (or not in time): no verdict, the integral decides
+            continue
+        if limit.has(sp.AccumBounds, sp.Limit, sp.nan) or limit.is_zero is not False:
+            continue
+        if limit.is_extended_real:
+            raise DensityError(f"{who}: the density tends to {limit} (not 0) as {x} → {end}, so its integral "
+                               f"over {support} diverges; a density must integrate to 1 over its support")
 
 
 def nonnegativity(pdf, x, support, who: str, seed: int = 0, conditions=()) -> Check:

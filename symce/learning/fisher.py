@@ -41,6 +41,9 @@ from symce.learning.mle import parameter_symbols
 
 def parameters_of(P: Family, wrt=None) -> list:
     """The scalar parameter symbols of P, in the order of ``P.parameters`` (or ``wrt`` as given)."""
+    if not isinstance(P, Family):
+        raise ArgumentTypeError(f"fisher_information: argument P must be a distribution family such as "
+                                f"sc.Bernoulli(p), not {type(P).__name__} {P!r:.80}")
     ps = parameter_symbols(P)
     if any(isinstance(v, (sp.IndexedBase, sp.MatrixSymbol))
            or (isinstance(v, sp.MatrixExpr) and not isinstance(v, sp.MatrixBase)) for v in P.parameters.values()):
@@ -53,7 +56,15 @@ def parameters_of(P: Family, wrt=None) -> list:
             raise DerivationError(f"fisher_information: {P!r} has indexed parameters (symbolic size); "
                                   "use an explicit number of classes/dimension")
         return ps
+    if not isinstance(wrt, (list, tuple, sp.Symbol)):
+        # a set or dict has no order (the matrix rows would be arbitrary); anything else is not a parameter
+        raise ArgumentTypeError(f"fisher_information: wrt must be a parameter symbol or a list/tuple of them "
+                                f"({', '.join(map(str, ps))}), not {type(wrt).__name__} {wrt!r:.80}")
     ws = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
+    for w in ws:
+        if not isinstance(w, sp.Symbol):
+            raise ArgumentTypeError(f"fisher_information: wrt holds {type(w).__name__} {w!r:.80}; it must hold "
+                                    f"parameter symbols of {P!r} ({', '.join(map(str, ps))})")
     if not ws:
         raise ArgumentTypeError(f"fisher_information: wrt is empty; give one or more parameter symbols of {P!r} "
                                 f"({', '.join(map(str, ps))}) or leave it out for all of them")

@@ -147,7 +147,11 @@ def focal_loss(gamma=None) -> LossDerivation:
     if any(c != 0 for c in checks):  # pragma: no cover - a failed identity would be a bug of the family
         raise ArithmeticError(f"log p_t identity failed: {checks}")
     one_minus = 1 / (1 + sp.exp(s * z))            # 1 − σ(s z) = σ(−s z)
-    result = -(one_minus**gam) * compact
+    # the γ = 0 identity is proved on the form with a symbolic γ: xreplace({γ: 0}) on a numeric γ would
+    # replace that number wherever it occurs (γ = 2 also in s = 2t − 1), and γ = 10⁹ expanded for minutes
+    g = sp.Dummy("gamma", nonnegative=True)
+    generic = -(one_minus**g) * compact
+    result = generic.xreplace({g: gam})
     steps = (Step(-(1 - sp.exp(log_pt))**gam * log_pt, "definition FL = −(1 − p_t)^γ log p_t with log p_t the "
                                                         "log-density of Bernoulli.from_logit(z) at the label"),
              Step(result, "for t ∈ {0, 1}, with s = 2t − 1: log p_t = log σ(sz) = −log(1 + e^{−sz}) and "
@@ -156,7 +160,7 @@ def focal_loss(gamma=None) -> LossDerivation:
     grad = loss.gradient(z)
 
     bce = cross_entropy(Bernoulli(sp.Symbol("t_", positive=True)), Q).result
-    p0 = [prove(result.xreplace({gam: 0, t: v}), bce.xreplace({sp.Symbol("t_", positive=True): v}),
+    p0 = [prove(generic.xreplace({g: 0, t: v}), bce.xreplace({sp.Symbol("t_", positive=True): v}),
                 name=f"FL at γ = 0 is the binary cross-entropy (t = {v})") for v in (0, 1)]
     return LossDerivation("focal loss", loss, grad, tuple(p0),
                           {"z": z, "t": t, "gamma": gam, "args": [z, t] + ([gam] if gam.free_symbols else [])})

@@ -66,6 +66,9 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     if not isinstance(expr, (sp.Basic, sp.MatrixBase)):
         raise ArgumentTypeError(f"lambdify needs a Derivation, a procedure (Fisher information) or a SymPy "
                                 f"expression, not {type(obj).__name__}")
+    expr = _checked_expr(expr)
+    if args is not None:
+        args = _checked_args(args)
     # the arguments: the distributions' parameters in declaration order (vector ones as one array), or
     # ``args`` as given — strings mapped to symbols, so no user text reaches the printed source
     if args is None:
@@ -73,6 +76,46 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     else:
         groups = groups_of((), expr, resolve_args(args, expr))
     return signed(_build(obj, expr, flat_args(groups), backend, stable, derived), groups, expr, backend)
+
+
+def _checked_expr(expr):
+    """An expression or explicit matrix that has a numeric value; refused up front with what was given, since
+    the printers fail on the others with raw KeyError / PrintMethodNotImplementedError / TypeError."""
+    if isinstance(expr, sp.MatrixBase):
+        return sp.ImmutableMatrix(expr)  # the printers and caches hash it; a mutable Matrix is not hashable
+    if isinstance(expr, sp.logic.boolalg.Boolean):  # Eq, x < 1, True
+        raise ArgumentTypeError(f"lambdify: argument obj must be an expression, not the {type(expr).__name__} "
+                                f"{expr!s:.80} (a relation or truth value); lambdify one side, e.g. lhs - rhs")
+    if isinstance(expr, sp.MatrixExpr):
+        raise ArgumentTypeError(f"lambdify: argument obj must be an expression or an explicit Matrix, not the matrix "
+                                f"expression {expr!s:.80} ({expr.shape[0]}×{expr.shape[1]}); write it out with "
+                                "sympy.Matrix(...) or lambdify an expression of its entries")
+    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.IndexedBase):
+        raise ArgumentTypeError(f"lambdify: argument obj must be an expression with a numeric value, not "
+                                f"{type(expr).__name__} {expr!s:.80}")
+    bad = [a for a in (sp.zoo, sp.AccumBounds) if expr.has(a)]
+    if bad:
+        raise ArgumentTypeError(f"lambdify: argument obj {expr!s:.80} contains "
+                                + ("zoo (complex infinity, e.g. 1/0)" if bad[0] is sp.zoo else "an AccumBounds")
+                                + ", which has no numeric value; an expression of numbers and symbols is allowed")
+    return expr
+
+
+def _checked_args(args):
+    """``args``: a list or tuple (or an explicit Matrix) of symbols or symbol names; one symbol alone is one
+    argument. A string is refused rather than split into characters, an IndexedBase rather than iterated forever."""
+    if isinstance(args, (sp.Symbol, sp.Indexed)):
+        return [args]
+    if isinstance(args, sp.MatrixBase):
+        args = list(args)
+    if not isinstance(args, (list, tuple)):
+        raise ArgumentTypeError(f"lambdify: argument args must be a list or tuple of symbols (or their names), "
+                                f"not {type(args).__name__} {args!r:.80}")
+    for a in args:
+        if not isinstance(a, (str, sp.Symbol, sp.Indexed)):
+            raise ArgumentTypeError(f"lambdify: args holds {type(a).__name__} {a!r:.80}; each argument must be a "
+                                    "SymPy symbol (or Indexed such as w[1]) or the name of one")
+    return list(args)
 
 
 def _build(obj, expr, args, backend, stable, derived):

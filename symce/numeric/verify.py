@@ -215,7 +215,7 @@ def verify(fn: Callable, reference, args: Sequence | None = None, *, domain: Dom
     else:
         raise ArgumentTypeError(f"verify needs a Derivation or a SymPy expression as reference, not "
                                 f"{type(reference).__name__}")
-    _check_options(n, grid, grid_max, seed, region, abs_floor)
+    abs_floor = _check_options(n, grid, grid_max, seed, region, abs_floor, thresholds)
     args = match_args(fn, expr, args, reference)
     missing = expr.free_symbols - set(args)
     if missing:
@@ -268,19 +268,54 @@ def _tqdm_progress():
     return b, b
 
 
-def _check_options(n, grid, grid_max, seed, region, abs_floor):
-    if not isinstance(n, (int, np.integer)) or n < 0:
-        raise ArgumentTypeError(f"verify: n must be an integer ≥ 0, not {n!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ArgumentTypeError(f"verify: seed must be an integer ≥ 0, not {seed!r}")
-    if not isinstance(grid_max, (int, np.integer)) or grid_max < 0:
-        raise ArgumentTypeError(f"verify: grid_max must be an integer ≥ 0, not {grid_max!r}")
+#: the most points verify measures (n, and grid_max): the exact values take about 1 ms a point, so 10⁶ is
+#: already a quarter of an hour; the command line has the same limit (app/verify_cli.py MAX_SAMPLES)
+MAX_POINTS = 1_000_000
+
+
+def _count_option(value, what: str) -> None:
+    # bool is an int to Python, but n=True is a mistake, not one point
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ArgumentTypeError(f"verify: {what} must be an integer ≥ 0, not {value!r:.80}")
+
+
+def _check_options(n, grid, grid_max, seed, region, abs_floor, thresholds=None) -> float:
+    """Refuse bad options up front (naming the option, what it got and what is allowed); abs_floor as a float."""
+    for value, what in ((n, "n"), (seed, "seed"), (grid_max, "grid_max")):
+        _count_option(value, what)
+    if n > MAX_POINTS or grid_max > MAX_POINTS:
+        raise ArgumentTypeError(f"verify: n and grid_max are at most {MAX_POINTS:,} (got n = {n}, grid_max = "
+                                f"{grid_max}); the exact values take about 1 ms a point")
     if n == 0 and (not grid or grid_max == 0):
         raise ArgumentTypeError("verify: no points to measure (n = 0 and no grid); allowed: n ≥ 1 or a grid")
-    if region not in REGIONS:
-        raise ArgumentTypeError(f"verify: region must be one of {REGIONS}, not {region!r}")
-    if not (isinstance(abs_floor, (int, float)) and abs_floor >= 0 and math.isfinite(abs_floor)):
-        raise ArgumentTypeError(f"verify: abs_floor must be a finite number ≥ 0, not {abs_floor!r}")
+    if not isinstance(region, str) or region not in REGIONS:
+        raise ArgumentTypeError(f"verify: region must be one of {REGIONS}, not {region!r:.80}")
+    try:
+        floor = float(abs_floor) if isinstance(abs_floor, (int, float, np.integer, np.floating)) \
+            and not isinstance(abs_floor, bool) else math.nan
+    except OverflowError:  # an int beyond the float range
+        floor = math.inf
+    if not (floor >= 0 and math.isfinite(floor)):
+        raise ArgumentTypeError(f"verify: abs_floor must be a finite number ≥ 0, not {abs_floor!r:.80}")
+    _check_thresholds(thresholds)
+    return floor
+
+
+def _check_thresholds(thresholds) -> None:
+    if thresholds is None:
+        return
+    if not isinstance(thresholds, dict):
+        raise ArgumentTypeError(f"verify: thresholds must be a dict such as {{'max_ulp': 3}} with keys among "
+                                f"{', '.join(DEFAULT_THRESHOLDS)}, max_rel, not {type(thresholds).__name__} "
+                                f"{thresholds!r:.80}")
+    allowed = (*DEFAULT_THRESHOLDS, "max_rel")
+    for key, value in thresholds.items():
+        if key not in allowed:  # a misspelt key would otherwise be ignored silently
+            raise ArgumentTypeError(f"verify: thresholds has the key {key!r:.40}; allowed keys: {', '.join(allowed)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or value != value or value < 0:  # value != value: NaN (math.isnan overflows on huge ints)
+            raise ArgumentTypeError(f"verify: thresholds[{key!r}] must be a number ≥ 0 (inf: no limit), "
+                                    f"not {value!r:.80}")
 
 
 __all__ = ["verify", "VerifyReport", "Domain", "domain_of", "defining_expression", "ulp_distance", "ordinal",
