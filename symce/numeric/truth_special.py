@@ -11,7 +11,7 @@ root x₀ gives a relative error of 2⁻²² at 64 bits, H_x at x = 10⁻³⁰�
 disagree and the enclosure widens until the truth's precision loop raises the precision. This is an
 error estimate, not Arb's rigorous bound (:mod:`.truth_flint` evaluates the same functions in balls and
 is tried first where python-flint is installed); outside the pieces (log Γ of a negative interval, ζ(s)
-for s ≤ 1) the value is an unresolved NaN.
+for s ≤ 1) and above :data:`MAX_PREC` bits the value is an unresolved NaN.
 """
 
 from __future__ import annotations
@@ -55,8 +55,16 @@ def _shape(name: str, n: int | None = None):
     return None
 
 
+#: above this working precision the point values are not attempted (the point is reported unresolved):
+#: mpmath's Γ and log Γ need Bernoulli numbers of huge index there, minutes a point (Γ(1e300)·e^{−1e300}
+#: of a Gumbel cross-entropy asks for ~10⁴ bits)
+MAX_PREC = 4096
+
+
 def _point(f, consts, xs, prec):
     """An enclosure (lo, hi) of f(*consts, *xs) at the exact mpf tuples xs, from two working precisions."""
+    if prec > MAX_PREC:
+        raise ValueError(f"special function above {MAX_PREC} bits")
     vals = []
     for wp in (prec + 24, prec + 56):
         with mpmath.workprec(wp):
