@@ -170,7 +170,7 @@ def _log_substitution(f, x, lo, hi):
     g = g.replace(lambda e: isinstance(e, sp.Pow) and isinstance(e.base, sp.exp),
                   lambda e: sp.exp(e.base.args[0] * e.exp))
     g = sp.powsimp(g, combine="exp")
-    value = sp.integrate(g, (t, -sp.oo, sp.oo), conds="none")
+    value = _sympy_integrate(g, t, -sp.oo, sp.oo)
     return value if _closed(value) else None
 
 
