@@ -49,10 +49,15 @@ def _items():
     return out
 
 
+def _norm(key: str) -> str:
+    """Labels compared up to '_' vs '-' (family files renamed theirs while the catalog grew)."""
+    return key.replace("_", "-")
+
+
 def _example(label):
     from symce import families
 
-    return next(e for e in families.COMMON if e.label == label)
+    return next(e for e in families.COMMON if _norm(e.label) == _norm(label))
 
 
 # -- symce, cold --------------------------------------------------------------------------------------
@@ -82,7 +87,7 @@ def cold_child(progress: bool = False) -> None:
         if progress:
             print(f"  symce {len(items):3d}: {key:<52} {items[key]:7.3f} s", file=sys.stderr, flush=True)
     done = time.perf_counter()
-    print(json.dumps({"items": items, "errors": errors, "proofs": proofs, "import_s": imported - t_import,
+    print(json.dumps({"items": {_norm(k): v for k, v in items.items()}, "errors": errors, "proofs": proofs, "import_s": imported - t_import,
                       "script_s": done - _T0, "cpu_s": time.process_time(), "age_s": _age_at_start}))
 
 
@@ -135,6 +140,9 @@ def _plain(conn, which, la, lb, limit):
     import plain_sympy as plain
     from symce.app.report import gradient_symbols
 
+    bounds = plain._bounds
+    # the whole-number supports as a SymPy user sums over them: Σ_{x=0}^{∞} (plain_sympy knows Range only)
+    plain._bounds = lambda S: (0, sympy.oo) if S == sympy.Naturals0 else (1, sympy.oo) if S == sympy.Naturals else bounds(S)
     resource.setrlimit(resource.RLIMIT_CPU, (int(limit) + 1, int(limit) + 2))
     sympy.core.cache.clear_cache()
     t0 = time.process_time()
@@ -181,7 +189,8 @@ def plain_run(items, limit: float, jobs: int, progress=print) -> dict:
             p.join(1)
             rx.close()
             del running[key]
-            progress(f"  plain {len(out):3d}/{len(items)}: {key:<52} {out[key][0]:<6} {out[key][1]:7.2f} s")
+            progress(f"  plain {len(out):3d}/{len(items)}: {key:<52} {out[key][0]:<6} {out[key][1]:7.2f} s"
+                     + (f"  {out[key][2]}" if out[key][2] else ""))
     return out
 
 
@@ -191,19 +200,36 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="plain-SymPy children at a time")
     ap.add_argument("--quick", action="store_true", help="plain SymPy on the first 6 items only")
     ap.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
+    ap.add_argument("--from-log", metavar="LOG", help="no run: the table from the progress lines of an earlier "
+                                                     "(possibly interrupted) run, over the items plain SymPy reached")
+    ap.add_argument("--cold-log", metavar="LOG", help="take symce's cold numbers (and plain results other than "
+                                                     "errors) from an earlier run's output; run plain SymPy on the rest")
     ap.add_argument("--cold-child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.cold_child:
         cold_child(progress=True)
         return 0
+    if a.from_log:
+        return _render_log(a.from_log, a.limit or 10.0, a.markdown)
     limit = a.limit or (2.0 if a.quick else 10.0)
-    cold = cold_run()
-    items = _items()
-    total = (cold["age_s"] or 0.0) + cold["script_s"]
+    reused: dict = {}
+    if a.cold_log:  # the cold numbers (and plain results that are not errors) of an earlier run
+        cold, total, _, reused = _parse_log(a.cold_log)
+        reused = {k: v for k, v in reused.items() if v[0] != "error"}
+        items = [it for it in _items() if _norm(it[0]) in cold["items"]]
+        for n, (key, secs) in enumerate(cold["items"].items()):  # this run's output holds them too
+            print(f"  symce {n + 1:3d}: {key:<52} {secs:7.3f} s")
+    else:
+        cold = cold_run()
+        items = _items()
+        total = (cold["age_s"] or 0.0) + cold["script_s"]
     print(f"symce cold: {len(items)} items, process start → done {total:.2f} s (CPU {cold['cpu_s']:.2f} s, import "
           f"{cold['import_s']:.2f} s); goal < {GOAL_COLD:g} s", flush=True)
     chosen = items[:6] if a.quick else items
-    plain = plain_run(chosen, limit, a.jobs)
+    for i, (key, *_) in enumerate(it for it in chosen if it[0] in reused):
+        note = f"  {reused[key][2]}" if reused[key][2] else ""
+        print(f"  plain {i + 1:3d}/{len(chosen)}: {key:<52} {reused[key][0]:<6} {reused[key][1]:7.2f} s{note}")
+    plain = {**reused, **plain_run([it for it in chosen if it[0] not in reused], limit, a.jobs)}
     lines = _table(cold, chosen, plain, limit, total)
     print("\n".join(lines))
     if a.markdown:
@@ -213,10 +239,45 @@ def main(argv=None) -> int:
     return 0
 
 
+def _render_log(path: str, limit: float, markdown: str | None) -> int:
+    """The table from a run's output (``python benchmarks/families.py ... > LOG 2>&1``)."""
+    cold, total, items, plain = _parse_log(path)
+    lines = _table(cold, items, plain, limit, total)
+    lines.insert(2, f"_Rendered from the progress log of a run (`--from-log`): plain SymPy reached {len(items)} of "
+                    f"{len(cold['items'])} items; the comparison is over those items._\n")
+    print("\n".join(lines))
+    if markdown:
+        with open(markdown, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _parse_log(path: str):
+    """(cold, total seconds, plain items, plain results) from the progress lines of a run."""
+    import re
+
+    cold = {"items": {}, "errors": [], "proofs": {}}
+    items, plain, total = [], {}, float("nan")
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"symce cold: \d+ items, process start → done ([\d.]+) s \(CPU ([\d.]+) s, import ([\d.]+) s\)", line)
+        if m:
+            total, cold["cpu_s"], cold["import_s"] = (float(g) for g in m.groups())
+        m = re.match(r"\s+symce\s+\d+: (.*?)\s+([\d.]+) s$", line)
+        if m:
+            cold["items"][_norm(m.group(1))] = float(m.group(2))
+        m = re.match(r"\s+plain\s+\d+/\d+: (.*?)\s+(ok|error|limit)\s+([\d.]+) s(?:  (.*))?$", line)
+        if m:
+            items.append((m.group(1),))
+            plain[m.group(1)] = (m.group(2), float(m.group(3)), m.group(4) or "")
+    return cold, total, items, plain
+
+
 def _table(cold, items, plain, limit, total) -> list[str]:
     rows, s_sum, p_sum, cannot = [], 0.0, 0.0, []
+    absent = [key for key, *_ in items if _norm(key) not in cold["items"]]  # a family file added meanwhile
+    items = [it for it in items if _norm(it[0]) in cold["items"]]
     for key, *_ in items:
-        s = cold["items"][key]
+        s = cold["items"][_norm(key)]
         status, secs, note = plain[key]
         p = limit if status == "limit" else secs
         s_sum, p_sum = s_sum + s, p_sum + p
@@ -240,6 +301,8 @@ def _table(cold, items, plain, limit, total) -> list[str]:
             "| item | symce (ms, cold) | plain SymPy (s CPU) | plain status | ratio |", "|---|---:|---:|---|---:|"]
     tail = ["", f"Plain SymPy cannot do {len(cannot)} of {len(items)} items (limit, error, or an Integral/Sum "
                 f"left in the result): " + "; ".join(cannot) + "." if cannot else "Plain SymPy did every item."]
+    if absent:
+        tail += ["", "Not compared (examples added to the catalog after the cold run started): " + ", ".join(absent)]
     if cold["errors"]:
         tail += ["", "symce errors: " + "; ".join(cold["errors"])]
     return head + rows + tail
