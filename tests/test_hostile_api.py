@@ -178,6 +178,7 @@ def test_census_of_every_entry_point_and_value():
 from symce.errors import ArgumentTypeError, DensityError, DerivationTimeoutError  # noqa: E402
 
 M2, W = sp.MatrixSymbol("M", 2, 2), sp.IndexedBase("w")
+K = sp.Symbol("k", integer=True, nonnegative=True)
 #: (label, call, error, words the message must contain — the argument's name or what is allowed)
 NAMED = [
     ("gradient of a family", lambda: sc.gradient(sc.Normal(mu, s), mu), ArgumentTypeError, "argument d"),
@@ -230,6 +231,7 @@ NAMED = [
     ("Density of zoo·x", lambda: sc.Density(sp.zoo * x, x, sp.Reals), DensityError, "argument pdf"),
     ("Density of σ(x) on ℝ", lambda: sc.Density(sc.sigmoid(x), x, sp.Reals), DensityError, "diverges"),
     ("Density of 1 on [0, ∞)", lambda: sc.Density(1, x, sp.Interval(0, sp.oo)), DensityError, "diverges"),
+    ("Density of σ(k) on ℕ₀", lambda: sc.Density(sc.sigmoid(K), K, sp.Naturals0), DensityError, "sum over"),
 ]
 
 
@@ -247,6 +249,8 @@ def test_what_is_still_accepted():
     assert sc.lambdify(x**2, args=x)(3.0) == 9.0         # one symbol is one argument
     assert sc.prove(sp.Matrix([x, x]) - sp.Matrix([x, x]), 0).status == "proved"  # 0 stands for the zero matrix
     assert sc.sigmoid(0) == sp.S.Half and sc.sigmoid(sp.nan) is sp.nan
+    # σ increases, so an AccumBounds maps to its image (SymPy's limits substitute such bounds: sin(∞))
+    assert sc.sigmoid(sp.AccumBounds(-sp.oo, sp.oo)) == sp.AccumBounds(0, 1)
     rep = sc.verify(lambda x: x, x, [x], n=3, grid=False, abs_floor=10**100, thresholds={"max_ulp": math.inf})
     assert rep.passed and rep.abs_floor == 1e100
 

@@ -18,7 +18,7 @@ def _scalar_argument(who: str, a):
         e = sp.sympify(a, strict=True)
     except (sp.SympifyError, TypeError, ValueError):
         e = None
-    if (not isinstance(e, sp.Expr) or isinstance(e, (sp.MatrixExpr, sp.IndexedBase, sp.AccumBounds))
+    if (not isinstance(e, sp.Expr) or isinstance(e, (sp.MatrixExpr, sp.IndexedBase))
             or getattr(e, "is_Matrix", False)):
         raise ArgumentTypeError(f"{who}: argument z must be a scalar number or SymPy expression (a logit), "
                                 f"not {type(a).__name__} {a!r:.80}; apply it entrywise to a matrix "
@@ -45,6 +45,8 @@ class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower cas
     def eval(cls, z):
         if z is sp.nan or z is sp.zoo:  # no limit along every direction: undefined, as 1/(1 + e^{−z}) is
             return sp.nan
+        if isinstance(z, sp.AccumBounds):  # σ increases: the image of [a, b] is [σ(a), σ(b)] (SymPy's limits
+            return sp.AccumBounds(cls(z.min), cls(z.max))  # substitute such bounds, e.g. sin(∞))
         if z.is_zero:
             return sp.S.Half
         if z is sp.oo:
