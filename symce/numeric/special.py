@@ -172,9 +172,16 @@ def numpy_kernels() -> dict:
            "beta": sc.beta}
     for n in range(1, MAX_ORDER + 1):
         out[f"polygamma_{n}"] = functools.partial(sc.polygamma, n)
-    # the overflow-free Bessel forms (functions/bessel.py), from the exponentially scaled ive
-    out["log_besseli"] = lambda nu, x: np.log(sc.ive(nu, x)) + np.abs(x)
-    out["besseli_ratio"] = lambda nu, mu, x: sc.ive(nu, x) / sc.ive(mu, x)
+    # the overflow-free Bessel forms (functions/bessel.py), from the exponentially scaled I_ν
+    def ive(nu, x):
+        # orders 0 and 1 by cephes' i0e/i1e: scipy's ive is NaN beyond x ≈ 10⁶³
+        nu = np.asarray(nu)
+        if nu.ndim == 0 and nu in (0, 1):
+            return (sc.i0e if nu == 0 else sc.i1e)(x)
+        return np.where(nu == 0, sc.i0e(x), np.where(nu == 1, sc.i1e(x), sc.ive(nu, x)))
+
+    out["log_besseli"] = lambda nu, x: np.log(ive(nu, x)) + np.abs(x)
+    out["besseli_ratio"] = lambda nu, mu, x: ive(nu, x) / ive(mu, x)
     return out
 
 

@@ -147,6 +147,10 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
     if isinstance(e, sp.Abs):
         f = _compile(e.args[0], index, memo_ids)
         return lambda env: LI.mpi_abs(f(env))
+    if isinstance(e, (sp.cos, sp.sin, sp.atan)):  # the von Mises KL's cos(μ₁ − μ₂); mpmath's rigorous kernels
+        f = _compile(e.args[0], index, memo_ids)
+        kernel = {sp.cos: LI.mpi_cos, sp.sin: LI.mpi_sin, sp.atan: LI.mpi_atan}[type(e)]
+        return lambda env: kernel(f(env), env[2])
     special = compile_special(e, lambda a: _compile(a, index, memo_ids))  # log Γ, ψ, erf, … (truth_special)
     if special is not None:
         return special
