@@ -102,6 +102,8 @@ CASES += [
      [(0.3,), (2.5,), (40.0,)]),
     (F.besseli_ratio(1, 0, a), sp.besseli(1, a) / sp.besseli(0, a),
      lambda a: mpmath.besseli(1, a) / mpmath.besseli(0, a), [a], [(0.3,), (2.5,), (40.0,)]),
+    (F.gamma_scaled(a, x), sp.exp(x) * sp.gamma(a), lambda a, x: mpmath.exp(x) * mpmath.gamma(a), [a, x],
+     [(0.3, -2.0), (2.5, 1.5)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

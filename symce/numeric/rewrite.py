@@ -77,7 +77,7 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
                                         xlogy_forms)
 from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
-from symce.numeric.rewrite_special import collect_digamma, scaled_relative_entropy, stirling_split
+from symce.numeric.rewrite_special import collect_digamma, gamma_products, scaled_relative_entropy, stirling_split
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,7 @@ class Stabilised:
 # -- the rules, in the order they are applied ----------------------------------------------------------
 RULES = (
     ("Bessel forms: log I_ν(x) = log_besseli(ν, x), I_ν(x)/I_μ(x) = besseli_ratio(ν, μ, x)", bessel_forms),
+    ("Γ products: b^k·e^u·Γ(z) = gamma_scaled(z, k log b + u)", gamma_products),
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "
      "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),

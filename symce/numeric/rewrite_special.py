@@ -8,6 +8,7 @@ r"""Stabilising rules for the formulas with log Γ and ψ (Gamma, Beta, Dirichle
   h′ = digamma_rem, :mod:`symce.numeric.functions.gamma`): log Γ overflows for x > 2.5·10³⁰⁵ and
   x ψ(x) − log Γ(x) cancels to O(log x), while h and h′ are O(log x) and O(1/x).
 * ``collect ψ`` — the coefficients of each h′(x) or ψ(x) summed into one factor.
+* ``Γ products`` — bᵏ·e^u·Γ(z) = gamma_scaled(z, k log b + u), evaluated as one exponential (Weibull, Gumbel KL).
 
 * ``scaled relative entropy`` — what is left of such a KL, Σ_A A log(A/Y_A) − A + Y_A, as Σ kl_div(A, Y_A):
   every term ≥ 0, with Y_A − A (lowered exactly, :func:`symce.numeric.lowering.lower`) instead of a
@@ -24,7 +25,7 @@ from collections import defaultdict
 import sympy as sp
 
 from symce.numeric.functions.elementary import kl_div
-from symce.numeric.functions.gamma import digamma_rem, lgamma_rem, stirling_bregman
+from symce.numeric.functions.gamma import digamma_rem, gamma_scaled, lgamma_rem, stirling_bregman
 
 
 def _split(f):
@@ -99,6 +100,33 @@ def collect_digamma(e):
     return sp.Add(*[sp.factor_terms(c) * f for f, c in coeffs.items()], *rest)
 
 
+def gamma_products(e):
+    """c·Π bᵢ^{eᵢ}·Π e^{uⱼ}·Γ(z) → c·gamma_scaled(z, Σ eᵢ log bᵢ + Σ uⱼ) for positive bᵢ, symbolic eᵢ and
+    positive z: one exponential of a sum of logarithms instead of factors that overflow separately."""
+    if not e.has(sp.gamma):
+        return e
+
+    def scaled(m):
+        gammas = [f for f in m.args if isinstance(f, sp.gamma) and f.args[0].is_positive]
+        if len(gammas) != 1:
+            return m
+        big_l, keep = [], []
+        for f in m.args:
+            if f is gammas[0]:
+                continue
+            if isinstance(f, sp.exp):
+                big_l.append(f.args[0])
+            elif f.is_Pow and f.base.is_positive and not f.exp.is_number:
+                big_l.append(f.exp * sp.log(f.base))
+            else:
+                keep.append(f)
+        if not big_l:
+            return m
+        return sp.Mul(*keep, gamma_scaled(gammas[0].args[0], sp.Add(*big_l)))
+
+    return e.replace(lambda m: isinstance(m, sp.Mul) and m.has(sp.gamma), scaled)
+
+
 def _log_terms(e):
     """{A: [(k, B)]} for the terms k·A·log B of the sum e (k a rational number), and the other terms."""
     out, rest = defaultdict(list), []
@@ -144,4 +172,4 @@ def scaled_relative_entropy(e):
     return sp.Add(*[kl_div(big, y) for big, y in pairs.values()], *others, *leftover)
 
 
-__all__ = ["stirling_split", "collect_digamma", "scaled_relative_entropy"]
+__all__ = ["stirling_split", "collect_digamma", "scaled_relative_entropy", "gamma_products"]

@@ -38,6 +38,7 @@ digamma_rem(x)     ψ(x) − log x  (h′)                           ψ(x) and l
 stirling_bregman   h(y) − h(x) − (y − x)h′(x)  (≥ 0)           Gamma/Beta/Dirichlet KL near P = Q
 log_besseli(ν, x)  log I_ν(x)                                   I₀(x) overflows for x > 713 (von Mises)
 besseli_ratio      I_ν(x)/I_μ(x)                                ∞/∞ for x > 713
+gamma_scaled(z, L) e^L·Γ(z)                                     λ^k·Γ(·) of a Weibull KL: ∞·0
 =================  ==========================================  =============================================
 """
 
@@ -47,7 +48,7 @@ from symce.numeric.functions.base import StableFunction, to_elementary
 from symce.numeric.functions.elementary import (diff_ratio, fsum, kl_div, log1p, log1pmx, log1pmx_ratio, log_offset,
                                                 log_sigmoid, logsumexp, softplus, wprod, xlog1py, xlogy)
 from symce.numeric.functions.bessel import besseli_ratio, log_besseli
-from symce.numeric.functions.gamma import digamma_rem, lgamma_rem, stirling_bregman
+from symce.numeric.functions.gamma import digamma_rem, gamma_scaled, lgamma_rem, stirling_bregman
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
                                             softmax_xent)
@@ -55,11 +56,11 @@ from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logi
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
                     wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
-                    lgamma_rem, digamma_rem, stirling_bregman, log_besseli, besseli_ratio)
+                    lgamma_rem, digamma_rem, stirling_bregman, log_besseli, besseli_ratio, gamma_scaled)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
            "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
            "exact_rational", "logprod_offset", "rational_log_sum",
-           "lgamma_rem", "digamma_rem", "stirling_bregman", "log_besseli", "besseli_ratio", "STABLE_FUNCTIONS",
+           "lgamma_rem", "digamma_rem", "stirling_bregman", "log_besseli", "besseli_ratio", "gamma_scaled", "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -87,4 +87,22 @@ class stirling_bregman(_Cancelling):  # noqa: N801
         return True if (self.args[0].is_positive and self.args[1].is_positive) else None
 
 
-__all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman"]
+class gamma_scaled(_Cancelling):  # noqa: N801
+    """e^L·Γ(z) for z > 0, computed as e^{L + log Γ(z)}: the Weibull and Gumbel KLs' (λ₁/λ₂)^k·Γ(1 + k₂/k₁)
+    and e^{(μ₂−μ₁)/β₂}·Γ(1 + β₁/β₂), whose factors overflow (λ^k, Γ) or underflow where the product does not."""
+
+    nargs = 2
+
+    def elementary(self):
+        z, big_l = self.args
+        return sp.exp(big_l) * sp.gamma(z)
+
+    def fdiff(self, argindex=1):
+        z, _ = self.args
+        return self * sp.polygamma(0, z) if argindex == 1 else self
+
+    def _eval_is_positive(self):
+        return True if (self.args[0].is_positive and self.args[1].is_real) else None
+
+
+__all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "gamma_scaled"]

@@ -188,7 +188,8 @@ def kl_div_logy(kl_div, x, y, d, log_y):
 def numpy_kernels(loggamma, kl_div) -> dict:
     return {"_kl_div_logy": functools.partial(kl_div_logy, kl_div),"lgamma_rem": functools.partial(lgamma_rem, loggamma=loggamma), "digamma_rem": digamma_rem,
             "stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
-            "_stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma)}
+            "_stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
+            "gamma_scaled": lambda z, big_l: np.exp(big_l + loggamma(z))}
 
 
 # -- mpmath: the definitions at a precision raised by the bits they cancel -----------------------------------
@@ -216,6 +217,6 @@ def mp_stirling_bregman(y, x):
         return +(h(y) - h(x) - d * (mpmath.digamma(x) - mpmath.log(x)))
 
 
-MPMATH = {"lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman}
+MPMATH = {"gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman}
 
 __all__ = ["numpy_kernels", "MPMATH", "lgamma_rem", "digamma_rem", "stirling_bregman", "T"]
