@@ -190,12 +190,25 @@ def _quad(P, Q, values, dps, kl=False):
     support = substitute(P.support, values)
     if not isinstance(support, sp.Interval):
         raise OracleUnavailable(f"support {support} of {P!r} is not an interval")
+    if Q is not P:
+        # the log-density formula knows no support indicator: where supp P ⊄ supp Q (up to the ends, a null
+        # set) P puts mass where q = 0, and −∫ p log q = +∞ by definition (Uniform, Pareto at this point)
+        q_support = substitute(Q.support, values)
+        if isinstance(q_support, sp.Interval) and sp.Interval(support.start, support.end).is_subset(
+                sp.Interval(q_support.start, q_support.end)) is False:
+            return mpmath.inf
     with mpmath.workdps(dps + 10):
         lo, hi = (_mpf(sp.N(b, dps + 10)) if b.is_finite else (mpmath.inf if b > 0 else -mpmath.inf)
                   for b in (support.start, support.end))
         mode, scale = _mode_1d(lp_expr, x, lo, hi)
         cuts = [mode + k * scale for k in (-12, -6, -3, 0, 3, 6, 12)]
-        points = [lo, *[c for c in cuts if lo < c < hi], hi]
+        # the kinks of |a·x + b| in either log-density (Laplace's location): quadrature needs smooth pieces
+        kinks = []
+        for D in {P, Q}:
+            for a in substitute(D.log_density(x), values).atoms(sp.Abs):
+                root = sp.solve(a.args[0], x)
+                kinks += [_mpf(sp.N(r, dps + 10)) for r in root if r.is_real]
+        points = sorted({lo, *[c for c in cuts + kinks if lo < c < hi], hi})
 
         def integrand(t):
             a = lp(t)
@@ -219,8 +232,10 @@ def _quad(P, Q, values, dps, kl=False):
 
 def _mode_1d(lp_expr, x, lo, hi):
     """P's mode and curvature scale 1/sqrt(−(log p)'') found numerically from the density."""
-    d1 = sp.lambdify(x, sp.diff(lp_expr, x), "mpmath")
-    d2 = sp.lambdify(x, sp.diff(lp_expr, x, 2), "mpmath")
+    # |x − μ| (Laplace) differentiates to sign and DiracDelta: the delta is 0 away from the kink
+    modules = [{"DiracDelta": lambda *a: 0}, "mpmath"]
+    d1 = sp.lambdify(x, sp.diff(lp_expr, x), modules)
+    d2 = sp.lambdify(x, sp.diff(lp_expr, x, 2), modules)
     start = mpmath.mpf(0) if lo < 0 < hi else (lo + 1 if hi == mpmath.inf else (lo + hi) / 2)
     try:
         m = mpmath.findroot(d1, start)

@@ -179,7 +179,9 @@ def gradient(d: Derivation, wrt) -> Derivation:
         hooked = d.gradient_hook(ws[0] if single else ws)
         if hooked is not None:
             return hooked
-    if d.result.has(sp.oo, sp.zoo) and not isinstance(d.result, sp.Piecewise):
+    # a kept Integral over (−∞, ∞) has ∞ among its limits, not as its value
+    value = d.result.replace(lambda e: isinstance(e, (sp.Integral, sp.Sum)), lambda e: sp.S.Zero)
+    if value.has(sp.oo, sp.zoo) and not isinstance(d.result, sp.Piecewise):
         raise DerivationError(f"{d.lhs} is +∞ ({d.infinite_reason}); it has no gradient")
     for w in ws:
         _check_occurs(d, w)
