@@ -40,13 +40,15 @@ _MEMO: dict = {}
 _MEMO_SIZE = 512
 
 
+def clear_memo() -> None:
+    """Forget the memoised E_P[φ] (symce.clear_cache calls it)."""
+    _MEMO.clear()
+
+
 def by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
     """(E_P[φ(X)], the rule used), from the definition (memoised per (P, φ))."""
     key = (P, phi, x)
     if key not in _MEMO:
-        if not _MEMO:
-            from symce.engine.information import register_cache  # here: information imports this module
-            register_cache(_MEMO.clear)
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = _by_definition(P, phi, x)

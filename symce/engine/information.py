@@ -22,6 +22,7 @@ from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.engine.derivation import Derivation, Expect, Step
 from symce.errors import DimensionMismatchError, FamilyMismatchError, InvalidParameterError
+from symce.engine import definition
 from symce.engine.expectation import expectation
 from symce.core.coerce import as_family
 from symce.core.family import Family
@@ -66,6 +67,9 @@ def register_cache(clear) -> None:
     """Have :func:`clear_cache` call ``clear()`` too (for memos kept by families)."""
     if clear not in _CLEARERS:
         _CLEARERS.append(clear)
+
+
+register_cache(definition.clear_memo)  # E_P[φ] by definition, memoised per (P, φ)
 
 
 def cross_entropy(P: Family, Q: Family) -> Derivation:

@@ -21,6 +21,7 @@ import sympy as sp
 
 from symce.core.special import sigmoid
 from symce.numeric import impl, special
+from symce.numeric.differences import difference, exact_difference, log_of_monomial
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl, rel_entr_sum, softmax, softplus, stirling_bregman, wprod)
 
@@ -191,7 +192,6 @@ class _Gen:
             return self._emit(node, code)
         if isinstance(node, stirling_bregman) and "_stirling_bregman" in self.names:
             yv, xv = node.args  # with y − x from the original inputs (lowering.exact_difference)
-            from symce.numeric.lowering import exact_difference
 
             code = (f"{self._fn('_stirling_bregman')}({self.visit(yv)}, {self.visit(xv)}, "
                     f"{self.visit(exact_difference(xv, yv))})")
@@ -245,14 +245,10 @@ class _Gen:
 
 
 def _difference(x, y):
-    from symce.numeric.lowering import difference  # (lowering imports this module)
-
     return difference(x, y)
 
 
 def _log_of_monomial(y):
-    from symce.numeric.lowering import log_of_monomial
-
     return log_of_monomial(y)
 
 

@@ -23,6 +23,9 @@ import functools
 import mpmath
 import numpy as np
 
+from symce.numeric.impl.arrays import elementwise
+from symce.numeric.impl.arrays.namespace import _Array
+
 T = 16.0
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798)
 _HALF_LOG_2PI = 0.9189385332046727
@@ -30,14 +33,10 @@ _HALF_LOG_2PI = 0.9189385332046727
 
 @functools.lru_cache(maxsize=None)
 def _xp():
-    from symce.numeric.impl.arrays import _Array
-
     return _Array("numpy")
 
 
 def _log1pmx(u):
-    from symce.numeric.impl.arrays import elementwise
-
     return elementwise.log1pmx(_xp(), u)
 
 
@@ -155,8 +154,6 @@ def _small_far(y, x, d):
     three terms h(y) − h(x) − (y − x)h′(x) cancel there (h ≈ −log t, h′ ≈ −1/t: B(2·10⁻³⁰⁰, 10⁻³⁰⁰) =
     1 − log 2 − …)."""
     from scipy.special import polygamma
-
-    from symce.numeric.impl.arrays import elementwise
 
     s_nodes, w = _gauss(12)
     acc = np.zeros_like(x)

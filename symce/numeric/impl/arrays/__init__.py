@@ -16,43 +16,13 @@ import numpy as np
 from symce.numeric import special
 from symce.numeric.impl import gamma_kernels
 from symce.numeric.impl.arrays import elementwise as _e
+from symce.numeric.impl.arrays.namespace import _Array
 from symce.numeric.impl.arrays import softmax as _s
 from symce.numeric.impl.arrays import softmax_kl as _kl
 from symce.numeric.impl.fast import fast_numpy
 from symce.numeric.impl.logprod import logprod_offset_float
 from symce.numeric.impl.logsum import rational_log_sum_float
 from symce.numeric.impl.softplus_parts import SOFTPLUS_PARTS
-
-
-class _Array:
-    """The handful of array operations the implementations need, for numpy or torch."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        if kind == "torch":
-            import torch
-
-            self.m, self.f64 = torch, torch.float64
-        else:
-            self.m, self.f64 = np, np.float64
-
-    def asarray(self, x):
-        if self.kind == "torch":
-            return self.m.as_tensor(x, dtype=self.f64)
-        return np.asarray(x, dtype=np.float64)
-
-    def zeros_like(self, x):
-        return self.m.zeros_like(x)
-
-    def stack(self, xs):
-        xs = [self.asarray(x) for x in xs]
-        if self.kind == "torch":
-            xs = self.m.broadcast_tensors(*xs)
-            return self.m.stack(xs)
-        return np.stack(np.broadcast_arrays(*xs))
-
-    def full_like(self, x, v):
-        return self.m.full_like(x, v)
 
 
 def _bound(xp: _Array, f):

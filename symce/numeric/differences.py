@@ -1,0 +1,48 @@
+"""Differences and logarithms computed from a stable function's original inputs, for the code generator
+and the lowering alike: y − x of kl_div(x, y) correctly rounded where it cancels (the Gamma, Beta and
+Dirichlet KLs near P = Q), and log y of a monomial where the product itself under- or overflows.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.numeric.functions import exact_rational
+
+
+def difference(x, y):
+    """y − x for kl_div(x, y), from the original inputs: where x or y is a product or quotient (the scaled
+    KL terms of the Gamma family, kl_div(α₂, α₁β₂/β₁)) the rational function y − x correctly rounded
+    (exact_rational: α₁β₂/β₁ − α₂ cancels near P = Q, and kl_div ≈ d²/2x needs d's relative accuracy);
+    a difference of plain inputs as it is."""
+    d = y - x
+    if not any(a.is_Mul or a.is_Pow for a in (x, y)) or d.atoms(sp.Function) or not d.free_symbols:
+        return d
+    return exact_rational(sp.together(d))
+
+
+def exact_difference(x, y):
+    """y − x correctly rounded (exact_rational) where x or y is not a plain input — sums of inputs, the
+    Beta KL's α₂ + β₂ − (α₁ + β₁) — else y − x as it is (exact near y = x by Sterbenz)."""
+    d = y - x
+    if (x.is_Symbol and y.is_Symbol) or d.atoms(sp.Function) or not d.free_symbols:
+        return d
+    return exact_rational(sp.together(d))
+
+
+def log_of_monomial(y):
+    """Σ kᵢ log bᵢ for y = Π bᵢ^kᵢ, a product of powers of symbols (the scale ratio α₁β₂/β₁ of a Gamma KL),
+    else None: kl_div(x, y) then also gets log y, for where the product under- or overflows and the KL
+    x log(x/y) − x + y does not."""
+    if not y.is_Mul:
+        return None
+    terms = []
+    for f in y.args:
+        if f.is_Rational and f > 0:  # a constant factor (χ²'s ν₁/2)
+            terms.append(sp.log(f))
+            continue
+        b, k = f.as_base_exp()
+        if not (b.is_Symbol and b.is_positive and k.is_Integer):
+            return None
+        terms.append(k * sp.log(b))
+    return sp.Add(*terms)
