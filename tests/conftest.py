@@ -24,6 +24,19 @@ CATALOG = list(EXAMPLES)
 PAIRS = list(pairs())
 
 
+@pytest.fixture(autouse=True)
+def _mpmath_precision(request):
+    """mpmath's working precision is global: a module asks for its own with ``MP_DPS = n`` and gets it
+    for its tests only (a module-level ``mp.dps = 400`` set at collection leaked into every later test:
+    quadratures elsewhere then ran at 400 digits for minutes)."""
+    import mpmath
+
+    saved = mpmath.mp.prec
+    mpmath.mp.dps = getattr(request.module, "MP_DPS", 15)
+    yield
+    mpmath.mp.prec = saved
+
+
 def example_params():
     return [pytest.param(e, id=e.label) for e in CATALOG]
 

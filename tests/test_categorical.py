@@ -23,7 +23,7 @@ from symce.families.categorical import family as cat
 from symce.families.categorical import symbolic as csym
 from symce.families.categorical import Categorical
 
-mp.mp.dps = 40
+MP_DPS = 40  # set around each test of this module by conftest.py
 R = sp.Rational
 K_SYM = sp.Symbol("k", integer=True, positive=True)
 

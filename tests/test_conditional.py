@@ -16,7 +16,7 @@ import symce as sc
 from symce.learning.conditional import _C, _L, _M, linear_gaussian_regression, logistic_regression, softmax_regression
 from symce.errors import DimensionMismatchError, InvalidParameterError
 
-mpmath.mp.dps = 40
+MP_DPS = 40  # set around each test of this module by conftest.py
 RNG = np.random.default_rng(7)
 N_, D_, K_ = 4, 3, 3
 

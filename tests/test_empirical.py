@@ -13,7 +13,7 @@ from symce.learning.empirical import S, Empirical, empirical_identity, nll
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 from symce.families.categorical import Categorical
 
-mpmath.mp.dps = 40
+MP_DPS = 40  # set around each test of this module by conftest.py
 n = sp.Symbol("n", integer=True, positive=True)
 p = sp.Symbol("p", positive=True)
 z = sp.Symbol("z", real=True)

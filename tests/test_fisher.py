@@ -16,7 +16,7 @@ from symce.errors import DerivationError
 from symce.families import EXAMPLES
 from symce.learning.fisher import fisher_identity, fisher_information, fisher_score_form
 
-mpmath.mp.dps = 40
+MP_DPS = 40  # set around each test of this module by conftest.py
 
 # the catalog, minus what is out of reach here: symbolic sizes (no finite parameter vector) and the
 # largest explicit sizes (softmax k = 10: 20 s; MVN d = 3 and the full 2×2 Σ: 10–30 s)

@@ -21,7 +21,7 @@ import sympy as sp
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 from symce.learning.losses import focal_loss, gaussian_nll_loss, label_smoothing, weighted_cross_entropy
 
-mpmath.mp.dps = 40
+MP_DPS = 40  # set around each test of this module by conftest.py
 
 
 def N(e, subs):

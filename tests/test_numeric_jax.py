@@ -86,7 +86,7 @@ def test_vmap_and_broadcasting_match_numpy():
 # largest term (measured: ≤ 3 ULP of max(|g|, 1) at every point below); the tolerance 1e-14 relative to
 # max(|g|, scale) (≈ 45 ULP at 1) leaves room for those roundings and for the product g·ẋ the custom_jvp
 # forms, while any wrong derivative (a sign, a missing term, the chain rule through σ) is off by O(1).
-mpmath.mp.dps = 50
+MP_DPS = 50  # set around each test of this module by conftest.py
 
 
 def _mp_grad(F, point):
