@@ -30,5 +30,5 @@ class HalfCauchy(Univariate):
 
 
 EXAMPLES = [
-    Example("half_cauchy", lambda i: HalfCauchy(sp.Symbol(f"gamma{i}", positive=True)), sample_arguments),
+    Example("half-cauchy", lambda i: HalfCauchy(sp.Symbol(f"gamma{i}", positive=True)), sample_arguments),
 ]

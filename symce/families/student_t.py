@@ -46,6 +46,6 @@ class StudentT(Univariate):
 
 
 EXAMPLES = [
-    Example("student_t", lambda i: StudentT(sp.Symbol(f"nu{i}", positive=True), sp.Symbol(f"mu{i}", real=True),
+    Example("student-t", lambda i: StudentT(sp.Symbol(f"nu{i}", positive=True), sp.Symbol(f"mu{i}", real=True),
                                             sp.Symbol(f"sigma{i}", positive=True)), sample_arguments),
 ]
