@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the report with the coverage matrix of every family pair (minutes: each cell has a CPU limit)
 report: $(STAMP)
-	$(PY) -m symce report --out $(OUT)
+	$(PY) -m symce report --out $(OUT) --coverage
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -26,6 +27,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/numeric.py
 	$(PY) benchmarks/accuracy.py
+	$(PY) benchmarks/families.py --markdown benchmarks/results_families.md
 
 # the hostile-input suites with 3000 generated inputs per property (make test runs them with 60-150) and the
 # census of every public entry point × bad value; the counts land in out/symce-fuzz-*.json

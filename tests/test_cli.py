@@ -26,12 +26,12 @@ def test_python_dash_m_help_in_a_subprocess():
     r = subprocess.run([sys.executable, "-m", "symce", "--help"], cwd=ROOT, capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stderr
-    for cmd in ("report", "derive", "catalog", "latex", "verify"):
+    for cmd in ("report", "derive", "catalog", "latex", "verify", "coverage"):
         assert cmd in r.stdout
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["report", "--help"], ["derive", "--help"], ["catalog", "--help"],
-                                  ["latex", "--help"], ["verify", "--help"]])
+                                  ["latex", "--help"], ["verify", "--help"], ["coverage", "--help"]])
 def test_help_everywhere(argv, capsys):
     assert main(argv) == 0
     assert "usage: symce" in capsys.readouterr().out
@@ -39,12 +39,12 @@ def test_help_everywhere(argv, capsys):
 
 def test_one_parser_for_every_subcommand():
     # the sub-command modules offer add_parser and run only; symce.app.cli builds the one parser
-    from symce.app import cli, latex_cli, verify_cli
+    from symce.app import cli, coverage_cli, latex_cli, verify_cli
 
-    for module in (latex_cli, verify_cli):
+    for module in (latex_cli, verify_cli, coverage_cli):
         assert not hasattr(module, "main") and callable(module.add_parser) and callable(module.run)
     sub = next(a for a in cli.parser()._actions if a.dest == "command")
-    assert set(sub.choices) == {"report", "derive", "catalog", "latex", "verify"}
+    assert set(sub.choices) == {"report", "derive", "catalog", "latex", "verify", "coverage"}
 
 
 @pytest.mark.parametrize("argv", [[], ["no-such-command"], ["derive"], ["derive", "variance", LABELS[0]],
