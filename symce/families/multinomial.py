@@ -35,6 +35,7 @@ from symce.core.expfamily import ExpFamilyForm
 from symce.core.family import Example, Family, Measure
 from symce.errors import ArgumentTypeError, InvalidParameterError, SymceError
 from symce.families.categorical import Categorical
+from symce.families.spaces import count_vector
 
 _NAME = "Multinomial"
 #: the summation index of E[φ(X_i)] at symbolic n: one object, so the sums of H(P, Q) and H(P) cancel in KL
@@ -145,10 +146,7 @@ class Multinomial(Family):
         return self._cat.conditions()
 
     def variable(self):
-        taken = {getattr(s, "name", None) for s in self.free_symbols}
-        names = [f"X{m}" for m in range(1, self.k + 1)]
-        make = sp.Dummy if taken.intersection(names) else sp.Symbol
-        return sp.ImmutableMatrix([make(n, integer=True, nonnegative=True) for n in names])
+        return count_vector(self, self.k)
 
     def log_density(self, x):
         n = self.total_count

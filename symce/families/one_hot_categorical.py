@@ -37,6 +37,7 @@ from symce.core.family import Example, Family, Measure
 from symce.engine.derivation import Derivation, Step
 from symce.errors import ArgumentTypeError, InvalidParameterError, SymceError
 from symce.families.categorical import Categorical
+from symce.families.spaces import count_vector
 
 _NAME = "OneHotCategorical"
 _ENCODING = ("change of encoding: X ↦ e_X is a bijection from {1, …, k} onto the one-hot vectors that carries "
@@ -108,10 +109,7 @@ class OneHotCategorical(Family):
 
     # -- density -------------------------------------------------------------------------------------
     def variable(self):
-        taken = {getattr(s, "name", None) for s in self.free_symbols}
-        names = [f"X{m}" for m in range(1, self.k + 1)]
-        make = sp.Dummy if taken.intersection(names) else sp.Symbol
-        return sp.ImmutableMatrix([make(n, integer=True, nonnegative=True) for n in names])
+        return count_vector(self, self.k)
 
     def log_density(self, x):
         e = self._cat.entries

@@ -95,3 +95,12 @@ def variable_assumptions(S: sp.Set) -> dict:
     if S.is_subset(sp.Interval.open(-sp.oo, 0)) is True:
         return {"negative": True}
     return {"real": True}
+
+
+def count_vector(dist, k: int) -> sp.ImmutableMatrix:
+    """The random vector (X1, …, Xk) of nonnegative integers of a distribution on ℕᵏ (Multinomial,
+    OneHotCategorical); Dummies where a parameter already uses one of the names."""
+    taken = {getattr(s, "name", None) for s in dist.free_symbols}
+    names = [f"X{m}" for m in range(1, k + 1)]
+    make = sp.Dummy if taken.intersection(names) else sp.Symbol
+    return sp.ImmutableMatrix([make(n, integer=True, nonnegative=True) for n in names])
