@@ -180,7 +180,7 @@ def gradient(d: Derivation, wrt) -> Derivation:
         if hooked is not None:
             return hooked
     # a kept Integral over (−∞, ∞) has ∞ among its limits, not as its value
-    value = d.result.replace(lambda e: isinstance(e, (sp.Integral, sp.Sum)), lambda e: sp.S.Zero)
+    value = d.result.replace(lambda e: isinstance(e, (sp.Integral, sp.Sum)), lambda e: sp.Dummy())
     if value.has(sp.oo, sp.zoo) and not isinstance(d.result, sp.Piecewise):
         raise DerivationError(f"{d.lhs} is +∞ ({d.infinite_reason}); it has no gradient")
     for w in ws:

@@ -147,6 +147,9 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
     if isinstance(e, sp.Abs):
         f = _compile(e.args[0], index, memo_ids)
         return lambda env: LI.mpi_abs(f(env))
+    if isinstance(e, sp.atanh):  # ContinuousBernoulli's normaliser: atanh u = (log(1 + u) − log(1 − u))/2, exact
+        u = e.args[0]
+        return _compile(sp.log(1 + u) / 2 - sp.log(1 - u) / 2, index, memo_ids)
     if isinstance(e, (sp.cos, sp.sin, sp.atan)):  # the von Mises KL's cos(μ₁ − μ₂); mpmath's rigorous kernels
         f = _compile(e.args[0], index, memo_ids)
         kernel = {sp.cos: LI.mpi_cos, sp.sin: LI.mpi_sin, sp.atan: LI.mpi_atan}[type(e)]

@@ -139,6 +139,9 @@ class _Compiler:
         if isinstance(e, sp.Abs):
             f = c(e.args[0])
             return lambda env: abs(f(env))
+        if isinstance(e, sp.atanh):  # (log(1 + u) − log(1 − u))/2, as in the mpmath truth
+            u = e.args[0]
+            return c(sp.log(1 + u) / 2 - sp.log(1 - u) / 2)
         if isinstance(e, (sp.cos, sp.sin, sp.atan)):
             f, method = c(e.args[0]), type(e).__name__
             return lambda env: getattr(f(env), method)()
