@@ -89,6 +89,9 @@ def _table(lines: list[str], graphics_dir: str | None) -> str:
                 if path.endswith(".png") and graphics_dir and os.path.exists(os.path.join(graphics_dir, path)):
                     figures.append((r[0], path))
     keep = [j for j in range(n) if j not in links]
+    if figures and keep == [0] and head[0].strip().lower() == "picture":
+        # a table of pictures only (the coverage matrix): the pictures, full width, each with its caption
+        return figure_grid(figures, per_row=1, title=None)
     mathy = {j: any("$" in (r[j] if j < len(r) else "") for r in rows) for j in keep}
     # a text column as wide as its longest cell asks (about 0.012 of the line a character at \small, within
     # bounds); mathematics shares what is left; without mathematics the columns are scaled to the line
@@ -125,8 +128,9 @@ def _table(lines: list[str], graphics_dir: str | None) -> str:
     return out
 
 
-def figure_grid(figures: list[tuple[str, str]], per_row: int = 2) -> str:
-    """Plots two a row, each with its caption below (no floats: sixty plots would exhaust LaTeX's queue)."""
+def figure_grid(figures: list[tuple[str, str]], per_row: int = 2, title: str | None = "Error plots") -> str:
+    """Plots two a row, each with its caption below (no floats: sixty plots would exhaust LaTeX's queue),
+    under a section ``title`` (none when ``title`` is None)."""
     width = 0.98 / per_row - 0.01
     rows = []
     for i in range(0, len(figures), per_row):
@@ -134,7 +138,8 @@ def figure_grid(figures: list[tuple[str, str]], per_row: int = 2) -> str:
                  r"{\footnotesize %s}\end{minipage}" % (width, path, inline(caption))
                  for caption, path in figures[i:i + per_row]]
         rows.append(r"\noindent" + r"\hfill".join(cells) + r"\par\medskip")
-    return r"\section{Error plots}" + "\n" + "\n".join(rows)
+    heading = (r"\section{%s}" % inline(title) + "\n") if title else ""
+    return heading + "\n".join(rows)
 
 
 def markdown_to_latex(md: str, graphics_dir: str | None = None) -> str:
