@@ -114,7 +114,15 @@ def relative_entropy(e):
     if not pairs:
         return e
     rest = sp.Add(*[t for t in sp.Add.make_args(e) if all(t not in (p[2], p[3]) for p in pairs)])
-    if sp.expand(sum(a - b for a, b, _, _ in pairs)) != 0:
+    linear = sp.expand(sum(a - b for a, b, _, _ in pairs))
+    if linear != 0:
+        # the formula carries −Σ(A − B) itself (Poisson: λ₁ log(λ₁/λ₂) − λ₁ + λ₂): each pair is a whole kl_div,
+        # ≥ 0 and accurate near P = Q, where rel_entr_sum − λ₁ + λ₂ would cancel
+        merged = sp.expand(rest + linear)
+        size = lambda x: 0 if x == 0 else len(sp.Add.make_args(x))  # noqa: E731
+        if size(merged) + size(linear) == size(sp.expand(rest)):  # every term of Σ(A − B) cancelled
+            return merged + sp.Add(*[kl_div(a, b) for a, b, _, _ in pairs])
+    if linear != 0:
         # Σ(A − B) is 0 on the simplex but not for float inputs near it: one k-ary reduction that picks
         # kl_div − (B − A) or A log(A/B) per term and sums everything with compensation
         return rest + rel_entr_sum(*[a for a, _, _, _ in pairs], *[b for _, b, _, _ in pairs])
