@@ -12,8 +12,10 @@ import subprocess
 import sys
 
 import pytest
+import sympy as sp
 
 import symce
+import symce as sc  # noqa: F811 (the module and its short name, as the docs write it)
 from symce import errors, families
 from symce.app.cli import main
 
@@ -57,7 +59,7 @@ def test_usage_errors_exit_2(argv, capsys):
 
 def test_catalog_lists_every_label(capsys):
     assert main(["catalog"]) == 0
-    assert capsys.readouterr().out.split() == LABELS
+    assert capsys.readouterr().out.split() == LABELS + [e.label for e in families.COMMON]
 
 
 @pytest.mark.parametrize("argv", [["latex", "kl", "no-such-family"], ["latex", "entropy", LABELS[0], LABELS[0]],
@@ -196,3 +198,15 @@ def test_derive_notation_flags(capsys):
     assert main(["derive", "kl", LABELS[0], "--latex", "--kl-notation", "D"]) == 0
     assert r"D(P \,\|\, Q) &=" in capsys.readouterr().out
     assert main(["derive", "kl", LABELS[0], "--kl-notation", "Kullback"]) == 2
+
+
+def test_common_families_are_reachable_by_label(capsys):
+    # a family file (gamma.py, exponential.py) is a label of every subcommand without touching the CLI
+    assert main(["derive", "kl", "gamma", "exponential"]) == 0
+    out = capsys.readouterr().out
+    # by hand from the densities: E[log X] = ψ(α) − log β and E[X] = α/β under Gamma(α, β) (Penny 2001)
+    a, b, lam = sp.Symbol("alpha1", positive=True), sp.Symbol("beta1", positive=True), sp.Symbol("lambda2", positive=True)
+    want = sp.log(b) - sp.loggamma(a) + (a - 1) * sp.polygamma(0, a) - a - sp.log(lam) + lam * a / b
+    got = sc.kl(sc.Gamma(a, b), sc.Exponential(lam)).result
+    assert sp.simplify(sp.expand_log(got - want, force=True)) == 0
+    assert f"result: {got}" in out

@@ -26,14 +26,19 @@ def positive_int(text: str) -> int:
     return value
 
 
+def _examples() -> list:
+    # the seed catalog and the common families (gamma, poisson, …): every family file is reachable by label
+    return list(families.EXAMPLES) + list(families.COMMON)
+
+
 def labels() -> list[str]:
-    """The labels of the catalog examples, in catalog order."""
-    return [e.label for e in families.EXAMPLES]
+    """The labels of the catalog examples (the seed catalog's, then the common families'), in order."""
+    return [e.label for e in _examples()]
 
 
 def example(label: str):
     """The catalog example with this label; :class:`UsageError` naming the known labels otherwise."""
-    for e in families.EXAMPLES:
+    for e in _examples():
         if e.label == label:
             return e
     raise UsageError(f"unknown family {label!r}; known families: {', '.join(labels())}")
