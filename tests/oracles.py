@@ -80,6 +80,21 @@ def digits_agree(a, b) -> float:
         return float(-mpmath.log10(abs(a - b) / scale))
 
 
+def assert_published(derived, published, values: dict, what: str, digits: float = 30) -> None:
+    """A derived closed form agrees with a published formula ``published(**values)`` (written with mpmath,
+    keyword arguments named as the symbols) to ``digits`` digits at the rational sample point ``values``;
+    a published +∞ (supports that do not nest) must be +∞."""
+    with mpmath.workdps(DPS):
+        want = published(**{str(k): mpmath.mpf(v.p) / v.q for k, v in values.items()})
+    got = value(derived, values)
+    if want == mpmath.inf:
+        assert got == mpmath.inf, f"{what}: derived {got}, published +∞ at {values}"
+        return
+    agree = digits_agree(got, want)
+    assert agree >= digits, (f"{what}: derived {mpmath.nstr(got, 30)}, published {mpmath.nstr(want, 30)} "
+                             f"({agree:.1f} digits) at {values}")
+
+
 # -- the definitions ----------------------------------------------------------------------------------
 def cross_entropy(P, Q, values: dict, dps: int = DPS):
     """H(P, Q) = −∫ p log q dν at the sample point ``values``, from the densities alone."""

@@ -50,16 +50,8 @@ POINTS = [
 ]
 
 
-def _mp(values):
-    return {str(k): mp.mpf(v.p) / v.q for k, v in values.items()}
-
-
 def _agree(derived, published, values, what):
-    with mp.workdps(oracles.DPS):
-        want = published(**_mp(values))
-    got = oracles.value(derived, values)
-    agree = oracles.digits_agree(got, want)
-    assert agree >= DIGITS, f"{what}: derived {mp.nstr(got, 30)}, published {mp.nstr(want, 30)} at {values}"
+    oracles.assert_published(derived, published, values, what, DIGITS)
 
 
 # -- entropies -------------------------------------------------------------------------------------------
