@@ -101,16 +101,6 @@ def test_derivation_exceeding_its_time_limit(short_time_limit):
     assert got.value.function.has(sp.sin) and got.value.limits[0][1:] == (-sp.oo, sp.oo)
 
 
-def test_a_rule_past_the_time_limit_names_its_step(short_time_limit):
-    # a derivation stopped by the limit outside SymPy's share (the Hessian of a k = 50 logits KL) raises
-    # DerivationTimeoutError naming the step and the limit
-    z = sp.symbols("z1:51", real=True)
-    w = sp.symbols("w1:51", real=True)
-    d = sc.kl(sc.Categorical.from_logits(list(z)), sc.Categorical.from_logits(list(w)))
-    with pytest.raises(errors.DerivationTimeoutError) as info:
-        sc.hessian(d, list(w))
-    assert "Hessian" in str(info.value) and info.value.seconds == short_time_limit
-
 
 def test_time_limit_restored_after_timeout(short_time_limit):
     assert sc.get_time_limit() == short_time_limit
