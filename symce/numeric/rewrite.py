@@ -19,6 +19,9 @@ the stable functions by their elementary definitions. Rules, in order:
 3. ``relative entropy`` — A log A − A log B → kl_div(A, B) + A − B, applied only when the A − B parts of
    all pairs cancel exactly (Bernoulli: p₁ − p₂ + (1 − p₁) − (1 − p₂) = 0), so every kl_div term is ≥ 0
    and no cancellation is left between terms;
+3'. ``common-factor relative entropy`` — the same for pairs c·B log B − c·B log B′ whose coefficients share a
+   factor c (Binomial n, Geometric 1/p₁, NegativeBinomial r/(1 − p₁), Multinomial n):
+   :mod:`symce.numeric.rewrite_counts`;
 4. ``softplus with a linear term`` — softplus(a) − t·a → (1 − t)·softplus(a) + t·softplus(−a): both terms
    ≥ 0 for 0 ≤ t ≤ 1, where the input cancels catastrophically (t = 1, a ≫ 0);
 5. ``scale log-ratio`` — −c·log(a/b) + P(a) with P(b(1+u)) = c·u + O(u²) → −c·log1pmx_ratio(a, b) +
@@ -70,6 +73,7 @@ from symce.core.special import sigmoid
 from symce.numeric.rewrite_gradients import (quotient_of_differences, scaled_quotient, sigmoid_minus_target,
                                              sigmoid_variance)
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
+from symce.numeric.rewrite_counts import common_factor_relative_entropy
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
                                           positive_weights, probability_logit_kl, softmax_cross_entropy, softmax_forms)
 from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relative_entropy, scale_log_ratio,
@@ -125,6 +129,8 @@ RULES = (
     ("logit KL: logsumexp(y) − logsumexp(x) + Σ softmax(x)_i (x_i − y_i) = softmax_kl(x, y)", logit_kl),
     ("log-softmax: Σ softmax(z)_i z_i − logsumexp(z) = Σ s_i log s_i", log_softmax_pairs),
     ("relative entropy: A log A − A log B = kl_div(A, B) + A − B", relative_entropy),
+    ("common-factor relative entropy: c·B log B − c·B log B′ = c·(kl_div(B, B′) + B − B′)",
+     common_factor_relative_entropy),
     ("softplus with a linear term: softplus(a) − t·a = (1 − t)·softplus(a) + t·softplus(−a)", softplus_with_linear_term),
     ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", scale_log_ratio),
     ("scaled squares: (a − b)²/s² = diff_ratio(a, b, s)²", scaled_squares),

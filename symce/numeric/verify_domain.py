@@ -201,7 +201,8 @@ def domain_of(obj, args) -> Domain:
                     spd_by_role.setdefault((type(dist).__name__, role), []).append(len(spd))
                     spd.append(value)
                     continue
-                values = list(value) if isinstance(value, (list, tuple)) else [value]
+                # a probability vector given as a list or as a column Matrix (Multinomial, OneHotCategorical)
+                values = list(value) if isinstance(value, (list, tuple, sp.MatrixBase)) else [value]
                 syms = [v for v in values if isinstance(v, sp.Symbol)]
                 for pos, s in enumerate(syms):
                     by_role.setdefault((type(dist).__name__, role, pos), []).append(s)

@@ -1,0 +1,132 @@
+"""The common families' formulas as generated float code, near the points where they cancel, against
+mpmath summation of each family's own definition Σₓ P(x) log(P(x)/Q(x)) at 60 digits (independent of the
+closed form and of the ground truth the report uses):
+
+* the count families' KLs are a Bernoulli or categorical KL times a factor (Binomial n, Geometric 1/p₁,
+  NegativeBinomial r/(1 − p₁), Multinomial n); near P = Q their terms cancel to O((p₁ − p₂)²), so the
+  plain closed form loses every digit there (symce.numeric.rewrite_counts);
+* every rewrite step that produced the stable form is proved.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import symce as sc
+from symce.families.binomial import Binomial
+from symce.families.geometric import Geometric
+from symce.families.multinomial import Multinomial
+from symce.families.negative_binomial import NegativeBinomial
+from symce.numeric.rewrite import stabilise
+
+MP_DPS = 60
+#: four units in the last place, relative (the issue's goal for elementary formulas)
+ULP4 = 4 * 2.0 ** -52
+
+
+def pos(name):
+    return sp.Symbol(name, positive=True)
+
+
+p1, p2, r = pos("p1"), pos("p2"), pos("r")
+N = sp.Symbol("n", integer=True, nonnegative=True)
+
+
+def _mpf(x):
+    return mpmath.mpf(float(x))  # the float64 input at its exact binary value
+
+
+def _binomial_kl(n, a, b):
+    a, b = _mpf(a), _mpf(b)
+    return mpmath.fsum(mpmath.binomial(n, x) * a**x * (1 - a) ** (n - x)
+                       * (x * mpmath.log(a / b) + (n - x) * mpmath.log((1 - a) / (1 - b))) for x in range(n + 1))
+
+
+def _geometric_kl(a, b):
+    # torch's Geometric: failures before the first success, P(x) = (1 − p)^x p, x = 0, 1, …
+    a, b = _mpf(a), _mpf(b)
+    return mpmath.nsum(lambda x: (1 - a) ** x * a * (mpmath.log(a / b) + x * mpmath.log((1 - a) / (1 - b))),
+                       [0, mpmath.inf])
+
+
+def _negative_binomial_kl(k, a, b):
+    # torch's NegativeBinomial(total_count r, probs p): successes (probability p) before the r-th failure,
+    # P(x) = Γ(x + r)/(Γ(r) x!) p^x (1 − p)^r
+    k, a, b = _mpf(k), _mpf(a), _mpf(b)
+
+    def term(x):
+        pmf = mpmath.exp(mpmath.loggamma(x + k) - mpmath.loggamma(k) - mpmath.loggamma(x + 1)) * a**x * (1 - a) ** k
+        return pmf * (x * mpmath.log(a / b) + k * mpmath.log((1 - a) / (1 - b)))
+
+    return mpmath.nsum(term, [0, mpmath.inf])
+
+
+def _multinomial_kl(n, ps, qs):
+    from itertools import product
+
+    ps, qs = [_mpf(v) for v in ps], [_mpf(v) for v in qs]
+    total = mpmath.mpf(0)
+    for xs in product(range(n + 1), repeat=len(ps)):
+        if sum(xs) != n:
+            continue
+        coef = mpmath.factorial(n) / mpmath.fprod(mpmath.factorial(x) for x in xs)
+        pmf = coef * mpmath.fprod(p**x for p, x in zip(ps, xs))
+        total += pmf * mpmath.fsum(x * mpmath.log(p / q) for x, p, q in zip(xs, ps, qs))
+    return total
+
+
+def _near(p, k):
+    """p moved by k units in the last place."""
+    for _ in range(abs(k)):
+        p = np.nextafter(p, np.inf if k > 0 else -np.inf)
+    return float(p)
+
+
+def _close(got, exact, tol=ULP4):
+    assert math.isfinite(got)
+    assert abs(got - float(exact)) <= tol * abs(float(exact)), (got, float(exact))
+
+
+# (name, P, Q, argument order, points, exact definition at a point)
+CASES = [
+    ("binomial", Binomial(N, p1), Binomial(N, p2), (N, p1, p2),
+     [(800, 0.9, _near(0.9, 1)), (7, 0.3, 0.3 * (1 + 1e-9)), (12, 0.02, 0.5), (3, 1e-12, 2e-12)],
+     lambda n, a, b: _binomial_kl(int(n), a, b)),
+    ("geometric", Geometric(p1), Geometric(p2), (p1, p2),
+     [(0.25, _near(0.25, 3)), (0.7, 0.7 * (1 + 1e-7)), (0.1, 0.6), (1e-3, 1.0000001e-3)],
+     _geometric_kl),
+    ("negative binomial", NegativeBinomial(r, p1), NegativeBinomial(r, p2), (r, p1, p2),
+     [(3.5, 0.4, _near(0.4, 2)), (0.5, 0.8, 0.8 * (1 - 1e-8)), (10.0, 0.1, 0.3)],
+     _negative_binomial_kl),
+]
+
+
+@pytest.mark.parametrize("name, P, Q, args, points, exact", CASES, ids=[c[0] for c in CASES])
+def test_count_kl_near_p_equal_q_against_the_summed_definition(name, P, Q, args, points, exact):
+    f = sc.lambdify(sc.kl(P, Q), list(args))
+    for pt in points:
+        _close(float(f(*pt)), exact(*pt))
+
+
+@pytest.mark.parametrize("name, P, Q, args, points, exact", CASES, ids=[c[0] for c in CASES])
+def test_count_kl_stable_form_is_proved(name, P, Q, args, points, exact):
+    s = stabilise(sc.kl(P, Q).result)
+    assert s.expr.has(sc.numeric.kl_div)
+    assert s.steps and s.proved, str(s)
+
+
+def test_multinomial_kl_is_n_times_the_categorical_kl_near_p_equal_q():
+    ps = sp.Matrix([pos(f"a{i}") for i in range(3)])
+    qs = sp.Matrix([pos(f"b{i}") for i in range(3)])
+    d = sc.kl(Multinomial(3, ps), Multinomial(3, qs))
+    f = sc.lambdify(d, list(ps) + list(qs))
+    a = [0.2, 0.3, 0.5]
+    for b in ([_near(0.2, 1), _near(0.3, -1), 0.5], [0.2 * (1 + 1e-10), 0.3, 0.5 - 2e-11], [0.1, 0.6, 0.3]):
+        _close(float(f(*a, *b)), _multinomial_kl(3, a, b), tol=8 * 2.0 ** -52)
+    s = stabilise(d.result)
+    assert s.proved and s.expr.has(sc.numeric.functions.rel_entr_sum)
