@@ -130,3 +130,41 @@ def test_multinomial_kl_is_n_times_the_categorical_kl_near_p_equal_q():
         _close(float(f(*a, *b)), _multinomial_kl(3, a, b), tol=8 * 2.0 ** -52)
     s = stabilise(d.result)
     assert s.proved and s.expr.has(sc.numeric.functions.rel_entr_sum)
+
+
+# -- ContinuousBernoulli: the normaliser's 0/0 at λ = ½ (symce.numeric.functions.logit_ratio) ------------------
+def _cb_log_density(lam, x):
+    lam = _mpf(lam)
+    c = mpmath.mpf(2) if lam == 0.5 else 2 * mpmath.atanh(1 - 2 * lam) / (1 - 2 * lam)
+    return mpmath.log(c) + x * mpmath.log(lam) + (1 - x) * mpmath.log(1 - lam)
+
+
+def _cb_cross_entropy(l1, l2):
+    return -mpmath.quad(lambda x: mpmath.exp(_cb_log_density(l1, x)) * _cb_log_density(l2, x), [0, 1])
+
+
+@pytest.mark.parametrize("quantity", ["entropy", "cross_entropy", "kl"])
+def test_continuous_bernoulli_is_finite_and_right_at_and_near_one_half(quantity):
+    from symce.families.continuous_bernoulli import ContinuousBernoulli
+
+    l1, l2 = pos("l1"), pos("l2")
+    P, Q = ContinuousBernoulli(l1), ContinuousBernoulli(l2)
+    d = {"entropy": lambda: sc.entropy(P), "cross_entropy": lambda: sc.cross_entropy(P, Q),
+         "kl": lambda: sc.kl(P, Q)}[quantity]()
+    args = [l1] if quantity == "entropy" else [l1, l2]
+    f = sc.lambdify(d, args)
+    s = stabilise(d.result, prove=False)
+    assert s.expr.has(sc.numeric.functions.logit_ratio) and not s.expr.has(sp.atanh)
+    points = [(0.5, 0.5), (0.5, 0.3), (0.3, 0.5), (0.5 + 2**-30, 0.2), (0.9, 0.9 - 1e-3), (1e-20, 0.7), (0.2, 1e-12)]
+    for l1v, l2v in points:
+        if quantity == "entropy":
+            exact = _cb_cross_entropy(l1v, l1v)
+        elif quantity == "cross_entropy":
+            exact = _cb_cross_entropy(l1v, l2v)
+        else:
+            exact = _cb_cross_entropy(l1v, l2v) - _cb_cross_entropy(l1v, l1v)
+        got = float(f(*([l1v] if quantity == "entropy" else [l1v, l2v])))
+        assert math.isfinite(got), (l1v, l2v, got)
+        # relative where the value is O(1); absolute 1e-15 near the zeros at λ = ½ (H, and CE against the
+        # uniform Q) and at P = Q (KL), where the terms of size 1 cancel
+        assert abs(got - float(exact)) <= 1e-15 + 8 * 2.0**-52 * abs(float(exact)), (l1v, l2v, got, float(exact))

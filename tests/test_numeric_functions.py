@@ -104,6 +104,11 @@ CASES += [
      lambda a: mpmath.besseli(1, a) / mpmath.besseli(0, a), [a], [(0.3,), (2.5,), (40.0,)]),
     (F.gamma_scaled(a, x), sp.exp(x) * sp.gamma(a), lambda a, x: mpmath.exp(x) * mpmath.gamma(a), [a, x],
      [(0.3, -2.0), (2.5, 1.5)]),
+    # the continuous Bernoulli's normaliser and mean (functions/logit_ratio.py)
+    (F.logit_ratio(a), (sp.log(a) - sp.log(1 - a)) / (2 * a - 1),
+     lambda a: (mpmath.log(a) - mpmath.log(1 - a)) / (2 * a - 1), [a], [(0.1,), (0.45,), (0.8,)]),
+    (F.cbern_mean(a), a / (2 * a - 1) - 1 / (sp.log(a) - sp.log(1 - a)),
+     lambda a: a / (2 * a - 1) - 1 / (mpmath.log(a) - mpmath.log(1 - a)), [a], [(0.1,), (0.45,), (0.8,)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

@@ -4,6 +4,8 @@ Each rule is an exact identity applied to the whole expression; :func:`stabilise
 changed something and (by default) proves it equal to its input with :func:`symce.prove`, after replacing
 the stable functions by their elementary definitions. Rules, in order:
 
+0'. ``continuous Bernoulli forms`` — its normaliser and mean as logit_ratio and cbern_mean (0/0 at λ = ½):
+   :mod:`symce.numeric.rewrite_logit_ratio`;
 0. ``Stirling split`` and (after rule 1) ``collect ψ`` and ``scaled relative entropy`` — the O((y − x)²)
    part of a Gamma/Beta/Dirichlet KL as one function, log Γ and ψ of an entropy as Stirling's remainder h
    and its derivative plus logarithms: :mod:`symce.numeric.rewrite_special`;
@@ -74,6 +76,7 @@ from symce.numeric.rewrite_gradients import (quotient_of_differences, scaled_quo
                                              sigmoid_variance)
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
 from symce.numeric.rewrite_counts import common_factor_relative_entropy
+from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
                                           positive_weights, probability_logit_kl, softmax_cross_entropy, softmax_forms)
 from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relative_entropy, scale_log_ratio,
@@ -117,6 +120,8 @@ class Stabilised:
 
 # -- the rules, in the order they are applied ----------------------------------------------------------
 RULES = (
+    ("continuous Bernoulli forms: 2 atanh(2λ − 1) = logit λ = (2λ − 1)·logit_ratio(λ), "
+     "λ/(2λ − 1) − 1/logit λ = cbern_mean(λ)", continuous_bernoulli_forms),
     ("Bessel forms: log I_ν(x) = log_besseli(ν, x), I_ν(x)/I_μ(x) = besseli_ratio(ν, μ, x)", bessel_forms),
     ("Γ products: b^k·e^u·Γ(z) = gamma_scaled(z, k log b + u)", gamma_products),
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "

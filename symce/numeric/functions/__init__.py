@@ -39,6 +39,8 @@ stirling_bregman   h(y) − h(x) − (y − x)h′(x)  (≥ 0)           Gamma/B
 log_besseli(ν, x)  log I_ν(x)                                   I₀(x) overflows for x > 713 (von Mises)
 besseli_ratio      I_ν(x)/I_μ(x)                                ∞/∞ for x > 713
 gamma_scaled(z, L) e^L·Γ(z)                                     λ^k·Γ(·) of a Weibull KL: ∞·0
+logit_ratio(x)     logit(x)/(2x − 1)  (2 at x = ½)               continuous Bernoulli normaliser: 0/0 at ½
+cbern_mean(x)      x/(2x − 1) − 1/logit(x)  (½ at x = ½)         continuous Bernoulli mean: ∞ − ∞ at ½
 =================  ==========================================  =============================================
 """
 
@@ -50,17 +52,19 @@ from symce.numeric.functions.elementary import (diff_ratio, fsum, kl_div, log1p,
 from symce.numeric.functions.bessel import besseli_ratio, log_besseli
 from symce.numeric.functions.gamma import digamma_rem, gamma_scaled, lgamma_rem, stirling_bregman
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
+from symce.numeric.functions.logit_ratio import cbern_mean, logit_ratio
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
                                             softmax_xent)
 
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
                     wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
-                    lgamma_rem, digamma_rem, stirling_bregman, log_besseli, besseli_ratio, gamma_scaled)
+                    lgamma_rem, digamma_rem, stirling_bregman, log_besseli, besseli_ratio, gamma_scaled,
+                    logit_ratio, cbern_mean)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
            "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
            "exact_rational", "logprod_offset", "rational_log_sum",
-           "lgamma_rem", "digamma_rem", "stirling_bregman", "log_besseli", "besseli_ratio", "gamma_scaled", "STABLE_FUNCTIONS",
+           "lgamma_rem", "digamma_rem", "stirling_bregman", "log_besseli", "besseli_ratio", "gamma_scaled", "logit_ratio", "cbern_mean", "STABLE_FUNCTIONS",
            "to_elementary"]

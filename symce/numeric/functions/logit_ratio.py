@@ -1,0 +1,92 @@
+r"""The continuous Bernoulli's normaliser and mean, without their removable singularity at λ = ½.
+
+ContinuousBernoulli(λ) has density C(λ)·λˣ(1 − λ)¹⁻ˣ on [0, 1] with C(λ) = 2 atanh(1 − 2λ)/(1 − 2λ) and mean
+λ/(2λ − 1) + 1/(2 atanh(1 − 2λ)); both are 0/0 at λ = ½ (the uniform distribution, C = 2, mean ½), and
+atanh(1 − 2λ) is ∞ once 1 − 2λ rounds to 1 (λ < 2⁻⁵⁴). With logit λ = log λ − log(1 − λ) = −2 atanh(1 − 2λ):
+
+* ``logit_ratio(λ)`` = logit(λ)/(2λ − 1) = C(λ) (≥ 2; 2 at λ = ½);
+* ``cbern_mean(λ)`` = λ/(2λ − 1) − 1/logit(λ) (in (0, 1); ½ at λ = ½).
+
+Kernels (:mod:`symce.numeric.impl.arrays.logit_ratio`): with t = 2λ − 1 (exact for λ ≥ ¼), atanh(t)/t =
+1 + t²·Σ t²ⁿ/(2n + 3), so for |t| ≤ ½ logit_ratio = 2 + 2t²P(t²) and cbern_mean = ½ + tP/(2(1 + t²P)) with no
+cancellation; elsewhere the definitions, logit λ as log λ − log1p(−λ).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.numeric.functions.base import StableFunction, to_elementary
+
+
+def _logit(x):
+    return sp.log(x) - sp.log(1 - x)
+
+
+def _evalf(f, prec, at_half):
+    """The definition by SymPy's adaptive evalf (logit x cancels near x = ½), a Float argument at its exact
+    binary value, with 20 guard digits; the limit at x = ½."""
+    from mpmath.libmp import prec_to_dps
+
+    x = f.args[0]
+    if not x.is_number:
+        return None
+    x = sp.Rational(x) if x.is_Float else x
+    if (2 * x - 1).is_zero:
+        return sp.Float(at_half, precision=prec)
+    return to_elementary(f.func(x, evaluate=False).elementary()).evalf(prec_to_dps(prec) + 20)
+
+
+class logit_ratio(StableFunction):  # noqa: N801 - SymPy function classes are lower case
+    """logit(x)/(2x − 1) for 0 ≤ x ≤ 1 (2 at x = ½)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x == sp.S.Half:
+            return sp.Integer(2)
+
+    def elementary(self):
+        x = self.args[0]
+        return _logit(x) / (2 * x - 1)
+
+    def _eval_evalf(self, prec):
+        return _evalf(self, prec, 2)
+
+    def fdiff(self, argindex=1):
+        # (logit′(x)(2x − 1) − 2 logit x)/(2x − 1)², logit′ = 1/(x(1 − x))
+        x = self.args[0]
+        return (1 / (x * (1 - x)) - 2 * logit_ratio(x)) / (2 * x - 1)
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+
+class cbern_mean(StableFunction):  # noqa: N801
+    """x/(2x − 1) − 1/logit(x) for 0 ≤ x ≤ 1 (½ at x = ½): the mean of ContinuousBernoulli(x)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x == sp.S.Half:
+            return sp.S.Half
+
+    def elementary(self):
+        x = self.args[0]
+        return x / (2 * x - 1) - 1 / _logit(x)
+
+    def _eval_evalf(self, prec):
+        return _evalf(self, prec, sp.S.Half)
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        t = 2 * x - 1
+        return -1 / t**2 + 1 / (x * (1 - x) * t**2 * logit_ratio(x) ** 2)
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+
+__all__ = ["logit_ratio", "cbern_mean"]

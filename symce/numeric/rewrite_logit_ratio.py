@@ -1,0 +1,71 @@
+r"""The continuous Bernoulli's formulas in terms of ``logit_ratio`` and ``cbern_mean``
+(:mod:`symce.numeric.functions.logit_ratio`), exact identities for 0 < λ < 1:
+
+* atanh(2λ − 1) = ½ log(λ/(1 − λ)) = ½ (2λ − 1)·logit_ratio(λ), and every form of logit λ (log(λ/(1 − λ)),
+  log λ + log(1/(1 − λ)), log λ − log(1 − λ)) = (2λ − 1)·logit_ratio(λ): the normaliser's
+  log(2 atanh(1 − 2λ)/(1 − 2λ)) becomes log logit_ratio(λ) and λ·logit(λ)/(2λ − 1) becomes λ·logit_ratio(λ)
+  (the factors 2λ − 1 cancel symbolically, so nothing is 0/0 at λ = ½);
+* the terms left over 2λ − 1, K·(λ/(2λ − 1) − 1/logit λ), become K·cbern_mean(λ) (the cross-entropy's
+  −μ₁·logit λ₂).
+
+Applied only to formulas with atanh(±(2λ − 1)) in them (the continuous Bernoulli's normaliser), so the
+Bernoulli formulas keep their own rules.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.numeric.functions.logit_ratio import cbern_mean, logit_ratio
+
+
+def _parameter(u):
+    """λ for u = 2λ − 1 or 1 − 2λ (λ a symbol), with the sign s of u = s(2λ − 1); else None."""
+    for s in (1, -1):
+        lam = sp.expand((s * u + 1) / 2)
+        if lam.is_Symbol:
+            return lam, s
+    return None
+
+
+def continuous_bernoulli_forms(e):
+    atanhs = [a for a in e.atoms(sp.atanh) if _parameter(a.args[0]) is not None]
+    if not atanhs:
+        return e
+    sub = {}
+    for a in atanhs:
+        lam, s = _parameter(a.args[0])
+        sub[a] = s * (2 * lam - 1) * logit_ratio(lam) / 2
+    # the parameters: those of the atanh terms and those whose logit appears (P's in a cross-entropy)
+    lams = {lam for lam in e.free_symbols if lam.is_Symbol and e.has(sp.log(1 / (1 - lam)), sp.log(lam / (1 - lam)))}
+    lams |= {_parameter(a.args[0])[0] for a in atanhs}
+    for lam in lams:
+        logit = (2 * lam - 1) * logit_ratio(lam)
+        for form in (sp.log(lam / (1 - lam)), sp.log(lam) + sp.log(1 / (1 - lam)), sp.log(lam) - sp.log(1 - lam)):
+            sub[form] = logit
+    e = e.xreplace(sub)
+    # the normaliser's log(−2·(2λ − 1)·r/(2·(1 − 2λ))) = log r: cancel inside each logarithm
+    e = e.replace(lambda f: isinstance(f, sp.log) and f.has(logit_ratio), lambda f: sp.log(sp.cancel(f.args[0])))
+    rs = {lam: sp.Dummy(f"r_{lam}", positive=True) for lam in lams}
+    e = sp.expand(e.xreplace({logit_ratio(lam): r for lam, r in rs.items()}))
+    for lam in sorted(lams, key=sp.default_sort_key):
+        e = _means(e, lam, rs[lam])
+    return e.xreplace({r: logit_ratio(lam) for lam, r in rs.items()})
+
+
+def _means(e, lam, r):
+    """The terms over 2λ − 1 (their denominator vanishes at λ = ½), K·(λ/(2λ − 1) − 1/((2λ − 1)·r)), as
+    K·cbern_mean(λ); every other term left as it is."""
+    t = 2 * lam - 1
+    terms = [(u, sp.factor(u)) for u in sp.Add.make_args(e)]
+    over = [u for u, f in terms if sp.fraction(f)[1].subs(lam, sp.S.Half) == 0]
+    if not over:
+        return e
+    k = sp.factor(sp.cancel(sp.Add(*over) / (lam / t - 1 / (t * r))))
+    if sp.fraction(k)[1].subs(lam, sp.S.Half) == 0:  # not a multiple of the mean: leave the terms
+        return e
+    rest = [u for u in sp.Add.make_args(e) if u not in over]
+    return sp.Add(*rest, k * cbern_mean(lam))
+
+
+__all__ = ["continuous_bernoulli_forms"]
