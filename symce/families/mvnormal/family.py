@@ -36,7 +36,8 @@ from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParam
 from symce.core.family import Example, Family, Measure
 from symce.engine.information import register_cache
 from symce.core.notation import common_name, latex_bold, latex_vector
-from symce.families.mvnormal.matrix import DIM, Cholesky, QuadraticForm, gradient_of_quadratic, jacobian_of_affine
+from symce.families.mvnormal.matrix import (DIM, LDL, Cholesky, QuadraticForm, gradient_of_quadratic,
+                                            jacobian_of_affine)
 from symce.families.mvnormal.symbolic import instantiate
 from symce.families.mvnormal.validation import check_cholesky, check_covariance, check_size, column, square
 
@@ -44,6 +45,9 @@ _NAME = "MultivariateNormal"
 #: the dimension symbol of the templates (and of the catalog's symbolic-d example)
 D = DIM
 _MOMENTS: dict = {}
+#: up to this d a full Σ is instantiated by its explicit determinant and adjugate (the textbook form the
+#: numeric layer's stable kernels recognise; ≤ 3! terms); above it, by its LDLᵀ factors
+_EXPLICIT_UP_TO = 3
 register_cache(_MOMENTS.clear)
 
 
@@ -259,10 +263,19 @@ class MultivariateNormal(Family):
             bare._bare = True
             return bare, {}
         mu_t, S_t = sp.MatrixSymbol(f"mu_{role}", D, 1), sp.MatrixSymbol(f"Sigma_{role}", D, D)
-        mapping = {mu_t: self.mu, S_t: self._chol if self._chol is not None else self.Sigma, D: self.d}
+        mapping = {mu_t: self.mu, S_t: self._covariance_value(), D: self.d}
         counterpart = MultivariateNormal(mu_t, S_t)
         counterpart._bare = True  # derived directly (its gradient hook comes from the instantiation)
         return counterpart, mapping
+
+    def _covariance_value(self):
+        """What Σ stands for when a symbolic-d result is instantiated: the Cholesky factor; above d = 3 a
+        symbolic full Σ factored as L·diag(p)·Lᵀ (its determinant and adjugate have up to d! terms); else Σ."""
+        if self._chol is not None:
+            return self._chol
+        if self.d > _EXPLICIT_UP_TO and self.Sigma.free_symbols:
+            return LDL(self.Sigma)
+        return self.Sigma
 
     @classmethod
     def instantiate_derivation(cls, derivation, mapping, P, Q):

@@ -8,8 +8,10 @@ Why these exist (all measured with SymPy 1.14):
   ``Expr`` that keeps vᵀAv whole, so the engine sees one statistic of X;
 * instantiating a symbolic-d result by ``.subs`` silently does nothing, and ``xreplace`` + ``doit``
   computes ``det()``/``inv()`` of full symbolic matrices (55 s for 6×6). :func:`evaluate` walks the
-  expression tree instead and, for Σ = LLᵀ, uses log det Σ = 2 Σᵢ log Lᵢᵢ, Σ⁻¹B = L⁻ᵀ(L⁻¹B) by two
-  triangular solves, tr(Σ_Q⁻¹Σ_P) = ‖L_Q⁻¹L_P‖²_F and vᵀΣ⁻¹v = ‖L⁻¹v‖²;
+  expression tree instead and asks the covariance's factors (:mod:`.factors`): for Σ = LLᵀ,
+  log det Σ = 2 Σᵢ log Lᵢᵢ, Σ⁻¹B = L⁻ᵀ(L⁻¹B) by two triangular solves, tr(Σ_Q⁻¹Σ_P) = ‖L_Q⁻¹L_P‖²_F and
+  vᵀΣ⁻¹v = ‖L⁻¹v‖²; for a full symbolic Σ above d = 3 its LDLᵀ pivots; for WWᵀ + diag(D), Woodbury. Only
+  an explicit Σ up to d = 3 (or of numbers) is inverted as adj(Σ)/det Σ, the textbook form;
 * ``diff`` of a MatrixSymbol expression w.r.t. a mean vector returns 0 and ``diff(log(Determinant(S)), S)``
   returns 0 (SymPy issues 26561, 26585), so :func:`matrix_gradient` differentiates term by term with the
   standard rules (Petersen & Pedersen, *The Matrix Cookbook*, eqs. 57, 61, 81, 100, 124), each checked
@@ -24,6 +26,12 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
+
+from symce.families.mvnormal.factors import (FACTORS, LDL, ZERO, Cholesky, LowRank, dot, frobenius, matmul, rows,
+                                             sq_norm, transpose)
+
+__all__ = ["DIM", "QuadraticForm", "Cholesky", "LDL", "LowRank", "evaluate", "factor_of", "matrix_gradient",
+           "gradient_of_quadratic", "jacobian_of_affine"]
 
 #: the dimension of the symbolic-d templates (a positive integer symbol)
 DIM = sp.Symbol("d", integer=True, positive=True)
@@ -66,81 +74,19 @@ class QuadraticForm(sp.Expr):
 
 
 # -------------------------------------------------------------------------------------------------
-class Cholesky:
-    """An explicit covariance Σ = L Lᵀ kept as its lower-triangular factor L (never multiplied out
-    unless an expression needs Σ itself)."""
-
-    def __init__(self, L: sp.ImmutableMatrix):
-        self.L = L
-        self.n = L.rows
-        self._full = self._inv = None
-        self._solved: dict = {}
-
-    def solve_lower(self, B):
-        """L⁻¹B by forward substitution (no simplification: nested expressions stay small)."""
-        L, n = self.L, self.n
-        cols = []
-        for c in range(B.cols):
-            x: list = []
-            for i in range(n):
-                s = sp.Add(B[i, c], *[-L[i, k] * x[k] for k in range(i) if L[i, k] != 0 and x[k] != 0])
-                x.append(s / L[i, i])
-            cols.append(x)
-        return sp.ImmutableMatrix(n, B.cols, lambda i, c: cols[c][i])
-
-    def solve_upper_t(self, B):
-        """L⁻ᵀB by back substitution with Lᵀ."""
-        L, n = self.L, self.n
-        cols = []
-        for c in range(B.cols):
-            x: list = [None] * n
-            for i in reversed(range(n)):
-                s = sp.Add(B[i, c], *[-L[k, i] * x[k] for k in range(i + 1, n) if L[k, i] != 0 and x[k] != 0])
-                x[i] = s / L[i, i]
-            cols.append(x)
-        return sp.ImmutableMatrix(n, B.cols, lambda i, c: cols[c][i])
-
-    def solve(self, B):
-        """Σ⁻¹B = L⁻ᵀ(L⁻¹B); Σ⁻¹L = L⁻ᵀ by one substitution (the gradient's 2GL asks for it once per
-        term of G, so results are memoised per B)."""
-        key = B if isinstance(B, sp.ImmutableMatrix) else None
-        hit = self._solved.get(key) if key is not None else None
-        if hit is None:
-            own = B.shape == self.L.shape and (B is self.L or B == self.L)
-            hit = self.solve_upper_t(sp.eye(self.n)) if own else self.solve_upper_t(self.solve_lower(B))
-            if key is not None:
-                self._solved[key] = hit
-        return hit
-
-    @property
-    def full(self):
-        if self._full is None:
-            self._full = sp.ImmutableMatrix(self.L * self.L.T)
-        return self._full
-
-    @property
-    def inverse(self):
-        if self._inv is None:
-            Linv = self.solve_lower(sp.eye(self.n))
-            self._inv = sp.ImmutableMatrix(Linv.T * Linv)
-        return self._inv
-
-    def logdet(self):
-        return 2 * sp.Add(*[sp.log(self.L[i, i]) for i in range(self.n)])
-
-
-def _sq_norm(M) -> sp.Expr:
-    return sp.Add(*[e**2 for e in M if e != 0])
-
-
-# -------------------------------------------------------------------------------------------------
 def evaluate(expr, env: dict):
     """Instantiate a symbolic-dimension expression: ``env`` maps MatrixSymbols to explicit
-    ``ImmutableMatrix`` values or :class:`Cholesky` factors and the dimension symbol to an integer.
-    Scalars in, scalar out; matrix expressions in, explicit matrix out."""
+    ``ImmutableMatrix`` values or factored covariances (:mod:`.factors`) and the dimension symbol to an
+    integer. Scalars in, scalar out; matrix expressions in, explicit matrix out."""
     if isinstance(expr, MatrixExpr):
         return sp.ImmutableMatrix(_mat(expr, env))
     return _scalar(expr, env)
+
+
+def factor_of(X, env):
+    """The factored covariance X stands for in ``env``, or None (an explicit matrix or not a symbol)."""
+    v = env.get(X)
+    return v if isinstance(v, FACTORS) else None
 
 
 def _chol(X, env):
@@ -163,20 +109,21 @@ def _scalar(e, env):
         return e
     if isinstance(e, QuadraticForm):
         X = _inverse_of(e.matrix)
-        if X is not None and _chol(X, env):
-            return _sq_norm(_chol(X, env).solve_lower(_mat(e.vector, env)))  # vᵀΣ⁻¹v = ‖L⁻¹v‖²
+        F = factor_of(X, env) if X is not None else None
+        if F is not None:
+            return F.inv_quad(_mat(e.vector, env))  # Cholesky: ‖L⁻¹v‖²; LDLᵀ: Σ (L⁻¹v)ₖ²/pₖ; Woodbury
         v = _mat(e.vector, env)
         if X is not None:  # vᵀ adj(X) v / det X: one shared denominator instead of one per entry of X⁻¹
             M = _mat(X, env)
             return (v.T * M.adjugate(method="berkowitz") * v)[0, 0] / M.det(method="berkowitz")
-        return (v.T * _mat(e.matrix, env) * v)[0, 0]
+        return dot(rows(v.T)[0], [dot(r, [c[0] for c in rows(v)]) for r in rows(_mat(e.matrix, env))])
     if isinstance(e, sp.Trace):
         return _trace(e.arg, env)
     if isinstance(e, sp.Determinant):
-        c = _chol(e.arg, env)
-        return sp.Mul(*[c.L[i, i] ** 2 for i in range(c.n)]) if c else _mat(e.arg, env).det(method="berkowitz")
-    if isinstance(e, sp.log) and isinstance(e.args[0], sp.Determinant) and _chol(e.args[0].arg, env):
-        return _chol(e.args[0].arg, env).logdet()
+        F = factor_of(e.arg, env)
+        return F.det() if F is not None else _mat(e.arg, env).det(method="berkowitz")
+    if isinstance(e, sp.log) and isinstance(e.args[0], sp.Determinant) and factor_of(e.args[0].arg, env):
+        return factor_of(e.args[0].arg, env).logdet()
     return e.func(*[_scalar(a, env) for a in e.args])
 
 
@@ -187,31 +134,52 @@ def _trace(M, env):
         coeff, factors = M.as_coeff_matrices()
         if len(factors) == 2:
             X, Y = _inverse_of(factors[0]), factors[1]
-            if X is not None and _chol(X, env) and _chol(Y, env):
+            c = _scalar(coeff, env)
+            if X is not None and (X == Y or _same_value(env.get(X), env.get(Y))):  # tr(X⁻¹X) = d
+                return c * _scalar(X.shape[0], env)
+            FX, FY = (factor_of(X, env), factor_of(Y, env)) if X is not None else (None, None)
+            if isinstance(FX, Cholesky) and isinstance(FY, Cholesky):
                 # tr(L_X⁻ᵀ L_X⁻¹ L_Y L_Yᵀ) = tr((L_X⁻¹L_Y)ᵀ(L_X⁻¹L_Y)) = ‖L_X⁻¹L_Y‖²_F
-                return _scalar(coeff, env) * _sq_norm(_chol(X, env).solve_lower(_chol(Y, env).L))
-            if X is not None and not _chol(X, env):  # tr(adj(X) Y) / det X
-                M, N = _mat(X, env), _mat(Y, env)
-                if M == N:  # tr(X⁻¹X) = d: the quotient below would not cancel by itself
-                    return _scalar(coeff, env) * M.rows
-                tr = (M.adjugate(method="berkowitz") * N).trace()
-                return _scalar(coeff, env) * tr / M.det(method="berkowitz")
+                return c * sq_norm(FX.solve_lower(FY.L))
+            if FX is not None:  # tr(Σ_X⁻¹Y) = ⟨Σ_X⁻¹, Yᵀ⟩ with Σ_X⁻¹ from the factors (shared with the gradient)
+                return c * frobenius(FX.inverse, transpose(_mat(Y, env)))
+            if X is not None:  # tr(adj(X) Y) / det X
+                A, B = _mat(X, env), _mat(Y, env)
+                tr = (A.adjugate(method="berkowitz") * B).trace()
+                return c * tr / A.det(method="berkowitz")
     return _mat(M, env).trace()
 
 
+def _same_value(a, b) -> bool:
+    """Two env values that stand for the same matrix (KL(P‖P): Σ_P and Σ_Q map to equal values)."""
+    if a is None or b is None or type(a) is not type(b):
+        return False
+    if a is b:
+        return True
+    if isinstance(a, Cholesky):
+        return a.L == b.L
+    if isinstance(a, LDL):
+        return a.S == b.S
+    if isinstance(a, LowRank):
+        return a.W == b.W and a.D == b.D
+    return a == b
+
+
 def _chain(factors, env):
-    """The product of matrix factors, right to left: Σ⁻¹·B becomes two triangular solves."""
+    """The product of matrix factors, right to left: Σ⁻¹·B becomes solves with Σ's factors."""
     acc = _mat(factors[-1], env)
     for f in reversed(factors[:-1]):
         X = _inverse_of(f)
-        if X is not None and _chol(X, env):
-            acc = _chol(X, env).solve(acc)
-        elif _chol(f, env):  # Σ·B = L(LᵀB): two triangular products, Σ itself never formed
-            L = _chol(f, env).L
-            acc = L * (L.T * acc)
+        F = factor_of(X, env) if X is not None else factor_of(f, env)
+        if F is not None:
+            acc = F.solve(acc) if X is not None else F.times(acc)  # LLᵀB: Σ itself never formed
         else:
-            acc = _mat(f, env) * acc
+            acc = sp.ImmutableMatrix(matmul(_mat(f, env), acc))
     return acc
+
+
+def _scaled(c, M):
+    return M if c == 1 else sp.ImmutableMatrix([[c * e if e is not ZERO else ZERO for e in r] for r in rows(M)])
 
 
 def _mat(M, env):
@@ -219,25 +187,24 @@ def _mat(M, env):
         return M
     if M in env:
         v = env[M]
-        return v.full if isinstance(v, Cholesky) else v
+        return v.full if isinstance(v, FACTORS) else v
     X = _inverse_of(M)
     if X is not None:
-        c = _chol(X, env)
-        return c.inverse if c else _mat(X, env).inv()
+        F = factor_of(X, env)
+        return F.inverse if F is not None else _mat(X, env).inv()
     if isinstance(M, sp.MatMul):
         coeff, factors = M.as_coeff_matrices()
+        c = _scalar(coeff, env)
         for j in range(len(factors) - 1):
             if factors[j].shape[1] == 1 and factors[j + 1].shape[0] == 1:
                 # (…·v)(wᵀ·…): the left part ends in a column, so its solves are on vectors (O(d²)), and
                 # the rank-one product is formed once — right to left, Σ⁻¹ would act on a d×d matrix
-                return _scalar(coeff, env) * (_chain(factors[:j + 1], env) * _chain(factors[j + 1:], env))
-        return _scalar(coeff, env) * _chain(factors, env)
+                return _scaled(c, matmul(_chain(factors[:j + 1], env), _chain(factors[j + 1:], env)))
+        return _scaled(c, _chain(factors, env))
     if isinstance(M, sp.MatAdd):
-        out = None
-        for a in M.args:
-            m = _mat(a, env)
-            out = m if out is None else out + m
-        return out
+        parts = [rows(_mat(a, env)) for a in M.args]
+        return sp.ImmutableMatrix([[sp.Add(*[p[i][j] for p in parts if p[i][j] is not ZERO])
+                                    for j in range(len(parts[0][0]))] for i in range(len(parts[0]))])
     if isinstance(M, sp.Transpose):
         return _mat(M.arg, env).T
     if isinstance(M, sp.Identity):
@@ -245,8 +212,6 @@ def _mat(M, env):
     if isinstance(M, sp.ZeroMatrix):
         return sp.zeros(int(_scalar(M.rows, env)), int(_scalar(M.cols, env)))
     raise NotImplementedError(f"cannot instantiate the matrix expression {M} ({type(M).__name__})")
-
-
 # -------------------------------------------------------------------------------------------------
 _GRADIENTS: dict = {}
 

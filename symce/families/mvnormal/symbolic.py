@@ -24,16 +24,27 @@ import sympy as sp
 from symce.core.quantity import Quantity
 from symce.engine.canonical import canonical
 from symce.engine.derivation import Derivation, Step
-from symce.families.mvnormal.matrix import DIM, Cholesky, evaluate, matrix_gradient
+from symce.families.mvnormal.chain import parameter_rows, value_symbols
+from symce.families.mvnormal.factors import LDL, Cholesky, LowRank
+from symce.families.mvnormal.matrix import evaluate, matrix_gradient
 
 
-def _route(P, Q) -> str:
+_ROUTES = {
+    Cholesky: "Σ = LLᵀ: log det Σ = 2 Σ log Lᵢᵢ, Σ⁻¹B by triangular solves",
+    LDL: "full symbolic Σ = L·diag(p)·Lᵀ without square roots: log det Σ = Σ log pₖ, Σ⁻¹B by unit-triangular solves",
+    LowRank: "Σ = WWᵀ + diag(D): determinant lemma and Woodbury identity with the capacitance I + WᵀD⁻¹W",
+}
+
+
+def _route(mapping) -> str:
     """How the matrix functions were evaluated, said truthfully for this pair."""
-    if all(D.L is not None for D in (P, Q)):
-        return "log det LLᵀ = 2 Σ log Lᵢᵢ, Σ⁻¹B by triangular solves"
-    if all(D.L is None for D in (P, Q)):
-        return "explicit determinants and inverses of the full covariance matrices"
-    return "Cholesky factors by triangular solves, the full covariance by its explicit determinant and inverse"
+    kinds = []
+    for v in mapping.values():
+        route = _ROUTES.get(type(v), "the explicit determinant and adjugate of the full covariance"
+                            if isinstance(v, sp.MatrixBase) and v.cols > 1 else None)
+        if route and route not in kinds:
+            kinds.append(route)
+    return "; ".join(kinds)
 
 
 def instantiate(derivation: Derivation, mapping: dict, P, Q) -> Derivation:
@@ -48,7 +59,7 @@ def instantiate(derivation: Derivation, mapping: dict, P, Q) -> Derivation:
         result = tidy if sp.count_ops(tidy) <= sp.count_ops(result) else result
     shown = ", ".join(_describe(k, v) for k, v in mapping.items() if isinstance(k, sp.MatrixSymbol))
     steps = (*derivation.steps,
-             Step(result, f"instantiate the symbolic-d result at d = {P.d}: {shown} ({_route(P, Q)})"))
+             Step(result, f"instantiate the symbolic-d result at d = {P.d}: {shown} ({_route(mapping)})"))
     conditions = tuple(dict.fromkeys([*P.conditions(), *(Q.conditions() if Q is not P else [])]))
     out = Derivation(derivation.quantity, derivation.lhs, result, steps,
                      derivation.method + "; derived once at symbolic d, instantiated", conditions, dists)
@@ -59,6 +70,10 @@ def _describe(k, v) -> str:
     # names only: printing the explicit matrices here would cost more than the instantiation
     if isinstance(v, Cholesky):
         return f"{k} = L Lᵀ (its Cholesky factor)"
+    if isinstance(v, LDL):
+        return f"{k} = its explicit covariance (factored as L diag(p) Lᵀ)"
+    if isinstance(v, LowRank):
+        return f"{k} = W Wᵀ + diag(D) (its low-rank factors)"
     return f"{k} = its explicit {'mean' if v.cols == 1 else 'covariance'}"
 
 
@@ -90,42 +105,40 @@ def _symbolic_gradient(derivation: Derivation, wrt):
 
 
 class _ExplicitGradient:
-    """Gradient hook of an instantiated derivation: symbolic matrix gradients → explicit → chain rule."""
+    """Gradient hook of an instantiated derivation: symbolic matrix gradients → explicit → chain rule
+    (:mod:`.chain`), per parameter and only for the parameters asked for."""
 
     def __init__(self, symbolic: Derivation, mapping: dict, explicit: Derivation):
         self.symbolic, self.mapping, self.explicit = symbolic, mapping, explicit
-        self._table = None
+        self._rows: dict = {}
 
-    def table(self) -> list:
-        """[(entry θₑ of a parameter, ∂f/∂θₑ)] over every entry of every mean and covariance parameter."""
-        if self._table is None:
-            sym = _covariances(self.symbolic)
-            rows = []
-            for W, value in self.mapping.items():
-                if not isinstance(W, sp.MatrixSymbol):
-                    continue
+    def table(self, ws=None) -> list:
+        """[(entry θₑ of a parameter, ∂f/∂θₑ)] over every entry of the parameters whose symbols meet ``ws``
+        (all parameters when None)."""
+        sym = _covariances(self.symbolic)
+        out = []
+        for W, value in self.mapping.items():
+            if not isinstance(W, sp.MatrixSymbol) or (ws is not None and not value_symbols(value) & ws):
+                continue
+            if W not in self._rows:
                 g, _ = matrix_gradient(self.symbolic.result, W, sym)
-                if isinstance(value, Cholesky):
-                    # Σ = LLᵀ: ∂f/∂L = (G + Gᵀ)L = 2GL (G is symmetric: every rule output is, at symmetric
-                    # Σ). Evaluated term by term right to left, so Σ⁻¹·(…·L) are triangular solves and no
-                    # explicit Σ⁻¹ or dense product of nested entries is ever formed.
-                    GL = _times_factor(g, value.L, self.mapping)
-                    n = value.n
-                    rows += [(value.L[i, j], GL[i, j]) for i in range(n) for j in range(i + 1)]
-                else:
-                    rows += list(zip(value, evaluate(g, self.mapping)))
-            self._table = rows
-        return self._table
+                self._rows[W] = parameter_rows(g, W, value, self.mapping)
+            out += self._rows[W]
+        return out
 
     def __call__(self, wrt):
         single = not isinstance(wrt, (list, tuple, sp.MatrixBase))
         ws = [wrt] if single else list(wrt)
         if not all(isinstance(w, sp.Symbol) for w in ws):
             return None
-        table = self.table()
+        table = self.table(set(ws))
+        by_symbol: dict = {}
+        for e, g in table:
+            for s in e.free_symbols:
+                by_symbol.setdefault(s, []).append((e, g))
         parts = []
         for w in ws:
-            terms = [g if e == w else g * sp.diff(e, w) for e, g in table if w in e.free_symbols]
+            terms = [g if e == w else g * sp.diff(e, w) for e, g in by_symbol.get(w, ())]
             parts.append(sp.Add(*terms))
         result = parts[0] if single else sp.ImmutableMatrix(parts)
         d = self.explicit
@@ -135,16 +148,3 @@ class _ExplicitGradient:
                               "of μ and Σ, with ∂f/∂L = (G + Gᵀ)L for Σ = LLᵀ"),)
         return Derivation("gradient", lhs, result, steps, "matrix calculus at symbolic d, instantiated; chain rule",
                           d.conditions, d.distributions)
-
-
-_FACTOR = sp.MatrixSymbol("L_factor", DIM, DIM)  # stands for the explicit Cholesky factor in 2·G·L
-
-
-def _times_factor(g, L, mapping):
-    """2·g·L evaluated term by term (g a symbolic d×d gradient, L the explicit Cholesky factor)."""
-    env = {**mapping, _FACTOR: L}
-    out = sp.zeros(L.rows, L.cols)
-    for term in (g.args if isinstance(g, sp.MatAdd) else (g,)):
-        c, fs = term.as_coeff_matrices() if isinstance(term, sp.MatMul) else (sp.S.One, [term])
-        out += evaluate(sp.MatMul(2 * c, *fs, _FACTOR), env)
-    return out
