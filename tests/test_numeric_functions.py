@@ -104,6 +104,14 @@ CASES += [
      lambda a: mpmath.besseli(1, a) / mpmath.besseli(0, a), [a], [(0.3,), (2.5,), (40.0,)]),
     (F.gamma_scaled(a, x), sp.exp(x) * sp.gamma(a), lambda a, x: mpmath.exp(x) * mpmath.gamma(a), [a, x],
      [(0.3, -2.0), (2.5, 1.5)]),
+    # Binet's μ, μ′ (the entropies) and e^L Γ(z) − 1 − L − log Γ(z) (the Weibull and Gumbel KLs)
+    (F.lgamma_stirling(a), sp.loggamma(a) - (a - sp.S.Half) * sp.log(a) + a - sp.log(2 * sp.pi) / 2,
+     lambda a: mpmath.loggamma(a) - (a - 0.5) * mpmath.log(a) + a - mpmath.log(2 * mpmath.pi) / 2, [a],
+     [(0.3,), (2.5,), (40.0,)]),
+    (F.digamma_stirling(a), sp.polygamma(0, a) - sp.log(a) + 1 / (2 * a),
+     lambda a: mpmath.digamma(a) - mpmath.log(a) + 1 / (2 * a), [a], [(0.3,), (2.5,), (40.0,)]),
+    (F.gamma_scaled_excess(a, x), sp.exp(x) * sp.gamma(a) - 1 - x - sp.loggamma(a),
+     lambda a, x: mpmath.exp(x) * mpmath.gamma(a) - 1 - x - mpmath.loggamma(a), [a, x], [(0.3, -2.0), (2.5, 1.5)]),
     # the continuous Bernoulli's normaliser and mean (functions/logit_ratio.py)
     (F.logit_ratio(a), (sp.log(a) - sp.log(1 - a)) / (2 * a - 1),
      lambda a: (mpmath.log(a) - mpmath.log(1 - a)) / (2 * a - 1), [a], [(0.1,), (0.45,), (0.8,)]),

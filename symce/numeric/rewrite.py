@@ -72,8 +72,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric.rewrite_gradients import (quotient_of_differences, scaled_quotient, sigmoid_minus_target,
-                                             sigmoid_variance)
+from symce.numeric.rewrite_gradients import (exact_rational_form, quotient_of_differences, scaled_quotient,
+                                             sigmoid_minus_target, sigmoid_variance)
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
 from symce.numeric.rewrite_counts import common_factor_relative_entropy
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
@@ -84,7 +84,8 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
                                         xlogy_forms)
 from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
-from symce.numeric.rewrite_special import collect_digamma, gamma_products, scaled_relative_entropy, stirling_split
+from symce.numeric.rewrite_special import (collect_digamma, entropy_log_sum, gamma_products, gamma_scaled_excess_form,
+                                           scaled_relative_entropy, stirling_split)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,10 @@ RULES = (
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "
      "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),
+    ("Γ-scaled excess: e^L Γ(z) − 1 − L − log r + γ(r − 1) = gamma_scaled_excess(z, L) + stirling_bregman(z, 2) + "
+     "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
+    ("entropy log sum: K + R₀ + Σ cᵢ log xᵢ = rational_log_sum(K, R₀, c₁, x₁, …)", entropy_log_sum),
     ("scaled relative entropy: A log(A/Y) − A + Y = kl_div(A, Y)", scaled_relative_entropy),
     ("softmax: e^a/Σ e^{z_j} = softmax(a; z), log Σ e^{z_j} = logsumexp(z)", softmax_forms),
     ("softplus: log(1 + e^a) = softplus(a), log σ(a) = log_sigmoid(a), 1 − σ(a) = σ(−a)", softplus_forms),
@@ -157,6 +161,7 @@ RULES = (
 # log-free expressions (rational gradients): only these apply
 RATIONAL_RULES = (
     ("quotient of differences: Σ rational terms = Π (a_i − b_i) / D", quotient_of_differences),
+    ("exact rational derivative: R = exact_rational(R)", exact_rational_form),
     ("scaled quotient: N/sⁿ = s^{m−n}·N(x/s), differences as diff_ratio(a, b, s)", scaled_quotient),
 )
 

@@ -9,6 +9,11 @@ r"""Stabilising rules for the formulas with log Γ and ψ (Gamma, Beta, Dirichle
   x ψ(x) − log Γ(x) cancels to O(log x), while h and h′ are O(log x) and O(1/x).
 * ``collect ψ`` — the coefficients of each h′(x) or ψ(x) summed into one factor.
 * ``Γ products`` — bᵏ·e^u·Γ(z) = gamma_scaled(z, k log b + u), evaluated as one exponential (Weibull, Gumbel KL).
+* ``Γ-scaled excess`` — the Weibull and Gumbel KLs, e^L Γ(1 + r) − 1 − L − log r + γ(r − 1), as four terms
+  ≥ 0 that vanish to second order at P = Q (:func:`gamma_scaled_excess_form`).
+* ``entropy log sum`` — an entropy's logarithms, constant and rational terms as one rational_log_sum (the
+  Gamma, inverse-gamma and Weibull entropies cancel where H ≈ 0), after the one-argument Stirling split with
+  Binet's μ (log Γ(x) = μ(x) + (x − ½) log x − x + ½ log 2π).
 
 * ``scaled relative entropy`` — what is left of such a KL, Σ_A A log(A/Y_A) − A + Y_A, as Σ kl_div(A, Y_A):
   every term ≥ 0, with Y_A − A (lowered exactly, :func:`symce.numeric.lowering.lower`) instead of a
@@ -24,16 +29,23 @@ from collections import defaultdict
 
 import sympy as sp
 
-from symce.numeric.functions.elementary import kl_div
-from symce.numeric.functions.gamma import digamma_rem, gamma_scaled, lgamma_rem, stirling_bregman
+from symce.numeric.functions.elementary import diff_ratio, kl_div
+from symce.numeric.functions.exact import rational_log_sum
+from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_scaled, gamma_scaled_excess, lgamma_rem,
+                                           lgamma_stirling, stirling_bregman)
 
 
-def _split(f):
-    """log Γ(x) → h(x) + x log x − x, ψ(x) → h′(x) + log x."""
+def _split(f, binet: bool = False):
+    """log Γ(x) → h(x) + x log x − x, ψ(x) → h′(x) + log x; with ``binet`` Stirling's formula itself,
+    log Γ(x) → μ(x) + (x − ½) log x − x + ½ log 2π, ψ(x) → μ′(x) + log x − 1/(2x)."""
     if isinstance(f, sp.loggamma):
         x = f.args[0]
+        if binet:
+            return lgamma_stirling(x) + (x - sp.S.Half) * sp.log(x) - x + sp.log(2 * sp.pi) / 2
         return lgamma_rem(x) + x * sp.log(x) - x
     x = f.args[1]
+    if binet:
+        return digamma_stirling(x) + sp.log(x) - 1 / (2 * x)
     return digamma_rem(x) + sp.log(x)
 
 
@@ -76,21 +88,24 @@ def stirling_split(e):
     both = set(lg) & set(dg)
     if not found and not both:
         return e
-    terms = [c * (_split(sp.loggamma(x)) if x in both else sp.loggamma(x)) for x, c in lg.items()]
-    terms += [c * (_split(sp.polygamma(0, x)) if x in both else sp.polygamma(0, x)) for x, c in dg.items()]
+    # one argument only (the Gamma, inverse-gamma, χ² entropies): Stirling's formula with Binet's μ, so the
+    # ½ log x it leaves joins the entropy's other logarithms in one log sum (entropy_log_sum)
+    binet = not found and len(both) == 1 and len(lg) == 1 and len(dg) == 1
+    terms = [c * (_split(sp.loggamma(x), binet) if x in both else sp.loggamma(x)) for x, c in lg.items()]
+    terms += [c * (_split(sp.polygamma(0, x), binet) if x in both else sp.polygamma(0, x)) for x, c in dg.items()]
     return sp.Add(*found, *terms, *rest)
 
 
 def collect_digamma(e):
     """Σ cᵢ·h′(x) → (Σ cᵢ)·h′(x), and the same for ψ(x): −α h′(α) + h′(α) = (1 − α)·h′(α) is finite
     where h′(α) ≈ −1/α overflows (α subnormal) and the two terms would give ∞ − ∞."""
-    if not e.has(digamma_rem, sp.polygamma):
+    if not e.has(digamma_rem, digamma_stirling, sp.polygamma):
         return e
     coeffs, rest, count = defaultdict(lambda: sp.S.Zero), [], defaultdict(int)
     for t in sp.Add.make_args(e):
-        c, f = t.as_independent(digamma_rem, sp.polygamma, as_Add=False)
-        if (isinstance(f, digamma_rem) or (isinstance(f, sp.polygamma) and f.args[0] == 0)) and not c.has(
-                digamma_rem, sp.polygamma):
+        c, f = t.as_independent(digamma_rem, digamma_stirling, sp.polygamma, as_Add=False)
+        if (isinstance(f, (digamma_rem, digamma_stirling)) or (isinstance(f, sp.polygamma) and f.args[0] == 0)) and not c.has(
+                digamma_rem, digamma_stirling, sp.polygamma):
             coeffs[f] += c
             count[f] += 1
         else:
@@ -125,6 +140,81 @@ def gamma_products(e):
         return sp.Mul(*keep, gamma_scaled(gammas[0].args[0], sp.Add(*big_l)))
 
     return e.replace(lambda m: isinstance(m, sp.Mul) and m.has(sp.gamma), scaled)
+
+
+def gamma_scaled_excess_form(e):
+    """c·e^L·Γ(z) − c − c·L − c·log r + c·γ(r − 1) with z = 1 + r → c·(gamma_scaled_excess(z, L) +
+    stirling_bregman(z, 2) + kl_div(z, 2) + kl_div(1, r)): the Weibull KL (r = k₂/k₁, L = k₂ log(λ₁/λ₂))
+    and the Gumbel KL (r = β₁/β₂, L = (μ₂ − μ₁)/β₂) are e^s − 1 − s with s = L + log Γ(z), plus
+    log Γ(z) − log r + γ(r − 1) = [log Γ(z) − log Γ(2) − (z − 2)ψ(2)] + (r − 1 − log r), the Bregman
+    divergence of log Γ at 2 (ψ(2) = 1 − γ), which the Stirling split writes as kl_div(z, 2) +
+    stirling_bregman(z, 2), and kl_div(1, r): four terms ≥ 0 and O((P − Q)²), where the formula's terms
+    cancel near P = Q (2.8·10³ and 4·10³ ULP). z is one fraction ((k₁ + k₂)/k₁), so the lowering gives
+    z − 2 and r − 1 exactly rounded from the inputs. Whatever else the sum holds (a cross-entropy's
+    entropy part) stays as it is."""
+    if not e.has(gamma_scaled):
+        return e
+    terms = sp.Add.make_args(e)
+    for t in terms:
+        c, f = t.as_independent(gamma_scaled, as_Add=False)
+        if not isinstance(f, gamma_scaled) or c.has(gamma_scaled) or not c.is_number:
+            continue
+        z, big_l = f.args
+        r = sp.expand(z - 1)
+        if not r.is_positive:
+            continue
+        rest = sp.Add(*[u for u in terms if u is not t])
+        target = c * (-sp.log(r) + sp.EulerGamma * (r - 1) - 1 - big_l)
+        left = sp.expand(sp.expand_log(rest - target))
+        # the rule takes the cancelling terms only if all of them are there
+        if left.has(gamma_scaled) or sp.expand(sp.expand_log(rest)).count_ops() <= left.count_ops():
+            continue
+        z = sp.together(z)
+        # L = (a − b)/s as one difference ratio ((μ₂ − μ₁)/β₂ without overflow of μ₂ − μ₁): near P = Q it is
+        # small, and −μ₁/β₂ + μ₂/β₂ would carry the rounding of each quotient
+        num, den = sp.fraction(sp.together(big_l))
+        parts = sp.Add.make_args(num)
+        if len(parts) == 2 and den.is_positive and not big_l.has(sp.log):
+            a, b = sorted(parts, key=lambda p: p.could_extract_minus_sign())
+            if not a.could_extract_minus_sign() and (-b).is_Symbol and a.is_Symbol:
+                big_l = diff_ratio(a, -b, den)
+        # k₂·(log λ₁ − log λ₂), not k₂ log λ₁ − k₂ log λ₂: ∞ − ∞ at k₂ = 1.8·10³⁰⁸ where L = −∞ (KL = +∞)
+        big_l = sp.factor_terms(big_l) if big_l.has(sp.log) else big_l
+        return c * (gamma_scaled_excess(z, big_l) + stirling_bregman(z, 2) + kl_div(z, 2) + kl_div(1, r)) + left
+    return e
+
+
+def _rational_term(t) -> bool:
+    return bool(t.free_symbols) and not t.has(sp.Function, sp.NumberSymbol) and t.is_rational_function()
+
+
+def entropy_log_sum(e):
+    """K + R₀ + Σ cᵢ log xᵢ (K a number, R₀ the rational terms, dyadic cᵢ, rational xᵢ > 0, at least two
+    logarithms) → rational_log_sum(K, R₀, c₁, x₁, …) plus the other terms, in the entropies with
+    special functions: the Gamma entropy ½ log α − log β + ½ log 2π + ½ − 1/(2α) + μ(α) + (1 − α)μ′(α), the
+    Weibull entropy log λ − log k + 1 + γ − γ/k, whose logarithms and constant cancel where H ≈ 0 (115 and
+    52 ULP at H ≈ 0.04 as separate terms); the kernel adds them in double-double with the exponents apart."""
+    if not e.has(lgamma_stirling, digamma_stirling, sp.EulerGamma) or not isinstance(e, sp.Add):
+        return e
+    if e.has(stirling_bregman, kl_div, gamma_scaled, gamma_scaled_excess, lgamma_rem, digamma_rem):
+        return e
+    consts, rational, logs, others = [], [], {}, []
+    for t in e.args:
+        if t.is_number:
+            consts.append(t)
+            continue
+        c, lg = t.as_independent(sp.log, as_Add=False)
+        if isinstance(lg, sp.log) and c.is_Rational and _rational_term(lg.args[0]) and lg.args[0].is_positive:
+            q = int(c.q)
+            if q & (q - 1) == 0 and q <= 8 and abs(c) <= 64:
+                logs[lg.args[0]] = logs.get(lg.args[0], 0) + c
+                continue
+        (rational if _rational_term(t) else others).append(t)
+    logs = {x: c for x, c in logs.items() if c != 0}
+    if len(logs) < 2:
+        return e
+    cr = [v for x in sorted(logs, key=sp.default_sort_key) for v in (logs[x], x)]
+    return rational_log_sum(sp.Add(*consts), sp.Add(*rational), *cr) + sp.Add(*others)
 
 
 def _log_terms(e):
@@ -172,4 +262,5 @@ def scaled_relative_entropy(e):
     return sp.Add(*[kl_div(big, y) for big, y in pairs.values()], *others, *leftover)
 
 
-__all__ = ["stirling_split", "collect_digamma", "scaled_relative_entropy", "gamma_products"]
+__all__ = ["stirling_split", "collect_digamma", "scaled_relative_entropy", "gamma_products", "gamma_scaled_excess_form",
+           "entropy_log_sum"]

@@ -105,4 +105,53 @@ class gamma_scaled(_Cancelling):  # noqa: N801
         return True if (self.args[0].is_positive and self.args[1].is_real) else None
 
 
-__all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "gamma_scaled"]
+class lgamma_stirling(_Cancelling):  # noqa: N801
+    """μ(x) = log Γ(x) − (x − ½) log x + x − ½ log 2π, Binet's remainder of Stirling's formula (≈ 1/(12x)):
+    an entropy's log Γ(α) − (α − 1)ψ(α) leaves ½ log α − log β + ½ log 2π + ½ in logarithms, which the
+    kernel of log sums takes whole (they cancel at H = 0), and μ, μ′ small beside them."""
+
+    nargs = 1
+
+    def elementary(self):
+        x = self.args[0]
+        return sp.loggamma(x) - (x - sp.S.Half) * sp.log(x) + x - sp.log(2 * sp.pi) / 2
+
+    def fdiff(self, argindex=1):
+        return digamma_stirling(self.args[0])
+
+
+class digamma_stirling(_Cancelling):  # noqa: N801
+    """μ′(x) = ψ(x) − log x + 1/(2x) (≈ −1/(12x²))."""
+
+    nargs = 1
+
+    def elementary(self):
+        x = self.args[0]
+        return sp.polygamma(0, x) - sp.log(x) + 1 / (2 * x)
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sp.polygamma(1, x) - 1 / x - 1 / (2 * x ** 2)
+
+
+class gamma_scaled_excess(_Cancelling):  # noqa: N801
+    """e^L·Γ(z) − 1 − L − log Γ(z) = e^s − 1 − s ≥ 0 with s = L + log Γ(z): the part of the Weibull and
+    Gumbel KLs that cancels to O(s²) near P = Q (e^L·Γ(z) → 1 there), as one function of s."""
+
+    nargs = 2
+
+    def elementary(self):
+        z, big_l = self.args
+        return sp.exp(big_l) * sp.gamma(z) - 1 - big_l - sp.loggamma(z)
+
+    def fdiff(self, argindex=1):
+        z, big_l = self.args
+        scaled = gamma_scaled(z, big_l) - 1
+        return scaled * sp.polygamma(0, z) if argindex == 1 else scaled
+
+    def _eval_is_nonnegative(self):
+        return True if (self.args[0].is_positive and self.args[1].is_real) else None
+
+
+__all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "gamma_scaled", "lgamma_stirling", "digamma_stirling",
+           "gamma_scaled_excess"]

@@ -134,8 +134,12 @@ def stirling_bregman(y, x, d=None, *, loggamma):
     if np.any(far):
         xf, yf, df = x[far], y[far], d[far]
         out[far] = lgamma_rem(yf, loggamma) - lgamma_rem(xf, loggamma) - df * digamma_rem(xf)
-    bad = (x <= 0) | (y <= 0) | np.isnan(x) | np.isnan(y)
-    return np.where(bad, np.nan, out)
+    # an argument that underflowed to 0 (χ²'s ν/2 of the smallest subnormal) stands for a positive number
+    # below every float: B(y, 0⁺) = B(0⁺, x) = +∞ (h′(x) ≈ −1/x and h(y) ≈ −log y diverge); both 0 has no limit
+    # likewise one argument that overflowed to +∞ (the Weibull KL's 1 + k₂/k₁): B(∞, x) = B(y, ∞) = +∞
+    zero = ((x == 0) & (y > 0)) | ((y == 0) & (x > 0)) | (np.isinf(x) ^ np.isinf(y))
+    bad = (x < 0) | (y < 0) | ((x == 0) & (y == 0)) | (np.isinf(x) & np.isinf(y)) | np.isnan(x) | np.isnan(y)
+    return np.where(bad, np.nan, np.where(zero, np.inf, out))
 
 
 def _large_far(y, x, d):
@@ -182,11 +186,82 @@ def kl_div_logy(kl_div, x, y, d, log_y):
     return out
 
 
-def numpy_kernels(loggamma, kl_div) -> dict:
+# -- Binet's remainder μ(x) = h(x) − ½ log(2π/x) and μ′ (the entropies' form, functions/gamma.py) -----------------
+def _step_series(y, odd: bool):
+    """μ(y) − μ(y + 1) = Σ_{n≥1} t²ⁿ/(2n + 1) and μ′(y) − μ′(y + 1) = −Σ_{n≥1} 4n/(2n + 1)·t²ⁿ⁺¹, t = 1/(2y + 1)
+    ((y + ½) log(1 + 1/y) − 1 = atanh(t)/t − 1): positive series without cancellation, 20 terms for
+    y ≥ 1 (t ≤ ⅓: the first omitted term is below 2⁻⁶⁰ of the value)."""
+    with np.errstate(over="ignore"):  # y of the masked-out lanes may be ~10³⁰⁸
+        t = 1.0 / (2.0 * y + 1.0)
+    t2 = t * t
+    acc = np.zeros_like(t)
+    for n in range(20, 0, -1):
+        acc = acc * t2 + ((-4.0 * n / (2 * n + 1)) if odd else (1.0 / (2 * n + 1)))
+    return acc * t2 * (t if odd else 1.0)
+
+
+def _binet(x, odd: bool, small):
+    """μ(x) (odd False) or μ′(x) (odd True): the asymptotic series from T down by the step series for
+    x ≥ 1; below 1 ``small(x)``, the definition, whose terms cancel at most a few times there."""
+    x = np.asarray(x, dtype=np.float64)
+    xs = np.maximum(x, 1.0)
+    z, steps = _shifts(xs)
+    if odd:
+        acc = -_series(z, [b / (2 * k + 2) for k, b in enumerate(_BERNOULLI)], 2)
+    else:
+        acc = _series(z, [b / ((2 * k + 2) * (2 * k + 1)) for k, b in enumerate(_BERNOULLI)], 1)
+    for k, m in steps:
+        acc = acc + np.where(m, _step_series(xs + k, odd), 0.0)
+    with np.errstate(all="ignore"):
+        low = small(np.minimum(np.where(np.isnan(x), 1.0, x), 1.0))
+    out = np.where(x < 1.0, low, acc)
+    return np.where(x < 0, np.nan, out)
+
+
+def lgamma_stirling(x, loggamma):
+    return _binet(x, False, lambda v: loggamma(v) - (v - 0.5) * np.log(v) + v - _HALF_LOG_2PI)
+
+
+def digamma_stirling(x, digamma):
+    # ψ(v) = ψ(v + 1) − 1/v: −1/v + 1/(2v) as one term (both overflow below 10⁻³⁰⁸, their sum later)
+    return _binet(x, True, lambda v: digamma(v + 1.0) - np.log(v) - 0.5 / v)
+
+
+_EXP_TAYLOR = tuple(1.0 / float(np.prod(np.arange(1, n + 1, dtype=np.float64))) for n in range(2, 22))
+
+
+def expm1mx(s):
+    """e^s − 1 − s: Σ_{n≥2} sⁿ/n! for |s| < ½ (expm1(s) − s cancels there), else expm1(s) − s."""
+    s = np.asarray(s, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        acc = np.zeros_like(s)
+        for c in reversed(_EXP_TAYLOR):
+            acc = (acc + c) * s
+        near = acc * s
+        far = np.expm1(s) - s
+    return np.where(np.abs(s) < 0.5, near, np.where(np.isinf(s), np.inf, far))  # e^s − 1 − s → +∞ at ±∞
+
+
+def gamma_scaled_excess(z, big_l, loggamma):
+    """e^L·Γ(z) − 1 − L − log Γ(z) = expm1mx(L + log Γ(z))."""
+    with np.errstate(all="ignore"):
+        return expm1mx(np.asarray(big_l, dtype=np.float64) + loggamma(z))
+
+
+def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
     return {"_kl_div_logy": functools.partial(kl_div_logy, kl_div),"lgamma_rem": functools.partial(lgamma_rem, loggamma=loggamma), "digamma_rem": digamma_rem,
             "stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
             "_stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
-            "gamma_scaled": lambda z, big_l: np.exp(big_l + loggamma(z))}
+            "gamma_scaled": lambda z, big_l: np.exp(big_l + loggamma(z)),
+            "lgamma_stirling": functools.partial(lgamma_stirling, loggamma=loggamma),
+            "digamma_stirling": functools.partial(digamma_stirling, digamma=digamma or _scipy_psi()),
+            "gamma_scaled_excess": functools.partial(gamma_scaled_excess, loggamma=loggamma)}
+
+
+def _scipy_psi():
+    from scipy.special import psi
+
+    return psi
 
 
 # -- mpmath: the definitions at a precision raised by the bits they cancel -----------------------------------
@@ -214,6 +289,30 @@ def mp_stirling_bregman(y, x):
         return +(h(y) - h(x) - d * (mpmath.digamma(x) - mpmath.log(x)))
 
 
-MPMATH = {"gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman}
+def mp_lgamma_stirling(x):
+    with mpmath.workprec(mpmath.mp.prec + _bits(x)):
+        return +(mpmath.loggamma(x) - (x - mpmath.mpf(0.5)) * mpmath.log(x) + x - mpmath.log(2 * mpmath.pi) / 2)
 
-__all__ = ["numpy_kernels", "MPMATH", "lgamma_rem", "digamma_rem", "stirling_bregman", "T"]
+
+def mp_digamma_stirling(x):
+    with mpmath.workprec(mpmath.mp.prec + _bits(x)):
+        return +(mpmath.digamma(x) - mpmath.log(x) + 1 / (2 * x))
+
+
+def mp_gamma_scaled_excess(z, big_l):
+    with mpmath.workprec(mpmath.mp.prec + _bits(z, big_l)):
+        s = big_l + mpmath.loggamma(z)
+    if mpmath.isnan(s) or s == 0:
+        return s
+    if mpmath.isinf(s):  # e^s − 1 − s → +∞ at both ends
+        return mpmath.inf
+    with mpmath.workprec(mpmath.mp.prec + 2 * max(0, -mpmath.mag(s)) + 20):
+        return +(mpmath.expm1(s) - s)
+
+
+MPMATH = {"lgamma_stirling": mp_lgamma_stirling, "digamma_stirling": mp_digamma_stirling,
+          "gamma_scaled_excess": mp_gamma_scaled_excess,
+          "gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman}
+
+__all__ = ["numpy_kernels", "MPMATH", "lgamma_rem", "digamma_rem", "stirling_bregman", "lgamma_stirling",
+           "digamma_stirling", "gamma_scaled_excess", "expm1mx", "T"]
