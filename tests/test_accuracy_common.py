@@ -168,3 +168,20 @@ def test_continuous_bernoulli_is_finite_and_right_at_and_near_one_half(quantity)
         # relative where the value is O(1); absolute 1e-15 near the zeros at λ = ½ (H, and CE against the
         # uniform Q) and at P = Q (KL), where the terms of size 1 cancel
         assert abs(got - float(exact)) <= 1e-15 + 8 * 2.0**-52 * abs(float(exact)), (l1v, l2v, got, float(exact))
+
+
+def test_ground_truth_leaves_zero_over_zero_unresolved_instead_of_zero():
+    # λ·log(λ/(1 − λ))/(2λ − 1) at λ = ½ is 0/0 (its limit is 1): the 0·log 0 convention must not make it 0
+    from symce.numeric.truth import TruthFunction
+
+    lam = pos("lam")
+    expr = lam * sp.log(lam / (1 - lam)) / (2 * lam - 1)
+    for engine in ("mpmath", "auto"):
+        f = TruthFunction(expr, [lam], engine=engine)
+        at_half = f(0.5)
+        assert not at_half.resolved and math.isnan(at_half.value)
+        near = f(0.5 + 2.0**-30)
+        exact = mpmath.mpf(0.5 + 2.0**-30) * mpmath.log(mpmath.mpf(0.5 + 2.0**-30) / (0.5 - 2.0**-30)) / 2.0**-29
+        assert near.resolved and near.value == float(exact)
+    # the convention itself is kept: 0·log 0 = 0
+    assert TruthFunction(lam * sp.log(lam), [lam])(0.0).value == 0.0

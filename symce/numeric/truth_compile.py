@@ -15,7 +15,7 @@ from mpmath import libmp as L
 from mpmath.libmp import libmpi as LI
 
 from symce.numeric.truth_special import compile_special
-from symce.numeric.truth_intervals import (_CEIL, _FLOOR, _NEG_INF, _ONE, _ZERO, _iv_exp, _log, _log1p_end, _mag,
+from symce.numeric.truth_intervals import (_CEIL, _FLOOR, _NAN, _NEG_INF, _ONE, _ZERO, _iv_exp, _log, _log1p_end, _mag,
                                            _zero)
 
 
@@ -84,10 +84,17 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
     if isinstance(e, sp.Mul):
         fs = [_compile(a, index, memo_ids) for a in e.args]
         mul = LI.mpi_mul
+        # the bases of 1/bⁿ factors: 0/0 (a removable singularity, the continuous Bernoulli's
+        # log(λ/(1 − λ))/(2λ − 1) at λ = ½) is not the 0·log 0 convention but a value the intervals cannot
+        # give: NaN, i.e. unresolved, rather than 0
+        recips = [_compile(a.base, index, memo_ids) for a in e.args
+                  if isinstance(a, sp.Pow) and a.exp.is_Integer and a.exp < 0]
 
         def mul_(env):
             vals = [f(env) for f in fs]
             if any(_zero(v) for v in vals):
+                if any(_zero(b(env)) for b in recips):
+                    return _NAN
                 return _ZERO  # 0·(anything, even ±inf) = 0: the 0·log 0 convention
             acc, prec = vals[0], env[2]
             for v in vals[1:]:

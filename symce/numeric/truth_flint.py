@@ -88,10 +88,14 @@ class _Compiler:
             return add
         if isinstance(e, sp.Mul):
             fs = [c(a) for a in e.args]
+            # 0/0 is not the 0·log 0 convention (truth_compile's Mul): the mpmath intervals settle it
+            recips = [c(a.base) for a in e.args if isinstance(a, sp.Pow) and a.exp.is_Integer and a.exp < 0]
 
             def mul(env):
                 vals = [f(env) for f in fs]
                 if any(v.is_zero() for v in vals):
+                    if any(b(env).is_zero() for b in recips):
+                        raise _Unsettled
                     return arb(0)  # 0·(anything) = 0: the 0·log 0 convention
                 acc = vals[0]
                 for v in vals[1:]:
