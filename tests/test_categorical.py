@@ -333,6 +333,31 @@ def test_fast_instantiation_equals_evaluated(K):
                         assert fast(g.xreplace({csym.M: m})) == slow(g.xreplace({csym.M: m}))
 
 
+@pytest.mark.parametrize("quantity", ["cross_entropy", "kl"])
+def test_fast_build_where_the_argument_order_differs_between_classes(quantity):
+    # names chosen so that P's entry sorts before Q's at some classes and after it at others, plus a
+    # Dummy (another symbol class, another rank) among P's entries: an argument order fixed at the first
+    # class would be wrong at the others. Reference: the defining sums built by evaluated SymPy.
+    k = 9
+    t = [sp.Symbol(("a" if m % 2 else "y") + str(m), positive=True) for m in range(1, k + 1)]
+    t[4] = sp.Dummy("d5", positive=True)
+    other = [sp.Symbol(("x" if m % 2 else "b") + str(m), positive=True) for m in range(1, k + 1)]
+    if quantity == "kl":
+        Q = Categorical(other)
+        expected = sp.Add(*[ti * sp.log(ti / qi) for ti, qi in zip(t, other)])
+        grad = [-ti / qi for ti, qi in zip(t, other)]
+        d = sc.kl(Categorical(t), Q)
+    else:
+        Q = Categorical.from_logits(other)
+        total = sp.Add(*[sp.exp(zi) for zi in other])
+        expected = sp.log(total) - sp.Add(*[ti * zi for ti, zi in zip(t, other)])
+        grad = [sp.exp(zi) / total - ti for ti, zi in zip(t, other)]
+        d = sc.cross_entropy(Categorical(t), Q)
+    assert d.result == expected  # the same object SymPy builds: argument order included
+    g = d.gradient(other).result
+    assert [g[m] for m in range(k)] == grad
+
+
 # -- densities, support, masses ----------------------------------------------------------------------
 def test_log_density_and_mass():
     z = [R(1, 2), -1, 3]

@@ -138,6 +138,19 @@ class Categorical(Family):
             return {("z" if self.is_logits else "p"): self._base}
         return {("logits" if self.is_logits else "probs"): list(self._entries)}
 
+    def _key(self) -> tuple:
+        # Family._key's value, without copying the k entries into a list and back into a tuple
+        if self.is_symbolic:
+            return super()._key()
+        return (type(self), self.sample_space, (("logits" if self.is_logits else "probs", self._entries),))
+
+    def __hash__(self) -> int:
+        # immutable, so hashed once: a memo lookup hashes P and Q, k entries each (SymPy's __hash__ is Python)
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = self._hash = hash(self._key())
+        return h
+
     # -- notation: Cat(p₁, …, p_k), Cat(p) at symbolic k, Cat(softmax(z)) of a logit vector -------------
     latex_name = r"\mathrm{Cat}"
 

@@ -30,7 +30,10 @@ FAST_ORDER = _args_sortkey is not None
 SMALL = 8  # below this, SymPy's comparison usually decides at the class, before a key is built
 
 _RANKS: dict = {}
-_KEYS: dict = {}
+_KEYS: dict = {}  # id(e) ↦ order_key(e)
+_KEPT: dict = {}  # id(e) ↦ e, for as long as its key is kept
+#: keys memoised at most: a k = 10⁵ CE + gradient orders ≈ 6·10⁵ objects (symbols, terms, factors)
+MAX_KEYS = 1_000_000
 _FUNCTIONS: dict = {}
 _ONE_ARGUMENT = sp.FiniteSet(1)  # what Application.__new__ stores as nargs of exp(x), log(x)
 
@@ -49,24 +52,37 @@ def _rank(cls) -> tuple:
 
 
 def order_key(e) -> tuple:
-    """A key whose tuple order is ``Basic.compare``'s order of SymPy objects."""
-    hit = _KEYS.get(e)
-    if hit is not None:
-        return hit
+    """A key whose tuple order is ``Basic.compare``'s order of SymPy objects: (class rank, length of the
+    hashable content, the content item by item). Flat — ``(rank, n, c₁, …, c_n)``, not ``(rank, n, (c₁, …))``
+    — which orders the same (items are compared once rank and n agree, and then both have n of them) and
+    is one tuple fewer per object for the garbage collector to scan."""
+    i = id(e)
+    key = _KEYS.get(i)
+    if key is not None and _KEPT[i] is e:
+        return key
     content = e._hashable_content()
     if isinstance(e, (sp.Symbol, sp.Number)) or (
             not e.args and not any(isinstance(x, (sp.Basic, frozenset)) for x in content)):
-        key = (_rank(type(e)), len(content), content)  # a symbol or number: its content compares as it is
+        key = (_rank(type(e)), len(content), *content)  # a symbol or number: its content compares as it is
     elif content is e.args:  # Add, Mul, Pow, functions: the content is the arguments
-        key = (_rank(type(e)), len(content), tuple(map(order_key, content)))
+        key = (_rank(type(e)), len(content), *map(order_key, content))
     else:
-        key = (_rank(type(e)), len(content), tuple(
+        key = (_rank(type(e)), len(content), *(
             order_key(x) if isinstance(x, sp.Basic) else order_key(sp.Basic(*x)) if isinstance(x, frozenset)
             else x for x in content))
-    if len(_KEYS) > 200_000:
-        _KEYS.clear()
-    _KEYS[e] = key
+    _remember(e, key)
     return key
+
+
+def _remember(e, key) -> None:
+    """Memoise ``e``'s key by identity: ``id`` and an int's hash are C calls where SymPy's ``__hash__`` is a
+    Python one (≈ 40 % of a key lookup); ``_KEPT`` holds ``e``, so its id is not reused while it is kept."""
+    if len(_KEYS) > MAX_KEYS:
+        _KEYS.clear()
+        _KEPT.clear()
+    i = id(e)
+    _KEYS[i] = key
+    _KEPT[i] = e
 
 
 def sort_args(args) -> list:
@@ -96,6 +112,7 @@ def paused_gc():
 def clear() -> None:
     """Forget the memoised keys and function objects."""
     _KEYS.clear()
+    _KEPT.clear()
     _FUNCTIONS.clear()
 
 
@@ -129,7 +146,8 @@ def _monomial(a) -> bool:
 
 
 def build(func, args):
-    """``func(*args)``, unevaluated where evaluation would change nothing but the order of arguments."""
+    """``func(*args)``, unevaluated where evaluation would change nothing but the order of arguments. Only
+    for fast instantiations: every argument is built from commutative symbols (see :func:`_canonical`)."""
     if func is sp.Add:
         flat = [t for a in args for t in (a.args if a.is_Add else (a,))]
         nums = [t for t in flat if t.is_Number]
@@ -155,14 +173,24 @@ def build(func, args):
             hit = _FUNCTIONS[key] = _apply(func, args[0])
         return hit
     if func is sp.Pow and plain(args[0]) and args[1].is_Integer and args[1] not in (0, 1):
+        if type(args[0]) is sp.Symbol:  # what Pow(b, e, evaluate=False) builds, without its cache lookup
+            return _power(*args)       # and checks (0.3 of a k = 10⁴ KL's building of 1/q_i)
         return sp.Pow(*args, evaluate=False)
     return func(*args)
+
+
+def _power(base, exp):
+    """``Pow(base, exp, evaluate=False)`` for a commutative Symbol and an Integer: the same object; SymPy
+    registers no constructor postprocessor for either class."""
+    obj = sp.Expr.__new__(sp.Pow, base, exp)
+    obj.is_commutative = base.is_commutative
+    return obj
 
 
 def build_sum(entries):
     """Σ entries, as ``Add(*entries)`` evaluates it; by sorting alone when they are distinct plain symbols."""
     if FAST_ORDER and len(set(entries)) == len(entries) and all(
-            isinstance(e, sp.Symbol) and e.is_zero is not True for e in entries):
+            isinstance(e, sp.Symbol) and e.is_commutative and e.is_zero is not True for e in entries):
         return _canonical(sp.Add, list(entries))
     return sp.Add(*entries)
 
@@ -191,15 +219,23 @@ def _apply(func, arg):
     return obj
 
 
-def _canonical(cls, args):
-    """cls(*args) with nothing to evaluate: sorted as flatten sorts, built without the cache lookup."""
-    if not all(a.is_commutative for a in args):  # pragma: no cover - categorical entries commute
-        return cls(*args)
-    return cls._from_args(tuple(sort_args(args)), True)
+def _canonical(cls, args, remember: bool = True):
+    """cls(*args) with nothing to evaluate: sorted as flatten sorts, built without the cache lookup. Every
+    argument commutes: :func:`build` is only used where every entry is a commutative symbol (asking
+    ``is_commutative`` of each new exp(z_i) ran the assumptions system: 12 % of a k = 10⁴ instantiation)."""
+    try:
+        keys = [order_key(a) for a in args]
+        order = sorted(range(len(args)), key=keys.__getitem__)
+    except TypeError:  # a Basic and a plain value at one place of two contents: SymPy's own comparison
+        return cls._from_args(tuple(sorted(args, key=_args_sortkey)), True)
+    obj = cls._from_args(tuple([args[i] for i in order]), True)
+    if remember:  # its key from its arguments' (as order_key builds it): the node it joins sorts by it
+        _remember(obj, (_rank(cls), len(args), *[keys[i] for i in order]))
+    return obj
 
 
 # -- a summand compiled once, built per class ---------------------------------------------------------
-def compile_term(f, leaves: dict, fixed: dict, index):
+def compile_term(f, leaves: dict, fixed: dict, index, keyed: bool = True):
     """``make(m)``: ``f`` with each template atom ``a`` of ``leaves`` replaced by ``leaves[a][m − 1]`` and
     the subtrees of ``fixed`` by their values, built as :func:`rebuild` builds it in fast mode — or
     ``None`` where that is not safe (the class index outside the atoms, no atom in ``f``).
@@ -207,44 +243,162 @@ def compile_term(f, leaves: dict, fixed: dict, index):
     Only for fast instantiations (every value a distinct plain symbol) and ``fixed`` values in which no
     single class's value occurs (the class count, whole expanded sums): then which of :func:`build`'s
     routes an Add or Mul takes cannot depend on the class, so it is decided at the first class and each
-    further class only sorts and assembles (k = 10⁴: the Add/Mul checks ran 10⁴ times per node)."""
+    further class only assembles (k = 10⁴: the Add/Mul checks ran 10⁴ times per node). Where the canonical
+    order of a node's arguments is the same for every class (see :func:`_decided_order`), it is fixed at
+    the first class too, and no class sorts. ``keyed``: remember the sort key of each built term (the
+    caller sorts the terms, e.g. into the expanded sum)."""
     if not any(f.has(a) for a in leaves):
         return None
     probe = f.xreplace({a: sp.S.Zero for a in leaves})
     if probe.has(index):
         return None
-    return _maker(f, leaves, fixed)
+    return _maker(f, leaves, fixed, keyed)
 
 
-def _maker(e, leaves, fixed):
+class _Undecided(Exception):
+    """A comparison of shape keys reached something that differs between classes."""
+
+
+class _Varies:
+    """In a shape key (an :func:`order_key` with the class-dependent parts left open): a value that differs
+    between classes. Comparing it with anything but itself is undecided; the same leaf vector is one
+    instance (equal to itself: at one class both places hold the same entry)."""
+
+    __slots__ = ()
+
+    def _undecided(self, other):
+        raise _Undecided
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _undecided
+    __hash__ = object.__hash__
+
+
+def _decided_order(shapes: list) -> list | None:
+    """The permutation that sorts arguments of these shapes, if every comparison it needs is decided
+    without a class-dependent part (e.g. −1 before t_m before exp(z_m), by class alone), else ``None``."""
+    try:
+        return sorted(range(len(shapes)), key=shapes.__getitem__)
+    except (_Undecided, TypeError):
+        return None
+
+
+def _maker(e, leaves, fixed, keyed=True):
+    """A builder ``make(m)`` with the attribute ``shape``: the shape key of what it builds (``None`` while
+    unknown: before the first class, or when the structure itself may differ between classes)."""
     if e in leaves:
         vals = leaves[e]
-        return lambda m: vals[m - 1]
+        types = {type(v) for v in vals}
+        # every entry a Symbol of one class: the rank is decided, the name is not
+        shape = (_rank(types.pop()), _Varies()) if len(types) == 1 else _Varies()
+        return _Leaf(vals, shape)
     if e in fixed:
-        c = fixed[e]
-        return lambda m: c
+        return _Const(fixed[e])
     if not e.args or not any(e.has(a) for a in leaves):
-        c = rebuild(e, fixed, True)
-        return lambda m: c
+        return _Const(rebuild(e, fixed, True))
     makers = [_maker(a, leaves, fixed) for a in e.args]
     func = e.func
     if func not in (sp.Add, sp.Mul):
-        return lambda m: build(func, [mk(m) for mk in makers])
-    state: dict = {}
+        return _Function(func, makers)
+    return _AssocOp(func, makers, keyed)
 
-    def make(m):
-        args = [mk(m) for mk in makers]
-        route = state.get("route")
-        if route is None:  # the first class decides, for every class
-            out = build(func, args)
-            flat_from = [type(a) is func for a in args]
-            canonical = type(out) is func and out.args == tuple(sort_args(
-                [t for a, fl in zip(args, flat_from) for t in (a.args if fl else (a,))]))
-            state["route"] = ("canonical", flat_from) if canonical else ("build", None)
+
+class _Leaf:
+    __slots__ = ("vals", "shape")
+
+    def __init__(self, vals, shape):
+        self.vals, self.shape = vals, shape
+
+    def __call__(self, m):
+        return self.vals[m - 1]
+
+
+class _Const:
+    __slots__ = ("value", "shape")
+
+    def __init__(self, value):
+        self.value = value
+        try:
+            self.shape = order_key(value)
+        except TypeError:  # pragma: no cover - a content order_key cannot key
+            self.shape = None
+
+    def __call__(self, m):
+        return self.value
+
+
+class _Function:
+    """exp, log, Pow (and other functions) of the built arguments, by :func:`build`."""
+
+    __slots__ = ("func", "makers", "shape", "first")
+
+    def __init__(self, func, makers):
+        self.func, self.makers, self.shape, self.first = func, makers, None, True
+
+    def __call__(self, m):
+        args = [mk(m) for mk in self.makers]
+        out = build(self.func, args)
+        if self.first:
+            self.first = False
+            self.shape = self._shape(out, args)
+        return out
+
+    def _shape(self, out, args):
+        """The shape where build's route is the unevaluated one for every class: exp/log of a symbol or of
+        a monomial, a symbol to an integer power (the conditions build checks hold for all classes alike:
+        the entries are plain symbols of one class and the structure is the same)."""
+        shapes = [mk.shape for mk in self.makers]
+        if any(sh is None for sh in shapes) or type(out) is not self.func or out.args != tuple(args):
+            return None
+        f = self.func
+        if f in (sp.exp, sp.log) and (isinstance(self.makers[0], _Leaf) or _monomial(args[0])):
+            return (_rank(f), 1, shapes[0])
+        if (f is sp.Pow and isinstance(self.makers[0], _Leaf) and isinstance(self.makers[1], _Const)
+                and args[1].is_Integer):
+            return (_rank(f), 2, *shapes)
+        return None
+
+
+class _AssocOp:
+    """An Add or Mul: the first class decides :func:`build`'s route and, where it can, the argument order."""
+
+    __slots__ = ("func", "makers", "keyed", "shape", "route", "flat_from", "order")
+
+    def __init__(self, func, makers, keyed):
+        self.func, self.makers, self.keyed = func, makers, keyed
+        self.shape = self.route = self.flat_from = self.order = None
+
+    def __call__(self, m):
+        args = [mk(m) for mk in self.makers]
+        if self.order is not None:  # canonical, in the order every class has
+            obj = self.func._from_args(tuple([args[i] for i in self.order]), True)
+            if self.keyed:
+                order_key(obj)  # the parent (or the caller's sum) sorts by it
+            return obj
+        if self.route is None:
+            return self._first(args)
+        if self.route == "build":
+            return build(self.func, args)
+        flat = [t for a, fl in zip(args, self.flat_from) for t in (a.args if fl else (a,))]
+        return _canonical(self.func, flat) if self.keyed else _canonical(self.func, flat, remember=False)
+
+    def _first(self, args):
+        func = self.func
+        out = build(func, args)
+        flat_from = [type(a) is func for a in args]
+        flat = [t for a, fl in zip(args, flat_from) for t in (a.args if fl else (a,))]
+        if not (type(out) is func and out.args == tuple(sort_args(flat))):
+            self.route = "build"
             return out
-        if route[0] == "build":
-            return build(func, args)
-        flat = [t for a, fl in zip(args, route[1]) for t in (a.args if fl else (a,))]
-        return func._from_args(tuple(sort_args(flat)), True)
-
-    return make
+        self.route, self.flat_from = "canonical", flat_from
+        shapes = [mk.shape for mk in self.makers]
+        if not any(flat_from) and all(sh is not None for sh in shapes):
+            order = _decided_order(shapes)
+            if order is not None and tuple([args[i] for i in order]) == out.args:
+                self.order = order
+                for mk in self.makers:  # no class sorts them: their keys are not needed
+                    if isinstance(mk, _AssocOp):
+                        mk.keyed = False
+                self.shape = (_rank(func), len(args), *[shapes[i] for i in order])
+            else:  # the class and the number of arguments are still fixed
+                self.shape = (_rank(func), len(args), _Varies())
+        return out

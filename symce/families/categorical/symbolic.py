@@ -71,7 +71,8 @@ def instantiate_derivation(derivation: Derivation, mapping: dict, P, Q) -> Deriv
     inst = Instantiator(slots, K)
     with paused_gc():
         result = inst(derivation.result)
-    if result.has(sp.nan, sp.zoo):  # pragma: no cover - the engine's sums are P-weighted
+    # distinct plain symbols (fast) give no nan: the scan would cost 8 % of a k = 10⁴ instantiation
+    if not inst.fast and result.has(sp.nan, sp.zoo):  # pragma: no cover - the engine's sums are P-weighted
         raise DerivationError(f"{lhs}: instantiating the symbolic-k result at k = {K} met an undefined term")
     names = ", ".join(f"{b} ↦ {s.role}'s entries" for b, s in slots.items())
     dropped = sorted(inst.zero_P)
@@ -137,7 +138,7 @@ class Instantiator:
         if fast is None:
             # injective renaming only: P = Q sharing symbols goes the evaluated way (terms cancel)
             flat = [e for es in self.entries.values() for e in es]
-            fast = (FAST_ORDER and all(_plain(e) and isinstance(e, sp.Symbol) for e in flat)
+            fast = (FAST_ORDER and all(isinstance(e, sp.Symbol) and e.is_commutative and _plain(e) for e in flat)
                     and len(set(flat)) == len(flat) and not set(flat) & {I, J, M, K_T})
         self.fast = fast
 
@@ -210,6 +211,23 @@ class Instantiator:
 _DIFF_MEMO: dict = {}
 
 
+def _column(col: list) -> sp.ImmutableMatrix:
+    """``ImmutableMatrix(col)``, built from its sparse EXRAW representation where SymPy has one: the
+    constructor sympifies and compares every entry with 0 (a third of the matrix's cost at k = 10⁴). An
+    entry equal to 0 is a Number (structural equality), so only Numbers are checked."""
+    if all(e.is_Rational for e in col):  # a ZZ/QQ matrix: SymPy's own constructor picks the domain
+        return sp.ImmutableMatrix(col)
+    try:
+        from sympy.polys.domains import EXRAW
+        from sympy.polys.matrices import DomainMatrix
+
+        rep = DomainMatrix({i: {0: e} for i, e in enumerate(col) if not (e.is_Number and e == 0)},
+                           (len(col), 1), EXRAW)
+        return sp.ImmutableMatrix._fromrep(rep)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another SymPy's internals
+        return sp.ImmutableMatrix(col)
+
+
 def _clear() -> None:
     _EXPANSIONS.clear()
     _DIFF_MEMO.clear()
@@ -240,22 +258,31 @@ class GradientHook:
         for b, s in self.slots.items():
             for m, e in enumerate(s.dist.entries, 1):
                 if isinstance(e, (sp.Symbol, sp.Indexed)):
-                    occurrences.setdefault(e, []).append((b, m))
+                    hit = occurrences.get(e)
+                    if hit is None:
+                        occurrences[e] = (b, m)
+                    else:  # an entry of both P and Q, or twice in one: a list of its places
+                        occurrences[e] = (hit if isinstance(hit, list) else [hit]) + [(b, m)]
                 elif not e.is_number:
                     other |= e.free_symbols
         if any(w in other for w in ws):
             return None  # an entry is a compound expression of w: the generic chain rule is needed
-        bases = list(dict.fromkeys(b for w in ws for b, _ in occurrences.get(w, [])))
+        places = [occurrences.get(w, []) for w in ws]
+        bases = list(dict.fromkeys(b for p in places for b, _ in (p if isinstance(p, list) else (p,))))
         parts = {b: self._component(b) for b in bases}
         if any(p is None for p in parts.values()):
             return None
         col = []
-        for w in ws:
-            terms = [parts[b](m) for b, m in occurrences.get(w, [])]
-            if any(t is None for t in terms):
+        for p in places:
+            if isinstance(p, tuple):  # one place: the component itself
+                t = parts[p[0]](p[1])
+            else:
+                terms = [parts[b](m) for b, m in p]
+                t = None if any(t is None for t in terms) else sp.Add(*terms)
+            if t is None:
                 return None  # e.g. 0/0 at a class of P-mass 0: the generic route differentiates the result
-            col.append(terms[0] if len(terms) == 1 else sp.Add(*terms))
-        result = col[0] if single else sp.ImmutableMatrix(col)
+            col.append(t)
+        result = col[0] if single else _column(col)
         d = self.derivation
         steps = tuple(Step(sp.Eq(sp.Derivative(d.result, b[M]), self._symbolic(b), evaluate=False),
                            "differentiate the symbolic-k result once w.r.t. the generic class m (1 ≤ m ≤ k, "
@@ -312,7 +339,7 @@ class GradientHook:
         split(g1)
         check = not inst.fast  # plain distinct symbols never give 0/0
         outside = set(fixed) - set(filled)
-        make = (compile_term(g1, dict(atoms), consts, M)
+        make = (compile_term(g1, dict(atoms), consts, M, keyed=False)
                 if inst.fast and all(not isinstance(a, sp.Indexed) for a in outside) else None)
         if make is not None:
             return make
