@@ -121,7 +121,7 @@ def signed(fn, groups, expr, backend):
     params = [inspect.Parameter(g.name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for g in groups]
     call.__signature__ = inspect.Signature(params)
     call.__name__ = call.__qualname__ = "generated"
-    lines = [f"{expr}", "", "Arguments (declaration order):"]
+    lines = [_shown(expr), "", "Arguments (declaration order):"]
     for g in groups:
         if g.shape:
             kind = "array (..., " + ", ".join(str(n) for n in g.shape) + ")"
@@ -136,6 +136,18 @@ def signed(fn, groups, expr, backend):
             setattr(call, attr, v)
     call.args, call.expr, call.backend, call.groups = tuple(flat), getattr(fn, "expr", expr), backend, tuple(groups)
     return call
+
+
+#: the docstring shows the expression up to this many tree nodes: printing a 10⁵-node gradient (low-rank
+#: normal, d = 3) was half of lambdify's time, and the text was unreadable anyway
+_DOC_NODES = 2000
+
+
+def _shown(expr) -> str:
+    for n, _ in enumerate(sp.preorder_traversal(expr)):
+        if n > _DOC_NODES:
+            return f"(an expression of more than {_DOC_NODES} nodes: the function's .expr holds it)"
+    return f"{expr}"
 
 
 def _take(x, index, g):
