@@ -42,11 +42,15 @@ def main(argv=None) -> int:
                     "(e.g. 'mvnormal-d2-full' or 'KL(')")
     ap.add_argument("--out", default=os.path.join(HERE, "accuracy.md"), metavar="FILE",
                     help="write the Markdown table here (default benchmarks/accuracy.md; '-' for stdout only)")
+    ap.add_argument("--derivative-samples", type=int, default=1000, metavar="N",
+                    help="samples per partial derivative (every partial of each seed formula, the Hessian "
+                    "diagonal of the small and headline ones), besides ≤ 100 grid points (default 1000; 0: none)")
+    ap.add_argument("--derivatives-only", action="store_true", help="measure only the derivatives")
     ap.add_argument("--plots", metavar="DIR", help="also write one error plot per formula into DIR "
                     "(needs matplotlib)")
     args = ap.parse_args(argv)
-    if args.samples < 1 or args.jobs < 1:
-        ap.error("--samples and --jobs must be positive")
+    if args.samples < 1 or args.jobs < 1 or args.derivative_samples < 0:
+        ap.error("--samples and --jobs must be positive, --derivative-samples ≥ 0")
 
     def progress(line):
         print(f"[{time.perf_counter() - t0:7.1f} s]{line}", file=sys.stderr, flush=True)
@@ -56,7 +60,8 @@ def main(argv=None) -> int:
           f"{args.jobs} process(es)", file=sys.stderr, flush=True)
     out_dir = args.plots or tempfile.mkdtemp(prefix="symce-accuracy-")
     md = accuracy_section(out_dir, n=args.samples, grid_max=args.grid, seed=args.seed, plots=bool(args.plots),
-                          max_args=None, only=args.only, progress=progress, jobs=args.jobs)
+                          max_args=None, only=args.only, progress=progress, jobs=args.jobs,
+                          derivative_samples=args.derivative_samples, values=not args.derivatives_only)
     md = md.replace("## Accuracy of the generated code",
                     f"## Accuracy of the generated code — every catalog formula, {args.samples} samples "
                     f"(`benchmarks/accuracy.py`)", 1)

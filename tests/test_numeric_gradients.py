@@ -91,3 +91,37 @@ def test_gradient_rewrites_are_proved():
     for g in (BCE.gradient(z), BCE.hessian([z]), NKL.gradient([mu2, s2]), BKL.gradient(q)):
         st = stabilise(g.result, assumptions=g.conditions)
         assert st.steps and st.proved, str(st)
+
+
+# ∂KL/∂σ₁ = σ₁/σ₂² − 1/σ₁ and ∂H(P,Q)/∂σ₁ = σ₁/σ₂² (the same KL and H(P,Q) = KL + H(P)): (σ₁ − σ₂)(σ₁ + σ₂)/(σ₁σ₂²)
+# was 0/0 = NaN at σ₁ = σ₂ = 1e-200 and ∞/∞ at σ₁ = 1e-200, σ₂ = 1e200; σ₂² underflowed to 0 in σ₁/σ₂² where
+# the value is 6e212; σ₁²/σ₂³'s (σ₁/σ₂)² overflowed in ∂/∂σ₂ where the value is −8e282
+EXTREME_POINTS = [(0.0, 1e200, 0.0, 1e-200), (1e200, 1e-200, 0.0, 1e-200), (0.0, 1e-200, 0.0, 1e200),
+                  (-9.7e-275, 2.6e214, -1.2e-82, 4.4e48), (-1.8e-23, 1.97e-202, -1.2e274, 5.6e-208),
+                  (0.3, 0.3, 0.3, 0.3 + 2**-50), (1e-300, 1e-300, 1e-300, 1e-300)]
+
+
+@pytest.mark.parametrize("point", EXTREME_POINTS)
+def test_normal_kl_and_ce_scale_gradients_at_extremes(point):
+    m1, v1, m2, v2 = (mpmath.mpf(x) for x in point)
+    want = {"kl_s1": v1 / v2**2 - 1 / v1, "ce_s1": v1 / v2**2,
+            "kl_s2": 1 / v2 - (v1**2 + (m1 - m2) ** 2) / v2**3}
+    nce = sc.cross_entropy(sc.Normal(mu1, s1), sc.Normal(mu2, s2))
+    got = {"kl_s1": sc.lambdify(NKL.gradient(s1), [mu1, s1, mu2, s2])(*point),
+           "ce_s1": sc.lambdify(nce.gradient(s1), [mu1, s1, mu2, s2])(*point),
+           "kl_s2": sc.lambdify(NKL.gradient(s2), [mu1, s1, mu2, s2])(*point)}
+    for key, w in want.items():
+        g = float(got[key])
+        assert not np.isnan(g) and (np.isfinite(g) or not np.isfinite(float(w))), (key, point, g, w)
+        assert ulps(g, w) <= ULP_GOAL, (key, point, g, w)
+
+
+def test_normal_kl_hessian_diagonal_at_extremes():
+    # ∂²KL/∂σ₂² = (3σ₁² + 3(μ₁ − μ₂)² − σ₂²)/σ₂⁴: 3σ₁²/σ₂² overflowed to ∞ − ∞ = NaN at σ₂ = 7.6e-261
+    h = NKL.hessian([s2]).result[0, 0]
+    f = sc.lambdify(h, [mu1, s1, mu2, s2])
+    for point in [(-1.25e-115, 2.7e-219, 4.8e-216, 7.6e-261), (0.0, 1.0, 0.0, 1e100), (0.5, 2.0, -0.5, 3.0)]:
+        m1, v1, m2, v2 = (mpmath.mpf(x) for x in point)
+        want = (3 * v1**2 + 3 * (m1 - m2) ** 2 - v2**2) / v2**4
+        g = float(f(*point))
+        assert not np.isnan(g) and ulps(g, want) <= ULP_GOAL, (point, g, want)

@@ -4,7 +4,7 @@ from symce.app.accuracy import accuracy_section
 
 
 def test_accuracy_section_for_the_bernoulli_formulas(tmp_path):
-    md = accuracy_section(tmp_path, n=40, grid_max=40, only="bernoulli", plots=False)
+    md = accuracy_section(tmp_path, n=40, grid_max=40, only="bernoulli", plots=False, derivative_samples=0)
     assert md.startswith("## Accuracy of the generated code")
     rows = [line for line in md.splitlines() if line.startswith("| H(bernoulli)") or line.startswith("| CE(bernoulli ‖")]
     assert len(rows) >= 3
@@ -12,20 +12,31 @@ def test_accuracy_section_for_the_bernoulli_formulas(tmp_path):
 
 
 def _rows(md):
-    return [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| formula")]
+    """The rows of the values' table (the derivatives' table follows it)."""
+    values = md.split("### Gradients and Hessians")[0]
+    return [line for line in values.splitlines() if line.startswith("| ") and not line.startswith("| formula")]
 
 
 def test_full_covariance_and_large_formulas_are_measured(tmp_path):
-    md = accuracy_section(tmp_path, n=30, grid_max=30, only="mvnormal-d2-full ‖ mvnormal-d2-full", plots=False)
+    md = accuracy_section(tmp_path, n=30, grid_max=30, only="mvnormal-d2-full ‖ mvnormal-d2-full", plots=False,
+                          derivative_samples=0)
     assert any(r.startswith("| KL(mvnormal-d2-full ‖ mvnormal-d2-full) |") for r in _rows(md))
     assert "Not measured" not in md  # no SPD skip any more
-    md = accuracy_section(tmp_path, n=20, grid_max=20, only="H(categorical-logits-k10)", plots=False)
+    md = accuracy_section(tmp_path, n=20, grid_max=20, only="H(categorical-logits-k10)", plots=False,
+                          derivative_samples=0)
     assert any(r.startswith("| H(categorical-logits-k10) |") for r in _rows(md))  # 10 arguments, no limit
-    md = accuracy_section(tmp_path, n=20, grid_max=20, only="H(categorical-logits-k10)", plots=False, max_args=4)
+    md = accuracy_section(tmp_path, n=20, grid_max=20, only="H(categorical-logits-k10)", plots=False, max_args=4,
+                          derivative_samples=0)
     assert "10 arguments > max_args = 4" in md
 
 
 def test_worker_processes_give_the_same_table(tmp_path):
-    serial = accuracy_section(tmp_path, n=40, grid_max=40, only="bernoulli-logit ‖", plots=False)
-    parallel = accuracy_section(tmp_path, n=40, grid_max=40, only="bernoulli-logit ‖", plots=False, jobs=2)
+    serial = accuracy_section(tmp_path, n=40, grid_max=40, only="bernoulli-logit ‖", plots=False,
+                              derivative_samples=10)
+    parallel = accuracy_section(tmp_path, n=40, grid_max=40, only="bernoulli-logit ‖", plots=False, jobs=2,
+                                derivative_samples=10)
     assert _rows(serial) == _rows(parallel) and len(_rows(serial)) == 4
+    # and the derivatives' table: one row per formula and order, the same from the workers
+    grad = [r for r in serial.split("### Gradients and Hessians")[1].splitlines() if r.startswith("| CE(")]
+    assert grad == [r for r in parallel.split("### Gradients and Hessians")[1].splitlines() if r.startswith("| CE(")]
+    assert len(grad) == 4 and all(" z1 " in r for r in grad)

@@ -19,6 +19,7 @@ import sympy as sp
 
 # the module, not its EXAMPLES: the catalog is read when the section runs (a test may narrow it)
 from symce import families
+from symce.app.accuracy_derivatives import derivative_section
 from symce.engine.information import cross_entropy, entropy, kl
 from symce.numeric import special
 from symce.numeric.lambdify import lambdify
@@ -147,7 +148,8 @@ def _cost(name: str) -> int:
 
 def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0, plots: bool = True,
                      max_args: int | None = None, only: str | None = None, progress=None, jobs: int = 1,
-                     common_samples: int | None = None) -> str:
+                     common_samples: int | None = None, derivative_samples: int | None = None,
+                     values: bool = True) -> str:
     """Markdown: per catalog formula, the accuracy of symce's generated numpy code and of plain
     sympy.lambdify (max/median ULP, share within 1 ULP, NaN/inf where the truth is finite), with error plots
     written into ``out_dir``. ``n`` samples per formula (``benchmarks/accuracy.py`` uses 10⁴);
@@ -155,7 +157,10 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
     limits the number of arguments. ``only``: a substring of the formula names to measure. ``progress``
     receives one line per measured formula. ``jobs`` > 1 measures formulas in that many worker processes.
     The common families' formulas (``families.COMMON``) get ``common_samples`` samples (default n/5, at
-    least 50), a grid of ≤ 100 points and no plots.
+    least 50), a grid of ≤ 100 points and no plots. The seed formulas' derivatives (every partial, the
+    Hessian diagonal of the small and headline ones: :mod:`symce.app.accuracy_derivatives`) get
+    ``derivative_samples`` samples each (default n/5, at least 20; 0 leaves them out) and a grid of ≤ 100
+    points; ``values=False`` measures only the derivatives.
     Measured on the 2-core project machine at n = 500: the whole catalog (59 formulas) 36 s of work without
     plots, 90 s with plots serially, 52 s with plots and ``jobs=2``; at n = 10⁴ without plots 403 s of work,
     209 s with ``jobs=2`` (``benchmarks/accuracy.py``)."""
@@ -168,6 +173,11 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
             can_plot = False
     t0 = time.perf_counter()
     names = [name for name, _ in _all() if only is None or only in name]
+    n_deriv = max(20, n // 5) if derivative_samples is None else derivative_samples
+    derived = derivative_section(names, n=n_deriv, grid_max=min(grid_max, 100), seed=seed, jobs=jobs,
+                                 progress=progress) if n_deriv > 0 else ""
+    if not values:
+        return "## Accuracy of the generated code\n\n" + derived
     plot_dir = out_dir if can_plot else None
     # the common families' formulas (well over a hundred) at a fifth of the samples and without plots, so
     # the section stays within minutes; benchmarks/accuracy.py measures them at full size
@@ -229,7 +239,7 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
     cpu = sum(r["seconds"] for _, _, _, r in rows)
     lines += ["", f"_{len(rows)} formulas measured in {time.perf_counter() - t0:.1f} s"
                   f"{f' ({cpu:.1f} s of work in {jobs} processes)' if jobs > 1 else ''}._", ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + ("\n" + derived if derived else "")
 
 
 __all__ = ["accuracy_section"]

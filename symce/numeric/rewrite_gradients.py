@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric.functions import diff_ratio
+from symce.numeric.functions import diff_ratio, exact_rational
 
 
 def _sigmoid_term(term):
@@ -105,15 +105,52 @@ def _plain_factors(x) -> bool:
     return True
 
 
+def _polynomial_ratio(term) -> bool:
+    """term = N/D with N and D polynomials (no ratio nested inside a sum)."""
+    return all(x.is_polynomial() for x in sp.fraction(term))
+
+
 def quotient_of_differences(e):
     if isinstance(e, sp.MatrixBase) or e.has(sp.log, sp.exp, sigmoid, sp.Function) or not e.is_Add:
         return e
     if not all(t.is_rational_function() for t in sp.Add.make_args(e)):
         return e
+    # factoring is the costly part (seconds for the MVN d = 3 gradients, whose terms nest sums of ratios):
+    # only sums of plain ratios of polynomials are combined, as in the gradients this rule is for
+    if not all(_polynomial_ratio(t) for t in sp.Add.make_args(e)):
+        return e
     num, den = sp.fraction(sp.factor(sp.together(e)))
     if not (_plain_factors(num) and _plain_factors(den)):
         return e
     return num / den
+
+
+def _safe_quotient(e) -> bool:
+    """Shapes whose float evaluation cannot overflow, underflow or cancel spuriously: c·x/s, c·(a − b)/s and
+    c·(a − b)/s² (printed as diff_ratio(a, b, s)/s: the difference divided before the second division), and
+    the Bernoulli gradient's c·(a − b)/(x·(1 − x)) (a probability x: the product is x or 1 − x to a factor ≤ 1)."""
+    num, den = sp.fraction(e)
+    _, num = num.as_coeff_Mul()
+    if not (num.is_Symbol or _difference(num)):
+        return False
+    c, den = den.as_coeff_Mul()
+    base, n = den.as_base_exp()
+    if base.is_Symbol and n.is_Integer and 0 <= n <= (2 if _difference(num) else 1):
+        return True  # x/s² is printed as it is: s² under/overflows where x/s/s would not
+    factors = sp.Mul.make_args(den)
+    if len(factors) == 2 and all(not f.is_Pow for f in factors):
+        x = [f for f in factors if f.is_Symbol]
+        return len(x) == 1 and any(sp.expand(f - (1 - x[0])) == 0 or sp.expand(f + (1 - x[0])) == 0
+                                   for f in factors if f is not x[0])
+    return False
+
+
+def exact_rational_form(e):
+    if isinstance(e, sp.MatrixBase) or e.has(sp.Function) or not e.free_symbols or not e.is_rational_function():
+        return e
+    if _safe_quotient(e):
+        return e
+    return exact_rational(e)
 
 
 def _scale(den):
@@ -188,4 +225,5 @@ def scaled_quotient(e):
     return fix(e) if e.is_Mul or e.is_Pow else e
 
 
-__all__ = ["sigmoid_minus_target", "sigmoid_variance", "quotient_of_differences", "scaled_quotient"]
+__all__ = ["sigmoid_minus_target", "sigmoid_variance", "quotient_of_differences", "scaled_quotient",
+           "exact_rational_form"]
