@@ -185,3 +185,37 @@ def test_ground_truth_leaves_zero_over_zero_unresolved_instead_of_zero():
         assert near.resolved and near.value == float(exact)
     # the convention itself is kept: 0·log 0 = 0
     assert TruthFunction(lam * sp.log(lam), [lam])(0.0).value == 0.0
+
+
+# -- Uniform: log(b − a) with the difference exact (symce.numeric.functions.log_diff) ---------------------------
+def test_uniform_entropy_takes_the_exact_difference():
+    from symce.families.uniform import Uniform
+
+    a, b = sp.symbols("a b", real=True)
+    f = sc.lambdify(sc.entropy(Uniform(a, b)), [a, b])
+    big = 1.7976931348623157e308
+    # H = −∫ₐᵇ (b − a)⁻¹ log (b − a)⁻¹ dx = log(b − a), with b − a exact (mpmath.fsub): b − a rounds to 1 (0 for
+    # 1e-17), or overflows
+    for av, bv in [(-1.0, 1e-17), (1e-300, 1.0), (-big, big), (0.25, 0.75), (3.0, 3.0 + 2**-40)]:
+        exact = mpmath.log(mpmath.fsub(_mpf(bv), _mpf(av), exact=True))
+        _close(float(f(av, bv)), exact, tol=2 * 2.0**-52)
+
+
+def test_uniform_kl_is_infinite_outside_nested_supports_and_sampled_with_low_below_high():
+    from symce.families.uniform import Uniform
+    from symce.numeric.verify_domain import domain_of
+    from symce.numeric.verify_inputs import make_inputs
+
+    a1, b1, a2, b2 = sp.symbols("a1 b1 a2 b2", real=True)
+    d = sc.kl(Uniform(a1, b1), Uniform(a2, b2))
+    f = sc.lambdify(d, [a1, b1, a2, b2])
+    assert float(f(0.0, 1.0, -1.0, 1.0)) == float(mpmath.log(2))
+    assert float(f(-2.0, 1.0, -1.0, 1.0)) == math.inf
+    # nearly equal supports: log(b₂ − a₂) − log(b₁ − a₁) cancels (1.3e6 ULP before log_diff_ratio)
+    for pt in [(709.78, 1e17, 0.5, 1.0000009999999998e17), (0.0, 1.0, -2.0**-40, 1.0), (-800.0, -33.0, -800.0, -1.0)]:
+        exact = mpmath.log(mpmath.fsub(_mpf(pt[3]), _mpf(pt[2]), exact=True)
+                           / mpmath.fsub(_mpf(pt[1]), _mpf(pt[0]), exact=True))
+        _close(float(f(*pt)), exact, tol=2 * 2.0**-52)
+    dom = domain_of(d, [a1, b1, a2, b2])
+    cols, _ = make_inputs(dom, 200, 0, grid_max=50)
+    assert (cols[0] <= cols[1]).all() and (cols[2] <= cols[3]).all()

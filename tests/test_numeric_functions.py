@@ -117,6 +117,10 @@ CASES += [
      lambda a: (mpmath.log(a) - mpmath.log(1 - a)) / (2 * a - 1), [a], [(0.1,), (0.45,), (0.8,)]),
     (F.cbern_mean(a), a / (2 * a - 1) - 1 / (sp.log(a) - sp.log(1 - a)),
      lambda a: a / (2 * a - 1) - 1 / (mpmath.log(a) - mpmath.log(1 - a)), [a], [(0.1,), (0.45,), (0.8,)]),
+    # log(b − a) with the difference exact (functions/log_diff.py)
+    (F.log_diff(a, b), sp.log(a - b), lambda a, b: mpmath.log(a - b), [a, b], [(2.5, 0.3), (40.0, 0.7)]),
+    (F.log_diff_ratio(a, b, x, y), sp.log(a - b) - sp.log(x - y),
+     lambda a, b, x, y: mpmath.log(a - b) - mpmath.log(x - y), [a, b, x, y], [(2.5, 0.3, 4.0, 1.5)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

@@ -5,7 +5,8 @@ changed something and (by default) proves it equal to its input with :func:`symc
 the stable functions by their elementary definitions. Rules, in order:
 
 0'. ``continuous Bernoulli forms`` — its normaliser and mean as logit_ratio and cbern_mean (0/0 at λ = ½):
-   :mod:`symce.numeric.rewrite_logit_ratio`;
+   :mod:`symce.numeric.rewrite_logit_ratio`; ``log of a difference`` — log(b − a) of two inputs as
+   log_diff(b, a), the difference exact (Uniform: :mod:`symce.numeric.functions.log_diff`);
 0. ``Stirling split`` and (after rule 1) ``collect ψ`` and ``scaled relative entropy`` — the O((y − x)²)
    part of a Gamma/Beta/Dirichlet KL as one function, log Γ and ψ of an entropy as Stirling's remainder h
    and its derivative plus logarithms: :mod:`symce.numeric.rewrite_special`;
@@ -77,6 +78,7 @@ from symce.numeric.rewrite_gradients import (exact_rational_form, quotient_of_di
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
 from symce.numeric.rewrite_counts import common_factor_relative_entropy
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
+from symce.numeric.functions.log_diff import log_differences
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
                                           positive_weights, probability_logit_kl, softmax_cross_entropy, softmax_forms)
 from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relative_entropy, scale_log_ratio,
@@ -123,6 +125,7 @@ class Stabilised:
 RULES = (
     ("continuous Bernoulli forms: 2 atanh(2λ − 1) = logit λ = (2λ − 1)·logit_ratio(λ), "
      "λ/(2λ − 1) − 1/logit λ = cbern_mean(λ)", continuous_bernoulli_forms),
+    ("log of a difference: log(b − a) = log_diff(b, a)", log_differences),
     ("Bessel forms: log I_ν(x) = log_besseli(ν, x), I_ν(x)/I_μ(x) = besseli_ratio(ν, μ, x)", bessel_forms),
     ("Γ products: b^k·e^u·Γ(z) = gamma_scaled(z, k log b + u)", gamma_products),
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "

@@ -154,6 +154,19 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
     if isinstance(e, sp.Abs):
         f = _compile(e.args[0], index, memo_ids)
         return lambda env: LI.mpi_abs(f(env))
+    if isinstance(e, sp.Piecewise):  # Uniform's CE/KL: finite where supp P ⊆ supp Q, +∞ elsewhere
+        branches = [(_compile(x, index, memo_ids), _condition(c, index, memo_ids)) for x, c in e.args]
+
+        def piecewise_(env):
+            for fx, fc in branches:
+                got = fc(env)
+                if got is None:  # the intervals do not decide the condition yet: more precision
+                    raise ValueError("undecided Piecewise condition")
+                if got:
+                    return fx(env)
+            return _NAN
+
+        return piecewise_
     if isinstance(e, sp.atanh):  # ContinuousBernoulli's normaliser: atanh u = (log(1 + u) − log(1 − u))/2, exact
         u = e.args[0]
         return _compile(sp.log(1 + u) / 2 - sp.log(1 - u) / 2, index, memo_ids)
@@ -165,6 +178,43 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
     if special is not None:
         return special
     raise ValueError(f"the ground truth cannot evaluate {type(e).__name__}: {e}")
+
+
+def _condition(c, index, memo_ids) -> Callable:
+    """A Piecewise condition as env -> True, False or None (the intervals do not decide it yet)."""
+    if c is sp.true or c is sp.false:
+        return _constant(bool(c))
+    if isinstance(c, (sp.And, sp.Or)):
+        parts = [_condition(a, index, memo_ids) for a in c.args]
+        want = isinstance(c, sp.Or)  # the value that decides the whole: True for Or, False for And
+
+        def junction(env):
+            vals = [p(env) for p in parts]
+            if want in vals:
+                return want
+            return None if None in vals else not want
+
+        return junction
+    if isinstance(c, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan, sp.Equality)):
+        diff = _compile(c.lhs - c.rhs, index, memo_ids)
+        kind = type(c)
+
+        def relation(env):
+            lo, hi = diff(env)
+            if lo == L.fnan or hi == L.fnan:
+                return None
+            pos, neg = L.mpf_gt(lo, L.fzero), L.mpf_lt(hi, L.fzero)  # certainly > 0, certainly < 0
+            zero = _zero((lo, hi))
+            if kind is sp.Equality:
+                return True if zero else (False if pos or neg else None)
+            if kind in (sp.StrictGreaterThan, sp.GreaterThan):  # lhs − rhs > 0 (≥ 0)
+                strict = kind is sp.StrictGreaterThan
+                return True if pos or (zero and not strict) else (False if neg or (zero and strict) else None)
+            strict = kind is sp.StrictLessThan
+            return True if neg or (zero and not strict) else (False if pos or (zero and strict) else None)
+
+        return relation
+    raise ValueError(f"the ground truth cannot decide the condition {c}")
 
 
 def _positive(e) -> bool:

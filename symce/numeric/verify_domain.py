@@ -38,6 +38,9 @@ class Domain:
     spd_pairs: tuple = ()  # (g, h): P's and Q's covariance (indices into spd), for near-equal grid points
     #: per argument the typical interval (see the module docstring); empty: the default rule
     typical: tuple = ()
+    #: (i, j): args[i] < args[j] (a family's joint condition, Uniform's low < high): sampled independently,
+    #: then swapped where they come out the wrong way round
+    ordered: tuple = ()
 
     def typical_intervals(self) -> tuple:
         return self.typical or tuple(typical_interval(iv) for iv in self.intervals)
@@ -63,7 +66,8 @@ class Domain:
                                         f"{_show(ivs[i])}; a domain narrows the family's constraints")
             ivs[i] = got
             typ[i] = _intersect(typ[i], got) or got
-        return Domain(self.args, tuple(ivs), self.simplex, self.pairs, self.spd, self.spd_pairs, tuple(typ))
+        return Domain(self.args, tuple(ivs), self.simplex, self.pairs, self.spd, self.spd_pairs, tuple(typ),
+                      self.ordered)
 
     def in_typical(self, cols) -> np.ndarray:
         """Which columns of inputs (n_args, n) lie in the typical region (every argument in its typical
@@ -222,7 +226,25 @@ def domain_of(obj, args) -> Domain:
         renum = {k: n for n, k in enumerate(keep)}
         dom = Domain(dom.args, dom.intervals, dom.simplex, dom.pairs, tuple(dom.spd[k] for k in keep),
                      tuple((renum[a], renum[b]) for a, b in dom.spd_pairs if a in renum and b in renum), dom.typical)
+    ordered = _ordered_pairs(obj, args)
+    if ordered:
+        dom = Domain(dom.args, dom.intervals, dom.simplex, dom.pairs, dom.spd, dom.spd_pairs, dom.typical, ordered)
     return dom
+
+
+def _ordered_pairs(obj, args) -> tuple:
+    """(i, j) for each condition args[i] < args[j] (or ≤) that a Derivation's families declare between two
+    of the arguments (Uniform's low < high): without it half of the samples lie outside the family."""
+    if not isinstance(obj, Derivation):
+        return ()
+    out = []
+    for dist in obj.distributions:
+        for c in dist.conditions():
+            if isinstance(c, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)):
+                lo, hi = (c.lhs, c.rhs) if isinstance(c, (sp.StrictLessThan, sp.LessThan)) else (c.rhs, c.lhs)
+                if lo in args and hi in args and (args.index(lo), args.index(hi)) not in out:
+                    out.append((args.index(lo), args.index(hi)))
+    return tuple(out)
 
 
 def _declared_spd(dist, value) -> bool:

@@ -263,7 +263,7 @@ def make_inputs(domain: Domain, n: int, seed: int, grid: bool = True, grid_max: 
                                           _spd_points(rng, len(g), n_full, False).reshape(-1, len(g), len(g))]))
     sample = np.array(cols).reshape(m, n)
     if not grid:
-        return sample, np.zeros(n, bool)
+        return _ordered(domain, sample), np.zeros(n, bool)
     values = [_grid_values(iv) for iv in domain.intervals]
     total = math.prod(len(v) for v in values)
     pyrng = random.Random(seed)
@@ -298,7 +298,15 @@ def make_inputs(domain: Domain, n: int, seed: int, grid: bool = True, grid_max: 
     grid_arr = np.unique(grid_arr, axis=1) if grid_arr.size else grid_arr
     allc = np.concatenate([sample, grid_arr], axis=1)
     flags = np.concatenate([np.zeros(sample.shape[1], bool), np.ones(grid_arr.shape[1], bool)])
-    return allc, flags
+    return _ordered(domain, allc), flags
+
+
+def _ordered(domain: Domain, cols):
+    """Each point's pairs of a joint condition x_i < x_j (Uniform's low < high) the right way round."""
+    for i, j in domain.ordered:
+        swap = cols[i] > cols[j]
+        cols[i, swap], cols[j, swap] = cols[j, swap], cols[i, swap].copy()
+    return cols
 
 
 def _put_spd(cols, g, mats):

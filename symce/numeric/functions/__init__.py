@@ -41,6 +41,8 @@ besseli_ratio      I_ν(x)/I_μ(x)                                ∞/∞ for x 
 gamma_scaled(z, L) e^L·Γ(z)                                     λ^k·Γ(·) of a Weibull KL: ∞·0
 logit_ratio(x)     logit(x)/(2x − 1)  (2 at x = ½)               continuous Bernoulli normaliser: 0/0 at ½
 cbern_mean(x)      x/(2x − 1) − 1/logit(x)  (½ at x = ½)         continuous Bernoulli mean: ∞ − ∞ at ½
+log_diff(b, a)     log(b − a)                                   b − a rounds or overflows (Uniform)
+log_diff_ratio     log((b − a)/(d − c))                         Uniform KL, near equal supports
 lgamma_stirling(x) log Γ(x) − (x − ½) log x + x − ½ log 2π (μ)  entropies: the logs cancel at H = 0
 digamma_stirling   ψ(x) − log x + 1/(2x)  (μ′)                   with μ, the entropies' ψ terms
 gamma_scaled_excess e^L·Γ(z) − 1 − L − log Γ(z)  (≥ 0)          Weibull/Gumbel KL near P = Q
@@ -56,6 +58,7 @@ from symce.numeric.functions.bessel import besseli_ratio, log_besseli
 from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_scaled, gamma_scaled_excess, lgamma_rem,
                                            lgamma_stirling, stirling_bregman)
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
+from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.logit_ratio import cbern_mean, logit_ratio
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
                                             softmax_xent)
@@ -64,12 +67,14 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
                     wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
                     lgamma_rem, digamma_rem, stirling_bregman, log_besseli, besseli_ratio, gamma_scaled,
-                    lgamma_stirling, digamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean)
+                    lgamma_stirling, digamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
+                    log_diff, log_diff_ratio)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
            "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
            "exact_rational", "logprod_offset", "rational_log_sum",
            "lgamma_rem", "digamma_rem", "stirling_bregman", "log_besseli", "besseli_ratio", "gamma_scaled",
-           "lgamma_stirling", "digamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean", "STABLE_FUNCTIONS",
+           "lgamma_stirling", "digamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
+           "log_diff", "log_diff_ratio", "STABLE_FUNCTIONS",
            "to_elementary"]

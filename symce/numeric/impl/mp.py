@@ -6,6 +6,7 @@ import mpmath
 
 from symce.numeric import special
 from symce.numeric.impl import gamma_kernels
+from symce.numeric.impl.arrays import log_diff as log_diff_kernels
 from symce.numeric.impl.arrays import logit_ratio as logit_ratio_kernels
 from symce.numeric.impl.logprod import logprod_offset_mp
 from symce.numeric.impl.logsum import rational_log_sum_mp
@@ -181,4 +182,5 @@ _IMPLS = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, 
 
 def mpmath_impls() -> dict:
     """name -> implementation at the current ``mpmath.mp.prec`` (each function reads it when called)."""
-    return {**_IMPLS, **special.mpmath_kernels(), **gamma_kernels.MPMATH, **logit_ratio_kernels.MPMATH}
+    return {**_IMPLS, **special.mpmath_kernels(), **gamma_kernels.MPMATH, **logit_ratio_kernels.MPMATH,
+            **log_diff_kernels.MPMATH}

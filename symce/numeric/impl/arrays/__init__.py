@@ -17,6 +17,7 @@ from symce.numeric import special
 from symce.numeric.impl import gamma_kernels
 from symce.numeric.impl.arrays import elementwise as _e
 from symce.numeric.impl.arrays import logit_ratio as _lr
+from symce.numeric.impl.arrays import log_diff as _ld
 from symce.numeric.impl.arrays.namespace import _Array
 from symce.numeric.impl.arrays import softmax as _s
 from symce.numeric.impl.arrays import softmax_kl as _kl
@@ -45,7 +46,8 @@ _KERNELS = {"sigmoid": _e.sigmoid, "softplus": _e.softplus, "log_sigmoid": _e.lo
             "softmax": _s.softmax, "softmax_kl": _kl.softmax_kl, "log1p": _e.log1p,
             "_wprod_sigmoid": _s.wprod_sigmoid, "_wprod_softmax": _s.wprod_softmax,
             "_rel_entr_sum_pos": _e.rel_entr_sum_pos, "_prob_logit_kl": _kl.prob_logit_kl,
-            "_logit_prob_kl": _kl.logit_prob_kl, "logit_ratio": _lr.logit_ratio, "cbern_mean": _lr.cbern_mean}
+            "_logit_prob_kl": _kl.logit_prob_kl, "logit_ratio": _lr.logit_ratio, "cbern_mean": _lr.cbern_mean,
+            "log_diff": _ld.log_diff, "log_diff_ratio": _ld.log_diff_ratio}
 
 
 @lru_cache(maxsize=None)
