@@ -20,7 +20,7 @@ from symce.core.procedure import Procedure
 from symce.engine.derivation import Derivation
 from symce.errors import ArgumentTypeError
 from symce.numeric import impl, kept
-from symce.numeric.impl import torch_bridge
+from symce.numeric.impl import torch_bridge, torch_fused
 from symce.numeric.jax_backend import lambdify_jax
 from symce.numeric.lowering import lower
 from symce.numeric.printed import finish, print_function, printed_function, stable_form
@@ -134,7 +134,11 @@ def _build(obj, expr, args, backend, stable, derived):
         expr, defining = kept.replace(expr, backend)
     if stable:
         expr = stable_form(expr, conditions)
-        # stable functions whose torch kernel is weaker than numpy's run the numpy kernel (impl.torch_bridge)
+        # the whole expression as one torch operation with its stabilised symbolic backward (impl.torch_fused)
+        raw = None if defining else torch_fused.fused(expr, args)
+        if raw is not None:
+            return finish(raw, expr, args, backend)
+        # else one operation per stable function, numpy kernels bridged where torch has none (impl.torch_bridge)
         code_expr, bridges = torch_bridge.bridge(expr)
         raw = torch_bridge.generate(args, code_expr, {**impl.impls(backend), **bridges, **defining})
         if raw is not None:

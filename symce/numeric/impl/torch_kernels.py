@@ -1,0 +1,116 @@
+r"""Torch-only kernels of the stable functions, in place of the shared array code (:mod:`.arrays`) where a
+shorter sequence of torch operations is as accurate: fewer passes over the data, torch's own fused kernels
+(``xlogy``, ``xlog1py``, ``sigmoid``) where they are accurate, no host synchronisation (``.item()``,
+``.any()``) and no numpy — device and dtype follow the input (float64 in the generated code).
+
+* σ(x): ``torch.sigmoid`` is 1/(1 + e^{−x}), within 2 ULP while e^{−x} is finite; below x = −709.78 it
+  returns 0 where σ(x) = e^x(1 − e^x + …) is e^x to the last bit, so the larger of the two is taken
+  (e^{min(x, −700)} ≤ σ(x) up to rounding wherever x ≥ −700).
+* softplus(±y) = max(±y, 0) + log1p(e^{−|y|}), the transcendental part shared between y and −y (as the
+  numpy code generator does, :mod:`.softplus_parts`).
+* diff_ratio(a, b, s) = (a − b)/s, halved and doubled where a − b overflows.
+* log x + c near its root as log1p of the exact relative difference, elsewhere log x + c.
+* a log ratio c·(log A − log B) with the difference A − B from the inputs (the logit of a probability,
+  the Bernoulli KL's ∂/∂p): log1p((A − B)/B) near A = B, log(A/B) elsewhere.
+"""
+
+from __future__ import annotations
+
+import functools
+
+_BIG = 8.98846567431158e307  # 2^1023: a − b may overflow from here
+
+
+def sigmoid(x):
+    import torch
+
+    x = torch.as_tensor(x, dtype=torch.float64)
+    return torch.maximum(torch.sigmoid(x), torch.exp(torch.clamp(x, max=-700.0)))
+
+
+def softplus_core(y):
+    """log1p(e^{−|y|}), the same for y and −y."""
+    import torch
+
+    y = torch.as_tensor(y, dtype=torch.float64)
+    return torch.log1p(torch.exp(-torch.abs(y)))
+
+
+def softplus_pos(y, core):
+    return y.clamp_min(0.0) + core if hasattr(y, "clamp_min") else max(y, 0.0) + core
+
+
+def softplus_neg(y, core):
+    return core - y.clamp_max(0.0) if hasattr(y, "clamp_max") else core - min(y, 0.0)
+
+
+def softplus(x):
+    import torch
+
+    x = torch.as_tensor(x, dtype=torch.float64)
+    return x.clamp_min(0.0) + torch.log1p(torch.exp(-torch.abs(x)))
+
+
+def xlogy(x, y):
+    import torch
+
+    return torch.special.xlogy(torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64))
+
+
+def xlog1py(x, y):
+    import torch
+
+    return torch.special.xlog1py(torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64))
+
+
+def diff_ratio(a, b, s):
+    import torch
+
+    a, b, s = (torch.as_tensor(v, dtype=torch.float64) for v in (a, b, s))
+    d = a - b
+    # |a|, |b| ≥ 2^1023 (a − b = ±∞ for finite inputs): exact halving, quotient, doubling
+    over = torch.isinf(d) & (torch.abs(a) < float("inf")) & (torch.abs(b) < float("inf"))
+    return torch.where(over, ((a * 0.5 - b * 0.5) / s) * 2, d / s)
+
+
+def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
+    """log x + c; for x within a factor 8 of x0 = e^{−c}: log1p(((x − x0_hi) − x0_lo)/x0_hi)."""
+    import torch
+
+    x = torch.as_tensor(x, dtype=torch.float64)
+    t = ((x - x0_hi) - x0_lo) / x0_hi
+    # above x0/8 log1p(t) is right (t ≥ −7/8: 1 + t keeps t's digits; far above, t ≈ x/x0); below, log x + c
+    return torch.where(x > x0_hi * 0.125, torch.log1p(t), torch.log(x) + (c_hi + c_lo))
+
+
+def log_ratio(a, b, d):
+    """log(a/b) for a, b > 0 with d = a − b from the inputs: log1p(d/b) for a/b in [1/2, 2], where log(a/b)
+    would round a/b first; elsewhere log(a/b), or log a − log b where a/b under- or overflows."""
+    import torch
+
+    a, b, d = (torch.as_tensor(v, dtype=torch.float64) for v in (a, b, d))
+    u = d / b
+    r = a / b
+    far = torch.where((r > 2.2250738585072014e-308) & (r < float("inf")), torch.log(r), torch.log(a) - torch.log(b))
+    return torch.where((u >= -0.5) & (u <= 1.0), torch.log1p(u), far)
+
+
+def _log1pmx_ratio(careful):
+    def log1pmx_ratio(a, b, d, u=None):  # u = (a − b)/b when the generated code has it: not needed here
+        return careful(a, b, d)
+
+    return log1pmx_ratio
+
+
+@functools.lru_cache(maxsize=None)
+def torch_kernels() -> dict:
+    from symce.numeric.impl.arrays import careful_impls
+
+    careful = careful_impls("torch")
+    return {"sigmoid": sigmoid, "softplus": softplus, "_softplus_core": softplus_core,
+            "_softplus_pos": softplus_pos, "_softplus_neg": softplus_neg, "xlogy": xlogy, "xlog1py": xlog1py,
+            "diff_ratio": diff_ratio, "_log_offset": log_offset, "_log_ratio": log_ratio,
+            "_log1pmx_ratio": _log1pmx_ratio(careful["_log1pmx_ratio"])}
+
+
+__all__ = ["torch_kernels", "sigmoid", "softplus", "diff_ratio", "log_offset", "log_ratio"]
