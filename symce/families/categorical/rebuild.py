@@ -85,6 +85,20 @@ def _remember(e, key) -> None:
     _KEPT[i] = e
 
 
+def prime_keys(values) -> None:
+    """:func:`order_key` of the symbols among ``values`` (a vector's entries), in one loop: the same keys
+    without a Python call per entry (the terms of an expanded sum are sorted by their entries' keys)."""
+    if len(_KEYS) + len(values) > MAX_KEYS:
+        return
+    keys, kept, rank = _KEYS, _KEPT, _rank(sp.Symbol)
+    for e in values:
+        if type(e) is sp.Symbol:
+            content = e._hashable_content()
+            i = id(e)
+            keys[i] = (rank, len(content), *content)
+            kept[i] = e
+
+
 def sort_args(args) -> list:
     """``args`` in SymPy's canonical order (``Basic.compare``), by :func:`order_key` where it applies."""
     if len(args) < SMALL:

@@ -27,7 +27,8 @@ from symce.errors import DerivationError
 from symce.core.expfamily import resolve_index_range
 
 from symce.families.categorical import rebuild as rebuild_memos
-from symce.families.categorical.rebuild import FAST_ORDER, build as _build, compile_term, paused_gc, plain as _plain, rebuild as _rebuild
+from symce.families.categorical.rebuild import (FAST_ORDER, build as _build, compile_term, paused_gc, plain as _plain,
+                                                prime_keys, rebuild as _rebuild)
 
 I = sp.Symbol("i", integer=True, positive=True)
 J = sp.Symbol("j", integer=True, positive=True)
@@ -187,6 +188,9 @@ class Instantiator:
             rest = self.outside(f.xreplace({a: sp.S.Zero for a, _ in atoms}))
             make = (compile_term(f, dict(atoms), rest, i)
                     if self.fast and set(rest) == {K_T} else None)  # no single class's entry outside the atoms
+            if make is not None:  # each term is keyed for the sort into the sum: its entries' keys first
+                for _, vals in atoms:
+                    prime_keys(vals)
             terms = [make(m) for m in classes] if make is not None else []
             for m in (classes if make is None else ()):
                 rep = {a: vals[m - 1] for a, vals in atoms}
