@@ -219,3 +219,13 @@ def test_uniform_kl_is_infinite_outside_nested_supports_and_sampled_with_low_bel
     dom = domain_of(d, [a1, b1, a2, b2])
     cols, _ = make_inputs(dom, 200, 0, grid_max=50)
     assert (cols[0] <= cols[1]).all() and (cols[2] <= cols[3]).all()
+
+
+def test_ground_truth_keeps_an_undefined_term_undefined():
+    # mpmath's interval product makes NaN·x = [0, 0] and its sum NaN + x the whole line: −log(0/0) + 1 was 1
+    from symce.numeric.truth import TruthFunction
+
+    lam = pos("lam")
+    expr = 1 - sp.log(sp.atanh(2 * lam - 1) / (2 * lam - 1))
+    got = TruthFunction(expr, [lam], engine="mpmath")(0.5)
+    assert not got.resolved and math.isnan(got.value)

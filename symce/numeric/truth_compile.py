@@ -77,7 +77,10 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
             acc = fs[0](env)
             prec = env[2]
             for f in fs[1:]:
-                acc = add(acc, f(env), prec)
+                v = f(env)
+                if _nan(v) or _nan(acc):  # mpmath's mpi_add makes NaN + x the whole line
+                    return _NAN
+                acc = add(acc, v, prec)
             return acc
 
         return add_
@@ -96,6 +99,8 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
                 if any(_zero(b(env)) for b in recips):
                     return _NAN
                 return _ZERO  # 0·(anything, even ±inf) = 0: the 0·log 0 convention
+            if any(_nan(v) for v in vals):  # mpmath's mpi_mul makes NaN·x = 0, which hid an undefined term
+                return _NAN
             acc, prec = vals[0], env[2]
             for v in vals[1:]:
                 acc = mul(acc, v, prec)
@@ -178,6 +183,10 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
     if special is not None:
         return special
     raise ValueError(f"the ground truth cannot evaluate {type(e).__name__}: {e}")
+
+
+def _nan(v) -> bool:
+    return v[0] == L.fnan or v[1] == L.fnan
 
 
 def _condition(c, index, memo_ids) -> Callable:
