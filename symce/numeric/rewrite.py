@@ -74,7 +74,7 @@ import sympy as sp
 
 from symce.core.special import sigmoid
 from symce.numeric.rewrite_gradients import (exact_rational_form, quotient_of_differences, scaled_quotient,
-                                             sigmoid_minus_target, sigmoid_variance)
+                                             sigmoid_minus_target, sigmoid_variance, softmax_polynomial)
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
 from symce.numeric.rewrite_counts import common_factor_relative_entropy
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
@@ -131,6 +131,8 @@ RULES = (
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "
      "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),
+    ("softmax polynomial: e^{z_i}/Σ e^{z_j} = s_i, each term times (Σ s_j)^Δ = 1 to one degree, collected "
+     "(s_i − p_i = s_i Σ_{j≠i} p_j − p_i Σ_{j≠i} s_j for Σ p_j = 1)", softmax_polynomial),
     ("Γ-scaled excess: e^L Γ(z) − 1 − L − log r + γ(r − 1) = gamma_scaled_excess(z, L) + stirling_bregman(z, 2) + "
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
@@ -183,8 +185,8 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         # only add cancellation): a rational expression gets the rules that keep its differences exact
         rules = RATIONAL_RULES
     for rule, f in rules:
-        # softmax cross-entropy is the one rule that uses the assumptions (Σ t_i = 1), in its proof too
-        simplex = f is softmax_cross_entropy
+        # softmax cross-entropy and softmax polynomial use the assumptions (Σ t_i = 1), in their proofs too
+        simplex = f is softmax_cross_entropy or f is softmax_polynomial
         new = f(e, assumptions) if simplex else f(e)
         if new == e:
             continue

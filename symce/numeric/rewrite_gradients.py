@@ -22,7 +22,133 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.core.special import sigmoid
+from symce.numeric.functions import softmax
 from symce.numeric.functions import diff_ratio, exact_rational
+
+
+#: softmax_polynomial leaves larger k alone: homogenising multiplies terms by (Σ s_j)^Δ, k^Δ new terms each
+SOFTMAX_MAX_K = 12
+
+
+def _softmax_families(e):
+    """{Σ_j e^{z_j}: (z₁, …, z_k)} for the sums of exponentials of distinct symbols in e (2 ≤ k ≤ SOFTMAX_MAX_K)."""
+    out = {}
+    for node in sp.preorder_traversal(e):
+        if isinstance(node, sp.Add) and 2 <= len(node.args) <= SOFTMAX_MAX_K \
+                and all(isinstance(t, sp.exp) and t.args[0].is_Symbol for t in node.args):
+            zs = tuple(t.args[0] for t in node.args)
+            if len(set(zs)) == len(zs):
+                out[node] = zs
+    # a partial sum (Σ_{j≠i} e^{z_j} in a derivative) is no family of its own: its terms become D·s_j
+    return {S: zs for S, zs in out.items() if not any(set(zs) < set(other) for other in out.values())}
+
+
+def _degree(term, members) -> int:
+    powers = term.as_powers_dict()
+    return sum(int(powers.get(m, 0)) for m in members)
+
+
+def _homogenise(expr, members):
+    """Each term times (Σ members)^Δ, Δ its degree below the highest (Σ members = 1), expanded: the parts
+    1 − s_i hidden in terms of different degree become the sums Σ_{j≠i} s_j they equal, symbolically."""
+    terms = sp.Add.make_args(expr)
+    degs = [_degree(t, members) for t in terms]
+    top = max(degs)
+    if top == min(degs):
+        return expr
+    total = sp.Add(*members)
+    return _expand(sp.Add(*[t * total ** (top - d) for t, d in zip(terms, degs)]))
+
+
+def _expand(x):
+    return sp.expand(x, deep=True, mul=True, multinomial=True, power_exp=False, power_base=False, log=False)
+
+
+def _sigmoid_families(e):
+    """[σ(a), σ(−a)] for each sigmoid argument of e (σ(a) + σ(−a) = 1), when e is a derivative's shape:
+    a polynomial in sigmoids with coefficients of symbols and their logarithms (no softplus, exp, …)."""
+    funcs = e.atoms(sp.Function)
+    if not any(isinstance(f, sigmoid) for f in funcs):
+        return []
+    if any(not isinstance(f, (sigmoid, sp.log)) or (isinstance(f, sp.log) and f.has(sigmoid, sp.exp)) for f in funcs):
+        return []
+    args = []
+    for f in funcs:
+        if isinstance(f, sigmoid):
+            a = f.args[0]
+            a = -a if a.could_extract_minus_sign() else a
+            if a not in args:
+                args.append(a)
+    return [[sigmoid(a), sigmoid(-a)] for a in args]
+
+
+def softmax_polynomial(e, assumptions=()):
+    r"""A derivative of a categorical formula with logits — a rational function of e^{z_j} and Σ_j e^{z_j} —
+    → a polynomial in the softmax probabilities s_j = softmax(z_j; z), homogeneous in each family (s of one
+    logit vector; the probabilities p of an assumption Σ p_i = 1) and collected by monomial:
+    s_i − p_i → s_i·Σ_{j≠i} p_j − p_i·Σ_{j≠i} s_j, ∂H/∂z_i → s_i·Σ_j s_j (z_j − z_i). The identity used is
+    Σ_j s_j = 1 (and the assumption): every 1 − s_i, which rounds to 0 once class i dominates (a one-hot
+    target, logits spread 40 or more), becomes the sum of the other classes' probabilities."""
+    if isinstance(e, sp.MatrixBase) or not e.has(sp.exp, sigmoid):
+        return e
+    sig = _sigmoid_families(e)
+    if sig:
+        x = _homogenised(_expand(e), sig, assumptions)
+        return e if x is None else _collected(x, sig)
+    fams = _softmax_families(e)
+    if not fams:
+        return e
+    dummies, expmap, members = {}, {}, []
+    for S, zs in fams.items():
+        d = sp.Dummy("S", positive=True)
+        dummies[S] = d
+        ss = [softmax(z, *zs) for z in zs]
+        members.append(ss)
+        for z, sz in zip(zs, ss):
+            if z in expmap:  # one logit in two sums: not a categorical's shape
+                return e
+            expmap[z] = d * sz
+
+    def fix_exp(x):
+        coeffs = sp.Add.make_args(x.args[0])
+        out = sp.S.One
+        for c in coeffs:
+            k, z = c.as_coeff_Mul()
+            if z not in expmap or not k.is_Integer:
+                return x
+            out *= expmap[z] ** k
+        return out
+
+    x = e.xreplace(dummies).replace(lambda n: isinstance(n, sp.exp), fix_exp)
+    x = _expand(x)
+    if x.free_symbols & set(dummies.values()) or x.has(sp.exp) and any(
+            isinstance(n, sp.exp) and n.free_symbols & set(expmap) for n in sp.preorder_traversal(x)):
+        return e  # Σ e^{z} left over (under a logarithm, a value rather than a derivative)
+    x = _homogenised(x, members, assumptions)
+    return e if x is None else _collected(x, members)
+
+
+def _homogenised(x, members, assumptions):
+    """x homogenised in each family, or None where every family already is (a value such as −Σ s_i log q_i,
+    which the other rules take as it is)."""
+    start = x
+    for ss in members:
+        x = _homogenise(x, ss)
+    for a in assumptions:  # Σ p_i = 1 over plain symbols: the targets of a cross-entropy
+        if isinstance(a, sp.Eq) and a.rhs == 1 and isinstance(a.lhs, sp.Add) \
+                and all(t.is_Symbol for t in a.lhs.args) and x.has(*a.lhs.args):
+            x = _homogenise(x, list(a.lhs.args))
+    return None if x is start else x
+
+
+def _collected(x, members):
+    """x collected by the monomial in the members: s_1 s_2 (z_2 − z_1) rather than z_2 s_1 s_2 − z_1 s_1 s_2."""
+    flat = [s for ss in members for s in ss]
+    groups: dict = {}
+    for t in sp.Add.make_args(_expand(x)):
+        mono = sp.Mul(*[f for f in sp.Mul.make_args(t) if (f.base if f.is_Pow else f) in flat])
+        groups[mono] = groups.get(mono, 0) + t / mono
+    return sp.Add(*[m * sp.factor_terms(c) for m, c in groups.items()])
 
 
 def _sigmoid_term(term):
@@ -134,6 +260,8 @@ def _safe_quotient(e) -> bool:
     if not (num.is_Symbol or _difference(num)):
         return False
     c, den = den.as_coeff_Mul()
+    if den == 1:
+        return True
     base, n = den.as_base_exp()
     if base.is_Symbol and n.is_Integer and 0 <= n <= (2 if _difference(num) else 1):
         return True  # x/s² is printed as it is: s² under/overflows where x/s/s would not
@@ -225,5 +353,5 @@ def scaled_quotient(e):
     return fix(e) if e.is_Mul or e.is_Pow else e
 
 
-__all__ = ["sigmoid_minus_target", "sigmoid_variance", "quotient_of_differences", "scaled_quotient",
+__all__ = ["softmax_polynomial", "sigmoid_minus_target", "sigmoid_variance", "quotient_of_differences", "scaled_quotient",
            "exact_rational_form"]
