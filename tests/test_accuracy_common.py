@@ -229,3 +229,24 @@ def test_ground_truth_keeps_an_undefined_term_undefined():
     expr = 1 - sp.log(sp.atanh(2 * lam - 1) / (2 * lam - 1))
     got = TruthFunction(expr, [lam], engine="mpmath")(0.5)
     assert not got.resolved and math.isnan(got.value)
+
+
+def test_geometric_entropy_near_p_one_against_the_summed_definition():
+    # H = −Σ (1 − p)^x p log((1 − p)^x p); near p = 1 the closed form's 1 − 1/p kept one bit (2× the value)
+    f = sc.lambdify(sc.entropy(Geometric(p1)), [p1])
+    for p in (_near(1.0, -1), 1 - 1e-9, 0.75, 1e-6):
+        a = _mpf(p)
+        exact = -mpmath.nsum(lambda x: (1 - a) ** x * a * (x * mpmath.log1p(-a) + mpmath.log(a)), [0, mpmath.inf])
+        _close(float(f(p)), exact)
+
+
+def test_probabilities_of_families_declared_on_the_open_interval_are_sampled_inside_it():
+    from symce.numeric.verify_domain import domain_of
+    from symce.numeric.verify_inputs import make_inputs
+
+    d = sc.kl(Geometric(p1), Geometric(p2))
+    cols, _ = make_inputs(domain_of(d, [p1, p2]), 400, 0, grid_max=100)
+    assert ((cols > 0) & (cols < 1)).all()
+    b = sc.kl(sc.Bernoulli(p1), sc.Bernoulli(p2))  # Bernoulli(0) and Bernoulli(1) are distributions
+    cols, _ = make_inputs(domain_of(b, [p1, p2]), 400, 0, grid_max=100)
+    assert (cols == 0).any() and (cols == 1).any()

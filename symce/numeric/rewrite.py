@@ -24,7 +24,7 @@ the stable functions by their elementary definitions. Rules, in order:
    and no cancellation is left between terms;
 3'. ``common-factor relative entropy`` — the same for pairs c·B log B − c·B log B′ whose coefficients share a
    factor c (Binomial n, Geometric 1/p₁, NegativeBinomial r/(1 − p₁), Multinomial n):
-   :mod:`symce.numeric.rewrite_counts`;
+   :mod:`symce.numeric.rewrite_counts`, which also writes 1 − 1/x as (x − 1)/x (Geometric, near p = 1);
 4. ``softplus with a linear term`` — softplus(a) − t·a → (1 − t)·softplus(a) + t·softplus(−a): both terms
    ≥ 0 for 0 ≤ t ≤ 1, where the input cancels catastrophically (t = 1, a ≫ 0);
 5. ``scale log-ratio`` — −c·log(a/b) + P(a) with P(b(1+u)) = c·u + O(u²) → −c·log1pmx_ratio(a, b) +
@@ -76,7 +76,7 @@ from symce.core.special import sigmoid
 from symce.numeric.rewrite_gradients import (exact_rational_form, quotient_of_differences, scaled_quotient,
                                              sigmoid_minus_target, sigmoid_variance, softmax_polynomial)
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
-from symce.numeric.rewrite_counts import common_factor_relative_entropy
+from symce.numeric.rewrite_counts import common_factor_relative_entropy, one_minus_reciprocal, reciprocal_out_of_xlogy
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
 from symce.numeric.functions.log_diff import log_differences
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
@@ -145,10 +145,12 @@ RULES = (
     ("relative entropy: A log A − A log B = kl_div(A, B) + A − B", relative_entropy),
     ("common-factor relative entropy: c·B log B − c·B log B′ = c·(kl_div(B, B′) + B − B′)",
      common_factor_relative_entropy),
+    ("one minus a reciprocal: 1 − 1/x = (x − 1)/x", one_minus_reciprocal),
     ("softplus with a linear term: softplus(a) − t·a = (1 − t)·softplus(a) + t·softplus(−a)", softplus_with_linear_term),
     ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", scale_log_ratio),
     ("scaled squares: (a − b)²/s² = diff_ratio(a, b, s)²", scaled_squares),
     ("xlogy: A·log B = xlogy(A, B), A·log(1 + y) = xlog1py(A, y)", xlogy_forms),
+    ("reciprocal out of xlogy: xlog1py((x − 1)/x, y) = xlog1py(x − 1, y)/x", reciprocal_out_of_xlogy),
     ("rational log sum: K + R₀ + Σ c_i log R_i = rational_log_sum(K, R₀, c_1, R_1, …)", log_rational_sum),
     ("log of a product: c·Σ log x_i + K = c·logprod_offset(x…, K/c)", log_product),
     ("log offset: log x + c = log_offset(x, c)", log_offset_form),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symce.numeric.functions import kl_div, rel_entr_sum
+from symce.numeric.functions import kl_div, rel_entr_sum, xlog1py, xlogy
 from symce.numeric.rewrite_terms import log_terms
 
 
@@ -84,4 +84,42 @@ def common_factor_relative_entropy(e):
     return sp.Add(*[t for t in sp.Add.make_args(e) if t not in replaced], *new)
 
 
-__all__ = ["common_factor_relative_entropy"]
+def one_minus_reciprocal(e):
+    """1 − 1/x → (x − 1)/x (and 1/x − 1 → (1 − x)/x) for a symbol x: the Geometric entropy's (1 − 1/p)·log(1 − p)
+    near p = 1, where 1/p rounds and 1 − 1/p keeps one significant bit (p = 1 − 2⁻⁵³: twice the value);
+    x − 1 is exact there (Sterbenz)."""
+    def parts(a):
+        if not isinstance(a, sp.Add) or len(a.args) != 2:
+            return None
+        c, r = (a.args[0], a.args[1]) if a.args[0].is_Number else (a.args[1], a.args[0])
+        x = _base(r)
+        return (c, x) if c in (1, -1) and x is not None and r == -c / x else None
+
+    return e.replace(lambda a: parts(a) is not None, lambda a: parts(a)[0] * (parts(a)[1] - 1) / parts(a)[1])
+
+
+def reciprocal_out_of_xlogy(e):
+    """xlog1py((x − 1)/x, y) → xlog1py(x − 1, y)/x (and for xlogy): the Geometric cross-entropy at a subnormal
+    p₁, where (p₁ − 1)/p₁ overflows and log1p(−p₂)·(p₁ − 1)/p₁ = −4.5·10¹⁵ does not (p₂ = 2.2·10⁻³⁰⁸)."""
+    def parts(f):
+        if not isinstance(f, (xlogy, xlog1py)):
+            return None
+        num, den = sp.fraction(f.args[0])
+        if den.is_Symbol and den.is_positive and sp.expand(num - den) in (-1, 1) or (
+                den.is_Symbol and den.is_positive and sp.expand(num + den) in (-1, 1)):
+            return num, den
+        return None
+
+    return e.replace(lambda f: parts(f) is not None,
+                     lambda f: f.func(parts(f)[0], f.args[1]) / parts(f)[1])
+
+
+def _base(r):
+    """x for ±1/x (x a symbol), else None."""
+    coeff, rest = r.as_coeff_Mul()
+    if coeff in (1, -1) and isinstance(rest, sp.Pow) and rest.exp == -1 and rest.base.is_Symbol:
+        return rest.base
+    return None
+
+
+__all__ = ["common_factor_relative_entropy", "one_minus_reciprocal", "reciprocal_out_of_xlogy"]

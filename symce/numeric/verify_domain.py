@@ -211,8 +211,9 @@ def domain_of(obj, args) -> Domain:
                 for pos, s in enumerate(syms):
                     by_role.setdefault((type(dist).__name__, role, pos), []).append(s)
                 if role in ("p", "probs"):
+                    closed = _ends_closed(dist, role)
                     for s in syms:
-                        spec[s] = (0.0, 1.0, True, True)
+                        spec[s] = (0.0, 1.0, *closed)
                     if role == "probs" and len(syms) == len(values) and len(syms) > 1:
                         simplex.append([args.index(s) for s in syms if s in args])
     for group in by_role.values():
@@ -230,6 +231,17 @@ def domain_of(obj, args) -> Domain:
     if ordered:
         dom = Domain(dom.args, dom.intervals, dom.simplex, dom.pairs, dom.spd, dom.spd_pairs, dom.typical, ordered)
     return dom
+
+
+def _ends_closed(dist, role) -> tuple:
+    """Whether a probability's ends 0 and 1 belong to the family: a family that declares its argument on
+    (0, 1) (Binomial, Geometric, NegativeBinomial, ContinuousBernoulli: no distribution at p = 0 or 1) is not
+    sampled there; a probability the family does not declare keeps [0, 1] (Bernoulli, categorical)."""
+    for arg in getattr(dist, "arguments", ()):
+        dom = getattr(arg, "domain", None)
+        if getattr(arg, "name", None) == role and isinstance(dom, sp.Interval) and (dom.start, dom.end) == (0, 1):
+            return (not dom.left_open, not dom.right_open)
+    return (True, True)
 
 
 def _ordered_pairs(obj, args) -> tuple:

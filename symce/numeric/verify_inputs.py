@@ -140,7 +140,10 @@ def _typical_column(rng: np.random.Generator, iv, n: int):
     lo, hi = iv[0], iv[1]
     if lo >= 0 and hi <= 1 and hi == 1:  # a probability: near 1 as finely as near 0
         d = sample_binades(rng, (0.0, 1.0, False, True), rest)
-        parts.append(np.clip(1.0 - d, lo, hi))
+        near = np.clip(1.0 - d, lo, hi)
+        if not iv[3]:  # (…, 1) open: 1 − d rounds to 1 for d < 2⁻⁵³; the largest float below 1 instead
+            near = np.minimum(near, np.nextafter(1.0, 0.0))
+        parts.append(near)
     else:
         parts.append(sample_binades(rng, iv, rest))
     out = np.concatenate(parts)
