@@ -30,6 +30,10 @@ import sympy as sp
 from symce.numeric import codegen
 from symce.numeric.functions import StableFunction
 
+#: kernels numpy has a faster version of (:mod:`.fast`) whose torch kernel is as accurate (measured by
+#: tests/test_numeric_torch.py against numpy and the exact value on the verifier's inputs): torch runs them
+NATIVE = frozenset({"_kl_div", "diff_ratio", "_log_offset", "_log1pmx_ratio", "softmax_xent"})
+
 #: elements per block: 2¹⁶ float64 (512 KiB a temporary) keeps a kernel's few temporaries in the L2 cache
 BLOCK = 1 << 16
 
@@ -307,13 +311,14 @@ def fused(expr, syms):
     """A torch function of ``syms`` computing the stabilised ``expr`` as one fused operation, or None where
     it cannot be (a matrix, a node whose torch kernel is weaker than numpy's or missing)."""
     from symce.numeric import special
-    from symce.numeric.impl.torch_bridge import needs_bridge
+    from symce.numeric.impl.torch_bridge import kernel_name, needs_bridge
 
     if isinstance(expr, sp.MatrixBase):
         return None
     # the values: only where every node's torch kernel is as accurate as numpy's (the others are bridged to
     # the numpy kernel, one operation per node: impl.torch_bridge)
-    if any(needs_bridge(f) or special.torch_bridged(f) for f in expr.atoms(sp.Function)):
+    if any((needs_bridge(f) and kernel_name(f) not in NATIVE) or special.torch_bridged(f)
+           for f in expr.atoms(sp.Function)):
         return None
     op = Fused.build((expr,), tuple(syms))
     if op is None:

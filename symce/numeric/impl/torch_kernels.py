@@ -79,8 +79,10 @@ def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
 
     x = torch.as_tensor(x, dtype=torch.float64)
     t = ((x - x0_hi) - x0_lo) / x0_hi
-    # above x0/8 log1p(t) is right (t ≥ −7/8: 1 + t keeps t's digits; far above, t ≈ x/x0); below, log x + c
-    return torch.where(x > x0_hi * 0.125, torch.log1p(t), torch.log(x) + (c_hi + c_lo))
+    # t = (x − x0)/x0 to within 2^−53 relative (x − x0_hi exact by Sterbenz); farther than a factor 8 from x0
+    # log x + c has nothing left to cancel (and (x − x0)/x0 could overflow)
+    near = (x > x0_hi * 0.125) & (x < x0_hi * 8)
+    return torch.where(near, torch.log1p(t), torch.log(x) + (c_hi + c_lo))
 
 
 def log_ratio(a, b, d):
