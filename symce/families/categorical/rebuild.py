@@ -269,6 +269,17 @@ def compile_term(f, leaves: dict, fixed: dict, index, keyed: bool = True):
     return _maker(f, leaves, fixed, keyed)
 
 
+def sum_of_terms(make, terms: list):
+    """Σ terms, the terms built by ``make`` (from :func:`compile_term`) one per class: when every node of
+    the summand was built unevaluated (its shape is known) and it is not itself a sum, each term holds its
+    class's entries (distinct symbols) outside any numeric coefficient, so no two terms are like terms and
+    no term is a number — what :func:`build` checks term by term (hashing 10⁴ tuples at k = 10⁴) holds, and
+    sorting is all that is left. Otherwise :func:`build`."""
+    if make.shape is not None and not (isinstance(make, _AssocOp) and make.func is sp.Add) and len(terms) > 1:
+        return _canonical(sp.Add, terms)
+    return build(sp.Add, terms)
+
+
 class _Undecided(Exception):
     """A comparison of shape keys reached something that differs between classes."""
 
@@ -312,7 +323,7 @@ def _maker(e, leaves, fixed, keyed=True):
     makers = [_maker(a, leaves, fixed) for a in e.args]
     func = e.func
     if func not in (sp.Add, sp.Mul):
-        return _Function(func, makers)
+        return _Function(func, makers, keyed)
     return _AssocOp(func, makers, keyed)
 
 
@@ -343,10 +354,10 @@ class _Const:
 class _Function:
     """exp, log, Pow (and other functions) of the built arguments, by :func:`build`."""
 
-    __slots__ = ("func", "makers", "shape", "first")
+    __slots__ = ("func", "makers", "keyed", "shape", "first")
 
-    def __init__(self, func, makers):
-        self.func, self.makers, self.shape, self.first = func, makers, None, True
+    def __init__(self, func, makers, keyed):
+        self.func, self.makers, self.keyed, self.shape, self.first = func, makers, keyed, None, True
 
     def __call__(self, m):
         args = [mk(m) for mk in self.makers]
@@ -354,6 +365,8 @@ class _Function:
         if self.first:
             self.first = False
             self.shape = self._shape(out, args)
+        elif self.keyed and self.shape is not None:  # built as func(*args): its key from theirs, directly
+            _remember(out, (self.shape[0], len(args), *map(order_key, args)))
         return out
 
     def _shape(self, out, args):
@@ -410,7 +423,7 @@ class _AssocOp:
             if order is not None and tuple([args[i] for i in order]) == out.args:
                 self.order = order
                 for mk in self.makers:  # no class sorts them: their keys are not needed
-                    if isinstance(mk, _AssocOp):
+                    if isinstance(mk, (_AssocOp, _Function)):
                         mk.keyed = False
                 self.shape = (_rank(func), len(args), *[shapes[i] for i in order])
             else:  # the class and the number of arguments are still fixed

@@ -28,7 +28,7 @@ from symce.core.expfamily import resolve_index_range
 
 from symce.families.categorical import rebuild as rebuild_memos
 from symce.families.categorical.rebuild import (FAST_ORDER, build as _build, compile_term, paused_gc, plain as _plain,
-                                                prime_keys, rebuild as _rebuild)
+                                                prime_keys, rebuild as _rebuild, sum_of_terms)
 
 I = sp.Symbol("i", integer=True, positive=True)
 J = sp.Symbol("j", integer=True, positive=True)
@@ -179,6 +179,7 @@ class Instantiator:
         f = s.function
         drop = self.zero_P if self.zero_P and self._p_weighted(f, i) else set()
         classes = [m for m in range(int(lo), int(hi) + 1) if m not in drop]
+        make = None
         if f.has(sp.Sum):  # nested sums: rare, done term by term
             terms = [self(f.xreplace({i: m})) for m in classes]
         else:
@@ -197,7 +198,8 @@ class Instantiator:
                 rep[i] = sp.Integer(m)
                 t = _rebuild(f, rep, self.fast)
                 terms.append(_rebuild(t, rest, self.fast) if len(rest) > 1 else t)
-        out = _build(sp.Add, terms) if self.fast else sp.Add(*terms)
+        out = (sum_of_terms(make, terms) if make is not None else _build(sp.Add, terms) if self.fast
+               else sp.Add(*terms))
         if len(_EXPANSIONS) > 256:
             _EXPANSIONS.clear()
         _EXPANSIONS[key] = out
