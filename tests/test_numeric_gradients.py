@@ -188,3 +188,16 @@ def test_bernoulli_logit_kl_gradient_and_entropy_hessian(z1v, z2v):
     assert ulps(got2, s2 - s1) <= ULP_GOAL, (got2, s2 - s1)
     want1 = s1 * (1 - s1) * (mpmath.mpf(z1v) - mpmath.mpf(z2v))
     assert ulps(got1, want1) <= ULP_GOAL, (got1, want1)
+
+
+@pytest.mark.parametrize("zs", [(1e-66, 1.96e204), (0.0, 0.0), (-30.0, 700.0), (710.0, 709.0)])
+def test_softmax_cross_entropy_hessian_diagonal(zs):
+    # ∂²H(P, Q)/∂z_i² = s_i(1 − s_i) = s_1 s_2 for k = 2 (Bishop PRML eq. 4.110): e^{z_1}e^{z_2}/(e^{z_1} + e^{z_2})²
+    # was ∞/∞ = NaN once a logit passes 709.78
+    d = sc.cross_entropy(_example("categorical-k2", 1), _example("categorical-logits-k2", 2))
+    syms = sorted(d.result.free_symbols, key=lambda s: s.name)
+    z1 = syms[2]
+    f = sc.lambdify(sp.diff(d.gradient(z1).result, z1), syms)
+    s = _softmax_mp(zs)
+    got = float(f(0.5, 0.5, *zs))
+    assert ulps(got, s[0] * s[1]) <= 4, (zs, got, s[0] * s[1])

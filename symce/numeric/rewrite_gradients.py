@@ -57,11 +57,14 @@ def _homogenise(expr, members):
     if top == min(degs):
         return expr
     total = sp.Add(*members)
-    return _expand(sp.Add(*[t * total ** (top - d) for t, d in zip(terms, degs)]))
+    powers = {k: sp.expand(total ** k) for k in set(top - d for d in degs)}  # a polynomial in the members only
+    return _expand(sp.Add(*[t * powers[top - d] for t, d in zip(terms, degs)]))
 
 
 def _expand(x):
-    return sp.expand(x, deep=True, mul=True, multinomial=True, power_exp=False, power_base=False, log=False)
+    # products distributed, powers of sums left alone: (1 − p)² in a denominator stays a square (expanded, it
+    # cancels near p = 1)
+    return sp.expand_mul(x)
 
 
 def _sigmoid_families(e):
@@ -124,8 +127,15 @@ def softmax_polynomial(e, assumptions=()):
     if x.free_symbols & set(dummies.values()) or x.has(sp.exp) and any(
             isinstance(n, sp.exp) and n.free_symbols & set(expmap) for n in sp.preorder_traversal(x)):
         return e  # Σ e^{z} left over (under a logarithm, a value rather than a derivative)
-    x = _homogenised(x, members, assumptions)
-    return e if x is None else _collected(x, members)
+    h = _homogenised(x, members, assumptions)
+    if h is None:
+        # homogeneous already: a product of probabilities (e^{z_1}e^{z_2}/(Σ e^{z})², a Hessian) is this rule's to
+        # write; single weights e^{z_i}/Σ e^{z} (a value's) are left to the softmax rule
+        flat = [s for ss in members for s in ss]
+        if all(_degree(t, flat) <= 1 for t in sp.Add.make_args(x)):
+            return e
+        h = x
+    return _collected(h, members)
 
 
 def _homogenised(x, members, assumptions):
