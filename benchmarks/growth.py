@@ -5,7 +5,7 @@ paid once per process), timed in CPU time
 exponent b of t ≈ c·nᵇ fitted by least squares on log t against log n, and the goal of the issue at its
 size. ``plot`` draws time against size (log–log, matplotlib) next to the Markdown results.
 
-    python benchmarks/growth.py [--quick] [--limit S] [--plot FILE]
+    python benchmarks/growth.py [--quick] [--limit S] [--plot FILE] [--only PREFIX]
 """
 
 from __future__ import annotations
@@ -85,10 +85,13 @@ def kill_limit(limit: float, quick: bool = False) -> float:
     return limit if quick else max(limit, 60.0)
 
 
-def run(run_limited, limit: float, quick: bool = False, parallel: int = 1) -> dict:
-    """{item: [(n, status, seconds)]}; sizes of an item after its first timeout are skipped."""
+def run(run_limited, limit: float, quick: bool = False, parallel: int = 1, only: str | None = None) -> dict:
+    """{item: [(n, status, seconds)]}; sizes of an item after its first timeout are skipped; ``only``: just
+    the items whose name starts with it (e.g. "categorical")."""
     jobs = []
     for item, sizes, small, _ in ITEMS:
+        if only and not item.startswith(only):
+            continue
         for n in (small if quick else sizes):
             jobs.append(((item, n), measure, (item, n), item))
     kill = kill_limit(limit, quick)
@@ -103,63 +106,102 @@ def run(run_limited, limit: float, quick: bool = False, parallel: int = 1) -> di
     return out
 
 
+def size_name(item: str) -> str:
+    """The size an item grows with: the letter in its trailing parentheses, "(k)" or "(d)"."""
+    return item.rsplit("(", 1)[-1].rstrip(")") if item.endswith(")") else "n"
+
+
+def goals_of(item: str, goal) -> list:
+    """The issue's goals for an item: its own, and for the categorical items also k = 10⁵ < 10 s."""
+    if goal is None:
+        return []
+    return [goal] + ([BIG_K_GOAL] if item.startswith("categorical") else [])
+
+
 def table(Table, ms, verdict, results: dict, limit: float):
-    """``limit``: the wall time children were killed at (:func:`kill_limit`)."""
+    """One row per item: its name, every size with its time, the exponent and each goal with its verdict
+    (the goals of an item share its row, so no row is left without its item's name). ``limit``: the wall
+    time children were killed at (:func:`kill_limit`)."""
     t = Table(f"(c') growth with size: CPU time per size (fresh process, after a size-3 run; killed at {limit:g} s wall)",
-              ["item", "times by size", "exponent b (t ≈ c·nᵇ)", "goal", "status"])
+              ["item", "CPU time by size", "exponent b (t ≈ c·nᵇ)", "goal", "status"])
     for item, _, _, goal in ITEMS:
-        rows = results.get(item, [])
+        if item not in results:  # not asked for (--only)
+            continue
+        rows = results[item]
+        n = size_name(item)
         cells = []
-        for n, status, secs, note in rows:
+        for size, status, secs, note in rows:
             if status == "ok":
-                cells.append(f"{n}: {ms(secs)}")
+                cells.append(f"{n} = {size:,}: {ms(secs)}")
             elif status == "timeout":
-                cells.append(f"{n}: > {limit:g} s wall")
+                cells.append(f"{n} = {size:,}: > {limit:g} s wall")
             elif status == "skipped":
                 continue
             else:
-                cells.append(f"{n}: {status} ({str(note)[:60]})")
-        b = exponent([(n, s) for n, st, s, _ in rows if st == "ok"])
-        goals = [goal] + ([BIG_K_GOAL] if item.startswith("categorical") else []) if goal else []
-        if not goals:
-            t.add(item, "; ".join(cells), f"{b:.2f}" if b is not None else "n/a", "", "")
-        for g in goals:
-            at = [(st, s) for n, st, s, _ in rows if n == g[0]]
-            status = "not run" if not at else (verdict(at[0][1], g[1]) if at[0][0] == "ok" else "OVER")
-            t.add(item if g is goals[0] else "", "; ".join(cells) if g is goals[0] else "",
-                  (f"{b:.2f}" if b is not None else "n/a") if g is goals[0] else "",
-                  f"n = {g[0]}: < {g[1]:g} s", status)
+                cells.append(f"{n} = {size:,}: {status} ({str(note)[:60]})")
+        b = exponent([(size, secs) for size, st, secs, _ in rows if st == "ok"])
+        goal_cells, status_cells = [], []
+        for g_size, g_secs in goals_of(item, goal):
+            at = [(st, secs) for size, st, secs, _ in rows if size == g_size]
+            goal_cells.append(f"{n} = {g_size:,}: < {g_secs:g} s")
+            if not at:
+                status_cells.append(f"{n} = {g_size:,}: not run")
+            elif at[0][0] == "ok":
+                status_cells.append(f"{n} = {g_size:,}: {verdict(at[0][1], g_secs)} ({ms(at[0][1])})")
+            elif at[0][0] == "skipped":
+                status_cells.append(f"{n} = {g_size:,}: not run (a smaller size timed out)")
+            else:
+                status_cells.append(f"{n} = {g_size:,}: OVER ({at[0][0]})")
+        t.add(item, "; ".join(cells) or "not run", f"{b:.2f}" if b is not None else "n/a",
+              "; ".join(goal_cells) or "none set", "; ".join(status_cells) or "–")
     t.notes.append("exponent: least-squares slope of log t against log n over the sizes that finished; "
                    "1 is linear in k, 3 cubic in d.")
     return t
 
 
 def plot(results: dict, path: str) -> str:
-    """Time against size, log–log, one line per item; returns a note for the table."""
+    """Time against size, log–log, one line per item (its exponent in the legend), the issue's goals as
+    crosses; ticks at the measured sizes. Returns a note for the table."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullLocator
     except ImportError:
         return "plot skipped: matplotlib is not installed (pip install 'symce[plot]')"
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6.2))
+    goal_of = {item: goal for item, _, _, goal in ITEMS}
+    sizes: dict = {0: set(), 1: set()}
     for item, rows in results.items():
         pts = [(n, s) for n, st, s, _ in rows if st == "ok" and s]
         if not pts:
             continue
-        ax = axes[0] if item.startswith("categorical") else axes[1]
+        panel = 0 if item.startswith("categorical") else 1
+        ax = axes[panel]
         b = exponent(pts)
-        ax.loglog(*zip(*pts), marker="o", label=f"{item} (b = {b:.2f})" if b is not None else item)
-    from matplotlib.ticker import NullFormatter
-
-    for ax, xl in zip(axes, ("classes k", "dimension d")):
-        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels 2×10⁰, 3×10⁰ … overlap
+        name = item.rsplit(" (", 1)[0]
+        line, = ax.loglog(*zip(*pts), marker="o", label=f"{name}: b = {b:.2f}" if b is not None else name)
+        sizes[panel] |= {n for n, _ in pts}
+        for g_size, g_secs in goals_of(item, goal_of.get(item)):
+            ax.plot([g_size], [g_secs], marker="x", markersize=11, markeredgewidth=2.5, color=line.get_color(),
+                    linestyle="none")
+            sizes[panel].add(g_size)
+    for panel, (ax, xl) in enumerate(zip(axes, ("number of classes k", "dimension d"))):
+        if sizes[panel]:  # a tick at every measured size, written out (log axes label only powers of ten)
+            ticks = sorted(sizes[panel])
+            ax.xaxis.set_major_locator(FixedLocator(ticks))
+            ax.xaxis.set_major_formatter(FixedFormatter([f"{t:,}" for t in ticks]))
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(xl)
-        ax.set_ylabel("CPU time (s)")
+        ax.set_ylabel("CPU time per derivation (s)")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.suptitle("symce: time against size (benchmarks/growth.py)")
+        ax.plot([], [], marker="x", color="grey", linestyle="none", markeredgewidth=2.5, label="goal of issue 14")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, frameon=False)  # below: no line hidden
+    axes[0].set_title("categorical, explicit k", fontsize=10)
+    axes[1].set_title("multivariate normal, dimension d", fontsize=10)
+    fig.suptitle("symce: CPU time against size, log–log (benchmarks/growth.py; b: fitted exponent of t ≈ c·nᵇ)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -175,8 +217,9 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--limit", type=float, default=20.0)
     p.add_argument("--plot", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "scale.png"))
+    p.add_argument("--only", metavar="PREFIX", help='only the items whose name starts with PREFIX ("categorical", "MVN")')
     a = p.parse_args(argv)
-    res = run(bench.run_limited, a.limit, a.quick)
+    res = run(bench.run_limited, a.limit, a.quick, only=a.only)
     t = table(bench.Table, bench.ms, bench.verdict, res, kill_limit(a.limit, a.quick))
     t.notes.append(plot(res, a.plot))
     print(t.text())
