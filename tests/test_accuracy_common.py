@@ -250,3 +250,28 @@ def test_probabilities_of_families_declared_on_the_open_interval_are_sampled_ins
     b = sc.kl(sc.Bernoulli(p1), sc.Bernoulli(p2))  # Bernoulli(0) and Bernoulli(1) are distributions
     cols, _ = make_inputs(domain_of(b, [p1, p2]), 400, 0, grid_max=100)
     assert (cols == 0).any() and (cols == 1).any()
+
+
+def _multinomial_entropy(n, ps):
+    from itertools import product
+
+    ps = [_mpf(v) for v in ps]
+    total = mpmath.mpf(0)
+    for xs in product(range(n + 1), repeat=len(ps)):
+        if sum(xs) == n:
+            pmf = mpmath.factorial(n) / mpmath.fprod(mpmath.factorial(x) for x in xs) * mpmath.fprod(
+                p**x for p, x in zip(ps, xs))
+            total -= pmf * mpmath.log(pmf) if pmf else 0
+    return total
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_multinomial_entropy_near_a_vertex_against_the_summed_definition(n):
+    # (Σ pᵢⁿ − 1)·log n! cancels near a vertex; homogenised with Σ pᵢ = 1 it is one sign (rewrite_counts)
+    ps = sp.Matrix([pos(f"a{i}") for i in range(3)])
+    d = sc.entropy(Multinomial(n, ps))
+    f = sc.lambdify(d, list(ps))
+    for p in ([1 - 2.0**-30, 2.0**-30, 0.0], [0.25, 0.25, 0.5], [1 - 3e-9, 1e-9, 2e-9]):
+        _close(float(f(*p)), _multinomial_entropy(n, p), tol=8 * 2.0**-52)
+    s = stabilise(d.result, assumptions=d.conditions)
+    assert s.proved, str(s)

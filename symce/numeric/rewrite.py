@@ -76,7 +76,8 @@ from symce.core.special import sigmoid
 from symce.numeric.rewrite_gradients import (exact_rational_form, quotient_of_differences, scaled_quotient,
                                              sigmoid_minus_target, sigmoid_variance, softmax_polynomial)
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
-from symce.numeric.rewrite_counts import common_factor_relative_entropy, one_minus_reciprocal, reciprocal_out_of_xlogy
+from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_minus_reciprocal, reciprocal_out_of_xlogy,
+                                          simplex_homogenise)
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
 from symce.numeric.functions.log_diff import log_differences
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
@@ -146,6 +147,7 @@ RULES = (
     ("common-factor relative entropy: c·B log B − c·B log B′ = c·(kl_div(B, B′) + B − B′)",
      common_factor_relative_entropy),
     ("one minus a reciprocal: 1 − 1/x = (x − 1)/x", one_minus_reciprocal),
+    ("homogenise on the simplex: P(p) = Σ monomials·(Σ p_i)^{d − k} for Σ p_i = 1", simplex_homogenise),
     ("softplus with a linear term: softplus(a) − t·a = (1 − t)·softplus(a) + t·softplus(−a)", softplus_with_linear_term),
     ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", scale_log_ratio),
     ("scaled squares: (a − b)²/s² = diff_ratio(a, b, s)²", scaled_squares),
@@ -188,7 +190,7 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         rules = RATIONAL_RULES
     for rule, f in rules:
         # softmax cross-entropy and softmax polynomial use the assumptions (Σ t_i = 1), in their proofs too
-        simplex = f is softmax_cross_entropy or f is softmax_polynomial
+        simplex = f is softmax_cross_entropy or f is softmax_polynomial or f is simplex_homogenise
         new = f(e, assumptions) if simplex else f(e)
         if new == e:
             continue

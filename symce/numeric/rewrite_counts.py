@@ -114,6 +114,45 @@ def reciprocal_out_of_xlogy(e):
                      lambda f: f.func(parts(f)[0], f.args[1]) / parts(f)[1])
 
 
+def simplex_homogenise(e, assumptions=()):
+    """A polynomial factor P(p) of a term, in the probabilities p of an assumption Σ pᵢ = 1, homogenised:
+    each monomial of degree k times (Σ pᵢ)^{d − k}, expanded. The Multinomial entropy's (Σ pᵢ² − 1)·log 2 =
+    −2 Σ_{i<j} pᵢpⱼ·log 2 on the simplex: one sign, where Σ pᵢ² − 1 cancels near a vertex (p = (1 − ε, ε, 0):
+    7·10⁵ ULP)."""
+    sums = [a.lhs for a in assumptions if isinstance(a, sp.Eq) and a.rhs == 1 and isinstance(a.lhs, sp.Add)
+            and all(t.is_Symbol for t in a.lhs.args)]
+    if not sums:
+        return e
+    out, changed = [], False
+    for t in sp.Add.make_args(e):
+        factors = []
+        for f in sp.Mul.make_args(t):
+            g = _homogeneous(f, sums)
+            changed |= g is not f
+            factors.append(g)
+        out.append(sp.Mul(*factors))
+    return sp.Add(*out) if changed else e
+
+
+def _homogeneous(f, sums):
+    """f homogenised with the first Σ pᵢ that covers its symbols (f itself where it is not a polynomial in
+    them with a constant term)."""
+    if not isinstance(f, sp.Add) or not f.free_symbols:
+        return f
+    for total in sums:
+        syms = set(total.args)
+        if not f.free_symbols <= syms:
+            continue
+        poly = sp.Poly(f, *sorted(syms, key=sp.default_sort_key))
+        degrees = {sum(m) for m in poly.monoms()}
+        if len(degrees) < 2:
+            return f
+        d = max(degrees)
+        return sp.expand(sp.Add(*[c * sp.Mul(*[s**k for s, k in zip(poly.gens, m)]) * total ** (d - sum(m))
+                                  for m, c in zip(poly.monoms(), poly.coeffs())]))
+    return f
+
+
 def _base(r):
     """x for ±1/x (x a symbol), else None."""
     coeff, rest = r.as_coeff_Mul()
@@ -122,4 +161,4 @@ def _base(r):
     return None
 
 
-__all__ = ["common_factor_relative_entropy", "one_minus_reciprocal", "reciprocal_out_of_xlogy"]
+__all__ = ["common_factor_relative_entropy", "one_minus_reciprocal", "reciprocal_out_of_xlogy", "simplex_homogenise"]
