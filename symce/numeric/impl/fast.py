@@ -8,14 +8,11 @@ import math
 import mpmath
 import numpy as np
 
-from symce.numeric.impl.constants import _SERIES, _TINY
+from symce.numeric.impl.constants import _TINY
 from symce.numeric.impl.mixed_kl import logit_prob_kl_numpy, prob_logit_kl_numpy
+from symce.numeric.impl.near_kl import near_kl, window
 
 _LOG5 = 1.6094379124341003  # log 5: the cheap forms cancel only for a ratio within a factor 5 of 1
-# For u < −½ (the smaller input below half the larger) the series needs its 48 terms at |s| up to ⅔ and
-# ends up to 4 ULP off; there the direct form cancels by at most 2.1×, so in long double (64-bit
-# mantissa) it is within 2^−60 relative — those elements (a few per 10⁴ bit-pattern inputs) take it.
-_LD = np.finfo(np.longdouble).nmant > 52
 
 
 def _fix(out, bad, careful, *args):
@@ -33,17 +30,6 @@ def _fix(out, bad, careful, *args):
             for a in args]
     out.reshape(-1)[idx] = careful(*(a[idx] for a in flat))
     return out
-
-
-def _series_terms(u, s, s2, n):
-    """−u·s + 2s³ Σ_{i<n} s^{2i}/(2i + 3) (Horner, in place): log1pmx(u) for s = u/(2 + u) when s^{2n} < 2^−56."""
-    acc = np.full_like(s2, _SERIES[n - 1])
-    for c in reversed(_SERIES[:n - 1]):
-        acc *= s2
-        acc += c
-    acc *= (2 * s) * s2
-    acc -= u * s
-    return acc
 
 
 def _log_ratio(x, y):
@@ -66,81 +52,54 @@ def _log_ratio(x, y):
     return lr
 
 
-def _near(lr):
-    near = lr <= _LOG5
-    near &= lr >= -_LOG5
-    return near
-
-
-def _series_tiered(u):
-    """log1pmx(u) by the series, with as many terms as each element needs: most near-equal inputs
-    (1 − p against 1 − q for small p, q) have |u| ≪ 1 and need 3 terms, not 48. The 3-term form runs on
-    every element (no gathers); elements with s² ≥ 2^−26 are redone with 7 or 48 terms, by index."""
-    s_ = u / (2 + u)
-    s2 = s_ * s_
-    out = _series_terms(u, s_, s2, 3)
-    idx = np.flatnonzero(s2 >= 2.0 ** -26)
-    if idx.size:
-        uf, sf, s2f = u.reshape(-1)[idx], s_.reshape(-1)[idx], s2.reshape(-1)[idx]
-        more = _series_terms(uf, sf, s2f, 7)
-        deep = np.flatnonzero(s2f >= 2.0 ** -8)
-        if deep.size:
-            more[deep] = _series_terms(uf[deep], sf[deep], s2f[deep], len(_SERIES))
-        out.reshape(-1)[idx] = more
-    return out
-
-
 def _near_kl(x, y, d):
-    u = d / x
-    out = -x * _series_tiered(u)
-    j = np.flatnonzero(u < -0.5) if _LD else ()
-    if len(j):
-        xl, yl = np.ravel(x)[j].astype(np.longdouble), np.ravel(y)[j].astype(np.longdouble)
-        out.reshape(-1)[j] = (xl * np.log(xl / yl) - xl + yl).astype(np.float64)
-    return out
+    """x log(x/y) − x + y on the window 1/5 ≤ y/x ≤ 5 (:mod:`.near_kl`); any shapes."""
+    x, y, d = np.broadcast_arrays(x, y, d)
+    return near_kl(np.ravel(x), np.ravel(y), np.ravel(d)).reshape(x.shape)
 
 
-def _near_lr(a, b, d):
-    u = d / b
-    out = _series_tiered(u)
-    j = np.flatnonzero(u < -0.5) if _LD else ()
-    if len(j):
-        al, bl = np.ravel(a)[j].astype(np.longdouble), np.ravel(b)[j].astype(np.longdouble)
-        out.reshape(-1)[j] = (np.log(al / bl) - (al - bl) / bl).astype(np.float64)
+def _flat(*args):
+    """float64 arguments broadcast and flattened (a 0-d input gives length 1), and the shape to give back."""
+    arrs = np.broadcast_arrays(*(np.asarray(a, np.float64) for a in args))
+    return arrs[0].shape, [np.ravel(a) for a in arrs]
+
+
+def _kl_far(x, y, d):
+    # x log(x/y) + (y − x) outside the window: x(u − log1p u) loses at most a factor u/(u − log1p u) ≤ 1.7
+    out = _log_ratio(x, y)
+    out *= x
+    out += d
     return out
 
 
 def kl_div(careful, x, y, d):
-    x, y, d = np.asarray(x, np.float64), np.asarray(y, np.float64), np.asarray(d, np.float64)
-    # x log(x/y) + (y − x): cancellation only for x/y in [1/5, 5] (|log r| ≤ log 5: the series branch);
-    # outside, x(u − log1p u) loses at most a factor u/(u − log1p u) ≤ 1.7. x = 0 gives a NaN here
-    # and goes to the careful version, as does any other non-finite value.
-    out = _log_ratio(x, y)
-    bad = _near(out)
-    out *= x
-    out += d
-    if bad.any():
-        out = _fix(out, bad, _near_kl, x, y, d)
-    if not np.isfinite(np.add.reduce(out, axis=None)):
-        bad = ~np.isfinite(out)
-        out = _fix(out, bad, careful["_kl_div"], x, y, d)
-    return out
+    """x log(x/y) − x + y; x = 0, infinities and NaN (non-finite here) go to the careful version."""
+    shape, (x, y, d) = _flat(x, y, d)
+    out = window(x, y, d, _kl_far)
+    if not np.isfinite(np.add.reduce(out)):
+        out = _fix(out, ~np.isfinite(out), careful["_kl_div"], x, y, d)
+    return out.reshape(shape)
 
 
 def log1pmx_ratio(careful, a, b, d, u=None):
-    """log(a/b) − (a − b)/b; the generated code passes u = (a − b)/b when it computes it anyway (the
-    normal KL squares the same quotient), which saves a division pass."""
-    a, b, d = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(d, np.float64)
-    # log(a/b) − (a − b)/b: cancels only for a/b in [1/5, 5]
-    out = _log_ratio(a, b)
-    bad = _near(out)
-    out -= d / b if u is None else u
-    if bad.any():
-        out = _fix(out, bad, _near_lr, a, b, d)
-    if not np.isfinite(np.add.reduce(out, axis=None)):
-        bad = np.isnan(out)
-        out = _fix(out, bad, careful["_log1pmx_ratio"], a, b, d)
-    return out
+    """log(a/b) − (a − b)/b = −kl_div(b, a)/b: inside the window 1/5 ≤ a/b ≤ 5 that form (:mod:`.near_kl`),
+    outside log(a/b) − (a − b)/b (no cancellation there). The generated code also passes u = (a − b)/b,
+    which the other kernels use; here it is recomputed only on the elements outside the window."""
+    shape, (a, b, d) = _flat(a, b, d)
+
+    def near(v, b_):  # −kl_div(b, a)/b
+        v /= b_
+        np.negative(v, out=v)
+
+    def far(b_, a_, d_):
+        out = _log_ratio(a_, b_)
+        out -= d_ / b_
+        return out
+
+    out = window(b, a, d, far, near)
+    if not np.isfinite(np.add.reduce(out)):
+        out = _fix(out, np.isnan(out), careful["_log1pmx_ratio"], a, b, d)
+    return out.reshape(shape)
 
 
 def diff_ratio(careful, a, b, s):
@@ -155,23 +114,82 @@ def diff_ratio(careful, a, b, s):
 
 
 def log_offset(careful, x, c_hi, c_lo, x0_hi, x0_lo):
+    """log x + c, x0 = e^{−c} = x0_hi + x0_lo (double-double).
+
+    Within a factor 8 of the root the sum cancels; there log1p(t) with t = ((x − x0_hi) − x0_lo)/x0_hi is
+    right (x − x0_hi exact within a factor 2 of x0, Sterbenz). That form stays within ~1 ulp for every
+    x ≥ x0/8: above 2x0 the rounding of x − x0_hi and of the quotient moves log1p(t) by
+    ≤ u·t/((1 + t) log1p t) ≤ 0.5 u. Outside the window |log x + c| ≥ log 8, and log x + c_hi is within
+    ~1 ulp (c_lo ≤ ulp(c)/2 moves it by < 0.3 ulp). So where most elements are in the window (σ at
+    realistic scales: two in three of σ log-uniform on [0.1, 10] for the normal entropy) the log1p form
+    runs on every element (three passes and log1p in one buffer) and the elements below x0/8 take the log
+    form by index; otherwise (bit patterns) the log form runs everywhere and the window takes log1p."""
     x = np.asarray(x, np.float64)
-    # log x + c: cancellation only within a factor 8 of the root x0 (|log x + c| < log 8); elsewhere
-    # |log x + c| ≥ 2.07 and c_lo (≤ ulp(c)/2) changes the result by < 0.3 ulp, so it is left out. The
-    # window is tested on x (x0/8 and 8·x0 are exact), before the log: ~15 % faster than testing the result
-    bad = x < x0_hi * 8
-    bad &= x > x0_hi * 0.125
+    if x.ndim == 0:
+        return careful["_log_offset"](x, c_hi, c_lo, x0_hi, x0_lo)
+    if x.size <= _BLOCK:
+        return _log_offset_block(x, c_hi, x0_hi, x0_lo)
+    # the generated code does not block a function that is one call (printed.py), but this one makes
+    # several passes and temporaries: blocks of _BLOCK elements keep them in cache (2× on 10⁶ inputs)
+    flat = x.reshape(-1)
+    out = np.empty(flat.size)
+    for i in range(0, flat.size, _BLOCK):
+        out[i:i + _BLOCK] = _log_offset_block(flat[i:i + _BLOCK], c_hi, x0_hi, x0_lo)
+    return out.reshape(x.shape)
+
+
+_BLOCK = 1 << 16
+
+
+def _log_offset_block(x, c_hi, x0_hi, x0_lo):
+    lo, hi = x0_hi * 0.125, x0_hi * 8  # exact
+    flat = x.reshape(-1)
+    probe = flat[:: max(1, flat.size // 256)]  # which form suits most elements (speed only, not values)
+    if 2 * np.count_nonzero((probe >= lo) & (probe < hi)) > probe.size:
+        out = np.subtract(x, x0_hi)
+        out -= x0_lo
+        out /= x0_hi
+        np.log1p(out, out=out)
+        if not flat.size or np.min(flat) < lo:  # NaN too (its element stays NaN either way)
+            idx = np.flatnonzero(x < lo)
+            if idx.size:
+                out.reshape(-1)[idx] = np.log(flat[idx]) + c_hi
+        if not np.isfinite(np.add.reduce(out, axis=None)):  # x/x0 overflows (x > 4e307 for the normal
+            bad = np.isinf(out) & np.isfinite(x)  # entropy); NaN inputs stay NaN
+            out[bad] = np.log(x[bad]) + c_hi
+        return out
     out = np.log(x)
     out += c_hi
-    if out.ndim == 0:
-        return careful["_log_offset"](x, c_hi, c_lo, x0_hi, x0_lo) if bool(bad) else out
-    idx = np.flatnonzero(bad)
-    if 2 * idx.size > out.size:  # mostly inside (σ near the root, realistic scales): one pass, no gather
-        np.copyto(out, np.log1p(((x - x0_hi) - x0_lo) / x0_hi), where=bad)
-    elif idx.size:  # inside the window: the careful form (log1p of the double-double relative difference)
-        xs = x.reshape(-1)[idx]
+    near = x >= lo
+    near &= x < hi
+    idx = np.flatnonzero(near)
+    if idx.size:
+        xs = flat[idx]
         out.reshape(-1)[idx] = np.log1p(((xs - x0_hi) - x0_lo) / x0_hi)
     return out
+
+
+def _xlog(log, careful_f, x, y):
+    """x·log(y) (log = np.log or np.log1p): one log pass and one product in the same buffer. The careful
+    kernel's only difference is x = 0 against y = 0 or ±inf (0 there, not NaN): those make the sum
+    non-finite and are redone by index (x = 0 against a finite y gives ±0 here, equal to 0)."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    out = log(y)
+    if out.shape == np.broadcast_shapes(x.shape, y.shape):
+        out *= x
+    else:
+        out = out * x
+    if out.ndim == 0 or not np.isfinite(np.add.reduce(out, axis=None)):
+        return _fix(out, np.broadcast_to(x == 0, out.shape), careful_f, x, y)
+    return out
+
+
+def xlogy(careful, x, y):
+    return _xlog(np.log, careful["xlogy"], x, y)
+
+
+def xlog1py(careful, x, y):
+    return _xlog(np.log1p, careful["xlog1py"], x, y)
 
 
 def _wprod(w, v, lw_ld, careful_f, *logits):
@@ -318,7 +336,8 @@ def _with_careful(careful: dict, f):
 
 
 # name in the printed code -> fast kernel (each takes the careful implementations first)
-_FAST = {"_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio, "diff_ratio": diff_ratio, "rel_entr_sum": rel_entr_sum,
+_FAST = {"xlogy": xlogy, "xlog1py": xlog1py, "_kl_div": kl_div, "_log1pmx_ratio": log1pmx_ratio,
+         "diff_ratio": diff_ratio, "rel_entr_sum": rel_entr_sum,
          "_log_offset": log_offset, "_wprod_sigmoid": wprod_sigmoid, "_wprod_softmax": wprod_softmax,
          "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl, "softmax_xent": softmax_xent}
 
