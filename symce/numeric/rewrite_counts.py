@@ -95,7 +95,15 @@ def one_minus_reciprocal(e):
         x = _base(r)
         return (c, x) if c in (1, -1) and x is not None and r == -c / x else None
 
-    return e.replace(lambda a: parts(a) is not None, lambda a: parts(a)[0] * (parts(a)[1] - 1) / parts(a)[1])
+    def fix(t):
+        return t.replace(lambda a: parts(a) is not None, lambda a: parts(a)[0] * (parts(a)[1] - 1) / parts(a)[1])
+
+    # only in the coefficients of logarithms, which the xlogy rules then take with 1/x outside
+    # (reciprocal_out_of_xlogy); elsewhere (x − 1)·F/x can overflow where (1 − 1/x)·F does not (Kumaraswamy's
+    # (1 − 1/a)·ψ(b) at a = 4e299, b = 4e-111)
+    logs = {t for _, _, t in log_terms(e)}
+    out = [fix(t) if t in logs else t for t in sp.Add.make_args(e)]
+    return sp.Add(*out) if any(a is not b for a, b in zip(out, sp.Add.make_args(e))) else e
 
 
 def reciprocal_out_of_xlogy(e):
