@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric.functions import softmax
+from symce.numeric.functions import softmax, wprod
 from symce.numeric.functions import diff_ratio, exact_rational
 
 
@@ -158,7 +158,24 @@ def _collected(x, members):
     for t in sp.Add.make_args(_expand(x)):
         mono = sp.Mul(*[f for f in sp.Mul.make_args(t) if (f.base if f.is_Pow else f) in flat])
         groups[mono] = groups.get(mono, 0) + t / mono
-    return sp.Add(*[m * sp.factor_terms(c) for m, c in groups.items()])
+    return sp.Add(*[_weighted(m, sp.factor_terms(c), flat) for m, c in groups.items()])
+
+
+def _weighted(mono, coef, flat):
+    """mono·coef with each probability factor of mono as wprod(w, ·) around a symbolic coefficient: w > 0 exactly
+    but rounds to 0 or a subnormal past a logit gap of ~708, where w·(z₁ − z₂) loses e^{−800}·1e308 = e^{−90}."""
+    if coef.is_number or not coef.free_symbols:
+        return mono * coef
+    c, coef = coef.as_coeff_Mul()
+    v = coef
+    for f in sp.Mul.make_args(mono):
+        base, n = (f.base, int(f.exp)) if f.is_Pow else (f, 1)
+        if base not in flat:
+            v = v * f
+            continue
+        for _ in range(n):
+            v = wprod(base, v)
+    return c * v
 
 
 def _sigmoid_term(term):
