@@ -99,8 +99,8 @@ def softmax_polynomial(e, assumptions=()):
         x = _homogenised(_expand(e), sig, assumptions)
         return e if x is None else _collected(x, sig)
     fams = _softmax_families(e)
-    if not fams:
-        return e
+    if not fams or any(isinstance(n, sp.log) and n.args[0] in fams for n in sp.preorder_traversal(e)):
+        return e  # log Σ e^{z}: a value (the softmax and logsumexp rules take it), not a derivative
     dummies, expmap, members = {}, {}, []
     for S, zs in fams.items():
         d = sp.Dummy("S", positive=True)
