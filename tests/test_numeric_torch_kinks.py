@@ -113,3 +113,96 @@ def test_normal_kl_autograd_at_extreme_scales(point):
                 1 / v2 - (v1**2 + (m1 - m2) ** 2) / v2**3]
         for g, w in zip(got, want):
             assert g == pytest.approx(float(w), rel=1e-13, abs=1e-300), (point, got, want)
+
+
+# -- the fused operation (symce.numeric.impl.torch_fused): the whole loss as one autograd.Function whose
+# forward computes the value and, in a training step, the stabilised partial derivatives in the same pass
+
+def _mp_bce(tv, zv):
+    """t·log(1 + e^{−z}) + (1 − t)·log(1 + e^{z}), its z-derivative σ(z) − t, and max(σ(z), t) (the size of
+    the terms the derivative is the difference of), at 400 digits (σ(720) − 1 = −e^{−720} ≈ −2e−313)."""
+    import mpmath
+
+    with mpmath.workdps(400):
+        t_, z_ = mpmath.mpf(tv), mpmath.mpf(zv)
+        value = t_ * mpmath.log1p(mpmath.exp(-z_)) + (1 - t_) * mpmath.log1p(mpmath.exp(z_))
+        s = 1 / (1 + mpmath.exp(-z_))
+        return float(value), float(s - t_), float(max(s, t_))
+
+
+def _ulps(a, b):
+    from symce.numeric.ulp import ulp_distance
+
+    return float(np.max(ulp_distance(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))))
+
+
+def test_bce_value_and_gradient_match_the_definition_to_3_ulp():
+    """Batch points across the range (z = ±40, ±700, −745 where e^z is subnormal; t = 1 − 2⁻²⁰): the fused
+    value (log1p(e^{−|z|}) + (H(z) − t)·z) and gradient ((H + b) − (2H − 1)σ(−|z|)) against mpmath."""
+    f = sc.lambdify(BCE, [t, z], backend="torch")
+    ts = [0.0, 0.3, 1 - 2.0**-20, 1.0]
+    zs = [-745.0, -720.0, -40.0, -1.0, -1e-300, 0.0, 1e-300, 2.0, 40.0, 700.0, 720.0]
+    tt = torch.tensor([a for a in ts for _ in zs], dtype=torch.float64)
+    zz = torch.tensor([b for _ in ts for b in zs], dtype=torch.float64, requires_grad=True)
+    out = f(tt, zz)
+    (g,) = torch.autograd.grad(out.sum(), [zz])
+    want = np.array([_mp_bce(a, b) for a in ts for b in zs])
+    assert _ulps(out.detach().numpy(), want[:, 0]) <= 3
+    # σ(z) − t within 3 ULP where it does not cancel; where it does (σ(z) near t: t = 0.3, z = −1), within
+    # 2 ULP of the terms (σ(z) is rounded once; the difference cannot be better than that)
+    g = g.numpy()
+    plain = want[:, 2] <= 2 * np.abs(want[:, 1])
+    assert _ulps(g[plain], want[plain, 1]) <= 3
+    assert np.all(np.abs(g - want[:, 1]) <= 2 * np.spacing(want[:, 2]))
+
+
+def test_bce_second_derivative_at_40():
+    """d²/dz² BCE = σ(z)σ(−z) ≈ e^{−40} at z = 40 (σ − σ² would round to 0), by double backward."""
+    import mpmath
+
+    f = sc.lambdify(BCE, [t, z], backend="torch")
+    zz = torch.tensor([40.0, 3.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(f(torch.tensor([1.0, 0.25], dtype=torch.float64), zz).sum(), [zz], create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), [zz])
+    with mpmath.workdps(60):
+        want = [float(mpmath.exp(-v) / (1 + mpmath.exp(-v)) ** 2) for v in (40, 3)]
+    assert _ulps(h.numpy(), want) <= 4
+
+
+@pytest.mark.parametrize("n", [5, 300_000])  # one piece, and blocks of 2¹⁶ with a ragged end
+def test_fused_gradcheck_and_gradgradcheck(n):
+    """torch.autograd.gradcheck/gradgradcheck (finite differences) on a batch, long enough to be evaluated
+    in blocks for n = 300 000 (only the first entries are perturbed there: gradcheck on all would take long)."""
+    f = sc.lambdify(BCE, [t, z], backend="torch")
+    gen = torch.Generator().manual_seed(1)
+    tt = (torch.rand(n, generator=gen, dtype=torch.float64) * 0.8 + 0.1).requires_grad_()
+    zz = (torch.randn(n, generator=gen, dtype=torch.float64) * 3).requires_grad_()
+    if n > 100:
+        rest_t, rest_z = tt.detach()[4:], zz.detach()[4:]
+
+        def g(a, b):  # the first 4 entries vary, the rest are fixed: the batch is still 300 000 long
+            return f(torch.cat([a, rest_t]), torch.cat([b, rest_z]))[:4] * 1.0
+
+        ins = (tt.detach()[:4].clone().requires_grad_(), zz.detach()[:4].clone().requires_grad_())
+        assert torch.autograd.gradcheck(g, ins, eps=1e-6, atol=1e-7)
+        return
+    assert torch.autograd.gradcheck(f, (tt, zz), eps=1e-6, atol=1e-7)
+    assert torch.autograd.gradgradcheck(f, (tt, zz), eps=1e-6, atol=1e-6)
+
+
+def test_fused_keeps_dtype_and_device():
+    """float32 in → float32 value and gradient; tensors on the meta device stay there (no CPU round trip:
+    a .cpu()/.numpy() of a meta tensor raises)."""
+    f = sc.lambdify(BCE, [t, z], backend="torch")
+    a = torch.rand(200_000)
+    b = (torch.randn(200_000) * 5).requires_grad_()
+    out = f(a, b)
+    (g,) = torch.autograd.grad(out.mean(), [b])
+    assert out.dtype == torch.float32 and g.dtype == torch.float32
+    ref = torch.nn.functional.binary_cross_entropy_with_logits(b.detach().double(), a.double(), reduction="none")
+    np.testing.assert_allclose(out.detach().double().numpy(), ref.numpy(), rtol=2e-7, atol=1e-30)
+    am = torch.empty(200_000, dtype=torch.float64, device="meta")
+    bm = torch.empty(200_000, dtype=torch.float64, device="meta", requires_grad=True)
+    om = f(am, bm)
+    (gm,) = torch.autograd.grad(om.sum(), [bm])
+    assert om.device.type == "meta" and gm.device.type == "meta" and om.shape == gm.shape == (200_000,)

@@ -109,10 +109,51 @@ def _torch_form(expr):
     return expr.xreplace(subs) if subs else expr
 
 
+def _pair_form(expr):
+    """Pairs of terms a·F(y) + b·F(−y) (F = softplus or σ) whose weights make them one shifted function, as
+    one kernel call: a·softplus(y) + b·softplus(−y) with a + b = 1 (binary cross-entropy with logits, t and
+    1 − t) is log1p(e^{−|y|}) + (H(y) − b)·y, and a·σ(y) + b·σ(−y) with a − b = 1 (its gradient
+    (1 − t)·σ(z) − t·σ(−z)) is σ(y) + b, taken as (H(y) + b) − (2H(y) − 1)·σ(−|y|) (H the unit step):
+    identities, one exp (and log1p) instead of two and no ``where`` — each part is a sum of terms of one
+    sign or an exact difference, as in the pair (b = −1: −σ(−|y|) exactly; the BCE gradient at t = 1)."""
+    from symce.core.special import sigmoid
+    from symce.numeric.functions import softplus
+
+    def pair(add):
+        terms = list(add.args)
+        found = {}
+        for i, term in enumerate(terms):
+            c, rest = term.as_independent(softplus, sigmoid, as_Add=False)
+            if isinstance(rest, (softplus, sigmoid)) and not c.has(softplus, sigmoid):
+                y = rest.args[0]
+                neg = y.could_extract_minus_sign()
+                found.setdefault((type(rest), -y if neg else y), {})[neg] = (i, c)
+        used, new = set(), []
+        for (cls, y), sides in found.items():
+            if len(sides) != 2 or sides[False][0] in used or sides[True][0] in used:
+                continue
+            (i, a), (j, b) = sides[False], sides[True]
+            # e^{−|y|} and sign y as nodes of their own: the value and its derivative computed in one
+            # function (a training step) share them
+            parts = (sp.Function("_exp_neg_abs")(y), sp.Function("_sign")(y))
+            if cls is softplus and sp.expand(a + b - 1) == 0:
+                new.append(sp.Function("_softplus_mix")(y, b, *parts))
+            elif cls is sigmoid and sp.expand(a - b - 1) == 0:
+                new.append(sp.Function("_sigmoid_shift")(y, b, *parts))
+            else:
+                continue
+            used |= {i, j}
+        if not used:
+            return add
+        return sp.Add(*new, *[t for k, t in enumerate(terms) if k not in used])
+
+    return expr.replace(lambda e: e.is_Add and e.has(softplus, sigmoid), pair)
+
+
 def generate(args, exprs):
     """A torch function of ``args`` returning the list of ``exprs`` (tensors or Python floats), or None where
     the code generator does not print them with torch kernels."""
-    exprs = [_torch_form(e) for e in exprs]
+    exprs = [_torch_form(_pair_form(e)) for e in exprs]
     if any(e is None for e in exprs):
         return None
     try:
@@ -175,6 +216,7 @@ class Fused:
         self.exprs, self.syms, self.fn = exprs, syms, fn
         self._vjp: dict = {}
         self._jac: dict = {}
+        self._with: dict = {}
 
     @classmethod
     def build(cls, exprs, syms):
@@ -193,6 +235,14 @@ class Fused:
                     for col in self.partials(js)]
             self._vjp[js] = generate((*self.syms, *gs), rows)
         return self._vjp[js]
+
+    def with_partials(self, js):
+        """A torch function of the inputs giving [e, ∂e/∂x_j for j in js] (one output e), or None."""
+        if js not in self._with:
+            cols = self.partials(js)
+            rows = [self.exprs[0], *[sp.S.Zero if col[0] is None else col[0][1] for col in cols]]
+            self._with[js] = generate(self.syms, rows)
+        return self._with[js]
 
     def jacobian(self, js):
         """The Fused of the Jacobian entries [∂eᵢ/∂x_j for j in js for i] (a differentiable backward)."""
@@ -263,8 +313,18 @@ def _function():
         @staticmethod
         def forward(ctx, op, *xs):
             ctx.op = op
+            js = tuple(j for j in range(len(xs)) if ctx.needs_input_grad[j + 1])
+            with_grad = op.with_partials(js) if js and len(op.exprs) == 1 else None
+            if with_grad is None:
+                ctx.partials = None
+                outs = run(op.fn, xs, len(op.exprs))
+            else:
+                # a training step: the partial derivatives in the same pass as the value, sharing its
+                # intermediate results (e^{−|z|} of BCE with logits and of its gradient); backward multiplies
+                outs = run(with_grad, xs, 1 + len(js))
+                ctx.partials = dict(zip(js, outs[1:]))
+                outs = outs[:1]
             ctx.save_for_backward(*xs)
-            outs = run(op.fn, xs, len(op.exprs))
             return outs[0] if len(outs) == 1 else tuple(outs)
 
         @staticmethod
@@ -275,9 +335,14 @@ def _function():
             if not js:
                 return (None, *grads)
             vjp = op.vjp(js)
-            if torch.is_grad_enabled() or vjp is None:
+            if torch.is_grad_enabled() or (vjp is None and ctx.partials is None):
                 # create_graph (double backward): the Jacobian as a differentiable operation of its own
                 got = _recorded_vjp(op, js, xs, gs)
+            elif ctx.partials is not None and all(j in ctx.partials for j in js):
+                g = gs[0]
+                if g.dim() and all(st == 0 for st in g.stride()):  # the mean's or sum's gradient: one number
+                    g = g.as_strided((), ())
+                got = [ctx.partials[j] * g for j in js]
             else:
                 got = run(vjp, (*xs, *gs), len(js))
             for j, g in zip(js, got):

@@ -32,8 +32,7 @@ def softplus_core(y):
     """log1p(e^{−|y|}), the same for y and −y."""
     import torch
 
-    y = torch.as_tensor(y, dtype=torch.float64)
-    return torch.log1p(torch.exp(-torch.abs(y)))
+    return _core(torch.as_tensor(y, dtype=torch.float64))
 
 
 def softplus_pos(y, core):
@@ -48,7 +47,42 @@ def softplus(x):
     import torch
 
     x = torch.as_tensor(x, dtype=torch.float64)
-    return x.clamp_min(0.0) + torch.log1p(torch.exp(-torch.abs(x)))
+    return x.clamp_min(0.0) + _core(x)
+
+
+def _core(y):
+    """log1p(e^{−|y|}) in one pass (torch's softplus below its threshold is log1p(exp(x)))."""
+    import torch
+
+    return torch.nn.functional.softplus(-torch.abs(y))
+
+
+def exp_neg_abs(y):
+    import torch
+
+    return torch.exp(-torch.abs(torch.as_tensor(y, dtype=torch.float64)))
+
+
+def sign(y):
+    import torch
+
+    return torch.sign(torch.as_tensor(y, dtype=torch.float64))
+
+
+def softplus_mix(y, b, e, sg):
+    """(1 − b)·softplus(y) + b·softplus(−y) = log1p(e) + w·y with e = e^{−|y|} and w = H(y) − b (1 − b for
+    y > 0, −b for y < 0, rounded once as in the pair; at y = 0 the product is 0 whatever w), H(y) =
+    (1 + sign y)/2: sign and scalar arithmetic are single cheap passes, where ``heaviside``/``where`` are
+    not vectorised."""
+    import torch
+
+    return torch.log1p(e) + ((sg + 1) * 0.5 - b) * y
+
+
+def sigmoid_shift(y, b, e, sg):
+    """σ(y) + b = (H(y) + b) − (2H(y) − 1)·σ(−|y|), σ(−|y|) = e/(1 + e) with e = e^{−|y|} ≤ 1 (no overflow,
+    right to the last subnormal); at y = 0 both halves give ½ + b."""
+    return ((sg + 1) * 0.5 + b) - sg * (e / (1 + e))
 
 
 def xlogy(x, y):
@@ -111,7 +145,7 @@ def torch_kernels() -> dict:
     careful = careful_impls("torch")
     return {"sigmoid": sigmoid, "softplus": softplus, "_softplus_core": softplus_core,
             "_softplus_pos": softplus_pos, "_softplus_neg": softplus_neg, "xlogy": xlogy, "xlog1py": xlog1py,
-            "diff_ratio": diff_ratio, "_log_offset": log_offset, "_log_ratio": log_ratio,
+            "_softplus_mix": softplus_mix, "_exp_neg_abs": exp_neg_abs, "_sign": sign, "_sigmoid_shift": sigmoid_shift, "diff_ratio": diff_ratio, "_log_offset": log_offset, "_log_ratio": log_ratio,
             "_log1pmx_ratio": _log1pmx_ratio(careful["_log1pmx_ratio"])}
 
 
