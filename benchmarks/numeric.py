@@ -28,6 +28,7 @@ from symce.numeric import lambdify, verify  # noqa: E402
 from symce.numeric.verify import domain_of, make_inputs  # noqa: E402
 
 from benchmarks.numeric_realistic import gradient_case, naive, realistic_inputs, truth_of, ulp_report  # noqa: E402
+from benchmarks.numeric_torch import torch_step_table  # noqa: E402
 
 try:
     import torch
@@ -120,8 +121,9 @@ def main(argv=None) -> int:
     ap.add_argument("--throughput", type=int, default=1_000_000)
     ap.add_argument("--realistic", type=int, default=4000, help="realistic points for the accuracy tables")
     ap.add_argument("--only", default=None, help="substring of the function names to run")
-    ap.add_argument("--sections", default="accuracy,speed,gradients",
-                    help="comma-separated: accuracy (bit patterns), speed (realistic and adversarial), gradients")
+    ap.add_argument("--sections", default="accuracy,speed,gradients,torch",
+                    help="comma-separated: accuracy (bit patterns), speed (realistic and adversarial), gradients, "
+                         "torch (training steps against torch's built-in losses: benchmarks/numeric_torch.py)")
     a = ap.parse_args(argv)
     sections = set(a.sections.split(","))
     if "accuracy" in sections:
@@ -130,6 +132,8 @@ def main(argv=None) -> int:
         speed_tables(a)
     if "gradients" in sections:
         gradient_tables(a)
+    if "torch" in sections:
+        torch_step_table(a)
     return 0
 
 

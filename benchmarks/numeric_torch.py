@@ -75,18 +75,21 @@ def _inputs(fn, n, k, seed=0):
     return out
 
 
-def step_time(loss, xs, grad_at, rounds):
-    """Best CPU time of one training step: loss(*xs).mean() and its gradient at xs[j] for j in grad_at."""
-    def step():
-        ins = [x.requires_grad_() if j in grad_at else x for j, x in enumerate(xs)]
+def step_times(losses: dict, xs, grad_at, rounds):
+    """Best CPU time of one training step of each loss — loss(*xs).mean() and its gradient at xs[j] for j in
+    grad_at — the losses taking turns (round-robin: drift in a shared machine's load hits all alike)."""
+    def step(loss):
+        ins = [x.detach().requires_grad_() if j in grad_at else x for j, x in enumerate(xs)]
         torch.autograd.grad(loss(*ins).mean(), [ins[j] for j in grad_at])
 
-    step()  # first call: builds the backward code
-    best = math.inf
+    best = {name: math.inf for name in losses}
+    for loss in losses.values():
+        step(loss)  # first call: builds the backward code
     for _ in range(rounds):
-        t0 = time.process_time()
-        step()
-        best = min(best, time.process_time() - t0)
+        for name, loss in losses.items():
+            t0 = time.process_time()
+            step(loss)
+            best[name] = min(best[name], time.process_time() - t0)
     return best
 
 
@@ -108,10 +111,8 @@ def torch_step_table(a, rounds: int = 7):
                 continue
             f = lambdify(d, args, backend="torch") if args else lambdify(d, backend="torch")
             xs = _inputs(f, n, 10)
-            xs = [x.clone() for x in xs]
-            ts, tb = 0.0, 0.0
-            ts = step_time(f, [x.detach().clone() for x in xs], grad_at, rounds)
-            tb = step_time(builtin, [x.detach().clone() for x in xs], grad_at, rounds)
+            got = step_times({"symce": f, "torch": builtin}, xs, grad_at, rounds)
+            ts, tb = got["symce"], got["torch"]
             print(f"{name:26} {ts * 1e3:>12.1f} {tb * 1e3:>15.1f} {ts / tb:>7.2f}")
     finally:
         torch.set_num_threads(threads)
@@ -124,5 +125,6 @@ if __name__ == "__main__":
     ap.add_argument("--throughput", type=int, default=1_000_000)
     ap.add_argument("--only", default=None)
     ap.add_argument("--rounds", type=int, default=7)
+    # run as a module from the repository root: python -m benchmarks.numeric_torch
     ns = ap.parse_args()
     torch_step_table(ns, ns.rounds)
