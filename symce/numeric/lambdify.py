@@ -45,15 +45,15 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     jax, sets jax_enable_x64). ``stable=False`` prints the expression as it is (plain
     ``sympy.lambdify`` behaviour, for comparison). The stable expression is ``f.expr``.
 
-    ``backend="torch"`` gives a torch function: float64 tensors (or numbers) in, a float64 tensor of the
-    broadcast shape out, differentiable with autograd. Stable functions whose torch kernel would be weaker
-    than numpy's (numpy fast paths, long-double weights, the exact kernels bound by ``lowering()``; chosen
-    per kernel name, :mod:`symce.numeric.impl.torch_bridge`) are evaluated by the numpy backend: their values
-    are identical to numpy's, at the cost of a round trip through CPU numpy arrays for those nodes, and
-    their gradients come from the node's symbolic derivative (each stable function's ``fdiff``, lambdified
-    with numpy; higher derivatives too, with ``create_graph=True``). The rest is torch code doing the numpy
-    code's operations in the same order; the logit kernels (softmax_kl, logit_xent, logsumexp) stay
-    torch code (on the input's device, autograd through their operations), within 2 ULP of numpy.
+    ``backend="torch"`` gives a torch function: tensors (or numbers) in, a tensor of the broadcast shape and
+    the inputs' dtype out, differentiable with autograd, on the inputs' device. Where every stable function
+    has a torch kernel as accurate as numpy's, the whole expression is one ``torch.autograd.Function``
+    (:mod:`symce.numeric.impl.torch_fused`): torch code forward, and backward the vector–Jacobian product of
+    the stabilised symbolic derivative (each stable function's ``fdiff``, chain rule), evaluated in blocks;
+    in a training step the partial derivatives come out of the forward pass; double backward works. Nodes
+    without such a kernel (special functions torch lacks, the exact kernels bound by ``lowering()``, the
+    mixed probability/logit KLs) are evaluated by the numpy backend, one operation per node, with their
+    symbolic derivatives (:mod:`symce.numeric.impl.torch_bridge`): identical values, a CPU round trip.
     """
     if backend not in BACKENDS:
         raise ArgumentTypeError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
