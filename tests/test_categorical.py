@@ -356,6 +356,8 @@ def test_fast_build_where_the_argument_order_differs_between_classes(quantity):
     assert d.result == expected  # the same object SymPy builds: argument order included
     g = d.gradient(other).result
     assert [g[m] for m in range(k)] == grad
+    # the column, built from its sparse representation, is the matrix SymPy's constructor builds
+    assert g == sp.ImmutableMatrix(grad) and hash(g) == hash(sp.ImmutableMatrix(grad)) and g.shape == (k, 1)
 
 
 # -- densities, support, masses ----------------------------------------------------------------------

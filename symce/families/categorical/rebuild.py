@@ -93,10 +93,25 @@ def prime_keys(values) -> None:
     keys, kept, rank = _KEYS, _KEPT, _rank(sp.Symbol)
     for e in values:
         if type(e) is sp.Symbol:
-            content = e._hashable_content()
             i = id(e)
-            keys[i] = (rank, len(content), *content)
+            if kept.get(i) is e:
+                continue
+            if _CONTENT_INLINE:  # (rank, len(content), *content), content = (name, *assumptions) inlined
+                a = e._assumptions0
+                keys[i] = (rank, len(a) + 1, e.name, *a)
+            else:  # pragma: no cover - a SymPy whose Symbol content is built otherwise
+                c = e._hashable_content()
+                keys[i] = (rank, len(c), *c)
             kept[i] = e
+
+
+def _content_is_name_and_assumptions() -> bool:
+    """Is a Symbol's hashable content ``(name, *_assumptions0)`` in this SymPy (1.12 and later)?"""
+    s = sp.Symbol("_symce_probe", positive=True)
+    return getattr(s, "_assumptions0", None) is not None and s._hashable_content() == (s.name, *s._assumptions0)
+
+
+_CONTENT_INLINE = _content_is_name_and_assumptions()
 
 
 def sort_args(args) -> list:
@@ -205,6 +220,7 @@ def build_sum(entries):
     """Σ entries, as ``Add(*entries)`` evaluates it; by sorting alone when they are distinct plain symbols."""
     if FAST_ORDER and len(set(entries)) == len(entries) and all(
             isinstance(e, sp.Symbol) and e.is_commutative and e.is_zero is not True for e in entries):
+        prime_keys(entries)
         return _canonical(sp.Add, list(entries))
     return sp.Add(*entries)
 
