@@ -154,7 +154,7 @@ def test_continuous_bernoulli_is_finite_and_right_at_and_near_one_half(quantity)
     args = [l1] if quantity == "entropy" else [l1, l2]
     f = sc.lambdify(d, args)
     s = stabilise(d.result, prove=False)
-    assert s.expr.has(sc.numeric.functions.logit_ratio) and not s.expr.has(sp.atanh)
+    assert s.expr.has(sc.numeric.functions.logit_ratio, sc.numeric.functions.cbern_kl) and not s.expr.has(sp.atanh)
     points = [(0.5, 0.5), (0.5, 0.3), (0.3, 0.5), (0.5 + 2**-30, 0.2), (0.9, 0.9 - 1e-3), (1e-20, 0.7), (0.2, 1e-12)]
     for l1v, l2v in points:
         if quantity == "entropy":
@@ -275,3 +275,18 @@ def test_multinomial_entropy_near_a_vertex_against_the_summed_definition(n):
         _close(float(f(*p)), _multinomial_entropy(n, p), tol=8 * 2.0**-52)
     s = stabilise(d.result, assumptions=d.conditions)
     assert s.proved, str(s)
+
+
+def test_continuous_bernoulli_kl_near_p_equal_q_is_relative_accurate():
+    # the closed form cancels to O((λ₂ − λ₁)²) (−1.1e-16 for 5.5e-32 at λ₁ = 0.75, λ₂ = λ₁ + 1 ulp); cbern_kl
+    # integrates A″ by Gauss–Legendre from the logits' exact difference. Reference: the definition ∫ p log(p/q)
+    from symce.families.continuous_bernoulli import ContinuousBernoulli
+
+    l1, l2 = pos("l1"), pos("l2")
+    d = sc.kl(ContinuousBernoulli(l1), ContinuousBernoulli(l2))
+    assert stabilise(d.result, prove=False).expr.func is sc.numeric.functions.cbern_kl
+    f = sc.lambdify(d, [l1, l2])
+    for x, y in [(0.75, _near(0.75, 1)), (0.3, 0.3 * (1 + 1e-6)), (0.5, 0.5 + 1e-9), (1e-5, 1.1e-5), (0.2, 0.35)]:
+        exact = mpmath.quad(lambda t: mpmath.exp(_cb_log_density(x, t)) * (_cb_log_density(x, t)
+                                                                             - _cb_log_density(y, t)), [0, 1])
+        _close(float(f(x, y)), exact, tol=8 * 2.0**-52)

@@ -119,6 +119,12 @@ CASES += [
      lambda a: a / (2 * a - 1) - 1 / (mpmath.log(a) - mpmath.log(1 - a)), [a], [(0.1,), (0.45,), (0.8,)]),
     # log(b − a) with the difference exact (functions/log_diff.py)
     (F.log_diff(a, b), sp.log(a - b), lambda a, b: mpmath.log(a - b), [a, b], [(2.5, 0.3), (40.0, 0.7)]),
+    (F.cbern_kl(a, b), sp.log(F.logit_ratio(a)) + sp.log(1 - a) - sp.log(F.logit_ratio(b)) - sp.log(1 - b)
+     - (sp.log(b) - sp.log(1 - b) - sp.log(a) + sp.log(1 - a)) * F.cbern_mean(a),
+     lambda a, b: (mpmath.log(mpmath.log(a / (1 - a)) / (2 * a - 1)) + mpmath.log(1 - a)
+                   - mpmath.log(mpmath.log(b / (1 - b)) / (2 * b - 1)) - mpmath.log(1 - b)
+                   - (mpmath.log(b / (1 - b)) - mpmath.log(a / (1 - a)))
+                   * (a / (2 * a - 1) - 1 / mpmath.log(a / (1 - a)))), [a, b], [(0.3, 0.6), (0.8, 0.7)]),
     (F.log_diff_ratio(a, b, x, y), sp.log(a - b) - sp.log(x - y),
      lambda a, b, x, y: mpmath.log(a - b) - mpmath.log(x - y), [a, b, x, y], [(2.5, 0.3, 4.0, 1.5)]),
 ]

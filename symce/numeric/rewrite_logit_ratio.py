@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symce.numeric.functions.logit_ratio import cbern_mean, logit_ratio
+from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, logit_ratio
 
 
 def _parameter(u):
@@ -50,7 +50,29 @@ def continuous_bernoulli_forms(e):
     e = sp.expand(e.xreplace({logit_ratio(lam): r for lam, r in rs.items()}))
     for lam in sorted(lams, key=sp.default_sort_key):
         e = _means(e, lam, rs[lam])
-    return e.xreplace({r: logit_ratio(lam) for lam, r in rs.items()})
+    e = e.xreplace({r: logit_ratio(lam) for lam, r in rs.items()})
+    return _whole_kl(e, lams)
+
+
+def _whole_kl(e, lams):
+    """e → cbern_kl(x, y) where e is the KL between ContinuousBernoulli(x) and (y), A(η_y) − A(η_x) −
+    (η_y − η_x)·μ(x) with A = −log logit_ratio − log(1 − λ), η = (2λ − 1)·logit_ratio(λ) — decided by
+    cancellation with logit_ratio, cbern_mean and their logarithms as symbols and μ(x) = (x·r − 1)/((2x − 1)·r)
+    (its definition in r = logit_ratio(x)): its terms cancel to O((y − x)²) near P = Q."""
+    if len(lams) != 2:
+        return e
+    for x, y in (tuple(sorted(lams, key=sp.default_sort_key)), tuple(sorted(lams, key=sp.default_sort_key))[::-1]):
+        rx, ry, mx = sp.Dummy("rx", positive=True), sp.Dummy("ry", positive=True), sp.Dummy("mx")
+        gx, gy, lx, ly = sp.Dummy("gx"), sp.Dummy("gy"), sp.Dummy("lx"), sp.Dummy("ly")
+        sub = {sp.log(logit_ratio(x)): gx, sp.log(logit_ratio(y)): gy, sp.log(1 - x): lx, sp.log(1 - y): ly}
+        flat = e.xreplace(sub).xreplace({logit_ratio(x): rx, logit_ratio(y): ry, cbern_mean(x): mx})
+        if flat.has(sp.log, logit_ratio, cbern_mean, sp.atanh):
+            continue
+        expected = gx + lx - gy - ly - ((2 * y - 1) * ry - (2 * x - 1) * rx) * mx
+        mean = (x * rx - 1) / ((2 * x - 1) * rx)
+        if sp.cancel((flat - expected).xreplace({mx: mean})) == 0:
+            return cbern_kl(x, y)
+    return e
 
 
 def _means(e, lam, r):
