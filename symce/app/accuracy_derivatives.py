@@ -24,6 +24,7 @@ import sympy as sp
 from symce import families
 from symce.engine.canonical import canonical
 from symce.engine.information import cross_entropy, entropy, kl
+from symce.numeric.functions import wprod
 from symce.numeric.lambdify import lambdify
 from symce.numeric.printed import stable_form
 from symce.numeric.verify import verify
@@ -76,15 +77,26 @@ def derivatives(name: str, d, args):
 
 
 def _terms(expr):
-    """The terms of the final sum of ``expr``: its Add terms, or those of the one sum a product scales."""
+    """The terms of the final sum of ``expr``: its Add terms, or those of the one sum a product scales, each
+    weighted term wprod(w, v) taken apart into the terms of v times w (the sum inside cancels the same way)."""
     if expr.is_Add:
-        return list(expr.args)
+        return [u for t in expr.args for u in _weighted_terms(t)]
+    if isinstance(expr, wprod):
+        return _weighted_terms(expr)
     if expr.is_Mul:
         sums = [f for f in expr.args if f.is_Add]
         if len(sums) == 1:
             rest = sp.Mul(*[f for f in expr.args if f is not sums[0]])
             return [rest * t for t in sums[0].args]
     return [expr]
+
+
+def _weighted_terms(t):
+    c, rest = t.as_coeff_Mul()
+    if not isinstance(rest, wprod):
+        return [t]
+    w, v = rest.args
+    return [c * w * u for u in (_weighted_terms(v) if isinstance(v, wprod) else _terms(v))]
 
 
 def term_scale(g, args, cols) -> np.ndarray:

@@ -62,8 +62,10 @@ def _homogenise(expr, members):
 
 
 def _expand(x):
-    # products distributed, powers of sums left alone: (1 − p)² in a denominator stays a square (expanded, it
-    # cancels near p = 1)
+    # products distributed, and positive powers of sums holding a probability ((1 − σ(a))² of a Hessian), but no
+    # other power: (1 − p)² in a denominator stays a square (expanded, it cancels near p = 1)
+    x = x.replace(lambda n: n.is_Pow and n.exp.is_Integer and n.exp > 1 and n.base.is_Add
+                  and n.base.has(sigmoid, softmax, sp.exp), lambda n: sp.expand_multinomial(n))
     return sp.expand_mul(x)
 
 
@@ -164,7 +166,9 @@ def _collected(x, members):
 def _weighted(mono, coef, flat):
     """mono·coef with each probability factor of mono as wprod(w, ·) around a symbolic coefficient: w > 0 exactly
     but rounds to 0 or a subnormal past a logit gap of ~708, where w·(z₁ − z₂) loses e^{−800}·1e308 = e^{−90}."""
-    if coef.is_number or not coef.free_symbols:
+    if coef.is_number or not coef.free_symbols or any(
+            n.is_Pow and n.exp.is_negative for n in sp.preorder_traversal(coef)):
+        # a quotient (σ(a)/q) is left to the plain product and division: 1/q itself overflows for a subnormal q
         return mono * coef
     c, coef = coef.as_coeff_Mul()
     v = coef
