@@ -92,17 +92,26 @@ def _variance(xp, eta):
 def cbern_kl(xp, x, y):
     """KL(CB(x) ‖ CB(y)) = d²∫₀¹(1 − s)A″(η_x + s·d)ds with d = η_y − η_x = log1p((y − x)/x) −
     log1p((x − y)/(1 − x)) (the difference of the logits from y − x, exact near y = x) by 24-point
-    Gauss–Legendre where |d| ≤ 8 (A″ is analytic within 2π of the real axis: error below 10⁻²⁵); farther apart
+    Gauss–Legendre where |d| ≤ 8 or the segment is short against its distance to 0 (A″ is analytic
+    within 2π of the real axis and away from 0: error below 10⁻²⁵); farther apart
     A(η_y) − A(η_x) − d·μ(x), A = −log logit_ratio − log(1 − λ), which no longer cancels much."""
     m = xp.m
     x, y = xp.asarray(x), xp.asarray(y)
+    # KL(CB(x) ‖ CB(y)) = KL(CB(1 − x) ‖ CB(1 − y)) (X ↦ 1 − X); both ≥ ½ are reflected, exactly, so that
+    # λ near 1 is λ near 0, where log λ keeps its digits
+    flip = (x >= 0.5) & (y >= 0.5)
+    x, y = m.where(flip, 1 - x, x), m.where(flip, 1 - y, y)
     diff = y - x
     eta = m.log(x) - m.log1p(-x)
     # the logits' difference from y − x, log1p(diff/x) − log1p(−diff/(1 − x)), unless an argument of log1p
     # nears −1 (y → 0 or y → 1, where 1 + it cancels); there the difference of the logits, far apart
-    close = (diff >= -0.5 * x) & (diff <= 0.5 * (1 - x))
+    close = (diff >= -0.5 * x) & (diff <= 0.5 * (1 - x)) & (diff <= x)
     d = m.where(close, m.log1p(diff / x) - m.log1p(-diff / (1 - x)), (m.log(y) - m.log1p(-y)) - eta)
-    near = m.abs(d) <= 8.0
+    # A″ has its poles at 2πik: the segment [η_x, η_y] is far enough from them when it is short, or when it
+    # lies on one side of 0 and is at most half as long as its distance to 0 (both λ tiny: η ≈ −700)
+    eta_y = eta + d
+    gap = m.minimum(m.abs(eta), m.abs(eta_y))
+    near = (m.abs(d) <= 8.0) | ((eta * eta_y > 0) & (m.abs(d) <= 0.5 * gap))
     acc = xp.zeros_like(d * 1.0)
     for s, w in zip(_NODES, _WEIGHTS):
         acc = acc + w * _variance(xp, eta + s * d)
