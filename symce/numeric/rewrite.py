@@ -133,7 +133,7 @@ RULES = (
      "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),
     ("softmax polynomial: e^{z_i}/Σ e^{z_j} = s_i, each term times (Σ s_j)^Δ = 1 to one degree, collected "
-     "(s_i − p_i = s_i Σ_{j≠i} p_j − p_i Σ_{j≠i} s_j for Σ p_j = 1)", softmax_polynomial),
+     "(s_i − p_i = s_i (1 − p_i) − p_i Σ_{j≠i} s_j; σ(a) − 1 = −σ(−a))", softmax_polynomial),
     ("Γ-scaled excess: e^L Γ(z) − 1 − L − log r + γ(r − 1) = gamma_scaled_excess(z, L) + stirling_bregman(z, 2) + "
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
@@ -189,8 +189,8 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         # only add cancellation): a rational expression gets the rules that keep its differences exact
         rules = RATIONAL_RULES
     for rule, f in rules:
-        # softmax cross-entropy and softmax polynomial use the assumptions (Σ t_i = 1), in their proofs too
-        simplex = f is softmax_cross_entropy or f is softmax_polynomial or f is simplex_homogenise
+        # softmax cross-entropy and simplex homogenise use the assumptions (Σ t_i = 1), in their proofs too
+        simplex = f is softmax_cross_entropy or f is simplex_homogenise
         new = f(e, assumptions) if simplex else f(e)
         if new == e:
             continue

@@ -90,10 +90,10 @@ def _sigmoid_families(e):
 def softmax_polynomial(e, assumptions=()):
     r"""A derivative of a categorical formula with logits — a rational function of e^{z_j} and Σ_j e^{z_j} —
     → a polynomial in the softmax probabilities s_j = softmax(z_j; z), homogeneous in each family (s of one
-    logit vector; the probabilities p of an assumption Σ p_i = 1) and collected by monomial:
-    s_i − p_i → s_i·Σ_{j≠i} p_j − p_i·Σ_{j≠i} s_j, ∂H/∂z_i → s_i·Σ_j s_j (z_j − z_i). The identity used is
-    Σ_j s_j = 1 (and the assumption): every 1 − s_i, which rounds to 0 once class i dominates (a one-hot
-    target, logits spread 40 or more), becomes the sum of the other classes' probabilities."""
+    logit vector; σ(a), σ(−a) of one sigmoid) and collected by monomial: s_i − p_i → s_i·(1 − p_i) −
+    p_i·Σ_{j≠i} s_j, ∂H/∂z_i → s_i·Σ_j s_j (z_j − z_i), σ(a) − 1 → −σ(−a). The identity used is Σ_j s_j = 1:
+    every 1 − s_i, which rounds to 0 once class i dominates (a one-hot target, logits spread 40 or more),
+    becomes the sum of the other classes' probabilities."""
     if isinstance(e, sp.MatrixBase) or not e.has(sp.exp, sigmoid):
         return e
     sig = _sigmoid_families(e)
@@ -140,16 +140,14 @@ def softmax_polynomial(e, assumptions=()):
     return _collected(h, members)
 
 
-def _homogenised(x, members, assumptions):
+def _homogenised(x, members, assumptions=()):
     """x homogenised in each family, or None where every family already is (a value such as −Σ s_i log q_i,
     which the other rules take as it is)."""
     start = x
     for ss in members:
         x = _homogenise(x, ss)
-    for a in assumptions:  # Σ p_i = 1 over plain symbols: the targets of a cross-entropy
-        if isinstance(a, sp.Eq) and a.rhs == 1 and isinstance(a.lhs, sp.Add) \
-                and all(t.is_Symbol for t in a.lhs.args) and x.has(*a.lhs.args):
-            x = _homogenise(x, list(a.lhs.args))
+    # the targets p of a cross-entropy are not homogenised with Σ p_j = 1: 1 − p_i is exact to half an ulp as it
+    # is, and floats p_j sum to 1 only to rounding, so Σ_{j≠i} p_j would move the value by several ULP
     return None if x is start else x
 
 
@@ -160,7 +158,19 @@ def _collected(x, members):
     for t in sp.Add.make_args(_expand(x)):
         mono = sp.Mul(*[f for f in sp.Mul.make_args(t) if (f.base if f.is_Pow else f) in flat])
         groups[mono] = groups.get(mono, 0) + t / mono
-    return sp.Add(*[_weighted(m, sp.factor_terms(c), flat) for m, c in groups.items()])
+    # monomials sharing one plain coefficient (a target probability p_i) summed first: p_i·Σ_{j≠i} s_j is one
+    # product of two well-conditioned sums, not k − 1 products added one by one
+    shared: dict = {}
+    out = []
+    for m, c in groups.items():
+        c = sp.factor_terms(c)
+        sign, core = c.as_coeff_Mul()
+        if core.is_Symbol and sign in (1, -1):
+            shared.setdefault(c, []).append(m)
+        else:
+            out.append(_weighted(m, c, flat))
+    out += [c * sp.Add(*ms) for c, ms in shared.items()]
+    return sp.Add(*out)
 
 
 def _weighted(mono, coef, flat):
