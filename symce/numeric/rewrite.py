@@ -182,6 +182,12 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         parts = [stabilise(x, prove=prove, assumptions=assumptions) for x in expr]
         return Stabilised(expr, sp.ImmutableMatrix(expr.shape[0], expr.shape[1], [p.expr for p in parts]),
                           tuple(s for p in parts for s in p.steps))
+    content, inner = expr.as_content_primitive() if isinstance(expr, sp.Add) else (sp.S.One, expr)
+    if content.is_Integer and content > 1 and isinstance(inner, sp.Add):
+        # n·(a formula) — the Multinomial's n times a categorical one — has n in every coefficient, where
+        # the rules look for the categorical shapes: stabilise the formula and scale the result
+        got = stabilise(inner, prove=prove, assumptions=assumptions)
+        return Stabilised(expr, content * got.expr, got.steps)
     e, steps = expr, []
     rules = RULES
     if not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
@@ -189,7 +195,7 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         # only add cancellation): a rational expression gets the rules that keep its differences exact
         rules = RATIONAL_RULES
     for rule, f in rules:
-        # softmax cross-entropy and simplex homogenise use the assumptions (Σ t_i = 1), in their proofs too
+        # softmax cross-entropy is the one rule that uses the assumptions (Σ t_i = 1), in its proof too
         simplex = f is softmax_cross_entropy or f is simplex_homogenise
         new = f(e, assumptions) if simplex else f(e)
         if new == e:
