@@ -1,5 +1,5 @@
-r"""The stabilising rules for the shapes derivatives take (rules 13–16 of :mod:`symce.numeric.rewrite`, all
-exact identities, proved like the others):
+r"""The stabilising rules for the shapes derivatives take (rules 13–16 and the softmax polynomial of
+:mod:`symce.numeric.rewrite`, all exact identities, proved like the others):
 
 * ``sigmoid minus target`` — c·σ(a) − c·t → c·((1 − t)·σ(a) − t·σ(−a)) (σ(a) + σ(−a) = 1): the BCE
   gradient σ(z) − t at t = 1 is −σ(−z) = −e^{−z}/(1 + e^{−z}), which σ(z) − 1 rounds to 0 from z ≈ 37;
@@ -13,6 +13,16 @@ exact identities, proved like the others):
   s^{m−n}·N(x/s), each square of a difference written diff_ratio(a, b, s)² and each difference of squares
   x² − y² as diff_ratio(x, y, s)·(x/s + y/s): the normal KL gradients (μ₂ − μ₁)/σ₂² and
   (σ₂² − σ₁² − (μ₁ − μ₂)²)/σ₂³, whose σ₂² and σ₂³ under/overflow from σ₂ ≈ 1e-162 and 5.6e102.
+
+* ``softmax polynomial`` (right after the logarithms are separated) — a derivative of a categorical or
+  Bernoulli formula with logits as a polynomial in the class probabilities s_j = softmax(z_j; z) (σ(±a)),
+  every term brought to one degree with Σ s_j = 1 and collected by monomial, each probability around a
+  symbolic coefficient as wprod: s_i − p_i → s_i(1 − p_i) − p_i Σ_{j≠i} s_j (one-hot targets),
+  ∂H/∂z_i → Σ_j s_i s_j (z_j − z_i), e^{z₁}e^{z₂}/(Σ e^{z})² → s₁s₂ (no e^{z} overflow);
+* ``exact rational derivative`` — a log-free derivative that is not one of the shapes above whose float
+  evaluation is safe (c·x/s, c·(a − b)/s², the Bernoulli (q − p)/(q(1 − q))) → exact_rational(R), correctly
+  rounded in extended range: the normal KL ∂/∂σ₁ = (σ₁² − σ₂²)/(σ₁σ₂²) was 0/0 at σ₁ = σ₂ = 1e-200, ∂/∂σ₂
+  −∞ where it is −8e282, and the MVN gradients NaN/∞ at 200–1500 of 300 points.
 
 Each takes the whole expression and returns it unchanged where it does not apply.
 """
