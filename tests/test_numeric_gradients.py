@@ -201,3 +201,19 @@ def test_softmax_cross_entropy_hessian_diagonal(zs):
     s = _softmax_mp(zs)
     got = float(f(0.5, 0.5, *zs))
     assert ulps(got, s[0] * s[1]) <= 4, (zs, got, s[0] * s[1])
+
+
+@pytest.mark.parametrize("z1v, z2v", [(-800.0, 1.7976931348623157e308), (-745.0, 1.0), (30.0, -2.0)])
+def test_logit_cross_entropy_gradient_where_the_weight_underflows(z1v, z2v):
+    # H(σ z₁, σ z₂) = softplus(z₂) − σ(z₁)·z₂ (Bernoulli with logits): ∂/∂z₁ = −z₂σ(z₁)σ(−z₁); σ(−800) rounds to 0
+    # but e^{−800}·1.8e308 = 6.6e-40 (was −0.0: 8e15 ULP); and ∂H(σ z)/∂z = −z σ(z)σ(−z) at z = −745 is subnormal
+    # (σ(−745) alone is 5e-324, one bit: was 319 ULP)
+    z1s, z2s = sp.Symbol("z1", real=True), sp.Symbol("z2", real=True)
+    d = sc.cross_entropy(sc.Bernoulli.from_logit(z1s), sc.Bernoulli.from_logit(z2s))
+    got = float(sc.lambdify(d.gradient(z1s), [z1s, z2s])(z1v, z2v))
+    want = -mpmath.mpf(z2v) * _sig(z1v) * _sig(-z1v)
+    assert ulps(got, want) <= ULP_GOAL, (got, want)
+    h = sc.entropy(sc.Bernoulli.from_logit(z1s))
+    got = float(sc.lambdify(h.gradient(z1s), [z1s])(z1v))
+    want = -mpmath.mpf(z1v) * _sig(z1v) * _sig(-z1v)
+    assert ulps(got, want) <= ULP_GOAL, (got, want)

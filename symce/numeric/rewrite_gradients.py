@@ -179,7 +179,8 @@ def _collected(x, members):
             shared.setdefault(c, []).append(m)
         else:
             out.append(_weighted(m, c, flat))
-    out += [c * sp.Add(*ms) for c, ms in shared.items()]
+    # one monomial alone keeps its wprod (−z₂·σ(a)σ(−a) with z₂ = 1e308 and σ(a) = e^{−800})
+    out += [c * sp.Add(*ms) if len(ms) > 1 else _weighted(ms[0], c, flat) for c, ms in shared.items()]
     return sp.Add(*out)
 
 
