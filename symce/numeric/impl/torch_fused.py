@@ -30,9 +30,11 @@ import sympy as sp
 from symce.numeric import codegen
 from symce.numeric.functions import StableFunction
 
-#: kernels numpy has a faster version of (:mod:`.fast`) whose torch kernel is as accurate (measured by
-#: tests/test_numeric_torch.py against numpy and the exact value on the verifier's inputs): torch runs them
-NATIVE = frozenset({"_kl_div", "diff_ratio", "_log_offset", "_log1pmx_ratio", "softmax_xent"})
+#: kernels whose torch form is less accurate than numpy's (long-double weights of the mixed probability/logit
+#: KLs, σ/softmax weights below the float range, the compensated Σ x log(x/y): 6 ULP on the categorical KL
+#: where numpy has 1): expressions with them keep the numpy bridge (:mod:`.torch_bridge`)
+WEAK = frozenset({"_prob_logit_kl", "_logit_prob_kl", "_wprod_sigmoid", "_wprod_softmax", "rel_entr_sum",
+                  "_rel_entr_sum_pos"})
 
 #: elements per block: 2¹⁶ float64 (512 KiB a temporary) keeps a kernel's few temporaries in the L2 cache
 BLOCK = 1 << 16
@@ -376,14 +378,16 @@ def fused(expr, syms):
     """A torch function of ``syms`` computing the stabilised ``expr`` as one fused operation, or None where
     it cannot be (a matrix, a node whose torch kernel is weaker than numpy's or missing)."""
     from symce.numeric import special
-    from symce.numeric.impl.torch_bridge import kernel_name, needs_bridge
+    from symce.numeric.impl.torch_bridge import kernel_name
 
     if isinstance(expr, sp.MatrixBase):
         return None
-    # the values: only where every node's torch kernel is as accurate as numpy's (the others are bridged to
-    # the numpy kernel, one operation per node: impl.torch_bridge)
-    if any((needs_bridge(f) and kernel_name(f) not in NATIVE) or special.torch_bridged(f)
+    # only where every node's torch kernel is as accurate as numpy's (else the numpy kernel is bridged, one
+    # operation per node: impl.torch_bridge); a node without a torch kernel makes generate() give None
+    if any(kernel_name(f) in WEAK or special.torch_bridged(f) or hasattr(f, "lowering")
            for f in expr.atoms(sp.Function)):
+        # (a value with an exact kernel bound by lowering() — the Gaussian rational_log_sum, exact_rational —
+        # keeps it: the torch forms of _torch_form are for derivatives, whose terms are few and bounded)
         return None
     op = Fused.build((expr,), tuple(syms))
     if op is None:
