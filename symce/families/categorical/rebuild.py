@@ -296,6 +296,15 @@ def sum_of_terms(make, terms: list):
     return build(sp.Add, terms)
 
 
+def build_terms(make, classes) -> list:
+    """``[make(m) for m in classes]``: the first class through ``make`` (it decides each node's route and
+    order), the others node by node (``make.batch``)."""
+    if not classes:
+        return []
+    first = make(classes[0])
+    return [first, *make.batch(classes[1:])]
+
+
 class _Undecided(Exception):
     """A comparison of shape keys reached something that differs between classes."""
 
@@ -352,6 +361,10 @@ class _Leaf:
     def __call__(self, m):
         return self.vals[m - 1]
 
+    def batch(self, ms) -> list:
+        vals = self.vals
+        return [vals[m - 1] for m in ms]
+
 
 class _Const:
     __slots__ = ("value", "shape")
@@ -365,6 +378,9 @@ class _Const:
 
     def __call__(self, m):
         return self.value
+
+    def batch(self, ms) -> list:
+        return [self.value] * len(ms)
 
 
 class _Function:
@@ -383,6 +399,16 @@ class _Function:
             self.shape = self._shape(out, args)
         elif self.keyed and self.shape is not None:  # built as func(*args): its key from theirs, directly
             _remember(out, (self.shape[0], len(args), *map(order_key, args)))
+        return out
+
+    def batch(self, ms) -> list:
+        """The terms of the classes ``ms`` at once (after the first class: see :func:`build_terms`)."""
+        func, cols = self.func, [mk.batch(ms) for mk in self.makers]
+        out = [build(func, list(a)) for a in zip(*cols)]
+        if self.keyed and self.shape is not None:
+            rank, n = self.shape[0], len(cols)
+            for o, a in zip(out, zip(*cols)):
+                _remember(o, (rank, n, *map(order_key, a)))
         return out
 
     def _shape(self, out, args):
@@ -423,6 +449,23 @@ class _AssocOp:
             return build(self.func, args)
         flat = [t for a, fl in zip(args, self.flat_from) for t in (a.args if fl else (a,))]
         return _canonical(self.func, flat) if self.keyed else _canonical(self.func, flat, remember=False)
+
+    def batch(self, ms) -> list:
+        """The terms of the classes ``ms`` at once, node by node (after the first class, which decided the
+        route: see :func:`build_terms`) — one list comprehension per node instead of a call per class."""
+        func, cols = self.func, [mk.batch(ms) for mk in self.makers]
+        if self.order is not None:
+            from_args = func._from_args
+            out = [from_args(a, True) for a in zip(*[cols[i] for i in self.order])]
+            if self.keyed:
+                for o in out:
+                    order_key(o)
+            return out
+        if self.route == "build":
+            return [build(func, list(a)) for a in zip(*cols)]
+        fl, keyed = self.flat_from, self.keyed
+        return [_canonical(func, [t for x, f in zip(a, fl) for t in (x.args if f else (x,))], remember=keyed)
+                for a in zip(*cols)]
 
     def _first(self, args):
         func = self.func

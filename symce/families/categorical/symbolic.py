@@ -27,8 +27,8 @@ from symce.errors import DerivationError
 from symce.core.expfamily import resolve_index_range
 
 from symce.families.categorical import rebuild as rebuild_memos
-from symce.families.categorical.rebuild import (FAST_ORDER, build as _build, compile_term, paused_gc, plain as _plain,
-                                                prime_keys, rebuild as _rebuild, sum_of_terms)
+from symce.families.categorical.rebuild import (FAST_ORDER, build as _build, build_terms, compile_term, paused_gc,
+                                                plain as _plain, prime_keys, rebuild as _rebuild, sum_of_terms)
 
 I = sp.Symbol("i", integer=True, positive=True)
 J = sp.Symbol("j", integer=True, positive=True)
@@ -192,7 +192,7 @@ class Instantiator:
             if make is not None:  # each term is keyed for the sort into the sum: its entries' keys first
                 for _, vals in atoms:
                     prime_keys(vals)
-            terms = [make(m) for m in classes] if make is not None else []
+            terms = build_terms(make, classes) if make is not None else []
             for m in (classes if make is None else ()):
                 rep = {a: vals[m - 1] for a, vals in atoms}
                 rep[i] = sp.Integer(m)
@@ -278,7 +278,18 @@ class GradientHook:
         parts = {b: self._component(b) for b in bases}
         if any(p is None for p in parts.values()):
             return None
-        col = []
+        if all(isinstance(p, tuple) for p in places) and all(hasattr(f, "batch") for f in parts.values()):
+            # each parameter one entry, every component compiled: built base by base, node by node
+            col = [None] * len(places)
+            by_base: dict = {}
+            for j, (b, m) in enumerate(places):
+                by_base.setdefault(b, []).append((j, m))
+            for b, jm in by_base.items():
+                for (j, _), t in zip(jm, build_terms(parts[b], [m for _, m in jm])):
+                    col[j] = t
+            places = ()
+        else:
+            col = []
         for p in places:
             if isinstance(p, tuple):  # one place: the component itself
                 t = parts[p[0]](p[1])
