@@ -9,7 +9,7 @@ logit x = log x − log1p(−x), which then cancel by less than a factor 3.
 
 from __future__ import annotations
 
-from symce.numeric.impl.arrays.elementwise import _on, _poly
+from symce.numeric.impl.arrays.elementwise import _on, _poly, log1pmx
 
 
 def _parts(xp, x):
@@ -106,19 +106,37 @@ def cbern_kl(xp, x, y):
     # the logits' difference from y − x, log1p(diff/x) − log1p(−diff/(1 − x)), unless an argument of log1p
     # nears −1 (y → 0 or y → 1, where 1 + it cancels); there the difference of the logits, far apart
     close = (diff >= -0.5 * x) & (diff <= 0.5 * (1 - x)) & (diff <= x)
-    d = m.where(close, m.log1p(diff / x) - m.log1p(-diff / (1 - x)), (m.log(y) - m.log1p(-y)) - eta)
+    # apart: log(y/x) + log1p(−x) − log1p(−y), two terms of one sign (log y − log x where y/x over- or
+    # underflows); the difference of the logits would cancel for tiny x, y (η ≈ −379 each, d ≈ 1)
+    q = y / x
+    log_q = m.where(m.isfinite(q) & (q > 0), m.log(m.where(q > 0, q, xp.full_like(q, 1.0))), m.log(y) - m.log(x))
+    d = m.where(close, m.log1p(diff / x) - m.log1p(-diff / (1 - x)), log_q + (m.log1p(-x) - m.log1p(-y)))
     # A″ has its poles at 2πik: the segment [η_x, η_y] is far enough from them when it is short, or when it
-    # lies on one side of 0 and is at most half as long as its distance to 0 (both λ tiny: η ≈ −700)
-    eta_y = eta + d
+    # lies on one side of 0 and is no longer than its distance to 0 (both λ tiny: η ≈ −700; the poles then
+    # lie ≥ 2 half-lengths away: Gauss–Legendre's error below 4.2⁻⁴⁸)
+    eta_y = m.log(y) - m.log1p(-y)  # itself: η_x + d cancels where η_y ≪ η_x
     gap = m.minimum(m.abs(eta), m.abs(eta_y))
-    near = (m.abs(d) <= 8.0) | ((eta * eta_y > 0) & (m.abs(d) <= 0.5 * gap))
+    near = (m.abs(d) <= 8.0) | ((eta * eta_y > 0) & (m.abs(d) <= gap))
     acc = xp.zeros_like(d * 1.0)
     for s, w in zip(_NODES, _WEIGHTS):
         acc = acc + w * _variance(xp, eta + s * d)
     inner = d * d * acc
     far = (m.log(logit_ratio(xp, x)) + m.log1p(-x) - m.log(logit_ratio(xp, y)) - m.log1p(-y)
            - d * cbern_mean(xp, x))
-    return m.where(near, inner, far)
+    # both logits negative: A(η) = −log(−η) + log1p(−e^η), so the KL is −log1pmx(η_y/η_x − 1) ≥ 0, with
+    # η_y/η_x − 1 = d/η_x, plus the same Bregman form of log1p(−e^η) (below e^η: small where the first is not);
+    # the three logarithms of the direct form cancel there (η_x = −312, η_y = −144: 25×)
+    neg = (eta < 0) & (eta_y < 0)
+    ex = m.exp(m.where(neg, eta, xp.full_like(eta, -1.0)))
+    ey = m.exp(m.where(neg, eta_y, xp.full_like(eta, -1.0)))
+    safe_eta = m.where(neg, eta, xp.full_like(eta, -1.0))
+    u = d / safe_eta
+    # near u = −1 (η_y ≪ η_x) 1 + u is the ratio η_y/η_x itself, taken as the quotient (u's rounding would
+    # dominate 1 + u)
+    ratio = m.where(neg, eta_y, xp.full_like(eta, -1.0)) / safe_eta
+    main = m.where(u >= -0.5, -log1pmx(xp, u), u - m.log(ratio))
+    tail = main + ((m.log1p(-ey) - m.log1p(-ex)) + d * ex / (-m.expm1(safe_eta)))
+    return m.where(near, inner, m.where(neg, tail, far))
 
 
 # -- mpmath: the definitions at a precision raised by the bits t = 2x − 1 cancels -------------------------------
