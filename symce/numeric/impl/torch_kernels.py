@@ -127,8 +127,12 @@ def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
 
     x = torch.as_tensor(x, dtype=torch.float64)
     t = ((x - x0_hi) - x0_lo) / x0_hi
-    # t = (x − x0)/x0 to within 2^−53 relative (x − x0_hi exact by Sterbenz); farther than a factor 8 from x0
-    # log x + c has nothing left to cancel (and (x − x0)/x0 could overflow)
+    # t = (x − x0)/x0 to within 2^−53 relative (x − x0_hi exact by Sterbenz); log1p(t) stays within ~1 ulp
+    # for every x ≥ x0/8 where t is finite (above 2x0 t ≈ x/x0 and log1p(t) ≈ log x + c has no cancellation):
+    # on realistic scales one form for the whole block, decided by one reduction
+    if x.device.type != "meta" and x.numel() and bool((x.min() >= x0_hi * 0.125) & torch.isfinite(t.sum())):
+        return torch.log1p(t)
+    # below x0/8 log x + c has nothing left to cancel (and far above (x − x0)/x0 could overflow)
     near = (x > x0_hi * 0.125) & (x < x0_hi * 8)
     return torch.where(near, torch.log1p(t), torch.log(x) + (c_hi + c_lo))
 
