@@ -396,3 +396,160 @@ def test_conditions_recorded():
     assert MVN.symbolic(2, "1").conditions() == []  # diagonal of L declared positive
     x = sp.Symbol("x", real=True)
     assert MVN.from_cholesky([0], [[x]]).conditions() == [sp.StrictGreaterThan(x, 0)]
+
+
+# -- factored covariances at larger d: full Σ by LDLᵀ (d ≥ 6), Σ = LLᵀ, WWᵀ + diag(D) ---------------------------
+# The oracle is Penny's eq. (2) (``_penny_kl``) and Cover & Thomas' entropy on mpmath matrices; gradients are
+# mpmath's numerical derivative (mp.diff) of that oracle in one parameter, so nothing of symce's matrix calculus
+# is reused. Results at these sizes are shared-subtree DAGs (a printed tree grows like 2^d): they are evaluated
+# by ``_dag_value``, which visits each distinct subexpression once.
+def _dag_value(expr, values):
+    memo: dict = {}
+
+    def ev(e):
+        hit = memo.get(id(e))
+        if hit is not None:
+            return hit[1]
+        if e in values:
+            v = _num(values[e])
+        elif e.is_Rational:
+            v = mp.mpf(e.p) / e.q
+        elif e is sp.pi:
+            v = +mp.pi
+        elif isinstance(e, sp.Add):
+            v = mp.fsum(ev(a) for a in e.args)
+        elif isinstance(e, sp.Mul):
+            v = mp.fprod(ev(a) for a in e.args)
+        elif isinstance(e, sp.Pow):
+            v = ev(e.base) ** ev(e.exp)
+        elif isinstance(e, sp.log):
+            v = mp.log(ev(e.args[0]))
+        else:
+            raise TypeError(f"_dag_value: {type(e).__name__}")
+        memo[id(e)] = (e, v)  # e kept alive so its id is not reused
+        return v
+
+    return ev(expr)
+
+
+def _spd_point(dist, rng):
+    """Rational values making the distribution's Σ SPD: Cholesky and low-rank entries as the catalog draws
+    them; a full Σ = AAᵀ + I from a random A, written into its symbols."""
+    from symce.families.low_rank_mvn import LowRankMultivariateNormal
+    if isinstance(dist, LowRankMultivariateNormal) or dist.L is not None:
+        return _cholesky_like(dist, rng)
+    n = dist.d
+    A = sp.Matrix(n, n, lambda i, j: sp.Rational(rng.randint(-1000, 1000), 1000))
+    S = A * A.T + sp.eye(n)
+    out = {dist.Sigma[i, j]: S[i, j] for i in range(n) for j in range(i, n)}
+    out.update({m: sp.Rational(rng.randint(-1000, 1000), 1000) for m in dist.mu})
+    return out
+
+
+def _cholesky_like(dist, rng):
+    return {s: sp.Rational(rng.randint(500, 2000) if s.is_positive else rng.randint(-1000, 1000), 1000)
+            for s in dist.free_symbols}
+
+
+def _mp_value(e, values):
+    """An entry as an mpmath number: a symbol's value read directly (sp.N per entry made the oracle slow)."""
+    v = values.get(e, e)
+    if isinstance(v, sp.Float):
+        return mp.mpf(v._mpf_)
+    if isinstance(v, sp.Rational):
+        return mp.mpf(v.p) / v.q
+    return _num(sp.sympify(v).xreplace(values))
+
+
+def _oracle_params(dist, values):
+    """(μ, Σ) as mpmath matrices: Σ formed here from the parameters (LLᵀ, WWᵀ + diag(D), or Σ itself)."""
+    from symce.families.low_rank_mvn import LowRankMultivariateNormal
+    val = lambda e: _mp_value(e, values)  # noqa: E731
+    if isinstance(dist, LowRankMultivariateNormal):
+        W = mp.matrix([[val(e) for e in row] for row in dist.cov_factor.tolist()])
+        S = W * W.T
+        for i, Di in enumerate(dist.cov_diag):
+            S[i, i] += val(Di)
+        return mp.matrix([val(e) for e in dist.loc]), S
+    mu = mp.matrix([val(e) for e in dist.mu])
+    if dist.L is not None:
+        L = mp.matrix([[val(e) for e in row] for row in dist.L.tolist()])
+        return mu, L * L.T
+    return mu, mp.matrix([[val(e) for e in row] for row in dist.Sigma.tolist()])
+
+
+def _oracle(quantity, P, Q, values):
+    mp_, Sp = _oracle_params(P, values)
+    hp = _gauss_entropy(Sp)
+    if quantity == "entropy":
+        return hp
+    mq, Sq = _oracle_params(Q, values)
+    kl = _penny_kl(mp_, Sp, mq, Sq)
+    return kl if quantity == "kl" else kl + hp
+
+
+#: mp.diff's step: its default is below the oracle's 40-digit evaluation (the difference would round to 0);
+#: the central difference's error h²·f‴/6 ≈ 1e-30 is far below the 16 digits asked
+_H_DIFF = mp.mpf(10) ** -15
+
+
+def _check_factored(P, Q, seed, quantities=("kl", "cross_entropy"), wrt_both=True, digits=DPS - 8):
+    rng = random.Random(seed)
+    values = {**_spd_point(P, rng), **_spd_point(Q, rng)}
+    ws = sorted((P.free_symbols if wrt_both else set()) | Q.free_symbols, key=str)
+    for q in quantities:
+        d = getattr(sc, q)(P, Q)
+        _close(_dag_value(d.result, values), _oracle(q, P, Q, values), digits)
+        g = d.gradient(ws).result
+        for w, gw in zip(ws, g):
+            def f(t, w=w):
+                return _oracle(q, P, Q, {**values, w: sp.Float(t, DPS + 20)})
+            _close(_dag_value(gw, values), mp.diff(f, _num(values[w]), h=_H_DIFF), digits - 6)
+
+
+def test_full_sigma_by_ldl_d6_values_and_gradients():
+    P, Q = MVN.symbolic(6, "1", cholesky=False), MVN.symbolic(6, "2", cholesky=False)
+    assert any("L diag(p)" in s.rule for s in sc.kl(P, Q).steps)  # the LDLᵀ route, not the adjugate
+    _check_factored(P, Q, 21)
+    rng = random.Random(4)
+    values = _spd_point(P, rng)
+    _close(_dag_value(sc.entropy(P).result, values), _oracle("entropy", P, P, values), DPS - 8)
+
+
+def test_cholesky_d6_gradient_in_both_factors():
+    _check_factored(MVN.symbolic(6, "1"), MVN.symbolic(6, "2"), 22, quantities=("kl",))
+
+
+@pytest.mark.parametrize("chol_first", [True, False])
+def test_full_ldl_meets_cholesky(chol_first):
+    A, B = MVN.symbolic(6, "1", cholesky=chol_first), MVN.symbolic(6, "2", cholesky=not chol_first)
+    _check_factored(A, B, 23, quantities=("kl",))
+
+
+@pytest.mark.parametrize("pair", ["r1-r2", "r2-r2", "r2-r1", "r2-chol", "full-r2", "r2-ldl", "ldl-r2"])
+def test_lowrank_through_woodbury_values_and_gradients(pair):
+    from symce.families.low_rank_mvn import symbolic as lowrank
+    P, Q = {"r1-r2": (lowrank(3, 1, "1"), lowrank(3, 2, "2")), "r2-r2": (lowrank(3, 2, "1"), lowrank(3, 2, "2")),
+            "r2-r1": (lowrank(3, 2, "1"), lowrank(3, 1, "2")),
+            "r2-chol": (lowrank(3, 2, "1"), MVN.symbolic(3, "2")),
+            "full-r2": (MVN.symbolic(3, "1", cholesky=False), lowrank(3, 2, "2")),
+            "r2-ldl": (lowrank(6, 2, "1"), MVN.symbolic(6, "2", cholesky=False)),
+            "ldl-r2": (MVN.symbolic(6, "1", cholesky=False), lowrank(6, 2, "2"))}[pair]
+    _check_factored(P, Q, 24, quantities=("kl",) if "ldl" in pair else ("kl", "cross_entropy"))
+
+
+def test_lowrank_gradient_lambdified_agrees_with_the_oracle():
+    """symce.lambdify (numpy) of ∇KL w.r.t. Q's 12 parameters at random points, against mp.diff of Penny's KL."""
+    from symce.families.low_rank_mvn import symbolic as lowrank
+    P, Q = lowrank(3, 1, "1"), lowrank(3, 2, "2")
+    ws = sorted(Q.free_symbols, key=str)
+    g = sc.kl(P, Q).gradient(ws)
+    args = sorted(P.free_symbols | Q.free_symbols, key=str)
+    f = sc.lambdify(g.result, args)
+    for seed in (31, 32, 33):
+        values = {**_spd_point(P, random.Random(seed)), **_spd_point(Q, random.Random(seed + 100))}
+        got = np.asarray(f(*[float(values[a]) for a in args]), dtype=float).ravel()
+        for w, gw in zip(ws, got):
+            want = mp.diff(lambda t, w=w: _oracle("kl", P, Q, {**values, w: sp.Float(t, DPS + 20)}), _num(values[w]),
+                           h=_H_DIFF)
+            assert gw == pytest.approx(float(want), rel=1e-9, abs=1e-12), (seed, w)

@@ -3,7 +3,7 @@ symbolic ``det()`` or ``inv()``:
 
 * :class:`Cholesky` — Σ = LLᵀ with L lower triangular (the user's parameterisation);
 * :class:`LDL` — a full symmetric Σ of symbolic entries, factored once without square roots as
-  Σ = L·diag(p)·Lᵀ (L unit lower triangular, pivots p); used above d = 4, where Berkowitz' determinant and
+  Σ = L·diag(p)·Lᵀ (L unit lower triangular, pivots p); used above d = 5, where Berkowitz' determinant and
   the fraction-field inverse of a symbolic matrix grow like d! (d = 6: 55 s);
 * :class:`LowRank` — Σ = WWᵀ + diag(D), by the Woodbury identity and the matrix determinant lemma with the
   r×r capacitance C = I + WᵀD⁻¹W (Petersen & Pedersen, *The Matrix Cookbook*, eqs. 156, 24).
@@ -11,7 +11,7 @@ symbolic ``det()`` or ``inv()``:
 Every entry is a nested SymPy expression built without expansion or cancellation: O(d³) distinct nodes
 (subtrees shared), which is what makes derivation and gradient fast. Written out as a tree (what ``str``,
 ``latex``, ``xreplace`` and symce.lambdify's stabiliser walk) a substitution chain doubles with each row, so
-the tree grows like 2^d: measured 21 000 nodes for the full d = 5 KL, 1.4·10⁶ for one entry of its gradient,
+the tree grows like 2^d: measured 1.1·10⁵ nodes for the full d = 6 KL, 2.5·10⁷ for one entry of its gradient,
 5·10⁷ for the Σ = LLᵀ d = 12 gradient (the Cholesky route was already nested this way). Large-d results are
 for evaluation by DAG-aware code, not for printing. Arithmetic is done on
 lists of entries: a SymPy ``Matrix`` product goes through the EXRAW domain (5–10× slower on nested entries,

@@ -45,10 +45,11 @@ _NAME = "MultivariateNormal"
 #: the dimension symbol of the templates (and of the catalog's symbolic-d example)
 D = DIM
 _MOMENTS: dict = {}
-#: up to this d a full Σ is instantiated by its explicit determinant and adjugate: polynomials of ≤ 4! terms,
-#: the textbook form symce.lambdify's stabiliser handles (d = 4: 1.7 s; the LDLᵀ form's nested quotients took
-#: it 33 s). Above it, by its LDLᵀ factors: the explicit form costs 3 s at d = 5 and 55 s at d = 6
-_EXPLICIT_UP_TO = 4
+#: up to this d a full Σ is instantiated by its explicit determinant and adjugate: polynomials of ≤ 5! terms,
+#: the textbook form symce.lambdify's stabiliser handles (KL + gradient lambdified in 4 s at d = 4, 47 s at
+#: d = 5; on the LDLᵀ form's nested quotients it took 33 s for the d = 4 KL alone, and its d = 5 gradient is a
+#: 10⁶-node tree). Above it, by its LDLᵀ factors: the explicit form costs 55 s at d = 6 and grows like d!
+_EXPLICIT_UP_TO = 5
 _EXPLICIT_UP_TO = 4
 register_cache(_MOMENTS.clear)
 
@@ -271,7 +272,7 @@ class MultivariateNormal(Family):
         return counterpart, mapping
 
     def _covariance_value(self):
-        """What Σ stands for when a symbolic-d result is instantiated: the Cholesky factor; above d = 4 a
+        """What Σ stands for when a symbolic-d result is instantiated: the Cholesky factor; above d = 5 a
         symbolic full Σ factored as L·diag(p)·Lᵀ (its determinant and adjugate have up to d! terms); else Σ."""
         if self._chol is not None:
             return self._chol
