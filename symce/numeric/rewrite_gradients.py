@@ -193,6 +193,10 @@ def _weighted(mono, coef, flat):
         return mono * coef
     c, coef = coef.as_coeff_Mul()
     v = coef
+    if coef.is_Add and all(t.as_coeff_Mul()[1].is_Symbol or t.is_number for t in coef.args):
+        # a sum of logits halved term by term and the product doubled (both exact): z_j − z_i overflows for
+        # logits of opposite signs beyond ±9e307, where the weight e^{z_i − max} is 0 and the term is 0
+        v, c = sp.Add(*[t / 2 for t in coef.args], evaluate=False), 2 * c
     for f in sp.Mul.make_args(mono):
         base, n = (f.base, int(f.exp)) if f.is_Pow else (f, 1)
         if base not in flat:
