@@ -109,7 +109,8 @@ def cbern_kl(xp, x, y):
     # apart: log(y/x) + log1p(−x) − log1p(−y), two terms of one sign (log y − log x where y/x over- or
     # underflows); the difference of the logits would cancel for tiny x, y (η ≈ −379 each, d ≈ 1)
     q = y / x
-    log_q = m.where(m.isfinite(q) & (q > 0), m.log(m.where(q > 0, q, xp.full_like(q, 1.0))), m.log(y) - m.log(x))
+    ok_q = m.isfinite(q) & (q >= 2.2250738585072014e-308)  # not subnormal: every digit of y/x kept
+    log_q = m.where(ok_q, m.log(m.where(ok_q, q, xp.full_like(q, 1.0))), m.log(y) - m.log(x))
     d = m.where(close, m.log1p(diff / x) - m.log1p(-diff / (1 - x)), log_q + (m.log1p(-x) - m.log1p(-y)))
     # A″ has its poles at 2πik: the segment [η_x, η_y] is far enough from them when it is short, or when it
     # lies on one side of 0 and is no longer than its distance to 0 (both λ tiny: η ≈ −700; the poles then
@@ -126,16 +127,19 @@ def cbern_kl(xp, x, y):
     # both logits negative: A(η) = −log(−η) + log1p(−e^η), so the KL is −log1pmx(η_y/η_x − 1) ≥ 0, with
     # η_y/η_x − 1 = d/η_x, plus the same Bregman form of log1p(−e^η) (below e^η: small where the first is not);
     # the three logarithms of the direct form cancel there (η_x = −312, η_y = −144: 25×)
-    neg = (eta < 0) & (eta_y < 0)
+    neg = (eta <= -1.0) & (eta_y < 0)  # η_x near 0: d·e^η/(1 − e^η) would be large and cancel
     ex = m.exp(m.where(neg, eta, xp.full_like(eta, -1.0)))
-    ey = m.exp(m.where(neg, eta_y, xp.full_like(eta, -1.0)))
     safe_eta = m.where(neg, eta, xp.full_like(eta, -1.0))
+    safe_eta_y = m.where(neg, eta_y, xp.full_like(eta, -1.0))
+
+    def log_one_minus_exp(v):  # log(1 − e^v), v < 0: log(−expm1 v) near 0, where 1 − e^v cancels
+        return m.where(v < -1.0, m.log1p(-m.exp(v)), m.log(-m.expm1(v)))
     u = d / safe_eta
     # near u = −1 (η_y ≪ η_x) 1 + u is the ratio η_y/η_x itself, taken as the quotient (u's rounding would
     # dominate 1 + u)
-    ratio = m.where(neg, eta_y, xp.full_like(eta, -1.0)) / safe_eta
+    ratio = safe_eta_y / safe_eta
     main = m.where(u >= -0.5, -log1pmx(xp, u), u - m.log(ratio))
-    tail = main + ((m.log1p(-ey) - m.log1p(-ex)) + d * ex / (-m.expm1(safe_eta)))
+    tail = main + ((log_one_minus_exp(safe_eta_y) - log_one_minus_exp(safe_eta)) + d * ex / (-m.expm1(safe_eta)))
     return m.where(near, inner, m.where(neg, tail, far))
 
 
