@@ -265,7 +265,7 @@ def _as_entries(values, family: str, parameter: str) -> list:
     return as_expr_list(values, family=family, parameter=parameter)
 
 
-#: the most classes an explicit categorical may have: k = 10⁵ derives CE + gradient in ~6 s (benchmarks/
+#: the most classes an explicit categorical may have: k = 10⁵ derives CE + gradient in ~4 s (benchmarks/
 #: results.md), k = 10⁶ would take minutes and gigabytes; beyond it a symbolic k derives in a second
 MAX_CLASSES = 100_000
 
