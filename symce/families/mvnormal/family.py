@@ -50,7 +50,6 @@ _MOMENTS: dict = {}
 #: d = 5; on the LDLᵀ form's nested quotients it took 33 s for the d = 4 KL alone, and its d = 5 gradient is a
 #: 10⁶-node tree). Above it, by its LDLᵀ factors: the explicit form costs 55 s at d = 6 and grows like d!
 _EXPLICIT_UP_TO = 5
-_EXPLICIT_UP_TO = 4
 register_cache(_MOMENTS.clear)
 
 
