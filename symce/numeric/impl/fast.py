@@ -235,7 +235,28 @@ def logit_prob_kl(careful, one, *args):
     return logit_prob_kl_numpy(careful, one, *args)
 
 
+def _by_columns(f, careful, args):
+    """f over chunks of columns of its k-class arguments (k arrays per vector): these kernels stack the
+    classes, so a block of the generated code's 2¹⁶ columns makes (k, 2¹⁶) temporaries of 5 MB at k = 10,
+    out of cache and fresh from the allocator each time; chunks of 2¹⁶/k columns keep them at 512 KB."""
+    k = len(args) // 2
+    shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+    n = math.prod(shape)
+    step = max(1024, (1 << 16) // max(k, 1))
+    if n <= 2 * step:
+        return f(careful, *args)
+    flat = [np.broadcast_to(np.asarray(a, np.float64), shape).reshape(-1) for a in args]
+    out = np.empty(n)
+    for i in range(0, n, step):
+        out[i:i + step] = f(careful, *[a[i:i + step] for a in flat])
+    return out.reshape(shape)
+
+
 def softmax_xent(careful, *args):
+    return _by_columns(_softmax_xent, careful, args)
+
+
+def _softmax_xent(careful, *args):
     """Σ t_i (logsumexp z − z_i). Where every class but the maximum is more than 746 + log k below it,
     Σ_{j ≠ max} e^{z_j − max} rounds to 0 (each term below 2^−1076/k) and the gaps are exactly the
     differences max − z_i: that is most bit-pattern inputs, computed here without exponentials (numpy's
@@ -248,17 +269,53 @@ def softmax_xent(careful, *args):
     mx = Z.max(0)
     gap = mx - Z  # ≥ 0; −(z − max) exactly
     live = (gap < 746.0 + math.log(k)).sum(0) != 1  # a class besides the maximum (or a tie, or NaN)
-    np.multiply(T, gap, out=gap)
-    gap[T == 0] = 0.0  # 0·log 0: a zero target contributes nothing, even against an infinite gap
-    out = _two_sum_rows(gap)
-    bad = live | ~np.isfinite(out)
-    idx = np.flatnonzero(bad)
+    idx = np.flatnonzero(live)
+    if 2 * idx.size > live.size:  # realistic logits: nearly every column is live (no gathers then)
+        out = _xent_live(T, Z, mx, gap.copy())
+        dead = np.flatnonzero(~live)
+        if dead.size:
+            out[dead] = _xent_dead(T[:, dead], gap[:, dead])
+    else:
+        out = _xent_dead(T, gap)
+        if idx.size:
+            out[idx] = _xent_live(T[:, idx], Z[:, idx], mx[idx], gap[:, idx])
+    idx = np.flatnonzero(~np.isfinite(out))
     if idx.size:
         out[idx] = careful["softmax_xent"](*T[:, idx], *Z[:, idx])
     return out.reshape(shape) if shape else out[0]
 
 
+def _xent_dead(T, gap):
+    """Σ t_i·gap_i where the other classes' e^{z − max} all round to 0 (gap in place)."""
+    np.multiply(T, gap, out=gap)
+    gap[T == 0] = 0.0  # 0·log 0: a zero target contributes nothing, even against an infinite gap
+    return _two_sum_rows(gap)
+
+
+def _xent_live(T, Z, mx, gap):
+    """Σ t_i (logsumexp z − z_i) for columns with a second class within reach of the maximum m, as the
+    careful kernel computes it — gaps (m − z_i) + log1p(S), S = Σ_{i ≠ argmax} e^{z_i − m} with the rounding
+    error of m − z_i put back (TwoSum: at a gap of 37 the plain difference is ~16 ULP off in e^{z − m}) —
+    without its branches: one argmax instead of masks per class, every term ≥ 0 summed with TwoSum. gap
+    = m − z (float64, overwritten). A gap that overflows gives a non-finite column, which the caller hands
+    to the careful kernel."""
+    bb = gap - mx
+    err = (mx - (gap - bb)) + (-Z - bb)  # gap + err = m − z exactly
+    e = np.negative(gap)
+    np.exp(e, out=e)
+    err *= e
+    e -= err  # e^{−gap − err}
+    e[Z.argmax(0), np.arange(Z.shape[1])] = 0.0  # the maximum's own e^0 = 1 (the first of tied maxima)
+    gap += np.log1p(e.sum(0))  # (m − z_i) + log1p(S) ≥ 0
+    gap *= T
+    return _two_sum_rows(gap)
+
+
 def rel_entr_sum(careful, *args):
+    return _by_columns(_rel_entr_sum, careful, args)
+
+
+def _rel_entr_sum(careful, *args):
     """Σ x_i log(x_i/y_i), in three tiers by what each column needs.
 
     1. The terms t_i = x_i log(x_i/y_i) directly and their sum compensated (TwoSum). Each term is off by
