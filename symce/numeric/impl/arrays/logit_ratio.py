@@ -97,9 +97,9 @@ def cbern_kl(xp, x, y):
     A(η_y) − A(η_x) − d·μ(x), A = −log logit_ratio − log(1 − λ), which no longer cancels much."""
     m = xp.m
     x, y = xp.asarray(x), xp.asarray(y)
-    # KL(CB(x) ‖ CB(y)) = KL(CB(1 − x) ‖ CB(1 − y)) (X ↦ 1 − X); both ≥ ½ are reflected, exactly, so that
-    # λ near 1 is λ near 0, where log λ keeps its digits
-    flip = (x >= 0.5) & (y >= 0.5)
+    # KL(CB(x) ‖ CB(y)) = KL(CB(1 − x) ‖ CB(1 − y)) (X ↦ 1 − X): x ≥ ½ is reflected (1 − x exact), so that
+    # λ near 1 is λ near 0, where log λ keeps its digits — unless y < ¼, whose 1 − y would round away y
+    flip = (x >= 0.5) & (y >= 0.25)
     x, y = m.where(flip, 1 - x, x), m.where(flip, 1 - y, y)
     diff = y - x
     eta = m.log(x) - m.log1p(-x)
