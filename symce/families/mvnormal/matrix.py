@@ -141,6 +141,8 @@ def _trace(M, env):
             if isinstance(FX, Cholesky) and isinstance(FY, Cholesky):
                 # tr(L_X⁻ᵀ L_X⁻¹ L_Y L_Yᵀ) = tr((L_X⁻¹L_Y)ᵀ(L_X⁻¹L_Y)) = ‖L_X⁻¹L_Y‖²_F
                 return c * sq_norm(FX.solve_lower(FY.L))
+            if isinstance(FX, LowRank):  # Woodbury: r×r work
+                return c * FX.trace_solve(FY if FY is not None else _mat(Y, env))
             if FX is not None:  # tr(Σ_X⁻¹Y) = ⟨Σ_X⁻¹, Yᵀ⟩ with Σ_X⁻¹ from the factors (shared with the gradient)
                 return c * frobenius(FX.inverse, transpose(_mat(Y, env)))
             if X is not None:  # tr(adj(X) Y) / det X
