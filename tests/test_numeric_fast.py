@@ -266,3 +266,22 @@ def test_rel_entr_sum_on_simplex_draws():
                                            for a, b in zip(X[:, j], Y[:, j]))) for j in range(X.shape[1])])
     u = _ulps(got, want)
     assert u.max() <= 4 and np.median(u) <= 0.5, (u.max(), np.median(u))
+
+
+def test_window_kernels_where_x_plus_y_overflows():
+    # σ₁ = DBL_MAX, σ₂ one ulp below (a grid point of the normal KL) inside a mostly-near batch: a + b
+    # overflows, s = d/(a + b) was 0 and the element went to the direct form, which cancelled (2^−53 for
+    # −6.2e−33); reference: mpmath at 300 bits
+    import mpmath
+
+    K = array_impls("numpy")
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(4)
+    a = np.concatenate([rng.uniform(1, 2, 30), [big, big, big]])
+    b = np.concatenate([rng.uniform(1, 2, 30), [np.nextafter(big, 0), big / 3, big / 1.5]])
+    lr, kl = K["_log1pmx_ratio"](a, b, a - b), K["_kl_div"](b, a, a - b)
+    with mpmath.workprec(300):
+        for i in range(30, 33):
+            A, B = mpmath.mpf(a[i]), mpmath.mpf(b[i])
+            assert _ulps(lr[i], float(mpmath.log(A / B) - (A - B) / B)) <= 2
+            assert _ulps(kl[i], float(B * mpmath.log(B / A) - B + A)) <= 2

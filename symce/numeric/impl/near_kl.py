@@ -56,7 +56,19 @@ def _tail(x, s, z, coeffs):
 
 
 def _outer(x, y, d):
-    """The outer band, with the rounding errors of y − x and y + x put back: s = (d + l)/(S + e)."""
+    """The outer band, with the rounding errors of y − x and y + x put back: s = (d + l)/(S + e). Where
+    x + y overflows the inputs are halved and the value doubled (exact at that scale)."""
+    S = x + y
+    if not np.isfinite(np.add.reduce(S)):
+        h = ~np.isfinite(S) & np.isfinite(x) & np.isfinite(y)
+        if h.any():
+            out = _outer_core(np.where(h, x * 0.5, x), np.where(h, y * 0.5, y), np.where(h, d * 0.5, d))
+            out[h] *= 2
+            return out
+    return _outer_core(x, y, d)
+
+
+def _outer_core(x, y, d):
     h = y - x
     bb = h - y
     l = (y - (h - bb)) + (-x - bb)
@@ -73,6 +85,16 @@ def _outer(x, y, d):
     return out
 
 
+def _ratio(x, y, d):
+    """s = d/(x + y), halving the three where x + y overflows (s = 0 there would pass for y = x)."""
+    S = x + y
+    s = d / S
+    if not np.isfinite(np.add.reduce(S)):
+        i = np.flatnonzero(~np.isfinite(S) & np.isfinite(x) & np.isfinite(y))
+        s[i] = (d[i] * 0.5) / (x[i] * 0.5 + y[i] * 0.5)
+    return s
+
+
 def window(x, y, d, far, near_post=None):
     """x log(x/y) − x + y (d = y − x, as accurate as the caller has it) on the window 1/5 ≤ y/x ≤ 5 —
     then ``near_post(value, x)`` in place if given — and ``far(x, y, d)`` elsewhere: flat float64 arrays of
@@ -80,12 +102,9 @@ def window(x, y, d, far, near_post=None):
     series runs on the whole array, branch-free, and ``far`` on the others by index; bit patterns are
     mostly outside, and it is the other way round. s and s² decide the window (s² ≤ 4/9 there), so the
     test costs one comparison."""
-    S = x + y
-    s = d / S
+    s = _ratio(x, y, d)
     z = s * s
     near = z < _Z_EDGE
-    if not np.isfinite(np.add.reduce(S)):  # x + y overflows (s = 0 there): the far form decides
-        near &= np.isfinite(S)
     if 2 * np.count_nonzero(near) > z.size:
         out = _series(x, y, d, s, z)
         if near_post is not None:
@@ -120,12 +139,8 @@ def _series(x, y, d, s, z):
 
 def near_kl(x, y, d):
     """x log(x/y) − x + y for flat float64 arrays all inside the window 1/5 ≤ y/x ≤ 5."""
-    S = x + y
-    s = d / S
-    out = _series(x, y, d, s, s * s)
-    if not np.isfinite(np.add.reduce(S)):  # x + y overflows: s = 0 there would give 0, not the value
-        out[~np.isfinite(S)] = np.nan
-    return out
+    s = _ratio(x, y, d)
+    return _series(x, y, d, s, s * s)
 
 
 __all__ = ["window", "near_kl"]
