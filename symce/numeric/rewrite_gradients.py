@@ -111,6 +111,11 @@ def softmax_polynomial(e, assumptions=()):
         x = _homogenised(_expand(e), sig, assumptions)
         return e if x is None else _collected(x, sig)
     fams = _softmax_families(e)
+    if not fams:
+        # the expansion of the logarithms distributed a factor over Σ e^{z} (−e^{z₁}/(q e^{z₁} + q e^{z₂})): taken out
+        e2 = e.replace(lambda n: n.is_Add and n.has(sp.exp), sp.factor_terms)
+        fams = _softmax_families(e2)
+        e = e2 if fams else e
     if not fams or any(isinstance(n, sp.log) and n.args[0] in fams for n in sp.preorder_traversal(e)):
         return e  # log Σ e^{z}: a value (the softmax and logsumexp rules take it), not a derivative
     dummies, expmap, members = {}, {}, []
@@ -144,7 +149,9 @@ def softmax_polynomial(e, assumptions=()):
         # homogeneous already: a product of probabilities (e^{z_1}e^{z_2}/(Σ e^{z})², a Hessian) is this rule's to
         # write; single weights e^{z_i}/Σ e^{z} (a value's) are left to the softmax rule
         flat = [s for ss in members for s in ss]
-        if all(_degree(t, flat) <= 1 for t in sp.Add.make_args(x)):
+        if all(_degree(t, flat) <= 1 for t in sp.Add.make_args(x)) and not any(
+                f.is_Pow and f.exp.is_negative and f.base.has(sp.exp) for f in sp.preorder_traversal(e)
+                if isinstance(f, sp.Pow) and f.base.is_Add and f.base not in fams):
             return e
         h = x
     return _collected(h, members)
