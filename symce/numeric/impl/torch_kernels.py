@@ -138,15 +138,16 @@ def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
 
 
 def log_ratio(a, b, d):
-    """log(a/b) for a, b > 0 with d = a − b from the inputs: log1p(d/b) for a/b in [1/2, 2], where log(a/b)
-    would round a/b first; elsewhere log(a/b), or log a − log b where a/b under- or overflows."""
+    """log(a/b) for a, b > 0 with d = a − b from the inputs: sign(d)·log1p(|d|/min(a, b)) — log1p(d/b) for
+    a ≥ b, −log1p(−d/a) for a < b — whose argument is ≥ 0, so nothing cancels and no ``where`` is needed;
+    where |d|/min(a, b) overflows (a ratio beyond the float range), log a − log b."""
     import torch
 
     a, b, d = (torch.as_tensor(v, dtype=torch.float64) for v in (a, b, d))
-    u = d / b
-    r = a / b
-    far = torch.where((r > 2.2250738585072014e-308) & (r < float("inf")), torch.log(r), torch.log(a) - torch.log(b))
-    return torch.where((u >= -0.5) & (u <= 1.0), torch.log1p(u), far)
+    out = torch.sign(d) * torch.log1p(torch.abs(d) / torch.minimum(a, b))
+    if out.device.type == "meta" or bool(torch.isfinite(out.sum())):
+        return out
+    return torch.where(torch.isfinite(out), out, torch.log(a) - torch.log(b))
 
 
 @functools.lru_cache(maxsize=None)
