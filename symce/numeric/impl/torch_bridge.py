@@ -1,6 +1,14 @@
 r"""The torch backend's numpy bridge: stable functions whose torch kernel is weaker than numpy's run the
 numpy kernel, inside a ``torch.autograd.Function``.
 
+This is the fallback: an expression whose every node has a torch kernel as accurate as numpy's is one
+fused operation instead (:mod:`.torch_fused`, no numpy at all). What still comes here: the mixed
+probability/logit KLs and σ/softmax-weighted products (long-double weights), the compensated
+Σ x log(x/y) of categorical KLs, the exact kernels bound by ``lowering()`` in a value (Gaussian
+rational_log_sum, exact_rational, logprod_offset), the special functions torch has no accurate kernel for
+(ψ, ψ⁽ⁿ⁾, Γ, B, Ei, Eₙ, H_x, ζ, I_ν; :func:`symce.numeric.special.torch_bridged`), and the Stirling kernels of
+the Gamma-family KLs.
+
 Some numpy kernels have no torch counterpart of the same accuracy: long-double weights (``_wprod_*``, the
 mixed probability/logit KLs of :mod:`.mixed_kl`), fast paths that also carry the careful extended forms
 (:mod:`.fast`), and kernels bound by ``lowering()`` (exact rational parts, double-double offsets,
