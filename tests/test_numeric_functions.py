@@ -127,6 +127,12 @@ CASES += [
                    * (a / (2 * a - 1) - 1 / mpmath.log(a / (1 - a)))), [a, b], [(0.3, 0.6), (0.8, 0.7)]),
     (F.log_diff_ratio(a, b, x, y), sp.log(a - b) - sp.log(x - y),
      lambda a, b, x, y: mpmath.log(a - b) - mpmath.log(x - y), [a, b, x, y], [(2.5, 0.3, 4.0, 1.5)]),
+    # the von Mises KL (Kitagawa & Rowley 2022), functions/vonmises.py
+    (F.vonmises_kl(a, b, x, u), sp.besseli(1, a) / sp.besseli(0, a) * (a - b * sp.cos(x - u))
+     - sp.log(sp.besseli(0, a)) + sp.log(sp.besseli(0, b)),
+     lambda a, b, x, u: (mpmath.besseli(1, a) / mpmath.besseli(0, a) * (a - b * mpmath.cos(x - u))
+                         - mpmath.log(mpmath.besseli(0, a)) + mpmath.log(mpmath.besseli(0, b))),
+     [a, b, x, u], [(2.5, 0.7, 0.3, 1.1), (40.0, 35.0, -1.0, 2.0)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

@@ -79,6 +79,7 @@ from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_
 from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_minus_reciprocal, reciprocal_out_of_xlogy,
                                           simplex_homogenise)
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
+from symce.numeric.rewrite_vonmises import vonmises_kl_form
 from symce.numeric.functions.log_diff import log_differences
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
                                           positive_weights, probability_logit_kl, softmax_cross_entropy, softmax_forms)
@@ -127,6 +128,8 @@ RULES = (
     ("continuous Bernoulli forms: 2 atanh(2λ − 1) = logit λ = (2λ − 1)·logit_ratio(λ), "
      "λ/(2λ − 1) − 1/logit λ = cbern_mean(λ)", continuous_bernoulli_forms),
     ("log of a difference: log(b − a) = log_diff(b, a)", log_differences),
+    ("von Mises KL: A(κ₁)(κ₁ − κ₂ cos(μ₁ − μ₂)) − log I₀(κ₁) + log I₀(κ₂) = vonmises_kl(κ₁, κ₂, μ₁, μ₂)",
+     vonmises_kl_form),
     ("Bessel forms: log I_ν(x) = log_besseli(ν, x), I_ν(x)/I_μ(x) = besseli_ratio(ν, μ, x)", bessel_forms),
     ("Γ products: b^k·e^u·Γ(z) = gamma_scaled(z, k log b + u)", gamma_products),
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "

@@ -8,6 +8,7 @@ from symce.numeric import special
 from symce.numeric.impl import gamma_kernels
 from symce.numeric.impl.arrays import log_diff as log_diff_kernels
 from symce.numeric.impl.arrays import logit_ratio as logit_ratio_kernels
+from symce.numeric.impl.arrays import vonmises as vonmises_kernels
 from symce.numeric.impl.logprod import logprod_offset_mp
 from symce.numeric.impl.logsum import rational_log_sum_mp
 from symce.numeric.impl.mixed_kl import logit_prob_kl_exact, prob_logit_kl_exact
@@ -183,4 +184,4 @@ _IMPLS = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, 
 def mpmath_impls() -> dict:
     """name -> implementation at the current ``mpmath.mp.prec`` (each function reads it when called)."""
     return {**_IMPLS, **special.mpmath_kernels(), **gamma_kernels.MPMATH, **logit_ratio_kernels.MPMATH,
-            **log_diff_kernels.MPMATH}
+            **log_diff_kernels.MPMATH, **vonmises_kernels.MPMATH}

@@ -21,6 +21,7 @@ from symce.numeric.impl.arrays import log_diff as _ld
 from symce.numeric.impl.arrays.namespace import _Array
 from symce.numeric.impl.arrays import softmax as _s
 from symce.numeric.impl.arrays import softmax_kl as _kl
+from symce.numeric.impl.arrays import vonmises as _vm
 from symce.numeric.impl.fast import fast_numpy
 from symce.numeric.impl.logprod import logprod_offset_float
 from symce.numeric.impl.logsum import rational_log_sum_float
@@ -47,7 +48,7 @@ _KERNELS = {"sigmoid": _e.sigmoid, "softplus": _e.softplus, "log_sigmoid": _e.lo
             "_wprod_sigmoid": _s.wprod_sigmoid, "_wprod_softmax": _s.wprod_softmax,
             "_rel_entr_sum_pos": _e.rel_entr_sum_pos, "_prob_logit_kl": _kl.prob_logit_kl,
             "_logit_prob_kl": _kl.logit_prob_kl, "logit_ratio": _lr.logit_ratio, "cbern_mean": _lr.cbern_mean, "cbern_kl": _lr.cbern_kl,
-            "log_diff": _ld.log_diff, "log_diff_ratio": _ld.log_diff_ratio}
+            "log_diff": _ld.log_diff, "log_diff_ratio": _ld.log_diff_ratio, "vonmises_kl": _vm.vonmises_kl}
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,232 @@
+r"""The von Mises KL without cancellation (:class:`symce.numeric.functions.vonmises.vonmises_kl`).
+
+KL(VM(μ₁, κ₁) ‖ VM(μ₂, κ₂)) = B(κ₁, κ₂) + κ₂·A(κ₁)·2 sin²((μ₁ − μ₂)/2), A = I₁/I₀, where
+B = log I₀(κ₂) − log I₀(κ₁) − (κ₂ − κ₁)A(κ₁) ≥ 0 is the Bregman divergence of the convex log I₀: both
+terms are ≥ 0, so only B needs care. Near κ₁ = κ₂ (ratio within [¼, 4]) B = d²∫₀¹(1 − s)A′(κ₁ + s·d)ds by
+24-point Gauss–Legendre (d = κ₂ − κ₁), A′ = 1 − A/κ − A² (the variance of cos X) from series of positive
+terms for κ ≤ 30 — A′·I₀² = ½Σ_k (2k)!/(k!²(k+1)!²)(κ/2)^{2k} (the product formula of I_μI_ν, the three
+series' coefficients combine to ½ of the first) over I₀² = Σ_k (2k)!/k!⁴ (κ/2)^{2k} — and from the
+asymptotic series of 1 − A in 1/κ beyond (A′ = O(1/κ²) there: 1 − A/κ − A² would cancel 2 log₂ κ bits).
+Farther apart the terms themselves, with log I₀ − κ = log i0e and 1 − A from A′ (the small root of the
+Riccati equation A′ = 1 − A/κ − A²) where κ₁ > 1, log I₀ by log1p of its series where κ ≤ 1.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+#: 24-point Gauss–Legendre on [0, 1]: nodes s and weights w·(1 − s) of ∫₀¹ (1 − s) f(s) ds
+_U, _W = np.polynomial.legendre.leggauss(24)
+_NODES = [float((a + 1) / 2) for a in _U]
+_WEIGHTS = [float(b / 2 * (1 - (a + 1) / 2)) for a, b in zip(_U, _W)]
+
+_SERIES_TERMS = 110  # k ≤ 110: the terms of the κ ≤ 30 series fall below 2⁻⁵⁶ of the sum by k ≈ 90
+_BIG = 30.0
+_ASYM_TERMS = 24
+
+
+def _asymptotic() -> tuple:
+    """Coefficients r_k of 1 − A(κ) ~ Σ r_k κ^{−k} (k ≥ 1), from I_ν(κ) ~ e^κ/√(2πκ)·Σ (−1)^k a_k(ν)/κ^k,
+    a_k(ν) = Π_{j≤k}(4ν² − (2j − 1)²)/(k!·8^k) (Abramowitz & Stegun 9.7.1), by series division."""
+    n = _ASYM_TERMS + 2
+
+    def p(nu):
+        out, a = [], Fraction(1)
+        for k in range(n):
+            out.append(a * (-1) ** k)
+            a = a * (4 * nu * nu - (2 * k + 1) ** 2) / ((k + 1) * 8)
+        return out
+
+    p0, p1 = p(0), p(1)
+    num = [x - y for x, y in zip(p0, p1)]
+    q = []
+    for k in range(n):  # (P₀ − P₁)/P₀, P₀[0] = 1
+        q.append(num[k] - sum(q[j] * p0[k - j] for j in range(k)))
+    return tuple(float(c) for c in q)
+
+
+_R = _asymptotic()  # _R[0] = 0
+
+
+def _i0e(xp, x):
+    if xp.kind == "torch":
+        return xp.m.special.i0e(x)
+    import scipy.special as sc
+
+    return sc.i0e(x)
+
+
+def _i1e(xp, x):
+    if xp.kind == "torch":
+        return xp.m.special.i1e(x)
+    import scipy.special as sc
+
+    return sc.i1e(x)
+
+
+def _where_arg(xp, cond, x, fill):
+    return xp.m.where(cond, x, xp.full_like(x, fill))
+
+
+def _series_coefficients() -> tuple:
+    """(½(2k)!/(k!²(k+1)!²), (2k)!/k!⁴) for k < _SERIES_TERMS, each rounded once (the powers of q are shared
+    by both series, so their rounding errors cancel in the quotient)."""
+    cn, cd = [], []
+    for k in range(_SERIES_TERMS):
+        f = math.factorial
+        cn.append(float(Fraction(f(2 * k), 2 * f(k) ** 2 * f(k + 1) ** 2)))
+        cd.append(float(Fraction(f(2 * k), f(k) ** 4)))
+    return tuple(cn), tuple(cd)
+
+
+_CN, _CD = _series_coefficients()
+
+
+def _small_series(xp, t):
+    """(A′·I₀², I₀²) by their positive series in q = (t/2)², for t ≤ 30 (others: any finite value)."""
+    q = (t / 2) ** 2
+    sn, sd = xp.full_like(t, _CN[0]), xp.full_like(t, _CD[0])
+    p = xp.full_like(t, 1.0)
+    en, ed = xp.zeros_like(t), xp.zeros_like(t)
+    for k in range(1, _SERIES_TERMS):
+        p = p * q
+        # TwoSum: the partial sums' roundings (~√k ulp over 110 terms) kept apart and added back
+        sn, en = _two_sum(sn, _CN[k] * p, en)
+        sd, ed = _two_sum(sd, _CD[k] * p, ed)
+    return sn + en, sd + ed
+
+
+def _two_sum(s, x, e):
+    u = s + x
+    v = u - s
+    return u, e + ((s - (u - v)) + (x - v))
+
+
+def _big_r_and_dr(xp, t):
+    """(1 − A, t²A′) by the asymptotic series in z = 1/t (t > 30)."""
+    z = 1 / t
+    r = xp.full_like(t, _R[-1])
+    for c in reversed(_R[1:-1]):
+        r = r * z + c
+    r = r * z
+    # t²A′ = −t²·d(1 − A)/dt = Σ k r_k z^{k−1} (A′ itself underflows for t > 1e154)
+    dr = xp.full_like(t, (len(_R) - 1) * _R[-1])
+    for k in range(len(_R) - 2, 0, -1):
+        dr = dr * z + k * _R[k]
+    return r, dr
+
+
+def dA(xp, t, scale=None):
+    """A′(t) = 1 − A/t − A² (t ≥ 0), relative error a few ulp; with ``scale`` σ, σ²·A′(t) (A′ = O(1/t²)
+    underflows beyond t ≈ 1e154, σ²A′ with σ ∈ [t/4, 4t] does not)."""
+    m = xp.m
+    t = xp.asarray(t)
+    small = t <= _BIG
+    ts = _where_arg(xp, small, t, 1.0)
+    sn, sd = _small_series(xp, ts)
+    tb = _where_arg(xp, ~small, t, 2 * _BIG)
+    _, h = _big_r_and_dr(xp, tb)
+    if scale is None:
+        return m.where(small, sn / sd, h / (tb * tb))
+    return m.where(small, scale * scale * (sn / sd), (scale / tb) ** 2 * h)
+
+
+def one_minus_A(xp, t):
+    """1 − A(t): 1 − i1e/i0e for t ≤ 1 (A ≤ 0.45), the small root r = 2(A′ + 1/t)/(2 + 1/t +
+    √(4(1 − A′) + 1/t²)) of r² − (2 + 1/t)r + A′ + 1/t = 0 (A′ = 1 − A/t − A² in r = 1 − A) for 1 < t ≤ 30,
+    the asymptotic series beyond."""
+    m = xp.m
+    t = xp.asarray(t)
+    lo = t <= 1.0
+    tl = _where_arg(xp, lo, t, 0.5)
+    r_lo = 1 - _i1e(xp, tl) / _i0e(xp, tl)
+    mid = (t > 1.0) & (t <= _BIG)
+    tm = _where_arg(xp, mid, t, 2.0)
+    sn, sd = _small_series(xp, tm)
+    da = sn / sd
+    inv = 1 / tm
+    r_mid = 2 * (da + inv) / ((2 + inv) + m.sqrt(4 * (1 - da) + inv * inv))
+    tb = _where_arg(xp, t > _BIG, t, 2 * _BIG)
+    r_big, _ = _big_r_and_dr(xp, tb)
+    return m.where(lo, r_lo, m.where(mid, r_mid, r_big))
+
+
+def _log_i0(xp, t):
+    """log I₀(t): log1p of Σ_{k≥1}(t²/4)^k/k!² for t ≤ 1, log i0e(t) + t beyond."""
+    m = xp.m
+    lo = t <= 1.0
+    tl = _where_arg(xp, lo, t, 0.5)
+    q = tl * tl / 4
+    term, s = q, q
+    for k in range(2, 20):
+        term = term * q / (k * k)
+        s = s + term
+    return m.where(lo, m.log1p(s), m.log(_i0e(xp, t)) + t)
+
+
+def _sin_half_diff(xp, a, b):
+    """sin((a − b)/2) where a − b is exact (TwoSum error 0), else sin(a/2)cos(b/2) − cos(a/2)sin(b/2) (a and
+    b far apart: no cancellation, and the rounded difference of huge angles would lose the angle)."""
+    m = xp.m
+    d = a - b
+    bb = d - a
+    err = (a - (d - bb)) + (-b - bb)
+    exact = err == 0
+    direct = m.sin(d / 2)
+    ha, hb = a / 2, b / 2
+    expanded = m.sin(ha) * m.cos(hb) - m.cos(ha) * m.sin(hb)
+    return m.where(exact | ~m.isfinite(err), direct, expanded)
+
+
+def vonmises_kl(xp, k1, k2, mu1, mu2):
+    m = xp.m
+    k1, k2, mu1, mu2 = (xp.asarray(v) for v in (k1, k2, mu1, mu2))
+    k1, k2, mu1, mu2 = (m.broadcast_tensors if xp.kind == "torch" else np.broadcast_arrays)(k1, k2, mu1, mu2)
+    d = k2 - k1
+    near = (k2 <= 4 * k1) & (k1 <= 4 * k2)
+    # (d/σ)²·∫(1 − s)σ²A′: σ = κ₁ where κ₁ > 1 keeps d² and A′ from overflowing and underflowing at κ = 1e300
+    sigma = m.where(k1 > 1.0, k1, xp.full_like(k1, 1.0))
+    acc = xp.zeros_like(d)
+    for s, w in zip(_NODES, _WEIGHTS):
+        acc = acc + w * dA(xp, k1 + s * d, sigma)
+    inner = (d / sigma) ** 2 * acc
+    r1 = one_minus_A(xp, k1)
+    a1 = m.where(k1 <= 1.0, _i1e(xp, k1) / _i0e(xp, k1), 1 - r1)
+    small = k1 <= 1.0
+    far_small = _log_i0(xp, k2) - _log_i0(xp, k1) - d * a1
+    far_big = (m.log(_i0e(xp, k2)) - m.log(_i0e(xp, k1))) + d * r1
+    breg = m.where(near, inner, m.where(small, far_small, far_big))
+    sh = _sin_half_diff(xp, mu1, mu2)
+    return breg + (2 * sh * sh * a1) * k2
+
+
+def mp_vonmises_kl(k1, k2, mu1, mu2):
+    """The textbook form A(κ₁)(κ₁ − κ₂ cos(μ₁ − μ₂)) − log I₀(κ₁) + log I₀(κ₂) at a precision raised by the
+    bits it cancels (the digits of κ₁, κ₂ plus those lost to κ₂ − κ₁ and to 1 − cos(μ₁ − μ₂))."""
+    import mpmath
+
+    def mag(x):
+        return int(mpmath.mag(x)) if x else -(1 << 20)
+
+    k1, k2, mu1, mu2 = (mpmath.mpf(v) for v in (k1, k2, mu1, mu2))
+    extra = 60 + max(0, mag(k1), mag(k2))
+    with mpmath.workprec(1 << 12):  # the differences' magnitudes (exact for float inputs)
+        dk, dmu = k2 - k1, mu1 - mu2
+    if dk:
+        extra += 2 * max(0, mag(k1) - mag(dk))
+    extra += max(0, mag(mu1), mag(mu2))
+    if dmu:  # 1 − cos(μ₁ − μ₂) cancels 2·log₂|μ₁ − μ₂| bits
+        extra += 2 * max(0, -mag(dmu))
+    with mpmath.workprec(mpmath.mp.prec + extra):
+        a = mpmath.besseli(1, k1) / mpmath.besseli(0, k1)
+        out = (a * (k1 - k2 * mpmath.cos(mu1 - mu2)) - mpmath.log(mpmath.besseli(0, k1))
+               + mpmath.log(mpmath.besseli(0, k2)))
+    return +out
+
+
+MPMATH = {"vonmises_kl": mp_vonmises_kl}
+
+__all__ = ["vonmises_kl", "dA", "one_minus_A", "mp_vonmises_kl", "MPMATH"]
