@@ -133,6 +133,9 @@ CASES += [
      lambda a, b, x, u: (mpmath.besseli(1, a) / mpmath.besseli(0, a) * (a - b * mpmath.cos(x - u))
                          - mpmath.log(mpmath.besseli(0, a)) + mpmath.log(mpmath.besseli(0, b))),
      [a, b, x, u], [(2.5, 0.7, 0.3, 1.1), (40.0, 35.0, -1.0, 2.0)]),
+    (F.vonmises_entropy(a), sp.log(2 * sp.pi) + sp.log(sp.besseli(0, a)) - a * sp.besseli(1, a) / sp.besseli(0, a),
+     lambda a: (mpmath.log(2 * mpmath.pi) + mpmath.log(mpmath.besseli(0, a))
+                - a * mpmath.besseli(1, a) / mpmath.besseli(0, a)), [a], [(0.4,), (17.0,), (300.0,)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

@@ -1,13 +1,14 @@
 r"""``von Mises KL``: A(κ₁)(κ₁ − κ₂ cos(μ₁ − μ₂)) − log I₀(κ₁) + log I₀(κ₂) → vonmises_kl(κ₁, κ₂, μ₁, μ₂)
-(:mod:`symce.numeric.functions.vonmises`), decided by cancellation against that definition with the Bessel
-functions and their logarithms as symbols: its terms cancel to O((κ₂ − κ₁)²) near P = Q, and the kernel
-computes it as two terms ≥ 0. An exact identity, proved like every rule."""
+(:mod:`symce.numeric.functions.vonmises`) and log 2π + log I₀(κ) − κA(κ) → vonmises_entropy(κ), decided by
+cancellation against those definitions with the Bessel functions and their logarithms as symbols: the KL's
+terms cancel to O((κ₂ − κ₁)²) near P = Q (the kernel: two terms ≥ 0), the entropy's log I₀ ≈ κA ≈ κ for
+large κ. Exact identities, proved like every rule."""
 
 from __future__ import annotations
 
 import sympy as sp
 
-from symce.numeric.functions.vonmises import vonmises_kl
+from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl
 
 
 def _angles(arg):
@@ -22,32 +23,40 @@ def _angles(arg):
 
 
 def vonmises_kl_form(e):
-    """The whole expression e → vonmises_kl(κ₁, κ₂, μ₁, μ₂) when e is that KL (else e unchanged)."""
+    """The whole expression e → vonmises_kl(κ₁, κ₂, μ₁, μ₂) or vonmises_entropy(κ) when e is one of them
+    (else e unchanged)."""
     if not e.has(sp.besseli):
         return e
     zeros = sorted({f.args[1] for f in e.atoms(sp.besseli) if f.args[0] == 0}, key=sp.default_sort_key)
     ones = {f.args[1] for f in e.atoms(sp.besseli) if f.args[0] == 1}
     coss = sorted(e.atoms(sp.cos), key=sp.default_sort_key)
-    if len(zeros) != 2 or len(ones) != 1 or len(coss) > 1:
+    if len(ones) != 1 or len(coss) > 1 or not 1 <= len(zeros) <= 2:
         return e
     (k1,) = ones
     if k1 not in zeros:
         return e
-    k2 = zeros[1] if zeros[0] == k1 else zeros[0]
-    mu1, mu2 = _angles(coss[0].args[0]) if coss else (sp.S.Zero, sp.S.Zero)
-    candidate = vonmises_kl(k1, k2, mu1, mu2, evaluate=False)
-    g1, g2, b0, b1, c = (sp.Dummy(n) for n in ("g1", "g2", "b0", "b1", "c"))
-    sub = {sp.log(sp.besseli(0, k1)): g1, sp.log(sp.besseli(0, k2)): g2}
+    if len(zeros) == 1:
+        candidates = [vonmises_entropy(k1, evaluate=False)]
+    else:
+        k2 = zeros[1] if zeros[0] == k1 else zeros[0]
+        mu1, mu2 = _angles(coss[0].args[0]) if coss else (sp.S.Zero, sp.S.Zero)
+        kl = vonmises_kl(k1, k2, mu1, mu2, evaluate=False)
+        candidates = [kl]
+    b0, b1, c = (sp.Dummy(n) for n in ("b0", "b1", "c"))
+    sub = {sp.log(sp.besseli(0, k)): sp.Dummy("g") for k in zeros}
+    sub[sp.log(2 * sp.pi)] = sp.Dummy("l2pi")
 
     def flat(x):
         x = x.xreplace(sub).xreplace({sp.besseli(0, k1): b0, sp.besseli(1, k1): b1})
-        return x.xreplace({coss[0]: c}) if coss else x
+        return sp.expand(x.xreplace({coss[0]: c}) if coss else x)
 
-    got, want = flat(e), flat(candidate.elementary())
+    got = flat(e)
     if got.has(sp.besseli, sp.log, sp.cos):
         return e
-    if sp.cancel(sp.expand(got - want)) == 0:
-        return candidate
+    for cand in candidates:
+        want = flat(sp.Add(*[t.elementary() for t in sp.Add.make_args(cand)]))
+        if sp.cancel(sp.expand(got - want)) == 0:
+            return cand
     return e
 
 

@@ -45,6 +45,7 @@ log_diff(b, a)     log(b − a)                                   b − a rounds
 log_diff_ratio     log((b − a)/(d − c))                         Uniform KL, near equal supports
 cbern_kl(x, y)     KL(CB(x) ‖ CB(y)), a Bregman divergence       ContinuousBernoulli KL near P = Q
 vonmises_kl(κ₁, κ₂, μ₁, μ₂) KL(VM ‖ VM): Bregman part + κ₂A·2sin²  von Mises KL near P = Q, κ > 713
+vonmises_entropy(κ) log 2π + log I₀(κ) − κA(κ)                   log I₀ ≈ κA ≈ κ cancel for large κ
 lgamma_stirling(x) log Γ(x) − (x − ½) log x + x − ½ log 2π (μ)  entropies: the logs cancel at H = 0
 digamma_stirling   ψ(x) − log x + 1/(2x)  (μ′)                   with μ, the entropies' ψ terms
 gamma_scaled_excess e^L·Γ(z) − 1 − L − log Γ(z)  (≥ 0)          Weibull/Gumbel KL near P = Q
@@ -62,7 +63,7 @@ from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, logit_ratio
-from symce.numeric.functions.vonmises import vonmises_kl
+from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
                                             softmax_xent)
 
@@ -71,7 +72,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
                     lgamma_rem, digamma_rem, stirling_bregman, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
-                    log_diff, log_diff_ratio, cbern_kl, vonmises_kl)
+                    log_diff, log_diff_ratio, cbern_kl, vonmises_kl, vonmises_entropy)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -79,5 +80,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "exact_rational", "logprod_offset", "rational_log_sum",
            "lgamma_rem", "digamma_rem", "stirling_bregman", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
-           "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "STABLE_FUNCTIONS",
+           "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "vonmises_entropy", "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -29,7 +29,7 @@ class vonmises_kl(StableFunction):  # noqa: N801 - SymPy function classes are lo
 
     def _eval_evalf(self, prec):
         from mpmath import mp
-        from mpmath.libmp import prec_to_dps  # noqa: F401
+        from mpmath.libmp import prec_to_dps
 
         from symce.numeric.impl.arrays.vonmises import mp_vonmises_kl
 
@@ -55,4 +55,36 @@ class vonmises_kl(StableFunction):  # noqa: N801 - SymPy function classes are lo
         return True if all(a.is_real for a in self.args) and all(a.is_positive for a in self.args[:2]) else None
 
 
-__all__ = ["vonmises_kl"]
+class vonmises_entropy(StableFunction):  # noqa: N801
+    """vonmises_entropy(κ) = H(VM(μ, κ)) = log 2π + log I₀(κ) − κA(κ): log I₀ and κA each ≈ κ for large κ
+    (and overflow as I₀, I₁ beyond 713) while H ≈ ½ log(2πe/κ)."""
+
+    nargs = 1
+
+    def elementary(self):
+        (k,) = self.args
+        return sp.log(2 * sp.pi) + sp.log(sp.besseli(0, k)) - k * sp.besseli(1, k) / sp.besseli(0, k)
+
+    def _eval_evalf(self, prec):
+        from mpmath import mp
+        from mpmath.libmp import prec_to_dps
+
+        from symce.numeric.impl.arrays.vonmises import mp_vonmises_entropy
+
+        (k,) = self.args
+        if not k.is_number:
+            return None
+        v = k if k.is_Float else sp.Float(k, prec_to_dps(prec) + 30)
+        with mp.workprec(prec):
+            out = mp_vonmises_entropy(v._to_mpmath(max(prec, v._prec)))
+        return sp.Float._new(out._mpf_, prec)
+
+    def fdiff(self, argindex=1):
+        (k,) = self.args
+        if argindex != 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        a = sp.besseli(1, k) / sp.besseli(0, k)
+        return -k * (1 - a / k - a ** 2)  # H′ = A − A − κA′
+
+
+__all__ = ["vonmises_kl", "vonmises_entropy"]

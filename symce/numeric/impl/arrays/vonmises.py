@@ -227,6 +227,34 @@ def mp_vonmises_kl(k1, k2, mu1, mu2):
     return +out
 
 
-MPMATH = {"vonmises_kl": mp_vonmises_kl}
+_LOG_2PI = math.log(2 * math.pi)
 
-__all__ = ["vonmises_kl", "dA", "one_minus_A", "mp_vonmises_kl", "MPMATH"]
+
+def vonmises_entropy(xp, k):
+    """H(VM(μ, κ)) = log 2π + log I₀(κ) − κA(κ): for κ ≤ 1 as it stands (log 2π dominates), beyond as
+    log 2π + log i0e(κ) + κ(1 − A) (log I₀ ≈ κ and κA ≈ κ − ½ cancel: all of κ's digits at κ = 1e300)."""
+    m = xp.m
+    k = xp.asarray(k)
+    lo = k <= 1.0
+    kl = _where_arg(xp, lo, k, 0.5)
+    h_lo = _LOG_2PI + (_log_i0(xp, kl) - kl * (_i1e(xp, kl) / _i0e(xp, kl)))
+    kh = _where_arg(xp, ~lo, k, 2.0)
+    h_hi = (_LOG_2PI + m.log(_i0e(xp, kh))) + kh * one_minus_A(xp, kh)
+    return m.where(lo, h_lo, h_hi)
+
+
+def mp_vonmises_entropy(k):
+    """log 2π + log I₀(κ) − κA(κ) with κ's digits (log I₀ ≈ κ cancels) added to the precision."""
+    import mpmath
+
+    k = mpmath.mpf(k)
+    with mpmath.workprec(mpmath.mp.prec + 60 + max(0, int(mpmath.mag(k)))):
+        out = (mpmath.log(2 * mpmath.pi) + mpmath.log(mpmath.besseli(0, k))
+               - k * mpmath.besseli(1, k) / mpmath.besseli(0, k))
+    return +out
+
+
+MPMATH = {"vonmises_kl": mp_vonmises_kl, "vonmises_entropy": mp_vonmises_entropy}
+
+__all__ = ["vonmises_kl", "vonmises_entropy", "dA", "one_minus_A", "mp_vonmises_kl", "mp_vonmises_entropy",
+           "MPMATH"]
