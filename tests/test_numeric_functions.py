@@ -136,6 +136,11 @@ CASES += [
     (F.vonmises_entropy(a), sp.log(2 * sp.pi) + sp.log(sp.besseli(0, a)) - a * sp.besseli(1, a) / sp.besseli(0, a),
      lambda a: (mpmath.log(2 * mpmath.pi) + mpmath.log(mpmath.besseli(0, a))
                 - a * mpmath.besseli(1, a) / mpmath.besseli(0, a)), [a], [(0.4,), (17.0,), (300.0,)]),
+    (F.vonmises_xent(a, b, x, u), sp.log(2 * sp.pi) + sp.log(sp.besseli(0, b))
+     - b * sp.besseli(1, a) / sp.besseli(0, a) * sp.cos(x - u),
+     lambda a, b, x, u: (mpmath.log(2 * mpmath.pi) + mpmath.log(mpmath.besseli(0, b))
+                         - b * mpmath.besseli(1, a) / mpmath.besseli(0, a) * mpmath.cos(x - u)),
+     [a, b, x, u], [(2.5, 0.7, 0.3, 1.1), (40.0, 35.0, -1.0, 2.0)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

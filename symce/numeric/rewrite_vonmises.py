@@ -1,5 +1,6 @@
 r"""``von Mises KL``: A(κ₁)(κ₁ − κ₂ cos(μ₁ − μ₂)) − log I₀(κ₁) + log I₀(κ₂) → vonmises_kl(κ₁, κ₂, μ₁, μ₂)
-(:mod:`symce.numeric.functions.vonmises`) and log 2π + log I₀(κ) − κA(κ) → vonmises_entropy(κ), decided by
+(:mod:`symce.numeric.functions.vonmises`), log 2π + log I₀(κ) − κA(κ) → vonmises_entropy(κ) and the
+cross-entropy log 2π + log I₀(κ₂) − κ₂A(κ₁)cos(μ₁ − μ₂) → vonmises_xent(κ₁, κ₂, μ₁, μ₂), decided by
 cancellation against those definitions with the Bessel functions and their logarithms as symbols: the KL's
 terms cancel to O((κ₂ − κ₁)²) near P = Q (the kernel: two terms ≥ 0), the entropy's log I₀ ≈ κA ≈ κ for
 large κ. Exact identities, proved like every rule."""
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl
+from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl, vonmises_xent
 
 
 def _angles(arg):
@@ -23,8 +24,8 @@ def _angles(arg):
 
 
 def vonmises_kl_form(e):
-    """The whole expression e → vonmises_kl(κ₁, κ₂, μ₁, μ₂) or vonmises_entropy(κ) when e is one of them
-    (else e unchanged)."""
+    """The whole expression e → vonmises_kl(κ₁, κ₂, μ₁, μ₂), vonmises_entropy(κ) or vonmises_xent(κ₁, κ₂, μ₁,
+    μ₂) when e is one of them (else e unchanged)."""
     if not e.has(sp.besseli):
         return e
     zeros = sorted({f.args[1] for f in e.atoms(sp.besseli) if f.args[0] == 0}, key=sp.default_sort_key)
@@ -41,7 +42,7 @@ def vonmises_kl_form(e):
         k2 = zeros[1] if zeros[0] == k1 else zeros[0]
         mu1, mu2 = _angles(coss[0].args[0]) if coss else (sp.S.Zero, sp.S.Zero)
         kl = vonmises_kl(k1, k2, mu1, mu2, evaluate=False)
-        candidates = [kl]
+        candidates = [kl, vonmises_xent(k1, k2, mu1, mu2, evaluate=False)]
     b0, b1, c = (sp.Dummy(n) for n in ("b0", "b1", "c"))
     sub = {sp.log(sp.besseli(0, k)): sp.Dummy("g") for k in zeros}
     sub[sp.log(2 * sp.pi)] = sp.Dummy("l2pi")

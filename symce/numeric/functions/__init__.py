@@ -36,6 +36,7 @@ logprod_offset     Σ log x_i + c (c a constant)                Π x_i overflows
 lgamma_rem(x)      log Γ(x) − x log x + x  (Stirling's h)      log Γ overflows for x > 2.5e305
 digamma_rem(x)     ψ(x) − log x  (h′)                           ψ(x) and log x agree for large x
 stirling_bregman   h(y) − h(x) − (y − x)h′(x)  (≥ 0)           Gamma/Beta/Dirichlet KL near P = Q
+stirling_bregman_sum Σ B(yᵢ, xᵢ) − B(Σ y, Σ x)                  Beta/Dirichlet KL: the B ≈ y/x overflow
 log_besseli(ν, x)  log I_ν(x)                                   I₀(x) overflows for x > 713 (von Mises)
 besseli_ratio      I_ν(x)/I_μ(x)                                ∞/∞ for x > 713
 gamma_scaled(z, L) e^L·Γ(z)                                     λ^k·Γ(·) of a Weibull KL: ∞·0
@@ -46,6 +47,7 @@ log_diff_ratio     log((b − a)/(d − c))                         Uniform KL, 
 cbern_kl(x, y)     KL(CB(x) ‖ CB(y)), a Bregman divergence       ContinuousBernoulli KL near P = Q
 vonmises_kl(κ₁, κ₂, μ₁, μ₂) KL(VM ‖ VM): Bregman part + κ₂A·2sin²  von Mises KL near P = Q, κ > 713
 vonmises_entropy(κ) log 2π + log I₀(κ) − κA(κ)                   log I₀ ≈ κA ≈ κ cancel for large κ
+vonmises_xent(κ₁, κ₂, μ₁, μ₂) log 2π + log I₀(κ₂) − κ₂A(κ₁)cos Δ   von Mises cross-entropy, large κ
 lgamma_stirling(x) log Γ(x) − (x − ½) log x + x − ½ log 2π (μ)  entropies: the logs cancel at H = 0
 digamma_stirling   ψ(x) − log x + 1/(2x)  (μ′)                   with μ, the entropies' ψ terms
 gamma_scaled_excess e^L·Γ(z) − 1 − L − log Γ(z)  (≥ 0)          Weibull/Gumbel KL near P = Q
@@ -59,26 +61,28 @@ from symce.numeric.functions.elementary import (diff_ratio, fsum, kl_div, log1p,
                                                 log_sigmoid, logsumexp, softplus, wprod, xlog1py, xlogy)
 from symce.numeric.functions.bessel import besseli_ratio, log_besseli
 from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_scaled, gamma_scaled_excess, lgamma_rem,
-                                           lgamma_stirling, stirling_bregman)
+                                           lgamma_stirling, stirling_bregman, stirling_bregman_sum)
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, logit_ratio
-from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl
+from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl, vonmises_xent
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
                                             softmax_xent)
 
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
                     wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
-                    lgamma_rem, digamma_rem, stirling_bregman, log_besseli, besseli_ratio, gamma_scaled,
+                    lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
-                    log_diff, log_diff_ratio, cbern_kl, vonmises_kl, vonmises_entropy)
+                    log_diff, log_diff_ratio, cbern_kl, vonmises_kl, vonmises_entropy,
+                    vonmises_xent)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
            "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
            "exact_rational", "logprod_offset", "rational_log_sum",
-           "lgamma_rem", "digamma_rem", "stirling_bregman", "log_besseli", "besseli_ratio", "gamma_scaled",
+           "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
-           "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "vonmises_entropy", "STABLE_FUNCTIONS",
+           "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
+           "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -87,4 +87,40 @@ class vonmises_entropy(StableFunction):  # noqa: N801
         return -k * (1 - a / k - a ** 2)  # H′ = A − A − κA′
 
 
-__all__ = ["vonmises_kl", "vonmises_entropy"]
+class vonmises_xent(StableFunction):  # noqa: N801
+    """vonmises_xent(κ₁, κ₂, μ₁, μ₂) = H(VM(μ₁, κ₁), VM(μ₂, κ₂)) = log 2π + log I₀(κ₂) − κ₂A(κ₁)cos(μ₁ − μ₂)
+    (the cross-entropy): log I₀(κ₂) ≈ κ₂ cancels κ₂A cos for large κ."""
+
+    nargs = 4
+
+    def elementary(self):
+        k1, k2, mu1, mu2 = self.args
+        return (sp.log(2 * sp.pi) + sp.log(sp.besseli(0, k2))
+                - k2 * sp.besseli(1, k1) / sp.besseli(0, k1) * sp.cos(mu1 - mu2))
+
+    def _eval_evalf(self, prec):
+        from mpmath import mp
+        from mpmath.libmp import prec_to_dps
+
+        from symce.numeric.impl.arrays.vonmises import mp_vonmises_xent
+
+        if not all(a.is_number for a in self.args):
+            return None
+        vals = [sp.Float(a, prec_to_dps(prec) + 30) if not a.is_Float else a for a in self.args]
+        with mp.workprec(prec):
+            out = mp_vonmises_xent(*(v._to_mpmath(max(prec, v._prec)) for v in vals))
+        return sp.Float._new(out._mpf_, prec)
+
+    def fdiff(self, argindex=1):
+        k1, k2, mu1, mu2 = self.args
+        a1, a2 = sp.besseli(1, k1) / sp.besseli(0, k1), sp.besseli(1, k2) / sp.besseli(0, k2)
+        if argindex == 1:
+            return -k2 * (1 - a1 / k1 - a1 ** 2) * sp.cos(mu1 - mu2)
+        if argindex == 2:
+            return a2 - a1 * sp.cos(mu1 - mu2)
+        if argindex == 3:
+            return k2 * a1 * sp.sin(mu1 - mu2)
+        return -k2 * a1 * sp.sin(mu1 - mu2)
+
+
+__all__ = ["vonmises_kl", "vonmises_entropy", "vonmises_xent"]
