@@ -98,4 +98,10 @@ def _pull_constant(inner, limits):
 
 
 def _smallest(*candidates):
-    return min(candidates, key=lambda c: (sp.count_ops(c), len(str(c))))
+    """The candidate with the fewest operations, the shortest printed form among those tied (the first of equals).
+    Printing is the expensive part, so only candidates tied on ``count_ops`` and not all equal are printed."""
+    ops = [sp.count_ops(c) for c in candidates]
+    tied = [c for c, n in zip(candidates, ops) if n == min(ops)]
+    if all(c == tied[0] for c in tied[1:]):
+        return tied[0]
+    return min(tied, key=lambda c: len(str(c)))

@@ -29,6 +29,7 @@ from symce.engine.rules_power import power_substitution
 from symce.engine.rules_vector import at_point  # a vector variable is substituted entrywise
 from symce.engine.rules_positive import stretched_exponential_integral
 from symce.engine import rules_real  # the real line: Beta integral over ℝ, residues, MGF, u = e^{kx+m}, power tails
+from symce.engine.rules_kept import kept_integral  # shapes with no closed form: kept before the integrator's share
 from symce.errors import DerivationError, DerivationTimeoutError, SymceError
 
 KEPT_SUM = "no closed form: kept as the defining sum over the support"
@@ -157,6 +158,10 @@ def _real_line_rules(P, phi, x, density, pieces):
     if got is None:
         got = rules_real.mgf_rule(phi, x, density, pieces,
                                   lambda g, u: integrate(g, u, sp.S.Zero, sp.oo, Measure.LEBESGUE))
+    if got is None:  # E[log(1 + k·e^{aX+b})] through E[g^s] (the logistic's entropy)
+        got = rules_real.softplus_log_rule(phi, x, density, pieces)
+    if got is None:  # last: it only names shapes the rules above do not close
+        got = kept_integral(phi, x, density, pieces)
     return got
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symce.engine.rules_exp import MGF, beta_second_kind, mgf_rule, unfold  # noqa: F401 - re-exported
+from symce.engine.rules_exp import MGF, beta_second_kind, exp_substitution, mgf_rule, nested_exponential, unfold  # noqa: F401
 
 BETA_LINE = "∫_ℝ (1 + (x − c)²/d²)^p dx = d·B(½, −p − ½) (Euler's Beta integral after t = (x − c)²/d²)"
 QUADRATIC_MOMENT = ("polynomial moments under (1 + (x − c)²/d²)^p: x = c + d·u and ∫₀^∞ u^k (1 + u²)^p du = "
@@ -36,12 +36,16 @@ POWER_TAIL = ("power tail: ∫_c^∞ x^b dx = −c^{b+1}/(b + 1) for b < −1 an
 RESIDUES = ("residue theorem: log g = log a + 2 Re log(x − r̄) for g = a(x − r)(x − r̄) > 0, Im r > 0; "
             "∫_ℝ p(x) log(x − r̄) dx = 2πi Σ_{Im z > 0} Res p(z) log(z − r̄) (p rational, closed in the upper half-plane)")
 FOLD = "an integrand even in x: ∫₀^∞ = ½ ∫_ℝ"
+SOFTPLUS_LOG = ("E[log g] = d/ds E[g(X)^s] at s = 0 for g = 1 + k·e^{ax+b}: u = e^{ax+b} turns g^s·p into "
+                "c·u^α (1 + u)^{s−β}, Euler's Beta integral of the second kind")
 
 
 def exact(rule: str) -> bool:
     """Is ``rule`` a theorem that holds at every parameter value (with its own +∞ cases), so that no numerical
-    cross-check is needed? (A quadrature cannot confirm a divergence: it returns a large finite number.)"""
-    return rule.startswith((RESIDUES, POWER_TAIL, MGF, QUADRATIC_MOMENT))
+    cross-check is needed? (A quadrature cannot confirm a divergence: it returns a large finite number.)
+    E[(log u)ⁿ] through Euler's Beta integral over the line is one: the density is integrable, so the Beta
+    integral of u^s·p converges on an open set of s around 0, where it is analytic."""
+    return rule.startswith((RESIDUES, POWER_TAIL, MGF, QUADRATIC_MOMENT, SOFTPLUS_LOG)) or BETA_LINE in rule
 
 
 def _quadratic(base, x):
@@ -212,3 +216,37 @@ def power_tail_rule(phi, x, density, pieces):
         sol = sp.solve_univariate_inequality(converges, next(iter(syms)), relational=True)
         converges = sol if sol.free_symbols == syms else converges
     return sp.Piecewise((value, converges), (sp.oo, True)), POWER_TAIL
+
+
+def softplus_slope(g, x):
+    """a with g = 1 + k·e^{ax + b}, k > 0 and a ≠ 0 (a softplus argument), else None."""
+    if not isinstance(g, sp.Add):
+        return None
+    const, rest = g.as_independent(x, as_Add=True)
+    k, e = rest.as_independent(x, as_Add=False)
+    if const != 1 or not isinstance(e, sp.exp) or not k.is_positive:
+        return None
+    arg = e.args[0]
+    if not arg.is_polynomial(x) or sp.degree(arg, x) != 1:
+        return None
+    a = sp.Poly(arg, x).coeff_monomial(x)
+    return a if a != 0 else None
+
+
+def softplus_log_rule(phi, x, density, pieces):
+    """(E[log(1 + k·e^{aX+b})], rule) under a density on ℝ with a nested exponential, when the substitution
+    u = e^{ax+b} makes (1 + k·e^{ax+b})^s·p an Euler integral of the second kind (the logistic's own
+    E[log(1 + e^{−Z})]); None otherwise. E[g^s] = M(s) is analytic around s = 0, where it is 1."""
+    if len(pieces) != 1 or pieces[0] != (-sp.oo, sp.oo) or not isinstance(phi, sp.log):
+        return None
+    g = phi.args[0]
+    if softplus_slope(g, x) is None or nested_exponential(density, x) is None:
+        return None
+    s = sp.Dummy("s", real=True)
+    M = exp_substitution(g**s * density, x, -sp.oo, sp.oo, lambda h, u: beta_second_kind(h, u, sp.S.Zero, sp.oo))
+    if M is None:
+        return None
+    value = sp.simplify(sp.expand_func(sp.diff(M, s).xreplace({s: 0})))
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or x in value.free_symbols:
+        return None
+    return value, SOFTPLUS_LOG
