@@ -101,9 +101,10 @@ def textbook_entropy(a):
         return +out
 
 
-# away from H's zero near κ ≈ 17.3 (there any sum of its terms has no relative accuracy: cancellation of O(1)
-# values to H → 0)
-KAPPAS = [1e-300, 1e-8, 0.3, 1.0, 1.5, 5.0, 30.0, 31.0, 100.0, 713.0, 1e3, 1e8, 1e300, DBL_MAX]
+# including H's zero κ₀ = 17.5949792765466897… and its neighbours (the terms cancel there), and both ends of the
+# kernel's zone [κ₀/2, 2κ₀] around it
+KAPPAS = [1e-300, 1e-8, 0.3, 1.0, 1.5, 5.0, 8.79, 8.8, 14.58, 17.59, 17.594979276546688, 17.5949792765467,
+          19.18, 30.0, 31.0, 35.18, 35.2, 100.0, 713.0, 1e3, 1e8, 1e300, DBL_MAX]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
