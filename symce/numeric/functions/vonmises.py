@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions.base import StableFunction
+from symce.numeric.functions.bessel import besseli_ratio
 
 
 class vonmises_kl(StableFunction):  # noqa: N801 - SymPy function classes are lower case
@@ -42,7 +43,8 @@ class vonmises_kl(StableFunction):  # noqa: N801 - SymPy function classes are lo
 
     def fdiff(self, argindex=1):
         k1, k2, mu1, mu2 = self.args
-        a1, a2 = sp.besseli(1, k1) / sp.besseli(0, k1), sp.besseli(1, k2) / sp.besseli(0, k2)
+        # A = I₁/I₀ as besseli_ratio: I₀, I₁ overflow beyond κ ≈ 713 (inf/inf in the gradient)
+        a1, a2 = besseli_ratio(1, 0, k1), besseli_ratio(1, 0, k2)
         if argindex == 1:  # A′(κ₁)(κ₁ − κ₂ cos Δ)
             return (1 - a1 / k1 - a1 ** 2) * (k1 - k2 * sp.cos(mu1 - mu2))
         if argindex == 2:
@@ -83,7 +85,7 @@ class vonmises_entropy(StableFunction):  # noqa: N801
         (k,) = self.args
         if argindex != 1:
             raise sp.ArgumentIndexError(self, argindex)
-        a = sp.besseli(1, k) / sp.besseli(0, k)
+        a = besseli_ratio(1, 0, k)
         return -k * (1 - a / k - a ** 2)  # H′ = A − A − κA′
 
 
@@ -113,7 +115,8 @@ class vonmises_xent(StableFunction):  # noqa: N801
 
     def fdiff(self, argindex=1):
         k1, k2, mu1, mu2 = self.args
-        a1, a2 = sp.besseli(1, k1) / sp.besseli(0, k1), sp.besseli(1, k2) / sp.besseli(0, k2)
+        # A = I₁/I₀ as besseli_ratio: I₀, I₁ overflow beyond κ ≈ 713 (inf/inf in the gradient)
+        a1, a2 = besseli_ratio(1, 0, k1), besseli_ratio(1, 0, k2)
         if argindex == 1:
             return -k2 * (1 - a1 / k1 - a1 ** 2) * sp.cos(mu1 - mu2)
         if argindex == 2:
