@@ -188,3 +188,38 @@ def test_an_unknown_keyword_is_named():
         Gamma(2, scale=3)
     assert Gamma(concentration=2, rate=3) == Gamma(2, 3)
     assert issubclass(ArgumentTypeError, SymceError)
+
+
+def _float_point(values):
+    """The point as floats, or None where a parameter is a vector or matrix (tested in test_families_vector)."""
+    out = {}
+    for s, v in values.items():
+        if isinstance(v, sp.MatrixBase) or not sp.sympify(v).is_real:
+            return None
+        out[s] = float(v)
+    return out
+
+
+def _generated_agrees(d, truth, values, what):
+    """symce.lambdify of the derivation (numpy, stable) at the point against the definition's value: the user's
+    whole path from a family to generated code (a rewrite's output that its kernel refuses fails here)."""
+    point = _float_point(values)
+    if point is None:
+        pytest.skip("vector parameters")
+    syms = sorted(d.result.free_symbols, key=sp.default_sort_key)
+    if d.result.has(sp.Sum, sp.Integral):
+        pytest.skip("no closed form to generate code for")
+    f = sc.lambdify(d.result, args=syms)
+    got = float(f(*[point[s] for s in syms]))
+    want = float(truth)
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-12), f"{what}: generated code {got!r}, definition {want!r} at {point}"
+
+
+@pytest.mark.parametrize("a, b", SAME)
+def test_generated_code_matches_definition(a, b):
+    P, Q = a.build(1), b.build(2)
+    for what, d, ref in (("CE", sc.cross_entropy(P, Q), oracles.cross_entropy), ("KL", sc.kl(P, Q), oracles.kl)):
+        values = sample_point(SEEDS[0], (a, P), (b, Q))
+        if d.result == sp.oo or any(not sp.sympify(v).is_real for v in values.values() if not isinstance(v, sp.MatrixBase)):
+            continue
+        _generated_agrees(d, oracle(ref, P, Q, values), values, f"{what}({P!r} ‖ {Q!r})")

@@ -20,6 +20,7 @@ import sympy as sp
 from symce.core.special import sigmoid
 from symce.numeric.functions import (diff_ratio, kl_div, log1pmx_ratio, log_offset, log_sigmoid, logsumexp,
                                      rel_entr_sum, softplus, xlog1py, xlogy)
+from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.rewrite_terms import log_terms
 
 
@@ -203,7 +204,20 @@ def scaled_squares(e):
             return rest * diff_ratio(a, b, s) ** 2
         return rest * diff_ratio(x, 0, s) ** 2
 
-    return e.replace(lambda m: isinstance(m, sp.Mul), fix)
+    def walk(n):
+        # the exact kernels' arguments stay rational functions of the inputs: their kernels evaluate them
+        # exactly and refuse a diff_ratio (the Rayleigh CE's σ₁²/σ₂² inside a rational_log_sum)
+        if n.is_Atom or isinstance(n, _EXACT):
+            return n
+        args = tuple(walk(a) for a in n.args)
+        if args != n.args:
+            n = n.func(*args)
+        return fix(n) if isinstance(n, sp.Mul) else n
+
+    return walk(e)
+
+
+_EXACT = (exact_rational, logprod_offset, rational_log_sum)
 
 
 def xlogy_forms(e):
