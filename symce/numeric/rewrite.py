@@ -88,7 +88,8 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
                                         xlogy_forms)
 from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
-from symce.numeric.rewrite_special import (collect_digamma, entropy_log_sum, gamma_products, gamma_scaled_excess_form,
+from symce.numeric.rewrite_special import (bregman_sum, collect_digamma, entropy_log_sum, gamma_products,
+                                           gamma_scaled_excess_form,
                                            scaled_relative_entropy, stirling_split)
 
 
@@ -142,6 +143,7 @@ RULES = (
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
     ("entropy log sum: K + R₀ + Σ cᵢ log xᵢ = rational_log_sum(K, R₀, c₁, x₁, …)", entropy_log_sum),
     ("scaled relative entropy: A log(A/Y) − A + Y = kl_div(A, Y)", scaled_relative_entropy),
+    ("Bregman sum: Σ B(yᵢ, xᵢ) − B(Σ yᵢ, Σ xᵢ) = stirling_bregman_sum(y₁, x₁, …)", bregman_sum),
     ("softmax: e^a/Σ e^{z_j} = softmax(a; z), log Σ e^{z_j} = logsumexp(z)", softmax_forms),
     ("softplus: log(1 + e^a) = softplus(a), log σ(a) = log_sigmoid(a), 1 − σ(a) = σ(−a)", softplus_forms),
     ("logit KL: logsumexp(y) − logsumexp(x) + Σ softmax(x)_i (x_i − y_i) = softmax_kl(x, y)", logit_kl),

@@ -87,6 +87,31 @@ class stirling_bregman(_Cancelling):  # noqa: N801
         return True if (self.args[0].is_positive and self.args[1].is_positive) else None
 
 
+class stirling_bregman_sum(_Cancelling):  # noqa: N801
+    """Σᵢ B(yᵢ, xᵢ) − B(Σ yᵢ, Σ xᵢ), B = stirling_bregman, arguments y₁, x₁, y₂, x₂, …: the log-gamma part of
+    the Beta and Dirichlet KLs as one node, so the kernel can take the 1/x parts of h′ out analytically
+    where B(yᵢ, xᵢ) ≈ yᵢ/xᵢ and B(Y, X) both overflow and their difference Σ yᵢ(X − xᵢ)/(xᵢX) is finite."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) < 4 or len(args) % 2:
+            raise TypeError("stirling_bregman_sum takes pairs y₁, x₁, y₂, x₂, … (at least two)")
+
+    def elementary(self):
+        ys, xs = self.args[0::2], self.args[1::2]
+        pairs = list(zip(ys, xs)) + [(sp.Add(*ys), sp.Add(*xs))]
+        signs = [1] * len(ys) + [-1]
+        return sp.Add(*[c * stirling_bregman(y, x, evaluate=False).elementary() for c, (y, x) in zip(signs, pairs)])
+
+    def fdiff(self, argindex=1):
+        ys, xs = self.args[0::2], self.args[1::2]
+        dummies = [sp.Dummy(f"a{i}") for i in range(len(self.args))]
+        dy, dx = dummies[0::2], dummies[1::2]
+        expr = (sp.Add(*[stirling_bregman(y, x) for y, x in zip(dy, dx)])
+                - stirling_bregman(sp.Add(*dy), sp.Add(*dx)))
+        return sp.diff(expr, dummies[argindex - 1]).xreplace(dict(zip(dummies, self.args)))
+
+
 class gamma_scaled(_Cancelling):  # noqa: N801
     """e^L·Γ(z) for z > 0, computed as e^{L + log Γ(z)}: the Weibull and Gumbel KLs' (λ₁/λ₂)^k·Γ(1 + k₂/k₁)
     and e^{(μ₂−μ₁)/β₂}·Γ(1 + β₁/β₂), whose factors overflow (λ^k, Γ) or underflow where the product does not."""
@@ -153,5 +178,6 @@ class gamma_scaled_excess(_Cancelling):  # noqa: N801
         return True if (self.args[0].is_positive and self.args[1].is_real) else None
 
 
-__all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "gamma_scaled", "lgamma_stirling", "digamma_stirling",
+__all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "gamma_scaled", "lgamma_stirling",
+           "digamma_stirling",
            "gamma_scaled_excess"]

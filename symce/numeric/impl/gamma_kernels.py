@@ -170,6 +170,123 @@ def _small_far(y, x, d):
     return (d / x - log_r) - elementwise.kl_div(_xp(), y, x, -d) + d * d * acc
 
 
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _accurate_sum(terms, passes: int = 3):
+    """Σ terms as if in ≥ 3-fold working precision (Ogita, Rump & Oishi 2005, SumK): Y − X of the Beta and
+    Dirichlet KLs from the inputs, where (α₂ + β₂) − (α₁ + β₁) rounded twice would dominate a difference of
+    10⁻¹² relative (what lowering.exact_difference gives the single stirling_bregman)."""
+    p = [np.asarray(t, dtype=np.float64) for t in terms]
+    for _ in range(passes - 1):
+        for i in range(1, len(p)):
+            p[i], p[i - 1] = _two_sum(p[i], p[i - 1])
+    return sum(p[:-1], np.zeros_like(p[-1])) + p[-1]
+
+
+def _h1_diff(x, delta):
+    """D = h′(x) − h′(x + δ) for δ > 0 (δ = X − xᵢ, the other coordinates' sum, exact in its terms):
+    −δ∫₀¹h″(x + sδ)ds by 12-point Gauss–Legendre where δ ≤ x (h′(x) and h′(X) agree to many digits there,
+    δ·h″ with δ folded into the ratios), the difference itself farther apart (it cancels at most ~2×);
+    for x < 1 there with ψ(x) = ψ(x + 1) − 1/x, so the −1/x that overflows for subnormal x stays separate
+    from the O(log x) rest: (−1/x, rest)."""
+    from scipy.special import psi
+
+    near = delta <= x
+    with np.errstate(all="ignore"):
+        s_nodes, w = _gauss(12)
+        acc = np.zeros_like(x)
+        for s, wi in zip(s_nodes, w):
+            t = x + s * delta
+            z, steps = _shifts(np.where(near, t, T))
+            r = delta / z
+            part = (r / z) * (0.5 + _series(z, list(_BERNOULLI), 1))  # δ·h″(z) = (δ/z²)(½ + Σ B₂ₖ/z²ᵏ⁻¹)
+            for k, m in steps:
+                tk = t + k
+                part = part + np.where(m, (delta / tk) / tk / (tk + 1.0), 0.0)
+            acc = acc + wi * part
+        big = x + delta
+        # X overflowed (x + δ > 1.8e308): h′(X) = −1/(2X) from X/2 (its series terms are below 10⁻⁶⁰⁰ there)
+        ovf = np.isinf(big)
+        half = 0.5 * x + 0.5 * delta
+        h1_big = np.where(ovf, -0.25 / half, digamma_rem(np.where(ovf, 1.0, big)))
+        xs = np.where(x < 1.0, x, 1.0)
+        rest_small = psi(xs + 1.0) - np.log(xs) - h1_big
+        far_large = digamma_rem(np.maximum(x, 1.0)) - h1_big
+    inv = np.where(~near & (x < 1.0), -1.0 / x, 0.0)
+    rest = np.where(near, -acc, np.where(x < 1.0, rest_small, far_large))
+    # near with X overflowed (x ≥ 9e307): the nodes x + sδ overflow too; −δ/(2xX) is the whole difference
+    rest = np.where(near & ovf, -0.25 * (delta / x) / half, rest)
+    return inv, rest
+
+
+def _h_big(t, half, loggamma):
+    """h(t), also where t overflowed: ½ log(2π/t) from ``half`` = t/2 summed from halves (h(t) for
+    t ≥ 10³⁰⁰ is ½ log(2π/t) to double precision)."""
+    with np.errstate(all="ignore"):
+        inf = np.isinf(t)
+        return np.where(inf, _HALF_LOG_2PI - 0.5 * (np.log(half) + np.log(2.0)),
+                        lgamma_rem(np.where(inf, 1.0, t), loggamma))
+
+
+def stirling_bregman_sum(*args, loggamma):
+    """Σᵢ B(yᵢ, xᵢ) − B(Y, X), Y = Σ yᵢ, X = Σ xᵢ (functions.gamma.stirling_bregman_sum).
+
+    As the terms' sum, each B from the exact difference, where their sizes are modest (every point near
+    P = Q: the terms are O((y − x)²) and no other form is as accurate). Where a term is large — B(y, x) ≈
+    y/x for tiny x, the terms overflow (y/x > 1.8·10³⁰⁸) or cancel to a finite difference (exact 7.4·10²⁸⁵
+    from two terms of 6.7·10³²⁴) — the identity
+
+        Σᵢ B(yᵢ, xᵢ) − B(Y, X) = [Σ h(yᵢ) − h(Y)] − [Σ h(xᵢ) − h(X)] − Σᵢ (yᵢ − xᵢ)(h′(xᵢ) − h′(X)),
+
+    in which h′(xᵢ) − h′(X) comes from X − xᵢ = Σ_{j≠i} xⱼ (no difference of the overflowing 1/xᵢ and
+    1/X), the h terms are O(log) (h(Y) from Y/2 where Y overflows) and the last sum's terms are ≥ −O(1) each:
+    that form's error is ~ε·(its terms' magnitudes), used where that bound is below the first's."""
+    arrs = np.broadcast_arrays(*[np.asarray(a, dtype=np.float64) for a in args])
+    ys, xs = arrs[0::2], arrs[1::2]
+    with np.errstate(all="ignore"):
+        big_y = sum(ys[1:], ys[0].copy())
+        big_x = sum(xs[1:], xs[0].copy())
+        d = _accurate_sum(list(ys) + [-x for x in xs])
+        terms = [stirling_bregman(y, x, y - x, loggamma=loggamma) for y, x in zip(ys, xs)]
+        whole = stirling_bregman(big_y, big_x, d, loggamma=loggamma)
+        out = sum(terms[1:], terms[0].copy()) - whole
+        size = sum((np.abs(t) for t in terms), np.abs(whole))
+    bad = np.isnan(big_y) | np.isnan(big_x) | np.any([(y < 0) | (x < 0) for y, x in zip(ys, xs)], axis=0)
+    far = ~bad & (~np.isfinite(out) | (size > 1e6))
+    if np.any(far):
+        out = np.array(out, dtype=np.float64, copy=True)
+        out[far] = _bregman_sum_far([y[far] for y in ys], [x[far] for x in xs], out[far], size[far], loggamma)
+    return out
+
+
+def _bregman_sum_far(ys, xs, near_value, near_size, loggamma):
+    with np.errstate(all="ignore"):
+        big_y = sum(ys[1:], ys[0].copy())
+        big_x = sum(xs[1:], xs[0].copy())
+        hy = [_h_big(y, 0.5 * y, loggamma) for y in ys]
+        hx = [_h_big(x, 0.5 * x, loggamma) for x in xs]
+        h_big_y = _h_big(big_y, sum((0.5 * y for y in ys[1:]), 0.5 * ys[0]), loggamma)
+        h_big_x = _h_big(big_x, sum((0.5 * x for x in xs[1:]), 0.5 * xs[0]), loggamma)
+        parts = hy + [-h_big_y] + [-h for h in hx] + [h_big_x]
+        for i, (y, x) in enumerate(zip(ys, xs)):
+            others = [xj for j, xj in enumerate(xs) if j != i]
+            delta = sum(others[1:], others[0].copy())
+            inv, rest = _h1_diff(x, delta)
+            dyx = y - x
+            # x < 1 far from X: −(y − x)(−1/x + rest) = (y/x − 1)(1 − x·rest), x·rest = O(x log x) < 1, so
+            # y/x overflowing (KL = +∞) is not ∞ − ∞ against (y − x)·rest ≈ y log(1/x)
+            parts.append(np.where(inv != 0, (y / x - 1.0) * (1.0 - x * rest), -dyx * rest))
+        total = sum(parts[1:], parts[0].copy())
+        size = sum((np.abs(p) for p in parts[1:]), np.abs(parts[0]))
+    # the form with the smaller error bound (a finite first form against an overflowed or NaN second too)
+    use = ~np.isfinite(near_value) | ((size < near_size) & ~np.isnan(total))
+    return np.where(use, total, near_value)
+
+
 def kl_div_logy(kl_div, x, y, d, log_y):
     """kl_div(x, y) with log y given: where the product y over- or underflowed on the way (α₁β₂ > 1.8e308
     with α₁β₂/β₁ finite) it is e^{log y}; where that is subnormal or 0 (digits lost) the value is
@@ -252,6 +369,7 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
     return {"_kl_div_logy": functools.partial(kl_div_logy, kl_div),"lgamma_rem": functools.partial(lgamma_rem, loggamma=loggamma), "digamma_rem": digamma_rem,
             "stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
             "_stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
+            "stirling_bregman_sum": functools.partial(stirling_bregman_sum, loggamma=loggamma),
             "gamma_scaled": lambda z, big_l: np.exp(big_l + loggamma(z)),
             "lgamma_stirling": functools.partial(lgamma_stirling, loggamma=loggamma),
             "digamma_stirling": functools.partial(digamma_stirling, digamma=digamma or _scipy_psi()),
@@ -310,9 +428,21 @@ def mp_gamma_scaled_excess(z, big_l):
         return +(mpmath.expm1(s) - s)
 
 
-MPMATH = {"lgamma_stirling": mp_lgamma_stirling, "digamma_stirling": mp_digamma_stirling,
+def mp_stirling_bregman_sum(*args):
+    """The definition at a precision raised by the terms' cancellation (B(yᵢ, xᵢ) ~ yᵢ/xᵢ against a
+    difference that may be 10⁻³⁰⁰ of it) and by the sums' exponent range (Y, X exact)."""
+    ys, xs = args[0::2], args[1::2]
+    extra = 2 * sum(abs(mpmath.mag(a)) for a in args if a != 0) + 60
+    with mpmath.workprec(mpmath.mp.prec + extra):
+        big_y = mpmath.fsum(ys)
+        big_x = mpmath.fsum(xs)
+        total = mpmath.fsum(mp_stirling_bregman(y, x) for y, x in zip(ys, xs)) - mp_stirling_bregman(big_y, big_x)
+    return +total
+
+
+MPMATH = {"stirling_bregman_sum": mp_stirling_bregman_sum, "lgamma_stirling": mp_lgamma_stirling, "digamma_stirling": mp_digamma_stirling,
           "gamma_scaled_excess": mp_gamma_scaled_excess,
           "gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman}
 
-__all__ = ["numpy_kernels", "MPMATH", "lgamma_rem", "digamma_rem", "stirling_bregman", "lgamma_stirling",
+__all__ = ["numpy_kernels", "MPMATH", "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "lgamma_stirling",
            "digamma_stirling", "gamma_scaled_excess", "expm1mx", "T"]
