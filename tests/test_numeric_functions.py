@@ -97,6 +97,14 @@ CASES += [
      sp.loggamma(a) - sp.loggamma(b) - (a - b) * sp.polygamma(0, b) - a * sp.log(a / b) + a - b,
      lambda a, b: mpmath.loggamma(a) - mpmath.loggamma(b) - (a - b) * mpmath.digamma(b) - a * mpmath.log(a / b) + a - b,
      [a, b], [(0.3, 0.7), (2.5, 1.25), (40.0, 41.0)]),
+    # Σ B(yᵢ, xᵢ) − B(Σy, Σx), B the Stirling–Bregman term above (the Beta and Dirichlet KLs)
+    (F.stirling_bregman_sum(a, b, y, u),
+     sum(c * (sp.loggamma(p) - sp.loggamma(q) - (p - q) * sp.polygamma(0, q) - p * sp.log(p / q) + p - q)
+         for c, (p, q) in ((1, (a, b)), (1, (y, u)), (-1, (a + y, b + u)))),
+     lambda a, b, y, u: sum(c * (mpmath.loggamma(p) - mpmath.loggamma(q) - (p - q) * mpmath.digamma(q)
+                                 - p * mpmath.log(p / q) + p - q)
+                            for c, (p, q) in ((1, (a, b)), (1, (y, u)), (-1, (a + y, b + u)))),
+     [a, b, y, u], [(0.3, 0.7, 2.5, 1.25), (40.0, 41.0, 3.0, 2.0)]),
     # I_ν without overflow (functions/bessel.py)
     (F.log_besseli(0, a), sp.log(sp.besseli(0, a)), lambda a: mpmath.log(mpmath.besseli(0, a)), [a],
      [(0.3,), (2.5,), (40.0,)]),

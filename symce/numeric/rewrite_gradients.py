@@ -32,7 +32,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric.functions import softmax, wprod
+from symce.numeric.functions import log1p, softmax, wprod
 from symce.numeric.functions import diff_ratio, exact_rational
 
 
@@ -204,6 +204,9 @@ def _weighted(mono, coef, flat):
         # a sum of logits halved term by term and the product doubled (both exact): z_j − z_i overflows for
         # logits of opposite signs beyond ±9e307, where the weight e^{z_i − max} is 0 and the term is 0
         v, c = sp.Add(*[t / 2 for t in coef.args], evaluate=False), 2 * c
+    if isinstance(v, sp.log) and v.args[0].as_coeff_Add()[0] == 1 and v.args[0] != 1:
+        # log(1 − p) under a weight as log1p(−p): 1 − p rounds first (BCE of a logit against p = 1e-17 read 0)
+        v = log1p(v.args[0] - 1)
     for f in sp.Mul.make_args(mono):
         base, n = (f.base, int(f.exp)) if f.is_Pow else (f, 1)
         if base not in flat:
