@@ -75,16 +75,34 @@ def comparable(nb) -> list[list[tuple]]:
     return out
 
 
-def main(paths: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Exit codes: 0 every notebook ran, 1 a cell raised (its error is printed), 2 bad arguments."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Execute notebooks in place and store their outputs "
+                                             "(`make notebooks`).")
+    ap.add_argument("paths", nargs="*", metavar="NOTEBOOK",
+                    help="notebooks to run (default: every *.ipynb in notebooks/)")
+    ap.add_argument("--timeout", type=int, default=300, help="seconds per cell (default 300)")
+    a = ap.parse_args(argv)
+    import nbclient.exceptions
     import nbformat
 
-    targets = [Path(p) for p in paths] or sorted(HERE.glob("*.ipynb"))
-    for path in targets:
-        nb = execute(path)
+    targets = [Path(p) for p in a.paths] or sorted(HERE.glob("*.ipynb"))
+    missing = [str(p) for p in targets if not p.is_file()]
+    if missing:
+        ap.error(f"no such notebook: {', '.join(missing)}")
+    for n, path in enumerate(targets, 1):
+        print(f"[{n}/{len(targets)}] executing {path.name} …", flush=True)
+        try:
+            nb = execute(path, timeout=a.timeout)
+        except nbclient.exceptions.CellExecutionError as exc:  # the notebook is left as it was
+            print(f"{path.name}: a cell raised:\n{exc}", file=sys.stderr)
+            return 1
         nbformat.write(nb, str(path))
-        print(f"executed {path.name}")
+        print(f"executed {path.name}", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

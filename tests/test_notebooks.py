@@ -88,3 +88,17 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
     assert latex_outputs, f"{path.name} displays nothing typeset"
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+def test_execute_script_has_help_and_meaningful_exit_codes(capsys):
+    """``notebooks/execute.py --help`` prints its usage (it once took --help for a notebook path), and a
+    missing notebook is exit code 2 with its name, not a traceback."""
+    module = _execute_module()
+    with pytest.raises(SystemExit) as exc:
+        module.main(["--help"])
+    assert exc.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        module.main(["no-such-notebook.ipynb"])
+    assert exc.value.code == 2
+    assert "no-such-notebook.ipynb" in capsys.readouterr().err
