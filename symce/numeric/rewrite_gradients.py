@@ -340,7 +340,10 @@ def _safe_quotient(e) -> bool:
 
 
 def exact_rational_form(e):
-    if isinstance(e, sp.MatrixBase) or e.has(sp.Function) or not e.free_symbols or not e.is_rational_function():
+    # a constant such as γ or π is not rational to the exact kernel (NotRational): −γ/k, a term of the Weibull
+    # entropy that the accuracy section's term scale lambdifies alone, stays as it is
+    if (isinstance(e, sp.MatrixBase) or e.has(sp.Function, sp.NumberSymbol) or not e.free_symbols
+            or not e.is_rational_function()):
         return e
     if _safe_quotient(e):
         return e
