@@ -79,6 +79,7 @@ from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_
 from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_minus_reciprocal, reciprocal_out_of_xlogy,
                                           simplex_homogenise)
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
+from symce.numeric.rewrite_multinomial import multinomial_coefficient_terms
 from symce.numeric.rewrite_vonmises import vonmises_kl_form
 from symce.numeric.functions.log_diff import log_differences
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
@@ -138,6 +139,8 @@ RULES = (
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),
     ("softmax polynomial: e^{z_i}/Σ e^{z_j} = s_i, each term times (Σ s_j)^Δ = 1 to one degree, collected "
      "(s_i − p_i = s_i (1 − p_i) − p_i Σ_{j≠i} s_j; σ(a) − 1 = −σ(−a))", softmax_polynomial),
+    ("Multinomial coefficient terms: c·R(e^{z}) = c·P(softmax(z)) for R homogeneous of degree 0",
+     multinomial_coefficient_terms),
     ("Γ-scaled excess: e^L Γ(z) − 1 − L − log r + γ(r − 1) = gamma_scaled_excess(z, L) + stirling_bregman(z, 2) + "
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),

@@ -1,0 +1,45 @@
+r"""The Multinomial's coefficient terms with logits: the entropy and cross-entropy of Multinomial(n, logits z)
+carry −E[log(n!/∏ xᵢ!)], which the engine derives as rational functions of e^{zⱼ} with constant
+coefficients (n = 3, k = 3: −3 log 6·(e^{z₁} + e^{z₂})(e^{z₁} + e^{z₃})(e^{z₂} + e^{z₃})/(Σ e^{z})³ + …).
+e^{z} overflows beyond z = 709.78 and the quotient becomes ∞/∞ = NaN (111 of 300 points of
+H(multinomial-logits-n3-k3) before this rule).
+
+Each such term is homogeneous of degree 0 in the e^{zⱼ}, so it is a polynomial in the probabilities
+sⱼ = softmax(zⱼ; z) — the rule the derivatives use (``softmax polynomial`` of
+:mod:`symce.numeric.rewrite_gradients`) writes it so. That rule leaves a whole value alone (its log Σ e^{z}
+belongs to the logsumexp and logit cross-entropy rules); here it gets only the terms in which the logits
+occur nowhere but inside e^{z} and whose other factors are constants: the coefficient terms. The rest (the
+n·logit_xent part) is left to the later rules.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.numeric.rewrite_gradients import softmax_polynomial
+
+
+def _exp_only(t) -> bool:
+    """t a product of constants and a rational function of exponentials: its symbols occur only in e^{…}."""
+    if not t.has(sp.exp) or any(isinstance(n, sp.log) and not n.is_number for n in sp.preorder_traversal(t)):
+        return False
+    masked = t.replace(lambda n: isinstance(n, sp.exp), lambda n: sp.Dummy())
+    return not (masked.free_symbols & t.free_symbols)
+
+
+def multinomial_coefficient_terms(e):
+    """Σ (constant·rational function of e^{z}) terms of a value → polynomials in softmax(z), the other terms
+    unchanged."""
+    if not isinstance(e, sp.Add) or not e.has(sp.exp):
+        return e
+    picked = [t for t in e.args if _exp_only(t)]
+    if not picked or len(picked) == len(e.args):
+        return e  # all of it exp-only: a derivative's shape, the softmax polynomial rule's own
+    part = sp.Add(*picked)
+    new = softmax_polynomial(part)
+    if new == part:
+        return e
+    return sp.Add(*[t for t in e.args if t not in picked], new)
+
+
+__all__ = ["multinomial_coefficient_terms"]
