@@ -87,12 +87,10 @@ def same_family_pairs(examples=None) -> list[tuple[Example, Example]]:
     """Ordered pairs of examples of the same family class on the same sample space (every parameterisation
     against every other; a Dirichlet with k = 2 is not compared with one with k = 3)."""
     examples = COMMON if examples is None else examples
-    out = []
-    for a, b in product(examples, repeat=2):
-        P, Q = a.build(1), b.build(2)
-        if type(P) is type(Q) and P.sample_space == Q.sample_space:
-            out.append((a, b))
-    return out
+    # each example built once (as P and as Q), not once per pair: 2n constructions instead of 2n²
+    built = [(e, e.build(1), e.build(2)) for e in examples]
+    return [(a, b) for (a, P, _), (b, _, Q) in product(built, repeat=2)
+            if type(P) is type(Q) and P.sample_space == Q.sample_space]
 
 
 __all__ = ["EXAMPLES", "COMMON", "pairs", "same_family_pairs",
