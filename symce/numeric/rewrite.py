@@ -89,6 +89,7 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
                                         xlogy_forms)
 from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
+from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_special import (bregman_sum, collect_digamma, entropy_log_sum, gamma_products,
                                            gamma_scaled_excess_form,
                                            scaled_relative_entropy, stirling_split)
@@ -134,6 +135,8 @@ RULES = (
      vonmises_kl_form),
     ("Bessel forms: log I_ν(x) = log_besseli(ν, x), I_ν(x)/I_μ(x) = besseli_ratio(ν, μ, x)", bessel_forms),
     ("Γ products: b^k·e^u·Γ(z) = gamma_scaled(z, k log b + u)", gamma_products),
+    ("cross-entropy split: c·log Γ(y) + e·ψ(x) + R = c·kl_div(y, Y) + c·μ(y) + e·μ′(x) + "
+     "rational_log_sum(…) (Stirling with Binet's μ at y and at x)", cross_entropy_split),
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "
      "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),

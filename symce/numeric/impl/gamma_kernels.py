@@ -335,13 +335,21 @@ def _binet(x, odd: bool, small):
     return np.where(x < 0, np.nan, out)
 
 
+# an argument that underflowed to 0 from a positive number (χ²'s k/2 at k = 5e-324) stands for one below 2⁻¹⁰⁷⁴:
+# μ(x) ≈ −½ log x − ½ log 2π is still finite there (≈ 371.6 at 2⁻¹⁰⁷⁵) while μ′(x) ≈ −1/(2x) is −∞, so an
+# entropy's (1 − x)μ′(x) + μ(x) − 1/k is −∞ (its value), not ∞ − ∞
+_MU_UNDERFLOW = 0.5 * 1075 * 0.6931471805599453 - _HALF_LOG_2PI
+
+
 def lgamma_stirling(x, loggamma):
-    return _binet(x, False, lambda v: loggamma(v) - (v - 0.5) * np.log(v) + v - _HALF_LOG_2PI)
+    out = _binet(x, False, lambda v: loggamma(v) - (v - 0.5) * np.log(v) + v - _HALF_LOG_2PI)
+    return np.where(np.asarray(x) == 0, _MU_UNDERFLOW, out)
 
 
 def digamma_stirling(x, digamma):
     # ψ(v) = ψ(v + 1) − 1/v: −1/v + 1/(2v) as one term (both overflow below 10⁻³⁰⁸, their sum later)
-    return _binet(x, True, lambda v: digamma(v + 1.0) - np.log(v) - 0.5 / v)
+    out = _binet(x, True, lambda v: digamma(v + 1.0) - np.log(v) - 0.5 / v)
+    return np.where(np.asarray(x) == 0, -np.inf, out)
 
 
 _EXP_TAYLOR = tuple(1.0 / float(np.prod(np.arange(1, n + 1, dtype=np.float64))) for n in range(2, 22))
