@@ -32,7 +32,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric.functions import log1p, softmax, wprod
+from symce.numeric.functions import log1p, softmax, softmax_rest, wprod
 from symce.numeric.functions import diff_ratio, exact_rational
 
 
@@ -182,13 +182,41 @@ def _collected(x, members):
     for m, c in groups.items():
         c = sp.factor_terms(c)
         sign, core = c.as_coeff_Mul()
-        if core.is_Symbol and sign in (1, -1):
+        if core.is_Symbol and sign in (1, -1) or c.is_Rational:  # a number: the Hessian's Σ_{j≠i} s_i s_j
             shared.setdefault(c, []).append(m)
         else:
             out.append(_weighted(m, c, flat))
     # one monomial alone keeps its wprod (−z₂·σ(a)σ(−a) with z₂ = 1e308 and σ(a) = e^{−800})
-    out += [c * sp.Add(*ms) if len(ms) > 1 else _weighted(ms[0], c, flat) for c, ms in shared.items()]
+    out += [c * _rest_sum(ms, members) if len(ms) > 1 else _weighted(ms[0], c, flat) for c, ms in shared.items()]
     return sp.Add(*out)
+
+
+def _rest_sum(ms, members):
+    """Σ ms, and F·softmax_rest(z_i; z) where the monomials are F·s_j for every class j ≠ i of one softmax family
+    (Σ_{j≠i} s_j = 1 − s_i): the k − 1 kernels summed added k − 1 roundings and independent errors (the softmax
+    cross-entropy gradient s_i(1 − p_i) − p_i Σ_{j≠i} s_j and its Hessian Σ_{j≠i} s_i s_j: 5–11 ULP at k = 10)."""
+    common = set(sp.Mul.make_args(ms[0]))
+    for mm in ms[1:]:
+        common &= set(sp.Mul.make_args(mm))
+    rest = []
+    for mm in ms:
+        fs = [f for f in sp.Mul.make_args(mm) if f not in common]
+        if len(fs) != 1:
+            return sp.Add(*ms)
+        rest.append(fs[0])
+    for ss in members:
+        left = [s for s in ss if s not in rest]
+        if isinstance(ss[0], softmax) and len(left) == 1 and len(rest) == len(ss) - 1 and set(rest) <= set(ss):
+            return sp.Mul(*common) * softmax_rest(*left[0].args)
+    return sp.Add(*ms)
+
+
+def _power_of_two_above(x) -> sp.Integer:
+    """The least 2^n ≥ x (x ≥ 1): the terms of a sum divided by it add up to at most DBL_MAX."""
+    n = 1
+    while n < x:
+        n *= 2
+    return sp.Integer(n)
 
 
 def _weighted(mono, coef, flat):
@@ -201,9 +229,11 @@ def _weighted(mono, coef, flat):
     c, coef = coef.as_coeff_Mul()
     v = coef
     if coef.is_Add and all(t.as_coeff_Mul()[1].is_Symbol or t.is_number for t in coef.args):
-        # a sum of logits halved term by term and the product doubled (both exact): z_j − z_i overflows for
-        # logits of opposite signs beyond ±9e307, where the weight e^{z_i − max} is 0 and the term is 0
-        v, c = sp.Add(*[t / 2 for t in coef.args], evaluate=False), 2 * c
+        # a sum of logits scaled by 2^−n ≥ 1/Σ|c_j| term by term and the product scaled back (both exact): z_j − z_i
+        # overflows for logits of opposite signs beyond ±9e307, where the weight e^{z_i − max} is 0 and the term is
+        # 0; halving is not enough for four logits (the KL of two logit vectors: x_i − x_j − z_i + z_j)
+        scale = _power_of_two_above(sum(max(abs(t.as_coeff_Mul()[0]), 1) for t in coef.args))
+        v, c = sp.Add(*[t / scale for t in coef.args], evaluate=False), scale * c
     if isinstance(v, sp.log) and v.args[0].as_coeff_Add()[0] == 1 and v.args[0] != 1:
         # log(1 − p) under a weight as log1p(−p): 1 − p rounds first (BCE of a logit against p = 1e-17 read 0)
         v = log1p(v.args[0] - 1)

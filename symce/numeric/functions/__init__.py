@@ -25,6 +25,7 @@ softmax_xent(t,z)  Σ t_i (logsumexp z − z_i)                   softmax CE: no
 rel_entr_sum(p,q)  Σ p_i log(p_i/q_i)                          categorical KL near p = q, off the simplex
 softmax(a; z…)     e^a / Σ e^{z_j}                             e^{z_j} overflows, ∞/∞ = NaN; exact max-shift
 softmax_kl(x, y)   KL(softmax x ‖ softmax y)                   logit KL near x = y (up to a shift): cancels
+softmax_rest(a; z) 1 − softmax(a; z) = Σ_{j≠i} e^{z_j}/Σ e^{z}  1 − s_i rounds to 0 (one-hot gradients)
 log1p(x)           log(1 + x)                                  log(1 − p) for tiny p loses every digit
 wprod(w, v)        w·v for a weight w = σ(a) or softmax(a; z)  w rounds to 0 (or a subnormal) below e^{−708}
                                                                where w·v does not: 0·log 0 = 0, not +∞
@@ -67,7 +68,7 @@ from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, logit_ratio
 from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl, vonmises_xent
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
-                                            softmax_xent)
+                                            softmax_rest, softmax_xent)
 
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
@@ -75,7 +76,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, vonmises_kl, vonmises_entropy,
-                    vonmises_xent)
+                    vonmises_xent, softmax_rest)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -84,5 +85,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
-           "STABLE_FUNCTIONS",
+           "softmax_rest", "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -135,6 +135,17 @@ def softmax(a, *zs):
         return +(mpmath.exp(a - mx) / mpmath.fsum(mpmath.exp(z - mx) for z in zs))
 
 
+def softmax_rest(a, *zs):
+    # Σ_{j≠i} e^{z_j − m}/Σ_j e^{z_j − m}, class i the first logit equal to a: 1 − softmax would cancel where
+    # class i dominates (the rest is e^{−700} there)
+    mx = max(zs)
+    i = next(j for j, z in enumerate(zs) if z == a)
+    with mpmath.workprec(mpmath.mp.prec + 20):
+        e = [mpmath.exp(z - mx) for z in zs]
+        r = mpmath.fsum(v for j, v in enumerate(e) if j != i)
+        return +(r / (r + e[i]))
+
+
 def softmax_kl(*args):
     k = len(args) // 2
     x, y = args[:k], args[k:]
@@ -173,7 +184,7 @@ _IMPLS = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, 
           "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
           "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
           "softmax_xent": softmax_xent, "logit_xent": logit_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
-          "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
+          "softmax_rest": softmax_rest, "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
           "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos,
           "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl,
           # the printed argument of exact_rational is evaluated in mpmath already
