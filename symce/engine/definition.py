@@ -29,6 +29,7 @@ from symce.engine.rules_power import power_substitution
 from symce.engine.rules_vector import at_point  # a vector variable is substituted entrywise
 from symce.engine.rules_positive import stretched_exponential_integral
 from symce.engine import rules_real  # the real line: Beta integral over ℝ, residues, MGF, u = e^{kx+m}, power tails
+from symce.engine.rules_exp_poly import EXP_POLY, exp_poly_integral  # kinks' pieces xⁿe^{ax+b}: exact
 from symce.engine.rules_kept import kept_integral  # shapes with no closed form: kept before the integrator's share
 from symce.errors import DerivationError, DerivationTimeoutError, SymceError
 
@@ -71,7 +72,7 @@ def _by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
                    or _real_line_rules(P, phi, x, density, pieces)  # rules_real
                    or _log_rule(P, phi, x, density, pieces) or _kink_rule(P, phi, x, density, pieces))
             value, rule = got if got is not None else _plain(P, phi, x, density, pieces)
-            if value.has(sp.Integral, sp.Sum) or rules_real.exact(rule):
+            if value.has(sp.Integral, sp.Sum) or rules_real.exact(rule) or EXP_POLY in rule:
                 return value, rule
             # SymPy's integrator drops convergence conditions (conds="none"): check the closed form first
             evidence = disagreement(value, phi * density, x, pieces, P.measure, P.conditions())
@@ -325,6 +326,7 @@ def _kink_rule(P, phi, x, density, pieces):
         return None  # kinks inside a bounded support need their position against the ends: not attempted
     branches = []
     converges = sp.true
+    by_parts = True  # every piece closed by rules_exp_poly (exact: no cross-check needed)
     for order in itertools.permutations(kinks):
         cond = sp.And(*[sp.Le(order[i], order[i + 1]) for i in range(len(order) - 1)])
         if cond == sp.false:
@@ -339,7 +341,10 @@ def _kink_rule(P, phi, x, density, pieces):
             # the end pieces run to ±∞: keep SymPy's convergence condition (e^{x/b₁ − x/b₂} on (−∞, μ)
             # converges only for b₁ < b₂) where it is a plain relation between the parameters
             infinite = left == -sp.oo or right == sp.oo
-            part = _sympy_integrate(g, x, left, right, conds="separate" if infinite else "none")
+            part = exp_poly_integral(g, x, left, right)
+            if part is None:
+                by_parts = False
+                part = _sympy_integrate(g, x, left, right, conds="separate" if infinite else "none")
             if isinstance(part, tuple):
                 part, cond_part = part
                 if _plain_relation(cond_part):
@@ -356,6 +361,8 @@ def _kink_rule(P, phi, x, density, pieces):
         return None
     value = branches[0][0] if len(branches) == 1 else sp.Piecewise(*branches[:-1], (branches[-1][0], True))
     rule = "integral over the support, split at the kinks of |a·x + b| (cases on their order)"
+    if by_parts:
+        rule += "; " + EXP_POLY
     if converges != sp.true:
         if not f.is_nonnegative:
             return None  # a divergent part of unknown sign: no value
