@@ -15,9 +15,12 @@ rule of :mod:`symce.numeric.rewrite_special`). Kernels: :mod:`symce.numeric.impl
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from symce.numeric.functions.base import StableFunction, to_elementary
+from symce.numeric.functions.elementary import diff_ratio
 
 
 class _Cancelling(StableFunction):
@@ -176,6 +179,35 @@ class gamma_scaled_excess(_Cancelling):  # noqa: N801
 
     def _eval_is_nonnegative(self):
         return True if (self.args[0].is_positive and self.args[1].is_real) else None
+
+    def lowering(self, names):
+        """The numpy kernel from the inputs where z = (d + q)/d and L = diff_ratio(a, b, s) (Gumbel) or
+        k(log u − log v) (Weibull): s = L + log Γ(z) in double-double (impl/gamma_excess.py), since the
+        rounded z and L cost |s|·ε of e^s (10³ ULP at s ≈ 600) and every digit near P = Q; otherwise, and
+        for the mpmath kernel, the function of (z, L)."""
+        from symce.numeric.impl import gamma_excess, gamma_kernels
+
+        plain = names["gamma_scaled_excess"]
+        if getattr(plain, "func", None) is not gamma_kernels.gamma_scaled_excess:
+            return plain, self.args
+        z, big_l = self.args
+        num, den = sp.fraction(sp.together(z))
+        q = sp.expand(num - den)
+        if not (q.is_Symbol and den.is_Symbol and q.is_positive and den.is_positive):
+            return plain, self.args
+        mu = names["lgamma_stirling"]
+        if isinstance(big_l, diff_ratio) and all(a.is_Symbol for a in big_l.args):
+            return functools.partial(gamma_excess.excess_gumbel, mu=mu), (q, den, *big_l.args)
+        parts = [t.as_independent(sp.log, as_Add=False) for t in sp.Add.make_args(sp.expand(big_l))]
+        if (len(parts) == 2 and all(isinstance(f, sp.log) and f.args[0].is_Symbol for _, f in parts)
+                and parts[0][0] == -parts[1][0] and parts[0][0].is_Symbol):
+            (k, lu), (_, lv) = parts
+            return functools.partial(gamma_excess.excess_weibull, mu=mu), (q, den, k, lu.args[0], lv.args[0])
+        if (len(parts) == 2 and all(isinstance(f, sp.log) and f.args[0].is_Symbol for _, f in parts)
+                and parts[0][0] == -parts[1][0] and (-parts[0][0]).is_Symbol):
+            (_, lu), (k, lv) = parts
+            return functools.partial(gamma_excess.excess_weibull, mu=mu), (q, den, k, lv.args[0], lu.args[0])
+        return plain, self.args
 
 
 __all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "gamma_scaled", "lgamma_stirling",
