@@ -9,6 +9,8 @@ compared: ``("real",)`` for ℝ, ``("integer",)`` for ℤ, ``("real^d", d)`` for
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from symce.core.family import Measure
@@ -80,6 +82,16 @@ def bounds(S: sp.Set) -> list[tuple]:
 def variable_assumptions(S: sp.Set) -> dict:
     """Assumptions every point of S satisfies, for the random variable's symbol (they let SymPy split
     log(x^a) = a·log x on a positive support, decide |x| = x, and so on)."""
+    return dict(_variable_assumptions(S))
+
+
+@functools.lru_cache(maxsize=256)
+def _variable_assumptions(S: sp.Set) -> tuple:
+    # memoised per support: every family's variable() asks, and the subset tests cost ~10 ms each
+    return tuple(_assumptions_of(S).items())
+
+
+def _assumptions_of(S: sp.Set) -> dict:
     if is_integer_set(S):
         out = {"integer": True}
         if S.is_subset(sp.Naturals0) is True or (isinstance(S, sp.FiniteSet) and all(e >= 0 for e in S.args)):
