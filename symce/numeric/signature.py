@@ -105,6 +105,11 @@ def signed(fn, groups, expr, backend):
     flat = flat_args(groups)
     scalar_names = {safe_name(s.name, set(), f"x{i}"): i for i, s in enumerate(flat)}
     grouped = any(g.shape for g in groups)
+    # a backend that evaluates the groups' arrays whole (torch's k-class kernels over the trailing axis:
+    # one operation, not 2k column views and 2k select nodes in the autograd graph) says so by an
+    # ``on_groups(groups, xs)`` attribute answering NotImplemented for what it does not take
+    on_groups = getattr(fn, "on_groups", None) if grouped else None
+    frozen = tuple(groups)
 
     def call(*xs, **kw):
         if kw:
@@ -112,6 +117,10 @@ def signed(fn, groups, expr, backend):
         if len(xs) == len(flat):
             return fn(*xs)
         if grouped and len(xs) == len(groups):
+            if on_groups is not None:
+                out = on_groups(frozen, xs)
+                if out is not NotImplemented:
+                    return out
             return fn(*[_take(x, index, g) for x, g in zip(xs, groups) for index, _ in g.slots])
         raise ArgumentTypeError(
             f"the generated function takes {len(groups)} arguments ({', '.join(g.name for g in groups)})"

@@ -376,12 +376,48 @@ def _recorded_vjp(op, js, xs, gs):
 
 def fused(expr, syms):
     """A torch function of ``syms`` computing the stabilised ``expr`` as one fused operation, or None where
-    it cannot be (a matrix, a node whose torch kernel is weaker than numpy's or missing)."""
+    it cannot be (a matrix, a node whose torch kernel is weaker than numpy's or missing). For a single
+    k-class node the function also has ``on_groups`` (:mod:`.torch_kclass`)."""
+    if isinstance(expr, sp.MatrixBase):
+        return None
+    from symce.numeric.impl.torch_kclass import grouped
+
+    hook = grouped(expr, syms)
+    if hook is not None:
+        # a k-class node: (…, k) tensors go whole to its kernel over the trailing axis (the signature
+        # layer's on_groups hook); one tensor per class takes the fused operation or the numpy bridge
+        f = _one_per_class(expr, syms)
+        if f is not None:
+            f.on_groups = hook
+        return f
+    return _fused(expr, syms)
+
+
+def _one_per_class(expr, syms):
+    """The function of the columns (one tensor per class) of a k-class node: the fused operation, else
+    the numpy bridge of :mod:`.torch_bridge` (the categorical KL's compensated sum, as lambdify builds it)."""
+    f = _fused(expr, syms)
+    if f is not None:
+        return f
+    from symce.numeric.impl import impls
+    from symce.numeric.impl.torch_bridge import bridge, generate as bridge_generate
+
+    code_expr, bridges = bridge(expr)
+    raw = bridge_generate(list(syms), code_expr, {**impls("torch"), **bridges})
+    if raw is None:
+        return None
+
+    @functools.wraps(raw)  # a fresh function: on_groups is set on it, not on a cached generated one
+    def f(*xs):
+        return raw(*xs)
+
+    return f
+
+
+def _fused(expr, syms):
     from symce.numeric import special
     from symce.numeric.impl.torch_bridge import kernel_name
 
-    if isinstance(expr, sp.MatrixBase):
-        return None
     # only where every node's torch kernel is as accurate as numpy's (else the numpy kernel is bridged, one
     # operation per node: impl.torch_bridge); a node without a torch kernel makes generate() give None
     if any(kernel_name(f) in WEAK or special.torch_bridged(f) or hasattr(f, "lowering")

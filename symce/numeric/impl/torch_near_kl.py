@@ -1,6 +1,9 @@
 r"""x log(x/y) − x + y and log(a/b) − (a − b)/b for torch: the window method of :mod:`.near_kl` (the numpy
-kernels' Chebyshev-economised series d·s − 2x·s³·R(s²) on 1/5 ≤ y/x ≤ 5, its polynomial and outer-band
-arithmetic shared — they are plain arithmetic on arrays), with torch's indexing in place of numpy's: the
+kernels' Chebyshev-economised series d·s − 2x·s³·R(s²) on 1/5 ≤ y/x ≤ 5, the same two polynomials, the
+outer band with the rounding errors of y − x and y + x put back, and — where x + y overflows (σ ≈ DBL_MAX)
+— s and the outer band from the halved inputs) in torch operations of its own (numpy's module is tuned for
+numpy and its private names are its own business; tests/test_torch_near_kl.py holds the two to the same
+values and to mpmath), with torch's indexing in place of numpy's: the
 series on the whole block where most elements are inside the window (realistic probabilities and scales),
 the far form log(x/y) on the others by index. The careful shared kernels (:mod:`.arrays`) take the
 elements that come out non-finite (x = 0, infinities). Values within the numpy kernels' ULP bounds
@@ -9,8 +12,21 @@ elements that come out non-finite (x = 0, infinities). Values within the numpy k
 
 from __future__ import annotations
 
-from symce.numeric.impl import near_kl as _nk
-
+# R(z) = Σ zⁿ/(2n + 3) on [0, 1/9] and on [0, 4/9], highest power first: the Chebyshev fits of
+# :mod:`.near_kl` (mpmath.chebyfit at 60 digits, relative error below 2^−57.9), doubled (exact): the tail is
+# 2x·s³·R(s²)
+_R_INNER = tuple(2 * c for c in (
+    0.07815288900461424, 0.03746071897775384, 0.05422589197440007, 0.05867139530651599,
+    0.06667589315724629, 0.07692271982430275, 0.09090909948981357, 0.11111111099118386,
+    0.1428571428580005, 0.19999999999999762, 0.3333333333333333))
+_R_OUTER = tuple(2 * c for c in (
+    4.306210039411948, -14.664237566984744, 24.11076069323323, -24.582600491326573,
+    17.436097719160202, -8.955383922823435, 3.526245866994221, -1.0009507720640074,
+    0.2779986738971196, 0.0013320131993982362, 0.053356852467608434, 0.0520373460632605,
+    0.05886954333075943, 0.06666407036427749, 0.07692317973889416, 0.09090908820547107,
+    0.11111111115444725, 0.14285714285677628, 0.20000000000000123, 0.3333333333333333))
+_Z_INNER = 1.0 / 9.0
+_Z_EDGE = 0.445  # the window's edge s = ±⅔ is s² = 4/9 up to rounding
 _NORMAL_LO, _NORMAL_HI = 3.307553003638408e-308, 3.0233831442760750e307
 
 
@@ -21,40 +37,99 @@ def _flat(*args):
     return xs[0].shape, [x.reshape(-1) for x in xs]
 
 
+def _finite_sum(t) -> bool:
+    return t.device.type == "meta" or bool(t.sum().isfinite())
+
+
 def log_ratio(x, y):
     """log(x/y), and log x − log y where x/y is subnormal, 0 or inf (|log r| ≥ 708 there: no cancellation)."""
     import torch
 
     r = x / y
     lr = torch.log(r)
-    if bool((lr.abs() < 708.0).all()):  # |log r| ≥ 708 exactly where r is subnormal, 0 or inf
-        return lr
+    if lr.device.type == "meta" or bool((lr.abs() < 708.0).all()):  # |log r| ≥ 708 exactly where r is
+        return lr                                                    # subnormal, 0 or inf
     idx = ((r < _NORMAL_LO) | (r > _NORMAL_HI)).nonzero().reshape(-1)
     lr[idx] = torch.log(x[idx]) - torch.log(y[idx])
     return lr
 
 
-def _series(x, y, d, s, z):
-    out = d * s - _nk._tail(x, s, z, _nk._R_INNER)
-    outer = (z > _nk._Z_INNER) & (z < _nk._Z_EDGE)
-    if bool(outer.any()):
-        idx = outer.nonzero().reshape(-1)
-        out[idx] = _nk._outer(x[idx], y[idx], d[idx])
-    return out
+def _tail(x, s, z, coeffs):
+    """2x·s³·R(s²) (the coefficients come doubled), in place on one temporary."""
+    acc = z * coeffs[0]
+    acc += coeffs[1]
+    for c in coeffs[2:]:
+        acc *= z
+        acc += c
+    acc *= z
+    acc *= s
+    acc *= x
+    return acc
 
 
-def window(x, y, d, far, near_post=None):
-    """x log(x/y) − x + y (d = y − x) on the window 1/5 ≤ y/x ≤ 5 — then ``near_post(value, x)`` — and
-    ``far(x, y, d)`` elsewhere, for flat tensors of one length (as :func:`.near_kl.window`)."""
+def _ratio(x, y, d):
+    """s = d/(x + y), from the halved inputs where x + y overflows (s = 0 there would pass for y = x and
+    send a near pair to the far form, which cancels: the normal KL at σ₁ = DBL_MAX, σ₂ one ulp below)."""
     import torch
 
     S = x + y
     s = d / S
+    if not _finite_sum(S):
+        i = (~torch.isfinite(S) & torch.isfinite(x) & torch.isfinite(y)).nonzero().reshape(-1)
+        s[i] = (d[i] * 0.5) / (x[i] * 0.5 + y[i] * 0.5)
+    return s
+
+
+def _outer(x, y, d):
+    """The outer band with the rounding errors of y − x and y + x put back (TwoSum); where x + y overflows
+    the inputs are halved and the value doubled (exact at that scale)."""
+    import torch
+
+    S = x + y
+    if not _finite_sum(S):
+        h = ~torch.isfinite(S) & torch.isfinite(x) & torch.isfinite(y)
+        if bool(h.any()):
+            half = torch.where(h, 0.5, 1.0)
+            out = _outer_core(x * half, y * half, d * half)
+            return out * torch.where(h, 2.0, 1.0)
+    return _outer_core(x, y, d)
+
+
+def _outer_core(x, y, d):
+    h = y - x
+    bb = h - y
+    l = (y - (h - bb)) + (-x - bb)
+    l *= h == d  # the given d is not y − x: it is the caller's own (more accurate) difference
+    S = x + y
+    bb = S - x
+    e = (x - (S - bb)) + (y - bb)
+    t = d / S
+    s = t + (l - t * e) / S
     z = s * s
-    near = z < _nk._Z_EDGE
-    if not bool(torch.isfinite(S.sum())):  # x + y overflows (s = 0 there): the far form decides
-        near &= torch.isfinite(S)
-    count = int(near.sum())
+    out = d * s
+    out += l * s
+    out -= _tail(x, s, z, _R_OUTER)
+    return out
+
+
+def _series(x, y, d, s, z):
+    out = d * s
+    out -= _tail(x, s, z, _R_INNER)
+    outer = (z > _Z_INNER) & (z < _Z_EDGE)
+    if out.device.type == "meta" or bool(outer.any()):
+        idx = outer.nonzero().reshape(-1)
+        out[idx] = _outer(x[idx], y[idx], d[idx])
+    return out
+
+
+def window(x, y, d, far, near_post=None, mask=False):
+    """x log(x/y) − x + y (d = y − x) on the window 1/5 ≤ y/x ≤ 5 — then ``near_post(value, x)`` — and
+    ``far(x, y, d)`` elsewhere, for flat tensors of one length (as :func:`.near_kl.window`); with ``mask``
+    also the window's elements (a boolean tensor)."""
+    s = _ratio(x, y, d)
+    z = s * s
+    near = z < _Z_EDGE
+    count = int(near.sum()) if near.device.type != "meta" else near.numel()
     if 2 * count > z.numel():
         out = _series(x, y, d, s, z)
         if near_post is not None:
@@ -62,21 +137,37 @@ def window(x, y, d, far, near_post=None):
         if count < z.numel():
             idx = (~near).nonzero().reshape(-1)
             out[idx] = far(x[idx], y[idx], d[idx])
-        return out
-    out = far(x, y, d)
-    if count:
-        inside = near.nonzero().reshape(-1)
-        xi = x[inside]
-        v = _series(xi, y[inside], d[inside], s[inside], z[inside])
-        out[inside] = v if near_post is None else near_post(v, xi)
-    return out
+    else:
+        out = far(x, y, d)
+        if count:
+            inside = near.nonzero().reshape(-1)
+            xi = x[inside]
+            v = _series(xi, y[inside], d[inside], s[inside], z[inside])
+            out[inside] = v if near_post is None else near_post(v, xi)
+    return (out, near) if mask else out
+
+
+def near_inner(x, y, d, out):
+    """out[i] = x log(x/y) − x + y by the inner polynomial where ½ ≤ y/x ≤ 2 (s² ≤ 1/9, d = y − x exact
+    there) and x + y is finite, in place on flat tensors; returns that mask (the categorical KL's split)."""
+    import torch
+
+    S = x + y
+    s = d / S
+    z = s * s
+    near = (z <= _Z_INNER) & torch.isfinite(S)
+    idx = near.nonzero().reshape(-1)
+    if idx.numel():
+        si, zi, xi = s[idx], z[idx], x[idx]
+        out[idx] = (d[idx] * si).sub_(_tail(xi, si, zi, _R_INNER))
+    return near
 
 
 def _fix(out, careful, *args):
     """The careful kernel where the fast one gave a non-finite value (x = 0, y = ∞, NaN inputs)."""
     import torch
 
-    if bool(torch.isfinite(out.sum())):
+    if _finite_sum(out):
         return out
     bad = (~torch.isfinite(out)).nonzero().reshape(-1)
     out[bad] = careful(*(a[bad] for a in args))
@@ -97,8 +188,8 @@ def log1pmx_ratio(careful):
         """log(a/b) − (a − b)/b = −kl_div(b, a)/b inside the window, log(a/b) − d/b outside."""
         shape, (a, b, d) = _flat(a, b, d)
         out = window(b, a, d, lambda b_, a_, d_: log_ratio(a_, b_) - d_ / b_, lambda v, b_: -(v / b_))
-        if not bool((out == out).all()):  # NaN only: ±inf are the values at a or b = 0, ∞
-            bad = (out != out).nonzero().reshape(-1)
+        if out.device.type != "meta" and not bool((out == out).all()):  # NaN only: ±inf are the values
+            bad = (out != out).nonzero().reshape(-1)                     # at a or b = 0, ∞
             out[bad] = careful(a[bad], b[bad], d[bad])
         return out.reshape(shape)
 

@@ -1,0 +1,238 @@
+r"""k-class losses on (…, k) tensors as one torch operation: the softmax cross-entropy
+Σᵢ tᵢ (logsumexp z − zᵢ) and the categorical KL Σᵢ xᵢ log(xᵢ/yᵢ), forward and backward over the classes'
+trailing axis.
+
+Why: the generated function of a k-class loss takes each class as its own argument; fed an (n, k) tensor,
+the signature layer (:mod:`symce.numeric.signature`) would hand torch 2k column views — 2k select nodes in
+the autograd graph, and a backward that computes each class's partial derivative as its own expression
+(k softmaxes where one serves). Here the whole tensor goes in (the signature layer's ``on_groups`` hook) and
+the backward is the stabilised symbolic derivative of the node, written over the axis:
+
+* ∂/∂zⱼ Σ tᵢ(lse z − zᵢ) = softmax(z)ⱼ·Σtᵢ − tⱼ, ∂/∂tⱼ = lse z − zⱼ (the gap, ≥ 0);
+* ∂/∂yⱼ Σ xᵢ log(xᵢ/yᵢ) = −xⱼ/yⱼ, ∂/∂xⱼ = log(xⱼ/yⱼ) + 1.
+
+Accuracy is the shared array kernels' (:mod:`.arrays.softmax`, :mod:`.arrays.elementwise`): e^{z − m} with the
+rounding error of z − m put back (TwoSum), the maximum's own e⁰ = 1 left out of the sum so log1p sees the
+remainder exactly, compensated sums over the classes, and x log(x/y) − x + y ≥ 0 by the inner series of
+:mod:`.torch_near_kl` where y/x is within a factor 2 (its exact y − x summed apart), so that a KL near
+P = Q keeps its digits. Rows whose value comes out non-finite (logits near ±DBL_MAX, zeros, NaN) are
+recomputed by the careful shared kernels.
+
+The partial derivatives are computed in the forward pass where inputs need them (a training step: the
+value's intermediate results are shared), and backward multiplies by the incoming gradient. With
+``create_graph`` the backward is recorded from torch's own differentiable operations on the same formulas
+(a second derivative of a softmax has no kink to protect).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+#: the k-class nodes with a kernel here (the stable function's class name → the kind of loss)
+KINDS = ("softmax_xent", "rel_entr_sum")
+
+
+def _sum(parts):
+    """Σ over the first axis of ``parts`` (m, rows), compensated: TwoSum of each partial sum and term
+    (branch-free, six operations), the errors summed apart — a KL's terms cancel near P = Q. Rows of
+    ``parts`` contiguous, so every operation runs over contiguous memory."""
+    import torch
+
+    s = parts[0].clone()
+    c = torch.zeros_like(s)
+    for x in parts[1:]:
+        t = s + x
+        bp = t - s
+        e = torch.sub(t, bp).neg_().add_(s)  # s − (t − bp)
+        c += e.add_(bp.neg_().add_(x))  # + (x − bp)
+        s = t
+    return s.add_(c)
+
+
+def _careful(kind, a, b, out):
+    """The shared careful kernel on the rows where ``out`` is not finite (in place)."""
+    import torch
+
+    from symce.numeric.impl import impls
+
+    if bool(torch.isfinite(out.sum())):
+        return out
+    bad = ~torch.isfinite(out)
+    ab, bb = a[bad], b[bad]
+    k = a.shape[-1]
+    out[bad] = impls("torch")[kind](*[ab[:, j] for j in range(k)], *[bb[:, j] for j in range(k)])
+    return out
+
+
+def softmax_xent(t, z, need_t, need_z):
+    """Σ tᵢ(lse z − zᵢ) over the last axis, and the partials ∂/∂t (the gaps), ∂/∂z (softmax·Σt − t)."""
+    import torch
+
+    mx, am = z.max(-1, keepdim=True)
+    d = z - mx  # ≤ 0; its rounding error put back below (16 ULP of e^d at a gap of 37 otherwise)
+    bb = d - z
+    err = (z - (d - bb)) - (mx + bb)
+    e = torch.exp(d)
+    err.mul_(e)
+    err.nan_to_num_(nan=0.0)  # z = ±∞: no correction (the careful kernel takes those rows)
+    e += err
+    e.scatter_(-1, am, 0.0)  # the maximum's own e⁰ = 1 out of the sum: log1p sees the remainder exactly
+    rest = e.sum(-1, keepdim=True)
+    gap = torch.neg(d).add_(torch.log1p(rest))  # (m − zᵢ) + log1p(rest) ≥ 0
+    out = _sum((t * gap).T.contiguous())
+    out = _careful("softmax_xent", t, z, out)
+    gz = None
+    if need_z:
+        e.scatter_(-1, am, 1.0)
+        # softmax·Σt − t with softmax = e/(1 + rest)
+        gz = e.mul_(t.sum(-1, keepdim=True) / (1.0 + rest)).sub_(t)
+    return out, (gap if need_t else None), gz
+
+
+def rel_entr_sum(x, y, need_x, need_y):
+    """Σ xᵢ log(xᵢ/yᵢ) over the last axis, and the partials ∂/∂x = log(x/y) + 1, ∂/∂y = −x/y. Where
+    ½ ≤ y/x ≤ 2 (y − x exact, Sterbenz) a term is split as (x log(x/y) − x + y) − (y − x), the first ≥ 0 by
+    the inner series of :mod:`.torch_near_kl` and the second exact, so the compensated sum keeps the digits
+    of a KL near P = Q; elsewhere it is x log(x/y) (0 for x = 0), whose log has no cancellation — the
+    numpy kernel's split, with the window of the inner polynomial."""
+    import torch
+
+    from symce.numeric.impl.torch_kernels import log_ratio as log_ratio_d
+    from symce.numeric.impl.torch_near_kl import near_inner
+
+    d = y - x
+    r = x / y
+    v = torch.log(r)
+    if not bool((v.abs() < 708.0).all()):  # x/y subnormal, 0 or ∞: log x − log y (no cancellation there)
+        v = torch.where(v.abs() < 708.0, v, torch.log(x) - torch.log(y))
+    v = torch.where(x == 0, 0.0, v.mul_(x))
+    dn = torch.neg(d)
+    near = near_inner(x.reshape(-1), y.reshape(-1), d.reshape(-1), v.view(-1)).view(x.shape)
+    dn.mul_(near)
+    out = _sum(torch.cat([v, dn], -1).T.contiguous())
+    out = _careful("rel_entr_sum", x, y, out)
+    gx = log_ratio_d(x, y, torch.neg(d)).add_(1.0) if need_x else None
+    gy = torch.neg(x).div_(y) if need_y else None
+    return out, gx, gy
+
+
+def _recorded(kind, a, b):
+    """The partials as differentiable torch operations (create_graph: a second derivative)."""
+    import torch
+
+    if kind == "softmax_xent":
+        lse = torch.logsumexp(b, -1, keepdim=True)
+        return lse - b, torch.softmax(b, -1) * a.sum(-1, keepdim=True) - a
+    return torch.log(a / b) + 1.0, -a / b
+
+
+#: rows per block: 2¹³ rows of k = 10 float64 (640 KiB a temporary) keep the kernels' temporaries in the L2
+#: cache; a fresh 80 MB temporary per operation costs more in page faults than the arithmetic
+ROWS = 1 << 13
+
+
+def blocked(kernel, a, b, need_a, need_b):
+    """kernel over blocks of rows of the (…, k) tensors a, b (one shape): the value (…) and the partials
+    (…, k) where needed."""
+    import torch
+
+    shape, k = a.shape, a.shape[-1]
+    a2, b2 = a.reshape(-1, k), b.reshape(-1, k)
+    n = a2.shape[0]
+    if n <= 2 * ROWS:
+        out, ga, gb = kernel(a2, b2, need_a, need_b)
+    else:
+        out = torch.empty(n, dtype=a.dtype, device=a.device)
+        ga = torch.empty(n, k, dtype=a.dtype, device=a.device) if need_a else None
+        gb = torch.empty(n, k, dtype=a.dtype, device=a.device) if need_b else None
+        for i in range(0, n, ROWS):
+            o, pa, pb = kernel(a2[i:i + ROWS], b2[i:i + ROWS], need_a, need_b)
+            out[i:i + ROWS] = o
+            if need_a:
+                ga[i:i + ROWS] = pa
+            if need_b:
+                gb[i:i + ROWS] = pb
+    return (out.reshape(shape[:-1]), None if ga is None else ga.reshape(shape),
+            None if gb is None else gb.reshape(shape))
+
+
+@functools.lru_cache(maxsize=None)
+def _function():
+    import torch
+
+    class KClassOp(torch.autograd.Function):
+        """forward: the loss over the last axis (and the partials it shares work with); backward: g·partials."""
+
+        @staticmethod
+        def forward(ctx, kind, a, b):
+            need_a, need_b = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
+            kernel = softmax_xent if kind == "softmax_xent" else rel_entr_sum
+            out, ga, gb = blocked(kernel, a, b, need_a, need_b)
+            ctx.kind, ctx.partials = kind, (ga, gb)
+            ctx.save_for_backward(a, b)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            if torch.is_grad_enabled():  # create_graph: the partials recorded as operations
+                ga, gb = _recorded(ctx.kind, a, b)
+            else:
+                ga, gb = ctx.partials
+            if g.dim() and all(st == 0 for st in g.stride()):  # the mean's or sum's gradient: one number
+                g = g.as_strided((), ())
+            else:
+                g = g.unsqueeze(-1)
+            return (None, None if ga is None or not ctx.needs_input_grad[1] else ga * g,
+                    None if gb is None or not ctx.needs_input_grad[2] else gb * g)
+
+    return KClassOp
+
+
+def grouped(expr, syms):
+    """The ``on_groups`` hook of the generated torch function of ``expr`` (a single k-class node of the
+    flat arguments ``syms``), or None: hook(groups, xs) evaluates the node on the groups' (…, k) tensors
+    when node argument i and k + i are column c of the two groups for every class (their sum runs over the
+    whole axis), and answers NotImplemented otherwise (the per-symbol path then)."""
+    if type(expr).__name__ not in KINDS or len(expr.args) % 2:
+        return None
+    if not all(isinstance(a, sp.Symbol) for a in expr.args):
+        return None
+    kind, k = type(expr).__name__, len(expr.args) // 2
+
+    @functools.lru_cache(maxsize=8)
+    def layout(groups):
+        where = {s: (gi, idx) for gi, g in enumerate(groups) for idx, s in g.slots}
+        if len(groups) != 2 or any(g.shape != (k,) or len(g.slots) != k for g in groups):
+            return None
+        cells = [where.get(s) for s in expr.args]
+        if any(c is None for c in cells):
+            return None
+        ga, gb = {c[0] for c in cells[:k]}, {c[0] for c in cells[k:]}
+        if len(ga) != 1 or len(gb) != 1 or ga == gb:
+            return None
+        if any(cells[i][1] != cells[k + i][1] for i in range(k)):
+            return None
+        return ga.pop(), gb.pop()
+
+    def hook(groups, xs):
+        import torch
+
+        got = layout(tuple(groups))
+        if got is None or not all(isinstance(x, torch.Tensor) and x.is_floating_point() for x in xs):
+            return NotImplemented
+        a, b = xs[got[0]], xs[got[1]]
+        if a.dim() == 0 or b.dim() == 0 or a.shape[-1] != k or b.shape[-1] != k or a.device != b.device:
+            return NotImplemented
+        kind_out = torch.promote_types(a.dtype, b.dtype)
+        # float32 in: computed in float64 (the kernels' thresholds are float64's), rounded once
+        a, b = torch.broadcast_tensors(a.to(torch.float64), b.to(torch.float64))
+        out = _function().apply(kind, a, b)
+        return out if kind_out == torch.float64 else out.to(kind_out)
+
+    return hook
+
+
+__all__ = ["grouped", "softmax_xent", "rel_entr_sum", "KINDS"]
