@@ -69,6 +69,9 @@ CASES += [
     # 1 − softmax as the other classes' share (Σ_{j≠i} e^{z_j}/Σ e^{z}; the reference sums the others, no 1 − s)
     (F.softmax_rest(z1, z1, z2), 1 - _SM1,
      lambda z1, z2: mpmath.exp(z2) / (mpmath.exp(z1) + mpmath.exp(z2)), [z1, z2], [(0.5, -1.0), (3.0, 2.0), (40.0, 1.0)]),
+    (F.softmax_var(z1, z1, z2), _SM1 * (1 - _SM1),
+     lambda z1, z2: mpmath.exp(z1) * mpmath.exp(z2) / (mpmath.exp(z1) + mpmath.exp(z2)) ** 2, [z1, z2],
+     [(0.5, -1.0), (3.0, 2.0), (40.0, 1.0)]),
     (F.softmax_kl(x, a, z1, z2), _SX1 * sp.log(_SX1 / _SM1) + _SX2 * sp.log(_SX2 / _SM2),
      lambda x, a, z1, z2: (_sm(x, [x, a]) * mpmath.log(_sm(x, [x, a]) / _sm(z1, [z1, z2]))
                            + _sm(a, [x, a]) * mpmath.log(_sm(a, [x, a]) / _sm(z2, [z1, z2]))),

@@ -113,3 +113,15 @@ def test_logit_kl_gradient_at_opposite_extreme_logits():
         want = s[i] * (delta[i] - dbar)
         got = _call(d.gradient([a for a in args if a.name == f"z1_{i + 1}"][0]), args, point)
         assert np.isfinite(got) and ulps(got, want) <= K_CLASS_GOAL, (i, got, want)
+
+
+@pytest.mark.parametrize("pi", range(len(CE_POINTS)))
+def test_softmax_ce_hessian_diagonal(pi):
+    # s_i(1 − s_i) (9–11 ULP as s_i·Σ_{j≠i} s_j before softmax_var)
+    d, args = _derivation(CE10)
+    point = CE_POINTS[pi]
+    s, r = _softmax([point[f"z2_{j + 1}"] for j in range(10)])
+    for i in range(10):
+        z = [a for a in args if a.name == f"z2_{i + 1}"][0]
+        got = _call(d.hessian([z]).result[0, 0], args, point)
+        assert ulps(got, s[i] * r[i]) <= K_CLASS_GOAL, (pi, i, got, s[i] * r[i])

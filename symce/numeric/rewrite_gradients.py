@@ -32,7 +32,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric.functions import log1p, softmax, softmax_rest, wprod
+from symce.numeric.functions import log1p, softmax, softmax_rest, softmax_var, wprod
 from symce.numeric.functions import diff_ratio, exact_rational
 
 
@@ -207,6 +207,8 @@ def _rest_sum(ms, members):
     for ss in members:
         left = [s for s in ss if s not in rest]
         if isinstance(ss[0], softmax) and len(left) == 1 and len(rest) == len(ss) - 1 and set(rest) <= set(ss):
+            if left[0] in common:  # s_i·Σ_{j≠i} s_j = s_i(1 − s_i), one kernel rather than a product of two
+                return sp.Mul(*[f for f in common if f != left[0]]) * softmax_var(*left[0].args)
             return sp.Mul(*common) * softmax_rest(*left[0].args)
     return sp.Add(*ms)
 
@@ -225,7 +227,7 @@ def _weighted(mono, coef, flat):
     if coef.is_number or not coef.free_symbols or any(
             n.is_Pow and n.exp.is_negative for n in sp.preorder_traversal(coef)):
         # a quotient (σ(a)/q) is left to the plain product and division: 1/q itself overflows for a subnormal q
-        return mono * coef
+        return _divided_in_turn(mono, coef)
     c, coef = coef.as_coeff_Mul()
     v = coef
     if coef.is_Add and all(t.as_coeff_Mul()[1].is_Symbol or t.is_number for t in coef.args):
@@ -245,6 +247,22 @@ def _weighted(mono, coef, flat):
         for _ in range(n):
             v = wprod(base, v)
     return c * v
+
+
+def _divided_in_turn(mono, coef):
+    """mono·c/xⁿ (n ≥ 2) as ((mono/x)/x…)/x, each division printed as such (diff_ratio(·, 0, x) is printed a/x):
+    xⁿ underflows where the quotient does not — σ(z)/p² of the Bernoulli Hessian ∂²/∂p² is 0/0 = NaN at
+    p = 2e-217, z = −6e178 (the value 0), and ∞ for 1e100 at σ = 1e-300, p = 1e-200."""
+    c, rest = coef.as_coeff_Mul()
+    factors = sp.Mul.make_args(rest)
+    powers = [f for f in factors if f.is_Pow and f.exp.is_Integer and f.exp < -1]
+    if len(powers) != 1 or not mono.has(sigmoid, softmax):
+        return mono * coef
+    base, n = powers[0].base, -int(powers[0].exp)
+    v = mono * sp.Mul(*[f for f in factors if f is not powers[0]])
+    for _ in range(n - 1):
+        v = diff_ratio(v, 0, base)
+    return c * v / base
 
 
 def _sigmoid_term(term):

@@ -26,6 +26,7 @@ rel_entr_sum(p,q)  Σ p_i log(p_i/q_i)                          categorical KL n
 softmax(a; z…)     e^a / Σ e^{z_j}                             e^{z_j} overflows, ∞/∞ = NaN; exact max-shift
 softmax_kl(x, y)   KL(softmax x ‖ softmax y)                   logit KL near x = y (up to a shift): cancels
 softmax_rest(a; z) 1 − softmax(a; z) = Σ_{j≠i} e^{z_j}/Σ e^{z}  1 − s_i rounds to 0 (one-hot gradients)
+softmax_var(a; z)  s(1 − s), s = softmax(a; z)                 the product of two kernels adds their errors
 log1p(x)           log(1 + x)                                  log(1 − p) for tiny p loses every digit
 wprod(w, v)        w·v for a weight w = σ(a) or softmax(a; z)  w rounds to 0 (or a subnormal) below e^{−708}
                                                                where w·v does not: 0·log 0 = 0, not +∞
@@ -68,7 +69,7 @@ from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, logit_ratio
 from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl, vonmises_xent
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
-                                            softmax_rest, softmax_xent)
+                                            softmax_rest, softmax_var, softmax_xent)
 
 STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, log1pmx_ratio, kl_div,
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
@@ -76,7 +77,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, vonmises_kl, vonmises_entropy,
-                    vonmises_xent, softmax_rest)
+                    vonmises_xent, softmax_rest, softmax_var)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -85,5 +86,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
-           "softmax_rest", "STABLE_FUNCTIONS",
+           "softmax_rest", "softmax_var", "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -1,0 +1,34 @@
+"""The Hessian of CE(Bernoulli with logit z ‖ Bernoulli(p)) = −σ(z) log p − σ(−z) log(1 − p) in p:
+∂²/∂p² = σ(z)/p² + σ(−z)/(1 − p)² (differentiating the definition twice), evaluated by mpmath at 450 digits.
+p² underflows where the quotient does not (0/0 = NaN at p = 2e-217, z = −6e178, the accuracy section's worst
+input; ∞ for 5.6e100 at p = 1e-200, z = −690)."""
+
+import mpmath
+import numpy as np
+import pytest
+
+from symce.app.accuracy_derivatives import _catalog
+from symce.numeric.lambdify import lambdify
+
+MP_DPS = 450
+ULP_GOAL = 3
+
+
+def _sig(x):
+    return 1 / (1 + mpmath.exp(-mpmath.mpf(x)))
+
+
+@pytest.mark.parametrize("name", ["CE(bernoulli-logit ‖ bernoulli)", "KL(bernoulli-logit ‖ bernoulli)"])
+@pytest.mark.parametrize("pv, zv", [(2.2929203438890812e-217, -6.001451199480362e+178), (1e-200, -690.0),
+                                    (1e-100, -300.0), (0.25, 3.0), (1e-150, 2.0)])
+def test_second_derivative_in_p(name, pv, zv):
+    d = dict(_catalog())[name]()
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    p = [a for a in args if a.name == "p2"][0]
+    f = lambdify(d.hessian([p]).result[0, 0], args)
+    got = float(np.asarray(f(*[np.array([{"p2": pv, "z1": zv}[a.name]]) for a in args])).reshape(-1)[0])
+    P = mpmath.mpf(pv)
+    want = _sig(zv) / P**2 + _sig(-zv) / (1 - P) ** 2
+    w = float(want)
+    err = 0.0 if got == w else float(abs(mpmath.mpf(got) - want) / mpmath.mpf(float(np.spacing(abs(w)))))
+    assert np.isfinite(got) == np.isfinite(w) and err <= ULP_GOAL, (pv, zv, got, want)
