@@ -162,13 +162,32 @@ def _atoms_of_family(dist) -> set:
 
 
 def _diff(expr, w):
-    out = sp.diff(expr, w)
+    out = _diff_integrals(expr, w)
     if isinstance(w, sp.Indexed):
         for s in expr.atoms(sp.Sum):
             (i, lo, hi), = s.limits[:1]
             out = resolve_index_range(out.doit() if out.has(sp.KroneckerDelta) else out, w.indices[0], lo, hi)
             break
     return out
+
+
+def _diff_integrals(expr, w):
+    """``diff(expr, w)``, differentiating a kept ``Integral`` with constant limits under the integral sign
+    directly: SymPy's own rule substitutes a fresh variable into the integrand and back (two ``subs`` of the
+    whole integrand, most of the time of a Student t gradient) to mask the integration variable, which
+    cannot be w here (w is a parameter, the integration variable a bound symbol of its own)."""
+    ints = [i for i in expr.atoms(sp.Integral)
+            if all(len(lim) == 3 and not (lim[1].has(w) or lim[2].has(w)) and lim[0] != w for lim in i.limits)]
+    if not ints:
+        return sp.diff(expr, w)
+    stand = {i: sp.Dummy() for i in ints}
+    e = expr.xreplace(stand)
+    out = sp.diff(e, w)
+    for i, d in stand.items():
+        inner = i.function.diff(w)
+        if inner != 0:
+            out += sp.diff(e, d) * i.func(inner, *i.limits)
+    return out.xreplace({d: i for i, d in stand.items()})
 
 
 def gradient(d: Derivation, wrt) -> Derivation:
