@@ -193,6 +193,21 @@ def test_cross_entropy_split_is_proved_and_has_no_bare_log_gamma(build):
     assert not s.expr.has(sp.loggamma, sp.polygamma)
 
 
+def _chi2_kl(k1, k2):
+    k1, k2 = _mp(k1, k2)
+    return mpmath.loggamma(k2 / 2) - mpmath.loggamma(k1 / 2) + (k1 - k2) / 2 * mpmath.digamma(k1 / 2)
+
+
+@pytest.mark.parametrize("k1", [1e-300, 1.0, 710.0, 3e-308, 1e300])
+def test_chi2_kl_where_half_of_q_degrees_of_freedom_underflows(k1):
+    """k₂ = 5·10⁻³²⁴: k₂/2 = 2⁻¹⁰⁷⁵ rounds to 0, where the KL is finite (52.66 at k₁ = 10⁻³⁰⁰; +∞ before)."""
+    a, b = sp.Symbol("k1", positive=True), sp.Symbol("k2", positive=True)
+    f = sc.lambdify(kl(sc.Chi2(a), sc.Chi2(b)), [a, b])
+    with mpmath.workdps(60):
+        exact = _chi2_kl(k1, 5e-324)
+    assert ulp_distance(np.float64(f(k1, 5e-324)), float(exact)) <= 16
+
+
 def test_chi2_entropy_where_half_the_degrees_of_freedom_underflow():
     """k = 5·10⁻³²⁴: k/2 rounds to 0, where H ≈ −2/k is beyond the float range: −∞, not NaN; at k = 10⁻³⁰⁰
     the value itself."""

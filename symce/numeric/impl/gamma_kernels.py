@@ -139,7 +139,22 @@ def stirling_bregman(y, x, d=None, *, loggamma):
     # likewise one argument that overflowed to +∞ (the Weibull KL's 1 + k₂/k₁): B(∞, x) = B(y, ∞) = +∞
     zero = ((x == 0) & (y > 0)) | ((y == 0) & (x > 0)) | (np.isinf(x) ^ np.isinf(y))
     bad = (x < 0) | (y < 0) | ((x == 0) & (y == 0)) | (np.isinf(x) & np.isinf(y)) | np.isnan(x) | np.isnan(y)
+    # y = 0 against a finite x: the one positive y of the catalog that rounds to 0 is ν/2 at ν = 2⁻¹⁰⁷⁴ (χ²'s
+    # k₂ = 5e-324), y = 2⁻¹⁰⁷⁵ exactly (a tie, rounded to even): B(y, x) = h(y) − h(x) + x·h′(x) − y·h′(x), with
+    # h(2⁻¹⁰⁷⁵) = 1075 log 2 to double precision and −y·h′(x) ≈ y/x
+    # (KL(χ²₁ ‖ χ²₂) at k₁ = 10⁻³⁰⁰, k₂ = 5e-324 is 52.66, not +∞)
+    y_tie = (y == 0) & (x > 0) & np.isfinite(x)
+    if np.any(y_tie):
+        xt = np.where(y_tie, x, 1.0)
+        with np.errstate(all="ignore"):
+            tie = ((_H_TIE_HI - lgamma_rem(xt, loggamma)) + (xt * digamma_rem(xt) + _H_TIE_LO)) + 2.0 ** -1075 / xt
+        zero = zero & ~(y_tie & np.isfinite(tie))
+        out = np.where(y_tie, tie, out)
     return np.where(bad, np.nan, np.where(zero, np.inf, out))
+
+
+# h(2⁻¹⁰⁷⁵) = log Γ(y) − y log y + y = 1075 log 2 (to 10⁻³⁰⁰), as hi + lo: 1075·ln2_hi is exact (ln2_hi has 32 bits)
+_H_TIE_HI, _H_TIE_LO = 1075 * 6.93147180369123816490e-01, 1075 * 1.90821492927058770002e-10
 
 
 def _large_far(y, x, d):
