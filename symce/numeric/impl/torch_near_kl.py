@@ -148,18 +148,23 @@ def window(x, y, d, far, near_post=None, mask=False):
 
 
 def near_inner(x, y, d, out):
-    """out[i] = x log(x/y) − x + y by the inner polynomial where ½ ≤ y/x ≤ 2 (s² ≤ 1/9, d = y − x exact
-    there) and x + y is finite, in place on flat tensors; returns that mask (the categorical KL's split)."""
+    """out = x log(x/y) − x + y by the inner polynomial where ½ ≤ y/x ≤ 2 (s² ≤ 1/9, d = y − x exact
+    there) and x + y is finite, in place on flat tensors; returns that mask (the categorical KL's split).
+    The polynomial runs on the whole block: cheaper than gathering a third of the elements by index
+    (``nonzero`` alone costs as much as the series)."""
     import torch
 
     S = x + y
     s = d / S
     z = s * s
-    near = (z <= _Z_INNER) & torch.isfinite(S)
-    idx = near.nonzero().reshape(-1)
-    if idx.numel():
-        si, zi, xi = s[idx], z[idx], x[idx]
-        out[idx] = (d[idx] * si).sub_(_tail(xi, si, zi, _R_INNER))
+    v = (d * s).sub_(_tail(x, s, z, _R_INNER))
+    near = z <= _Z_INNER
+    if not _finite_sum(S):
+        near &= torch.isfinite(S)
+    # out = near ? v : out without torch.where (not vectorised on the CPU: a third of the kernel's time):
+    # out is finite where near (x, y > 0 within a factor 2), v is made finite where it is not used
+    out.mul_(~near)
+    out.add_(v.nan_to_num_(nan=0.0, posinf=0.0, neginf=0.0).mul_(near))
     return near
 
 
