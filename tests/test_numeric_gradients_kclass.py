@@ -125,3 +125,26 @@ def test_softmax_ce_hessian_diagonal(pi):
         z = [a for a in args if a.name == f"z2_{i + 1}"][0]
         got = _call(d.hessian([z]).result[0, 0], args, point)
         assert ulps(got, s[i] * r[i]) <= K_CLASS_GOAL, (pi, i, got, s[i] * r[i])
+
+
+KL10 = "KL(categorical-logits-k10 ‖ categorical-logits-k10)"
+KL10_POINT = dict(z1_1=2.691719087529469e-50, z1_10=6.251008931999232e-136, z1_2=-23.412923141568015,
+                  z1_3=-9.779199964840991, z1_4=8.933877926680078e-110, z1_5=4.753059030603592e-149,
+                  z1_6=5.87494383436088e-215, z1_7=3.239441590178722e-181, z1_8=-13.290391903821096,
+                  z1_9=-3.61196039653354, z2_1=23.062447468839764, z2_10=-2.7154053444355813e-161,
+                  z2_2=7.33981449394772e-282, z2_3=-1.6309909431429237e-121, z2_4=-49.202421628752994,
+                  z2_5=6.660248402993787e-206, z2_6=-13.878724870736875, z2_7=1.169710003265254e-100,
+                  z2_8=-3.2689627169035625e-166, z2_9=8.601508278905204e-47)
+
+
+def test_logit_kl_gradient_in_y_on_arrays():
+    # ∂/∂y_i = t_i − s_i (t = softmax y): evaluated on an array of points, numpy sums the (k, n) terms of the
+    # softmax denominator in order, 1 + e₁ + … rounding at 1's ulp each time (5 ULP at t₁ = 0.99999999993)
+    d, args = _derivation(KL10)
+    f = lambdify(d.gradient([a for a in args if a.name == "z2_1"][0]), args)
+    got = np.asarray(f(*[np.full(4, KL10_POINT[a.name]) for a in args]))
+    order = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    s, rs = _softmax([KL10_POINT[f"z1_{j}"] for j in order])
+    t, rt = _softmax([KL10_POINT[f"z2_{j}"] for j in order])
+    want = t[0] * rs[0] - s[0] * rt[0]
+    assert all(ulps(g, want) <= K_CLASS_GOAL for g in got), (got, want)

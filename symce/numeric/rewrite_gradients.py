@@ -259,8 +259,13 @@ def _divided_in_turn(mono, coef):
     if len(powers) != 1 or not mono.has(sigmoid, softmax):
         return mono * coef
     base, n = powers[0].base, -int(powers[0].exp)
-    v = mono * sp.Mul(*[f for f in factors if f is not powers[0]])
-    for _ in range(n - 1):
+    other = sp.Mul(*[f for f in factors if f is not powers[0]])
+    if isinstance(mono, (sigmoid, softmax)):
+        # the first division under the weight's extended range: σ(−800)/p² is 3.6e52 at p = 1e-200, not 0/p/p
+        v = wprod(mono, other / base)
+    else:
+        v = diff_ratio(mono * other, 0, base)
+    for _ in range(n - 2):
         v = diff_ratio(v, 0, base)
     return c * v / base
 
