@@ -45,8 +45,10 @@ class vonmises_kl(StableFunction):  # noqa: N801 - SymPy function classes are lo
         k1, k2, mu1, mu2 = self.args
         # A = I₁/I₀ as besseli_ratio: I₀, I₁ overflow beyond κ ≈ 713 (inf/inf in the gradient)
         a1, a2 = besseli_ratio(1, 0, k1), besseli_ratio(1, 0, k2)
-        if argindex == 1:  # A′(κ₁)(κ₁ − κ₂ cos Δ)
-            return (1 - a1 / k1 - a1 ** 2) * (k1 - k2 * sp.cos(mu1 - mu2))
+        if argindex == 1:  # A′(κ₁)(κ₁ − κ₂ cos Δ), one function: A′ = 1 − A/κ − A² cancels and underflows
+            from symce.numeric.functions.vonmises_grad import vonmises_kl_dk1
+
+            return vonmises_kl_dk1(k1, k2, mu1, mu2)
         if argindex == 2:
             return a2 - a1 * sp.cos(mu1 - mu2)
         if argindex == 3:
