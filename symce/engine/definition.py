@@ -72,7 +72,7 @@ def _by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
                    or _real_line_rules(P, phi, x, density, pieces)  # rules_real
                    or _log_rule(P, phi, x, density, pieces) or _kink_rule(P, phi, x, density, pieces))
             value, rule = got if got is not None else _plain(P, phi, x, density, pieces)
-            if value.has(sp.Integral, sp.Sum) or rules_real.exact(rule) or EXP_POLY in rule:
+            if value.has(sp.Integral, sp.Sum) or rules_real.exact(rule) or EXP_POLY in rule or POWER_TAIL in rule:
                 return value, rule
             # SymPy's integrator drops convergence conditions (conds="none"): check the closed form first
             evidence = disagreement(value, phi * density, x, pieces, P.measure, P.conditions())
@@ -282,8 +282,9 @@ def _log_rule(P, phi, x, density, pieces):
     s = sp.Dummy("s")
     # a quadratic u: only the Beta integral over the line (a density in another quadratic gives a ₂F₁
     # the integrator does not close either, after its whole share of the time limit)
+    tail = None if quadratic else _power_tail(u**s * rules_real.unfold(density), x, lo, hi, s)
     M = (rules_real.beta_line(u**s * density, x, lo, hi) if quadratic
-         else _integrate(P, u**s * rules_real.unfold(density), x, lo, hi))
+         else tail if tail is not None else _integrate(P, u**s * rules_real.unfold(density), x, lo, hi))
     if M is None or not _closed(M):
         return None
     M = sp.simplify(M)  # the integrator's form may divide by s (erf terms that cancel): not evaluable at 0
@@ -293,7 +294,35 @@ def _log_rule(P, phi, x, density, pieces):
     if not _closed(value):
         return None
     rule = "E[(log u)ⁿ] = dⁿ/dsⁿ E[u(X)^s] at s = 0 (u affine and positive on the support)"
+    if tail is not None:
+        rule += "; " + POWER_TAIL
     return value, (rule.replace("affine", "a positive quadratic") + "; " + rules_real.BETA_LINE) if quadratic else rule
+
+
+#: a theorem (exact): no numerical cross-check of its results is needed
+POWER_TAIL = ("E[u^s] = ∫_c^∞ k·x^a dx = −k·c^{a+1}/(a + 1), c > 0, convergent for s near 0 "
+              "(a + 1 < 0 at s = 0), so its derivatives at s = 0 hold")
+
+
+def _power_tail(f, x, lo, hi, s):
+    """∫_c^∞ k·x^a dx = −k c^{a+1}/(a + 1) for f = k·x^a (k, a free of x; c > 0) when a + 1 < 0 at s = 0
+    (a Pareto density times u^s): then the integral converges for every s near 0 and the derivatives in
+    s at 0 are those of the closed form. ``None`` otherwise (the integrator runs as before)."""
+    if hi != sp.oo or not lo.is_positive:
+        return None
+    k, a = sp.S.One, sp.S.Zero
+    for factor in sp.Mul.make_args(f):
+        if x not in factor.free_symbols:
+            k *= factor
+        elif factor == x:
+            a += 1
+        elif isinstance(factor, sp.Pow) and factor.base == x and x not in factor.exp.free_symbols:
+            a += factor.exp
+        else:
+            return None
+    if (a + 1).xreplace({s: 0}).is_negative is not True:
+        return None
+    return -k * lo ** (a + 1) / (a + 1)
 
 
 def _at_zero(expr, s):
