@@ -20,12 +20,15 @@ numeric c, becomes c·rel_entr_sum(B…, B′…), as the categorical KL does.
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from symce.numeric.functions import kl_div, rel_entr_sum, xlog1py, xlogy
 from symce.numeric.rewrite_terms import log_terms
 
 
+@functools.lru_cache(maxsize=4096)
 def _factor(a, b):
     """c with a = c·b and c ≠ 1 free of logarithms, else None."""
     if b.is_number:
@@ -46,26 +49,69 @@ def _scaled_kl_div(c, b, b2):
     return c * kl_div(b, b2)
 
 
+def _cancel_out(a, a2) -> bool:
+    """expand(a + a2) == 0, without expand where the sum is already a number (±½ coefficients)."""
+    total = a + a2
+    return total == 0 if total.is_Number else sp.expand(total) == 0
+
+
+def _partners(terms) -> dict:
+    """i → the j whose term reads −A·log B′ against i's A·log B (B′ ≠ B): the only terms a pair can take."""
+    out: dict = {}
+    for i, (a, b, _) in enumerate(terms):
+        for j in range(i + 1, len(terms)):
+            a2, b2, _ = terms[j]
+            if b2 != b and _cancel_out(a, a2):
+                out.setdefault(i, []).append(j)
+                out.setdefault(j, []).append(i)
+    return {i: sorted(js) for i, js in out.items()}
+
+
+def _point(terms) -> dict:
+    """A rational point for the free symbols of the terms, distinct values away from 0, ±1 and each other."""
+    syms = sorted(set().union(*[t.free_symbols for _, _, t in terms]), key=sp.default_sort_key)
+    return {s: sp.Rational(2 * k + 13, 7 * k + 29) for k, s in enumerate(syms)}
+
+
+def _at(x, point):
+    """x at the point when that is a rational number (a rational function of the symbols there), else None."""
+    v = x.xreplace(point)
+    return v if v.is_Rational else None
+
+
 def common_factor_relative_entropy(e):
     terms = log_terms(e)
+    partners = _partners(terms)
+    if not partners:
+        return e
     # the candidate factors, each with its terms c·B·log B; the factor shared by most terms first (a term
-    # −B′·log B also reads as c = −1/B′, which must not claim the partner of a real pair)
+    # −B′·log B also reads as c = −1/B′, which must not claim the partner of a real pair). A term without a
+    # partner never pairs: where the terms that have one share a single factor, no order between factors
+    # matters and the others' factors (a cancel each, most of this rule's time) are not computed
+    factors = {i: _factor(*terms[i][:2]) for i in partners}
+    shared = {c for c in factors.values() if c is not None}
+    if len(shared) > 1:
+        # the order counts the other terms of these factors: those a/b differs from at a rational point
+        # (exactly, so it cannot be one of them) are left out, the rest get their factor
+        point = _point(terms)
+        at = {_at(c, point) for c in shared}
+        factors.update({i: _factor(a, b) for i, (a, b, _) in enumerate(terms)
+                        if i not in factors and (None in at or _at(a / b, point) in at | {None})})
     own: dict = {}
-    for i, (a, b, _) in enumerate(terms):
-        c = _factor(a, b)
-        if c is not None:
-            own.setdefault(c, []).append(i)
+    for i in sorted(factors):
+        if factors[i] is not None:
+            own.setdefault(factors[i], []).append(i)
     used, replaced, new = set(), set(), []
     for c in sorted(own, key=lambda c: (-len(own[c]), sp.default_sort_key(c))):
         pairs, taken = [], set()
         for i in own[c]:
             if i in used or i in taken:
                 continue
-            a, b, t = terms[i]
-            for j, (a2, b2, t2) in enumerate(terms):
-                if j != i and j not in used and j not in taken and b2 != b and sp.expand(a2 + a) == 0:
+            b, t = terms[i][1:]
+            for j in partners.get(i, ()):
+                if j not in used and j not in taken:
                     taken |= {i, j}
-                    pairs.append((b, b2, t, t2))
+                    pairs.append((b, terms[j][1], t, terms[j][2]))
                     break
         if not pairs:
             continue
