@@ -25,7 +25,7 @@ from symce.core.family import Family, Measure
 from symce.core.limits import get_time_limit, time_limit
 from symce.engine.crosscheck import disagreement
 from symce.engine.rules_counts import long_finite_sum
-from symce.engine.rules_power import power_substitution
+from symce.engine.rules_power import CONVERGENT as EULER_CONVERGENT, power_substitution
 from symce.engine.rules_vector import at_point  # a vector variable is substituted entrywise
 from symce.engine.rules_positive import stretched_exponential_integral
 from symce.engine import rules_real  # the real line: Beta integral over ℝ, residues, MGF, u = e^{kx+m}, power tails
@@ -72,7 +72,7 @@ def _by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:
                    or _real_line_rules(P, phi, x, density, pieces)  # rules_real
                    or _log_rule(P, phi, x, density, pieces) or _kink_rule(P, phi, x, density, pieces))
             value, rule = got if got is not None else _plain(P, phi, x, density, pieces)
-            if value.has(sp.Integral, sp.Sum) or rules_real.exact(rule) or EXP_POLY in rule or POWER_TAIL in rule:
+            if value.has(sp.Integral, sp.Sum) or rules_real.exact(rule) or any(t in rule for t in (EXP_POLY, POWER_TAIL, EULER_CONVERGENT)):
                 return value, rule
             # SymPy's integrator drops convergence conditions (conds="none"): check the closed form first
             evidence = disagreement(value, phi * density, x, pieces, P.measure, P.conditions())

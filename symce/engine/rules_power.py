@@ -105,14 +105,18 @@ def _monomials(p, u):
     return k, i, j
 
 
-def euler_with_logs(g, u):
-    """∫₀¹ g du for g an Euler kernel times powers of log u, log(1 − u); None when not of that form."""
+def euler_with_logs(g, u, undecided: list | None = None):
+    """∫₀¹ g du for g an Euler kernel times powers of log u, log(1 − u); None when not of that form.
+    A kernel whose convergence (α > −1 and β > −1) the assumptions do not decide is appended to
+    ``undecided`` (B(α + 1, β + 1) is then its analytic continuation, which the caller must check)."""
     total = sp.S.Zero
     for term in sp.Add.make_args(sp.expand(g)):
         k = _kernel(term, u)
         if k is None:
             return None
         const, alpha, beta, logs = k
+        if undecided is not None and not ((alpha + 1).is_positive and (beta + 1).is_positive):
+            undecided.append(term)
         s, t = sp.Dummy("s"), sp.Dummy("t")
         F = sp.gamma(alpha + s + 1) * sp.gamma(beta + t + 1) / sp.gamma(alpha + beta + s + t + 2)
         for arg, n in logs:
@@ -140,17 +144,25 @@ def power_substitution(P, phi, x, density, pieces, lebesgue: bool):
     if x in g.free_symbols:
         return None
     closed = [], []
+    undecided: list = []
     for term in sp.Add.make_args(g):
-        v = euler_with_logs(term, u)
+        v = euler_with_logs(term, u, undecided)
         (closed[0] if v is not None else closed[1]).append(v if v is not None else term)
     value = sp.expand_func(sp.Add(*closed[0]))
     value = sp.gammasimp(value) if value.has(sp.gamma) else sp.expand(value)
     rule = (f"substitution u = x^c, c = {c} (x = u^(1/c), dx = (1/c)u^(1/c − 1) du), then Euler's integrals "
             "∫u^α(1 − u)^β (log u)^n (log(1 − u))^m du = ∂ⁿ_α ∂ᵐ_β B(α + 1, β + 1)")
+    if closed[0] and not undecided:
+        rule += "; " + CONVERGENT
     if closed[1]:
         value += sp.Integral(sp.Add(*closed[1]), (u, lo, hi))
         rule += "; " + KEPT
     return value, rule
+
+
+#: every Euler kernel's exponents decided > −1: the integrals converge and the closed form is a theorem
+#: (no numerical cross-check is needed)
+CONVERGENT = "every kernel's exponents α, β > −1 (convergent)"
 
 
 def _euler_direct(phi, f, x):
