@@ -80,6 +80,8 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
                 v = f(env)
                 if _nan(v) or _nan(acc):  # mpmath's mpi_add makes NaN + x the whole line
                     return _NAN
+                if _infinities(acc, v):
+                    return _NAN
                 acc = add(acc, v, prec)
             return acc
 
@@ -113,7 +115,13 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
         if ex.is_Integer:
             n = int(ex)
             if n < 0:
-                return lambda env: LI.mpi_div(_ONE, LI.mpi_pow_int(fb(env), -n, env[2]), env[2])
+                def recip(env):
+                    b = fb(env)
+                    if _zero(b):  # 1/0ⁿ: mpi_div gives the whole line at every precision (see _infinities)
+                        return _NAN
+                    return LI.mpi_div(_ONE, LI.mpi_pow_int(b, -n, env[2]), env[2])
+
+                return recip
             return lambda env: LI.mpi_pow_int(fb(env), n, env[2])
         if ex == sp.S.Half:
             return lambda env: LI.mpi_sqrt(fb(env), env[2])
@@ -187,6 +195,17 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
 
 def _nan(v) -> bool:
     return v[0] == L.fnan or v[1] == L.fnan
+
+
+_INFS = {(L.finf, L.finf), (L.fninf, L.fninf)}
+
+
+def _infinities(x, y) -> bool:
+    """x and y certainly +∞ and −∞ (both ends infinite: the value itself is infinite, never a finite value
+    rounded, since mpmath numbers do not overflow), so x + y is ∞ − ∞ at every precision. mpmath's mpi_add
+    gives the whole line, which no precision narrows: the truth climbed to MAX_PREC at every such point
+    (the derivatives of a CE with logits on P's side at q = 0: e^{z}·log 0 − e^{z}·log 0, ~0.3 s a point)."""
+    return x in _INFS and y in _INFS and x != y
 
 
 def _condition(c, index, memo_ids) -> Callable:
