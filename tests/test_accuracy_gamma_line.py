@@ -229,6 +229,9 @@ def test_chi2_entropy_where_half_the_degrees_of_freedom_underflow():
      "beta1 beta2 mu1 mu2"),
     (_kl_weibull, (3.631785737211741e-42, 3.884392724838157e+307, 5.351453898426466e-166, 1.0911744624887475e+267),
      "k1 k2 lambda1 lambda2"),
+    # β₁ + β₂ overflows in z = (β₁ + β₂)/β₂: kl_div(∞, 2) was NaN
+    (_kl_gumbel, (1.7976931348623155e+308, 1e+300, 1e+17, -1.7976931348623157e+308), "beta1 beta2 mu1 mu2"),
+    (_kl_weibull, (1.7976931348623155e+308, 1e+300, 745.0, 37.0), "k1 k2 lambda1 lambda2"),
 ])
 def test_kl_beyond_the_float_range_is_infinite_not_nan(build, point, order):
     """Where the exact KL exceeds the float range (L = ±∞ against log Γ(z) = ∞ in floats) the value is +∞."""

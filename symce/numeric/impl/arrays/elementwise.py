@@ -116,6 +116,8 @@ def kl_div(xp, x, y, d):
     out = m.where(x == 0, y, out)
     # y = +∞ (a scale ratio that overflows, α₁β₂/β₁ of the Gamma KL): +∞, not ∞ − ∞
     out = m.where((y == float("inf")) & (x < float("inf")), float("inf"), out)
+    # x = +∞ against a finite y (the Gumbel/Weibull KLs' z = (β₁ + β₂)/β₂ where β₁ + β₂ overflows): +∞, not NaN
+    out = m.where((x == float("inf")) & (y < float("inf")), float("inf"), out)
     return m.where((y == 0) & (x > 0), float("inf"), out)
 
 
