@@ -178,7 +178,7 @@ def _collected(x, members):
     # monomials sharing one plain coefficient (a target probability p_i) summed first: p_i·Σ_{j≠i} s_j is one
     # product of two well-conditioned sums, not k − 1 products added one by one
     shared: dict = {}
-    out = []
+    out = _sigmoid_differences(groups, members, flat)
     for m, c in groups.items():
         c = sp.factor_terms(c)
         sign, core = c.as_coeff_Mul()
@@ -189,6 +189,34 @@ def _collected(x, members):
     # one monomial alone keeps its wprod (−z₂·σ(a)σ(−a) with z₂ = 1e308 and σ(a) = e^{−800})
     out += [c * _rest_sum(ms, members) if len(ms) > 1 else _weighted(ms[0], c, flat) for c, ms in shared.items()]
     return sp.Add(*out)
+
+
+def _sigmoid_differences(groups, members, flat):
+    """c₁·F·σ(a) + c₂·F·σ(−a) → ½(c₁ − c₂)·F·tanh(a/2) + ½(c₁ + c₂)·F (σ(a) − σ(−a) = tanh(a/2), σ(a) + σ(−a) = 1),
+    the pair taken out of ``groups``, where c₁ − c₂ holds a logarithm: at a target p = 1 the coefficients
+    ±(log p − log(1 − p)) are ±∞ and ∞ − ∞ = NaN where the BCE Hessian in z is −∞ (σσ'(σ − σ')·∞); the two
+    terms also cancel near a = 0. Not for other coefficients: tanh(a/2) loses a subnormal a (a/2 rounds)."""
+    out = []
+    for ss in members:
+        if not isinstance(ss[0], sigmoid) or len(ss) != 2:
+            continue
+        pos, neg = ss
+        for m1 in list(groups):
+            if m1 not in groups or m1.as_powers_dict().get(pos, 0) < 1:
+                continue
+            rest = m1 / pos
+            m2 = rest * neg
+            if m2 not in groups or m2 == m1:
+                continue
+            diff, tot = sp.expand(groups[m1] - groups[m2]), sp.expand(groups[m1] + groups[m2])
+            if not diff.has(sp.log) or tot.has(sp.log):
+                continue
+            groups.pop(m1)
+            groups.pop(m2)
+            out.append(_weighted(rest, sp.factor_terms(diff / 2) * sp.tanh(pos.args[0] / 2), flat))
+            if tot != 0:
+                out.append(_weighted(rest, sp.factor_terms(tot / 2), flat))
+    return out
 
 
 def _rest_sum(ms, members):

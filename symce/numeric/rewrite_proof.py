@@ -19,10 +19,15 @@ def prove_step(rule: str, before, after, assumptions=(), *, simplex: bool = Fals
     common = set(sp.Add.make_args(after)) & set(sp.Add.make_args(before))
     lhs = sp.Add(*[t for t in sp.Add.make_args(after) if t not in common])
     rhs = sp.Add(*[t for t in sp.Add.make_args(before) if t not in common])
-    lhs, rhs = to_elementary(lhs), to_elementary(rhs)
+    lhs, rhs = _tanh_as_exp(to_elementary(lhs)), _tanh_as_exp(to_elementary(rhs))
     if simplex:
         lhs, rhs = _use_simplex(lhs, rhs, assumptions)
     return prove(lhs, rhs, assumptions, name=rule.split(":")[0])
+
+
+def _tanh_as_exp(x):
+    # tanh(a/2) = σ(a) − σ(−a) (the sigmoid-difference rule) is proved with tanh in exponentials, like σ itself
+    return x.replace(lambda n: isinstance(n, sp.tanh), lambda n: n.rewrite(sp.exp))
 
 
 def _use_simplex(lhs, rhs, assumptions):
