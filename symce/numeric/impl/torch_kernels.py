@@ -60,13 +60,24 @@ def _core(y):
 def exp_neg_abs(y):
     import torch
 
-    return torch.exp(-torch.abs(torch.as_tensor(y, dtype=torch.float64)))
+    return torch.abs(torch.as_tensor(y, dtype=torch.float64)).neg_().exp_()  # one temporary, in place
 
 
 def sign(y):
     import torch
 
     return torch.sign(torch.as_tensor(y, dtype=torch.float64))
+
+
+def _in_place(base, *others) -> bool:
+    """Whether temporaries shaped like the tensor ``base`` can take the others in place (their broadcast
+    shape is base's)."""
+    import torch
+
+    if not isinstance(base, torch.Tensor):
+        return False
+    shapes = [o.shape for o in others if isinstance(o, torch.Tensor)]
+    return torch.broadcast_shapes(base.shape, *shapes) == base.shape
 
 
 def softplus_mix(y, b, e, sg):
@@ -76,13 +87,23 @@ def softplus_mix(y, b, e, sg):
     not vectorised."""
     import torch
 
-    return torch.log1p(e) + ((sg + 1) * 0.5 - b) * y
+    if not _in_place(sg, b, y, e):
+        return torch.log1p(torch.as_tensor(e)) + ((sg + 1) * 0.5 - b) * y
+    # in place on two temporaries (the generated code's tensors are shared: never modified)
+    w = torch.add(sg, 1.0).mul_(0.5).sub_(b)
+    return torch.log1p(e).addcmul_(w, y)
 
 
 def sigmoid_shift(y, b, e, sg):
     """σ(y) + b = (H(y) + b) − (2H(y) − 1)·σ(−|y|), σ(−|y|) = e/(1 + e) with e = e^{−|y|} ≤ 1 (no overflow,
     right to the last subnormal); at y = 0 both halves give ½ + b."""
-    return ((sg + 1) * 0.5 + b) - sg * (e / (1 + e))
+    import torch
+
+    if not _in_place(sg, b, e):
+        return ((sg + 1) * 0.5 + b) - sg * (e / (1 + e))
+    q = torch.add(e, 1.0)
+    q = torch.div(e, q, out=q)  # σ(−|y|)
+    return torch.add(sg, 1.0).mul_(0.5).add_(b).addcmul_(sg, q, value=-1.0)
 
 
 def _x_times(x, y, logf):
@@ -115,7 +136,7 @@ def diff_ratio(a, b, s):
     a, b, s = (torch.as_tensor(v, dtype=torch.float64) for v in (a, b, s))
     d = a - b
     if d.device.type != "meta" and bool(torch.isfinite(d.sum())):  # one reduction decides: no overflow
-        return d / s
+        return d.div_(s) if d.shape == torch.broadcast_shapes(d.shape, s.shape) else d / s
     # |a|, |b| ≥ 2^1023 (a − b = ±∞ for finite inputs): exact halving, quotient, doubling
     over = torch.isinf(d) & (torch.abs(a) < float("inf")) & (torch.abs(b) < float("inf"))
     return torch.where(over, ((a * 0.5 - b * 0.5) / s) * 2, d / s)
@@ -126,12 +147,15 @@ def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
     import torch
 
     x = torch.as_tensor(x, dtype=torch.float64)
-    t = ((x - x0_hi) - x0_lo) / x0_hi
+    t = torch.sub(x, x0_hi).sub_(x0_lo).div_(x0_hi)  # one temporary, in place
     # t = (x − x0)/x0 to within 2^−53 relative (x − x0_hi exact by Sterbenz); log1p(t) stays within ~1 ulp
     # for every x ≥ x0/8 where t is finite (above 2x0 t ≈ x/x0 and log1p(t) ≈ log x + c has no cancellation):
-    # on realistic scales one form for the whole block, decided by one reduction
-    if x.device.type != "meta" and x.numel() and bool((x.min() >= x0_hi * 0.125) & torch.isfinite(t.sum())):
-        return torch.log1p(t)
+    # on realistic scales one form for the whole block, decided by one reduction over x (t is finite
+    # where x is and x/x0 does not overflow; NaN fails both comparisons)
+    if x.device.type != "meta" and x.numel():
+        lo, hi = torch.aminmax(x) if x.dim() else (x, x)
+        if bool((lo >= x0_hi * 0.125) & (hi <= 8.98846567431158e307 * x0_hi)):
+            return t.log1p_()
     # below x0/8 log x + c has nothing left to cancel (and far above (x − x0)/x0 could overflow)
     near = (x > x0_hi * 0.125) & (x < x0_hi * 8)
     return torch.where(near, torch.log1p(t), torch.log(x) + (c_hi + c_lo))
