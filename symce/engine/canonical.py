@@ -71,12 +71,15 @@ def _is_kernel(f) -> bool:
 def _pair_logs(logs):
     """c·log a − c·log b → c·log(a/b) for positive a, b (the textbook log(σ₂/σ₁))."""
     out, used = [], set()
+    # each coefficient expanded once (expand is additive: expand(cᵢ + cⱼ) = 0 iff expand(cᵢ) + expand(cⱼ) = 0),
+    # not once per pair
+    expanded = [sp.expand(c) for c, _ in logs]
     for i, (ci, li) in enumerate(logs):
         if i in used:
             continue
         for j in range(i + 1, len(logs)):
             cj, lj = logs[j]
-            if j in used or sp.expand(ci + cj) != 0:
+            if j in used or expanded[i] + expanded[j] != 0:
                 continue
             a, b = li.args[0], lj.args[0]
             if a.is_positive and b.is_positive:
