@@ -111,6 +111,14 @@ CASES += [
                                  - p * mpmath.log(p / q) + p - q)
                             for c, (p, q) in ((1, (a, b)), (1, (y, u)), (-1, (a + y, b + u)))),
      [a, b, y, u], [(0.3, 0.7, 2.5, 1.25), (40.0, 41.0, 3.0, 2.0)]),
+    # (c/d)·kl_div(x, y): the Binomial and NegativeBinomial KLs at subnormal probabilities (functions/scaled_kl.py)
+    (F.scaled_kl_div(a, b, y, u), a / b * (y * sp.log(y / u) - y + u),
+     lambda a, b, y, u: a / b * (y * mpmath.log(y / u) - y + u), [a, b, y, u],
+     [(3.0, 0.5, 0.3, 0.7), (40.0, 1.0, 2.5, 1.25)]),
+    # kl_div(x, a·t/s): the Beta/Dirichlet KL terms kl_div(α₂ᵢ, α₁ᵢ·Σα₂/Σα₁) (functions/kl_share.py)
+    (F.kl_div_share(a, b, y, u), a * sp.log(a * u / (b * y)) - a + b * y / u,
+     lambda a, b, y, u: a * mpmath.log(a * u / (b * y)) - a + b * y / u, [a, b, y, u],
+     [(3.0, 0.5, 0.3, 0.7), (40.0, 1.0, 2.5, 1.25)]),
     # I_ν without overflow (functions/bessel.py)
     (F.log_besseli(0, a), sp.log(sp.besseli(0, a)), lambda a: mpmath.log(mpmath.besseli(0, a)), [a],
      [(0.3,), (2.5,), (40.0,)]),

@@ -82,6 +82,7 @@ from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_mi
                                           simplex_homogenise)
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
 from symce.numeric.rewrite_multinomial import multinomial_coefficient_terms
+from symce.numeric.functions.kl_share import kl_div_shares
 from symce.numeric.rewrite_vonmises import vonmises_kl_form
 from symce.numeric.functions.log_diff import log_differences
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
@@ -152,6 +153,7 @@ RULES = (
     ("entropy log sum: K + R₀ + Σ cᵢ log xᵢ = rational_log_sum(K, R₀, c₁, x₁, …)", entropy_log_sum),
     ("scaled relative entropy: A log(A/Y) − A + Y = kl_div(A, Y)", scaled_relative_entropy),
     ("Bregman sum: Σ B(yᵢ, xᵢ) − B(Σ yᵢ, Σ xᵢ) = stirling_bregman_sum(y₁, x₁, …)", bregman_sum),
+    ("relative-entropy shares: kl_div(x, a·Σt/Σs) = kl_div_share(x, a, Σt, Σs)", kl_div_shares),
     ("softmax: e^a/Σ e^{z_j} = softmax(a; z), log Σ e^{z_j} = logsumexp(z)", softmax_forms),
     ("softplus: log(1 + e^a) = softplus(a), log σ(a) = log_sigmoid(a), 1 − σ(a) = σ(−a)", softplus_forms),
     ("logit KL: logsumexp(y) − logsumexp(x) + Σ softmax(x)_i (x_i − y_i) = softmax_kl(x, y)", logit_kl),

@@ -25,6 +25,7 @@ import functools
 import sympy as sp
 
 from symce.numeric.functions import kl_div, rel_entr_sum, xlog1py, xlogy
+from symce.numeric.functions.scaled_kl import scaled_kl_form
 from symce.numeric.rewrite_terms import log_terms
 
 
@@ -46,7 +47,10 @@ def _scaled_kl_div(c, b, b2):
     k = sp.cancel(c * b)
     if k.is_number and k.is_positive:
         return kl_div(k, sp.cancel(c * b2))
-    return c * kl_div(b, b2)
+    # a symbolic factor (Binomial n, NegativeBinomial r/(1 − p₁)): one node, whose kernel scales tiny
+    # probabilities and multiplies in extended range (functions/scaled_kl.py)
+    scaled = scaled_kl_form(c, b, b2)
+    return c * kl_div(b, b2) if scaled is None else scaled
 
 
 def _cancel_out(a, a2) -> bool:

@@ -53,6 +53,8 @@ vonmises_xent(κ₁, κ₂, μ₁, μ₂) log 2π + log I₀(κ₂) − κ₂A(�
 lgamma_stirling(x) log Γ(x) − (x − ½) log x + x − ½ log 2π (μ)  entropies: the logs cancel at H = 0
 digamma_stirling   ψ(x) − log x + 1/(2x)  (μ′)                   with μ, the entropies' ψ terms
 gamma_scaled_excess e^L·Γ(z) − 1 − L − log Γ(z)  (≥ 0)          Weibull/Gumbel KL near P = Q
+scaled_kl_div(c,d,x,y) (c/d)·kl_div(x, y)                        count KLs at subnormal probabilities
+kl_div_share(x,a,t,s) kl_div(x, a·t/s), t, s sums               Beta/Dirichlet KL: a·t/s under/overflows
 =================  ==========================================  =============================================
 """
 
@@ -67,6 +69,8 @@ from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, logit_ratio
+from symce.numeric.functions.scaled_kl import scaled_kl_div
+from symce.numeric.functions.kl_share import kl_div_share
 from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl, vonmises_xent
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
                                             softmax_rest, softmax_var, softmax_xent)
@@ -77,7 +81,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, vonmises_kl, vonmises_entropy,
-                    vonmises_xent, softmax_rest, softmax_var)
+                    vonmises_xent, softmax_rest, softmax_var, scaled_kl_div, kl_div_share)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -86,5 +90,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
-           "softmax_rest", "softmax_var", "STABLE_FUNCTIONS",
+           "softmax_rest", "softmax_var", "scaled_kl_div", "kl_div_share", "STABLE_FUNCTIONS",
            "to_elementary"]
