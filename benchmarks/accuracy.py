@@ -9,7 +9,9 @@ and plain ``sympy.lambdify`` of the same derivation, against the correctly round
 processes (one formula per task, the slowest first).
 
 Run: ``python benchmarks/accuracy.py [--samples N] [--jobs J] [--only TEXT] [--out FILE]``; ``make bench``
-runs it with the defaults (10⁴ samples, 2 processes) and writes ``benchmarks/accuracy.md``. Progress
+runs it with the defaults (10⁴ samples, 2 processes) and writes ``benchmarks/accuracy.md``. With
+``--common-only`` it measures the common families' formulas alone (issue 11's accuracy table) and writes
+``benchmarks/accuracy_common.md``. Progress
 goes to stderr, the Markdown table to stdout and ``--out``.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -26,6 +29,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from symce.app.accuracy import accuracy_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the worker processes)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main(argv=None) -> int:
@@ -40,15 +49,21 @@ def main(argv=None) -> int:
                     help="worker processes (default: 2, or 1 on a one-core machine)")
     ap.add_argument("--only", metavar="TEXT", help="measure only formulas whose name contains TEXT "
                     "(e.g. 'mvnormal-d2-full' or 'KL(')")
-    ap.add_argument("--out", default=os.path.join(HERE, "accuracy.md"), metavar="FILE",
+    ap.add_argument("--out", metavar="FILE",
                     help="write the Markdown table here (default benchmarks/accuracy.md; '-' for stdout only)")
     ap.add_argument("--derivative-samples", type=int, default=1000, metavar="N",
                     help="samples per partial derivative (every partial of each seed formula, the Hessian "
                     "diagonal of the small and headline ones), besides ≤ 100 grid points (default 1000; 0: none)")
     ap.add_argument("--derivatives-only", action="store_true", help="measure only the derivatives")
+    ap.add_argument("--common-only", action="store_true",
+                    help="measure only the common families' formulas (issue 11: entropy, CE and KL within each "
+                    "family), each at --samples samples + ≤ 100 grid points, no derivatives; writes "
+                    "benchmarks/accuracy_common.md unless --out says otherwise")
     ap.add_argument("--plots", metavar="DIR", help="also write one error plot per formula into DIR "
                     "(needs matplotlib)")
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = os.path.join(HERE, "accuracy_common.md" if args.common_only else "accuracy.md")
     if args.samples < 1 or args.jobs < 1 or args.derivative_samples < 0:
         ap.error("--samples and --jobs must be positive, --derivative-samples ≥ 0")
 
@@ -59,12 +74,18 @@ def main(argv=None) -> int:
     print(f"accuracy of every catalog formula: {args.samples} samples + ≤ {args.grid} grid points each, "
           f"{args.jobs} process(es)", file=sys.stderr, flush=True)
     out_dir = args.plots or tempfile.mkdtemp(prefix="symce-accuracy-")
+    cpu0 = _cpu()
     md = accuracy_section(out_dir, n=args.samples, grid_max=args.grid, seed=args.seed, plots=bool(args.plots),
                           max_args=None, only=args.only, progress=progress, jobs=args.jobs,
-                          derivative_samples=args.derivative_samples, values=not args.derivatives_only)
+                          derivative_samples=args.derivative_samples, values=not args.derivatives_only,
+                          common_only=args.common_only, common_samples=args.samples if args.common_only else None)
+    what = "the common families' formulas" if args.common_only else "every catalog formula"
+    flags = f" --common-only --samples {args.samples}" if args.common_only else ""
     md = md.replace("## Accuracy of the generated code",
-                    f"## Accuracy of the generated code — every catalog formula, {args.samples} samples "
-                    f"(`benchmarks/accuracy.py`)", 1)
+                    f"## Accuracy of the generated code — {what}, {args.samples} samples "
+                    f"(`benchmarks/accuracy.py{flags}`)", 1)
+    md += f"\n_CPU time of the run (this process and its workers): {_cpu() - cpu0:.0f} s._\n"
+
     print(md)
     if args.out != "-":
         with open(args.out, "w", encoding="utf-8") as fh:

@@ -40,3 +40,13 @@ def test_worker_processes_give_the_same_table(tmp_path):
     grad = [r for r in serial.split("### Gradients and Hessians")[1].splitlines() if r.startswith("| CE(")]
     assert grad == [r for r in parallel.split("### Gradients and Hessians")[1].splitlines() if r.startswith("| CE(")]
     assert len(grad) == 4 and all(" z1 " in r for r in grad)
+
+
+def test_common_only_measures_the_common_families_alone(tmp_path):
+    # "bernoulli" names seed formulas (bernoulli, bernoulli-logit) and a common family (continuous-bernoulli)
+    md = accuracy_section(tmp_path, n=20, grid_max=20, only="bernoulli", plots=False, common_only=True)
+    rows = _rows(md)
+    assert {r.split(" | ")[0] for r in rows} == {"| H(continuous-bernoulli)",
+                                               "| CE(continuous-bernoulli ‖ continuous-bernoulli)",
+                                               "| KL(continuous-bernoulli ‖ continuous-bernoulli)"}
+    assert "### Gradients and Hessians" not in md and "Not measured" not in md

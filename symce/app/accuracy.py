@@ -161,7 +161,7 @@ def _cost(name: str) -> int:
 def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0, plots: bool = True,
                      max_args: int | None = None, only: str | None = None, progress=None, jobs: int = 1,
                      common_samples: int | None = None, derivative_samples: int | None = None,
-                     values: bool = True) -> str:
+                     values: bool = True, common_only: bool = False) -> str:
     """Markdown: per catalog formula, the accuracy of symce's generated numpy code and of plain
     sympy.lambdify (max/median ULP, share within 1 ULP, NaN/inf where the truth is finite), with error plots
     written into ``out_dir``. ``n`` samples per formula (``benchmarks/accuracy.py`` uses 10⁴);
@@ -172,7 +172,8 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
     least 50), a grid of ≤ 100 points and no plots. The seed formulas' derivatives (every partial, the
     Hessian diagonal of the small and headline ones: :mod:`symce.app.accuracy_derivatives`) get
     ``derivative_samples`` samples each (default n/5, at least 20; 0 leaves them out) and a grid of ≤ 100
-    points; ``values=False`` measures only the derivatives. Their exact truth is the costly part: ~0.2–3 s
+    points; ``values=False`` measures only the derivatives; ``common_only`` only the common families' formulas
+    (no derivatives). Their exact truth is the costly part: ~0.2–3 s
     of CPU per formula, except the formulas with logits on the P side against probabilities (the derivative
     keeps e^{z}/Σe^{z} next to log q: 80–140 s each at 200 samples for k = 2, 3, more for k = 10).
     Measured on the 2-core project machine at n = 500: the whole catalog (59 formulas) 36 s of work without
@@ -186,8 +187,8 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
         except ImportError:
             can_plot = False
     t0 = time.perf_counter()
-    names = [name for name, _ in _all() if only is None or only in name]
-    n_deriv = max(20, n // 5) if derivative_samples is None else derivative_samples
+    names = [name for name, _ in _all() if (only is None or only in name) and (not common_only or _is_common(name))]
+    n_deriv = 0 if common_only else max(20, n // 5) if derivative_samples is None else derivative_samples
     derived = derivative_section(names, n=n_deriv, grid_max=min(grid_max, 100), seed=seed, jobs=jobs,
                                  progress=progress) if n_deriv > 0 else ""
     if not values:
