@@ -216,3 +216,18 @@ def test_special_functions_through_arb_against_mpmath_at_60_digits():
                 want = float(ref(mpmath.mpf(X), mpmath.mpf(Y)))
             got = tf(X, Y)
             assert got.resolved and got.value == want, (expr, X, Y)
+
+
+def test_an_overflowing_interval_inside_does_not_leave_the_point_unresolved():
+    """CE(Gumbel₁ ‖ Gumbel₂) = log β₂ + (γβ₁ + β₂e^{(μ₂ − μ₁)/β₂}Γ(β₁/β₂ + 1) + μ₁ − μ₂)/β₂ at μ₁ = μ₂ = −1.8e308:
+    the exponent −μ₁/β₂ + μ₂/β₂ is an interval [−huge, +huge] at 64 bits and its e^x reaches 2^(10^304); the
+    truth jumped from there to the maximal precision, failed there (special functions stop at 4096 bits) and
+    reported +∞ unresolved. The exact value, with μ₂ − μ₁ = 0 taken by hand, is log β₂ + γβ₁/β₂ + Γ(1 + β₁/β₂)."""
+    b1, b2, m1, m2 = sp.symbols("beta1 beta2 mu1 mu2", positive=True)
+    ce = sp.log(b2) + (sp.EulerGamma * b1 + b2 * sp.exp(-m1 / b2 + m2 / b2) * sp.gamma(b1 / b2 + 1) + m1 - m2) / b2
+    pt = [5e-324, 0.9999999999999999, -1.7976931348623157e308, -1.7976931348623157e308]
+    tv = ground_truth(ce, [b1, b2, m1, m2], pt)
+    with mpmath.workdps(60):
+        B1, B2 = mpmath.mpf(pt[0]), mpmath.mpf(pt[1])
+        ref = mpmath.log(B2) + mpmath.euler * B1 / B2 + mpmath.gamma(1 + B1 / B2)
+    assert tv.resolved and tv.value == float(ref)
