@@ -88,6 +88,9 @@ def _complements(e):
 
 
 def softplus_forms(e):
+    if not e.has(sp.exp, sigmoid):  # log(1 + eᵃ), log σ(a) and 1 − σ(a) all need one: skip the tree walks
+        return e
+
     def fix_log(x):
         a = _is_one_plus_exp(x.args[0])
         if a is not None:
@@ -253,6 +256,9 @@ def log_offset_form(e):
 
 
 def logsumexp_form(e):
+    if not e.has(sp.exp):  # log Σ e^{aᵢ} needs one: skip the tree walk
+        return e
+
     def fix(x):
         terms = sp.Add.make_args(x.args[0])
         if len(terms) >= 2 and all(isinstance(t, sp.exp) for t in terms):
