@@ -97,17 +97,20 @@ def softmax_xent(t, z, need_t, need_z):
 
 
 def rel_entr_sum(x, y, need_x, need_y):
-    """Σ xᵢ log(xᵢ/yᵢ) over the last axis, and the partials ∂/∂x = log(x/y) + 1, ∂/∂y = −x/y. Where
-    ½ ≤ y/x ≤ 2 (y − x exact, Sterbenz) a term is split as (x log(x/y) − x + y) − (y − x), the first ≥ 0 by
-    the inner series of :mod:`.torch_near_kl` and the second exact, so the compensated sum keeps the digits
-    of a KL near P = Q; elsewhere it is x log(x/y) (0 for x = 0), whose log has no cancellation — the
-    numpy kernel's split, with the window of the inner polynomial."""
+    """Σ xᵢ log(xᵢ/yᵢ) over the last axis, and the partials ∂/∂x = log(x/y) + 1, ∂/∂y = −x/y — in two
+    tiers, as the numpy kernel (:func:`.fast._rel_entr_sum`):
+
+    1. the terms tᵢ = xᵢ log(xᵢ/yᵢ) directly (one ``xlogy`` pass: 0 for x = 0) and their compensated sum S.
+       Each term is off by ≤ u(xᵢ + 3|tᵢ|) (the rounding of x/y moves the log by u; the log and the product
+       round), so S by ≤ u(Σx + 3Σ|t| + |S|): a row is kept where Σx + 3Σ|t| ≤ 8|S| (nine in ten
+       realistic simplex rows);
+    2. the other rows (a KL near P = Q, whose terms cancel): where ½ ≤ y/x ≤ 2 (y − x exact, Sterbenz) a
+       term is split as (x log(x/y) − x + y) − (y − x), the first ≥ 0 by the inner series of
+       :mod:`.torch_near_kl` and the second exact, so the compensated sum keeps the KL's digits."""
     import torch
 
     from symce.numeric.impl.torch_kernels import log_ratio as log_ratio_d
-    from symce.numeric.impl.torch_near_kl import near_inner
 
-    d = y - x
     r = x / y
     lo, hi = torch.aminmax(r)
     if lo < _NORMAL_LO or hi > _NORMAL_HI:  # x/y subnormal, 0 or ∞: log x − log y (no cancellation there)
@@ -115,14 +118,28 @@ def rel_entr_sum(x, y, need_x, need_y):
         v = torch.where(x == 0, 0.0, lr * x)
     else:
         v = torch.xlogy(x, r)  # x log(x/y), 0 where x = 0, one pass
-    dn = torch.neg(d)
-    near = near_inner(x.reshape(-1), y.reshape(-1), d.reshape(-1), v.view(-1)).view(x.shape)
-    dn.mul_(near)
-    out = _sum(torch.cat([v, dn], -1))
+    out = _sum(v)
+    bound = torch.abs(v).sum(-1).mul_(3.0).add_(x.sum(-1))
+    lossy = bound > torch.abs(out).mul_(8.0)
+    if bool(lossy.any()):
+        rows = lossy.nonzero().reshape(-1)
+        out[rows] = _split_sum(x[rows], y[rows], v[rows])
     out = _careful("rel_entr_sum", x, y, out)
-    gx = log_ratio_d(x, y, torch.neg(d)).add_(1.0) if need_x else None
+    gx = log_ratio_d(x, y, x - y).add_(1.0) if need_x else None
     gy = r.neg_() if need_y else None  # −x/y
     return out, gx, gy
+
+
+def _split_sum(x, y, v):
+    """Tier 2 of :func:`rel_entr_sum` on rows (m, k): v (the direct terms, a fresh copy) is overwritten by
+    x log(x/y) − x + y where ½ ≤ y/x ≤ 2, whose y − x are then summed with it."""
+    import torch
+
+    from symce.numeric.impl.torch_near_kl import near_inner
+
+    d = y - x
+    near = near_inner(x.reshape(-1), y.reshape(-1), d.reshape(-1), v.view(-1)).view(x.shape)
+    return _sum(torch.cat([v, torch.neg(d).mul_(near)], -1))
 
 
 def _recorded(kind, a, b):
