@@ -50,3 +50,18 @@ def test_common_only_measures_the_common_families_alone(tmp_path):
                                                "| CE(continuous-bernoulli ‖ continuous-bernoulli)",
                                                "| KL(continuous-bernoulli ‖ continuous-bernoulli)"}
     assert "### Gradients and Hessians" not in md and "Not measured" not in md
+
+
+def test_derivatives_of_logits_against_probabilities_are_listed_with_their_sample_count(tmp_path):
+    # the derivatives keep e^{z}/Σe^{z} next to log q; at q = 0 (the grid and the simplex's faces) they are
+    # ∞ − ∞ or x/0, which the truth now gives up at once (it climbed to 32768 bits there before)
+    name = "CE(categorical-logits-k2 ‖ categorical-k2)"
+    md = accuracy_section(tmp_path, n=20, grid_max=20, only=name, plots=False, derivative_samples=30,
+                          values=False)
+    assert "30 samples + ≤ 20 grid points per derivative" in md
+    rows = [r for r in md.splitlines() if r.startswith(f"| {name} |")]
+    assert [r.split(" | ")[1] for r in rows] == ["∇", "diag ∇²"]
+    for r in rows:
+        cell = r.split(" | ")[2]
+        assert all(f"{v} " in cell for v in ("p2_1", "p2_2", "z1_1", "z1_2")) and "n/a" not in cell
+    assert "Derivatives not measured" not in md
