@@ -156,7 +156,9 @@ def _shown(expr) -> str:
     for n, _ in enumerate(sp.preorder_traversal(expr)):
         if n > _DOC_NODES:
             return f"(an expression of more than {_DOC_NODES} nodes: the function's .expr holds it)"
-    return f"{expr}"
+    # the terms in the expression's own order: sorting them for print (as_ordered_terms) was 60% of the
+    # docstring's cost, 0.3 s CPU over the cold catalog, for the same expression
+    return sp.sstr(expr, order="none")
 
 
 def _take(x, index, g):
