@@ -332,7 +332,9 @@ def _at_zero(expr, s):
 
 def _kinks(expr, x) -> list:
     out = []
-    for a in expr.atoms(sp.Abs):
+    # sorted: atoms() is a set, iterated in the order of string hashes (PYTHONHASHSEED), and the order of the
+    # kinks fixes the order of the Piecewise's cases — the same result in every process
+    for a in sorted(expr.atoms(sp.Abs), key=sp.default_sort_key):
         arg = a.args[0]
         if x in arg.free_symbols and arg.is_polynomial(x) and sp.degree(arg, x) == 1:
             slope = sp.Poly(arg, x).coeff_monomial(x)

@@ -102,8 +102,34 @@ def _expect_sum(P: Family, s: sp.Sum, x) -> Moment:
                   "linearity of expectation over the finite sum" + (f" (summand: {inside})" if inside else ""))
 
 
+#: E_P[φ] per (P, φ, x): an example's entropy, and its cross-entropy and KL against each partner, ask for the
+#: same moments of P (E[log X], E[X], …); a moment is a pure function of (P, φ, x)
+_MEMO: dict = {}
+_MEMO_SIZE = 1024
+
+
+def clear_memo() -> None:
+    """Forget the memoised moments (symce.clear_cache calls it)."""
+    _MEMO.clear()
+
+
 def moment(P: Family, phi: sp.Expr, x) -> Moment:
-    """E_P[φ(X)] for one statistic φ, by the first rule that applies (see the module docstring)."""
+    """E_P[φ(X)] for one statistic φ, by the first rule that applies (see the module docstring);
+    memoised per (P, φ, x)."""
+    key = (P, phi, x)
+    try:
+        hit = _MEMO.get(key)
+    except TypeError:  # an unhashable parameter (a mutable matrix): not memoised
+        return _moment(P, phi, x)
+    if hit is None:
+        hit = _moment(P, phi, x)
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = hit
+    return Moment(hit.value, hit.rule)  # a copy: Moment is a mutable record
+
+
+def _moment(P: Family, phi: sp.Expr, x) -> Moment:
     own = P.statistic_moment(phi, x)
     if own is not None:
         return Moment(*own)

@@ -23,7 +23,7 @@ from symce.engine.canonical import canonical
 from symce.engine.derivation import Derivation, Expect, Step
 from symce.errors import DimensionMismatchError, FamilyMismatchError, InvalidParameterError
 from symce.engine import definition
-from symce.engine.expectation import expectation
+from symce.engine.expectation import clear_memo as expectation_memo, expectation
 from symce.core.coerce import as_family
 from symce.core.family import Family
 from symce.engine.supports import absolutely_continuous
@@ -70,6 +70,7 @@ def register_cache(clear) -> None:
 
 
 register_cache(definition.clear_memo)  # E_P[φ] by definition, memoised per (P, φ)
+register_cache(expectation_memo)  # E_P[φ] by any rule, memoised per (P, φ, x)
 
 
 def cross_entropy(P: Family, Q: Family) -> Derivation:
