@@ -74,6 +74,20 @@ def _weibull_kl(k1, k2, l1, l2):
             - mpmath.euler + mpmath.euler * k2 / k1)
 
 
+def _gumbel_ce(b1, b2, m1, m2):
+    """−E_P[log q]: E_P[(X − μ₂)/β₂] = (μ₁ + γβ₁ − μ₂)/β₂, E_P[e^{−(X − μ₂)/β₂}] = e^{(μ₂ − μ₁)/β₂}Γ(1 + β₁/β₂)."""
+    b1, b2, m1, m2 = _mp(b1, b2, m1, m2)
+    t = (m2 - m1) / b2
+    return mpmath.log(b2) + (mpmath.euler * b1 - (m2 - m1)) / b2 + mpmath.exp(t) * mpmath.gamma(b1 / b2 + 1)
+
+
+def _weibull_ce(k1, k2, l1, l2):
+    """−E_P[log q]: E_P[log X] = log λ₁ − γ/k₁, E_P[X^{k₂}] = λ₁^{k₂}Γ(1 + k₂/k₁)."""
+    k1, k2, l1, l2 = _mp(k1, k2, l1, l2)
+    return (-mpmath.log(k2) + k2 * mpmath.log(l2) - (k2 - 1) * (mpmath.log(l1) - mpmath.euler / k1)
+            + (l1 / l2) ** k2 * mpmath.gamma(1 + k2 / k1))
+
+
 def _syms(names):
     return sp.symbols(names, positive=True)
 
@@ -103,6 +117,16 @@ def _kl_gumbel():
 
 def _kl_weibull():
     return kl(sc.Weibull(*_syms("lambda1 k1")), sc.Weibull(*_syms("lambda2 k2")))
+
+
+def _ce_gumbel():
+    m1, m2 = _real("mu1 mu2")
+    b1, b2 = _syms("beta1 beta2")
+    return cross_entropy(sc.Gumbel(m1, b1), sc.Gumbel(m2, b2))
+
+
+def _ce_weibull():
+    return cross_entropy(sc.Weibull(*_syms("lambda1 k1")), sc.Weibull(*_syms("lambda2 k2")))
 
 
 # (name, derivation, argument order of the reference, points, reference, max ULP): the points are the worst
@@ -149,6 +173,18 @@ CASES = [
         (2.2250738585072014e-308, 2.225073858507202e-308, 800.0, 1e-08),               # 8·10¹⁴
         (0.9999999999999999, 1.0009999999999997, 36.0, 33.0),
     ], _weibull_kl, 4),
+    # the cross-entropies' log β₁ (log k₁) of the entropy part with the KL's kl_div(1, β₁/β₂): ≈ ±744 apart
+    ("CE(gumbel)", _ce_gumbel, "beta1 beta2 mu1 mu2", [
+        (5e-324, 0.9999999999999999, -1.7976931348623157e308, -1.7976931348623157e308),  # 492 ULP
+        (5e-324, 800.0, -33.0, 2.2250738585072014e-308),                                  # 151 ULP
+        (459.93963078299, 672.5137378104876, -1.7663235018991854e-52, 4.532948146419388e-265),
+        (1.0, 1.0, 0.0, 0.0),
+    ], _gumbel_ce, 16),
+    ("CE(weibull)", _ce_weibull, "k1 k2 lambda1 lambda2", [
+        (1.015535803553164, 501.64679767795906, 0.0033269850923736445, 989.5666406250822),
+        (0.1, 0.5, 2.0, 3.0),
+        (2.0, 3.0, 1.5, 0.7),
+    ], _weibull_ce, 16),
 ]
 
 
@@ -260,3 +296,19 @@ def test_excess_kernel_against_the_definition():
             s = mpmath.mpf(float(li)) + mpmath.loggamma(1 + mpmath.mpf(float(qi)) / mpmath.mpf(float(di)))
             exact = mpmath.expm1(s) - s
         assert ulp_distance(np.float64(g), float(exact)) <= 2, (qi, di, li, g, mpmath.nstr(exact, 20))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("point", [(5e-324, 0.9999999999999999, 0.5, 1.7976931348623155e308),
+                                   (5e-324, 800.0, 40.0, 30.0)])
+def test_weibull_cross_entropy_is_infinite_not_nan_at_the_smallest_shape(point, backend):
+    """k₁ = 5e-324: Γ(1 + k₂/k₁) is beyond the float range, so CE = +∞; (k₂ − k₁)/k₁ − γ/k₁ of the former form
+    was ∞ − ∞ = NaN, (k₂ − γ)/k₁ is one quotient."""
+    with mpmath.workdps(60):
+        exact = _weibull_ce(*point)
+    assert exact > mpmath.mpf(2) ** 1024
+    d = _ce_weibull()
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    named = dict(zip("k1 k2 lambda1 lambda2".split(), point))
+    got = float(sc.lambdify(d, args, backend=backend)(*[named[a.name] for a in args]))
+    assert got == math.inf

@@ -180,8 +180,35 @@ def gamma_scaled_excess_form(e):
                 big_l = diff_ratio(a, -b, den)
         # k₂·(log λ₁ − log λ₂), not k₂ log λ₁ − k₂ log λ₂: ∞ − ∞ at k₂ = 1.8·10³⁰⁸ where L = −∞ (KL = +∞)
         big_l = sp.factor_terms(big_l) if big_l.has(sp.log) else big_l
-        return c * (gamma_scaled_excess(z, big_l) + stirling_bregman(z, 2) + kl_div(z, 2) + kl_div(1, r)) + left
+        ratio_part, left = _ratio_with_entropy_log(c, r, left)
+        return c * (gamma_scaled_excess(z, big_l) + stirling_bregman(z, 2) + kl_div(z, 2)) + ratio_part + left
     return e
+
+
+def _ratio_with_entropy_log(c, r, left):
+    """c·kl_div(1, r) and the rest, r = a/b: where the rest (a cross-entropy's entropy part) holds c·log a
+    (Gumbel: log β₁, r = β₁/β₂) or −c·log b (Weibull: −log k₁, r = k₂/k₁), the two as c·((a − b)/b + log b)
+    or c·((a − b)/b − log a), since kl_div(1, a/b) = a/b − 1 − log a + log b. Apart, each is ≈ 744 where a is
+    5e-324 while the cross-entropy is ≈ 1 (a/b subnormal: 490 ULP) — the log of the tiny one cancels exactly
+    in the symbols instead. A KL has no such log: kl_div(1, r) ≥ 0 stays (O((P − Q)²) near P = Q)."""
+    a, b = sp.fraction(r)
+    if not (a.is_Symbol and b.is_Symbol and a.is_positive and b.is_positive):
+        return c * kl_div(1, r), left
+    terms = sp.Add.make_args(left)
+    for t in terms:
+        for sym, sign in ((a, 1), (b, -1)):
+            if t == sign * c * sp.log(sym):
+                rest = [u for u in terms if u is not t]
+                other = b if sym == a else a
+                # a term c·K/b beside (Weibull's −γ/k₁): c·(a − b + K)/b = c·diff_ratio(a, −K, b) − c, one
+                # quotient ((k₂ − γ)/k₁ = +∞ at k₁ = 5e-324, where (k₂ − k₁)/k₁ − γ/k₁ was ∞ − ∞)
+                for u in rest:
+                    k = sp.cancel(u * b / c)
+                    if k.is_number and k.is_real and k != 0:
+                        rest.remove(u)
+                        return c * (diff_ratio(a, -k, b) - 1 + sign * sp.log(other)), sp.Add(*rest)
+                return c * (diff_ratio(a, b, b) + sign * sp.log(other)), sp.Add(*rest)
+    return c * kl_div(1, r), left
 
 
 def _rational_term(t) -> bool:
