@@ -164,3 +164,18 @@ def test_logit_kl_gradient_k2_compensated_logit_sum():
     for i in range(2):
         got = _call(d.gradient([a for a in args if a.name == f"z1_{i + 1}"][0]), args, point)
         assert ulps(got, s[i] * (delta[i] - dbar)) <= K_CLASS_GOAL, (i, got)
+
+
+@pytest.mark.parametrize("zv", [(-1.7976931348623157e+308, 1.7976931348623157e+308), (3.0, -2.0)])
+def test_logit_probability_kl_gradient_at_extreme_logits(zv):
+    # ∂/∂x_i KL(softmax x ‖ q) = s_i((x_i − log q_i) − Σ_j s_j (x_j − log q_j)): x₁ − x₂ − log q₁ + log q₂ overflowed
+    # at logits ∓DBL_MAX (−∞ where the value is 0: the weight is e^{−3.6e308})
+    d, args = _derivation("KL(categorical-logits-k2 ‖ categorical-k2)")
+    point = {"z1_1": zv[0], "z1_2": zv[1], "p2_1": 0.5, "p2_2": 0.5}
+    x = [mpmath.mpf(v) for v in zv]
+    s, _ = _softmax(zv)
+    g = [xi - mpmath.log(mpmath.mpf(0.5)) for xi in x]
+    gbar = mpmath.fsum(si * gi for si, gi in zip(s, g))
+    for i in range(2):
+        got = _call(d.gradient([a for a in args if a.name == f"z1_{i + 1}"][0]), args, point)
+        assert np.isfinite(got) and ulps(got, s[i] * (g[i] - gbar)) <= K_CLASS_GOAL, (i, got)

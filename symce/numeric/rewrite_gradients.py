@@ -249,6 +249,11 @@ def _power_of_two_above(x) -> sp.Integer:
     return sp.Integer(n)
 
 
+def _logit_like(x) -> bool:
+    """A logit, or the log of a symbol (a probability's log: |log p| ≤ 745, beside logits up to ±DBL_MAX)."""
+    return x.is_Symbol or isinstance(x, sp.log) and x.args[0].is_Symbol
+
+
 def _weighted(mono, coef, flat):
     """mono·coef with each probability factor of mono as wprod(w, ·) around a symbolic coefficient: w > 0 exactly
     but rounds to 0 or a subnormal past a logit gap of ~708, where w·(z₁ − z₂) loses e^{−800}·1e308 = e^{−90}."""
@@ -258,7 +263,8 @@ def _weighted(mono, coef, flat):
         return _divided_in_turn(mono, coef)
     c, coef = coef.as_coeff_Mul()
     v = coef
-    if coef.is_Add and all(t.as_coeff_Mul()[1].is_Symbol or t.is_number for t in coef.args):
+    if coef.is_Add and all(_logit_like(t.as_coeff_Mul()[1]) or t.is_number for t in coef.args) and any(
+            t.as_coeff_Mul()[1].is_Symbol for t in coef.args):  # logs alone: the log-ratio rules take them
         # a sum of logits scaled by 2^−n ≥ 1/Σ|c_j| term by term and the product scaled back (both exact): z_j − z_i
         # overflows for logits of opposite signs beyond ±9e307, where the weight e^{z_i − max} is 0 and the term is
         # 0; halving is not enough for four logits (the KL of two logit vectors: x_i − x_j − z_i + z_j)
