@@ -1,7 +1,9 @@
 """Torch training steps for ``benchmarks/numeric.py`` (section ``torch``): forward + backward of the mean loss
 over 10⁶ realistic inputs (:func:`benchmarks.numeric_realistic.realistic_inputs`: logits and means ~ N(0, 5²),
 σ log-uniform on [0.1, 10], probabilities uniform, simplex rows Dirichlet(1); k = 10 classes as (n, k)
-tensors), symce's ``backend="torch"`` function against torch's own float64 loss on the CPU.
+tensors, which the generated function takes whole: the signature layer's ``on_groups`` hook hands them to
+the k-class kernels of ``symce/numeric/impl/torch_kclass.py``), symce's ``backend="torch"`` function against
+torch's own float64 loss on the CPU.
 
 The gradient is taken with respect to what a model outputs (the logits, the Q probabilities, Q's μ and σ).
 Times are CPU time (``time.process_time``, best of the rounds, implementations in turn) with torch on one
