@@ -140,6 +140,8 @@ CASES = [
         (1e-300, 0.9999999999999999, 745.0, 1.0),   # (1 − α₂)ψ(α₁) ≈ −1.1·10²⁸⁴
         (1e-17, 1.0000000000000002, 1e-08, 1e17),
         (0.02992693687674634, 0.06156026370191107, 0.45390959937115777, 424.73118404309344),
+        (5e-324, 0.9999999999999999, 0.5, 1.7976931348623155e308),  # e·μ′(α₁): μ′ ≈ −1e323 overflowed, −∞
+        (1e-309, 1.1, 2.0, 0.5),                                     # −0.1·ψ(1e-309) ≈ 1e308, μ′ overflowed
     ], _gamma_ce, 16),
     ("CE(inverse-gamma)", _ce_inverse_gamma, "alpha1 alpha2 beta1 beta2", [
         (1e17, 1.0000000000010002e17, 1e-300, 1e-300),  # 0 for −748.1
@@ -312,3 +314,16 @@ def test_weibull_cross_entropy_is_infinite_not_nan_at_the_smallest_shape(point, 
     named = dict(zip("k1 k2 lambda1 lambda2".split(), point))
     got = float(sc.lambdify(d, args, backend=backend)(*[named[a.name] for a in args]))
     assert got == math.inf
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_gamma_cross_entropy_infinite_where_w_over_alpha1_overflows(backend):
+    """α₁ = 5e-324, α₂ = 1.8e308: (1 − α₂)ψ(α₁) ≈ +3.6e631, CE = +∞; −½(w/α₁) + w(ψ(α₁ + 1) − log α₁) in
+    the w·μ′ kernel was ∞ − ∞ = NaN."""
+    point = (5e-324, 1.7976931348623155e308, 5e-324, 1e300)
+    with mpmath.workdps(60):
+        assert _gamma_ce(*point) > mpmath.mpf(2) ** 1024
+    d = _ce_gamma()
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    named = dict(zip("alpha1 alpha2 beta1 beta2".split(), point))
+    assert float(sc.lambdify(d, args, backend=backend)(*[named[a.name] for a in args])) == math.inf

@@ -132,6 +132,8 @@ CASES += [
      [(0.3,), (2.5,), (40.0,)]),
     (F.digamma_stirling(a), sp.polygamma(0, a) - sp.log(a) + 1 / (2 * a),
      lambda a: mpmath.digamma(a) - mpmath.log(a) + 1 / (2 * a), [a], [(0.3,), (2.5,), (40.0,)]),
+    (F.wdigamma_stirling(x, a), x * (sp.polygamma(0, a) - sp.log(a) + 1 / (2 * a)),
+     lambda x, a: x * (mpmath.digamma(a) - mpmath.log(a) + 1 / (2 * a)), [x, a], [(-2.0, 0.3), (1.5, 40.0)]),
     (F.gamma_scaled_excess(a, x), sp.exp(x) * sp.gamma(a) - 1 - x - sp.loggamma(a),
      lambda a, x: mpmath.exp(x) * mpmath.gamma(a) - 1 - x - mpmath.loggamma(a), [a, x], [(0.3, -2.0), (2.5, 1.5)]),
     # the continuous Bernoulli's normaliser and mean (functions/logit_ratio.py)

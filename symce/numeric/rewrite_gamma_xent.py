@@ -28,7 +28,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions.elementary import kl_div
-from symce.numeric.functions.gamma import digamma_stirling, lgamma_stirling
+from symce.numeric.functions.gamma import lgamma_stirling, wdigamma_stirling
 from symce.numeric.rewrite_logs import separate_logarithms
 from symce.numeric.rewrite_special import _gamma_terms, _log_terms, entropy_log_sum
 
@@ -56,12 +56,13 @@ def cross_entropy_split(e):
     left = sp.Add(*others, *[k * a * sp.log(b) for a, kbs in logs.items() for k, b in kbs])
     # Stirling with Binet's μ at y and at x: c·log Γ(y) = c·μ(y) + c(y − ½) log y − c·y + (c/2) log 2π and
     # e·ψ(x) = e·μ′(x) + e log x − e/(2x), e log x = e₀ log x − c·y log x; μ′(x) ≈ −1/(2x) and −e/(2x) share
-    # the factor e, so for tiny x (ψ ≈ −1/x) nothing cancels where e ≈ 0 (α₂ ≈ 1)
+    # the factor e, so for tiny x (ψ ≈ −1/x) nothing cancels where e ≈ 0 (α₂ ≈ 1); e·μ′(x) as one function,
+    # finite where μ′(x) ≈ −1/(2x) overflows (x < 2.8e-309) and e·μ′(x) does not
     ec = sp.factor_terms(ec)
     # c·y log(y/Y) − c·y = c·kl_div(y, Y) − c·Y: the −c·Y cancels the rest's c·Y (α₁β₂/β₁) symbolically
     logs_and_rational = sp.expand(-c / 2 * sp.log(y) + e0 * sp.log(x) + c / 2 * sp.log(2 * sp.pi) - c * big_y + left)
     # −e/(2x) = (α₂ − 1)/(2α₁) kept as one product, not α₂/(2α₁) − 1/(2α₁) (separate_logarithms expands)
-    part = (c * lgamma_stirling(y) + ec * digamma_stirling(x) + separate_logarithms(logs_and_rational)
+    part = (c * lgamma_stirling(y) + wdigamma_stirling(ec, x) + separate_logarithms(logs_and_rational)
             - ec / (2 * x))
     return c * kl_div(y, big_y) + entropy_log_sum(part)
 

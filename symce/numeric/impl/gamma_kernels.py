@@ -367,6 +367,21 @@ def digamma_stirling(x, digamma):
     return np.where(np.asarray(x) == 0, -np.inf, out)
 
 
+def wdigamma_stirling(w, x, digamma):
+    """w·μ′(x); where 1/(2x) overflows (x < 2⁻¹⁰²⁰) as (w/x)·x·μ′(x) with x·μ′(x) = −½ + x(ψ(x + 1) − log x)
+    (ψ(x) = ψ(x + 1) − 1/x), |x(ψ(x + 1) − log x)| < 10⁻³⁰⁴ there: −½·(w/x), one rounding (or the overflow of
+    the value itself)."""
+    w, x = np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        out = w * digamma_stirling(x, digamma)
+        tiny = (x > 0) & (x < 2.0 ** -1020)
+        if np.any(tiny):
+            # one product: −½(w/x) + w(ψ(x + 1) − log x) is ∞ − ∞ where w/x overflows (α₂ = 1.8e308)
+            small = (w / x) * (-0.5 + x * (digamma(x + 1.0) - np.log(x)))
+            out = np.where(tiny, small, out)
+        return np.where(w == 0, 0.0, out)  # e = 0 exactly: the term is 0 (as eval), also against μ′(0) = −∞
+
+
 _EXP_TAYLOR = tuple(1.0 / float(np.prod(np.arange(1, n + 1, dtype=np.float64))) for n in range(2, 22))
 
 
@@ -396,6 +411,7 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
             "gamma_scaled": lambda z, big_l: np.exp(big_l + loggamma(z)),
             "lgamma_stirling": functools.partial(lgamma_stirling, loggamma=loggamma),
             "digamma_stirling": functools.partial(digamma_stirling, digamma=digamma or _scipy_psi()),
+            "wdigamma_stirling": functools.partial(wdigamma_stirling, digamma=digamma or _scipy_psi()),
             "gamma_scaled_excess": functools.partial(gamma_scaled_excess, loggamma=loggamma)}
 
 
@@ -440,6 +456,10 @@ def mp_digamma_stirling(x):
         return +(mpmath.digamma(x) - mpmath.log(x) + 1 / (2 * x))
 
 
+def mp_wdigamma_stirling(w, x):
+    return w * mp_digamma_stirling(x) if w != 0 else mpmath.mpf(0)
+
+
 def mp_gamma_scaled_excess(z, big_l):
     with mpmath.workprec(mpmath.mp.prec + _bits(z, big_l)):
         s = big_l + mpmath.loggamma(z)
@@ -464,8 +484,9 @@ def mp_stirling_bregman_sum(*args):
 
 
 MPMATH = {"stirling_bregman_sum": mp_stirling_bregman_sum, "lgamma_stirling": mp_lgamma_stirling, "digamma_stirling": mp_digamma_stirling,
+          "wdigamma_stirling": mp_wdigamma_stirling,
           "gamma_scaled_excess": mp_gamma_scaled_excess,
           "gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman}
 
 __all__ = ["numpy_kernels", "MPMATH", "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "lgamma_stirling",
-           "digamma_stirling", "gamma_scaled_excess", "expm1mx", "T"]
+           "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "expm1mx", "T"]
