@@ -173,10 +173,11 @@ def accuracy_section(out_dir, n: int = 1000, grid_max: int = 300, seed: int = 0,
     Hessian diagonal of the small and headline ones: :mod:`symce.app.accuracy_derivatives`) get
     ``derivative_samples`` samples each (default n/5, at least 20; 0 leaves them out) and a grid of ≤ 100
     points; ``values=False`` measures only the derivatives; ``common_only`` only the common families' formulas
-    (no derivatives). Their exact truth is the costly part: ~0.2–3 s
-    of CPU per formula, except the formulas with logits on the P side against probabilities (the derivative
-    keeps e^{z}/Σe^{z} next to log q: 80–140 s each at 200 samples for k = 2, 3, more for k = 10).
-    Measured on the 2-core project machine at n = 500: the whole catalog (59 formulas) 36 s of work without
+    (no derivatives). The derivatives' exact truth is the costly part: at the report's 100 samples the 59 seed
+    formulas' derivatives take 69 s of CPU together (≤ 15 s each, the k = 10 logits the most; python-flint
+    absent, as in a fresh clone). The formulas with logits on the P side against probabilities took 80–140 s
+    each at 200 samples before the truth gave up at once on ∞ − ∞ and x/0 at q = 0 (it climbed to 32768 bits
+    at each such point: :func:`symce.numeric.truth_compile._infinities`). Measured on the 2-core project machine at n = 500: the whole catalog (59 formulas) 36 s of work without
     plots, 90 s with plots serially, 52 s with plots and ``jobs=2``; at n = 10⁴ without plots 403 s of work,
     209 s with ``jobs=2`` (``benchmarks/accuracy.py``)."""
     os.makedirs(out_dir, exist_ok=True)
