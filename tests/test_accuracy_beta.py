@@ -148,10 +148,9 @@ def test_beta_kl_where_the_share_product_underflows(backend):
         # the term itself (9.7e-297 at the first point, was +∞) to 2 ULP of its definition
         got, exact = float(share(*p)), _share_definition(al2, al1, (al2, be2), (al1, be1))
         assert ulp_distance(got, exact) <= 2, (p, got, exact)
-        # the whole KL finite and right; ≤ 16 ULP is not met at the first point: stirling_bregman_sum is 47
-        # ULP off there (1.7393895420211436 for …332, its terms cancel), an open fault of that kernel
+        # the whole KL (stirling_bregman_sum was 47 ULP off at the first point before impl/bregman_pair.py)
         got, exact = float(f(*p)), float(textbook_kl(*p))
-        assert np.isfinite(got) and abs(got - exact) <= 64 * 2.0**-52 * abs(exact), (p, got, exact)
+        assert np.isfinite(got) and ulp_distance(got, exact) <= 16, (p, got, exact)
 
 
 DIRICHLET_POINTS = [  # Σα₁ = 1.8e308 + 10³⁰⁰ overflows: a·T/∞ = 0 and ∞/∞ = NaN before (was NaN)
@@ -169,3 +168,23 @@ def test_dirichlet_kl_where_the_concentration_sum_overflows(a, b):
     f = sc.lambdify(sc.kl(Dirichlet(xs), Dirichlet(ys)), [*xs, *ys])
     got, exact = float(f(*a, *b)), float(textbook_dirichlet_kl(a, b))
     assert np.isfinite(got) and ulp_distance(got, exact) <= 16, (a, b, got, exact)
+
+
+PAIR_POINTS = [  # (y₁, x₁, y₂, x₂): one pair dominates, the terms' sum cancelled to 0 (4e18 and 4e17 ULP) or 47 ULP
+    (37.0, 0.9999999999999999, 1.0000000000010002e-300, 1e-300),  # 5.0e-25: B(y₂, x₂) alone, the rest O(10⁻³⁰⁰)
+    (1e-17, 33.0, 1e-300, 1e-300),  # 1e-283: δ·(h′(y₁) − h′(X)) ≈ 10⁻³⁰⁰·10¹⁷
+    (4.017063972633943e-299, 9.641443026205218e-300, 1.416519874420602e-262, 1.238862510649927e-157),
+]
+
+
+@pytest.mark.parametrize("p", PAIR_POINTS)
+def test_bregman_sum_where_one_pair_dominates(p):
+    from symce.numeric.impl.arrays import array_impls
+
+    got, exact = float(array_impls("numpy")["stirling_bregman_sum"](*p)), float(_definition(p))
+    assert ulp_distance(got, exact) <= 2, (p, got, exact)
+    # and through the Beta KL's generated code (its KL terms are 0 or O(10⁻³⁰⁰) beside it at the first two)
+    f = sc.lambdify(sc.kl(sc.Beta(a1, b1), sc.Beta(a2, b2)), [a1, b1, a2, b2])
+    q = (p[1], p[3], p[0], p[2])  # (α₁, β₁, α₂, β₂)
+    got, exact = float(f(*q)), float(textbook_kl(*q))
+    assert ulp_distance(got, exact) <= 16, (q, got, exact)

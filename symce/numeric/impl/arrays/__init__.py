@@ -9,12 +9,12 @@ probability vector and logits); here they are bound to numpy's or torch's namesp
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
 from symce.numeric import special
-from symce.numeric.impl import gamma_kernels
+from symce.numeric.impl import bregman_pair, gamma_kernels
 from symce.numeric.impl.arrays import elementwise as _e
 from symce.numeric.impl.arrays import logit_ratio as _lr
 from symce.numeric.impl.arrays import log_diff as _ld
@@ -80,5 +80,7 @@ def array_impls(kind: str = "numpy") -> dict:
         out.update(fast_numpy(dict(out)))
         # the Stirling split of log Γ (functions/gamma.py); torch runs these numpy kernels through its bridge
         out.update(gamma_kernels.numpy_kernels(out["loggamma"], out["_kl_div"]))
+        # the Beta/Dirichlet Bregman sum where one pair dominates (its terms' sum cancelled to 0): bregman_pair
+        out["stirling_bregman_sum"] = partial(bregman_pair.stirling_bregman_sum, loggamma=out["loggamma"])
         out.update(SOFTPLUS_PARTS)  # the code generator shares log1p(e^{−|y|}) between softplus(±y)
     return out
