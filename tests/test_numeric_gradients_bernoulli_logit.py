@@ -1,7 +1,8 @@
 """The Hessian of CE(Bernoulli with logit z ‖ Bernoulli(p)) = −σ(z) log p − σ(−z) log(1 − p) in p:
 ∂²/∂p² = σ(z)/p² + σ(−z)/(1 − p)² (differentiating the definition twice), evaluated by mpmath at 450 digits.
 p² underflows where the quotient does not (0/0 = NaN at p = 2e-217, z = −6e178, the accuracy section's worst
-input; ∞ for 5.6e100 at p = 1e-200, z = −690), and σ(−800) rounds to 0 where σ/p² = 3.7e52 (p = 1e-200)."""
+input; ∞ for 5.6e100 at p = 1e-200, z = −690), σ(−800) rounds to 0 where σ/p² = 3.7e52 (p = 1e-200), and 1/p
+overflows for a subnormal p (p = 5e-324, z = −DBL_MAX: ∞ where the value is 1)."""
 
 import mpmath
 import numpy as np
@@ -21,7 +22,8 @@ def _sig(x):
 @pytest.mark.parametrize("name", ["CE(bernoulli-logit ‖ bernoulli)", "KL(bernoulli-logit ‖ bernoulli)"])
 @pytest.mark.parametrize("pv, zv", [(2.2929203438890812e-217, -6.001451199480362e+178), (1e-200, -690.0),
                                     (1e-100, -300.0), (0.25, 3.0), (1e-150, 2.0),
-                                    (1e-200, -800.0)])
+                                    (1e-200, -800.0), (5e-324, -1.7976931348623157e+308), (1e-310, -1500.0),
+                                    (5e-324, -1600.0)])
 def test_second_derivative_in_p(name, pv, zv):
     d = dict(_catalog())[name]()
     args = sorted(d.result.free_symbols, key=lambda s: s.name)

@@ -297,14 +297,19 @@ def _divided_in_turn(mono, coef):
         return mono * coef
     base, n = powers[0].base, -int(powers[0].exp)
     other = sp.Mul(*[f for f in factors if f is not powers[0]])
+    scale = sp.S.One
     if isinstance(mono, (sigmoid, softmax)):
-        # the first division under the weight's extended range: σ(−800)/p² is 3.6e52 at p = 1e-200, not 0/p/p
-        v = wprod(mono, other / base)
+        # the first division under the weight's extended range: σ(−800)/p² is 3.6e52 at p = 1e-200, not 0/p/p;
+        # 2⁻⁵¹/x (≤ 2¹⁰²³) rather than 1/x, which overflows for a subnormal x (p = 5e-324: ∞ where σ(−DBL_MAX)/p² = 0),
+        # and 2⁵¹ given back in the last product (exact: a power of two; σ/x ≤ σ/xⁿ for x ≤ 1 overflows only
+        # where the quotient does)
+        scale = sp.Integer(2) ** 51
+        v = wprod(mono, other / (scale * base))
     else:
         v = diff_ratio(mono * other, 0, base)
     for _ in range(n - 2):
         v = diff_ratio(v, 0, base)
-    return c * v / base
+    return c * scale * v / base
 
 
 def _sigmoid_term(term):
