@@ -39,6 +39,7 @@ from symce.numeric import codegen, special
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl, rel_entr_sum, wprod)
 from symce.numeric.impl import impls
+from symce.numeric.impl.torch_kernels import unbroadcast as _unbroadcast
 from symce.numeric.printed import printed_function, stable_form, wrap
 
 
@@ -117,17 +118,6 @@ class Bridge:
 
         xs = [torch.as_tensor(x, dtype=torch.float64) for x in xs]
         return _function().apply(self, *xs)
-
-
-def _unbroadcast(g, shape):
-    """g summed down to ``shape`` (the gradient of an input that was broadcast)."""
-    if g.shape == shape:
-        return g
-    lead = g.dim() - len(shape)
-    if lead:
-        g = g.sum(dim=tuple(range(lead)))
-    dims = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return g.sum(dim=dims, keepdim=True) if dims else g
 
 
 @functools.lru_cache(maxsize=None)

@@ -29,6 +29,7 @@ import sympy as sp
 
 from symce.numeric import codegen
 from symce.numeric.functions import StableFunction
+from symce.numeric.impl.torch_kernels import unbroadcast as _unbroadcast
 
 #: kernels whose torch form is less accurate than numpy's (long-double weights of the mixed probability/logit
 #: KLs, σ/softmax weights below the float range, the compensated Σ x log(x/y): 6 ULP on the categorical KL
@@ -137,11 +138,13 @@ def _pair_form(expr):
             (i, a), (j, b) = sides[False], sides[True]
             # e^{−|y|} and sign y as nodes of their own: the value and its derivative computed in one
             # function (a training step) share them
-            parts = (sp.Function("_exp_neg_abs")(y), sp.Function("_sign")(y))
+            e, sg = sp.Function("_exp_neg_abs")(y), sp.Function("_sign")(y)
+            # and the weight H(y) − c as a node: the value's H(y) − b and the gradient's H(y) + b' are the
+            # same node (b' = −t, b = t), computed once in a training step
             if cls is softplus and sp.expand(a + b - 1) == 0:
-                new.append(sp.Function("_softplus_mix")(y, b, *parts))
+                new.append(sp.Function("_softplus_mix")(y, sp.Function("_step_sub")(sg, b), e))
             elif cls is sigmoid and sp.expand(a - b - 1) == 0:
-                new.append(sp.Function("_sigmoid_shift")(y, b, *parts))
+                new.append(sp.Function("_sigmoid_shift")(sp.Function("_step_sub")(sg, -b), e, sg))
             else:
                 continue
             used |= {i, j}
@@ -292,17 +295,6 @@ def _full(o, shape, device):
     if o.shape != shape:
         return o.expand(shape).clone()
     return o
-
-
-def _unbroadcast(g, shape):
-    """g summed down to ``shape`` (the gradient of an input that was broadcast)."""
-    if g.shape == shape:
-        return g
-    lead = g.dim() - len(shape)
-    if lead:
-        g = g.sum(dim=tuple(range(lead)))
-    dims = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return g.sum(dim=dims, keepdim=True) if dims else g
 
 
 @functools.lru_cache(maxsize=None)

@@ -80,30 +80,39 @@ def _in_place(base, *others) -> bool:
     return torch.broadcast_shapes(base.shape, *shapes) == base.shape
 
 
-def softplus_mix(y, b, e, sg):
-    """(1 − b)·softplus(y) + b·softplus(−y) = log1p(e) + w·y with e = e^{−|y|} and w = H(y) − b (1 − b for
-    y > 0, −b for y < 0, rounded once as in the pair; at y = 0 the product is 0 whatever w), H(y) =
-    (1 + sign y)/2: sign and scalar arithmetic are single cheap passes, where ``heaviside``/``where`` are
-    not vectorised."""
+def step_sub(sg, b):
+    """H(y) − b with H(y) = (1 + sign y)/2 (0, ½ or 1, exact) and one rounding of the difference: the weight
+    of the value's and of the gradient's pair forms, shared by both in a training step. sign and scalar
+    arithmetic are single cheap passes, where ``heaviside``/``where`` are not vectorised."""
     import torch
 
-    if not _in_place(sg, b, y, e):
-        return torch.log1p(torch.as_tensor(e)) + ((sg + 1) * 0.5 - b) * y
-    # in place on two temporaries (the generated code's tensors are shared: never modified)
-    w = torch.add(sg, 1.0).mul_(0.5).sub_(b)
+    if not _in_place(sg, b):
+        return (sg + 1) * 0.5 - b
+    return torch.add(sg, 1.0).mul_(0.5).sub_(b)  # one temporary, in place
+
+
+def softplus_mix(y, w, e):
+    """(1 − b)·softplus(y) + b·softplus(−y) = log1p(e) + w·y with e = e^{−|y|} and w = H(y) − b (1 − b for
+    y > 0, −b for y < 0, rounded once as in the pair; at y = 0 the product is 0 whatever w): two terms of
+    one sign, nothing cancels."""
+    import torch
+
+    if not _in_place(e, w, y):
+        return torch.log1p(torch.as_tensor(e)) + w * y
+    # in place on the log1p's fresh temporary (the generated code's tensors are shared: never modified)
     return torch.log1p(e).addcmul_(w, y)
 
 
-def sigmoid_shift(y, b, e, sg):
-    """σ(y) + b = (H(y) + b) − (2H(y) − 1)·σ(−|y|), σ(−|y|) = e/(1 + e) with e = e^{−|y|} ≤ 1 (no overflow,
-    right to the last subnormal); at y = 0 both halves give ½ + b."""
+def sigmoid_shift(w, e, sg):
+    """σ(y) + b = (H(y) + b) − (2H(y) − 1)·σ(−|y|) with w = H(y) + b and σ(−|y|) = e/(1 + e), e = e^{−|y|}
+    ≤ 1 (no overflow, right to the last subnormal); at y = 0 both halves give ½ + b (sign 0, w = ½ + b)."""
     import torch
 
-    if not _in_place(sg, b, e):
-        return ((sg + 1) * 0.5 + b) - sg * (e / (1 + e))
+    if not _in_place(e, w, sg):
+        return w - sg * (e / (1 + e))
     q = torch.add(e, 1.0)
     q = torch.div(e, q, out=q)  # σ(−|y|)
-    return torch.add(sg, 1.0).mul_(0.5).add_(b).addcmul_(sg, q, value=-1.0)
+    return torch.addcmul(w, sg, q, value=-1.0)
 
 
 def _x_times(x, y, logf):
@@ -174,6 +183,18 @@ def log_ratio(a, b, d):
     return torch.where(torch.isfinite(out), out, torch.log(a) - torch.log(b))
 
 
+def unbroadcast(g, shape):
+    """g summed down to ``shape`` (the gradient of an input that was broadcast): shared by the fused
+    operation (:mod:`.torch_fused`) and the per-node bridge (:mod:`.torch_bridge`)."""
+    if g.shape == shape:
+        return g
+    lead = g.dim() - len(shape)
+    if lead:
+        g = g.sum(dim=tuple(range(lead)))
+    dims = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(dim=dims, keepdim=True) if dims else g
+
+
 @functools.lru_cache(maxsize=None)
 def torch_kernels() -> dict:
     from symce.numeric.impl import torch_near_kl
@@ -182,9 +203,9 @@ def torch_kernels() -> dict:
     careful = careful_impls("torch")
     return {"sigmoid": sigmoid, "softplus": softplus, "_softplus_core": softplus_core,
             "_softplus_pos": softplus_pos, "_softplus_neg": softplus_neg, "xlogy": xlogy, "xlog1py": xlog1py,
-            "_softplus_mix": softplus_mix, "_exp_neg_abs": exp_neg_abs, "_sign": sign, "_sigmoid_shift": sigmoid_shift, "diff_ratio": diff_ratio, "_log_offset": log_offset, "_log_ratio": log_ratio,
+            "_softplus_mix": softplus_mix, "_step_sub": step_sub, "_exp_neg_abs": exp_neg_abs, "_sign": sign, "_sigmoid_shift": sigmoid_shift, "diff_ratio": diff_ratio, "_log_offset": log_offset, "_log_ratio": log_ratio,
             "_log1pmx_ratio": torch_near_kl.log1pmx_ratio(careful["_log1pmx_ratio"]),
             "_kl_div": torch_near_kl.kl_div(careful["_kl_div"])}
 
 
-__all__ = ["torch_kernels", "sigmoid", "softplus", "diff_ratio", "log_offset", "log_ratio"]
+__all__ = ["torch_kernels", "unbroadcast", "sigmoid", "softplus", "diff_ratio", "log_offset", "log_ratio"]
