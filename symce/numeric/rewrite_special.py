@@ -206,8 +206,11 @@ def _ratio_with_entropy_log(c, r, left):
                     k = sp.cancel(u * b / c)
                     if k.is_number and k.is_real and k != 0:
                         rest.remove(u)
-                        return c * (diff_ratio(a, -k, b) - 1 + sign * sp.log(other)), sp.Add(*rest)
-                return c * (diff_ratio(a, b, b) + sign * sp.log(other)), sp.Add(*rest)
+                        # the logarithms and constants left (Weibull: log λ₁ − log k₂ + γ) in one double-double
+                        # sum: they cancel to ≈ 0.6 at λ₁ = k₂ = 1e-300 (491 ULP of CE ≈ 1 as separate terms)
+                        return (c * diff_ratio(a, -k, b),
+                                entropy_log_sum(sp.Add(*rest) - c + sign * c * sp.log(other)))
+                return c * diff_ratio(a, b, b), sp.Add(*rest) + sign * c * sp.log(other)
     return c * kl_div(1, r), left
 
 
