@@ -71,15 +71,21 @@ def _is_kernel(f) -> bool:
 def _pair_logs(logs):
     """c·log a − c·log b → c·log(a/b) for positive a, b (the textbook log(σ₂/σ₁))."""
     out, used = [], set()
-    # each coefficient expanded once (expand is additive: expand(cᵢ + cⱼ) = 0 iff expand(cᵢ) + expand(cⱼ) = 0),
-    # not once per pair
-    expanded = [sp.expand(c) for c, _ in logs]
+    # each coefficient expanded once, when a pair first needs it (expand is additive: expand(cᵢ + cⱼ) = 0 iff
+    # expand(cᵢ) + expand(cⱼ) = 0), not once per pair; never for a lone log (a focal loss's (1 − p)^γ at
+    # γ = 10⁹ must not be expanded)
+    cache: dict = {}
+
+    def expanded(i):
+        if i not in cache:
+            cache[i] = sp.expand(logs[i][0])
+        return cache[i]
     for i, (ci, li) in enumerate(logs):
         if i in used:
             continue
         for j in range(i + 1, len(logs)):
             cj, lj = logs[j]
-            if j in used or expanded[i] + expanded[j] != 0:
+            if j in used or (ci + cj != 0 and expanded(i) + expanded(j) != 0):
                 continue
             a, b = li.args[0], lj.args[0]
             if a.is_positive and b.is_positive:
