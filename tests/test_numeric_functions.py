@@ -72,6 +72,9 @@ CASES += [
     (F.softmax_var(z1, z1, z2), _SM1 * (1 - _SM1),
      lambda z1, z2: mpmath.exp(z1) * mpmath.exp(z2) / (mpmath.exp(z1) + mpmath.exp(z2)) ** 2, [z1, z2],
      [(0.5, -1.0), (3.0, 2.0), (40.0, 1.0)]),
+    # w·tanh(a/2), the reference from its exponential form (σ(a) − σ(−a) = (1 − e^{−a})/(1 + e^{−a}))
+    (F.wtanh(x, z1), x * sp.tanh(z1 / 2), lambda x, a: x * (1 - mpmath.exp(-a)) / (1 + mpmath.exp(-a)), [x, z1],
+     [(0.7, 0.5), (-3.0, -2.0), (2.0, 1e-300)]),
     (F.softmax_kl(x, a, z1, z2), _SX1 * sp.log(_SX1 / _SM1) + _SX2 * sp.log(_SX2 / _SM2),
      lambda x, a, z1, z2: (_sm(x, [x, a]) * mpmath.log(_sm(x, [x, a]) / _sm(z1, [z1, z2]))
                            + _sm(a, [x, a]) * mpmath.log(_sm(a, [x, a]) / _sm(z2, [z1, z2]))),

@@ -24,7 +24,7 @@ import sympy as sp
 from symce import families
 from symce.engine.canonical import canonical
 from symce.engine.information import cross_entropy, entropy, kl
-from symce.numeric.functions import wprod
+from symce.numeric.functions import wprod, wtanh
 from symce.numeric.lambdify import lambdify
 from symce.numeric.printed import stable_form
 from symce.numeric.verify import verify
@@ -83,6 +83,8 @@ def _terms(expr):
         return [u for t in expr.args for u in _weighted_terms(t)]
     if isinstance(expr, wprod):
         return _weighted_terms(expr)
+    if isinstance(expr, wtanh):  # w·tanh(a/2): the sum in w cancels as in the product it stands for
+        return [u * sp.tanh(expr.args[1] / 2) for u in _terms(expr.args[0])]
     if expr.is_Mul:
         sums = [f for f in expr.args if f.is_Add]
         if len(sums) == 1:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.core.special import sigmoid
-from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod
+from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
 from symce.numeric.functions import diff_ratio, exact_rational
 
 
@@ -213,7 +213,8 @@ def _sigmoid_differences(groups, members, flat):
                 continue
             groups.pop(m1)
             groups.pop(m2)
-            out.append(_weighted(rest, sp.factor_terms(diff / 2) * sp.tanh(pos.args[0] / 2), flat))
+            # wtanh: the coefficient multiplied before tanh(a/2) rounds (a/2 loses a subnormal a)
+            out.append(_weighted(rest, wtanh(sp.factor_terms(diff / 2), pos.args[0]), flat))
             if tot != 0:
                 out.append(_weighted(rest, sp.factor_terms(tot / 2), flat))
     return out

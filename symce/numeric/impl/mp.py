@@ -196,7 +196,7 @@ _IMPLS = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, 
           "xlog1py": xlog1py, "log1pmx": log1pmx, "_log1pmx_ratio": log1pmx_ratio, "_kl_div": kl_div,
           "diff_ratio": diff_ratio, "_log_offset": log_offset, "logsumexp": logsumexp, "fsum": fsum,
           "softmax_xent": softmax_xent, "logit_xent": logit_xent, "rel_entr_sum": rel_entr_sum, "softmax": softmax,
-          "softmax_rest": softmax_rest, "softmax_var": softmax_var, "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
+          "softmax_rest": softmax_rest, "softmax_var": softmax_var, "wtanh": lambda w, a: w * mpmath.tanh(a / 2), "softmax_kl": softmax_kl, "log1p": mpmath.log1p, "_wprod_sigmoid": lambda w, v, *_: w * v,
           "_wprod_softmax": lambda w, v, *_: w * v, "_rel_entr_sum_pos": rel_entr_sum_pos,
           "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl,
           # the printed argument of exact_rational is evaluated in mpmath already

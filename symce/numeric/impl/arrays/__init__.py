@@ -23,6 +23,7 @@ from symce.numeric.impl.arrays import softmax as _s
 from symce.numeric.impl.arrays import softmax_kl as _kl
 from symce.numeric.impl.arrays.softmax_rest import softmax_rest as _softmax_rest, softmax_var as _softmax_var
 from symce.numeric.impl.arrays import vonmises as _vm
+from symce.numeric.impl.arrays.tanh_half import wtanh as _wtanh
 from symce.numeric.impl.fast import fast_numpy
 from symce.numeric.impl.logprod import logprod_offset_float
 from symce.numeric.impl.logsum import rational_log_sum_float
@@ -45,7 +46,7 @@ _KERNELS = {"sigmoid": _e.sigmoid, "softplus": _e.softplus, "log_sigmoid": _e.lo
             "xlog1py": _e.xlog1py, "log1pmx": _e.log1pmx, "_log1pmx_ratio": _e.log1pmx_ratio, "_kl_div": _e.kl_div,
             "diff_ratio": _e.diff_ratio, "_log_offset": _e.log_offset, "logsumexp": _s.logsumexp, "fsum": _e.fsum,
             "softmax_xent": _s.softmax_xent, "logit_xent": _s.logit_xent, "rel_entr_sum": _e.rel_entr_sum,
-            "softmax": _s.softmax, "softmax_rest": _softmax_rest, "softmax_var": _softmax_var, "softmax_kl": _kl.softmax_kl, "log1p": _e.log1p,
+            "softmax": _s.softmax, "softmax_rest": _softmax_rest, "softmax_var": _softmax_var, "wtanh": _wtanh, "softmax_kl": _kl.softmax_kl, "log1p": _e.log1p,
             "_wprod_sigmoid": _s.wprod_sigmoid, "_wprod_softmax": _s.wprod_softmax,
             "_rel_entr_sum_pos": _e.rel_entr_sum_pos, "_prob_logit_kl": _kl.prob_logit_kl,
             "_logit_prob_kl": _kl.logit_prob_kl, "logit_ratio": _lr.logit_ratio, "cbern_mean": _lr.cbern_mean, "cbern_kl": _lr.cbern_kl,
