@@ -65,3 +65,11 @@ def test_derivatives_of_logits_against_probabilities_are_listed_with_their_sampl
         cell = r.split(" | ")[2]
         assert all(f"{v} " in cell for v in ("p2_1", "p2_2", "z1_1", "z1_2")) and "n/a" not in cell
     assert "Derivatives not measured" not in md
+
+
+def test_entropies_whose_stable_form_has_a_bare_parameter_term_are_measured(tmp_path):
+    # H(log-normal) = μ + ½ + log(σ√(2π)): the term μ alone is a Symbol, which SymPy also counts as a Boolean;
+    # lambdify refused it, and the error sank the whole accuracy section of `make report`
+    md = accuracy_section(tmp_path, n=20, grid_max=20, only="H(log-normal)", plots=False, common_only=True)
+    assert [r.split(" | ")[0] for r in _rows(md)] == ["| H(log-normal)"]
+    assert "Not measured" not in md

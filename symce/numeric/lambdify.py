@@ -83,7 +83,7 @@ def _checked_expr(expr):
     the printers fail on the others with raw KeyError / PrintMethodNotImplementedError / TypeError."""
     if isinstance(expr, sp.MatrixBase):
         return sp.ImmutableMatrix(expr)  # the printers and caches hash it; a mutable Matrix is not hashable
-    if isinstance(expr, sp.logic.boolalg.Boolean):  # Eq, x < 1, True
+    if isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr):  # Eq, x < 1, True (a Symbol is both)
         raise ArgumentTypeError(f"lambdify: argument obj must be an expression, not the {type(expr).__name__} "
                                 f"{expr!s:.80} (a relation or truth value); lambdify one side, e.g. lhs - rhs")
     if isinstance(expr, sp.MatrixExpr):
