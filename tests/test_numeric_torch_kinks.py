@@ -253,3 +253,26 @@ def test_bernoulli_log_gradients_against_mpmath():
         want_h = [float(mpmath.log((1 - a) / a)) for a in P]
         want_p = [float(mpmath.log(a * (1 - b) / (b * (1 - a)))) for a, b in zip(P, Q)]
     assert _ulps(gh.numpy(), want_h) <= 3 and _ulps(gp.numpy(), want_p) <= 3
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_blocked_training_step_backward_twice(weights):
+    """A batch evaluated in blocks keeps its partials from the forward and scales them in place in the
+    backward: a second backward (retain_graph) still gives the closed form (σ(z) − t)·w (Bishop, PRML eq.
+    4.91), the same bits, and the inputs and the upstream gradient are untouched."""
+    f = sc.lambdify(BCE, [t, z], backend="torch")
+    gen = torch.Generator().manual_seed(3)
+    n = 300_000
+    tt = torch.rand(n, generator=gen, dtype=torch.float64)
+    zz = (torch.randn(n, generator=gen, dtype=torch.float64) * 5).requires_grad_()
+    w = torch.rand(n, generator=gen, dtype=torch.float64) if weights else None
+    keep = (tt.clone(), zz.detach().clone(), None if w is None else w.clone())
+    out = f(tt, zz)
+    loss = (out * w).sum() if weights else out.mean()
+    (g1,) = torch.autograd.grad(loss, [zz], retain_graph=True)
+    (g2,) = torch.autograd.grad(loss, [zz])
+    want = (torch.sigmoid(zz.detach()) - tt) * (w if weights else 1.0 / n)
+    assert torch.equal(g1, g2)
+    np.testing.assert_allclose(g1.numpy(), want.numpy(), rtol=1e-12, atol=1e-15 * float(want.abs().max()))
+    assert torch.equal(tt, keep[0]) and torch.equal(zz.detach(), keep[1])
+    assert w is None or torch.equal(w, keep[2])

@@ -275,7 +275,7 @@ def run(fn, xs, nout):
     shape = torch.broadcast_shapes(*[x.shape for x in xs]) if xs else torch.Size()
     size = math.prod(shape)
     device = xs[0].device if xs else None
-    if size <= 2 * BLOCK:
+    if not blocked(size):
         outs = fn(*xs)
         return [_full(o, shape, device) for o in outs]
     flat = [_flat(x, shape) for x in xs]
@@ -285,6 +285,12 @@ def run(fn, xs, nout):
         for o, r in zip(outs, got):
             o[i:i + BLOCK] = r
     return [o.view(shape) for o in outs]
+
+
+def blocked(size: int) -> bool:
+    """Whether :func:`run` takes ``size`` elements block by block, into output tensors of its own (fresh,
+    referenced by nothing else: the forward's partials may then be scaled in place by the backward)."""
+    return size > 2 * BLOCK
 
 
 def _full(o, shape, device):
@@ -317,6 +323,7 @@ def _function():
                 # intermediate results (e^{−|z|} of BCE with logits and of its gradient); backward multiplies
                 outs = run(with_grad, xs, 1 + len(js))
                 ctx.partials = dict(zip(js, outs[1:]))
+                ctx.fresh = blocked(outs[0].numel())
                 outs = outs[:1]
             ctx.save_for_backward(*xs)
             return outs[0] if len(outs) == 1 else tuple(outs)
@@ -336,7 +343,15 @@ def _function():
                 g = gs[0]
                 if g.dim() and all(st == 0 for st in g.stride()):  # the mean's or sum's gradient: one number
                     g = g.as_strided((), ())
-                got = [ctx.partials[j] * g for j in js]
+                parts = ctx.partials
+                if ctx.fresh:
+                    # run()'s own output tensors: scaled in place (no fresh 8 MB product, whose page faults
+                    # cost as much as the pass); used up, so a second backward (retain_graph) takes the vjp
+                    ctx.partials = None
+                    got = [parts[j].mul_(g) if g.dim() == 0 or g.shape == parts[j].shape else parts[j] * g
+                           for j in js]
+                else:  # a small input's partials may be the inputs themselves (∂(x·y)/∂x = y): a product
+                    got = [parts[j] * g for j in js]
             else:
                 got = run(vjp, (*xs, *gs), len(js))
             for j, g in zip(js, got):
