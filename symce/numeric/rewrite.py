@@ -93,6 +93,7 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
 from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
+from symce.numeric.rewrite_digamma_diff import digamma_differences
 from symce.numeric.rewrite_special import (bregman_sum, collect_digamma, entropy_log_sum, gamma_products,
                                            gamma_scaled_excess_form,
                                            scaled_relative_entropy, stirling_split)
@@ -150,6 +151,7 @@ RULES = (
     ("Γ-scaled excess: e^L Γ(z) − 1 − L − log r + γ(r − 1) = gamma_scaled_excess(z, L) + stirling_bregman(z, 2) + "
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
+    ("digamma differences: Σ cᵢψ(xᵢ) − (Σ cᵢ)ψ(Σ xⱼ) = −Σ cᵢ·psi_diff(xᵢ, Σ xⱼ − xᵢ)", digamma_differences),
     ("entropy log sum: K + R₀ + Σ cᵢ log xᵢ = rational_log_sum(K, R₀, c₁, x₁, …)", entropy_log_sum),
     ("scaled relative entropy: A log(A/Y) − A + Y = kl_div(A, Y)", scaled_relative_entropy),
     ("Bregman sum: Σ B(yᵢ, xᵢ) − B(Σ yᵢ, Σ xᵢ) = stirling_bregman_sum(y₁, x₁, …)", bregman_sum),

@@ -7,6 +7,7 @@ import mpmath
 from symce.numeric import special
 from symce.numeric.impl import gamma_kernels
 from symce.numeric.impl.arrays import log_diff as log_diff_kernels
+from symce.numeric.impl import digamma_diff as digamma_diff_kernels
 from symce.numeric.impl import kl_share as kl_share_kernels
 from symce.numeric.impl import scaled_kl as scaled_kl_kernels
 from symce.numeric.impl.arrays import logit_ratio as logit_ratio_kernels
@@ -207,4 +208,5 @@ _IMPLS = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, 
 def mpmath_impls() -> dict:
     """name -> implementation at the current ``mpmath.mp.prec`` (each function reads it when called)."""
     return {**_IMPLS, **special.mpmath_kernels(), **gamma_kernels.MPMATH, **logit_ratio_kernels.MPMATH,
-            **log_diff_kernels.MPMATH, **vonmises_kernels.MPMATH, **scaled_kl_kernels.MPMATH, **kl_share_kernels.MPMATH}
+            **log_diff_kernels.MPMATH, **vonmises_kernels.MPMATH, **scaled_kl_kernels.MPMATH, **kl_share_kernels.MPMATH,
+            **digamma_diff_kernels.MPMATH}
