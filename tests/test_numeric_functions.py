@@ -168,6 +168,9 @@ CASES += [
      lambda a, b, x, u: (mpmath.log(2 * mpmath.pi) + mpmath.log(mpmath.besseli(0, b))
                          - b * mpmath.besseli(1, a) / mpmath.besseli(0, a) * mpmath.cos(x - u)),
      [a, b, x, u], [(2.5, 0.7, 0.3, 1.1), (40.0, 35.0, -1.0, 2.0)]),
+    # the Beta/Dirichlet CE's ψ differences (functions/digamma_diff.py)
+    (F.psi_diff(a, b), sp.polygamma(0, a + b) - sp.polygamma(0, a),
+     lambda a, b: mpmath.digamma(a + b) - mpmath.digamma(a), [a, b], [(0.3, 2.5), (40.0, 0.7), (2.5, 1e-9)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 
