@@ -84,6 +84,9 @@ def log1pmx_ratio(careful, a, b, d, u=None):
     outside log(a/b) − (a − b)/b (no cancellation there). The generated code also passes u = (a − b)/b,
     which the other kernels use; here it is recomputed only on the elements outside the window."""
     shape, (a, b, d) = _flat(a, b, d)
+    tiny = np.abs(b) < _TINY_B  # NaN compares False
+    if tiny.any():
+        a, b, d = _scale_up(tiny, a, b, d)
 
     def near(v, b_):  # −kl_div(b, a)/b
         v /= b_
@@ -98,6 +101,24 @@ def log1pmx_ratio(careful, a, b, d, u=None):
     if not np.isfinite(np.add.reduce(out)):
         out = _fix(out, np.isnan(out), careful["_log1pmx_ratio"], a, b, d)
     return out.reshape(shape)
+
+
+# kl_div(b, a) ≈ b·u²/2 (u = d/b ≥ 2^−53) underflows for b below ~2^−916 (KL of two scale families at the
+# smallest normal scales was 0, or 10^5 ULP at a subnormal one): log1pmx_ratio is homogeneous of degree 0,
+# so such elements are scaled by 2^600 first (exact: a power of two, and |a| < 2^400 keeps a, d finite;
+# larger a against so small a b is far outside the window, where the scale does not matter)
+_TINY_B = 2.0 ** -800
+_A_CAP = 2.0 ** 400
+_UP = 2.0 ** 600
+
+
+def _scale_up(tiny, a, b, d):
+    i = np.flatnonzero(tiny & (np.abs(a) < _A_CAP))
+    a, b, d = a.copy(), b.copy(), d.copy()  # a, b, d may be views of the caller's arrays
+    a[i] *= _UP
+    b[i] *= _UP
+    d[i] *= _UP
+    return a, b, d
 
 
 def diff_ratio(careful, a, b, s):
