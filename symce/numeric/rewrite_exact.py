@@ -25,6 +25,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions import StableFunction, exact_rational, logprod_offset, rational_log_sum, to_elementary
+from symce.numeric.rational_function import is_rational_function
 from symce.numeric.rewrite_terms import log_terms
 
 
@@ -58,7 +59,7 @@ def _has_nested_ratio(x) -> bool:
 
 
 def _rational(el) -> bool:
-    return bool(el.free_symbols) and not el.has(sp.Function) and el.is_rational_function()
+    return bool(el.free_symbols) and not el.has(sp.Function) and is_rational_function(el)
 
 
 def rational_part(e):

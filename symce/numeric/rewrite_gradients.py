@@ -34,6 +34,7 @@ import sympy as sp
 from symce.core.special import sigmoid
 from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
 from symce.numeric.functions import diff_ratio, exact_rational
+from symce.numeric.rational_function import is_rational_function
 
 
 #: softmax_polynomial leaves larger k alone: homogenising multiplies terms by (Σ s_j)^Δ, k^Δ new terms each
@@ -406,7 +407,7 @@ def quotient_of_differences(e):
     # first: it fails on the first nested ratio, where is_rational_function walks every term to say yes)
     if not all(_polynomial_ratio(t) for t in sp.Add.make_args(e)):
         return e
-    if not all(t.is_rational_function() for t in sp.Add.make_args(e)):
+    if not all(is_rational_function(t) for t in sp.Add.make_args(e)):
         return e
     num, den = sp.fraction(sp.factor(sp.together(e)))
     if not (_plain_factors(num) and _plain_factors(den)):
@@ -440,7 +441,7 @@ def exact_rational_form(e):
     # a constant such as γ or π is not rational to the exact kernel (NotRational): −γ/k, a term of the Weibull
     # entropy that the accuracy section's term scale lambdifies alone, stays as it is
     if (isinstance(e, sp.MatrixBase) or e.has(sp.Function, sp.NumberSymbol) or not e.free_symbols
-            or not e.is_rational_function()):
+            or not is_rational_function(e)):
         return e
     if _safe_quotient(e):
         return e

@@ -33,6 +33,7 @@ from symce.numeric.functions.elementary import diff_ratio, kl_div
 from symce.numeric.functions.exact import rational_log_sum
 from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_scaled, gamma_scaled_excess, lgamma_rem,
                                            lgamma_stirling, stirling_bregman, stirling_bregman_sum)
+from symce.numeric.rational_function import is_rational_function
 
 
 def _split(f, binet: bool = False):
@@ -215,7 +216,7 @@ def _ratio_with_entropy_log(c, r, left):
 
 
 def _rational_term(t) -> bool:
-    return bool(t.free_symbols) and not t.has(sp.Function, sp.NumberSymbol) and t.is_rational_function()
+    return bool(t.free_symbols) and not t.has(sp.Function, sp.NumberSymbol) and is_rational_function(t)
 
 
 def entropy_log_sum(e):
