@@ -33,8 +33,18 @@ def separate_logarithms(e):
         if t.has(sp.log):
             t = sp.expand_log(t)
         for u in sp.Add.make_args(t):
-            terms.append(sp.expand_mul(u) if _has_log_sum(u) or not u.has(sp.log) else u)
+            terms.append(_expand_outside_exp(u) if _has_log_sum(u) or not u.has(sp.log) else u)
     return _collect_logs(terms)
+
+
+def _expand_outside_exp(u):
+    """expand_mul(u), leaving exponentials whole: distributing inside exp((μ₁ − μ₂)/b₁) gives
+    μ₁/b₁ − μ₂/b₁, ∞ − ∞ = NaN where each quotient overflows though their difference (or its exp) does not
+    (Laplace CE at b₁ = 1e-275, μ₁ = 8e203, μ₂ = 7e87)."""
+    exps = {f: sp.Dummy() for f in u.atoms(sp.exp)}
+    if not exps:
+        return sp.expand_mul(u)
+    return sp.expand_mul(u.xreplace(exps)).xreplace({v: k for k, v in exps.items()})
 
 
 def _collect_logs(terms):

@@ -1,0 +1,56 @@
+"""The common families' generated float code at the extreme points where it gave spurious NaN (issue 11,
+point 3: benchmarks/accuracy_common.md's worst inputs), against the textbook formula in mpmath at 60 digits.
+
+Laplace CE (Gil, Alajaji & Linder 2013, Table 3): H(P, Q) = log(2b₂) + (b₁e^{−|μ₁−μ₂|/b₁} + |μ₁−μ₂|)/b₂,
+and H(P) = log(2b₁) + 1, so KL = CE − H(P). Where b₁ = 1e-275, μ₁ = 8e203 each of μ₁/b₁ and μ₂/b₁
+overflows: the exponent must stay (μ₁ − μ₂)/b₁ (whose exp underflows to 0), not μ₁/b₁ − μ₂/b₁ = ∞ − ∞.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import pytest
+import sympy as sp
+
+import symce as sc
+from symce.families.laplace import Laplace
+
+MP_DPS = 60
+ULP4 = 4 * 2.0 ** -52
+
+#: (b₁, b₂, μ₁, μ₂): benchmarks/accuracy_common.md's NaN inputs for the Laplace CE and KL
+LAPLACE_POINTS = [
+    (2.5724817971908304e-275, 5.845210575740333e+274, 8.08704213347344e+203, 7.3848308507910475e+87),
+    (2.4372150785508724e-244, 4.46055842763169e+37, -2.876731711811397e+113, -4.022586035119523e+115),
+    (1.5, 0.7, -0.3, 2.0),  # an ordinary point, both orders of μ
+    (0.7, 1.5, 2.0, -0.3),
+]
+
+
+def _laplace_ce_mp(b1, b2, m1, m2):
+    b1, b2, m1, m2 = (mpmath.mpf(v) for v in (b1, b2, m1, m2))
+    d = abs(m1 - m2)
+    return mpmath.log(2 * b2) + (b1 * mpmath.exp(-d / b1) + d) / b2
+
+
+def _laplace():
+    mu1, mu2 = sp.Symbol("mu1", real=True), sp.Symbol("mu2", real=True)
+    b1, b2 = sp.Symbol("b1", positive=True), sp.Symbol("b2", positive=True)
+    return Laplace(mu1, b1), Laplace(mu2, b2), [b1, b2, mu1, mu2]
+
+
+@pytest.mark.parametrize("kind", ["ce", "kl"])
+def test_laplace_extremes_finite_and_exact(kind):
+    p, q, args = _laplace()
+    d = sc.cross_entropy(p, q) if kind == "ce" else sc.kl(p, q)
+    f = sc.lambdify(d, args)
+    with mpmath.workdps(MP_DPS):
+        for b1, b2, m1, m2 in LAPLACE_POINTS:
+            exact = _laplace_ce_mp(b1, b2, m1, m2)
+            if kind == "kl":
+                exact -= mpmath.log(2 * mpmath.mpf(b1)) + 1
+            got = float(f(b1, b2, m1, m2))
+            assert math.isfinite(got), (kind, b1, b2, m1, m2, got)
+            assert abs(got - exact) <= ULP4 * abs(exact), (kind, b1, b2, m1, m2, got, float(exact))
