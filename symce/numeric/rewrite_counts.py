@@ -83,6 +83,16 @@ def _at(x, point):
     return v if v.is_Rational else None
 
 
+def _cancels(x, terms) -> bool:
+    """cancel(x) == 0, without the cancel where x is a nonzero rational at the rational point (a sum of the
+    LowRank MVN's determinants: most of this rule's time there). There x is the rational function's value,
+    so the function is not 0; an undefined value (a zero denominator) leaves it to cancel."""
+    v = _at(x, _point(terms))
+    if v is not None and v != 0:
+        return False
+    return sp.cancel(x) == 0
+
+
 def common_factor_relative_entropy(e):
     terms = log_terms(e)
     partners = _partners(terms)
@@ -119,8 +129,7 @@ def common_factor_relative_entropy(e):
                     break
         if not pairs:
             continue
-        linear = sp.cancel(sp.Add(*[b - b2 for b, b2, _, _ in pairs]))
-        if linear == 0:
+        if _cancels(sp.Add(*[b - b2 for b, b2, _, _ in pairs]), terms):
             new.append(sp.Add(*[_scaled_kl_div(c, b, b2) for b, b2, _, _ in pairs]))
         elif c.is_number and len(pairs) > 1:
             # Σ(B − B′) = 0 on the simplex only: the categorical KL's k-ary reduction, scaled
