@@ -54,3 +54,47 @@ def test_laplace_extremes_finite_and_exact(kind):
             got = float(f(b1, b2, m1, m2))
             assert math.isfinite(got), (kind, b1, b2, m1, m2, got)
             assert abs(got - exact) <= ULP4 * abs(exact), (kind, b1, b2, m1, m2, got, float(exact))
+
+
+def _multinomial_ce_mp(n, p, z):
+    """−Σₓ P(x) log Q(x) over every count vector x of n draws (the definition, not the closed form)."""
+    p = [mpmath.mpf(v) for v in p]
+    z = [mpmath.mpf(v) for v in z]
+    top = max(z)
+    log_norm = top + mpmath.log(mpmath.fsum(mpmath.exp(v - top) for v in z))
+    total = mpmath.mpf(0)
+    k = len(p)
+
+    def counts(left, i):
+        if i == k - 1:
+            yield (left,)
+            return
+        for c in range(left + 1):
+            for rest in counts(left - c, i + 1):
+                yield (c, *rest)
+
+    for x in counts(n, 0):
+        log_coef = mpmath.loggamma(n + 1) - mpmath.fsum(mpmath.loggamma(c + 1) for c in x)
+        prob = mpmath.exp(log_coef) * mpmath.fprod(pi ** c for pi, c in zip(p, x))
+        if prob:
+            total -= prob * (log_coef + mpmath.fsum(c * (zi - log_norm) for c, zi in zip(x, z)))
+    return total
+
+
+@pytest.mark.parametrize("p, z", [
+    # a zero-probability class against the logit −DBL_MAX: 0·(−DBL_MAX) is 0, (3·(−DBL_MAX))·0 was −∞·0 = NaN
+    ((0.0, 0.0, 1.0), (-1.7976931348623157e+308, -1e300, 33.0)),
+    ((0.0, 0.0, 1.0), (-1.797e308, 2.0, -745.0)),
+    ((0.2, 0.3, 0.5), (0.1, -1.0, 2.0)),
+])
+def test_multinomial_logits_ce_zero_class_against_huge_logit(p, z):
+    from symce.families.multinomial import EXAMPLES
+    by_label = {e.label: e for e in EXAMPLES}
+    # the catalog's own pair (its logits are plain symbols, ordered after p in each product)
+    d = sc.cross_entropy(by_label["multinomial-n3-k3"].build(1), by_label["multinomial-logits-n3-k3"].build(2))
+    f = sc.lambdify(d, sorted(d.result.free_symbols, key=lambda s: s.name))
+    got = float(f(*p, *z))
+    with mpmath.workdps(MP_DPS):
+        exact = _multinomial_ce_mp(3, p, z)
+    assert math.isfinite(got)
+    assert abs(got - exact) <= ULP4 * abs(exact) + 1e-300, (got, float(exact))

@@ -135,7 +135,8 @@ class _Gen:
         if c == -1:
             top = f"-({top})"
         elif c != 1:
-            top = f"{float(c)!r} * {top}"
+            # the coefficient last: 3·(z·p) is 0 at p = 0, z = −1.8e308, where (3·z)·p = −∞·0 = NaN
+            top = f"{float(c)!r} * ({top})" if len(num) > 1 else f"{float(c)!r} * {top}"
         if den:
             bottom = " * ".join(self.visit(f) for f in den)
             return self._emit(node, f"({top}) / ({bottom})" if len(den) > 1 else f"({top}) / {bottom}")
