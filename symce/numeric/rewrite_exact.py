@@ -17,7 +17,9 @@ r"""Stabilising rules that hand a whole part of a formula to an extended-precisi
   Σ₁₁Σ₂₂ overflows (∞ − ∞ = NaN), the determinant cancels, and tr − d − log det cancels near P = Q; and the
   Cholesky cross-entropy, whose log-det and quadratic parts cancel near 0. It takes the whole sum so the
   kernel sees every cancellation; sums with other functions (the Cholesky KL's −log1pmx_ratio terms, each
-  ≥ 0) are left to the other rules.
+  ≥ 0) are left to the other rules, unless a logarithm is not a monomial: then a stable function whose
+  definition is logarithms and rational terms joins the sum (the low-rank KL, whose log det C =
+  log(1 + Σ Wᵢ²/Dᵢ) overflowed for both P and Q, ∞ − ∞ = NaN where the KL is +∞).
 """
 
 from __future__ import annotations
@@ -95,8 +97,9 @@ def log_rational_sum(e):
     def elementary(t):  # to_elementary walks the tree: only where there is a stable function to replace
         return to_elementary(t) if t.has(StableFunction) else t
 
-    consts, rational, logs = [], [], {}
-    for t in e.args:
+    consts, rational, logs, flattened = [], [], {}, False
+    terms = list(e.args)
+    for t in terms:
         if t.is_number:
             consts.append(t)
             continue
@@ -109,11 +112,21 @@ def log_rational_sum(e):
             continue
         el = elementary(t)
         if not _rational(el):
+            if t.has(StableFunction):
+                # a stable function whose definition is a sum of logarithms and rational terms (the
+                # low-rank KL's log1pmx_ratio(Dᵢ, Dⱼ) = log Dᵢ − log Dⱼ − Dᵢ/Dⱼ + 1): its terms join the sum
+                terms.extend(sp.Add.make_args(sp.expand_mul(el, deep=False)))
+                flattened = True
+                continue
             return e
         rational.append(el)
     logs = {x: c for x, c in logs.items() if c != 0}
     R0 = sp.Add(*rational)
     if not logs or not (any(_has_add(x) for x in logs) or any(_has_nested_ratio(el) for el in rational)):
+        return e
+    if flattened and not any(_has_add(x) for x in logs):
+        # flattened only for a non-monomial log (log det C of the low-rank KL, which overflows to ∞ − ∞);
+        # the Cholesky KL, with monomial logs, keeps its −log1pmx_ratio terms (each ≥ 0)
         return e
     cr = [v for x in sorted(logs, key=sp.default_sort_key) for v in (logs[x], x)]
     return rational_log_sum(sp.Add(*consts), R0, *cr)
