@@ -30,6 +30,7 @@ Each takes the whole expression and returns it unchanged where it does not apply
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.traversal import iterargs
 
 from symce.core.special import sigmoid
 from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
@@ -399,8 +400,15 @@ def _polynomial_ratio(term) -> bool:
     return all(x.is_polynomial() for x in sp.fraction(term))
 
 
+def _has_function_or_exp(e) -> bool:
+    """e.has(sp.log, sp.exp, sigmoid, sp.Function): log and σ are Functions, and exp also matches E**x
+    (ExpMeta), whose Python-level isinstance check at every node made has() most of this rule's time on the
+    LowRank MVN's large rational gradients."""
+    return any(isinstance(n, sp.Function) or (n.is_Pow and n.base is sp.E) for n in iterargs(e))
+
+
 def quotient_of_differences(e):
-    if isinstance(e, sp.MatrixBase) or e.has(sp.log, sp.exp, sigmoid, sp.Function) or not e.is_Add:
+    if isinstance(e, sp.MatrixBase) or not e.is_Add or _has_function_or_exp(e):
         return e
     # factoring is the costly part (seconds for the MVN d = 3 gradients, whose terms nest sums of ratios):
     # only sums of plain ratios of polynomials are combined, as in the gradients this rule is for (tested
