@@ -98,3 +98,30 @@ def test_multinomial_logits_ce_zero_class_against_huge_logit(p, z):
         exact = _multinomial_ce_mp(3, p, z)
     assert math.isfinite(got)
     assert abs(got - exact) <= ULP4 * abs(exact) + 1e-300, (got, float(exact))
+
+
+def _pareto_ce_mp(a1, a2, x1, x2):
+    """−E_P[log q(X)] = −log α₂ − α₂ log x_{m2} + (α₂ + 1)·E_P[log X], E_P[log X] = log x_{m1} + 1/α₁
+    (x_{m1} ≥ x_{m2}; the textbook Pareto moments)."""
+    a1, a2, x1, x2 = (mpmath.mpf(v) for v in (a1, a2, x1, x2))
+    return -mpmath.log(a2) - a2 * mpmath.log(x2) + (a2 + 1) * (mpmath.log(x1) + 1 / a1)
+
+
+@pytest.mark.parametrize("a1, a2, x1, x2", [
+    # (α₂ + 1)·log x_{m1} − α₂·log x_{m2} was +∞ − ∞ = NaN; the CE is +∞ in floats
+    (36.0, 1.7976931348623155e+308, 1e300, 1e17),
+    (2.0, 3.0, 5.0, 1.5),
+    (0.5, 1e-3, 1e100, 1e-100),
+])
+def test_pareto_ce_huge_alpha(a1, a2, x1, x2):
+    from symce.families.pareto import EXAMPLES
+    e = EXAMPLES[0]
+    d = sc.cross_entropy(e.build(1), e.build(2))
+    f = sc.lambdify(d, sorted(d.result.free_symbols, key=lambda s: s.name))  # alpha1, alpha2, xm1, xm2
+    got = float(f(a1, a2, x1, x2))
+    with mpmath.workdps(MP_DPS):
+        exact = _pareto_ce_mp(a1, a2, x1, x2)
+    if exact > mpmath.mpf(1.7976931348623157e308):
+        assert got == math.inf
+    else:
+        assert abs(got - exact) <= ULP4 * abs(exact), (got, float(exact))

@@ -33,6 +33,8 @@ def separate_logarithms(e):
         if t.has(sp.log):
             t = sp.expand_log(t)
         for u in sp.Add.make_args(t):
+            if isinstance(u, sp.Piecewise):  # the Pareto CE's branch x_{m1} ≥ x_{m2}: its logs paired too
+                u = u.func(*[(_collect_logs(sp.Add.make_args(v)), c) for v, c in u.args])
             terms.append(_expand_outside_exp(u) if _has_log_sum(u) or not u.has(sp.log) else u)
     return _collect_logs(terms)
 
@@ -63,7 +65,32 @@ def _collect_logs(terms):
                 groups[lg].append(u / lg)
             else:
                 out.append(u)
-    return sp.Add(*out, *[sp.Add(*groups[lg]) * lg for lg in order])
+    coef = {lg: sp.Add(*groups[lg]) for lg in order}
+    return sp.Add(*out, *_paired_logs(coef, order))
+
+
+def _paired_logs(coef, order):
+    """c·log x + d·log y → −d·(log x − log y) + (c + d)·log x where c + d is a nonzero number and c, d are
+    not: (α₂ + 1)·log x_{m1} − α₂·log x_{m2} (the Pareto CE) is ∞ − ∞ = NaN for α₂ = 1.8e308, while
+    α₂·(log x_{m1} − log x_{m2}) + log x_{m1} is the exact +∞ (or the finite value without the huge products)."""
+    done, out = set(), []
+    for i, a in enumerate(order):
+        if a in done or coef[a].is_number:
+            continue
+        for b in order[i + 1:]:
+            if b in done or coef[b].is_number:
+                continue
+            # only coefficients apart from the logs' arguments, and logs of unrelated arguments:
+            # p·log p + (1 − p)·log(1 − p) and p₁·log p₂ + (1 − p₁)·log(1 − p₂) are the xlogy rules' (Bernoulli)
+            if (coef[a].free_symbols | coef[b].free_symbols) & (a.free_symbols | b.free_symbols) or \
+                    a.free_symbols & b.free_symbols:
+                continue
+            s = sp.expand(coef[a] + coef[b])
+            if s.is_number and s != 0:
+                out.append(-coef[b] * (a - b) + s * a)
+                done |= {a, b}
+                break
+    return out + [coef[lg] * lg for lg in order if lg not in done]
 
 
 def _has_log_sum(t):
