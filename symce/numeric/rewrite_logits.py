@@ -15,12 +15,11 @@ Each takes the whole expression and returns it unchanged where it does not apply
 from __future__ import annotations
 
 import sympy as sp
-from sympy.core.traversal import iterargs
 
 from symce.core.special import sigmoid
 from symce.numeric.functions import (StableFunction, log1p, logit_prob_kl, logit_xent, logsumexp, prob_logit_kl,
                                      rel_entr_sum, softmax, softmax_kl, softmax_xent, softplus, wprod, xlog1py, xlogy)
-from symce.numeric.rewrite_terms import log_terms
+from symce.numeric.rewrite_terms import has_exp, log_terms
 
 
 def _exp_sum_args(x):
@@ -29,12 +28,6 @@ def _exp_sum_args(x):
     if len(terms) >= 2 and all(isinstance(t, sp.exp) for t in terms):
         return tuple(t.args[0] for t in terms)
     return None
-
-
-def _has_exp(e) -> bool:
-    """e.has(sp.exp), which also matches E**x (ExpMeta), in one walk without ExpMeta's Python-level isinstance
-    at every node (most of softmax_forms' time on the large formulas without an exponential: LowRank MVN)."""
-    return any((n.is_Pow and n.base is sp.E) or (n.is_Function and sp.exp in type(n).__mro__) for n in iterargs(e))
 
 
 def softmax_forms(e):
@@ -51,7 +44,7 @@ def softmax_forms(e):
         rest = [f for f in m.args if f is not den[0] and f is not num[0]]
         return sp.Mul(*rest) * softmax(num[0].args[0], *zs)
 
-    if not _has_exp(e):  # both forms need an e^z: skip the replace's rebuilding walk
+    if not has_exp(e):  # both forms need an e^z: skip the replace's rebuilding walk
         return e
     e = e.replace(lambda m: isinstance(m, sp.Mul), fix)
     if not e.has(softmax):

@@ -21,7 +21,7 @@ from symce.core.special import sigmoid
 from symce.numeric.functions import (diff_ratio, kl_div, log1pmx_ratio, log_offset, log_sigmoid, logsumexp,
                                      rel_entr_sum, softplus, xlog1py, xlogy)
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
-from symce.numeric.rewrite_terms import log_terms
+from symce.numeric.rewrite_terms import has_exp, log_terms
 
 
 def separate_logarithms(e):
@@ -125,7 +125,7 @@ def _complements(e):
 
 
 def softplus_forms(e):
-    if not e.has(sp.exp, sigmoid):  # log(1 + eᵃ), log σ(a) and 1 − σ(a) all need one: skip the tree walks
+    if not (has_exp(e) or e.has(sigmoid)):  # log(1 + eᵃ), log σ(a) and 1 − σ(a) all need one: skip the tree walks
         return e
 
     def fix_log(x):
@@ -293,7 +293,7 @@ def log_offset_form(e):
 
 
 def logsumexp_form(e):
-    if not e.has(sp.exp):  # log Σ e^{aᵢ} needs one: skip the tree walk
+    if not has_exp(e):  # log Σ e^{aᵢ} needs one: skip the tree walk
         return e
 
     def fix(x):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.rewrite_gradients import softmax_polynomial
+from symce.numeric.rewrite_terms import has_exp
 
 
 def _exp_only(t) -> bool:
@@ -30,7 +31,7 @@ def _exp_only(t) -> bool:
 def multinomial_coefficient_terms(e):
     """Σ (constant·rational function of e^{z}) terms of a value → polynomials in softmax(z), the other terms
     unchanged."""
-    if not isinstance(e, sp.Add) or not e.has(sp.exp):
+    if not isinstance(e, sp.Add) or not has_exp(e):
         return e
     picked = [t for t in e.args if _exp_only(t)]
     if not picked or len(picked) == len(e.args):
