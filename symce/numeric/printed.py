@@ -58,8 +58,26 @@ def print_function(expr, code_expr, args: Sequence, backend: str, *, stable: boo
     modules.append(module)
     if first_module is not None:
         modules.insert(0, first_module)
-    raw = sp.lambdify(args, code_expr, modules=modules, cse=True, printer=printer, **_NO_DOCSTRING)
+    raw = sp.lambdify(args, code_expr, modules=modules, cse=_cse if stable else True, printer=printer,
+                      **_NO_DOCSTRING)
     return finish(raw, expr, args, backend)
+
+
+def _cse(exprs):
+    """sympy.cse without reciprocals as common subexpressions: x0 = 1/b, then (μ₁ − μ₂)·x0 is 0·∞ = NaN at a
+    subnormal b (1/5e-324 overflows) where (μ₁ − μ₂)/b = 0 (the Laplace CE); x/b also rounds once, not twice."""
+    reps, reduced = sp.cse(exprs, list=False)  # as lambdify's cse=True: one expression in, one out
+    inline: dict = {}
+    kept = []
+    for sym, value in reps:
+        value = value.xreplace(inline)
+        if value.is_Pow and value.exp == -1:
+            inline[sym] = value
+        else:
+            kept.append((sym, value))
+    if isinstance(reduced, (list, tuple)):
+        return kept, type(reduced)(r.xreplace(inline) for r in reduced)
+    return kept, reduced.xreplace(inline)
 
 
 # SymPy's lambdify prints the whole expression for its docstring, which symce's own (signature.py) replaces:
