@@ -18,7 +18,7 @@ import pytest
 import sympy as sp
 
 import symce as sc
-from symce.numeric.functions import psi_diff
+from symce.numeric.functions import log_beta, psi_diff
 from symce.numeric.impl.digamma_diff import psi_diff as psi_diff_numpy
 from symce.numeric.rewrite import stabilise
 from symce.numeric.ulp import ulp_distance
@@ -29,7 +29,7 @@ a1, b1, a2, b2 = sp.symbols("alpha1 beta1 alpha2 beta2", positive=True)
 
 def _digits(*xs):
     # ψ(x) ≈ −1/x for x = 1e-308 and the differences of such terms: the precision covers the exponents
-    return 60 + 2 * sum(abs(int(mpmath.log10(x))) for x in xs)
+    return 60 + 2 * sum(abs(int(mpmath.log10(x))) for x in xs if x)
 
 
 def textbook_ce(p, q):
@@ -94,3 +94,68 @@ def test_psi_diff_derivative_is_the_trigamma_difference():
     x, d = sp.symbols("x d", positive=True)
     assert sp.simplify(sp.diff(psi_diff(x, d), x) - sp.diff(psi_diff(x, d).elementary(), x)) == 0
     assert sp.simplify(sp.diff(psi_diff(x, d), d) - sp.diff(psi_diff(x, d).elementary(), d)) == 0
+
+
+# -- log B(β): the log Γ terms as one log_beta (rewrite_log_beta.py, impl/log_beta.py) ---------------------
+# as separate terms log Γ(β₁) + log Γ(β₂) − log Γ(β₁ + β₂) was inf − inf = NaN where an argument or the sum is
+# near 1.8e308; (α₁, β₁, α₂, β₂) and Dirichlet (α, β) points of the accuracy section before the rule
+_MAX = 1.7976931348623157e308
+LOG_B_INF_POINTS = [(5e-324, 5e-324, 1.7976931348623155e308, 1e300)]
+LOG_B_FINITE_POINTS = [(0.5, 0.5, 1e300, 1e308), (710.0, 0.5, 5e-324, 1e300), (2.0, 3.0, 1e10, 0.5)]
+DIRICHLET_INF_POINTS = [((1.0, 1.0, 1.0), (1e300, _MAX, 1e300))]
+DIRICHLET_FINITE_POINTS = [((1.0, 2.0, 3.0), (1.0, 2.0, 3.4e305)), ((0.5, 0.25, 4.0), (1e300, 1e306, 1e-300))]
+
+
+@functools.lru_cache(maxsize=None)
+def _dirichlet_ce(backend):
+    from symce.families.dirichlet import Dirichlet
+
+    xs, ys = sp.Matrix(sp.symbols("x1:4", positive=True)), sp.Matrix(sp.symbols("y1:4", positive=True))
+    return sc.lambdify(sc.cross_entropy(Dirichlet(xs), Dirichlet(ys)), [*xs, *ys], backend=backend)
+
+
+def test_the_log_gamma_terms_become_one_log_beta_and_it_is_proved():
+    s = stabilise(_derivation().result)
+    assert s.expr.has(log_beta) and not s.expr.has(sp.loggamma) and s.proved, str(s)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_beta_cross_entropy_where_log_b_overflowed(backend):
+    f = _ce(backend)
+    for p1, q1, p2, q2 in LOG_B_INF_POINTS:
+        assert float(textbook_ce((p1, q1), (p2, q2))) == np.inf
+        assert float(f(p1, q1, p2, q2)) == np.inf, (backend, p1, q1, p2, q2)
+    for p1, q1, p2, q2 in LOG_B_FINITE_POINTS:
+        got, exact = float(f(p1, q1, p2, q2)), float(textbook_ce((p1, q1), (p2, q2)))
+        assert np.isfinite(exact) and ulp_distance(got, exact) <= 16, (backend, (p1, q1, p2, q2), got, exact)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "mpmath"])
+def test_dirichlet_cross_entropy_where_log_b_overflowed(backend):
+    f = _dirichlet_ce(backend)
+    for p, q in DIRICHLET_INF_POINTS:
+        assert float(textbook_ce(p, q)) == np.inf
+        assert float(f(*p, *q)) == np.inf, (backend, p, q)
+    for p, q in DIRICHLET_FINITE_POINTS:
+        got, exact = float(f(*p, *q)), float(textbook_ce(p, q))
+        assert np.isfinite(exact) and ulp_distance(got, exact) <= 16, (backend, p, q, got, exact)
+
+
+@pytest.mark.parametrize("bs", [(1e300, _MAX), (1e300, _MAX, 1e300), (3.4e305, 1.0, 2.0), (0.5, 1e10), (3.0, 4.0),
+                                (0.3, 0.4), (1e-300, 1e-300), (40.0, 60.0), (5e-324, _MAX), (_MAX, 5e-324, 1.0),
+                                (5e-324, 1e300), (1.0, 1.0, 1.0), (1e5, 1e-5), (1.7976931348623155e308, 0.9999999999999999)])
+def test_log_beta_kernel_against_mpmath(bs):
+    from symce.numeric.impl.arrays import array_impls
+
+    with mpmath.workdps(_digits(*bs)):
+        x = [mpmath.mpf(b) for b in bs]
+        exact = float(mpmath.fsum(mpmath.loggamma(b) for b in x) - mpmath.loggamma(mpmath.fsum(x)))
+    assert ulp_distance(float(array_impls()["log_beta"](*bs)), exact) <= 4, bs
+
+
+def test_log_beta_is_minus_inf_exactly_where_the_definition_is_below_the_float_range():
+    from symce.numeric.impl.arrays import array_impls
+
+    # log B(M, M) = −2M log 2 + O(log M) < −1.8e308
+    assert float(array_impls()["log_beta"](_MAX, _MAX)) == -np.inf
+    assert np.isnan(array_impls()["log_beta"](-1.0, 2.0))

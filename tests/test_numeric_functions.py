@@ -171,6 +171,12 @@ CASES += [
     # the Beta/Dirichlet CE's ψ differences (functions/digamma_diff.py)
     (F.psi_diff(a, b), sp.polygamma(0, a + b) - sp.polygamma(0, a),
      lambda a, b: mpmath.digamma(a + b) - mpmath.digamma(a), [a, b], [(0.3, 2.5), (40.0, 0.7), (2.5, 1e-9)]),
+    # log B of the Beta/Dirichlet CE and entropy (functions/log_beta.py): 2 and 3 arguments
+    (F.log_beta(a, b), sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b),
+     lambda a, b: mpmath.log(mpmath.beta(a, b)), [a, b], [(0.3, 2.5), (40.0, 0.7), (2.5, 30.0)]),
+    (F.log_beta(a, b, x), sp.loggamma(a) + sp.loggamma(b) + sp.loggamma(x) - sp.loggamma(a + b + x),
+     lambda a, b, x: mpmath.log(mpmath.gamma(a) * mpmath.gamma(b) * mpmath.gamma(x) / mpmath.gamma(a + b + x)),
+     [a, b, x], [(0.3, 2.5, 1.0), (40.0, 0.7, 9.0)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

@@ -48,6 +48,7 @@ cbern_mean(x)      x/(2x − 1) − 1/logit(x)  (½ at x = ½)         continuou
 log_diff(b, a)     log(b − a)                                   b − a rounds or overflows (Uniform)
 log_diff_ratio     log((b − a)/(d − c))                         Uniform KL, near equal supports
 psi_diff(x, d)     ψ(x + d) − ψ(x) ≥ 0                          Beta/Dirichlet CE, Dirichlet H: ∞ − ∞ of ψ terms
+log_beta(b₁, …)    Σ log Γ(bᵢ) − log Γ(Σ bᵢ)                    Beta/Dirichlet log B: ∞ − ∞ at 1.8e308
 cbern_kl(x, y)     KL(CB(x) ‖ CB(y)), a Bregman divergence       ContinuousBernoulli KL near P = Q
 vonmises_kl(κ₁, κ₂, μ₁, μ₂) KL(VM ‖ VM): Bregman part + κ₂A·2sin²  von Mises KL near P = Q, κ > 713
 vonmises_entropy(κ) log 2π + log I₀(κ) − κA(κ)                   log I₀ ≈ κA ≈ κ cancel for large κ
@@ -72,6 +73,7 @@ from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.digamma_diff import psi_diff
+from symce.numeric.functions.log_beta import log_beta
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, logit_ratio
 from symce.numeric.functions.scaled_kl import scaled_kl_div
 from symce.numeric.functions.tanh_half import wtanh
@@ -86,7 +88,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, vonmises_kl, vonmises_entropy,
-                    vonmises_xent, softmax_rest, softmax_var, wtanh, scaled_kl_div, kl_div_share, psi_diff)
+                    vonmises_xent, softmax_rest, softmax_var, wtanh, scaled_kl_div, kl_div_share, psi_diff, log_beta)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -95,5 +97,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
-           "softmax_rest", "softmax_var", "wtanh", "scaled_kl_div", "kl_div_share", "psi_diff", "STABLE_FUNCTIONS",
+           "softmax_rest", "softmax_var", "wtanh", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta", "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -8,6 +8,7 @@ from symce.numeric import special
 from symce.numeric.impl import gamma_kernels
 from symce.numeric.impl.arrays import log_diff as log_diff_kernels
 from symce.numeric.impl import digamma_diff as digamma_diff_kernels
+from symce.numeric.impl import log_beta as log_beta_kernels
 from symce.numeric.impl import kl_share as kl_share_kernels
 from symce.numeric.impl import scaled_kl as scaled_kl_kernels
 from symce.numeric.impl.arrays import logit_ratio as logit_ratio_kernels
@@ -209,4 +210,4 @@ def mpmath_impls() -> dict:
     """name -> implementation at the current ``mpmath.mp.prec`` (each function reads it when called)."""
     return {**_IMPLS, **special.mpmath_kernels(), **gamma_kernels.MPMATH, **logit_ratio_kernels.MPMATH,
             **log_diff_kernels.MPMATH, **vonmises_kernels.MPMATH, **scaled_kl_kernels.MPMATH, **kl_share_kernels.MPMATH,
-            **digamma_diff_kernels.MPMATH}
+            **digamma_diff_kernels.MPMATH, **log_beta_kernels.MPMATH}

@@ -14,7 +14,7 @@ from functools import lru_cache, partial
 import numpy as np
 
 from symce.numeric import special
-from symce.numeric.impl import bregman_pair, digamma_diff, gamma_kernels
+from symce.numeric.impl import bregman_pair, digamma_diff, gamma_kernels, log_beta
 from symce.numeric.impl.arrays import elementwise as _e
 from symce.numeric.impl.arrays import logit_ratio as _lr
 from symce.numeric.impl.arrays import log_diff as _ld
@@ -84,5 +84,6 @@ def array_impls(kind: str = "numpy") -> dict:
         # the Beta/Dirichlet Bregman sum where one pair dominates (its terms' sum cancelled to 0): bregman_pair
         out["stirling_bregman_sum"] = partial(bregman_pair.stirling_bregman_sum, loggamma=out["loggamma"])
         out["psi_diff"] = digamma_diff.psi_diff  # the Beta/Dirichlet CE's ψ differences (impl/digamma_diff.py)
+        out["log_beta"] = partial(log_beta.log_beta, loggamma=out["loggamma"])  # log B(β), impl/log_beta.py
         out.update(SOFTPLUS_PARTS)  # the code generator shares log1p(e^{−|y|}) between softplus(±y)
     return out
