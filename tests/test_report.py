@@ -223,3 +223,38 @@ def test_the_report_takes_the_notation_settings(monkeypatch, tmp_path):
         assert r"D_{\mathrm{KL}}(P \,\|\, Q)" in text and r"\mathbb{KL}" not in text, name
         assert r"\ln" in text and r"\log{" not in text, name
     assert main(["report", "--out", str(tmp_path), "--quiet", "--kl-notation", "Kullback"]) == 2
+
+
+def test_title_page_reads_the_values_table_not_the_derivatives_table():
+    """The accuracy section holds two tables: one row per formula for the values, then one row per formula
+    and order for the derivatives, with other columns. The title page's "accuracy goals met" counts the
+    values' goals; it once read the derivatives' rows through the values' column positions and said 0/59."""
+    from symce.printing.report_document import _accuracy_by_formula
+
+    section = "\n".join([
+        "## Accuracy of the generated code", "",
+        "| formula | max ULP | median | ≤ 1 ULP | NaN/inf | typical: max ULP, NaN/inf | goal | plain | plot |",
+        "|---|---:|---:|---:|---:|---:|:-:|---:|---|",
+        "| H(bernoulli) | 1 | 0 | 100% | 0 | 1, 0 | met | 3, 0 | |",
+        "| KL(normal ‖ normal) | 9 | 0 | 99% | 0 | 9, 0 | **not met** | inf, 3 | |",
+        "| H(gamma) | 2 | 0 | 99% | 0 | 2, 0 | met (≤ 16, special); in ULPs of max(\\|H\\|, Σ\\|terms\\|): max 2 | inf, 6 | |",
+        "", "### Gradients and Hessians", "",
+        "| formula | order | max error (units above) per partial | plain ULP max | NaN/inf | goal | plain |",
+        "|---|:-:|---|---:|---:|:-:|---:|",
+        "| H(bernoulli) | ∇ | p1 0 | 0 | 0 | **not met** | 0, 0 |",
+        "| KL(normal ‖ normal) | ∇ | mu2 1 | 1 | 0 | met | 1, 0 |",
+    ])
+    assert _accuracy_by_formula([section]) == {"H(bernoulli)": True, "KL(normal ‖ normal)": False,
+                                               "H(gamma)": True}
+
+
+def test_accuracy_goal_note_keeps_its_table_cell():
+    """The zero-crossing note of a common entropy's goal cell writes |H| with escaped bars: bare ones split
+    the cell into extra columns (29 rows of the report's accuracy table had 11 cells under a 9-column head)."""
+    from symce.app.accuracy import _goal_note
+    from symce.printing.markdown_latex import table_rows
+
+    note = "met" + _goal_note({"goal": "special", "zero": (2.0, 0.125), "points": 10, "unresolved": 0})
+    head, rows = table_rows(["| formula | goal | plain |", "|---|---|---|", f"| H(gamma) | {note} | inf, 6 |"])
+    assert len(rows[0]) == len(head) == 3
+    assert rows[0][1].startswith("met (≤ 16, special)") and "max 2" in rows[0][1]

@@ -149,7 +149,8 @@ def _goal_note(r) -> str:
     kind = r.get("goal", "scalar")
     note = f" (≤ {GOALS[kind]}, {kind})" if kind in ("special", "elementary") else ""
     if r.get("zero") is not None:
-        note += f"; in ULPs of max(|H|, Σ|terms|): max {_fmt(r['zero'][0])}, median {r['zero'][1]:g}"
+        # bars escaped: the note sits in a table cell, where a bare | starts a new column
+        note += f"; in ULPs of max(\\|H\\|, Σ\\|terms\\|): max {_fmt(r['zero'][0])}, median {r['zero'][1]:g}"
     if r.get("unresolved", 0) * 10 > r.get("points", 1):
         note += f"; truth unresolved at {r['unresolved']} of {r['points']} points"
     return note

@@ -109,18 +109,30 @@ def _accuracy_by_formula(extra_sections) -> dict[str, bool]:
     """formula ("H(bernoulli)", "KL(a ‖ b)") → goal met, read from the accuracy section's table."""
     out: dict[str, bool] = {}
     for md in extra_sections:
-        lines = [ln for ln in md.splitlines() if ln.strip().startswith("|")]
-        if not lines:
-            continue
-        head, rows = table_rows(lines)
-        lower = [h.lower() for h in head]
-        if "goal" not in lower or not lower or lower[0] != "formula":
-            continue
-        g = lower.index("goal")
-        for r in rows:
-            if len(r) > g:
-                out[r[0]] = r[g].strip().lower() == "met"
+        for lines in _tables(md):
+            head, rows = table_rows(lines)
+            lower = [h.lower() for h in head]
+            # the values' table only: the section also holds the derivatives' table (a row per formula and
+            # order, its own columns), whose rows read through the values' column positions said "not met"
+            if not lower or lower[0] != "formula" or "goal" not in lower or "order" in lower:
+                continue
+            g = lower.index("goal")
+            for r in rows:
+                if len(r) > g:  # "met", or "met (≤ 4, elementary); …" for the common families' rows
+                    out[r[0]] = r[g].strip().lower().startswith("met")
     return out
+
+
+def _tables(md: str) -> list[list[str]]:
+    """The pipe tables of a Markdown text, each as its run of consecutive table lines."""
+    tables, run = [], []
+    for ln in md.splitlines() + [""]:
+        if ln.strip().startswith("|"):
+            run.append(ln)
+        elif run:
+            tables.append(run)
+            run = []
+    return tables
 
 
 def _accuracy_of(secs, accuracy: dict[str, bool]) -> tuple[int, int]:
