@@ -303,9 +303,13 @@ def _softmax_xent(careful, *args):
         if dead.size:
             out[dead] = _xent_dead(T[:, dead], gap[:, dead])
     else:
+        # the live columns' gaps gathered (a copy) before _xent_dead overwrites gap with t·gap in place: read
+        # after it, a live column took t_i·(m − z_i) for its gap (a row's value then depended on whether the
+        # batch held more dead columns than live ones: 1e292 came out 1e284)
+        live_gap = gap[:, idx]
         out = _xent_dead(T, gap)
         if idx.size:
-            out[idx] = _xent_live(T[:, idx], Z[:, idx], mx[idx], gap[:, idx])
+            out[idx] = _xent_live(T[:, idx], Z[:, idx], mx[idx], live_gap)
     idx = np.flatnonzero(~np.isfinite(out))
     if idx.size:
         out[idx] = careful["softmax_xent"](*T[:, idx], *Z[:, idx])
