@@ -113,11 +113,14 @@ def _coefficient_of(t, z, zs):
 
 
 def softmax_cross_entropy(e, assumptions=()):
-    """logsumexp(z) − Σ t_i z_i with Σ t_i = 1 (an assumption) → softmax_xent(t, z)."""
+    """logsumexp(z) − Σ t_i z_i with Σ t_i = 1 (an assumption) → softmax_xent(t, z); with a numeric factor n
+    (the Multinomial's n·(logsumexp(z) − Σ p_i z_i), its coefficient terms beside it) softmax_xent(n·t, z):
+    as separate terms n·logsumexp(z) − n·p_i z_i is ∞ − ∞ at z_i = 1.25e308, each t_i (lse − z_i) is ≥ 0."""
     for lse_term in sp.Add.make_args(e):
-        if not isinstance(lse_term, logsumexp):
+        n, lse = lse_term.as_coeff_Mul()
+        if not isinstance(lse, logsumexp) or not n.is_nonzero:
             continue
-        zs = lse_term.args
+        zs = lse.args
         rest = [t for t in sp.Add.make_args(e) if t is not lse_term]
         ts, used = [], set()
         for z in zs:
@@ -131,7 +134,7 @@ def softmax_cross_entropy(e, assumptions=()):
                 ts.append(sp.S.Zero)
             else:
                 used.add(found)
-                ts.append(-_coefficient_of(rest[found], z, zs))
+                ts.append(-_coefficient_of(rest[found], z, zs) / n)
         total = sp.Add(*ts)
         on_simplex = any(isinstance(a, sp.Eq) and sp.expand(a.lhs - a.rhs - (total - 1)) == 0 for a in assumptions)
         # the weights of a softmax over all of some logit vector sum to 1 identically
@@ -139,7 +142,9 @@ def softmax_cross_entropy(e, assumptions=()):
         if not on_simplex:
             continue
         others = [t for i, t in enumerate(rest) if i not in used]
-        return softmax_xent(*ts, *zs) + sp.Add(*others)
+        # n inside the weights (the sum is linear in t): n·Σ … rounded to DBL_MAX·(1 + 2⁻⁵³) overflowed where
+        # the value is just below DBL_MAX; the kernel's halved sum takes the weights n·t_i as they are
+        return softmax_xent(*[n * t for t in ts], *zs) + sp.Add(*others)
     return e
 
 
