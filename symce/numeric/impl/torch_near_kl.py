@@ -12,6 +12,8 @@ elements that come out non-finite (x = 0, infinities). Values within the numpy k
 
 from __future__ import annotations
 
+import functools
+
 # R(z) = Σ zⁿ/(2n + 3) on [0, 1/9] and on [0, 4/9], highest power first: the Chebyshev fits of
 # :mod:`.near_kl` (mpmath.chebyfit at 60 digits, relative error below 2^−57.9), doubled (exact): the tail is
 # 2x·s³·R(s²)
@@ -190,15 +192,87 @@ def kl_div(careful):
 
 def log1pmx_ratio(careful):
     def log1pmx_ratio(a, b, d, u=None):
-        """log(a/b) − (a − b)/b = −kl_div(b, a)/b inside the window, log(a/b) − d/b outside."""
+        """log(a/b) − (a − b)/b: :func:`_both_forms` where a + b is finite (every realistic block), else
+        −kl_div(b, a)/b inside the window and log(a/b) − d/b outside (:func:`_general`); the careful kernel
+        takes what comes out NaN."""
+        import torch
+
         shape, (a, b, d) = _flat(a, b, d)
-        out = window(b, a, d, lambda b_, a_, d_: log_ratio(a_, b_) - d_ / b_, lambda v, b_: -(v / b_))
-        if out.device.type != "meta" and not bool((out == out).all()):  # NaN only: ±inf are the values
-            bad = (out != out).nonzero().reshape(-1)                     # at a or b = 0, ∞
-            out[bad] = careful(a[bad], b[bad], d[bad])
-        return out.reshape(shape)
+        S = a + b
+        if a.device.type != "meta" and a.numel() and _finite_sum(S):
+            out = _both_forms(a, b, d, S)
+            if _finite_sum(out):
+                return out.reshape(shape)
+            bad = (~torch.isfinite(out)).nonzero().reshape(-1)  # ±inf, NaN: by the general path
+            out[bad] = _general(careful, a[bad], b[bad], d[bad])
+            return out.reshape(shape)
+        return _general(careful, a, b, d).reshape(shape)
 
     return log1pmx_ratio
+
+
+def _both_forms(a, b, d, S):
+    """log(a/b) − (a − b)/b on flat tensors with S = a + b finite, every element by both forms and the one of its
+    side of the window taken by an exact arithmetic select (``where`` and ``nonzero`` each cost as much as a
+    logarithm on the CPU; the three-band window of :func:`window` paid two ``nonzero`` and their gathers a
+    block, over half the normal KL's training step): inside 1/5 < a/b < 5 −(ū·s − 2s³R(s²)) with the outer
+    band's polynomial (its fit covers the whole window, s² ≤ 4/9), s = (a − b)/(a + b) corrected by the
+    TwoSum errors of a + b and of a − b, ū = (a − b)/b with that error put back.
+    Scale-free — no b·u² that underflows at tiny scales (the numpy kernel rescales such b, 842b078) — and
+    both forms finite wherever u is (s, s² < 1), so the select never meets inf·0; outside log(a/b) − u."""
+    import torch
+
+    bb = S - a
+    e = torch.sub(S, bb).neg_().add_(a).add_(torch.sub(b, bb))  # a + b = S + e exactly
+    h = a - b
+    bb = h - a
+    c = torch.sub(h, bb).neg_().add_(a).sub_(bb.add_(b))  # a − b = h + c exactly
+    c.add_(h.sub_(d))  # a − b = d + c: d is the caller's difference (h, or more accurate than h)
+    t = d / S
+    s = torch.mul(t, e).neg_().add_(c).div_(S).add_(t)  # (d + c)/(a + b) to first order in e, c
+    z = s * s
+    m = torch.lt(z, _Z_EDGE, out=torch.empty_like(z))  # 1.0 inside the window, else 0.0
+    u = d / b
+    acc = torch.full_like(z, _R_OUTER[0])
+    for coef in _coefficients(z.device)[1:]:  # Horner, one addcmul a step
+        acc = torch.addcmul(coef, acc, z, out=acc)
+    acc.mul_(z).mul_(s)  # 2s³R(s²) (the coefficients come doubled)
+    inside = c.div_(b).add_(u).mul_(s).sub_(acc)  # ū·s − 2s³R(s²) = kl_div(b, a)/b
+    far = torch.div(a, b).log_()  # log(a/b), not log1p(u): u's rounding is 1/ρ times larger in 1 + u
+    lo, hi = torch.aminmax(far)
+    if not bool((lo > -708.0) & (hi < 708.0)):  # a/b subnormal, 0 or ∞ somewhere: log a − log b there
+        far = log_ratio(a, b)
+    far.sub_(u)
+    return far.addcmul_(far, m, value=-1.0).addcmul_(inside, m, value=-1.0)
+
+
+@functools.lru_cache(maxsize=None)
+def _coefficients(device):
+    """_R_OUTER as 0-d float64 tensors on ``device`` (made once: a tensor a coefficient a block cost a tenth
+    of the polynomial)."""
+    import torch
+
+    return tuple(torch.tensor(c, dtype=torch.float64, device=device) for c in _R_OUTER)
+
+
+def _general(careful, a, b, d):
+    """The window of :func:`window` (the numpy kernel's bands and forms) on flat tensors, with b below 2^−800
+    first scaled by 2^600 (exact, the value is scale-free) where the series' b·u²/2 would underflow."""
+    import torch
+
+    tiny = (b.abs() < _TINY_B) & (a.abs() < _A_CAP)
+    if b.device.type != "meta" and bool(tiny.any()):
+        scale = torch.ones_like(b).masked_fill_(tiny, _UP)
+        a, b, d = a * scale, b * scale, d * scale
+    out = window(b, a, d, lambda b_, a_, d_: log_ratio(a_, b_) - d_ / b_, lambda v, b_: -(v / b_))
+    if out.device.type != "meta" and not bool((out == out).all()):  # NaN only: ±inf are the values
+        bad = (out != out).nonzero().reshape(-1)                     # at a or b = 0, ∞
+        out[bad] = careful(a[bad], b[bad], d[bad])
+    return out
+
+
+# as fast.log1pmx_ratio: kl_div(b, a) ≈ b·u²/2 underflows for b below ~2^−916; |a| < 2^400 keeps a, d finite
+_TINY_B, _A_CAP, _UP = 2.0 ** -800, 2.0 ** 400, 2.0 ** 600
 
 
 __all__ = ["kl_div", "log1pmx_ratio", "log_ratio", "window"]
