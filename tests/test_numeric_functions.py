@@ -75,6 +75,12 @@ CASES += [
     # w·tanh(a/2), the reference from its exponential form (σ(a) − σ(−a) = (1 − e^{−a})/(1 + e^{−a}))
     (F.wtanh(x, z1), x * sp.tanh(z1 / 2), lambda x, a: x * (1 - mpmath.exp(-a)) / (1 + mpmath.exp(-a)), [x, z1],
      [(0.7, 0.5), (-3.0, -2.0), (2.0, 1e-300)]),
+    # w·v/xⁿ for a weight w (functions/weight_quotient.py), here σ(z1)·x/a²
+    (F.wdiv(sigmoid(z1), x, a, 2), x / (a ** 2 * (1 + sp.exp(-z1))),
+     lambda z1, x, a: x / (a ** 2 * (1 + mpmath.exp(-z1))), [z1, x, a], [(0.5, 0.7, 0.3), (-3.0, -2.0, 2.5)]),
+    # c·(a − b + log x − log y) (functions/log_gap.py)
+    (F.log_gap(z1, z2, a, b, sp.Rational(1, 4)), (z1 - z2 + sp.log(a / b)) / 4,
+     lambda z1, z2, a, b: (z1 - z2 + mpmath.log(a / b)) / 4, [z1, z2, a, b], [(0.5, -1.0, 0.3, 0.7), (3.0, 2.0, 2.5, 1.25)]),
     (F.softmax_kl(x, a, z1, z2), _SX1 * sp.log(_SX1 / _SM1) + _SX2 * sp.log(_SX2 / _SM2),
      lambda x, a, z1, z2: (_sm(x, [x, a]) * mpmath.log(_sm(x, [x, a]) / _sm(z1, [z1, z2]))
                            + _sm(a, [x, a]) * mpmath.log(_sm(a, [x, a]) / _sm(z2, [z1, z2]))),

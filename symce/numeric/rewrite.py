@@ -76,7 +76,8 @@ import sympy as sp
 
 from symce.core.special import sigmoid
 from symce.numeric.rewrite_gradients import (exact_rational_form, quotient_of_differences, scaled_quotient,
-                                             sigmoid_minus_target, sigmoid_variance, softmax_polynomial)
+                                             sigmoid_minus_target, sigmoid_variance, softmax_polynomial,
+                                             weight_quotients)
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
 from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_minus_reciprocal, reciprocal_out_of_xlogy,
                                           simplex_homogenise)
@@ -184,6 +185,7 @@ RULES = (
     ("rational part: Σ rational terms (with a nested ratio) = exact_rational(Σ)", rational_part),
     ("sigmoid minus target: σ(a) − t = (1 − t)·σ(a) − t·σ(−a)", sigmoid_minus_target),
     ("sigmoid variance: σ(a) − σ(a)² = σ(a)·σ(−a)", sigmoid_variance),
+    ("weight quotients: w·v/xⁿ = wdiv(w, v, x, n) for w = σ(a) or softmax(a; z)", weight_quotients),
 )
 
 # log-free expressions (rational gradients): only these apply

@@ -19,6 +19,12 @@ r"""The stabilising rules for the shapes derivatives take (rules 13–16 and the
   every term brought to one degree with Σ s_j = 1 and collected by monomial, each probability around a
   symbolic coefficient as wprod: s_i − p_i → s_i(1 − p_i) − p_i Σ_{j≠i} s_j (one-hot targets),
   ∂H/∂z_i → Σ_j s_i s_j (z_j − z_i), e^{z₁}e^{z₂}/(Σ e^{z})² → s₁s₂ (no e^{z} overflow);
+* inside the softmax polynomial, each pair c·log q_i − c·log q_j of a coefficient is c·log_diff_ratio(q_i, 0, q_j, 0)
+  (log1p((q_i − q_j)/q_j) near q_i = q_j) and c·(z_i − z_j) + c·log(q_j/q_i) is one log_gap (long double: the logit
+  difference and the log-ratio cancel where softmax z = q, the KL of logits against probabilities ∂/∂z); a
+  two-class softmax's s₁ − s₂ is tanh((z₁ − z₂)/2), as for σ(±a) (±log q₂ = ±∞ at q₂ = 0 gave ∞ − ∞ = NaN);
+* ``weight quotients`` — c·w·v/xⁿ → c·wdiv(w, v, x, n) for w = σ(a) or softmax(a; z): w subnormal where w/q is
+  not (−s_j/q_j at q_j = 1.1e-16: 3.9e15 ULP), and (σ/p)/p rounding a subnormal σ/p;
 * ``exact rational derivative`` — a log-free derivative that is not one of the shapes above whose float
   evaluation is safe (c·x/s, c·(a − b)/s², the Bernoulli (q − p)/(q(1 − q))) → exact_rational(R), correctly
   rounded in extended range: the normal KL ∂/∂σ₁ = (σ₁² − σ₂²)/(σ₁σ₂²) was 0/0 at σ₁ = σ₂ = 1e-200, ∂/∂σ₂
@@ -34,7 +40,7 @@ from sympy.core.traversal import iterargs
 
 from symce.core.special import sigmoid
 from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
-from symce.numeric.functions import diff_ratio, exact_rational
+from symce.numeric.functions import diff_ratio, exact_rational, log_diff_ratio, log_gap, wdiv
 from symce.numeric.rational_function import is_rational_function
 
 
@@ -194,15 +200,19 @@ def _collected(x, members):
 
 
 def _sigmoid_differences(groups, members, flat):
-    """c₁·F·σ(a) + c₂·F·σ(−a) → ½(c₁ − c₂)·F·tanh(a/2) + ½(c₁ + c₂)·F (σ(a) − σ(−a) = tanh(a/2), σ(a) + σ(−a) = 1),
+    """c₁·F·σ(a) + c₂·F·σ(−a) → ½(c₁ − c₂)·F·tanh(a/2) + ½(c₁ + c₂)·F (σ(a) − σ(−a) = tanh(a/2), σ(a) + σ(−a) = 1;
+    the same for the two probabilities of a two-class softmax, a = z₁ − z₂),
     the pair taken out of ``groups``, where c₁ − c₂ holds a logarithm: at a target p = 1 the coefficients
     ±(log p − log(1 − p)) are ±∞ and ∞ − ∞ = NaN where the BCE Hessian in z is −∞ (σσ'(σ − σ')·∞); the two
     terms also cancel near a = 0. Not for other coefficients: tanh(a/2) loses a subnormal a (a/2 rounds)."""
     out = []
     for ss in members:
-        if not isinstance(ss[0], sigmoid) or len(ss) != 2:
+        if len(ss) != 2:
             continue
         pos, neg = ss
+        # two classes of logits z₁, z₂: s₁ − s₂ = tanh((z₁ − z₂)/2), s₁ + s₂ = 1 (z₁ − z₂ overflows only where
+        # tanh is ±1 anyway); the KL of logits against probabilities at q₂ = 0 has ±log q₂ in both coefficients
+        a = pos.args[0] if isinstance(pos, sigmoid) else pos.args[0] - neg.args[0]
         for m1 in list(groups):
             if m1 not in groups or m1.as_powers_dict().get(pos, 0) < 1:
                 continue
@@ -216,9 +226,13 @@ def _sigmoid_differences(groups, members, flat):
             groups.pop(m1)
             groups.pop(m2)
             # wtanh: the coefficient multiplied before tanh(a/2) rounds (a/2 loses a subnormal a)
-            out.append(_weighted(rest, wtanh(sp.factor_terms(diff / 2), pos.args[0]), flat))
-            if tot != 0:
-                out.append(_weighted(rest, sp.factor_terms(tot / 2), flat))
+            scale, v = _scaled_logit_sum(sp.factor_terms(diff / 2))
+            out.append(_weighted(rest, scale * wtanh(v, a), flat))
+            half = sp.factor_terms(tot / 2)
+            if isinstance(pos, softmax) and rest == pos * neg and half.is_number:
+                out.append(half * softmax_var(*pos.args))  # s₁s₂ = s₁(1 − s₁) in one kernel
+            elif tot != 0:
+                out.append(_weighted(rest, half, flat))
     return out
 
 
@@ -253,8 +267,69 @@ def _power_of_two_above(x) -> sp.Integer:
 
 
 def _logit_like(x) -> bool:
-    """A logit, or the log of a symbol (a probability's log: |log p| ≤ 745, beside logits up to ±DBL_MAX)."""
-    return x.is_Symbol or isinstance(x, sp.log) and x.args[0].is_Symbol
+    """A logit, or the log of a symbol or of a ratio of two (a probability's log: |log p| ≤ 745, beside logits up
+    to ±DBL_MAX)."""
+    return x.is_Symbol or isinstance(x, sp.log) and x.args[0].is_Symbol or isinstance(x, (log_diff_ratio, log_gap))
+
+
+def _log_ratios(coef):
+    """coef with each pair c·log x − c·log y (x, y symbols: probabilities) as c·log_diff_ratio(x, 0, y, 0) =
+    c·log(x/y): log x − log y of two rounded logarithms is off by ulp(log x) where x ≈ y (the KL of logits against
+    probabilities ∂/∂z at q₁ ≈ q₂: 6 units), while its kernel takes log1p((x − y)/y) there, x − y exact."""
+    if not coef.is_Add:
+        return coef
+    logs = {}
+    for t in coef.args:
+        c, f = t.as_coeff_Mul()
+        if isinstance(f, sp.log) and f.args[0].is_Symbol:
+            logs.setdefault(abs(c), []).append((c, f.args[0], t))
+    pairs = []
+    for c, group in logs.items():
+        pos = [g for g in group if g[0] > 0]
+        neg = [g for g in group if g[0] < 0]
+        pairs += [(c, a, b) for a, b in zip(pos, neg)]
+    if not pairs:
+        return coef
+    used = {t for _, a, b in pairs for t in (a[2], b[2])}
+    rest = [t for t in coef.args if t not in used]
+    return sp.Add(*rest, *[c * log_diff_ratio(a[1], 0, b[1], 0) for c, a, b in pairs])
+
+
+def _log_gap(coef):
+    """(4, log_gap(a, b, x, y, c/4)) for coef = c·(a − b) + c·log(x/y) (a, b logits, log(x/y) paired by
+    :func:`_log_ratios`): the logit difference and the log-ratio cancel where softmax(z) = q, else None."""
+    if not coef.is_Add or len(coef.args) != 3:
+        return None
+    ratios = [t for t in coef.args if isinstance(t.as_coeff_Mul()[1], log_diff_ratio)]
+    if len(ratios) != 1:
+        return None
+    c, r = ratios[0].as_coeff_Mul()
+    lin = [t.as_coeff_Mul() for t in coef.args if t is not ratios[0]]
+    if not all(f.is_Symbol for _, f in lin) or sorted(k for k, _ in lin) != sorted([c, -c]):
+        return None
+    a = next(f for k, f in lin if k == c)
+    b = next(f for k, f in lin if k == -c)
+    x, y = r.args[0], r.args[2]
+    scale = _power_of_two_above(3 * max(abs(c), 1))
+    return scale, log_gap(a, b, x, y, c / scale)
+
+
+def _scaled_logit_sum(coef):
+    """(2ⁿ, v) with coef = 2ⁿ·v: a sum of logits (and logs of probabilities) scaled by 2^−n ≥ 1/Σ|c_j| term by
+    term (exact), so the product is scaled back after the weights: z_j − z_i overflows for logits of opposite
+    signs beyond ±9e307, where the weight e^{z_i − max} is 0 and the term is 0; halving is not enough for four
+    logits (the KL of two logit vectors: x_i − x_j − z_i + z_j). (1, coef) for anything else."""
+    coef = _log_ratios(coef)
+    gap = _log_gap(coef)
+    if gap is not None:
+        return gap
+    if not (coef.is_Add and all(_logit_like(t.as_coeff_Mul()[1]) or t.is_number for t in coef.args) and any(
+            t.as_coeff_Mul()[1].is_Symbol for t in coef.args)):
+        return sp.S.One, coef
+    scale = _power_of_two_above(sum(max(abs(t.as_coeff_Mul()[0]), 1) for t in coef.args))
+    parts = [t / scale for t in coef.args]
+    # three or more: compensated (x_i − y_i − x_j + y_j of a logit KL cancels to 1.1 from terms of 8: 7 ULP)
+    return scale, (fsum(*parts) if len(parts) > 2 else sp.Add(*parts, evaluate=False))
 
 
 def _weighted(mono, coef, flat):
@@ -265,17 +340,8 @@ def _weighted(mono, coef, flat):
         # a quotient (σ(a)/q) is left to the plain product and division: 1/q itself overflows for a subnormal q
         return _divided_in_turn(mono, coef)
     c, coef = coef.as_coeff_Mul()
-    v = coef
-    if coef.is_Add and all(_logit_like(t.as_coeff_Mul()[1]) or t.is_number for t in coef.args) and any(
-            t.as_coeff_Mul()[1].is_Symbol for t in coef.args):  # logs alone: the log-ratio rules take them
-        # a sum of logits scaled by 2^−n ≥ 1/Σ|c_j| term by term and the product scaled back (both exact): z_j − z_i
-        # overflows for logits of opposite signs beyond ±9e307, where the weight e^{z_i − max} is 0 and the term is
-        # 0; halving is not enough for four logits (the KL of two logit vectors: x_i − x_j − z_i + z_j)
-        scale = _power_of_two_above(sum(max(abs(t.as_coeff_Mul()[0]), 1) for t in coef.args))
-        parts = [t / scale for t in coef.args]
-        # three or more: compensated (x_i − y_i − x_j + y_j of a logit KL cancels to 1.1 from terms of 8: 7 ULP)
-        v = fsum(*parts) if len(parts) > 2 else sp.Add(*parts, evaluate=False)
-        c = scale * c
+    scale, v = _scaled_logit_sum(coef)
+    c = scale * c
     if isinstance(v, sp.log) and v.args[0].as_coeff_Add()[0] == 1 and v.args[0] != 1:
         # log(1 − p) under a weight as log1p(−p): 1 − p rounds first (BCE of a logit against p = 1e-17 read 0)
         v = log1p(v.args[0] - 1)
@@ -292,7 +358,8 @@ def _weighted(mono, coef, flat):
 def _divided_in_turn(mono, coef):
     """mono·c/xⁿ (n ≥ 2) as ((mono/x)/x…)/x, each division printed as such (diff_ratio(·, 0, x) is printed a/x):
     xⁿ underflows where the quotient does not — σ(z)/p² of the Bernoulli Hessian ∂²/∂p² is 0/0 = NaN at
-    p = 2e-217, z = −6e178 (the value 0), and ∞ for 1e100 at σ = 1e-300, p = 1e-200."""
+    p = 2e-217, z = −6e178 (the value 0), and ∞ for 1e100 at σ = 1e-300, p = 1e-200. A single weight over xⁿ is
+    one wdiv(w, v, x, n), whose kernel takes the quotient in one step where a step leaves the normal range."""
     c, rest = coef.as_coeff_Mul()
     factors = sp.Mul.make_args(rest)
     powers = [f for f in factors if f.is_Pow and f.exp.is_Integer and f.exp < -1]
@@ -300,19 +367,45 @@ def _divided_in_turn(mono, coef):
         return mono * coef
     base, n = powers[0].base, -int(powers[0].exp)
     other = sp.Mul(*[f for f in factors if f is not powers[0]])
-    scale = sp.S.One
-    if isinstance(mono, (sigmoid, softmax)):
-        # the first division under the weight's extended range: σ(−800)/p² is 3.6e52 at p = 1e-200, not 0/p/p;
-        # 2⁻⁵¹/x (≤ 2¹⁰²³) rather than 1/x, which overflows for a subnormal x (p = 5e-324: ∞ where σ(−DBL_MAX)/p² = 0),
-        # and 2⁵¹ given back in the last product (exact: a power of two; σ/x ≤ σ/xⁿ for x ≤ 1 overflows only
-        # where the quotient does)
-        scale = sp.Integer(2) ** 51
-        v = wprod(mono, other / (scale * base))
-    else:
-        v = diff_ratio(mono * other, 0, base)
+    if isinstance(mono, (sigmoid, softmax)) and not other.has(sigmoid, softmax):
+        # σ(−800)/p² is 3.6e52 at p = 1e-200; σ(−1400)/p² at p = 1e-310 is 7e-9 where σ/p is subnormal
+        return c * wdiv(mono, other, base, n)
+    v = diff_ratio(mono * other, 0, base)
     for _ in range(n - 2):
         v = diff_ratio(v, 0, base)
-    return c * scale * v / base
+    return c * v / base
+
+
+def _weight_quotient(t):
+    """c·w·v/xⁿ → c·wdiv(w, v, x, n) for one weight w = σ(a) or softmax(a; z) and one power xⁿ (n ≥ 1) in the
+    denominator, v free of weights and of denominators; else None."""
+    c, rest = t.as_coeff_Mul()
+    factors = sp.Mul.make_args(rest)
+    weights = [f for f in factors if isinstance(f, (sigmoid, softmax))]
+    dens = [f for f in factors if f.is_Pow and f.exp.is_Integer and f.exp < 0]
+    if len(weights) != 1 or len(dens) != 1:
+        return None
+    others = [f for f in factors if f is not weights[0] and f is not dens[0]]
+    v = sp.Mul(*others)
+    base = dens[0].base
+    if v.has(sigmoid, softmax, wprod, wdiv) or base.has(sigmoid, softmax) or any(
+            n.is_Pow and n.exp.is_negative for n in sp.preorder_traversal(v)):
+        return None
+    return c * wdiv(weights[0], v, base, -int(dens[0].exp))
+
+
+def weight_quotients(e):
+    """c·w·v/xⁿ → c·wdiv(w, v, x, n) for a weight w = σ(a) or softmax(a; z), term by term: w rounds to a
+    subnormal below e^{−708} where w/x need not be small (−softmax(z)_j/q_j at q_j = 1.1e-16: 3.9e15 ULP), and
+    dividing in turn rounds a subnormal intermediate (σ(z)/p² at p = 1e-310, z = −1400)."""
+    if isinstance(e, sp.MatrixBase) or not e.has(sigmoid, softmax):
+        return e
+    out, changed = [], False
+    for t in sp.Add.make_args(e):
+        new = _weight_quotient(t) if t.is_Mul else None
+        changed |= new is not None
+        out.append(t if new is None else new)
+    return sp.Add(*out) if changed else e
 
 
 def _sigmoid_term(term):
@@ -528,5 +621,5 @@ def scaled_quotient(e):
     return fix(e) if e.is_Mul or e.is_Pow else e
 
 
-__all__ = ["softmax_polynomial", "sigmoid_minus_target", "sigmoid_variance", "quotient_of_differences", "scaled_quotient",
+__all__ = ["softmax_polynomial", "weight_quotients", "sigmoid_minus_target", "sigmoid_variance", "quotient_of_differences", "scaled_quotient",
            "exact_rational_form"]

@@ -1,0 +1,85 @@
+r"""Kernels of :class:`symce.numeric.functions.weight_quotient.wdiv`: w·v/xⁿ for a weight w = σ(a) or
+softmax(a; z).
+
+numpy: ((w·v)/x)/x… in float64 — ≤ n + 1 roundings beside the weight's own, where every step stays normal.
+Where the weight is below 2⁻¹⁰²² (subnormal, or 0 for a weight below e^{−745}), the product w·v or the
+quotient is not normal (a subnormal step rounds to a few bits), the whole quotient is taken again in long
+double (64-bit mantissa, exponents to ±16382) from the logits: e^{log w}·v/xⁿ, the log-weight
+log σ(a) = min(a, 0) − log1p(e^{−|a|}) or a − max z − log Σ e^{z − max z}; beyond long double's range (a weight
+below e^{−11355}) as sign·e^{log w + log|v| − n log|x|}. Then one rounding to float64. Without an extended
+long double the same in float64's log domain (error ≈ |log w|·2⁻⁵³ relative there).
+mpmath: the definition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_TINY = 2.0 ** -1022
+
+
+def _log_weight(kind, logits, dtype):
+    """log w from the logits, in ``dtype``."""
+    lg = [np.asarray(v, dtype=np.float64).astype(dtype) for v in logits]
+    if kind == "sigmoid":
+        a = lg[0]
+        return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+    a, zs = lg[0], np.stack(np.broadcast_arrays(*lg[1:]))
+    mx = zs.max(0)
+    return (a - mx) - np.log(np.exp(zs - mx).sum(0))
+
+
+def _extended(kind, v, x, n, logits):
+    """w·v/xⁿ from the logits in long double (float64's log domain where long double is no wider)."""
+    ld = np.longdouble if np.finfo(np.longdouble).nmant > 52 else np.float64
+    lw = _log_weight(kind, logits, ld)
+    vl, xl = v.astype(ld), x.astype(ld)
+    with np.errstate(all="ignore"):
+        out = np.exp(lw) * vl
+        for _ in range(n):
+            out = out / xl
+        sign = np.sign(vl) * np.sign(xl) ** n
+        logged = sign * np.exp(lw + np.log(np.abs(vl)) - n * np.log(np.abs(xl)))
+        # a long-double step that under- or overflowed: the log domain (its error ≈ |log w|·2⁻⁶⁴, and a finite
+        # nonzero float64 quotient there needs |log w| ≲ 745 + 709 + n·745)
+        lossy = (np.abs(out) < np.finfo(ld).tiny) | ~np.isfinite(out)
+        out = np.where(lossy, logged, out)
+    return out.astype(np.float64)
+
+
+def wdiv_numpy(w, v, x, *logits, kind, n):
+    """w·v/xⁿ (numpy arrays or floats), the logits of w after x; kind "sigmoid", "softmax" or None."""
+    with np.errstate(all="ignore"):
+        w, v, x = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (w, v, x)))
+        shape = w.shape
+        w, v, x = w.reshape(-1), v.reshape(-1), x.reshape(-1)
+        wv = w * v
+        out = wv
+        for _ in range(n):
+            out = out / x
+        if kind is not None:
+            awv, aout = np.abs(wv), np.abs(out)
+            # where a step left the normal range; v = 0, ±∞ or NaN and x = 0, ±∞ or NaN are exact (or NaN) as they are
+            bad = (w < _TINY) | (awv < _TINY) | (aout < _TINY) | ~np.isfinite(wv)
+            bad &= np.isfinite(v) & (v != 0) & np.isfinite(x) & (x != 0)
+            idx = np.flatnonzero(bad)
+            if idx.size:
+                lg = [np.broadcast_to(np.asarray(a, dtype=np.float64), shape).reshape(-1)[idx] for a in logits]
+                out = np.array(out, dtype=np.float64)
+                out[idx] = _extended(kind, v[idx], x[idx], n, lg)
+    out = out.reshape(shape)
+    return out[()] if out.ndim == 0 else out
+
+
+def mp_wdiv(w, v, x, n):
+    import mpmath
+
+    num = w * v
+    if x == 0:  # w > 0: ±∞ (NaN for v = 0), as float division gives it, where mpmath raises
+        return mpmath.nan if num == 0 else mpmath.inf * mpmath.sign(num)
+    return num / x ** int(n)
+
+
+MPMATH = {"wdiv": mp_wdiv}
+
+__all__ = ["wdiv_numpy", "mp_wdiv", "MPMATH"]
