@@ -163,8 +163,17 @@ def log_offset(x, c_hi, c_lo, x0_hi, x0_lo):
     # where x is and x/x0 does not overflow; NaN fails both comparisons)
     if x.device.type != "meta" and x.numel():
         lo, hi = torch.aminmax(x) if x.dim() else (x, x)
-        if bool((lo >= x0_hi * 0.125) & (hi <= 8.98846567431158e307 * x0_hi)):
-            return t.log1p_()
+        if bool(hi <= 8.98846567431158e307 * x0_hi):
+            if bool(lo >= x0_hi * 0.125):
+                return t.log1p_()
+            # some x below x0/8 (probabilities near 0 against x0 = 1/e): both forms and an exact arithmetic
+            # select by a 0/1 mask (``where`` and boolean masks cost as much as a logarithm on the CPU)
+            m = torch.gt(x, x0_hi * 0.125, out=torch.empty_like(x))
+            far = torch.log(x).add_(c_hi + c_lo)
+            out = far.addcmul_(far, m, value=-1.0).addcmul_(t.log1p_(), m)
+            if bool(out.sum().isfinite()):  # x = 0, ∞, NaN: 0·∞ in the select; the general form below
+                return out
+            t = torch.sub(x, x0_hi).sub_(x0_lo).div_(x0_hi)
     # below x0/8 log x + c has nothing left to cancel (and far above (x − x0)/x0 could overflow)
     near = (x > x0_hi * 0.125) & (x < x0_hi * 8)
     return torch.where(near, torch.log1p(t), torch.log(x) + (c_hi + c_lo))
