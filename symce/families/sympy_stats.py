@@ -10,9 +10,9 @@ is (``sc.kl(sympy.stats.Normal("X", 0, 1), Q)``).
 
 from __future__ import annotations
 
+import sys
+
 import sympy as sp
-from sympy.stats import crv_types, drv_types, frv_types, joint_rv_types
-from sympy.stats.rv import RandomSymbol
 
 from symce.core import coerce
 from symce.core.family import Family
@@ -25,6 +25,11 @@ from symce.families.normal import Normal
 
 def from_sympy_stats(X) -> Family:
     """The symce distribution of the sympy.stats random variable ``X``."""
+    # imported here, not with symce: sympy.stats is a fifth of symce's import time, and a user who has a
+    # random variable has imported it already
+    from sympy.stats import crv_types, drv_types, frv_types, joint_rv_types
+    from sympy.stats.rv import RandomSymbol
+
     if not isinstance(X, RandomSymbol):
         raise ArgumentTypeError(f"from_sympy_stats: expected a sympy.stats random variable such as "
                                 f"sympy.stats.Normal('X', 0, 1), not {type(X).__name__}")
@@ -59,7 +64,10 @@ def _finite_pmf(d, k) -> sp.Expr:
 
 
 def _convert(obj):
-    return from_sympy_stats(obj) if isinstance(obj, RandomSymbol) else None
+    # a RandomSymbol exists only once sympy.stats is imported: without it, obj is not one (and the check
+    # imports nothing)
+    rv = sys.modules.get("sympy.stats.rv")
+    return from_sympy_stats(obj) if rv is not None and isinstance(obj, rv.RandomSymbol) else None
 
 
 coerce.register(_convert)
