@@ -94,3 +94,38 @@ def test_scale_family_kl_at_tiny_scales_torch_within_4_ulp(family, ref):
     with mpmath.workdps(60):
         want = [float(ref(mpmath.mpf(x), mpmath.mpf(y))) for x, y in _TINY]
     assert all(_ulps(g, w) <= 4 for g, w in zip(got, want)), (got, want)
+
+
+def _kl_ref(x, y):
+    x, y = mpmath.mpf(x), mpmath.mpf(y)
+    return float(x * mpmath.log(x / y) - x + y)
+
+
+@pytest.mark.parametrize("scale", [1.0, 3e-300, 1e300])
+def test_kl_div_within_4_ulp_of_mpmath(scale):
+    # x log(x/y) − x + y by the same two forms (the Bernoulli KL's two terms; KLs of scale families)
+    rho = _ratios()
+    x = np.exp(np.random.default_rng(2).uniform(-3, 3, rho.size)) * scale
+    y = x * rho
+    x, y = x[np.isfinite(y)], y[np.isfinite(y)]
+    got = torch_kernels()["_kl_div"](torch.as_tensor(x), torch.as_tensor(y), torch.as_tensor(y - x)).numpy()
+    with mpmath.workdps(50):
+        want = [_kl_ref(a, b) for a, b in zip(x, y)]
+    worst = max(_ulps(g, w) for g, w in zip(got, want))
+    assert worst <= 4, worst
+
+
+def test_kl_div_complements_with_the_exact_difference():
+    # the Bernoulli KL's (1 − p) log((1 − p)/(1 − q)) − (1 − p) + (1 − q) with d = p − q exact (not the
+    # rounded (1 − q) − (1 − p)), on a block of uniform probabilities, and x = 0 (the value y)
+    rng = np.random.default_rng(5)
+    p, q = rng.uniform(0, 1, 200), rng.uniform(0, 1, 200)
+    p[:3], q[:3] = [0.3, 0.5, 1.0], [0.3 + 1e-12, 0.5 - 1e-9, 0.25]
+    got = torch_kernels()["_kl_div"](torch.as_tensor(1 - p), torch.as_tensor(1 - q), torch.as_tensor(p - q))
+    with mpmath.workdps(50):
+        want = []
+        for a, b in zip(p, q):
+            x, y = 1 - mpmath.mpf(a), 1 - mpmath.mpf(b)
+            want.append(float(x * mpmath.log(x / y) - x + y) if x else float(y))
+    worst = max(_ulps(g, w) for g, w in zip(got.tolist(), want))
+    assert worst <= 4, worst

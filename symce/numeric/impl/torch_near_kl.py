@@ -183,8 +183,14 @@ def _fix(out, careful, *args):
 
 def kl_div(careful):
     def kl_div(x, y, d):
+        """x log(x/y) − x + y: :func:`_both_forms` where x + y is finite, else :func:`window`; the careful
+        kernel takes what comes out non-finite (x = 0, y = ∞, NaN)."""
         shape, (x, y, d) = _flat(x, y, d)
-        out = window(x, y, d, lambda x_, y_, d_: x_ * log_ratio(x_, y_) + d_)
+        S = x + y
+        if x.device.type != "meta" and x.numel() and _finite_sum(S):
+            out = _both_forms(y, x, d, S, kl=True)
+        else:
+            out = window(x, y, d, lambda x_, y_, d_: x_ * log_ratio(x_, y_) + d_)
         return _fix(out, careful, x, y, d).reshape(shape)
 
     return kl_div
@@ -211,15 +217,17 @@ def log1pmx_ratio(careful):
     return log1pmx_ratio
 
 
-def _both_forms(a, b, d, S):
+def _both_forms(a, b, d, S, kl=False):
     """log(a/b) − (a − b)/b on flat tensors with S = a + b finite, every element by both forms and the one of its
     side of the window taken by an exact arithmetic select (``where`` and ``nonzero`` each cost as much as a
     logarithm on the CPU; the three-band window of :func:`window` paid two ``nonzero`` and their gathers a
     block, over half the normal KL's training step): inside 1/5 < a/b < 5 −(ū·s − 2s³R(s²)) with the outer
     band's polynomial (its fit covers the whole window, s² ≤ 4/9), s = (a − b)/(a + b) corrected by the
-    TwoSum errors of a + b and of a − b, ū = (a − b)/b with that error put back.
+    TwoSum errors of a + b and of a − b (where d is a − b rounded), ū = (d + c)/b likewise.
     Scale-free — no b·u² that underflows at tiny scales (the numpy kernel rescales such b, 842b078) — and
-    both forms finite wherever u is (s, s² < 1), so the select never meets inf·0; outside log(a/b) − u."""
+    both forms finite wherever u is (s, s² < 1), so the select never meets inf·0; outside log(a/b) − u.
+    With ``kl``: kl_div(b, a) = b log(b/a) − b + a (d = a − b), inside (d + c)·s − b·2s³R(s²), outside
+    b log(b/a) + d, the forms of :func:`window`."""
     import torch
 
     bb = S - a
@@ -227,16 +235,26 @@ def _both_forms(a, b, d, S):
     h = a - b
     bb = h - a
     c = torch.sub(h, bb).neg_().add_(a).sub_(bb.add_(b))  # a − b = h + c exactly
-    c.add_(h.sub_(d))  # a − b = d + c: d is the caller's difference (h, or more accurate than h)
+    # a given d other than h is the caller's own difference of the exact quantities a and b are roundings of
+    # (p − q for (1 − q) − (1 − p)): taken as it is, as in :func:`_outer_core`
+    c.mul_(torch.eq(h, d, out=h))
     t = d / S
     s = torch.mul(t, e).neg_().add_(c).div_(S).add_(t)  # (d + c)/(a + b) to first order in e, c
     z = s * s
     m = torch.lt(z, _Z_EDGE, out=torch.empty_like(z))  # 1.0 inside the window, else 0.0
-    u = d / b
     acc = torch.full_like(z, _R_OUTER[0])
     for coef in _coefficients(z.device)[1:]:  # Horner, one addcmul a step
         acc = torch.addcmul(coef, acc, z, out=acc)
     acc.mul_(z).mul_(s)  # 2s³R(s²) (the coefficients come doubled)
+    if kl:
+        inside = torch.mul(d, s).addcmul_(c, s).addcmul_(b, acc, value=-1.0)
+        far = torch.div(b, a).log_()
+        lo, hi = torch.aminmax(far)
+        if not bool((lo > -708.0) & (hi < 708.0)):
+            far = log_ratio(b, a)
+        far.mul_(b).add_(d)
+        return far.addcmul_(far, m, value=-1.0).addcmul_(inside, m)
+    u = d / b
     inside = c.div_(b).add_(u).mul_(s).sub_(acc)  # ū·s − 2s³R(s²) = kl_div(b, a)/b
     far = torch.div(a, b).log_()  # log(a/b), not log1p(u): u's rounding is 1/ρ times larger in 1 + u
     lo, hi = torch.aminmax(far)
