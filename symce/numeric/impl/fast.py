@@ -141,11 +141,13 @@ def log_offset(careful, x, c_hi, c_lo, x0_hi, x0_lo):
     ≤ u·t/((1 + t) log1p t) ≤ 0.5 u. Outside the window |log x + c| ≥ log 8, and log x + c_hi is within
     ~1 ulp (c_lo ≤ ulp(c)/2 moves it by < 0.3 ulp). So where most elements are in the window (σ at
     realistic scales: two in three of σ log-uniform on [0.1, 10] for the normal entropy) the log1p form
-    runs on every element (three passes and log1p in one buffer) and the elements below x0/8 take the log
-    form by index; otherwise (bit patterns) the log form runs everywhere and the window takes log1p."""
+    runs on every element (three passes and log1p in one buffer) and the elements below x0/8 or from 2¹⁰x0
+    take the log form by index; otherwise (bit patterns) the log form runs everywhere and the window takes log1p."""
     x = np.asarray(x, np.float64)
-    if x.ndim == 0:
-        return careful["_log_offset"](x, c_hi, c_lo, x0_hi, x0_lo)
+    if x.ndim == 0:  # one element through the same code as arrays: a scalar gets its row's bits in a batch
+        out = np.empty(1)
+        _log_offset_block(x.reshape(1), c_hi, x0_hi, x0_lo, out)
+        return out[0]
     # the generated code does not block a function that is one call (codegen's _STREAMING), but this one
     # makes several passes: blocks of _BLOCK elements keep them in cache (2× on 10⁶ inputs), each block
     # computed in place in its slice of the result (a block temporary copied over cost ~0.5 ns an element,
@@ -161,26 +163,31 @@ _BLOCK = 1 << 16
 
 
 def _log_offset_block(flat, c_hi, x0_hi, x0_lo, out):
-    """log x + c of the flat block ``flat`` into ``out`` (same length)."""
-    lo, hi = x0_hi * 0.125, x0_hi * 8  # exact
-    probe = flat[:: max(1, flat.size // 256)]  # which form suits most elements (speed only, not values)
-    if 2 * np.count_nonzero((probe >= lo) & (probe < hi)) > probe.size:
+    """log x + c of the flat block ``flat`` into ``out`` (same length): log1p(((x − x0_hi) − x0_lo)/x0_hi)
+    for x0/8 ≤ x < 2¹⁰x0, log x + c_hi elsewhere (and where x/x0 overflows) — one rule per element, whichever
+    way the block is computed (the two branches once differed above 8x0, so an element's last bit depended on
+    what the rest of its block held). The log1p form is within ~1 ulp for every x ≥ x0/8 (the docstring
+    above); its upper end 2¹⁰x0 keeps realistic inputs (σ ≤ 10 for the normal entropy, x0 ≈ 0.24) inside it
+    and all but ~13 of bit patterns' ~2100 binades outside, so either branch gathers few elements."""
+    lo, top = x0_hi * 0.125, x0_hi * 1024.0  # exact
+    probe = flat[:: max(1, flat.size // 256)]  # which branch gathers fewer elements (speed only, not values)
+    if 2 * np.count_nonzero((probe >= lo) & (probe < top)) > probe.size:
         np.subtract(flat, x0_hi, out=out)
         out -= x0_lo
         out /= x0_hi
         np.log1p(out, out=out)
-        if not flat.size or np.min(flat) < lo:  # NaN too (its element stays NaN either way)
-            idx = np.flatnonzero(flat < lo)
-            if idx.size:
-                out[idx] = np.log(flat[idx]) + c_hi
-        if not np.isfinite(np.add.reduce(out)):  # x/x0 overflows (x > 4e307 for the normal
-            bad = np.flatnonzero(np.isinf(out) & np.isfinite(flat))  # entropy); NaN inputs stay NaN
-            out[bad] = np.log(flat[bad]) + c_hi
+        # by mask, not np.min(flat) < lo first: a NaN in the block made that min NaN and the test False, so
+        # every other element below x0/8 kept the log1p form (NaN compares False: its element stays NaN)
+        outside = flat < lo
+        outside |= flat >= top
+        idx = np.flatnonzero(outside)
+        if idx.size:
+            out[idx] = np.log(flat[idx]) + c_hi
         return out
     np.log(flat, out=out)
     out += c_hi
     near = flat >= lo
-    near &= flat < hi
+    near &= flat < top
     idx = np.flatnonzero(near)
     if idx.size:
         xs = flat[idx]
