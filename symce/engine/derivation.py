@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 import sympy as sp
 
 from symce.core import display
+from symce.core.collector import without_gc
 from symce.core.expfamily import resolve_index_range
 from symce.core.limits import time_limit
 from symce.core.quantity import Quantity
@@ -190,6 +191,7 @@ def _diff_integrals(expr, w):
     return out.xreplace({d: i for i, d in stand.items()})
 
 
+@without_gc  # acyclic SymPy objects by the ten thousand: core/collector.py
 def gradient(d: Derivation, wrt) -> Derivation:
     """∇_wrt of ``d.result``: a scalar for one symbol, a column matrix for a list."""
     _check_derivation(d, "gradient")

@@ -27,6 +27,7 @@ from symce.engine.expectation import clear_memo as expectation_memo, expectation
 from symce.core.coerce import as_family
 from symce.core.family import Family
 from symce.engine.supports import absolutely_continuous
+from symce.core.collector import without_gc
 from symce.core.limits import time_limit
 
 #: memoised derivations, least recently used first (an LRU of at most _CACHE_SIZE entries)
@@ -115,6 +116,7 @@ def _memo(key, build):
     return hit
 
 
+@without_gc  # acyclic SymPy objects by the ten thousand: core/collector.py
 def _derive(quantity: str, P: Family, Q: Family) -> Derivation:
     lhs = _LHS[quantity]
     with time_limit(f"derivation of {lhs} for P = {P!r}, Q = {Q!r}"):

@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
+from symce.core.collector import without_gc
 from symce.core.procedure import Procedure
 from symce.engine.derivation import Derivation
 from symce.errors import ArgumentTypeError
@@ -118,6 +119,7 @@ def _checked_args(args):
     return list(args)
 
 
+@without_gc  # the stabilising rewrite builds acyclic SymPy objects by the ten thousand: core/collector.py
 def _build(obj, expr, args, backend, stable, derived):
     conditions = tuple(obj.conditions) if derived else ()
     if backend == "jax":  # symce's numpy code through jax.pure_callback, differentiable (jax_backend.py)
