@@ -81,6 +81,10 @@ CASES += [
     # c·(a − b + log x − log y) (functions/log_gap.py)
     (F.log_gap(z1, z2, a, b, sp.Rational(1, 4)), (z1 - z2 + sp.log(a / b)) / 4,
      lambda z1, z2, a, b: (z1 - z2 + mpmath.log(a / b)) / 4, [z1, z2, a, b], [(0.5, -1.0, 0.3, 0.7), (3.0, 2.0, 2.5, 1.25)]),
+    # σ(a)σ(−a)(σ(a)c₁ + σ(−a)c₂) (functions/sigmoid_mix.py)
+    (F.sigmoid_var_mix(z1, x, a), sp.exp(-z1) / (1 + sp.exp(-z1)) ** 2 * (x / (1 + sp.exp(-z1)) + a / (1 + sp.exp(z1))),
+     lambda z1, x, a: mpmath.exp(-z1) / (1 + mpmath.exp(-z1)) ** 2 * (x / (1 + mpmath.exp(-z1)) + a / (1 + mpmath.exp(z1))),
+     [z1, x, a], [(0.5, 0.7, 0.3), (-3.0, -2.0, 2.5)]),
     (F.softmax_kl(x, a, z1, z2), _SX1 * sp.log(_SX1 / _SM1) + _SX2 * sp.log(_SX2 / _SM2),
      lambda x, a, z1, z2: (_sm(x, [x, a]) * mpmath.log(_sm(x, [x, a]) / _sm(z1, [z1, z2]))
                            + _sm(a, [x, a]) * mpmath.log(_sm(a, [x, a]) / _sm(z2, [z1, z2]))),

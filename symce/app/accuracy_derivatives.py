@@ -24,7 +24,8 @@ import sympy as sp
 from symce import families
 from symce.engine.canonical import canonical
 from symce.engine.information import cross_entropy, entropy, kl
-from symce.numeric.functions import wprod, wtanh
+from symce.core.special import sigmoid
+from symce.numeric.functions import sigmoid_var_mix, wprod, wtanh
 from symce.numeric.lambdify import lambdify
 from symce.numeric.printed import stable_form
 from symce.numeric.verify import verify
@@ -85,6 +86,12 @@ def _terms(expr):
         return _weighted_terms(expr)
     if isinstance(expr, wtanh):  # w·tanh(a/2): the sum in w cancels as in the product it stands for
         return [u * sp.tanh(expr.args[1] / 2) for u in _terms(expr.args[0])]
+    if isinstance(expr, sigmoid_var_mix):  # σσ′·(σ·c₁ + σ′·c₂): the two terms of the bracket
+        a, c1, c2 = expr.args
+        return [sigmoid(a) * sigmoid(-a) * sigmoid(a) * c1, sigmoid(a) * sigmoid(-a) * sigmoid(-a) * c2]
+    c, rest = expr.as_coeff_Mul()
+    if c != 1 and isinstance(rest, sigmoid_var_mix):
+        return [c * u for u in _terms(rest)]
     if expr.is_Mul:
         sums = [f for f in expr.args if f.is_Add]
         if len(sums) == 1:

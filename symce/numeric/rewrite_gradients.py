@@ -40,7 +40,7 @@ from sympy.core.traversal import iterargs
 
 from symce.core.special import sigmoid
 from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
-from symce.numeric.functions import diff_ratio, exact_rational, log_diff_ratio, log_gap, wdiv
+from symce.numeric.functions import diff_ratio, exact_rational, log_diff_ratio, log_gap, sigmoid_var_mix, wdiv
 from symce.numeric.rational_function import is_rational_function
 
 
@@ -204,7 +204,8 @@ def _sigmoid_differences(groups, members, flat):
     the same for the two probabilities of a two-class softmax, a = z₁ − z₂),
     the pair taken out of ``groups``, where c₁ − c₂ holds a logarithm: at a target p = 1 the coefficients
     ±(log p − log(1 − p)) are ±∞ and ∞ − ∞ = NaN where the BCE Hessian in z is −∞ (σσ'(σ − σ')·∞); the two
-    terms also cancel near a = 0. Not for other coefficients: tanh(a/2) loses a subnormal a (a/2 rounds)."""
+    terms also cancel near a = 0 — and so where c₂ = −c₁ (wtanh keeps a subnormal a). Other pairs σ²σ′c₁ + σσ′²c₂
+    of a sigmoid (a Hessian) are one sigmoid_var_mix(a, c₁, c₂); the rest stay as they are."""
     out = []
     for ss in members:
         if len(ss) != 2:
@@ -221,7 +222,13 @@ def _sigmoid_differences(groups, members, flat):
             if m2 not in groups or m2 == m1:
                 continue
             diff, tot = sp.expand(groups[m1] - groups[m2]), sp.expand(groups[m1] + groups[m2])
-            if not diff.has(sp.log) or tot.has(sp.log):
+            if isinstance(pos, sigmoid) and rest == pos * neg and tot != 0 and not diff.has(sp.log) and not tot.has(sp.log):
+                # σ²σ′c₁ + σσ′²c₂ (a Bernoulli-logit Hessian) as one long-double kernel: the chain of weighted
+                # products rounded each σ and each product (4–5 units at z₁ = −9.83)
+                scale, (v1, v2) = _scaled_pair(groups.pop(m1), groups.pop(m2))
+                out.append(scale * sigmoid_var_mix(pos.args[0], v1, v2))
+                continue
+            if tot != 0 and (not diff.has(sp.log) or tot.has(sp.log)):
                 continue
             groups.pop(m1)
             groups.pop(m2)
@@ -330,6 +337,22 @@ def _scaled_logit_sum(coef):
     parts = [t / scale for t in coef.args]
     # three or more: compensated (x_i − y_i − x_j + y_j of a logit KL cancels to 1.1 from terms of 8: 7 ULP)
     return scale, (fsum(*parts) if len(parts) > 2 else sp.Add(*parts, evaluate=False))
+
+
+def _scaled_pair(c1, c2):
+    """(2ⁿ, (v₁, v₂)) with cᵢ = 2ⁿ·vᵢ, each a sum of logits scaled term by term by one power of two (as
+    :func:`_scaled_logit_sum`, the larger of the two scales), compensated where it has three or more terms."""
+    def parts(c):
+        return [t for t in sp.Add.make_args(sp.expand(c))]
+
+    p1, p2 = parts(c1), parts(c2)
+    scale = max(_power_of_two_above(sum(max(abs(t.as_coeff_Mul()[0]), 1) for t in p)) for p in (p1, p2))
+
+    def scaled(p):
+        q = [t / scale for t in p]
+        return fsum(*q) if len(q) > 2 else sp.Add(*q)
+
+    return scale, (scaled(p1), scaled(p2))
 
 
 def _weighted(mono, coef, flat):

@@ -30,6 +30,7 @@ softmax_var(a; z)  s(1 − s), s = softmax(a; z)                 the product of 
 wtanh(w, a)        w·tanh(a/2) = w·(σ(a) − σ(−a))               a/2 rounds for a subnormal a (0 at 5e-324)
 wdiv(w, v, x, n)   w·v/xⁿ for a weight w = σ(a) or softmax(a; z) w subnormal where w/q is not (−s_j/q_j, σ/p²)
 log_gap(a,b,x,y,c) c·(a − b + log x − log y)                      logit gap minus log-ratio: cancels at softmax z = q
+sigmoid_var_mix    σ(a)σ(−a)(σ(a)c₁ + σ(−a)c₂)                    a Bernoulli-logit Hessian: a chain of products rounds
 log1p(x)           log(1 + x)                                  log(1 − p) for tiny p loses every digit
 wprod(w, v)        w·v for a weight w = σ(a) or softmax(a; z)  w rounds to 0 (or a subnormal) below e^{−708}
                                                                where w·v does not: 0·log 0 = 0, not +∞
@@ -81,6 +82,7 @@ from symce.numeric.functions.scaled_kl import scaled_kl_div
 from symce.numeric.functions.tanh_half import wtanh
 from symce.numeric.functions.weight_quotient import wdiv
 from symce.numeric.functions.log_gap import log_gap
+from symce.numeric.functions.sigmoid_mix import sigmoid_var_mix
 from symce.numeric.functions.kl_share import kl_div_share
 from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl, vonmises_xent
 from symce.numeric.functions.logits import (logit_prob_kl, logit_xent, prob_logit_kl, rel_entr_sum, softmax, softmax_kl,
@@ -92,7 +94,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, vonmises_kl, vonmises_entropy,
-                    vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, scaled_kl_div, kl_div_share, psi_diff, log_beta)
+                    vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -101,5 +103,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
-           "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta", "STABLE_FUNCTIONS",
+           "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta", "STABLE_FUNCTIONS",
            "to_elementary"]
