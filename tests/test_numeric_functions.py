@@ -162,6 +162,14 @@ CASES += [
                    - mpmath.log(mpmath.log(b / (1 - b)) / (2 * b - 1)) - mpmath.log(1 - b)
                    - (mpmath.log(b / (1 - b)) - mpmath.log(a / (1 - a)))
                    * (a / (2 * a - 1) - 1 / mpmath.log(a / (1 - a)))), [a, b], [(0.3, 0.6), (0.8, 0.7)]),
+    # the continuous Bernoulli's −H and cross-entropy (functions/logit_ratio.py): C(λ) = logit λ/(2λ − 1)
+    (F.cbern_negentropy(a), sp.log(F.logit_ratio(a)) + sp.log(1 - a) + a * F.logit_ratio(a) - 1,
+     lambda a: (mpmath.log(mpmath.log(a / (1 - a)) / (2 * a - 1)) + mpmath.log(1 - a)
+                + a * mpmath.log(a / (1 - a)) / (2 * a - 1) - 1), [a], [(0.1,), (0.45,), (0.8,)]),
+    (F.cbern_xent(a, b), -sp.log(F.logit_ratio(b)) - sp.log(1 - b) - (2 * b - 1) * F.logit_ratio(b) * F.cbern_mean(a),
+     lambda a, b: (-mpmath.log(mpmath.log(b / (1 - b)) / (2 * b - 1)) - mpmath.log(1 - b)
+                   - mpmath.log(b / (1 - b)) * (a / (2 * a - 1) - 1 / mpmath.log(a / (1 - a)))), [a, b],
+     [(0.3, 0.6), (0.8, 0.7), (0.25, 0.1)]),
     (F.log_diff_ratio(a, b, x, y), sp.log(a - b) - sp.log(x - y),
      lambda a, b, x, y: mpmath.log(a - b) - mpmath.log(x - y), [a, b, x, y], [(2.5, 0.3, 4.0, 1.5)]),
     # the von Mises KL (Kitagawa & Rowley 2022), functions/vonmises.py

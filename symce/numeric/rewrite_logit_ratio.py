@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, logit_ratio
+from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, cbern_negentropy, cbern_xent, logit_ratio
 
 
 def _parameter(u):
@@ -51,7 +51,48 @@ def continuous_bernoulli_forms(e):
     for lam in sorted(lams, key=sp.default_sort_key):
         e = _means(e, lam, rs[lam])
     e = e.xreplace({r: logit_ratio(lam) for lam, r in rs.items()})
-    return _whole_kl(e, lams)
+    whole = _whole_kl(e, lams)
+    return whole if whole is not e else _whole_entropy(e, lams)
+
+
+def _flat(e, x, y=None):
+    """e with logit_ratio, cbern_mean, their logarithms and log(1 − λ) as symbols (None where anything else of
+    theirs is left), and those symbols: gx, lx, rx, mx (and gy, ly, ry for y)."""
+    names = {"gx": sp.log(logit_ratio(x)), "lx": sp.log(1 - x), "rx": logit_ratio(x), "mx": cbern_mean(x)}
+    if y is not None:
+        names.update({"gy": sp.log(logit_ratio(y)), "ly": sp.log(1 - y), "ry": logit_ratio(y)})
+    d = {k: sp.Dummy(k) for k in names}
+    logs = {v: d[k] for k, v in names.items() if isinstance(v, sp.log)}
+    rest = {v: d[k] for k, v in names.items() if not isinstance(v, sp.log)}
+    flat = e.xreplace(logs).xreplace(rest)
+    return (None if flat.has(sp.log, logit_ratio, cbern_mean, sp.atanh) else flat), d
+
+
+def _whole_entropy(e, lams):
+    """e → −cbern_negentropy(x) where e is the entropy of ContinuousBernoulli(x), 1 − log C − log(1 − x) − x·C
+    (C = logit_ratio(x)); e → cbern_xent(x, y) where e is the cross-entropy A(η_y) − η_y·μ(x) with
+    A = −log logit_ratio − log(1 − λ), η = (2λ − 1)·logit_ratio(λ) — decided by cancellation against the definitions (μ(x) = (x·r − 1)/((2x − 1)·r)). Their terms of size 1 cancel to O(t²)
+    at λ = ½ (the uniform density: H = 0); −H ≥ 0 is one kernel without cancellation, the cross-entropy one
+    whose two parts cancel only where it crosses 0 (H(P) + KL(P ‖ Q) cancelled wherever it is small against H(P))."""
+    order = sorted(lams, key=sp.default_sort_key)
+    if len(order) == 1:
+        (x,) = order
+        flat, d = _flat(e, x)
+        entropy = 1 - d["gx"] - d["lx"] - x * d["rx"]
+        if flat is not None and sp.cancel(flat - entropy) == 0:
+            return -cbern_negentropy(x)
+        return e
+    if len(order) != 2:
+        return e
+    for x, y in (order, order[::-1]):
+        flat, d = _flat(e, x, y)
+        if flat is None:
+            continue
+        cross = -d["gy"] - d["ly"] - (2 * y - 1) * d["ry"] * d["mx"]
+        mean = (x * d["rx"] - 1) / ((2 * x - 1) * d["rx"])
+        if sp.cancel((flat - cross).xreplace({d["mx"]: mean})) == 0:
+            return cbern_xent(x, y)
+    return e
 
 
 def _whole_kl(e, lams):

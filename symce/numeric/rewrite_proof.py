@@ -9,6 +9,7 @@ import sympy as sp
 
 from symce.engine.proof import prove
 from symce.numeric.functions import to_elementary
+from symce.numeric.proof_unit_interval import unit_interval_form
 
 
 def prove_step(rule: str, before, after, assumptions=(), *, simplex: bool = False):
@@ -22,6 +23,7 @@ def prove_step(rule: str, before, after, assumptions=(), *, simplex: bool = Fals
     lhs, rhs = _tanh_as_exp(to_elementary(lhs)), _tanh_as_exp(to_elementary(rhs))
     if simplex:
         lhs, rhs = _use_simplex(lhs, rhs, assumptions)
+    lhs, rhs, assumptions = unit_interval_form(lhs, rhs, tuple(assumptions))
     return prove(lhs, rhs, assumptions, name=rule.split(":")[0])
 
 

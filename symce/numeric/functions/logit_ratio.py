@@ -134,3 +134,82 @@ class cbern_kl(StableFunction):  # noqa: N801
 
 
 __all__ += ["cbern_kl"]
+
+
+class cbern_negentropy(StableFunction):  # noqa: N801
+    """−H(ContinuousBernoulli(x)) = KL(CB(x) ‖ U(0, 1)) = log logit_ratio(x) + log(1 − x) + x·logit_ratio(x) − 1
+    (≥ 0; 0 at x = ½, where the closed form's terms of size 1 cancel to O((2x − 1)²)). It is cbern_kl(x, ½): the
+    uniform distribution is CB(½), with A(0) = 0."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x == sp.S.Half:
+            return sp.S.Zero
+
+    def elementary(self):
+        x = self.args[0]
+        return sp.log(logit_ratio(x)) + sp.log(1 - x) + x * logit_ratio(x) - 1
+
+    def _eval_evalf(self, prec):
+        from mpmath.libmp import prec_to_dps
+
+        x = self.args[0]
+        if not x.is_number:
+            return None
+        x = sp.Rational(x) if x.is_Float else x
+        if (2 * x - 1).is_zero:
+            return sp.Float(0, precision=prec)
+        # the terms cancel by ~2·log₂|2x − 1| bits, logit x by another log₂|2x − 1|: that much more precision
+        extra = int(3 * max(0, -sp.log(abs(2 * x - 1), 2).evalf(5))) + 20
+        return to_elementary(cbern_negentropy(x, evaluate=False).elementary()).evalf(
+            prec_to_dps(prec) + extra * 3 // 10 + 20)
+
+    def fdiff(self, argindex=1):
+        # d/dη (η·μ − A) = η·A″(η) and dμ/dx = A″(η)·η′(x): so d/dx = η·μ′(x), η = (2x − 1)·logit_ratio(x)
+        x = self.args[0]
+        return (2 * x - 1) * logit_ratio(x) * cbern_mean(x).diff(x)
+
+    def _eval_is_nonnegative(self):
+        return True if self.args[0].is_positive else None
+
+
+__all__ += ["cbern_negentropy"]
+
+
+class cbern_xent(StableFunction):  # noqa: N801
+    """H(ContinuousBernoulli(x), ContinuousBernoulli(y)) = A(η_y) − η_y·cbern_mean(x) with A = −log logit_ratio −
+    log(1 − λ), η = (2λ − 1)·logit_ratio(λ): KL(U ‖ CB(y)) − (η_y/2)·(2μ(x) − 1), two terms that cancel only where
+    the cross-entropy crosses 0 (0 at x = y = ½)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if y == sp.S.Half:
+            return sp.S.Zero
+
+    def elementary(self):
+        x, y = self.args
+        return -sp.log(logit_ratio(y)) - sp.log(1 - y) - (2 * y - 1) * logit_ratio(y) * cbern_mean(x)
+
+    def _eval_evalf(self, prec):
+        from mpmath.libmp import prec_to_dps
+
+        if not all(a.is_number for a in self.args):
+            return None
+        x, y = (sp.Rational(a) if a.is_Float else a for a in self.args)
+        # the parts cancel by ~2·log₂|2λ − 1| bits each near ½ (and logit λ by log₂|2λ − 1|): that much more
+        extra = sum(int(3 * max(0, -sp.log(abs(2 * v - 1), 2).evalf(5))) for v in (x, y) if 2 * v != 1) + 40
+        return to_elementary(cbern_xent(x, y, evaluate=False).elementary()).evalf(prec_to_dps(prec) + extra * 3 // 10 + 20)
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 1:  # −η_y·μ′(x)
+            return -(2 * y - 1) * logit_ratio(y) * cbern_mean(x).diff(x)
+        # A′(η_y)·η′(y) − η′(y)·μ(x) = (μ(y) − μ(x))/(y(1 − y))
+        return (cbern_mean(y) - cbern_mean(x)) / (y * (1 - y))
+
+
+__all__ += ["cbern_xent"]

@@ -9,6 +9,8 @@ logit x = log x − log1p(−x), which then cancel by less than a factor 3.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from symce.numeric.impl.arrays.elementwise import _on, _poly, log1pmx
 
 
@@ -40,7 +42,7 @@ def cbern_mean(xp, x):
     return m.where(near, _on(xp, near, series, t), x / safe_t - 1 / logit)
 
 
-__all__ = ["logit_ratio", "cbern_mean", "cbern_kl"]
+__all__ = ["logit_ratio", "cbern_mean", "cbern_kl", "cbern_negentropy", "cbern_xent"]
 
 
 # -- the KL between two continuous Bernoullis: the Bregman divergence of A(η) = log((e^η − 1)/η) ------------------
@@ -54,12 +56,35 @@ def _var_coefficients(terms: int = 32) -> tuple:
 
 
 _VAR = _var_coefficients()
+def _gauss_legendre(n: int = 24) -> tuple:
+    """Nodes s and weights w·(1 − s) of ∫₀¹ (1 − s) f(s) ds, n-point Gauss–Legendre: numpy's nodes polished by
+    Newton's method on Pₙ (three-term recurrence) at 40 digits, then rounded once — numpy's own were off by
+    ~1e-16, which biased Σ w·s by 8 ulp of 1/6 and the KL with it."""
+    import mpmath
+    import numpy as np
+
+    nodes, weights = [], []
+    with mpmath.workdps(40):
+        for x0 in np.polynomial.legendre.leggauss(n)[0]:
+            x = mpmath.mpf(float(x0))
+            for _ in range(4):
+                p0, p1 = mpmath.mpf(1), x
+                for k in range(2, n + 1):
+                    p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+                dp = n * (x * p1 - p0) / (x * x - 1)
+                x -= p1 / dp
+            s = (x + 1) / 2
+            nodes.append(float(s))
+            weights.append(float(1 / ((1 - x * x) * dp * dp) * (1 - s)))
+    return nodes, weights
+
+
 #: 24-point Gauss–Legendre on [0, 1]: nodes s and weights w·(1 − s) of ∫₀¹ (1 − s) f(s) ds
-_NODES, _WEIGHTS = (lambda u, w: ([float((a + 1) / 2) for a in u], [float(b / 2 * (1 - (a + 1) / 2))
-                                                                       for a, b in zip(u, w)]))(
-    *__import__("numpy").polynomial.legendre.leggauss(24))
+_NODES, _WEIGHTS = _gauss_legendre()
 
 
+#: 1/(2k + 1)! for k ≥ 1: sinh(h)/h − 1 = Σ h^{2k}/(2k + 1)!, positive terms (h ≤ 4: 22 of them reach 2⁻⁵⁸)
+_SINHC = tuple(1.0 / __import__("math").factorial(2 * k + 1) for k in range(1, 23))
 #: 2/(2k)! for k ≥ 2: (4 sinh²(a/2) − a²)/a⁴ = 2(cosh a − 1 − a²/2)/a⁴ = Σ_{k≥2} 2a^{2k−4}/(2k)!, positive terms
 _COSH = tuple(2.0 / __import__("math").factorial(2 * k) for k in range(2, 40))
 
@@ -81,12 +106,55 @@ def _variance(xp, eta):
     m2 = mid_a * mid_a
     for c in reversed(_COSH[:-1]):
         num = num * m2 + c
-    ratio = m.sinh(h) / h
+    # sinh(h)/h = 1 + Σ h^{2k}/(2k + 1)! (positive terms: np.sinh's own rounding was most of A″'s error)
+    ratio = 1 + _horner(xp, _SINHC, h * h)
     mid = num / (ratio * ratio)
     big = m.where(a > 8.0, a, xp.full_like(a, 9.0))
     e = m.exp(-big)
     tail = 1 / (big * big) - e / (m.expm1(-big) ** 2)
     return m.where(a <= 1.0, acc, m.where(a <= 8.0, mid, tail))
+
+
+#: 4^k B₂ₖ/(2k)!: h coth h − 1 = h²/3 − h⁴/45 + … (radius π; the first term dominates for h ≤ 1)
+@lru_cache(maxsize=None)
+def _coth_coefficients() -> tuple:
+    import mpmath
+
+    with mpmath.workdps(40):
+        return tuple(float(4**k * mpmath.bernoulli(2 * k) / mpmath.factorial(2 * k)) for k in range(1, 36))
+
+
+def _logit(xp, x):
+    """logit x, from 2 atanh(2x − 1) for |2x − 1| ≤ ½ (2x − 1 exact there; log x − log1p(−x) cancels)."""
+    m = xp.m
+    t = 2 * x - 1
+    near = m.abs(t) <= 0.5
+    return m.where(near, 2 * m.arctanh(m.where(near, t, xp.zeros_like(t))), m.log(x) - m.log1p(-x))
+
+
+def _log_sinhc(xp, h):
+    """log(sinh h/h) ≥ 0 (even): log1p of the positive series for |h| ≤ 2, else |h| − log 2|h| + log1p(−e^{−2|h|})
+    (|h| − log 2|h| ≥ 0.61 there: log 2|h| cancels by at most 3.3×)."""
+    m = xp.m
+    a = m.abs(h)
+    small = a <= 2.0
+    series = _on(xp, small, lambda xp, u: m.log1p(_horner(xp, _SINHC, u * u)), a)
+    big = m.where(small, xp.full_like(a, 3.0), a)
+    return m.where(small, series, (big - m.log(2 * big)) + m.log1p(-m.exp(-2 * big)))
+
+
+def _coth_minus_inv(xp, h):
+    """L(h) = coth h − 1/h (odd, |L| < 1) as (h coth h − 1)/h: the alternating series for |h| ≤ 1, else
+    (|h| − 1) + 2|h|·e^{−2|h|}/(1 − e^{−2|h|}), positive terms."""
+    m = xp.m
+    a = m.abs(h)
+    small = a <= 1.0
+    series = _on(xp, small, lambda xp, u: _horner(xp, _coth_coefficients(), u * u), a)
+    big = m.where(small, xp.full_like(a, 2.0), a)
+    e = m.exp(-2 * big)
+    f1 = m.where(small, series, (big - 1) + 2 * big * e / (-m.expm1(-2 * big)))
+    safe = m.where(a > 0, a, xp.full_like(a, 1.0))
+    return m.sign(h) * m.where(a > 0, f1 / safe, xp.zeros_like(a))
 
 
 def cbern_kl(xp, x, y):
@@ -97,15 +165,19 @@ def cbern_kl(xp, x, y):
     A(η_y) − A(η_x) − d·μ(x), A = −log logit_ratio − log(1 − λ), which no longer cancels much."""
     m = xp.m
     x, y = xp.asarray(x), xp.asarray(y)
+    x0, y0 = x, y
     # KL(CB(x) ‖ CB(y)) = KL(CB(1 − x) ‖ CB(1 − y)) (X ↦ 1 − X): x ≥ ½ is reflected (1 − x exact), so that
     # λ near 1 is λ near 0, where log λ keeps its digits — unless y < ¼, whose 1 − y would round away y
     flip = (x >= 0.5) & (y >= 0.25)
+    # the difference from the inputs: 1 − y rounds for y < ½ (by up to 2⁻⁵⁴, which near P = Q was 370 ulp of the KL)
+    diff = m.where(flip, x - y, y - x)
     x, y = m.where(flip, 1 - x, x), m.where(flip, 1 - y, y)
-    diff = y - x
-    eta = m.log(x) - m.log1p(-x)
+    eta = _logit(xp, x)  # 2 atanh(2x − 1) near ½, where log x − log1p(−x) cancels
     # the logits' difference from y − x, log1p(diff/x) − log1p(−diff/(1 − x)), unless an argument of log1p
     # nears −1 (y → 0 or y → 1, where 1 + it cancels); there the difference of the logits, far apart
-    close = (diff >= -0.5 * x) & (diff <= 0.5 * (1 - x)) & (diff <= x)
+    # (two terms of one sign at any y/x that is finite: log(y/x) + log1p(−x) − log1p(−y) cancelled 2.5 ulp at
+    # x = 0.12, y = 0.33)
+    close = (diff >= -0.5 * x) & (diff <= 0.5 * (1 - x)) & m.isfinite(diff / x)
     # apart: log(y/x) + log1p(−x) − log1p(−y), two terms of one sign (log y − log x where y/x over- or
     # underflows); the difference of the logits would cancel for tiny x, y (η ≈ −379 each, d ≈ 1)
     q = y / x
@@ -115,15 +187,22 @@ def cbern_kl(xp, x, y):
     # A″ has its poles at 2πik: the segment [η_x, η_y] is far enough from them when it is short, or when it
     # lies on one side of 0 and is no longer than its distance to 0 (both λ tiny: η ≈ −700; the poles then
     # lie ≥ 2 half-lengths away: Gauss–Legendre's error below 4.2⁻⁴⁸)
-    eta_y = m.log(y) - m.log1p(-y)  # itself: η_x + d cancels where η_y ≪ η_x
+    eta_y = _logit(xp, y)  # itself: η_x + d cancels where η_y ≪ η_x
     gap = m.minimum(m.abs(eta), m.abs(eta_y))
     near = (m.abs(d) <= 8.0) | ((eta * eta_y > 0) & (m.abs(d) <= gap))
     acc = xp.zeros_like(d * 1.0)
     for s, w in zip(_NODES, _WEIGHTS):
         acc = acc + w * _variance(xp, eta + s * d)
     inner = d * d * acc
-    far = (m.log(logit_ratio(xp, x)) + m.log1p(-x) - m.log(logit_ratio(xp, y)) - m.log1p(-y)
-           - d * cbern_mean(xp, x))
+    # the three-point form KL(x ‖ ½) + KL(½ ‖ y) − (η_y/2)·L(η_x/2) (L(h) = coth h − 1/h = 2μ − 1), from the
+    # inputs as given (each part is symmetric under the reflection): −H(x) ≥ 0, log(sinh h_y/h_y) ≥ 0 and a third
+    # term ≥ 0 where x and y lie on either side of ½ — three positive terms, used there at any distance (near
+    # P = Q too: their sum is (η_x − η_y)²/24 + …); where they share a side the third is negative but at most a
+    # sixth of the second far apart. A(η_y) − A(η_x) − d·μ(x) cancelled its terms of size |η| (14 ulp at
+    # x = 1 − 2⁻⁵³), and Gauss–Legendre lost 7 ulp to A″'s roundings over a long segment
+    hx, hy = 0.5 * _logit(xp, x0), 0.5 * _logit(xp, y0)
+    far = cbern_negentropy(xp, x0) + _log_sinhc(xp, hy) - hy * _coth_minus_inv(xp, hx)
+    apart = hx * hy <= 0
     # both logits negative: A(η) = −log(−η) + log1p(−e^η), so the KL is −log1pmx(η_y/η_x − 1) ≥ 0, with
     # η_y/η_x − 1 = d/η_x, plus the same Bregman form of log1p(−e^η) (below e^η: small where the first is not);
     # the three logarithms of the direct form cancel there (η_x = −312, η_y = −144: 25×)
@@ -140,7 +219,81 @@ def cbern_kl(xp, x, y):
     ratio = safe_eta_y / safe_eta
     main = m.where(u >= -0.5, -log1pmx(xp, u), u - m.log(ratio))
     tail = main + ((log_one_minus_exp(safe_eta_y) - log_one_minus_exp(safe_eta)) + d * ex / (-m.expm1(safe_eta)))
-    return m.where(near, inner, m.where(neg, tail, far))
+    return m.where(apart, far, m.where(near, inner, m.where(neg, tail, far)))
+
+
+def cbern_xent(xp, x, y):
+    """H(CB(x), CB(y)) = A(η_y) − η_y·μ(x) = KL(½ ‖ y) − (η_y/2)·L(η_x/2) = log(sinh h_y/h_y) − h_y·(coth h_x −
+    1/h_x), h = logit(λ)/2: two terms, each without cancellation (logit from 2 atanh(2λ − 1) near ½), or the
+    direct form where its terms are smaller; they cancel where the cross-entropy itself crosses 0. H(P) + KL(P ‖ Q) cancelled wherever the value was
+    small against −H(P) (25 ulp at x = 1 − 2⁻⁵³, y = 0.525)."""
+    m = xp.m
+    x, y = xp.asarray(x), xp.asarray(y)
+    hx, hy = 0.5 * _logit(xp, x), 0.5 * _logit(xp, y)
+    g, cross = _log_sinhc(xp, hy), hy * _coth_minus_inv(xp, hx)
+    # on one side of ½ and far from it the two parts are ≈ |h_y| each (G ≈ |h| − log 2|h|, |L| → 1): there the
+    # direct A(η_y) − η_y·μ(x), whose parts are log|η_y| and |η_y|·μ(x) (λ₁ = 1e-17, λ₂ = 5e-324: 60× less
+    # cancellation); each point takes the form whose parts are smaller
+    a_y = -m.log(logit_ratio(xp, y)) - m.log1p(-y)
+    lin = 2 * hy * cbern_mean(xp, x)
+    direct = m.abs(a_y) + m.abs(lin) < g + m.abs(cross)
+    return m.where(direct, a_y - lin, g - cross)
+
+
+# -- the negative entropy −H = KL(CB(x) ‖ U(0, 1)), even in t = 2x − 1 (H(x) = H(1 − x)) ----------------------------
+def _negentropy_t_coefficients(terms: int) -> tuple:
+    """−H = log S + S − 1 + ½ log(1 − q) with S = atanh(t)/t = Σ qⁿ/(2n + 1), q = t²: its power series
+    Σ_{k≥1} d_k q^k (d₁ = 1/6, d₂ = 1/15, …; the terms of the closed form cancel 4:1 at q → 0, the series does not),
+    composed at 60 digits (log S by L′ = S′/S)."""
+    import mpmath
+
+    with mpmath.workdps(60):
+        s = [mpmath.mpf(1) / (2 * n + 1) for n in range(terms + 1)]
+        log_s = [mpmath.mpf(0)] * (terms + 1)
+        for n in range(1, terms + 1):
+            log_s[n] = s[n] - sum(k * log_s[k] * s[n - k] for k in range(1, n)) / n
+        return tuple(float(log_s[k] + s[k] - mpmath.mpf(1) / (2 * k)) for k in range(1, terms + 1))
+
+
+
+
+
+@lru_cache(maxsize=None)
+def _neg_t(terms: int) -> tuple:
+    return _negentropy_t_coefficients(terms)
+
+
+#: e as a double-double: log(2a) − 1 = log1p((2a − e)/e) keeps the digits that cancel near 2a = e
+_E_HI, _E_LO = 2.718281828459045, 1.4456468917292502e-16
+
+
+def _horner(xp, coeffs, z):
+    acc = xp.full_like(z, coeffs[-1])
+    for c in reversed(coeffs[:-1]):
+        acc = acc * z + c
+    return acc * z
+
+
+def cbern_negentropy(xp, x):
+    """−H(CB(x)) = KL(CB(x) ‖ U(0, 1)) = log C + log(1 − x) + x·C − 1 (C = logit_ratio) ≥ 0, 0 at x = ½, where the
+    closed form's terms of size 1 cancel to O(t²). With y = min(x, 1 − x) (1 − x exact for x ≥ ½) and t = 1 − 2y
+    (exact for y ≥ ¼, within half an ulp below): for t ≤ 0.9 the series Σ d_k t^{2k} of positive terms (40 of
+    them for t ≤ ½, 200 to 0.9: the radius is 1); beyond, a = ½(log1p(−y) − log y) ≥ atanh 0.9 = 1.47 and
+    −H = a coth a − 1 − log(sinh a/a) = log1p((2a − e)/e) + 2a·e^{−2a}/(1 − e^{−2a}) − log1p(−e^{−2a}), three
+    positive terms for 2a ≥ e (e as a double-double: 2a − e keeps its digits)."""
+    m = xp.m
+    x = xp.asarray(x)
+    y = m.where(x >= 0.5, 1 - x, x)
+    t = 1 - 2 * y
+    near, mid = t <= 0.5, (t > 0.5) & (t <= 0.9)
+    series = (_on(xp, near, lambda xp, u: _horner(xp, _neg_t(40), u * u), t)
+              + _on(xp, mid, lambda xp, u: _horner(xp, _neg_t(200), u * u), t))
+    big = near | mid
+    a = 0.5 * (m.log1p(-y) - m.log(m.where(big, xp.full_like(y, 0.01), y)))
+    # 2a·e^{−2a}/(1 − e^{−2a}) rather than 2a/expm1(2a), which overflows (to the right 0) for a > 354
+    e = m.exp(-2 * a)
+    far = m.log1p(((2 * a - _E_HI) - _E_LO) / _E_HI) + 2 * a * e / (-m.expm1(-2 * a)) - m.log1p(-e)
+    return m.where(big, series, far)
 
 
 # -- mpmath: the definitions at a precision raised by the bits t = 2x − 1 cancels -------------------------------
@@ -179,3 +332,35 @@ def _mp_cbern_kl(x, y):
 
 
 MPMATH["cbern_kl"] = _mp_cbern_kl
+# −H: its terms cancel by 2·log₂|t| bits near ½, which _mp's precision covers when logit x is taken as 2 atanh t
+# (t = 2x − 1 exact; log x − log1p(−x) would lose another log₂|t| bits itself)
+# near ½; far from it t = 2x − 1 may round to ±1 (x < 2^−prec) where the logarithms do not cancel
+def _mp_negentropy(mp, x, t):
+    if t == 0:
+        return mp.mpf(0)
+    lg = 2 * mp.atanh(t) if abs(t) <= 0.5 else mp.log(x) - mp.log1p(-x)
+    return mp.log(lg / t) + mp.log1p(-x) + x * lg / t - 1
+
+
+MPMATH["cbern_negentropy"] = _mp(_mp_negentropy)
+
+
+def _mp_cbern_xent(x, y):
+    """log(sinh h_y/h_y) − h_y·(coth h_x − 1/h_x), h = atanh(2λ − 1), with the bits each part cancels near h = 0
+    (2·log₂(1/|h|)) and those of t = 2λ − 1 (exact at the raised precision) added."""
+    import mpmath
+
+    x, y = mpmath.mpf(x), mpmath.mpf(y)
+    base = mpmath.mp.prec
+    with mpmath.workprec(base + 1100):  # 2λ − 1 exact for every double λ
+        tx, ty = 2 * x - 1, 2 * y - 1
+    extra = sum(2 * max(0, -mpmath.mag(t)) for t in (tx, ty) if t != 0) + 40
+    with mpmath.workprec(base + extra):
+        hx = mpmath.atanh(tx) if abs(tx) <= 0.5 else (mpmath.log(x) - mpmath.log1p(-x)) / 2
+        hy = mpmath.atanh(ty) if abs(ty) <= 0.5 else (mpmath.log(y) - mpmath.log1p(-y)) / 2
+        g = mpmath.log(mpmath.sinh(hy) / hy) if hy != 0 else mpmath.mpf(0)
+        lx = mpmath.coth(hx) - 1 / hx if hx != 0 else mpmath.mpf(0)
+        return +(g - hy * lx)
+
+
+MPMATH["cbern_xent"] = _mp_cbern_xent
