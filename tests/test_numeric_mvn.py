@@ -185,14 +185,20 @@ def test_every_rewrite_step_is_proved_and_the_stable_form(kind, d):
             assert F.log1pmx_ratio in kinds
 
 
-def test_the_univariate_normal_forms_are_unchanged():
-    # no nested ratio: the cheap per-term forms stay (the normal KL and CE are in the throughput benchmark)
+def test_the_univariate_normal_forms_keep_their_cheap_per_term_float_pass():
+    # no nested ratio: the KL keeps its per-term form (each term ≥ 0); the CE, whose log σ₂ + c cancels
+    # against the quadratic terms (5 ULP at σ₁ = 0.196, σ₂ = 0.092), is one rational_log_sum whose kernel
+    # first sums those same per-term float forms (printed inline: the throughput benchmark's normal CE) and
+    # takes only the elements where they cancel to the long double and exact passes
     m1, m2 = sp.symbols("mu1 mu2", real=True)
     s1, s2 = sp.symbols("sigma1 sigma2", positive=True)
-    for op in (symce.kl, symce.cross_entropy):
-        d = op(symce.Normal(m1, s1), symce.Normal(m2, s2))
-        kinds = {type(f) for f in stabilise(d.result, prove=False).expr.atoms(sp.Function)}
-        assert not kinds & {F.exact_rational, F.logprod_offset, F.rational_log_sum}
+    kl = symce.kl(symce.Normal(m1, s1), symce.Normal(m2, s2))
+    kinds = {type(f) for f in stabilise(kl.result, prove=False).expr.atoms(sp.Function)}
+    assert not kinds & {F.exact_rational, F.logprod_offset, F.rational_log_sum}
+    ce = symce.cross_entropy(symce.Normal(m1, s1), symce.Normal(m2, s2))
+    (node,) = stabilise(ce.result, prove=False).expr.atoms(F.rational_log_sum)
+    parts = {type(f) for t in node.float_parts() for f in t.atoms(sp.Function)}
+    assert {F.log_offset, F.diff_ratio} <= parts
 
 
 # -- the kernels ------------------------------------------------------------------------------------------------

@@ -67,16 +67,17 @@ def lower(expr, backend: str):
                       lambda f: sb(f.args[0], f.args[1], exact_difference(f.args[1], f.args[0])))
     e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
                   lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
-    if backend == "math":
+    if backend in ("math", "numpy", "scipy"):
         # functions that bind their own numpy kernel (exact rational parts, double-double offsets): the math
         # backend runs that kernel on 0-d arrays, as it does every other numpy kernel, so a Python float
-        # gets the same overflow and cancellation handling as an array
+        # gets the same overflow and cancellation handling as an array; numpy gets here only where the code
+        # generator does not print the expression (a Piecewise: Pareto's CE/KL), and needs the kernel as much
         np_names = impl.impls("numpy")
 
         def bound(f):
             fn, fargs = f.lowering(np_names)
             name = f"sx_{type(f).__name__}_{len(extra)}"
-            extra[name] = _scalar(fn)
+            extra[name] = _scalar(fn) if backend == "math" else fn
             return sp.Function(name)(*fargs)
 
         e = e.replace(lambda f: isinstance(f, StableFunction) and hasattr(f, "lowering"), bound)

@@ -78,7 +78,7 @@ from symce.core.special import sigmoid
 from symce.numeric.rewrite_gradients import (exact_rational_form, quotient_of_differences, scaled_quotient,
                                              sigmoid_minus_target, sigmoid_variance, softmax_polynomial,
                                              weight_quotients)
-from symce.numeric.rewrite_exact import log_product, log_rational_sum, rational_part
+from symce.numeric.rewrite_exact import log_product, log_ratios, log_rational_sum, rational_part
 from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_minus_reciprocal, reciprocal_out_of_xlogy,
                                           simplex_homogenise)
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
@@ -171,6 +171,7 @@ RULES = (
     ("softplus with a linear term: softplus(a) − t·a = (1 − t)·softplus(a) + t·softplus(−a)", softplus_with_linear_term),
     ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", scale_log_ratio),
     ("scaled squares: (a − b)²/s² = diff_ratio(a, b, s)²", scaled_squares),
+    ("log ratio: C·log x − C·log y = rational_log_sum(0, 0, C, x/y) (the quotient in double-double)", log_ratios),
     ("xlogy: A·log B = xlogy(A, B), A·log(1 + y) = xlog1py(A, y)", xlogy_forms),
     ("reciprocal out of xlogy: xlog1py((x − 1)/x, y) = xlog1py(x − 1, y)/x", reciprocal_out_of_xlogy),
     ("rational log sum: K + R₀ + Σ c_i log R_i = rational_log_sum(K, R₀, c_1, R_1, …)", log_rational_sum),
@@ -202,6 +203,12 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
     if isinstance(expr, sp.MatrixBase):
         parts = [stabilise(x, prove=prove, assumptions=assumptions) for x in expr]
         return Stabilised(expr, sp.ImmutableMatrix(expr.shape[0], expr.shape[1], [p.expr for p in parts]),
+                          tuple(s for p in parts for s in p.steps))
+    if isinstance(expr, sp.Piecewise):
+        # each branch on its own (Pareto: finite where x₁ ≥ x₂, +∞ elsewhere): the rules read a formula's
+        # terms, which the Piecewise around them hides from every rule that matches a sum
+        parts = [stabilise(b, prove=prove, assumptions=assumptions) for b, _ in expr.args]
+        return Stabilised(expr, sp.Piecewise(*[(p.expr, c) for p, (_, c) in zip(parts, expr.args)]),
                           tuple(s for p in parts for s in p.steps))
     content, inner = expr.as_content_primitive() if isinstance(expr, sp.Add) else (sp.S.One, expr)
     if content.is_Integer and content > 1 and isinstance(inner, sp.Add):

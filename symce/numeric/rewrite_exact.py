@@ -19,7 +19,15 @@ r"""Stabilising rules that hand a whole part of a formula to an extended-precisi
   kernel sees every cancellation; sums with other functions (the Cholesky KL's −log1pmx_ratio terms, each
   ≥ 0) are left to the other rules, unless a logarithm is not a monomial: then a stable function whose
   definition is logarithms and rational terms joins the sum (the low-rank KL, whose log det C =
-  log(1 + Σ Wᵢ²/Dᵢ) overflowed for both P and Q, ∞ − ∞ = NaN where the KL is +∞).
+  log(1 + Σ Wᵢ²/Dᵢ) overflowed for both P and Q, ∞ − ∞ = NaN where the KL is +∞). Also where R₀ has
+  inputs and the logarithms are of monomials: a rational term and logarithms cancel along a curve
+  (CE(Exp(a) ‖ Exp(b)) = b/a − log b ≈ 0 where b/a ≈ log b; the half-normal, log-normal and normal CEs),
+  and there a coefficient may be a rational function of the inputs (Pareto's α₂·log(x₁/x₂)). The kernel
+  first sums the terms' own float forms and takes only where they cancel to extended precision
+  (:mod:`symce.numeric.impl.logsum`), so the cheap forms keep their speed;
+* ``log ratio`` — C·log x₁ − C·log x₂ (C a rational function of the inputs, integer multiples) →
+  rational_log_sum(0, 0, C, x₁/x₂), before xlogy splits the pair: log x₁ − log x₂ cancels for x₁ ≈ x₂ (Pareto's
+  KL, whose other terms are −log1pmx_ratio ≥ 0).
 """
 
 from __future__ import annotations
@@ -88,28 +96,98 @@ def _has_add(x) -> bool:
     return any(isinstance(node, sp.Add) for node in sp.preorder_traversal(x))
 
 
+def _log_combination(lg):
+    """R for a logarithm or an integer combination Σ dⱼ log xⱼ of logarithms (the form separate logarithms
+    leaves: α₂·(log x₁ − log x₂)) with rational xⱼ: log R = lg, R = Π xⱼ^dⱼ; else None."""
+    parts = []
+    for t in sp.Add.make_args(lg):
+        d, f = t.as_independent(sp.log, as_Add=False)
+        if not (isinstance(f, sp.log) and d.is_Integer):
+            return None
+        parts.append((d, f.args[0]))
+    if not all(_rational(x) for _, x in parts):
+        return None
+    return sp.Mul(*[x ** d for d, x in parts])
+
+
+def _coefficient(c) -> bool:
+    """A log coefficient the kernel takes: a dyadic number, or a rational function of the inputs."""
+    return _dyadic(c) if c.is_number else _rational(c)
+
+
+def log_ratios(e):
+    """C·Σⱼ dⱼ log xⱼ → rational_log_sum(0, 0, C, Π xⱼ^dⱼ) for the terms of a sum whose coefficients are one
+    rational function C of the inputs times integers dⱼ (≥ 2 logarithms, positive rational xⱼ): C·log(x₁/x₂)
+    with the quotient in double-double, where log x₁ − log x₂ cancels for x₁ ≈ x₂ (Pareto's
+    α₂·log x₁ − α₂·log x₂; each separate term is accurate, their difference is not)."""
+    if not isinstance(e, sp.Add) or not e.has(sp.log):
+        return e
+    groups: dict = {}
+    for t in e.args:
+        c, lg = t.as_independent(sp.log, as_Add=False)
+        if c.is_number or c.has(sp.log) or not _rational(c):
+            continue
+        n, C = c.as_coeff_Mul()
+        if not n.is_Integer:
+            n, C = sp.S.One, c
+        parts = []
+        for u in sp.Add.make_args(lg):
+            d, f = u.as_independent(sp.log, as_Add=False)
+            if not (isinstance(f, sp.log) and d.is_Integer and f.args[0].is_positive and _rational(f.args[0])):
+                break
+            parts.append((n * d, f.args[0]))
+        else:
+            groups.setdefault(C, []).append((parts, t))
+    subs = {}
+    for C, members in groups.items():
+        if sum(len(parts) for parts, _ in members) < 2:
+            continue
+        R = sp.Mul(*[x ** d for parts, _ in members for d, x in parts])
+        if R == 1 or not R.free_symbols:
+            continue
+        for k, (_, t) in enumerate(members):
+            subs[t] = rational_log_sum(sp.S.Zero, sp.S.Zero, C, R) if k == 0 else sp.S.Zero
+    if not subs:
+        return e
+    return sp.Add(*[subs.get(t, t) for t in e.args])
+
+
 def log_rational_sum(e):
     """K + R₀ + Σ cᵢ log Rᵢ (the whole sum) → rational_log_sum(K, R₀, c₁, R₁, …) when some Rᵢ is not a
-    monomial or R₀ has a nested ratio."""
+    monomial, R₀ has a nested ratio, R₀ has inputs (a rational term and a logarithm cancel along a curve:
+    CE(Exp(a) ‖ Exp(b)) = b/a − log b), or some cᵢ is a rational function of the inputs (Pareto's
+    α₂·log(x₁/x₂), whose logarithms cancel for x₁ ≈ x₂). R₀ keeps its terms' stable form (diff_ratio(a, b,
+    s)² of the scaled squares, for the backends that print it); the kernel reads their definitions."""
     if not isinstance(e, sp.Add) or not e.has(sp.log):
         return e
 
     def elementary(t):  # to_elementary walks the tree: only where there is a stable function to replace
         return to_elementary(t) if t.has(StableFunction) else t
 
-    consts, rational, logs, flattened = [], [], {}, False
+    consts, rational, stable, logs, flattened = [], [], [], {}, False
     terms = list(e.args)
     for t in terms:
         if t.is_number:
             consts.append(t)
             continue
-        c, lg = t.as_independent(sp.log, as_Add=False)
-        if isinstance(lg, sp.log) and c.is_number:
-            x = elementary(lg.args[0])
-            if not (_dyadic(c) and _rational(x)):
-                return e
-            logs[x] = logs.get(x, 0) + c
+        if isinstance(t, rational_log_sum):  # one of the log ratios above: its parts join the sum
+            K, R, *cr = t.args
+            consts.append(K)
+            rational.append(elementary(R))
+            stable.append(R)
+            terms.extend(c * sp.log(x) for c, x in zip(cr[::2], cr[1::2]))
             continue
+        c, lg = t.as_independent(sp.log, as_Add=False)
+        R = _log_combination(elementary(lg)) if isinstance(lg, (sp.log, sp.Add)) and not c.has(sp.log) else None
+        if R is not None and _coefficient(elementary(c)):
+            c = elementary(c)
+            if c.is_number:
+                logs[R] = logs.get(R, 0) + c
+            else:
+                logs[(c, R)] = logs.get((c, R), 0) + 1
+            continue
+        if isinstance(lg, sp.log) and c.is_number:
+            return e  # a logarithm the kernel cannot take (a coefficient that is not dyadic, a transcendental R)
         el = elementary(t)
         if not _rational(el):
             if t.has(StableFunction):
@@ -120,16 +198,30 @@ def log_rational_sum(e):
                 continue
             return e
         rational.append(el)
+        stable.append(t)
     logs = {x: c for x, c in logs.items() if c != 0}
     R0 = sp.Add(*rational)
-    if not logs or not (any(_has_add(x) for x in logs) or any(_has_nested_ratio(el) for el in rational)):
+    numeric = {x: c for x, c in logs.items() if not isinstance(x, tuple)}
+    symbolic = [(m * x[0], x[1]) for x, m in logs.items() if isinstance(x, tuple)]
+    if not logs or (symbolic and not R0.free_symbols):
+        return e  # a symbolic coefficient joins only beside a rational part (the curve where they cancel)
+    if flattened:
+        if not any(_has_add(x) for x in numeric):
+            # flattened only for a non-monomial log (log det C of the low-rank KL, which overflows to ∞ − ∞);
+            # the Cholesky KL, with monomial logs, keeps its −log1pmx_ratio terms (each ≥ 0), and a term
+            # C·log(x₁/x₂) beside them gets its quotient (Pareto's KL)
+            return e
+    elif any(_has_add(x) for x in numeric) or any(_has_nested_ratio(el) for el in rational):
+        pass  # the Gaussian forms: R₀ as its definition, as before
+    elif R0.free_symbols:
+        # a rational term and logarithms of the inputs, which cancel along a curve: R₀ in the stable form of
+        # its terms (diff_ratio(a, b, s)², for the backends that print R₀; the kernel reads the definitions)
+        R0 = sp.Add(*stable)
+    else:
         return e
-    if flattened and not any(_has_add(x) for x in logs):
-        # flattened only for a non-monomial log (log det C of the low-rank KL, which overflows to ∞ − ∞);
-        # the Cholesky KL, with monomial logs, keeps its −log1pmx_ratio terms (each ≥ 0)
-        return e
-    cr = [v for x in sorted(logs, key=sp.default_sort_key) for v in (logs[x], x)]
+    cr = [v for x in sorted(numeric, key=sp.default_sort_key) for v in (numeric[x], x)]
+    cr += [v for c, R in sorted(symbolic, key=sp.default_sort_key) for v in (c, R)]
     return rational_log_sum(sp.Add(*consts), R0, *cr)
 
 
-__all__ = ["log_product", "rational_part", "log_rational_sum"]
+__all__ = ["log_product", "rational_part", "log_rational_sum", "log_ratios"]

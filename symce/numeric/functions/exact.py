@@ -10,9 +10,11 @@ import functools
 
 import sympy as sp
 
-from symce.numeric.functions.base import StableFunction
+from symce.numeric.functions.base import StableFunction, to_elementary
+from symce.numeric.functions.elementary import log_offset
 from symce.numeric.impl.extended import logprod_offset as logprod_kernel
 from symce.numeric.impl.extended import logsum_kernel, offset_constants, rational_kernel
+from symce.numeric.impl.logsum import screenable
 
 
 class exact_rational(StableFunction):  # noqa: N801
@@ -64,11 +66,14 @@ class logprod_offset(StableFunction):  # noqa: N801
 
 class rational_log_sum(StableFunction):  # noqa: N801
     """K + R₀ + Σᵢ cᵢ log Rᵢ, arguments (K, R₀, c₁, R₁, …, c_k, R_k): a constant K, rational functions R₀ and
-    Rᵢ > 0 of the inputs, dyadic rational cᵢ — a whole Gaussian entropy, cross-entropy or KL with Σ given
-    by its entries (½ log det Σ, det Σ = Σ₁₁Σ₂₂ − Σ₁₂² overflows and cancels; tr − d − log det cancels near
-    P = Q). Evaluated with every Rᵢ as mantissa·2^exponent in double-double (log Rᵢ = log Mᵢ + Eᵢ log 2),
-    and exactly (fractions, then mpmath at rising precision) where the error bound is loose
-    (:mod:`symce.numeric.impl.extended`)."""
+    Rᵢ > 0 of the inputs, cᵢ dyadic rationals or rational functions of the inputs — a whole Gaussian
+    entropy, cross-entropy or KL with Σ given by its entries (½ log det Σ, det Σ = Σ₁₁Σ₂₂ − Σ₁₂² overflows
+    and cancels; tr − d − log det cancels near P = Q), a cross-entropy whose rational part and logarithms
+    cancel along a curve (b/a − log b), Pareto's α₂·log(x₁/x₂). Evaluated with every Rᵢ as
+    mantissa·2^exponent in double-double (log Rᵢ = log Mᵢ + Eᵢ log 2), and exactly (fractions, then mpmath
+    at rising precision) where the error bound is loose (:mod:`symce.numeric.impl.extended`); where the
+    terms allow (:func:`~symce.numeric.impl.logsum.screenable`), first from their float forms
+    (:meth:`float_parts`), kept where they do not cancel."""
 
     @classmethod
     def eval(cls, *args):
@@ -87,9 +92,25 @@ class rational_log_sum(StableFunction):  # noqa: N801
         return sp.log(cr[i + 1]) if i % 2 == 0 else cr[i - 1] / cr[i]
 
     def lowering(self, names):
-        K, R0, *cr = self.args
+        # R₀ may hold stable functions with rational definitions (diff_ratio(a, b, s)², kept for the
+        # backends that print R₀): the kernel reads the definitions
+        K, R0, *cr = (to_elementary(a) if a.has(StableFunction) else a for a in self.args)
+        terms = tuple(zip(cr[::2], cr[1::2]))
         args = tuple(sorted(self.free_symbols, key=sp.default_sort_key))
-        return logsum_kernel(K, R0, tuple(zip(cr[::2], cr[1::2])), args), args
+        parts = self.float_parts() if screenable(R0, terms) else ()
+        return logsum_kernel(K, R0, terms, args, len(parts)), args + parts
+
+    def float_parts(self) -> tuple:
+        """The terms in their stable float form, for the kernel's first pass (:func:`screenable`): R₀'s
+        terms as the rewrite left them, one logarithm with the constant as log_offset (cancels without loss
+        near x = e^{−K/c}), else K and each c·log x."""
+        K, R0, *cr = self.args
+        cs, xs = cr[::2], cr[1::2]
+        if len(cs) == 1 and K != 0:
+            logs = [cs[0] * log_offset(xs[0], K / cs[0])]
+        else:
+            logs = ([K] if K != 0 else []) + [c * sp.log(x) for c, x in zip(cs, xs)]
+        return tuple(logs) + tuple(t for t in sp.Add.make_args(R0) if t != 0)
 
 
 __all__ = ["exact_rational", "logprod_offset", "rational_log_sum"]

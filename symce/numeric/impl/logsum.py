@@ -6,6 +6,10 @@ Each Rᵢ = Mᵢ·2^{Eᵢ} in extended-range double-double (:mod:`.double_double
 bound is loose (tr − d − log det near P = Q, a determinant cancelling beyond 2^−104) the element is
 evaluated exactly: fractions, the logarithms merged into one log of an exact product, mpmath at a
 precision raised until the bound pins the value. Also the mpmath and generic-printer forms.
+
+A coefficient cᵢ may also be a rational function of the inputs (Pareto's α₂·log(x₁/x₂)): it is evaluated
+in extended double-double, times log Rᵢ = log Mᵢ + Eᵢ log 2 as a double-double, its relative error added to
+the bound; on the exact path such terms are summed one by one at the raised precision (not merged).
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ def logsum_exact(K, R0, terms, args, point) -> float:
 
     try:
         r0 = ev(R0)
+        cs = [c if c.is_Rational else ev(c) for c, _ in terms]
         rs = [ev(R) for _, R in terms]
     except ZeroDivisionError:
         return float("nan")
@@ -90,16 +95,20 @@ def logsum_exact(K, R0, terms, args, point) -> float:
         r0 = r0 + k_exact
     if any(r < 0 for r in rs):
         return float("nan")
-    zeros = {(1 if c > 0 else -1) for (c, _), r in zip(terms, rs) if r == 0}
+    # c·log 1 = 0 and 0·log R = 0 exactly (a symbolic coefficient may vanish): such terms drop out
+    live = [((c, R), cv, r) for (c, R), cv, r in zip(terms, cs, rs) if r != 1 and cv != 0]
+    zeros = {(1 if cv > 0 else -1) for _, cv, r in live if r == 0}
     if zeros:  # c·log 0 = −c·∞
         return float("nan") if len(zeros) > 1 else (float("-inf") if zeros == {1} else float("inf"))
+    numeric = [(c, r) for (c, _), _, r in live if c.is_Rational]
+    symbolic = [(Fraction(cv), r) for (c, _), cv, r in live if not c.is_Rational]
     D = 1
-    for c, _ in terms:
+    for c, _ in numeric:
         D = max(D, int(c.q))  # powers of two: the largest is their lcm
     Q = Fraction(1)
-    for (c, _), r in zip(terms, rs):
+    for c, r in numeric:
         Q *= r ** int(c * D)
-    if Q == 1 and k_fn is None:
+    if Q == 1 and k_fn is None and not symbolic:
         return _fraction_to_float(r0)
     bits = 160
     while True:
@@ -107,8 +116,12 @@ def logsum_exact(K, R0, terms, args, point) -> float:
             lq = mpmath.log(mpmath.mpf(Q.numerator) / mpmath.mpf(Q.denominator)) / D
             r = mpmath.mpf(r0.numerator) / r0.denominator
             k = k_fn() if k_fn is not None else mpmath.mpf(0)
-            v = mpmath.fsum([r, lq, k])
-            err = mpmath.ldexp(abs(r) + abs(lq) + abs(k) + 1, 4 - bits)
+            # rational coefficients times logarithms (no merging into one exact product): each term's
+            # error is relative to the term, so the bound sums their sizes
+            cl = [(mpmath.mpf(c.numerator) / c.denominator) * mpmath.log(mpmath.mpf(x.numerator) / x.denominator)
+                  for c, x in symbolic]
+            v = mpmath.fsum([r, lq, k] + cl)
+            err = mpmath.ldexp(abs(r) + abs(lq) + abs(k) + sum(abs(t) for t in cl) + 1, 4 - bits)
             if abs(v) > mpmath.ldexp(err, 62) or bits >= _MAX_BITS:
                 return float(v) if abs(v) < mpmath.ldexp(1, 1024) else _inf_of(v)
         bits *= 2
@@ -125,8 +138,58 @@ def _fraction_to_float(q: Fraction) -> float:
         return float("inf") if q > 0 else float("-inf")
 
 
+def _coefficient_log(cv, lh, ll, e, r):
+    """C·log R for a coefficient C that is a rational function of the inputs (extended double-double
+    ``cv``), log R = log M + E·log 2 given as the double-double log M = lh + ll and the exponent E, R's
+    relative error r: the product as a double-double (p, q) in float range, its absolute error bound, and
+    where the fast path cannot be trusted (C's bound loose, the product beyond the float range)."""
+    ch, cl, ce, cr = cv
+    s, t = _two_sum(e * _LN2_HI, lh)  # E·ln2_hi exact (|E| < 2^21); |log M| ≤ ½ log 2 ≤ |E·log 2| or E = 0
+    t = t + (ll + e * _LN2_LO)
+    Lh, Ll = _two_sum(s, t)
+    ph, pl = _dd_mul(ch, cl, Lh, Ll)
+    ce = np.clip(ce, -2200, 2200).astype(np.int32)
+    p, q = np.ldexp(ph, ce), np.ldexp(pl, ce)
+    size = np.ldexp(np.abs(ch), ce)
+    bound = size * (2.0 ** -60 * np.abs(lh) + 2 * r + 2.0 ** -100 * np.abs(Lh)) + np.abs(p) * cr
+    bad = ~(cr <= 2.0 ** -20) | ~np.isfinite(p) | ~np.isfinite(size)
+    return np.where(bad, 0.0, p), np.where(bad, 0.0, q), np.where(bad, 0.0, bound), bad
+
+
+_SCREEN = 2.0 ** 0.5  # the float parts are kept where Σ|tᵢ| ≤ √2·|Σ tᵢ| (they cancel by less than half a bit)
+# long double (64-bit mantissa): kept where Σ|tᵢ| ≤ 2¹⁰·|Σ tᵢ| (error ≤ ~2^−61·Σ|tᵢ| ≤ 2^−51·|value|)
+_LD_SCREEN = 2.0 ** 10
+_LONG = np.finfo(np.longdouble).eps <= 2.0 ** -63 and np.finfo(np.longdouble).maxexp >= 16384
+_FEW = 8  # at most this many elements left: each exactly (the double-double pass costs ~500 array operations)
+
+
+def _power(a, k: int):
+    if k == 2:
+        return a * a
+    if k == -1:
+        return 1 / a
+    if k == -2:
+        return 1 / (a * a)
+    return a ** k
+
+
+def screenable(R0, terms) -> bool:
+    """Whether K + R₀ + Σ cᵢ log Rᵢ may be taken from float terms where they do not cancel: numeric
+    coefficients, logarithms of inputs, and R₀ a sum of products, quotients and powers whose only sums are of
+    inputs and numbers ((μ₁ − μ₂)²/(2σ₂²), λ₂/λ₁: a few roundings each). The Gaussian forms with nested
+    ratios or determinants (whose sums cancel inside) and log ratios x₁/x₂ always take the double-double
+    path."""
+    if not all(c.is_number and R.is_Symbol for c, R in terms):
+        return False
+    for node in sp.preorder_traversal(R0):
+        if node.is_Add and node is not R0 and not all(a.is_Symbol or a.is_Number or (-a).is_Symbol
+                                                      for a in node.args):
+            return False
+    return True
+
+
 @lru_cache(maxsize=64)
-def logsum_kernel(K, R0, terms: tuple, args: tuple):
+def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
     """A vectorised numpy function of ``args`` returning K + R₀ + Σ cᵢ log Rᵢ (``terms`` = ((cᵢ, Rᵢ), …),
     cᵢ dyadic rationals, Rᵢ and R₀ rational in ``args``) within about half an ULP, never overflowing.
 
@@ -136,24 +199,94 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple):
     (the logarithms cancel the rational part, as tr − d − log det near P = Q, or some Rᵢ cancels inside) the
     element is evaluated exactly (:func:`logsum_exact`)."""
     for c, R in terms:
-        if not (c.is_Rational and int(c.q) & (int(c.q) - 1) == 0):
+        if c.is_number and not (c.is_Rational and int(c.q) & (int(c.q) - 1) == 0):
             raise NotRational(f"log coefficient {c} is not a dyadic rational")
+        if not c.is_number:
+            check_rational(c, args)  # a coefficient that is a rational function of the inputs (Pareto's α₂)
         check_rational(R, args)
     check_rational(R0, args)
     index = {a: i for i, a in enumerate(args)}
     k_hi, k_lo, _, _ = _constant(K)
-    cs = [float(c) for c, _ in terms]
+    cs = [float(c) if c.is_number else None for c, _ in terms]
+    r0_terms = [t for t in sp.Add.make_args(R0) if t != 0]
 
     def plain(cols):
         # IEEE arithmetic for inputs that are not finite (the exact path has no ∞)
         def ev(ex):
             return _walk(ex, index, lambda i: cols[i], lambda c: float(c), lambda a, b: a + b,
                          lambda a, b: a * b, lambda a, n: a ** float(n))
-        return k_hi + ev(R0) + sum(c * np.log(ev(R)) for c, (_, R) in zip(cs, terms))
+        return k_hi + ev(R0) + sum(ev(C) * np.log(ev(R)) for C, R in terms)
+
+    # with ``parts`` > 0 the kernel also gets the terms' float values (the stable per-term form, printed
+    # inline by the code generator: cheap) after the inputs, and keeps their sum where they do not cancel;
+    # the others go to a long double pass, and what cancels beyond 2⁹ to the double-double/exact path.
+    # That path must then meet 2^−54 (within ¾ ULP), not 2^−56, so that values below ~1/30 of the
+    # logarithms need not go on to the exact path (log_mantissa's bound is 2^−60·|log M|)
+    tol = 2.0 ** -54 if parts else 2.0 ** -56
+    nargs = len(args)
 
     def kernel(*xs):
         with np.errstate(all="ignore"):
             shape, flat, n = _flat_columns(xs)
+            if not parts:
+                return full(flat[:nargs], n).reshape(shape)
+            ps = flat[nargs:]
+            v, size = ps[0], np.abs(ps[0])
+            for t in ps[1:]:
+                v = v + t
+                size = size + np.abs(t)
+            a = np.abs(v)
+            good = (size <= _SCREEN * a) & (a >= 2.0 ** -960) & (a < np.inf)
+            if good.all():
+                return v.reshape(shape)
+            out = np.array(v, dtype=np.float64)
+            rest = np.flatnonzero(~good)
+            out[rest] = tiers([c[rest] for c in flat[:nargs]], rest.size)
+            return out.reshape(shape)
+
+    def tiers(flat, n):
+        # the long double pass (10 more bits and a 15-bit exponent: no overflow of squares of float64
+        # inputs), kept where the terms cancel by less than 2⁹; the rest exactly, or by the double-double pass
+        # where they are many
+        out = np.full(n, np.nan)
+        todo = np.ones(n, dtype=bool)
+        if _LONG:
+            v, good = long_pass(flat, n)
+            out[good] = v[good]
+            todo = ~good
+        left = np.flatnonzero(todo)
+        if left.size > _FEW:
+            out[left] = full([c[left] for c in flat], left.size)
+        else:
+            for i in left:
+                if all(np.isfinite(c[i]) for c in flat):
+                    out[i] = logsum_exact(K, R0, terms, args, [c[i] for c in flat])
+                else:
+                    out[i] = full([c[i:i + 1] for c in flat], 1)[0]
+        return out
+
+    def long_pass(flat, n):
+        cols = [c.astype(np.longdouble) for c in flat]
+        memo: dict = {}
+
+        def ev(ex):
+            return _walk(ex, index, lambda i: cols[i], lambda c: np.longdouble(c.numerator) / c.denominator,
+                         lambda a, b: a + b, lambda a, b: a * b, _power, memo)
+
+        ts = [np.longdouble(k_hi) + np.longdouble(k_lo)]
+        ts += [np.longdouble(c) * np.log(cols[index[R]]) for c, (_, R) in zip(cs, terms)]
+        ts += [ev(t) for t in r0_terms]
+        v, size = ts[0], abs(ts[0])
+        for t in ts[1:]:
+            v = v + t
+            size = size + np.abs(t)
+        a = np.abs(v)
+        good = (size <= _LD_SCREEN * a) & (a >= 2.0 ** -960) & (a <= np.finfo(np.float64).max)
+        return np.broadcast_to(v.astype(np.float64), (n,)), np.broadcast_to(good, (n,))
+
+    def full(flat, n):
+        # the double-double pass with its error bound, and the exact evaluation where the bound is loose
+        with np.errstate(all="ignore"):
             memo: dict = {}
 
             def ev(ex):
@@ -162,28 +295,37 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple):
 
             A = np.zeros(n)
             parts, bound, loose = [], np.zeros(n), np.zeros(n, dtype=bool)
-            for c, (_, R) in zip(cs, terms):
+            for c, (C, R) in zip(cs, terms):
                 h, l, e, r = ev(R)
                 low = h < _SQRT_HALF
                 h, l = np.where(low, 2 * h, h), np.where(low, 2 * l, l)
                 e = e - low
                 lh, ll = log_mantissa(h, l)
+                loose |= ~(r <= 2.0 ** -20) | ~(h > 0)
+                if c is None:
+                    p, q, b, bad = _coefficient_log(ev(C), lh, ll, e, r)
+                    parts += [p, q]
+                    bound += b
+                    loose |= bad
+                    continue
                 A = A + c * e  # exact: small integers times a dyadic c
                 p, q = _two_prod(c, lh)
                 parts += [p, q + c * ll]
                 bound += abs(c) * (2.0 ** -60 * np.abs(lh) + 2 * r)
-                loose |= ~(r <= 2.0 ** -20) | ~(h > 0)
             h0, l0, e0, r0 = ev(R0)
             e0 = np.clip(e0, -2200, 2200).astype(np.int32)
             R0h, R0l = np.ldexp(h0, e0), np.ldexp(l0, e0)
             parts += [A * _LN2_HI, A * _LN2_LO, np.full(n, k_hi), np.full(n, k_lo), R0l, R0h]
             bound += np.abs(R0h) * r0 + 2.0 ** -1072 + 2.0 ** -90 * np.abs(A)
-            big = ~np.isfinite(R0h)  # R₀ beyond the float range: the logarithms (≤ 2^13) cannot matter
+            # R₀ beyond the float range: logarithms with numeric coefficients (≤ 2^13) cannot matter; a
+            # symbolic coefficient times a logarithm can (the exact path decides)
+            big = ~np.isfinite(R0h)
+            big_ok = (r0 <= 2.0 ** -20) & all(c is not None for c in cs)
             safe = [np.where(big, 0.0, t) for t in parts]
             v = _sum2(safe)
             bound += 2.0 ** -100 * sum(np.abs(t) for t in safe) * len(safe) ** 2
             v = np.where(big, R0h, v)
-            ok = np.where(big, r0 <= 2.0 ** -20, (bound <= 2.0 ** -56 * np.abs(v)) & np.isfinite(v)) & ~loose
+            ok = np.where(big, big_ok, (bound <= tol * np.abs(v)) & np.isfinite(v)) & ~loose
             finite_in = np.ones(n, dtype=bool)
             for c in flat:
                 finite_in &= np.isfinite(c)
@@ -193,7 +335,7 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple):
                 out[special] = np.asarray(plain([c[special] for c in flat]), dtype=np.float64)
             for i in np.flatnonzero(~ok & finite_in):
                 out[i] = logsum_exact(K, R0, terms, args, [c[i] for c in flat])
-            return out.reshape(shape)
+            return out
 
     kernel.__name__ = "rational_log_sum"
     return kernel

@@ -64,8 +64,16 @@ def _log_ratio_form(node):
     Rᵢ with cᵢ > 0, M of the others), the log taken by the ``_log_ratio`` kernel with N − M from the inputs
     (a rational function with its numerator expanded: (1 − p) − p = 1 − 2p, p(1 − q) − q(1 − p) = p − q);
     None for other coefficients (the exact numpy kernel then)."""
+    from symce.numeric.functions import log_offset
+
     K, R0, *cr = node.args
     cs, rs = cr[::2], cr[1::2]
+    if not all(ci.is_number for ci in cs):
+        return None  # a coefficient that is a function of the inputs (Pareto's α₂): the exact kernel
+    if len(cs) == 1 and K != 0 and rs[0].is_Symbol:
+        # K + R₀ + c·log x (a univariate normal's CE): the logarithm with its constant as log_offset, which
+        # cancels near x = e^{−K/c} without loss (what the form was before R₀ joined it)
+        return R0 + cs[0] * log_offset(rs[0], K / cs[0])
     c = abs(cs[0])
     if c == 0 or any(abs(ci) != c for ci in cs):
         return None
