@@ -1,5 +1,5 @@
-"""The torch kernel of log_offset(x, c) = log x + c (symce/numeric/impl/torch_kernels.py) on blocks that mix x
-below x0/8 (x0 = e^{−c}: probabilities near 0 against the Bernoulli entropy's c = 1) with x near the root,
+"""The torch kernels log_offset(x, c) = log x + c and log_ratio(a, 1, d) (symce/numeric/impl/torch_kernels.py):
+log_offset on blocks that mix x below x0/8 (x0 = e^{−c}: probabilities near 0 against the Bernoulli entropy's c = 1) with x near the root,
 where log1p((x − x0)/x0) carries the value — the arithmetic select of the two forms — and with 0 and ∞,
 which take the general form. Reference: mpmath at 40 digits."""
 
@@ -39,3 +39,16 @@ def test_log_offset_mixed_block_within_2_ulp(c):
         for v, g in ((0.3, edge[0]), (0.01, edge[3])):
             w = float(mpmath.log(v) + cm)
             assert abs(g - w) <= 2 * math.ulp(w)
+
+
+def test_log_ratio_against_one_is_log1p_of_the_exact_difference():
+    # log((1 − p)/1) with d = −p exact (the Bernoulli entropy's gradient): log1p(−p) in one pass; p over
+    # (0, 1), tiny p (where 1 − p rounds to 1) and p one ulp below 1
+    from symce.numeric.impl.torch_kernels import log_ratio
+
+    rng = np.random.default_rng(4)
+    p = np.concatenate([rng.uniform(0, 1, 200), np.exp(rng.uniform(-700, 0, 50)), [1e-300, 0.5, 1 - 2.0 ** -53]])
+    got = log_ratio(torch.as_tensor(1 - p), 1.0, torch.as_tensor(-p)).tolist()
+    with mpmath.workdps(400):
+        want = [float(mpmath.log(1 - mpmath.mpf(v))) for v in p]
+    assert max(abs(g - w) / math.ulp(w) for g, w in zip(got, want)) <= 1

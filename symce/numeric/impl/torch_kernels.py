@@ -185,6 +185,10 @@ def log_ratio(a, b, d):
     where |d|/min(a, b) overflows (a ratio beyond the float range), log a − log b."""
     import torch
 
+    if isinstance(b, (int, float)) and b == 1 and isinstance(d, torch.Tensor):
+        # log a = log1p(d) with the exact d = a − 1 (log(1 − p) of the Bernoulli entropy's gradient): one
+        # pass, not six, and as accurate (d is log1p's argument itself, nothing rounded before it)
+        return torch.log1p(d.to(torch.float64))
     a, b, d = (torch.as_tensor(v, dtype=torch.float64) for v in (a, b, d))
     out = torch.sign(d) * torch.log1p(torch.abs(d) / torch.minimum(a, b))
     if out.device.type == "meta" or bool(torch.isfinite(out.sum())):
