@@ -10,10 +10,15 @@ range. Each candidate is kept only when it does not increase ``count_ops``.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.cache import cacheit
 
 from symce.core.special import recognise_sigmoid
 
 
+# memoised in SymPy's cache (cleared with it, as symce.clear_cache does): a gradient's entries recur — the
+# gradient of KL(P ‖ Q) w.r.t. Q's parameters is often entry for entry that of H(P, Q) — and over the cold
+# common-families catalog 75 of 238 calls repeated an earlier one, 0.40 of 1.73 s CPU
+@cacheit
 def canonical(expr):
     """A textbook-like form of ``expr`` (a scalar expression; matrices are done entrywise)."""
     if isinstance(expr, sp.MatrixBase):
