@@ -182,6 +182,12 @@ class _Gen:
         if isinstance(node, diff_ratio) and node.args[1] == 0:
             # (a − 0)/s: the difference cannot overflow, so the plain quotient is the same value, one pass
             return self._emit(node, f"{self.visit(node.args[0])} / {self.visit(node.args[2])}")
+        if isinstance(node, diff_ratio):
+            # (b − a)/s is −((a − b)/s) to the bit (IEEE differences and quotients are odd): the normal KL's
+            # value and gradient have both, one pass instead of a difference, a check and a quotient
+            twin = self.memo.get(diff_ratio(node.args[1], node.args[0], node.args[2]))
+            if twin is not None:
+                return self._emit(node, f"-({twin})")
         if isinstance(node, kl_div):
             x, y = node.args
             log_y = _log_of_monomial(y) if "_kl_div_logy" in self.names else None
