@@ -8,6 +8,7 @@ import math
 import mpmath
 import numpy as np
 
+from symce.numeric.impl.class_sum import sum_classes
 from symce.numeric.impl.constants import _TINY
 from symce.numeric.impl.mixed_kl import logit_prob_kl_numpy, prob_logit_kl_numpy
 from symce.numeric.impl.near_kl import window
@@ -250,7 +251,7 @@ def _log_sigmoid_ld(a):
 def _log_softmax_ld(a, *zs):
     z = np.stack(np.broadcast_arrays(*zs))
     mx = z.max(0)
-    return (a - mx) - np.log(np.exp(z - mx).sum(0))
+    return (a - mx) - np.log(sum_classes(np.exp(z - mx)))
 
 
 def wprod_sigmoid(careful, w, v, a):
@@ -344,7 +345,7 @@ def _xent_live(T, Z, mx, gap):
     err *= e
     e -= err  # e^{−gap − err}
     e[Z.argmax(0), np.arange(Z.shape[1])] = 0.0  # the maximum's own e^0 = 1 (the first of tied maxima)
-    gap += np.log1p(e.sum(0))  # (m − z_i) + log1p(S) ≥ 0
+    gap += np.log1p(sum_classes(e))  # (m − z_i) + log1p(S) ≥ 0
     gap *= T
     return _two_sum_rows(gap)
 
@@ -394,9 +395,9 @@ def _rel_entr_sum(careful, *args):
         T[:, j] = Tj
         bad = ~np.isfinite(out)
         bad[j[inf]] = False
-    bound = X.sum(0)
+    bound = sum_classes(X)
     np.abs(T, out=T)
-    bound += 3 * T.sum(0)
+    bound += 3 * sum_classes(T)
     lossy = bound > 8 * np.abs(out)
     lossy &= ~bad
     if bad.any():
@@ -416,7 +417,7 @@ def _rel_entr_sum_kl(careful, X, Y):
     K = kl_div(careful, X, Y, -H)
     sk, ck = _two_sum_rows_dd(K)
     sh, ch = _two_sum_rows_dd(H)
-    ch += L.sum(0)
+    ch += sum_classes(L)
     t = sk + sh
     bp = t - sk
     e = (sk - (t - bp)) + (sh - bp)
@@ -475,8 +476,8 @@ def _rel_entr_sum_extended(X, Y):
             partial = np.cumsum(terms, axis=0)
             val = partial[-1]
             # rounding of each term, and of each partial sum of the recursive summation
-            bound = ((2 * Xl * np.minimum(1, np.abs(u)) + 2 * np.abs(terms)).sum(0)
-                     + np.abs(partial[1:]).sum(0)) * ld(2.0) ** -64
+            bound = (sum_classes(2 * Xl * np.minimum(1, np.abs(u)) + 2 * np.abs(terms))
+                     + sum_classes(np.abs(partial[1:]))) * ld(2.0) ** -64
             ok = np.isfinite(val) & (np.abs(val) * ld(2.0) ** -55 > bound)
         out[ok] = val[ok].astype(np.float64)
         todo = np.flatnonzero(~ok)

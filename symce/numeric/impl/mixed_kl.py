@@ -8,6 +8,8 @@ import math
 import mpmath
 import numpy as np
 
+from symce.numeric.impl.class_sum import sum_classes
+
 # 1/n! for n = 2…31: (e^c − 1 − c)/c² = Σ c^{n−2}/n!, enough terms for |c| < 2 (2^30/32! < 2^−87)
 _EXP_SERIES_2 = [1.0 / math.factorial(n) for n in range(2, 32)]
 # the near form is used where every δ_j keeps ≥ 55 bits: the log ratio carries 64 (long double), so
@@ -64,7 +66,7 @@ def _mass(one, A, B, P):
     n = P.shape[1]
     if one:
         return np.zeros(n), np.ones(n)
-    return _neumaier_rows(np.concatenate([A, B, -np.ones((1, n))])), P.sum(0)
+    return _neumaier_rows(np.concatenate([A, B, -np.ones((1, n))])), sum_classes(P)
 
 
 def prob_logit_kl_numpy(careful, one, *args):
@@ -207,7 +209,7 @@ def logit_prob_kl_numpy(careful, one, *args):
         err = (Z - (d - bb)) + (-mx - bb)
         ex = np.exp(d)
         ex = ex + ex * np.where(np.isfinite(err), err, 0.0)
-        sx = ex.sum(0)
+        sx = sum_classes(ex)
         S_ = ex / sx
         zr = Z[r, cols]
         wh, wl, delta_ld, delta, lossy = _deltas(Z, zr, ell, pos, +1)
@@ -222,7 +224,7 @@ def logit_prob_kl_numpy(careful, one, *args):
         if big.any() or tw.any():
             # log s_r = −log Σ e^{z − z_r} (r = argmax z), long double; log s_j = (z_j − z_r) + log s_r
             zl = Z.astype(ld)
-            lsr = -np.log(np.exp(zl - zl[r, cols]).sum(0))
+            lsr = -np.log(sum_classes(np.exp(zl - zl[r, cols])))
             lsr_b = np.broadcast_to(lsr, c.shape)
             s_ld = np.exp((wh.astype(ld) + wl) + lsr_b)
             if tw.any():
@@ -245,7 +247,7 @@ def logit_prob_kl_numpy(careful, one, *args):
     if not ok.all():
         # far: Σ s_i (log s_i − log q_i) with log q_i = log a_i + log1p(b_i/a_i) (1 − q keeps its digits)
         with np.errstate(all="ignore"):
-            ls = d - np.log1p(np.where(np.arange(k)[:, None] == am, 0.0, ex).sum(0))
+            ls = d - np.log1p(sum_classes(np.where(np.arange(k)[:, None] == am, 0.0, ex)))
             lq = np.where(A != 0, np.log(np.abs(A)) + np.log1p(B / np.where(A != 0, A, 1)), np.log(B))
             far = _neumaier_rows(np.where(S_ == 0, 0.0, S_ * (ls - lq)))
         out = np.where(ok, near, far)

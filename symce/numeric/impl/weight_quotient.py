@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from symce.numeric.impl.class_sum import sum_classes
+
 _TINY = 2.0 ** -1022
 
 
@@ -26,7 +28,7 @@ def _log_weight(kind, logits, dtype):
         return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
     a, zs = lg[0], np.stack(np.broadcast_arrays(*lg[1:]))
     mx = zs.max(0)
-    return (a - mx) - np.log(np.exp(zs - mx).sum(0))
+    return (a - mx) - np.log(sum_classes(np.exp(zs - mx)))
 
 
 def _extended(kind, v, x, n, logits):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from symce.numeric.impl.arrays.elementwise import _neumaier, log_sigmoid
+from symce.numeric.impl.class_sum import sum_classes
 from symce.numeric.impl.constants import _HALF_EDGE, _LN2_HI, _LN2_LO, _NEGLIGIBLE, _SCALED, _TINY
 
 
@@ -37,7 +38,7 @@ def logsumexp(xp, *xs):
     # drop the maximum's own e^0 = 1 so log1p sees the small remainder exactly
     idx = m.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
     e = m.where(idx == am, 0.0, e)
-    rest = e.sum(0)
+    rest = sum_classes(e)
     return m.where(finite, mx + m.log1p(rest), mx)
 
 
@@ -71,7 +72,7 @@ def softmax(xp, a, *zs):
     d_lo = ((1.0 - (d_hi - bb)) + (hi - bb)) + lo
     num = _exp_shifted(xp, xp.asarray(a), shift)
     q = num / d_hi
-    return m.where(finite, q - q * (d_lo / d_hi), num / e.sum(0))
+    return m.where(finite, q - q * (d_lo / d_hi), num / sum_classes(e))
 
 
 def _xent_gaps(xp, z):
@@ -84,7 +85,7 @@ def _xent_gaps(xp, z):
     e = _exp_shifted(xp, z, mx)
     idx = m.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
     e = m.where(idx == am, 0.0, e)
-    lse_gap = m.log1p(e.sum(0))
+    lse_gap = m.log1p(sum_classes(e))
     return (mx - z) + lse_gap, (mx * 0.5 - z * 0.5) + lse_gap * 0.5
 
 
@@ -165,7 +166,7 @@ def _scaled_softmax(xp, x):
     w, n = _scaled_exp(xp, ah, al)
     # Σ_{j ≠ argmax} e^{x_j − max}: log1p of it is logsumexp(x) − max x; the scaled weights (< e^{−700}
     # each) are below 2^−1000 of the sum 1 + rest: left out of it
-    rest = m.where((n == 0) & (idx != am), w, 0.0).sum(0)
+    rest = sum_classes(m.where((n == 0) & (idx != am), w, 0.0))
     return w / (1 + rest), n, mx, am, idx, rest
 
 

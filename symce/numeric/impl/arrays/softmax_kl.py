@@ -12,6 +12,7 @@ from __future__ import annotations
 from symce.numeric.impl.arrays.elementwise import _neumaier, _on, rel_entr_sum_pos, xlogy
 from symce.numeric.impl.arrays.softmax import (_double, _exp_shifted, _max_arg, _scaled_softmax, _two_diff, _wmul, softmax,
                                                softmax_xent)
+from symce.numeric.impl.class_sum import sum_classes
 from symce.numeric.impl.constants import _EXP_SERIES
 
 
@@ -90,7 +91,7 @@ def _softmax_kl_far(xp, x, y, w, n, mx, rest_x):
     my, amy, idx = _max_arg(xp, y)
     ey = _exp_shifted(xp, y, my)
     hx = (mx * 0.5 - x * 0.5) + 0.5 * m.log1p(rest_x)
-    hy = (my * 0.5 - y * 0.5) + 0.5 * m.log1p(m.where(idx == amy, 0.0, ey).sum(0))
+    hy = (my * 0.5 - y * 0.5) + 0.5 * m.log1p(sum_classes(m.where(idx == amy, 0.0, ey)))
     return _double(xp, _neumaier(xp, list(_wmul(xp, w, n, hy - hx))))
 
 
