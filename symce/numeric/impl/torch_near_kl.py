@@ -230,16 +230,19 @@ def _both_forms(a, b, d, S, kl=False):
     b log(b/a) + d, the forms of :func:`window`."""
     import torch
 
+    # TwoSum, each step one pass into a temporary of its own (out=, no negations)
     bb = S - a
-    e = torch.sub(S, bb).neg_().add_(a).add_(torch.sub(b, bb))  # a + b = S + e exactly
+    e = torch.sub(S, bb)
+    e = torch.sub(a, e, out=e).add_(torch.sub(b, bb, out=bb))  # a + b = S + e exactly
     h = a - b
-    bb = h - a
-    c = torch.sub(h, bb).neg_().add_(a).sub_(bb.add_(b))  # a − b = h + c exactly
+    torch.sub(h, a, out=bb)
+    c = torch.sub(h, bb)
+    c = torch.sub(a, c, out=c).sub_(bb.add_(b))  # a − b = h + c exactly
     # a given d other than h is the caller's own difference of the exact quantities a and b are roundings of
     # (p − q for (1 − q) − (1 − p)): taken as it is, as in :func:`_outer_core`
     c.mul_(torch.eq(h, d, out=h))
     t = d / S
-    s = torch.mul(t, e).neg_().add_(c).div_(S).add_(t)  # (d + c)/(a + b) to first order in e, c
+    s = torch.addcmul(c, t, e, value=-1.0).div_(S).add_(t)  # (d + c)/(a + b) to first order in e, c
     z = s * s
     m = torch.lt(z, _Z_EDGE, out=torch.empty_like(z))  # 1.0 inside the window, else 0.0
     acc = torch.full_like(z, _R_OUTER[0])
