@@ -59,16 +59,18 @@ def _xent_quad(a, b):
         return -mpmath.quad(lambda x: mpmath.exp(_log_density(a, x)) * _log_density(b, x), [0, 1])
 
 
-def _entropy_published(lam):
-    """H = −log C(λ) − E[X]·logit λ − log(1 − λ), E[X] = λ/(2λ − 1) + 1/(2 artanh(1 − 2λ)) (Loaiza-Ganem &
-    Cunningham 2019), at a precision that covers the cancellation of its terms near λ = ½."""
+def _xent_published(a, b):
+    """−E_a[log p_b] = −log C(b) − E_a[X]·logit b − log(1 − b), E[X] = λ/(2λ − 1) + 1/(2 artanh(1 − 2λ))
+    (Loaiza-Ganem & Cunningham 2019), at a precision that covers the cancellation of its terms near λ = ½."""
     with mpmath.workprec(400):
-        lam = mpmath.mpf(lam)
-        t = 2 * lam - 1
-        if t == 0:
-            return mpmath.mpf(0)
-        mean = lam / t + 1 / _two_atanh(lam)
-        return -_log_c(lam) - mean * (mpmath.log(lam) - mpmath.log1p(-lam)) - mpmath.log1p(-lam)
+        a, b = mpmath.mpf(a), mpmath.mpf(b)
+        mean = mpmath.mpf(0.5) if a == 0.5 else a / (2 * a - 1) + 1 / _two_atanh(a)
+        logit = 0 if b == 0.5 else mpmath.log(b) - mpmath.log1p(-b)
+        return -_log_c(b) - mean * logit - mpmath.log1p(-b)
+
+
+def _entropy_published(lam):
+    return _xent_published(lam, lam)
 
 
 def _ulps(got, exact):
@@ -136,3 +138,22 @@ def test_torch_entropy_and_kl_agree_away_from_their_taylor_window(derived):
         ta, tb = T(probs=torch.tensor(a, dtype=torch.float64)), T(probs=torch.tensor(b, dtype=torch.float64))
         assert float(h(a)) == pytest.approx(float(ta.entropy()), rel=1e-12, abs=1e-15)
         assert float(kl(a, b)) == pytest.approx(float(torch.distributions.kl_divergence(ta, tb)), rel=1e-12)
+
+
+def test_torch_gradients_at_and_near_one_half(derived):
+    # autograd through the stable functions' derivatives: cbern_mean′ = A″(η)/(x(1 − x)) by cbern_var, not
+    # −1/t² + 1/(x(1 − x)t²C²) (0/0 at λ = ½: NaN, and 0 instead of −1.3e-9 for H′ at ½ + 1e-9). Reference: the
+    # derivative of the published entropy and cross-entropy, by mpmath's numerical differentiation
+    torch = pytest.importorskip("torch")
+    h, kl = sc.lambdify(derived["H"], [l1], backend="torch"), sc.lambdify(derived["KL"], [l1, l2], backend="torch")
+    for a, b in [(0.5, 0.2), (0.5 + 1e-9, 0.4)]:
+        x = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+        h(x).backward()
+        with mpmath.workdps(30):
+            want = mpmath.diff(_entropy_published, a)
+        assert float(x.grad) == pytest.approx(float(want), rel=1e-12, abs=1e-300), (a, float(x.grad), want)
+        x = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+        kl(x, torch.tensor(b, dtype=torch.float64)).backward()
+        with mpmath.workdps(30):
+            want = mpmath.diff(lambda u: _xent_published(u, b) - _xent_published(u, u), a)
+        assert float(x.grad) == pytest.approx(float(want), rel=1e-10), (a, b, float(x.grad), want)

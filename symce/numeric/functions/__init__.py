@@ -55,6 +55,7 @@ log_beta(b₁, …)    Σ log Γ(bᵢ) − log Γ(Σ bᵢ)                    Be
 cbern_kl(x, y)     KL(CB(x) ‖ CB(y)), a Bregman divergence       ContinuousBernoulli KL near P = Q
 cbern_negentropy   −H(CB(x)) = KL(CB(x) ‖ U(0, 1)) ≥ 0            ContinuousBernoulli H: terms cancel at ½
 cbern_xent(x, y)   H(CB(x), CB(y)) = KL(U ‖ CB(y)) − η_y(μ_x − ½)  ContinuousBernoulli CE: terms cancel at ½
+cbern_var(x)       A″(logit x) = 1/logit(x)² − x(1 − x)/(2x − 1)²  the mean's derivative: ∞ − ∞ at ½ (gradients)
 vonmises_kl(κ₁, κ₂, μ₁, μ₂) KL(VM ‖ VM): Bregman part + κ₂A·2sin²  von Mises KL near P = Q, κ > 713
 vonmises_entropy(κ) log 2π + log I₀(κ) − κA(κ)                   log I₀ ≈ κA ≈ κ cancel for large κ
 vonmises_xent(κ₁, κ₂, μ₁, μ₂) log 2π + log I₀(κ₂) − κ₂A(κ₁)cos Δ   von Mises cross-entropy, large κ
@@ -79,7 +80,7 @@ from symce.numeric.functions.exact import exact_rational, logprod_offset, ration
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.digamma_diff import psi_diff
 from symce.numeric.functions.log_beta import log_beta
-from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, cbern_negentropy, cbern_xent, logit_ratio
+from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, cbern_negentropy, cbern_var, cbern_xent, logit_ratio
 from symce.numeric.functions.scaled_kl import scaled_kl_div
 from symce.numeric.functions.tanh_half import wtanh
 from symce.numeric.functions.weight_quotient import wdiv
@@ -95,7 +96,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
-                    log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, vonmises_kl, vonmises_entropy,
+                    log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, vonmises_kl, vonmises_entropy,
                     vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
@@ -104,6 +105,6 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "exact_rational", "logprod_offset", "rational_log_sum",
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
-           "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
+           "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
            "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta", "STABLE_FUNCTIONS",
            "to_elementary"]

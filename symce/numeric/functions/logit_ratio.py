@@ -81,15 +81,52 @@ class cbern_mean(StableFunction):  # noqa: N801
         return _evalf(self, prec, sp.S.Half)
 
     def fdiff(self, argindex=1):
+        # dμ/dx = A″(η)·η′(x): the variance over x(1 − x) (−1/t² + 1/(x(1 − x)t²C²) is 0/0 at x = ½: NaN gradients)
         x = self.args[0]
-        t = 2 * x - 1
-        return -1 / t**2 + 1 / (x * (1 - x) * t**2 * logit_ratio(x) ** 2)
+        return cbern_var(x) / (x * (1 - x))
 
     def _eval_is_positive(self):
         return True if self.args[0].is_real else None
 
 
-__all__ = ["logit_ratio", "cbern_mean"]
+class cbern_var(StableFunction):  # noqa: N801
+    """A″(η) at η = logit x: the variance of ContinuousBernoulli(x), 1/logit(x)² − x(1 − x)/(2x − 1)² (1/12 at
+    x = ½, where both terms are ∞); 4 sinh²(η/2) = (2x − 1)²/(x(1 − x))."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x == sp.S.Half:
+            return sp.Rational(1, 12)
+
+    def elementary(self):
+        x = self.args[0]
+        return 1 / _logit(x) ** 2 - x * (1 - x) / (2 * x - 1) ** 2
+
+    def _eval_evalf(self, prec):
+        from mpmath.libmp import prec_to_dps
+
+        x = self.args[0]
+        if not x.is_number:
+            return None
+        x = sp.Rational(x) if x.is_Float else x
+        if (2 * x - 1).is_zero:
+            return sp.Float(sp.Rational(1, 12), precision=prec)
+        # the terms are ~1/t² and cancel to 1/12: ~4·log₂(1/|t|) more bits (logit x loses log₂(1/|t|) itself)
+        extra = int(6 * max(0, -sp.log(abs(2 * x - 1), 2).evalf(5))) + 20
+        return to_elementary(cbern_var(x, evaluate=False).elementary()).evalf(prec_to_dps(prec) + extra * 3 // 10 + 20)
+
+    def fdiff(self, argindex=1):
+        # A‴(η)·η′(x), from the definition (0/0 at x = ½: third derivatives of the log-normaliser only)
+        x = self.args[0]
+        return cbern_var(x, evaluate=False).elementary().diff(x)
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_positive else None
+
+
+__all__ = ["logit_ratio", "cbern_mean", "cbern_var"]
 
 
 class cbern_kl(StableFunction):  # noqa: N801

@@ -42,7 +42,7 @@ def cbern_mean(xp, x):
     return m.where(near, _on(xp, near, series, t), x / safe_t - 1 / logit)
 
 
-__all__ = ["logit_ratio", "cbern_mean", "cbern_kl", "cbern_negentropy", "cbern_xent"]
+__all__ = ["logit_ratio", "cbern_mean", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var"]
 
 
 # -- the KL between two continuous Bernoullis: the Bregman divergence of A(η) = log((e^η − 1)/η) ------------------
@@ -230,6 +230,12 @@ def cbern_kl(xp, x, y):
     return m.where(apart, far, m.where(near, inner, m.where(neg, tail, far)))
 
 
+def cbern_var(xp, x):
+    """A″(logit x), the variance of ContinuousBernoulli(x): :func:`_variance` at the logit (from 2 atanh(2x − 1)
+    near ½), whose series and cosh forms do not cancel (the definition's 1/η² − x(1 − x)/t² is ∞ − ∞ at ½)."""
+    return _variance(xp, _logit(xp, xp.asarray(x)))
+
+
 def cbern_xent(xp, x, y):
     """H(CB(x), CB(y)) = A(η_y) − η_y·μ(x) = KL(½ ‖ y) − (η_y/2)·L(η_x/2) = log(sinh h_y/h_y) − h_y·(coth h_x −
     1/h_x), h = logit(λ)/2: two terms, each without cancellation (logit from 2 atanh(2λ − 1) near ½), or the
@@ -372,3 +378,21 @@ def _mp_cbern_xent(x, y):
 
 
 MPMATH["cbern_xent"] = _mp_cbern_xent
+
+
+def _mp_cbern_var(x):
+    """1/η² − 1/(4 sinh²(η/2)) at a precision raised by the bits its terms (~1/η²) cancel to 1/12."""
+    import mpmath
+
+    x = mpmath.mpf(x)
+    base = mpmath.mp.prec
+    with mpmath.workprec(base + 1100):  # 2x − 1 exact for every double x
+        t = 2 * x - 1
+    if t == 0:
+        return mpmath.mpf(1) / 12
+    with mpmath.workprec(base + 4 * max(0, -mpmath.mag(t)) + 40):
+        eta = 2 * mpmath.atanh(t) if abs(t) <= 0.5 else mpmath.log(x) - mpmath.log1p(-x)
+        return +(1 / eta**2 - 1 / (4 * mpmath.sinh(eta / 2) ** 2))
+
+
+MPMATH["cbern_var"] = _mp_cbern_var
