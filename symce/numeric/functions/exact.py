@@ -11,10 +11,10 @@ import functools
 import sympy as sp
 
 from symce.numeric.functions.base import StableFunction, to_elementary
-from symce.numeric.functions.elementary import log_offset
+from symce.numeric.functions.elementary import diff_ratio, log1p, log_offset
 from symce.numeric.impl.extended import logprod_offset as logprod_kernel
 from symce.numeric.impl.extended import logsum_kernel, offset_constants, rational_kernel
-from symce.numeric.impl.logsum import screenable
+from symce.numeric.impl.logsum import log_argument, screenable
 
 
 class exact_rational(StableFunction):  # noqa: N801
@@ -106,11 +106,17 @@ class rational_log_sum(StableFunction):  # noqa: N801
         near x = e^{−K/c}), else K and each c·log x."""
         K, R0, *cr = self.args
         cs, xs = cr[::2], cr[1::2]
-        if len(cs) == 1 and K != 0:
+        if len(cs) == 1 and K != 0 and xs[0].is_Symbol and cs[0].is_number:
             logs = [cs[0] * log_offset(xs[0], K / cs[0])]
         else:
-            logs = ([K] if K != 0 else []) + [c * sp.log(x) for c, x in zip(cs, xs)]
+            logs = ([K] if K != 0 else []) + [c * _float_log(x) for c, x in zip(cs, xs)]
         return tuple(logs) + tuple(t for t in sp.Add.make_args(R0) if t != 0)
+
+
+def _float_log(R):
+    """log x of an input as it is, log(x/y) as log1p((x − y)/y): the difference exact where x ≈ y."""
+    x, y = log_argument(R)
+    return sp.log(x) if y is None else log1p(diff_ratio(x, y, y))
 
 
 __all__ = ["exact_rational", "logprod_offset", "rational_log_sum"]

@@ -173,19 +173,33 @@ def _power(a, k: int):
     return a ** k
 
 
-def screenable(R0, terms) -> bool:
-    """Whether K + R₀ + Σ cᵢ log Rᵢ may be taken from float terms where they do not cancel: numeric
-    coefficients, logarithms of inputs, and R₀ a sum of products, quotients and powers whose only sums are of
-    inputs and numbers ((μ₁ − μ₂)²/(2σ₂²), λ₂/λ₁: a few roundings each). The Gaussian forms with nested
-    ratios or determinants (whose sums cancel inside) and log ratios x₁/x₂ always take the double-double
-    path."""
-    if not all(c.is_number and R.is_Symbol for c, R in terms):
-        return False
-    for node in sp.preorder_traversal(R0):
-        if node.is_Add and node is not R0 and not all(a.is_Symbol or a.is_Number or (-a).is_Symbol
-                                                      for a in node.args):
+def _simple(ex) -> bool:
+    """A product, quotient or power whose only sums are of inputs and numbers: a few roundings in float."""
+    for node in sp.preorder_traversal(ex):
+        if node.is_Add and not all(a.is_Symbol or a.is_Number or (-a).is_Symbol for a in node.args):
             return False
     return True
+
+
+def log_argument(R):
+    """(x, None) for a logarithm of an input x, (x, y) for log(x/y) of two inputs, else None."""
+    if R.is_Symbol:
+        return R, None
+    num, den = R.as_numer_denom()
+    if num.is_Symbol and den.is_Symbol:
+        return num, den
+    return None
+
+
+def screenable(R0, terms) -> bool:
+    """Whether K + R₀ + Σ cᵢ log Rᵢ may be taken from float terms where they do not cancel: logarithms of
+    inputs or of a quotient of two (taken as log1p of the exact relative difference), coefficients that are
+    numbers or products of inputs, and R₀ a sum of products, quotients and powers whose only sums are of
+    inputs and numbers ((μ₁ − μ₂)²/(2σ₂²), λ₂/λ₁: a few roundings each). The Gaussian forms with nested
+    ratios or determinants (whose sums cancel inside) always take the double-double path."""
+    if not all(log_argument(R) is not None and (c.is_number or _simple(c)) for c, R in terms):
+        return False
+    return all(_simple(t) for t in sp.Add.make_args(R0))
 
 
 @lru_cache(maxsize=64)
@@ -273,8 +287,15 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
             return _walk(ex, index, lambda i: cols[i], lambda c: np.longdouble(c.numerator) / c.denominator,
                          lambda a, b: a + b, lambda a, b: a * b, _power, memo)
 
+        def log(R):
+            x, y = log_argument(R)
+            if y is None:
+                return np.log(cols[index[x]])
+            x, y = cols[index[x]], cols[index[y]]
+            return np.log1p((x - y) / y)  # x − y exact (Sterbenz) where log(x/y) is small
+
         ts = [np.longdouble(k_hi) + np.longdouble(k_lo)]
-        ts += [np.longdouble(c) * np.log(cols[index[R]]) for c, (_, R) in zip(cs, terms)]
+        ts += [(np.longdouble(c) if c is not None else ev(C)) * log(R) for c, (C, R) in zip(cs, terms)]
         ts += [ev(t) for t in r0_terms]
         v, size = ts[0], abs(ts[0])
         for t in ts[1:]:
