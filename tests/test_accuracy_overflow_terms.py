@@ -5,6 +5,7 @@ at the accuracy section's worst inputs and a small seeded sample.
 * Multinomial(n, p) against Multinomial(n, logits z): n·logsumexp(z) − n·Σ pᵢzᵢ was ∞ − ∞ at z₃ = 1.25e308;
   the stable form is softmax_xent(n·p, z) = Σ n·pᵢ(logsumexp z − zᵢ), every term ≥ 0. The reference is the
   definition E_P[−log Q(x)] summed over every count vector x (mpmath, whose exponents do not overflow).
+* Beta/Dirichlet cross-entropy: log B(β) and the ψ terms as one dirichlet_xent (below), against Penny 2001.
 """
 
 import functools
@@ -75,3 +76,92 @@ def _simplex_sample(n, seed):
 def test_multinomial_probabilities_against_logits(p, z):
     got, exact = float(_multinomial_ce()(*p, *z)), _multinomial_ce_definition(p, z)
     assert math.isfinite(got) and ulp_distance(got, exact) <= 4, (p, z, got, exact)
+
+
+# -- Beta/Dirichlet cross-entropy: log B(β) and the ψ terms as one dirichlet_xent ------------------------------
+# CE(Dir(α) ‖ Dir(β)) = log B(β) + Σᵢ (βᵢ − 1)(ψ(α₀) − ψ(αᵢ)), α₀ = Σ αᵢ (Penny 2001, "KL-divergences of
+# Normal, Gamma, Dirichlet and Wishart densities": E_P[log xᵢ] = ψ(αᵢ) − ψ(α₀)); the Beta is K = 2.
+# As separate terms log B(β) ≈ −2.5e308 met (β₁ − 1)·D ≈ +6e308 (NaN where the CE is +∞), the others' sum
+# α₂ + α₃ overflowed (ψ(1.8e308 + 1e300 + 30) − ψ(30) = 706 became +∞), and D ≈ 1/αᵢ overflowed for a subnormal
+# αᵢ beside βᵢ − 1 = −2⁻⁵³ (the term is −2.2e307, it was −∞).
+def _penny_ce(p, q):
+    """Penny's formula in mpmath at a precision doubled until two evaluations round to the same float (ψ(5e-324)
+    ≈ −2e323 beside 1e-17, log Γ(1.8e308) ≈ 1.3e311 beside a result near 1 need a thousand bits and more)."""
+    prev, prec = None, 128
+    while True:
+        with mpmath.workprec(prec):
+            x, y = [mpmath.mpf(v) for v in p], [mpmath.mpf(v) for v in q]
+            a0 = mpmath.fsum(x)
+            log_b = mpmath.fsum(mpmath.loggamma(v) for v in y) - mpmath.loggamma(mpmath.fsum(y))
+            got = float(log_b + mpmath.fsum((b - 1) * (mpmath.digamma(a0) - mpmath.digamma(a)) for a, b in zip(x, y)))
+        if got == prev or (prev is not None and math.isnan(got) and math.isnan(prev)):
+            return got
+        prev, prec = got, 2 * prec
+
+
+@functools.lru_cache(maxsize=None)
+def _dirichlet_ce(k, backend="numpy"):
+    xs, ys = sp.symbols(f"x1:{k + 1}", positive=True), sp.symbols(f"y1:{k + 1}", positive=True)
+    if k == 2:
+        d = sc.cross_entropy(sc.Beta(*xs), sc.Beta(*ys))
+    else:
+        d = sc.cross_entropy(sc.Dirichlet(sp.Matrix(xs)), sc.Dirichlet(sp.Matrix(ys)))
+    return sc.lambdify(d, [*xs, *ys], backend=backend)
+
+
+# (α, β): the accuracy section's NaN/inf inputs, and ordinary ones
+DIRICHLET_POINTS = [
+    ((5e-324, 0.5), (0.9999999999999999, 1.7976931348623155e308)),
+    ((1.0, 30.0), (_MAX, 1.7976931348623155e308)),
+    ((37.0, 5e-324), (30.0, 0.9999999999999999)),
+    ((0.7, 2.5), (3.0, 0.4)),
+    ((1e-300, 5e-324, 1e-17), (1e17, 0.9999999999999999, 800.0)),
+    ((1e-08, 36.0, 745.0), (2.0, 1.7976931348623155e308, 1.7976931348623155e308)),
+    ((1.0, 5e-324, 30.0), (1.7976931348623155e308, _MAX, 30.0)),
+    ((2.0, 5e-324, 1e-08), (1e-08, 1.0000000000000002, 30.0)),
+    ((30.0, _MAX, 1e300), (1e-08, 0.5, 1e17)),
+    ((36.0, 1.7976931348623155e308, 1e300), (1e17, 5e-324, 800.0)),
+    ((1e300, 1.7976931348623155e308, 1e-08), (1.5e300, 37.0, 2.2250738585072014e-308)),
+    ((0.5, 0.25, 4.0), (1e300, 1e306, 1e-300)), ((1.0, 2.0, 3.0), (1.5, 0.5, 7.0))]
+
+
+def _positive_sample(k, n, seed):
+    rng = np.random.default_rng(seed)
+    return [(tuple(float(v) for v in 10.0 ** rng.uniform(-3, 3, k)), tuple(float(v) for v in 10.0 ** rng.uniform(-3, 3, k)))
+            for _ in range(n)]
+
+
+@pytest.mark.parametrize("alpha, beta", DIRICHLET_POINTS + _positive_sample(2, 2, 5) + _positive_sample(3, 2, 6))
+def test_dirichlet_cross_entropy_against_penny(alpha, beta):
+    got, exact = float(_dirichlet_ce(len(alpha))(*alpha, *beta)), _penny_ce(alpha, beta)
+    assert not math.isnan(got), (alpha, beta, exact)
+    assert (got == exact) if math.isinf(exact) else ulp_distance(got, exact) <= 16, (alpha, beta, got, exact)
+
+
+@pytest.mark.parametrize("backend", ["mpmath", "math"])
+def test_dirichlet_cross_entropy_other_backends(backend):
+    for alpha, beta in DIRICHLET_POINTS[:3] + DIRICHLET_POINTS[4:6]:
+        got, exact = float(_dirichlet_ce(len(alpha), backend)(*alpha, *beta)), _penny_ce(alpha, beta)
+        assert (got == exact) if math.isinf(exact) else ulp_distance(got, exact) <= 16, (backend, alpha, beta, got)
+
+
+def test_dirichlet_xent_is_the_rule_s_output_and_proved():
+    from symce.numeric.functions.dirichlet_xent import dirichlet_xent
+    from symce.numeric.rewrite import stabilise
+
+    a1, b1, a2, b2 = sp.symbols("a1 b1 a2 b2", positive=True)
+    s = stabilise(sc.cross_entropy(sc.Beta(a1, b1), sc.Beta(a2, b2)).result)
+    assert s.expr == dirichlet_xent(a1, b1, a2, b2) and s.proved, str(s)
+
+
+def test_dirichlet_xent_derivatives_are_the_definition_s():
+    from symce.numeric.functions.dirichlet_xent import dirichlet_xent
+
+    xs, bs = sp.symbols("x1:4", positive=True), sp.symbols("b1:4", positive=True)
+    f = dirichlet_xent(*xs, *bs)
+    point = dict(zip((*xs, *bs), [sp.Rational(v) for v in ("0.7", "2.5", "4", "3", "0.4", "1.5")]))
+    for v in (*xs, *bs):
+        got = sp.diff(f, v).subs(point).evalf(30)
+        want = sp.diff(f.elementary(), v).subs(point).evalf(30)
+        assert abs(got - want) < 1e-25 * max(1, abs(want)), v
+

@@ -197,6 +197,12 @@ CASES += [
     (F.log_beta(a, b, x), sp.loggamma(a) + sp.loggamma(b) + sp.loggamma(x) - sp.loggamma(a + b + x),
      lambda a, b, x: mpmath.log(mpmath.gamma(a) * mpmath.gamma(b) * mpmath.gamma(x) / mpmath.gamma(a + b + x)),
      [a, b, x], [(0.3, 2.5, 1.0), (40.0, 0.7, 9.0)]),
+    # the Beta/Dirichlet cross-entropy's log B and ψ terms as one (functions/dirichlet_xent.py), Penny 2001
+    (F.dirichlet_xent(a, b, x, u), sp.loggamma(x) + sp.loggamma(u) - sp.loggamma(x + u)
+     + (x - 1) * (sp.polygamma(0, a + b) - sp.polygamma(0, a)) + (u - 1) * (sp.polygamma(0, a + b) - sp.polygamma(0, b)),
+     lambda a, b, x, u: (mpmath.log(mpmath.beta(x, u)) + (x - 1) * (mpmath.digamma(a + b) - mpmath.digamma(a))
+                         + (u - 1) * (mpmath.digamma(a + b) - mpmath.digamma(b))),
+     [a, b, x, u], [(0.3, 2.5, 1.5, 0.7), (40.0, 0.7, 9.0, 3.0)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

@@ -95,7 +95,7 @@ from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
-from symce.numeric.rewrite_log_beta import log_beta_terms
+from symce.numeric.rewrite_log_beta import dirichlet_cross_entropy, log_beta_terms
 from symce.numeric.rewrite_special import (bregman_sum, collect_digamma, entropy_log_sum, gamma_products,
                                            gamma_scaled_excess_form,
                                            scaled_relative_entropy, stirling_split)
@@ -159,6 +159,8 @@ RULES = (
     ("Bregman sum: Σ B(yᵢ, xᵢ) − B(Σ yᵢ, Σ xᵢ) = stirling_bregman_sum(y₁, x₁, …)", bregman_sum),
     ("relative-entropy shares: kl_div(x, a·Σt/Σs) = kl_div_share(x, a, Σt, Σs)", kl_div_shares),
     ("log Beta: c·(Σ log Γ(xᵢ) − log Γ(Σ xᵢ)) = c·log_beta(x₁, …) (after the Stirling and Bregman rules)", log_beta_terms),
+    ("Dirichlet cross-entropy: log_beta(b) + Σ (bᵢ − 1)·psi_diff(xᵢ, X − xᵢ) = dirichlet_xent(x, b)",
+     dirichlet_cross_entropy),
     ("softmax: e^a/Σ e^{z_j} = softmax(a; z), log Σ e^{z_j} = logsumexp(z)", softmax_forms),
     ("softplus: log(1 + e^a) = softplus(a), log σ(a) = log_sigmoid(a), 1 − σ(a) = σ(−a)", softplus_forms),
     ("logit KL: logsumexp(y) − logsumexp(x) + Σ softmax(x)_i (x_i − y_i) = softmax_kl(x, y)", logit_kl),

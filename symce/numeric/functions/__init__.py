@@ -52,6 +52,7 @@ log_diff(b, a)     log(b − a)                                   b − a rounds
 log_diff_ratio     log((b − a)/(d − c))                         Uniform KL, near equal supports
 psi_diff(x, d)     ψ(x + d) − ψ(x) ≥ 0                          Beta/Dirichlet CE, Dirichlet H: ∞ − ∞ of ψ terms
 log_beta(b₁, …)    Σ log Γ(bᵢ) − log Γ(Σ bᵢ)                    Beta/Dirichlet log B: ∞ − ∞ at 1.8e308
+dirichlet_xent(x, b) log B(b) + Σ (bᵢ − 1)(ψ(Σx) − ψ(xᵢ))        Beta/Dirichlet CE: log B and ψ terms ∓∞
 cbern_kl(x, y)     KL(CB(x) ‖ CB(y)), a Bregman divergence       ContinuousBernoulli KL near P = Q
 cbern_negentropy   −H(CB(x)) = KL(CB(x) ‖ U(0, 1)) ≥ 0            ContinuousBernoulli H: terms cancel at ½
 cbern_xent(x, y)   H(CB(x), CB(y)) = KL(U ‖ CB(y)) − η_y(μ_x − ½)  ContinuousBernoulli CE: terms cancel at ½
@@ -80,6 +81,7 @@ from symce.numeric.functions.exact import exact_rational, logprod_offset, ration
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.digamma_diff import psi_diff
 from symce.numeric.functions.log_beta import log_beta
+from symce.numeric.functions.dirichlet_xent import dirichlet_xent
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, cbern_negentropy, cbern_var, cbern_xent, logit_ratio
 from symce.numeric.functions.scaled_kl import scaled_kl_div
 from symce.numeric.functions.tanh_half import wtanh
@@ -97,7 +99,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, vonmises_kl, vonmises_entropy,
-                    vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta)
+                    vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta, dirichlet_xent)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -106,5 +108,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
-           "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta", "STABLE_FUNCTIONS",
+           "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta", "dirichlet_xent", "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -22,7 +22,10 @@ import numpy as np
 _LOG2 = math.log(2.0)
 
 
-def psi_diff(x, d):
+def psi_diff(x, d, half=None):
+    """ψ(x + d) − ψ(x); ``half`` = (x + d)/2 summed from halves where the caller has d as a sum of parts that
+    may overflow (the Dirichlet's others' sum, impl/dirichlet_xent.py): an overflowed d with a finite half
+    is then a finite X beyond DBL_MAX, not +∞."""
     from scipy.special import polygamma, psi
 
     from symce.numeric.impl.gamma_kernels import _h1_diff, digamma_rem
@@ -30,8 +33,8 @@ def psi_diff(x, d):
     x, d = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(d, dtype=np.float64))
     with np.errstate(all="ignore"):
         big = x + d
-        ovf = np.isinf(big) & np.isfinite(x) & np.isfinite(d)
-        half = 0.5 * x + 0.5 * d
+        half = 0.5 * x + 0.5 * d if half is None else np.asarray(half, dtype=np.float64)
+        ovf = np.isinf(big) & np.isfinite(x) & np.isfinite(half)
         log_big = np.where(ovf, np.log(half) + _LOG2, np.log(big))
         psi_big = np.where(ovf, log_big, psi(np.where(ovf, 1.0, big)))  # h′(X) < 10⁻³⁰⁷ there
         near = d <= x
@@ -58,7 +61,33 @@ def psi_diff(x, d):
             lead = np.where(np.isfinite(lead), lead, (d / x) / big)
             out = np.where(tiny, lead + d * polygamma(1, np.where(tiny, x, 1.0) + 1.0), out)
     bad = np.isnan(x) | np.isnan(d) | (x <= 0) | (d < 0)
-    out = np.where(bad, np.nan, np.where(np.isinf(d) & ~bad, np.inf, out))
+    out = np.where(bad, np.nan, np.where(np.isinf(d) & np.isinf(half) & ~bad, np.inf, out))
+    return out if out.ndim else out[()]
+
+
+def weighted_psi_diff(w, x, d, half=None):
+    """w·(ψ(x + d) − ψ(x)), finite where the product is although the difference is not: D ≈ 1/x overflows
+    for a subnormal x (1/5e-324), while w/x with |w| < 1 need not ((β − 1)/α at β = 1 − 2⁻⁵³, α = 5e-324:
+    −2.2e307, where w·D was −∞). There D = f/x + r (x < 1 < d/x, impl notes above: f = 1, r = ψ(X) − ψ(x + 1)
+    for X ≥ 1; f = d/X, r = ψ(X + 1) − ψ(x + 1) for X < 1), and w·D = (w/x)·f + w·r."""
+    from scipy.special import psi
+
+    w = np.asarray(w, dtype=np.float64)
+    x, d = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(d, dtype=np.float64))
+    h = 0.5 * x + 0.5 * d if half is None else np.asarray(half, dtype=np.float64)
+    D = psi_diff(x, d, h)
+    with np.errstate(all="ignore"):
+        out = w * D
+        redo = ~np.isfinite(out) & np.isfinite(w) & (x > 0) & (x < 1.0) & (d > x) & np.isfinite(h)
+        if np.any(redo):
+            xs, dd = np.where(redo, x, 0.5), np.where(redo, d, 1.0)
+            big = xs + dd
+            small = big < 1.0
+            ovf = np.isinf(big)
+            psi_big = np.where(ovf, np.log(np.where(redo, h, 1.0)) + _LOG2, psi(np.where(ovf | small, 1.0, big)))
+            f = np.where(small, dd / np.where(small, big, 1.0), 1.0)
+            r = np.where(small, psi(np.where(small, big, 0.5) + 1.0), psi_big) - psi(xs + 1.0)
+            out = np.where(redo, (w / xs) * f + w * r, out)
     return out if out.ndim else out[()]
 
 
@@ -76,4 +105,4 @@ def _mp_psi_diff(x, d):
 
 MPMATH = {"psi_diff": _mp_psi_diff}
 
-__all__ = ["psi_diff", "MPMATH"]
+__all__ = ["psi_diff", "weighted_psi_diff", "MPMATH"]

@@ -23,6 +23,15 @@ _LOG2 = math.log(2.0)
 
 
 def log_beta(*bs, loggamma):
+    parts, bad = log_beta_parts(*bs, loggamma=loggamma)
+    with np.errstate(all="ignore"):
+        out = np.where(bad, np.nan, sum(parts[1:], parts[0]))
+    return out if out.ndim else out[()]
+
+
+def log_beta_parts(*bs, loggamma):
+    """(parts, bad): log B(b) = Σ parts (each finite, |part| ≤ S/e, where the sum may overflow: a caller
+    adds them at a scale, impl/dirichlet_xent.py), and the mask of invalid arguments."""
     from symce.numeric.impl.gamma_kernels import _h_big, lgamma_rem
 
     bs = np.broadcast_arrays(*[np.asarray(b, dtype=np.float64) for b in bs])
@@ -30,9 +39,10 @@ def log_beta(*bs, loggamma):
         s = sum(bs[1:], bs[0])
         half = sum((0.5 * b for b in bs[1:]), 0.5 * bs[0])
         direct = sum((loggamma(b) for b in bs[1:]), loggamma(bs[0])) - loggamma(s)
+        parts = [direct]
         big = ~(s < 4.0)
         if np.any(big):
-            stirling = -_h_big(np.where(big, s, 4.0), np.where(big, half, 2.0), loggamma)
+            parts = [np.where(big, -_h_big(np.where(big, s, 4.0), np.where(big, half, 2.0), loggamma), direct)]
             for i, b in enumerate(bs):
                 b = np.where(big, b, 1.0)
                 rest = sum(0.5 * np.where(big, c, 1.0) for j, c in enumerate(bs) if j != i)
@@ -41,13 +51,11 @@ def log_beta(*bs, loggamma):
                 # a ratio below 1e-300 may have underflowed: the logs' difference, |log| > 690 beside both
                 far = np.where(ratio > 1e-300, np.log(ratio), (np.log(b) - _LOG2) - np.log(hs))  # b/2 of a subnormal b may be 0
                 log_ratio = np.where(0.5 * b > rest, np.log1p(-rest / hs), far)
-                stirling = stirling + (b * log_ratio + lgamma_rem(b, loggamma))
-            direct = np.where(big, stirling, direct)
+                parts.append(np.where(big, b * log_ratio + lgamma_rem(b, loggamma), 0.0))
     bad = np.zeros(direct.shape, dtype=bool)
     for b in bs:
         bad |= np.isnan(b) | (b <= 0)
-    out = np.where(bad, np.nan, direct)
-    return out if out.ndim else out[()]
+    return parts, bad
 
 
 def _mp_log_beta(*bs):
@@ -62,4 +70,4 @@ def _mp_log_beta(*bs):
 
 MPMATH = {"log_beta": _mp_log_beta}
 
-__all__ = ["log_beta", "MPMATH"]
+__all__ = ["log_beta", "log_beta_parts", "MPMATH"]

@@ -9,6 +9,7 @@ from symce.numeric.impl import gamma_kernels
 from symce.numeric.impl.arrays import log_diff as log_diff_kernels
 from symce.numeric.impl import digamma_diff as digamma_diff_kernels
 from symce.numeric.impl import log_beta as log_beta_kernels
+from symce.numeric.impl import dirichlet_xent as dirichlet_xent_kernels
 from symce.numeric.impl import kl_share as kl_share_kernels
 from symce.numeric.impl import scaled_kl as scaled_kl_kernels
 from symce.numeric.impl import weight_quotient as weight_quotient_kernels
@@ -213,5 +214,5 @@ def mpmath_impls() -> dict:
     """name -> implementation at the current ``mpmath.mp.prec`` (each function reads it when called)."""
     return {**_IMPLS, **special.mpmath_kernels(), **gamma_kernels.MPMATH, **logit_ratio_kernels.MPMATH,
             **log_diff_kernels.MPMATH, **vonmises_kernels.MPMATH, **scaled_kl_kernels.MPMATH, **kl_share_kernels.MPMATH,
-            **digamma_diff_kernels.MPMATH, **log_beta_kernels.MPMATH, **weight_quotient_kernels.MPMATH,
+            **digamma_diff_kernels.MPMATH, **log_beta_kernels.MPMATH, **dirichlet_xent_kernels.MPMATH, **weight_quotient_kernels.MPMATH,
             **log_gap_kernels.MPMATH, **sigmoid_mix_kernels.MPMATH}

@@ -14,7 +14,7 @@ from functools import lru_cache, partial
 import numpy as np
 
 from symce.numeric import special
-from symce.numeric.impl import bregman_pair, digamma_diff, gamma_kernels, log_beta
+from symce.numeric.impl import bregman_pair, digamma_diff, dirichlet_xent, gamma_kernels, log_beta
 from symce.numeric.impl.arrays import elementwise as _e
 from symce.numeric.impl.arrays import logit_ratio as _lr
 from symce.numeric.impl.arrays import log_diff as _ld
@@ -86,5 +86,7 @@ def array_impls(kind: str = "numpy") -> dict:
         out["stirling_bregman_sum"] = partial(bregman_pair.stirling_bregman_sum, loggamma=out["loggamma"])
         out["psi_diff"] = digamma_diff.psi_diff  # the Beta/Dirichlet CE's ψ differences (impl/digamma_diff.py)
         out["log_beta"] = partial(log_beta.log_beta, loggamma=out["loggamma"])  # log B(β), impl/log_beta.py
+        # the Beta/Dirichlet CE's log B and ψ terms summed at a scale (impl/dirichlet_xent.py)
+        out["dirichlet_xent"] = partial(dirichlet_xent.dirichlet_xent, loggamma=out["loggamma"])
         out.update(SOFTPLUS_PARTS)  # the code generator shares log1p(e^{−|y|}) between softplus(±y)
     return out
