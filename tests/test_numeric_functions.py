@@ -197,6 +197,14 @@ CASES += [
     (F.log_beta(a, b, x), sp.loggamma(a) + sp.loggamma(b) + sp.loggamma(x) - sp.loggamma(a + b + x),
      lambda a, b, x: mpmath.log(mpmath.gamma(a) * mpmath.gamma(b) * mpmath.gamma(x) / mpmath.gamma(a + b + x)),
      [a, b, x], [(0.3, 2.5, 1.0), (40.0, 0.7, 9.0)]),
+    # Stirling's parts at a sum, from the parts (functions/gamma_sum.py; the Beta/Dirichlet entropies)
+    (F.log_sum(a, b, y), sp.log(a + b + y), lambda a, b, y: mpmath.log(a + b + y), [a, b, y],
+     [(0.3, 2.5, 1.0), (1e-3, 2e-3, 4e-3)]),
+    (F.lgamma_rem_sum(a, b), sp.loggamma(a + b) - (a + b) * sp.log(a + b) + a + b,
+     lambda a, b: mpmath.loggamma(a + b) - (a + b) * mpmath.log(a + b) + a + b, [a, b], [(0.3, 2.5), (40.0, 0.7)]),
+    (F.wdigamma_rem_sum(x, a, b), (a + b + x) * (sp.polygamma(0, a + b) - sp.log(a + b)),
+     lambda x, a, b: (a + b + x) * (mpmath.digamma(a + b) - mpmath.log(a + b)), [x, a, b],
+     [(-2.0, 0.3, 2.5), (0.5, 40.0, 0.7)]),
     # the Beta/Dirichlet cross-entropy's log B and ψ terms as one (functions/dirichlet_xent.py), Penny 2001
     (F.dirichlet_xent(a, b, x, u), sp.loggamma(x) + sp.loggamma(u) - sp.loggamma(x + u)
      + (x - 1) * (sp.polygamma(0, a + b) - sp.polygamma(0, a)) + (u - 1) * (sp.polygamma(0, a + b) - sp.polygamma(0, b)),

@@ -95,6 +95,8 @@ from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
+from symce.numeric.rewrite_harmonic import harmonic_numbers
+from symce.numeric.rewrite_gamma_sum import stirling_parts_at_sums
 from symce.numeric.rewrite_log_beta import dirichlet_cross_entropy, log_beta_terms
 from symce.numeric.rewrite_special import (bregman_sum, collect_digamma, entropy_log_sum, gamma_products,
                                            gamma_scaled_excess_form,
@@ -153,12 +155,15 @@ RULES = (
     ("Γ-scaled excess: e^L Γ(z) − 1 − L − log r + γ(r − 1) = gamma_scaled_excess(z, L) + stirling_bregman(z, 2) + "
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
+    ("harmonic numbers: c·ψ(x) + c·γ = c·H_x − c/x (H_x = ψ(x + 1) + γ)", harmonic_numbers),
     ("digamma differences: Σ cᵢψ(xᵢ) − (Σ cᵢ)ψ(Σ xⱼ) = −Σ cᵢ·psi_diff(xᵢ, Σ xⱼ − xᵢ)", digamma_differences),
     ("entropy log sum: K + R₀ + Σ cᵢ log xᵢ = rational_log_sum(K, R₀, c₁, x₁, …)", entropy_log_sum),
     ("scaled relative entropy: A log(A/Y) − A + Y = kl_div(A, Y)", scaled_relative_entropy),
     ("Bregman sum: Σ B(yᵢ, xᵢ) − B(Σ yᵢ, Σ xᵢ) = stirling_bregman_sum(y₁, x₁, …)", bregman_sum),
     ("relative-entropy shares: kl_div(x, a·Σt/Σs) = kl_div_share(x, a, Σt, Σs)", kl_div_shares),
     ("log Beta: c·(Σ log Γ(xᵢ) − log Γ(Σ xᵢ)) = c·log_beta(x₁, …) (after the Stirling and Bregman rules)", log_beta_terms),
+    ("Stirling parts at a sum: h(S) = lgamma_rem_sum(x…), (S + c)·h′(S) = wdigamma_rem_sum(c, x…), "
+     "log S = log_sum(x…) for S = x₁ + … + x_n", stirling_parts_at_sums),
     ("Dirichlet cross-entropy: log_beta(b) + Σ (bᵢ − 1)·psi_diff(xᵢ, X − xᵢ) = dirichlet_xent(x, b)",
      dirichlet_cross_entropy),
     ("softmax: e^a/Σ e^{z_j} = softmax(a; z), log Σ e^{z_j} = logsumexp(z)", softmax_forms),

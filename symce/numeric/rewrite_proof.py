@@ -21,6 +21,7 @@ def prove_step(rule: str, before, after, assumptions=(), *, simplex: bool = Fals
     lhs = sp.Add(*[t for t in sp.Add.make_args(after) if t not in common])
     rhs = sp.Add(*[t for t in sp.Add.make_args(before) if t not in common])
     lhs, rhs = _tanh_as_exp(to_elementary(lhs)), _tanh_as_exp(to_elementary(rhs))
+    lhs, rhs = _harmonic_as_digamma(lhs), _harmonic_as_digamma(rhs)
     if simplex:
         lhs, rhs = _use_simplex(lhs, rhs, assumptions)
     lhs, rhs, assumptions = unit_interval_form(lhs, rhs, tuple(assumptions))
@@ -30,6 +31,13 @@ def prove_step(rule: str, before, after, assumptions=(), *, simplex: bool = Fals
 def _tanh_as_exp(x):
     # tanh(a/2) = σ(a) − σ(−a) (the sigmoid-difference rule) is proved with tanh in exponentials, like σ itself
     return x.replace(lambda n: isinstance(n, sp.tanh), lambda n: n.rewrite(sp.exp))
+
+
+def _harmonic_as_digamma(x):
+    # H_x = ψ(x + 1) + γ = ψ(x) + 1/x + γ for x > 0 (the harmonic-numbers rule): the prover's expansions do
+    # not shift ψ's argument, so the step reads H_x in ψ(x) itself; other harmonic numbers stay as they are
+    return x.replace(lambda n: isinstance(n, sp.harmonic) and len(n.args) == 1 and n.args[0].is_positive,
+                     lambda n: sp.polygamma(0, n.args[0]) + 1 / n.args[0] + sp.EulerGamma)
 
 
 def _use_simplex(lhs, rhs, assumptions):

@@ -52,6 +52,9 @@ log_diff(b, a)     log(b − a)                                   b − a rounds
 log_diff_ratio     log((b − a)/(d − c))                         Uniform KL, near equal supports
 psi_diff(x, d)     ψ(x + d) − ψ(x) ≥ 0                          Beta/Dirichlet CE, Dirichlet H: ∞ − ∞ of ψ terms
 log_beta(b₁, …)    Σ log Γ(bᵢ) − log Γ(Σ bᵢ)                    Beta/Dirichlet log B: ∞ − ∞ at 1.8e308
+log_sum(x₁, …)     log(x₁ + … + x_n)                            Beta/Dirichlet H: the sum α₀ overflows
+lgamma_rem_sum     h(x₁ + … + x_n)                              (its parts are the arguments: log α₀,
+wdigamma_rem_sum   (c + Σ xᵢ)·h′(Σ xᵢ)                           h(α₀), (α₀ − K)h′(α₀) from α₀/2ᵏ)
 dirichlet_xent(x, b) log B(b) + Σ (bᵢ − 1)(ψ(Σx) − ψ(xᵢ))        Beta/Dirichlet CE: log B and ψ terms ∓∞
 cbern_kl(x, y)     KL(CB(x) ‖ CB(y)), a Bregman divergence       ContinuousBernoulli KL near P = Q
 cbern_negentropy   −H(CB(x)) = KL(CB(x) ‖ U(0, 1)) ≥ 0            ContinuousBernoulli H: terms cancel at ½
@@ -81,6 +84,7 @@ from symce.numeric.functions.exact import exact_rational, logprod_offset, ration
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.digamma_diff import psi_diff
 from symce.numeric.functions.log_beta import log_beta
+from symce.numeric.functions.gamma_sum import lgamma_rem_sum, log_sum, wdigamma_rem_sum
 from symce.numeric.functions.dirichlet_xent import dirichlet_xent
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, cbern_negentropy, cbern_var, cbern_xent, logit_ratio
 from symce.numeric.functions.scaled_kl import scaled_kl_div
@@ -99,7 +103,8 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, vonmises_kl, vonmises_entropy,
-                    vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta, dirichlet_xent)
+                    vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
+                    log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -108,5 +113,6 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
-           "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta", "dirichlet_xent", "STABLE_FUNCTIONS",
+           "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
+           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "STABLE_FUNCTIONS",
            "to_elementary"]

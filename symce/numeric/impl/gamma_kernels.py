@@ -23,6 +23,7 @@ import functools
 import mpmath
 import numpy as np
 
+from symce.numeric.impl import gamma_sum
 from symce.numeric.impl.arrays import elementwise
 from symce.numeric.impl.arrays.namespace import _Array
 
@@ -412,7 +413,12 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
             "lgamma_stirling": functools.partial(lgamma_stirling, loggamma=loggamma),
             "digamma_stirling": functools.partial(digamma_stirling, digamma=digamma or _scipy_psi()),
             "wdigamma_stirling": functools.partial(wdigamma_stirling, digamma=digamma or _scipy_psi()),
-            "gamma_scaled_excess": functools.partial(gamma_scaled_excess, loggamma=loggamma)}
+            "gamma_scaled_excess": functools.partial(gamma_scaled_excess, loggamma=loggamma),
+            # h, (S + c)h′ and log at a sum S, from its parts (the Beta/Dirichlet entropies: impl/gamma_sum.py)
+            "log_sum": gamma_sum.log_sum,
+            "lgamma_rem_sum": functools.partial(gamma_sum.lgamma_rem_sum,
+                                                lgamma_rem=functools.partial(lgamma_rem, loggamma=loggamma)),
+            "wdigamma_rem_sum": functools.partial(gamma_sum.wdigamma_rem_sum, digamma_rem=digamma_rem)}
 
 
 def _scipy_psi():
@@ -486,7 +492,8 @@ def mp_stirling_bregman_sum(*args):
 MPMATH = {"stirling_bregman_sum": mp_stirling_bregman_sum, "lgamma_stirling": mp_lgamma_stirling, "digamma_stirling": mp_digamma_stirling,
           "wdigamma_stirling": mp_wdigamma_stirling,
           "gamma_scaled_excess": mp_gamma_scaled_excess,
-          "gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman}
+          "gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman,
+          **gamma_sum.MPMATH}
 
 __all__ = ["numpy_kernels", "MPMATH", "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "lgamma_stirling",
            "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "expm1mx", "T"]

@@ -1,0 +1,116 @@
+r"""Kernels of :mod:`symce.numeric.functions.gamma_sum`: log S, h(S) and (S + c)·h′(S) at S = Σ xᵢ.
+
+Where S is finite these are log, :func:`~symce.numeric.impl.gamma_kernels.lgamma_rem` and
+:func:`~symce.numeric.impl.gamma_kernels.digamma_rem` of it. Where S overflowed, q = S·2⁻ᵏ = Σ xᵢ·2⁻ᵏ with
+2ᵏ ≥ n does not (S/2 would, for three parts at 1.8e308; the scaling is exact), and from it
+
+* log S = log q + k log 2;
+* h(S) = ½ log(2π/S) (the next term 1/(12S) < 1e-309);
+* (S + c)·h′(S) = −½ − (c/2 + 1/12)/S from h′(S) = −1/(2S) − 1/(12S²) + O(S⁻⁴).
+
+(S + c) may overflow for a finite S near 1.8e308 and c > 0: then ((S + c)/2)·(2h′(S)), each factor finite.
+A nonpositive or NaN xᵢ gives NaN (outside the functions' domain).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+
+_LOG2 = math.log(2.0)
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _parts(xs):
+    """(S, q, 2⁻ᵏ, log S, bad): S = Σ xᵢ (may be +∞), q = S·2⁻ᵏ and log S also where S overflowed, bad
+    where an xᵢ is ≤ 0 or NaN."""
+    xs = np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs])
+    k = max(1, (len(xs) - 1).bit_length())  # 2ᵏ ≥ n: q ≤ n·DBL_MAX/2ᵏ is finite
+    with np.errstate(all="ignore"):
+        s = sum(xs[1:], xs[0])
+        q = sum((x * 2.0**-k for x in xs[1:]), xs[0] * 2.0**-k)
+        log_s = np.where(np.isinf(s) & np.isfinite(q), np.log(q) + k * _LOG2, np.log(s))
+    bad = np.zeros(s.shape, dtype=bool)
+    for x in xs:
+        bad |= np.isnan(x) | (x <= 0)
+    return s, q, 2.0**-k, log_s, bad
+
+
+def _out(v, bad):
+    out = np.where(bad, np.nan, v)
+    return out if out.ndim else out[()]
+
+
+def log_sum(*xs):
+    _, _, _, log_s, bad = _parts(xs)
+    return _out(log_s, bad)
+
+
+def lgamma_rem_sum(*xs, lgamma_rem):
+    """h(Σ xᵢ); ``lgamma_rem`` is h's kernel (bound by gamma_kernels.numpy_kernels, which imports this module)."""
+    s, _, _, log_s, bad = _parts(xs)
+    with np.errstate(all="ignore"):
+        ovf = np.isinf(s)
+        v = np.where(ovf, _HALF_LOG_2PI - 0.5 * log_s, lgamma_rem(np.where(ovf | bad, 1.0, s)))
+    return _out(v, bad)
+
+
+def wdigamma_rem_sum(c, *xs, digamma_rem):
+    """(Σ xᵢ + c)·h′(Σ xᵢ); ``digamma_rem`` is h′'s kernel (bound as lgamma_rem_sum's)."""
+    s, q, scale, _, bad = _parts(xs)
+    c = np.broadcast_to(np.asarray(c, dtype=np.float64), s.shape)
+    with np.errstate(all="ignore"):
+        ovf = np.isinf(s)
+        sf = np.where(ovf | bad, 1.0, s)
+        h1 = digamma_rem(sf)
+        w = sf + c
+        direct = np.where(np.isfinite(w), w * h1, (0.5 * sf + 0.5 * c) * (2.0 * h1))
+        # 1/S from the scaled sum (S itself is +∞ here): ((c/2 + 1/12)/q)·2⁻ᵏ keeps the digits of a large c
+        big = -0.5 - ((0.5 * c + 1.0 / 12.0) / q) * scale
+        v = np.where(ovf, big, direct)
+    return _out(v, bad | np.isnan(c))
+
+
+def _mp_parts(xs):
+    xs = [mpmath.mpf(x) for x in xs]
+    return xs if all(x > 0 for x in xs) else None
+
+
+def _mp_extra(xs) -> int:
+    # h(S) ≈ ½ log(2π/S) and h′(S) ≈ −1/(2S) cancel log Γ(S) ≈ S log S and ψ(S) ≈ log S: about the bits of
+    # S's exponent (none for S < 1, where log Γ(S) ≈ −log S and ψ(S) ≈ −1/S dominate)
+    return 30 + max(0, int(mpmath.mag(max(xs))) + 2)
+
+
+def _mp_log_sum(*xs):
+    xs = _mp_parts(xs)
+    if xs is None:
+        return mpmath.mpf("nan")
+    with mpmath.workprec(mpmath.mp.prec + 20):
+        return +mpmath.log(mpmath.fsum(xs))
+
+
+def _mp_lgamma_rem_sum(*xs):
+    xs = _mp_parts(xs)
+    if xs is None:
+        return mpmath.mpf("nan")
+    with mpmath.workprec(mpmath.mp.prec + _mp_extra(xs)):
+        s = mpmath.fsum(xs)  # rounded once
+        return +(mpmath.loggamma(s) - s * mpmath.log(s) + s)
+
+
+def _mp_wdigamma_rem_sum(c, *xs):
+    xs, c = _mp_parts(xs), mpmath.mpf(c)
+    if xs is None or mpmath.isnan(c):
+        return mpmath.mpf("nan")
+    with mpmath.workprec(mpmath.mp.prec + _mp_extra(xs)):
+        # S + c as one sum rounded once: it cancels where c ≈ −S (the Dirichlet entropy's α₀ − K at α₀ ≈ K)
+        s, w = mpmath.fsum(xs), mpmath.fsum(xs + [c])
+        return +(w * (mpmath.digamma(s) - mpmath.log(s)))
+
+
+MPMATH = {"log_sum": _mp_log_sum, "lgamma_rem_sum": _mp_lgamma_rem_sum, "wdigamma_rem_sum": _mp_wdigamma_rem_sum}
+
+__all__ = ["log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "MPMATH"]
