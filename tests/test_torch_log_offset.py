@@ -41,8 +41,8 @@ def test_log_offset_mixed_block_within_2_ulp(c):
             assert abs(g - w) <= 2 * math.ulp(w)
 
 
-def test_log_ratio_against_one_is_log1p_of_the_exact_difference():
-    # log((1 − p)/1) with d = −p exact (the Bernoulli entropy's gradient): log1p(−p) in one pass; p over
+def test_log_ratio_against_one_with_the_exact_difference():
+    # log((1 − p)/1) with d = −p exact and 1 − p rounded (the Bernoulli entropy's gradient); p over
     # (0, 1), tiny p (where 1 − p rounds to 1) and p one ulp below 1
     from symce.numeric.impl.torch_kernels import log_ratio
 
@@ -52,3 +52,15 @@ def test_log_ratio_against_one_is_log1p_of_the_exact_difference():
     with mpmath.workdps(400):
         want = [float(mpmath.log(1 - mpmath.mpf(v))) for v in p]
     assert max(abs(g - w) / math.ulp(w) for g, w in zip(got, want)) <= 1
+
+
+def test_log_ratio_against_one_with_a_rounded_difference():
+    # log σ as log(σ/1) with d = σ − 1 rounded (a rational_log_sum's log ratio): the exact a carries it,
+    # log1p(d) would lose 1/(σ·|log σ|) ulps at small σ; a subnormal σ (|d|/σ overflows): log σ
+    from symce.numeric.impl.torch_kernels import log_ratio
+
+    s = np.array([1e-5, 3e-3, 0.25, 0.7, 1.3, 5e4, 1e-310])
+    got = log_ratio(torch.as_tensor(s), 1.0, torch.as_tensor(s - 1.0)).tolist()
+    with mpmath.workdps(60):
+        want = [float(mpmath.log(mpmath.mpf(v))) for v in s]
+    assert max(abs(g - w) / math.ulp(w) for g, w in zip(got, want)) <= 2

@@ -17,6 +17,7 @@ shorter sequence of torch operations is as accurate: fewer passes over the data,
 from __future__ import annotations
 
 import functools
+import math
 
 _BIG = 8.98846567431158e307  # 2^1023: a − b may overflow from here
 
@@ -185,12 +186,20 @@ def log_ratio(a, b, d):
     where |d|/min(a, b) overflows (a ratio beyond the float range), log a − log b."""
     import torch
 
-    if isinstance(b, (int, float)) and b == 1 and isinstance(d, torch.Tensor):
-        # log a = log1p(d) with the exact d = a − 1 (log(1 − p) of the Bernoulli entropy's gradient): one
-        # pass, not six, and as accurate (d is log1p's argument itself, nothing rounded before it)
-        return torch.log1p(d.to(torch.float64))
-    a, b, d = (torch.as_tensor(v, dtype=torch.float64) for v in (a, b, d))
-    out = torch.sign(d) * torch.log1p(torch.abs(d) / torch.minimum(a, b))
+    if (isinstance(b, (int, float)) and isinstance(a, torch.Tensor) and isinstance(d, torch.Tensor)
+            and a.shape == d.shape):
+        # a constant b (log(1 − p) = log((1 − p)/1) of the Bernoulli entropy's gradient): min(a, b) by one
+        # clamp and the sign by copysign, in place — five passes, not seven (log1p(d) alone would do only
+        # where d is exact: d = σ − 1 of a log σ is rounded, and log1p(d) then loses 1/(a·|log a|) ulps)
+        a, d = a.to(torch.float64), d.to(torch.float64)
+        m = torch.clamp_max(a, float(b))
+        out = torch.div(d.abs(), m, out=m).log1p_().copysign_(d)
+        if out.device.type == "meta" or bool(torch.isfinite(out.sum())):
+            return out
+        return torch.where(torch.isfinite(out), out, torch.log(a) - math.log(b))
+    else:
+        a, b, d = (torch.as_tensor(v, dtype=torch.float64) for v in (a, b, d))
+        out = torch.sign(d) * torch.log1p(torch.abs(d) / torch.minimum(a, b))
     if out.device.type == "meta" or bool(torch.isfinite(out.sum())):
         return out
     return torch.where(torch.isfinite(out), out, torch.log(a) - torch.log(b))
