@@ -6,6 +6,8 @@ at the accuracy section's worst inputs and a small seeded sample.
   the stable form is softmax_xent(n·p, z) = Σ n·pᵢ(logsumexp z − zᵢ), every term ≥ 0. The reference is the
   definition E_P[−log Q(x)] summed over every count vector x (mpmath, whose exponents do not overflow).
 * Beta/Dirichlet cross-entropy: log B(β) and the ψ terms as one dirichlet_xent (below), against Penny 2001.
+* Laplace cross-entropy and KL: (b₁e^{−|Δμ|/b₁} + |Δμ|)/b₂ summed before the division overflowed; each term is
+  divided by b₂ first. Against Gil, Alajaji & Linder 2013 (Table: Laplace) in mpmath.
 """
 
 import functools
@@ -165,3 +167,36 @@ def test_dirichlet_xent_derivatives_are_the_definition_s():
         want = sp.diff(f.elementary(), v).subs(point).evalf(30)
         assert abs(got - want) < 1e-25 * max(1, abs(want)), v
 
+
+# -- Laplace: the Piecewise over b₂ divided term by term (rewrite_scaled_piecewise.py) -------------------------
+def _gil_laplace(b1, b2, mu1, mu2, kl=False):
+    """Gil, Alajaji & Linder 2013: CE = log(2b₂) + |Δ|/b₂ + (b₁/b₂)e^{−|Δ|/b₁}, KL = CE − log(2e·b₁)."""
+    with mpmath.workdps(60):
+        b1, b2, mu1, mu2 = (mpmath.mpf(v) for v in (b1, b2, mu1, mu2))
+        d = abs(mu1 - mu2)
+        ce = mpmath.log(2 * b2) + d / b2 + b1 / b2 * mpmath.exp(-d / b1)
+        return float(ce - mpmath.log(2 * mpmath.e * b1) if kl else ce)
+
+
+@functools.lru_cache(maxsize=None)
+def _laplace(kl):
+    b1, b2 = sp.symbols("b1 b2", positive=True)
+    mu1, mu2 = sp.symbols("mu1 mu2", real=True)
+    p, q = sc.Laplace(mu1, b1), sc.Laplace(mu2, b2)
+    return sc.lambdify((sc.kl if kl else sc.cross_entropy)(p, q), [b1, b2, mu1, mu2])
+
+
+# (b₁, b₂, μ₁, μ₂): the accuracy section's +∞ where the value is 2.5e8, μ₁ ≈ −μ₂ ≈ 1e308, b₁/b₂ beyond the
+# float range with e^{−|Δ|/b₁} = 0 (+∞, where (b₁/b₂)·e^u was ∞·0), and ordinary ones
+LAPLACE_POINTS = [(1.7976931348623155e308, 1e300, 1e17, -1.7976931348623157e308),
+                  (1e300, 1.0, 1e308, -1e308), (2.0, 1.0, 1e308, -1e308),
+                  (8.816606226052984e155, 5.0454872327068474e-210, 2.9190042928426217e176, 2.9417148341533937e284),
+                  (3.0, 0.5, 1.0, -2.0), (0.7, 2.0, 5.0, 4.5), (0.25, 4.0, -1.0, 3.0)]
+
+
+@pytest.mark.parametrize("kl", [False, True])
+@pytest.mark.parametrize("b1, b2, mu1, mu2", LAPLACE_POINTS)
+def test_laplace_against_gil_alajaji_linder(kl, b1, b2, mu1, mu2):
+    got, exact = float(_laplace(kl)(b1, b2, mu1, mu2)), _gil_laplace(b1, b2, mu1, mu2, kl)
+    assert not math.isnan(got), (b1, b2, mu1, mu2, exact)
+    assert (got == exact) if math.isinf(exact) else ulp_distance(got, exact) <= 4, (b1, b2, mu1, mu2, got, exact)
