@@ -98,3 +98,15 @@ def test_gradgradcheck(which):
     xs = [x.requires_grad_() for x in xs]
     assert torch.autograd.gradcheck(f, xs, eps=1e-6, atol=1e-6)
     assert torch.autograd.gradgradcheck(f, xs, eps=1e-6, atol=1e-5)
+
+
+def test_rational_log_sum_log_of_one_plus_an_input_is_log1p_in_torch():
+    # log(1 − p) with the difference −p an input: printed as log1p(−p) (torch_fused._log_ratio_form), so the
+    # Bernoulli entropy's gradient takes one pass there; log(σ) with σ − 1 computed keeps the log ratio
+    from symce.numeric.functions import rational_log_sum
+    from symce.numeric.impl.torch_fused import _log_ratio_form
+
+    lp = _log_ratio_form(rational_log_sum(0, 0, 1, 1 - _p))
+    assert lp.has(sp.Function("_log1p")) and lp.atoms(sp.Function).pop().args == (-_p,)
+    ls = _log_ratio_form(rational_log_sum(0, 0, 1, _s1))
+    assert not ls.has(sp.Function("_log1p"))

@@ -81,6 +81,9 @@ def _log_ratio_form(node):
     den = sp.Mul(*[r for ci, r in zip(cs, rs) if ci < 0])
     top, bottom = sp.fraction(sp.together(num - den))
     diff = sp.expand(top) / bottom
+    if den == 1 and (diff.is_Symbol or (-diff).is_Symbol):
+        # log(1 + d) with d an input (±): log1p of the exact d, one pass (the Bernoulli entropy's log(1 − p))
+        return K + R0 + c * sp.Function("_log1p")(diff)
     return K + R0 + c * sp.Function("_log_ratio")(num, den, diff)
 
 

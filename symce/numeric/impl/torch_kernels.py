@@ -205,6 +205,12 @@ def log_ratio(a, b, d):
     return torch.where(torch.isfinite(out), out, torch.log(a) - torch.log(b))
 
 
+def log1p(x):
+    import torch
+
+    return torch.log1p(torch.as_tensor(x, dtype=torch.float64))
+
+
 def unbroadcast(g, shape):
     """g summed down to ``shape`` (the gradient of an input that was broadcast): shared by the fused
     operation (:mod:`.torch_fused`) and the per-node bridge (:mod:`.torch_bridge`)."""
@@ -225,7 +231,7 @@ def torch_kernels() -> dict:
     careful = careful_impls("torch")
     return {"sigmoid": sigmoid, "softplus": softplus, "_softplus_core": softplus_core,
             "_softplus_pos": softplus_pos, "_softplus_neg": softplus_neg, "xlogy": xlogy, "xlog1py": xlog1py,
-            "_softplus_mix": softplus_mix, "_step_sub": step_sub, "_exp_neg_abs": exp_neg_abs, "_sign": sign, "_sigmoid_shift": sigmoid_shift, "diff_ratio": diff_ratio, "_log_offset": log_offset, "_log_ratio": log_ratio,
+            "_softplus_mix": softplus_mix, "_step_sub": step_sub, "_exp_neg_abs": exp_neg_abs, "_sign": sign, "_sigmoid_shift": sigmoid_shift, "diff_ratio": diff_ratio, "_log_offset": log_offset, "_log_ratio": log_ratio, "_log1p": log1p,
             "_log1pmx_ratio": torch_near_kl.log1pmx_ratio(careful["_log1pmx_ratio"]),
             "_kl_div": torch_near_kl.kl_div(careful["_kl_div"])}
 
