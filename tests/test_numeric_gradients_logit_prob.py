@@ -120,3 +120,22 @@ def test_rewrites_are_proved(grads):
         st = stabilise(g.result, prove=True, assumptions=tuple(g.conditions))
         assert st.expr.has(F.wdiv, F.log_gap), (label, st.expr)
         assert st.proved, str(st)
+
+
+def test_common_weight_outermost_at_a_subnormal_gradient():
+    # ∂/∂z₂ = s₂ Σ_j s_j g_2j with s₂ ≈ e^{−745}: s₂ outermost rounds once in extended range; inside, each
+    # wprod(s_j, ·) rounded its subnormal product again (5 units at this grid point of the k = 10 KL)
+    name = "KL(categorical-logits-k10 ‖ categorical-k10)"
+    d = dict(_catalog())[name]()
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    f = lambdify(d.gradient(next(a for a in args if a.name == "z1_2")), args)
+    q = [1e-8 - 6.07747e-17] * 10
+    q[5] = 0.9999999100000005
+    z = [2.0, 2.2250738585072014e-308, 745.0, -710.0, 745.0, -745.0, 5e-324, 5e-324, 38.0, -33.0]
+    point = {**{f"p2_{i + 1}": v for i, v in enumerate(q)}, **{f"z1_{i + 1}": v for i, v in enumerate(z)}}
+    with mpmath.workdps(DPS):
+        Q, Z = [mpmath.mpf(v) for v in q], [mpmath.mpf(v) for v in z]
+        s = _softmax(Z)
+        g = [zi - mpmath.log(qi) for zi, qi in zip(Z, Q)]
+        want = s[1] * mpmath.fsum(sj * (g[1] - gj) for sj, gj in zip(s, g))
+    assert _ulps(float(f(*[point[a.name] for a in args])), want) <= 3

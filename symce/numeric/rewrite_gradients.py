@@ -187,16 +187,30 @@ def _collected(x, members):
     # product of two well-conditioned sums, not k − 1 products added one by one
     shared: dict = {}
     out = _sigmoid_differences(groups, members, flat)
+    outer = _shared_weights(groups, flat)
     for m, c in groups.items():
         c = sp.factor_terms(c)
         sign, core = c.as_coeff_Mul()
         if core.is_Symbol and sign in (1, -1) or c.is_Rational:  # a number: the Hessian's Σ_{j≠i} s_i s_j
             shared.setdefault(c, []).append(m)
         else:
-            out.append(_weighted(m, c, flat))
+            out.append(_weighted(m, c, flat, outer))
     # one monomial alone keeps its wprod (−z₂·σ(a)σ(−a) with z₂ = 1e308 and σ(a) = e^{−800})
     out += [c * _rest_sum(ms, members) if len(ms) > 1 else _weighted(ms[0], c, flat) for c, ms in shared.items()]
     return sp.Add(*out)
+
+
+def _shared_weights(groups, flat):
+    """The class probabilities that every monomial of ``groups`` holds (s_i of ∂/∂z_i), where there are several and
+    each is a product of two (a gradient's s_i s_j; a Hessian's s_i² s_j, s_i s_j s_k keep their order, which measured
+    better: H(categorical-logits-k3) ∂²/∂z₂² 4 units against 5 with s_i outermost)."""
+    if len(groups) < 2 or any(_degree(m, flat) != 2 for m in groups):
+        return frozenset()
+    common = None
+    for m in groups:
+        fs = {f.base if f.is_Pow else f for f in sp.Mul.make_args(m)} & set(flat)
+        common = fs if common is None else common & fs
+    return frozenset(common or ())
 
 
 def _sigmoid_differences(groups, members, flat):
@@ -355,7 +369,7 @@ def _scaled_pair(c1, c2):
     return scale, (scaled(p1), scaled(p2))
 
 
-def _weighted(mono, coef, flat):
+def _weighted(mono, coef, flat, outer=frozenset()):
     """mono·coef with each probability factor of mono as wprod(w, ·) around a symbolic coefficient: w > 0 exactly
     but rounds to 0 or a subnormal past a logit gap of ~708, where w·(z₁ − z₂) loses e^{−800}·1e308 = e^{−90}."""
     if coef.is_number or not coef.free_symbols or any(
@@ -368,7 +382,10 @@ def _weighted(mono, coef, flat):
     if isinstance(v, sp.log) and v.args[0].as_coeff_Add()[0] == 1 and v.args[0] != 1:
         # log(1 − p) under a weight as log1p(−p): 1 − p rounds first (BCE of a logit against p = 1e-17 read 0)
         v = log1p(v.args[0] - 1)
-    for f in sp.Mul.make_args(mono):
+    # a weight every term shares (s_i of ∂/∂z_i) outermost: where it is subnormal the inner products stay normal
+    # and the extended-range product rounds once (inside, its subnormal product rounded again by each s_j, and the
+    # k − 1 terms added their subnormal roundings: KL(logits ‖ probabilities) k = 10 ∂/∂z₂ at 1e-321, 5 units)
+    for f in sorted(sp.Mul.make_args(mono), key=lambda f: (f.base if f.is_Pow else f) in outer):
         base, n = (f.base, int(f.exp)) if f.is_Pow else (f, 1)
         if base not in flat:
             v = v * f
