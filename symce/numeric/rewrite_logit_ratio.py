@@ -17,6 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, cbern_negentropy, cbern_xent, logit_ratio
+from symce.numeric.rewrite_cbern_gradients import cbern_gradient_forms
 
 
 def _parameter(u):
@@ -29,6 +30,10 @@ def _parameter(u):
 
 
 def continuous_bernoulli_forms(e):
+    # the derivatives of H, CE and KL (Derivation.gradient): 0/0 at λ = ½ term by term, whole in cbern_var
+    grad = cbern_gradient_forms(e)
+    if grad is not e:
+        return grad
     atanhs = [a for a in e.atoms(sp.atanh) if _parameter(a.args[0]) is not None]
     if not atanhs:
         return e

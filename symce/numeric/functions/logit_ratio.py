@@ -250,3 +250,93 @@ class cbern_xent(StableFunction):  # noqa: N801
 
 
 __all__ += ["cbern_xent"]
+
+
+# -- the pieces of the H, CE and KL derivatives (symce.numeric.rewrite_cbern_gradients): whole atoms, so the
+# later rules' expand_mul neither splits (2x − 1)·logit_ratio(x) into 2x·r − r (which cancels near ½) nor
+# x(1 − x) into x − x² (which cancels near 1)
+class cbern_logit(StableFunction):  # noqa: N801
+    """logit x = log x − log(1 − x) = 2 atanh(2x − 1) = (2x − 1)·logit_ratio(x), the natural parameter η."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x == sp.S.Half:
+            return sp.S.Zero
+
+    def elementary(self):
+        # atanh: the unit-interval proof (symce.numeric.proof_unit_interval) applies to a side that has it
+        return 2 * sp.atanh(2 * self.args[0] - 1)
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return 1 / (x * (1 - x))
+
+
+class cbern_dmean(StableFunction):  # noqa: N801
+    """w·dμ/dx = w·cbern_var(x)/(x(1 − x)) (w/3 at x = ½), w times the derivative of cbern_mean: the weight goes in
+    before the division (w = logit ½ = 0 against μ′(5e-324) = ∞ is 0, not NaN)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, w, x):
+        if x == sp.S.Half:
+            return w / 3
+        if w == 0:
+            return sp.S.Zero
+
+    def elementary(self):
+        w, x = self.args
+        return w * cbern_var(x, evaluate=False).elementary() / (x * (1 - x))
+
+    def _eval_evalf(self, prec):
+        w, x = self.args
+        if not (x.is_number and w.is_number):
+            return None
+        x = sp.Rational(x) if x.is_Float else x
+        return (w.evalf(prec_to_dps_(prec) + 10) * cbern_var(x)._eval_evalf(prec + 20) / (x * (1 - x))).evalf(
+            prec_to_dps_(prec))
+
+    def fdiff(self, argindex=1):
+        w, x = self.args
+        if argindex == 1:
+            return cbern_dmean(1, x)
+        return cbern_dmean(w, x, evaluate=False).elementary().diff(x)
+
+
+class cbern_mean_gap(StableFunction):  # noqa: N801
+    """(cbern_mean(y) − cbern_mean(x))/(y(1 − y)) = (A′(η_y) − μ(x))·η′(y): ∂H(P, Q)/∂y = ∂KL(P ‖ Q)/∂y."""
+
+    nargs = 2
+
+    def elementary(self):
+        x, y = self.args
+        return (cbern_mean(y, evaluate=False).elementary() - cbern_mean(x, evaluate=False).elementary()) / (y * (1 - y))
+
+    def _eval_evalf(self, prec):
+        if not all(a.is_number for a in self.args):
+            return None
+        x, y = (sp.Rational(a) if a.is_Float else a for a in self.args)
+        # the means cancel by ~log₂|y − x| bits near x = y
+        extra = int(max(0, -sp.log(abs(y - x), 2).evalf(5))) + 20 if x != y else 0
+        if x == y:
+            return sp.Float(0, precision=prec)
+        mx, my = (cbern_mean(v)._eval_evalf(prec + extra) for v in (x, y))
+        return ((my - mx) / (y * (1 - y))).evalf(prec_to_dps_(prec))
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 1:
+            return -cbern_dmean(1, x) / (y * (1 - y))
+        return cbern_dmean(1, y) / (y * (1 - y)) - cbern_mean_gap(x, y) * (1 - 2 * y) / (y * (1 - y))
+
+
+def prec_to_dps_(prec):
+    from mpmath.libmp import prec_to_dps
+
+    return prec_to_dps(prec)
+
+
+__all__ += ["cbern_logit", "cbern_dmean", "cbern_mean_gap"]

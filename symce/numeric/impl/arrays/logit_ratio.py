@@ -396,3 +396,45 @@ def _mp_cbern_var(x):
 
 
 MPMATH["cbern_var"] = _mp_cbern_var
+
+
+# -- the derivative pieces (symce.numeric.rewrite_cbern_gradients) --------------------------------------------
+def cbern_logit(xp, x):
+    """logit x: 2 atanh(2x − 1) near ½, log x − log1p(−x) elsewhere (:func:`_logit`)."""
+    return _logit(xp, xp.asarray(x))
+
+
+def cbern_dmean(xp, w, x):
+    """w·cbern_var(x)/(x(1 − x)): the weight first (w = 0 at μ′ = ∞ is 0; no overflow of μ′ alone where w·μ′ is
+    finite), three roundings after the variance (1 − x exact for x ≥ ½)."""
+    x = xp.asarray(x)
+    return (w * cbern_var(xp, x)) / (x * (1 - x))
+
+
+def cbern_mean_gap(xp, x, y):
+    """(cbern_mean(y) − cbern_mean(x))/(y(1 − y)); the difference cancels near x = y (absolute error ~ulp(μ))."""
+    x, y = xp.asarray(x), xp.asarray(y)
+    return (cbern_mean(xp, y) - cbern_mean(xp, x)) / (y * (1 - y))
+
+
+def _mp_gap(x, y):
+    import mpmath
+
+    x, y = mpmath.mpf(x), mpmath.mpf(y)
+    if x == y:
+        return mpmath.mpf(0)
+    with mpmath.workprec(mpmath.mp.prec + max(0, -mpmath.mag(y - x)) + 20):
+        return +((MPMATH["cbern_mean"](y) - MPMATH["cbern_mean"](x)) / (y * (1 - y)))
+
+
+def _mp_dmean(w, x):
+    import mpmath
+
+    w, x = mpmath.mpf(w), mpmath.mpf(x)
+    with mpmath.workprec(mpmath.mp.prec + 20):
+        return +(w * MPMATH["cbern_var"](x) / (x * (1 - x)))
+
+
+MPMATH.update({"cbern_logit": _mp(lambda mp, x, t: mp.mpf(0) if t == 0 else mp.log(x) - mp.log1p(-x)),
+               "cbern_dmean": _mp_dmean, "cbern_mean_gap": _mp_gap})
+__all__ += ["cbern_logit", "cbern_dmean", "cbern_mean_gap"]

@@ -1,0 +1,116 @@
+r"""The continuous Bernoulli's entropy, cross-entropy and KL derivatives in terms of the stable ``logit_ratio``,
+``cbern_mean`` and ``cbern_var`` (:mod:`symce.numeric.functions.logit_ratio`).
+
+The derivatives of the closed forms are rational functions of λ and η = logit λ whose terms are 0/0 or ∞ − ∞ at
+λ = ½ (NaN, or a ZeroDivisionError in the math backend) and cancel to nothing near it. With A(η) the
+log-normaliser, μ = A′(η) = cbern_mean, A″(η) = cbern_var and η′(λ) = 1/(λ(1 − λ)):
+
+* H(P)′ = −d/dλ (η·μ − A) = −η·A″(η)·η′(λ)            = cbern_dmean(−cbern_logit(x), x);
+* ∂H(P, Q)/∂x = −η_y·μ′(x)                             = cbern_dmean(−cbern_logit(y), x);
+* ∂KL/∂x = −(η_y − η_x)·μ′(x)                          = cbern_dmean(cbern_logit(x) − cbern_logit(y), x);
+* ∂H(P, Q)/∂y = ∂KL/∂y = (A′(η_y) − μ(x))·η′(y)         = cbern_mean_gap(x, y),
+
+with cbern_dmean(w, x) = w·cbern_var(x)/(x(1 − x)) = w·μ′(x) and cbern_mean_gap(x, y) = (μ(y) − μ(x))/(y(1 − y)), whole
+atoms so the later rules' expand_mul leaves them as they are.
+
+A candidate is taken only where it equals the expression identically: logλ and log(1 − λ) as independent
+symbols (every logarithm of the closed forms is one of log λ, log(1 − λ), log(1/(1 − λ)), log(λ/(1 − λ)),
+atanh(±(2λ − 1)) — exact for 0 < λ < 1), both sides rational in them, their difference cancelled to 0.
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+
+from symce.numeric.functions.logit_ratio import cbern_dmean, cbern_logit, cbern_mean_gap
+
+
+def _parameter(u):
+    for s in (1, -1):
+        lam = sp.expand((s * u + 1) / 2)
+        if lam.is_Symbol:
+            return lam, s
+    return None
+
+
+def _parameters(e):
+    """The λs: atanh(±(2λ − 1)) arguments and symbols whose logit appears under a reciprocal."""
+    lams = {_parameter(a.args[0])[0] for a in e.atoms(sp.atanh) if _parameter(a.args[0]) is not None}
+    for s in e.free_symbols:
+        if s.is_Symbol and (e.has(sp.log(s / (1 - s)))
+                            or e.has(sp.log(s)) and (e.has(sp.log(1 / (1 - s))) or e.has(sp.log(1 - s)))):
+            lams.add(s)
+    return sorted(lams, key=sp.default_sort_key)
+
+
+def _flat(e, lams):
+    """e with log λ → a, log(1 − λ) → b (per λ) and η → a − b; (flat, {λ: η-symbol expr}) or None."""
+    sub, eta = {}, {}
+    for lam in lams:
+        a, b = sp.Dummy(f"a_{lam}"), sp.Dummy(f"b_{lam}")
+        eta[lam] = a - b
+        sub.update({sp.log(lam): a, sp.log(1 - lam): b, sp.log(1 / (1 - lam)): -b, sp.log(lam / (1 - lam)): a - b,
+                    sp.atanh(2 * lam - 1): (a - b) / 2, sp.atanh(1 - 2 * lam): (b - a) / 2})
+    flat = e.xreplace(sub)
+    if flat.atoms(sp.Function):  # another function of λ (or a logarithm of another form): not these shapes
+        return None
+    return flat, eta
+
+
+def _candidates(lams, eta):
+    """(stable form, its definition in λ and η) for each derivative shape of the parameters."""
+    def mu(x):
+        return x / (2 * x - 1) - 1 / eta[x]
+
+    def var(x):
+        return 1 / eta[x] ** 2 - x * (1 - x) / (2 * x - 1) ** 2
+
+    def eta_s(x):
+        return cbern_logit(x)
+
+    def dmu(x):  # μ′(x) = A″(η)/(x(1 − x))
+        return var(x) / (x * (1 - x))
+
+    out = []
+    if len(lams) == 1:
+        (x,) = lams
+        out.append((cbern_dmean(-eta_s(x), x), -eta[x] * dmu(x)))
+        return out
+    for x, y in (lams, lams[::-1]):
+        out.append((cbern_dmean(-eta_s(y), x), -eta[y] * dmu(x)))
+        out.append((cbern_dmean(eta_s(x) - eta_s(y), x), -(eta[y] - eta[x]) * dmu(x)))
+        out.append((cbern_mean_gap(x, y), (mu(y) - mu(x)) / (y * (1 - y))))
+    return out
+
+
+def _same(flat, definition, symbols, rng):
+    # a quick sample at random rationals (an identity in independent symbols), then exact cancellation
+    for _ in range(2):
+        point = {s: sp.Rational(rng.randint(3, 97), rng.randint(101, 199)) for s in symbols}
+        if flat.xreplace(point) - definition.xreplace(point) != 0:
+            return False
+    return sp.cancel(sp.together(flat - definition)) == 0
+
+
+def cbern_gradient_forms(e):
+    """e → its stable form where e is one of the derivative shapes above; else e unchanged."""
+    if not (e.has(sp.atanh) or e.has(sp.log)):
+        return e
+    lams = _parameters(e)
+    if not 1 <= len(lams) <= 2 or not set(lams) >= e.free_symbols:
+        return e
+    got = _flat(e, lams)
+    if got is None:
+        return e
+    flat, eta = got
+    symbols = sorted(flat.free_symbols, key=sp.default_sort_key)
+    rng = random.Random(1)
+    for stable, definition in _candidates(lams, eta):
+        if _same(flat, definition, symbols, rng):
+            return stable
+    return e
+
+
+__all__ = ["cbern_gradient_forms"]
