@@ -29,6 +29,48 @@ _SQRT_HALF = 0.7071067811865476
 _MAX_BITS = 1 << 15  # the exact path's precision cap (reached only for results below ~2^−32000)
 
 
+def _program(roots, index):
+    """The trees of ``roots`` as one straight-line program (shared subexpressions once): a list of
+    (op, operands…) with registers numbered by position, and the roots' registers. Running it costs a few
+    Python operations a node, where walking the SymPy trees per call (hashing every node) cost ~10× that:
+    the long double and exact passes run on a few elements of each block, so that walk was their cost."""
+    prog: list = []
+
+    def emit(*ins):
+        prog.append(ins)
+        return len(prog) - 1
+
+    memo: dict = {}
+    outs = [_walk(r, index, lambda i: emit(0, i), lambda c: emit(1, c), lambda a, b: emit(2, a, b),
+                  lambda a, b: emit(3, a, b), lambda a, n: emit(4, a, n), memo) for r in roots]
+    return prog, outs
+
+
+def _run(prog, outs, leaf, const, add, mul, power):
+    """Run a :func:`_program` with these operations (the order of the operations is the tree walk's)."""
+    r: list = []
+    for ins in prog:
+        op = ins[0]
+        if op == 0:
+            r.append(leaf(ins[1]))
+        elif op == 1:
+            r.append(const(ins[1]))
+        elif op == 2:
+            r.append(add(r[ins[1]], r[ins[2]]))
+        elif op == 3:
+            r.append(mul(r[ins[1]], r[ins[2]]))
+        else:
+            r.append(power(r[ins[1]], ins[2]))
+    return [r[o] for o in outs]
+
+
+@lru_cache(maxsize=64)
+def _exact_program(R0, terms, args):
+    index = {a: i for i, a in enumerate(args)}
+    roots = [R0] + [c for c, _ in terms if not c.is_Rational] + [R for _, R in terms]
+    return _program(roots, index)
+
+
 def log_mantissa(h, l):
     """log(h + l) as a double-double for h + l ∈ [√½, √2): 2·atanh z with z = (M − 1)/(M + 1), |z| ≤ 0.172;
     z and z³/3 in double-double, the rest z⁵(1/5 + z²/7 + …) (≤ 1.8e−4·|z|) in float, so the absolute
@@ -76,20 +118,16 @@ def logsum_exact(K, R0, terms, args, point) -> float:
     """K + R₀ + Σ cᵢ log Rᵢ at float inputs ``point``, rounded to float64: R₀ and the Rᵢ as exact fractions,
     the logarithms merged into (1/D)·log Π Rᵢ^{D·cᵢ} (an exact 1 where they cancel exactly), then mpmath at
     a precision raised until the error bound is below 2^−62 of the value (Ziv)."""
-    index = {a: i for i, a in enumerate(args)}
     xs = [Fraction(float(v)) for v in point]
-    memo: dict = {}
-
-    def ev(ex):
-        return _walk(ex, index, lambda i: xs[i], lambda c: c, lambda a, b: a + b, lambda a, b: a * b,
-                     lambda a, n: a ** n, memo)
-
+    prog, outs = _exact_program(R0, terms, args)
     try:
-        r0 = ev(R0)
-        cs = [c if c.is_Rational else ev(c) for c, _ in terms]
-        rs = [ev(R) for _, R in terms]
+        vals = _run(prog, outs, lambda i: xs[i], lambda c: c, lambda a, b: a + b, lambda a, b: a * b,
+                    lambda a, n: a ** n)
     except ZeroDivisionError:
         return float("nan")
+    r0, vals = vals[0], iter(vals[1:])
+    cs = [c if c.is_Rational else next(vals) for c, _ in terms]
+    rs = list(vals)
     _, _, k_exact, k_fn = _constant(K)
     if k_exact is not None:
         r0 = r0 + k_exact
@@ -245,18 +283,24 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
             if not parts:
                 return full(flat[:nargs], n).reshape(shape)
             ps = flat[nargs:]
-            v, size = ps[0], np.abs(ps[0])
+            # v = (t₁ + t₂) + …, size = (|t₁| + |t₂|) + … in place (the same roundings as fresh arrays)
+            v = ps[0] + ps[1] if len(ps) > 1 else ps[0].copy()
+            for t in ps[2:]:
+                np.add(v, t, out=v)
+            size = np.abs(ps[0])
+            tmp = np.empty_like(size)
             for t in ps[1:]:
-                v = v + t
-                size = size + np.abs(t)
+                np.add(size, np.abs(t, out=tmp), out=size)
             a = np.abs(v)
-            good = (size <= _SCREEN * a) & (a >= 2.0 ** -960) & (a < np.inf)
-            if good.all():
+            # all kept when √2·|v| − size ≥ 0 everywhere (its sign is exactly that of √2·|v| − size; NaN where
+            # v is ∞ or NaN) and |v| ≥ 2^−960: two reductions in place of four masks and their conjunction
+            np.subtract(np.multiply(a, _SCREEN, out=tmp), size, out=tmp)
+            if tmp.min() >= 0 and a.min() >= 2.0 ** -960:
                 return v.reshape(shape)
-            out = np.array(v, dtype=np.float64)
+            good = (size <= _SCREEN * a) & (a >= 2.0 ** -960) & (a < np.inf)
             rest = np.flatnonzero(~good)
-            out[rest] = tiers([c[rest] for c in flat[:nargs]], rest.size)
-            return out.reshape(shape)
+            v[rest] = tiers([c[rest] for c in flat[:nargs]], rest.size)
+            return v.reshape(shape)
 
     def tiers(flat, n):
         # the long double pass (10 more bits and a 15-bit exponent: no overflow of squares of float64
@@ -279,30 +323,41 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
                     out[i] = full([c[i:i + 1] for c in flat], 1)[0]
         return out
 
+    # the long double pass's rational parts (symbolic coefficients, then R₀'s terms) as one program
+    ld_prog, ld_outs = _program([C for c, (C, _) in zip(cs, terms) if c is None] + r0_terms, index)
+    ld_logs = []  # each logarithm's argument columns (x, None) or (x, y) for log(x/y)
+    for _, R in terms if parts else ():
+        x, y = log_argument(R)
+        ld_logs.append((index[x], None if y is None else index[y]))
+
     def long_pass(flat, n):
         cols = [c.astype(np.longdouble) for c in flat]
-        memo: dict = {}
+        vals = iter(_run(ld_prog, ld_outs, lambda i: cols[i],
+                         lambda c: np.longdouble(c.numerator) / c.denominator,
+                         lambda a, b: a + b, lambda a, b: a * b, _power))
 
         def ev(ex):
-            return _walk(ex, index, lambda i: cols[i], lambda c: np.longdouble(c.numerator) / c.denominator,
-                         lambda a, b: a + b, lambda a, b: a * b, _power, memo)
+            return next(vals)
 
-        def log(R):
-            x, y = log_argument(R)
-            if y is None:
-                return np.log(cols[index[x]])
-            x, y = cols[index[x]], cols[index[y]]
+        def log(i, j):
+            if j is None:
+                return np.log(cols[i])
+            x, y = cols[i], cols[j]
             return np.log1p((x - y) / y)  # x − y exact (Sterbenz) where log(x/y) is small
 
         ts = [np.longdouble(k_hi) + np.longdouble(k_lo)]
-        ts += [(np.longdouble(c) if c is not None else ev(C)) * log(R) for c, (C, R) in zip(cs, terms)]
+        ts += [(np.longdouble(c) if c is not None else ev(C)) * log(i, j)
+               for c, (C, _), (i, j) in zip(cs, terms, ld_logs)]
         ts += [ev(t) for t in r0_terms]
         v, size = ts[0], abs(ts[0])
         for t in ts[1:]:
             v = v + t
             size = size + np.abs(t)
         a = np.abs(v)
-        good = (size <= _LD_SCREEN * a) & (a >= 2.0 ** -960) & (a <= np.finfo(np.float64).max)
+        # a value beyond the float range with its terms not cancelling is ±∞ once rounded to float64 (the
+        # long double range holds it): taken here, not by the double-double pass (a quarter of the bit
+        # patterns of the normal CE, whose (μ₁ − μ₂)²/σ₂² overflows)
+        good = (size <= _LD_SCREEN * a) & (a >= 2.0 ** -960) & (a < np.inf)
         return np.broadcast_to(v.astype(np.float64), (n,)), np.broadcast_to(good, (n,))
 
     def full(flat, n):
