@@ -3,11 +3,12 @@ kernels' Chebyshev-economised series d·s − 2x·s³·R(s²) on 1/5 ≤ y/x ≤
 outer band with the rounding errors of y − x and y + x put back, and — where x + y overflows (σ ≈ DBL_MAX)
 — s and the outer band from the halved inputs) in torch operations of its own (numpy's module is tuned for
 numpy and its private names are its own business; tests/test_torch_near_kl.py holds the two to the same
-values and to mpmath), with torch's indexing in place of numpy's: the
-series on the whole block where most elements are inside the window (realistic probabilities and scales),
-the far form log(x/y) on the others by index. The careful shared kernels (:mod:`.arrays`) take the
-elements that come out non-finite (x = 0, infinities). Values within the numpy kernels' ULP bounds
-(tests/test_numeric_torch.py against numpy and the exact value on the verifier's inputs).
+values and to mpmath). Where x + y is finite (every realistic block) :func:`_both_forms` evaluates the
+outer polynomial and the far form on the whole block and joins them by an exact 0/1-mask select —
+``nonzero``, gathers and ``where`` cost as much as a logarithm each on the CPU; elsewhere :func:`window`
+takes its bands by index. The careful shared kernels (:mod:`.arrays`) take the elements that come out
+non-finite (x = 0, infinities). Values within the numpy kernels' ULP bounds (tests/test_torch_log1pmx.py
+against mpmath; tests/test_numeric_torch.py against numpy and the exact value on the verifier's inputs).
 """
 
 from __future__ import annotations
