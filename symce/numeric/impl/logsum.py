@@ -297,8 +297,10 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
             np.subtract(np.multiply(a, _SCREEN, out=tmp), size, out=tmp)
             if tmp.min() >= 0 and a.min() >= 2.0 ** -960:
                 return v.reshape(shape)
-            good = (size <= _SCREEN * a) & (a >= 2.0 ** -960) & (a < np.inf)
-            rest = np.flatnonzero(~good)
+            # the rest: the screen's complement from the same difference (√2·|v| overflowing beside an
+            # infinite size is sent on too, where |v| ≤ √2·max would have kept it: the long double pass
+            # takes it, within its bound)
+            rest = np.flatnonzero(~(tmp >= 0) | (a < 2.0 ** -960))
             v[rest] = tiers([c[rest] for c in flat[:nargs]], rest.size)
             return v.reshape(shape)
 
