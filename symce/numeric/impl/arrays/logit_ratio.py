@@ -411,10 +411,30 @@ def cbern_dmean(xp, w, x):
     return (w * cbern_var(xp, x)) / (x * (1 - x))
 
 
+def _mean_centred(xp, x):
+    """cbern_mean(x) − ½ to full relative accuracy: tP/(2(1 + t²P)) for |t| ≤ ½ (the series without its ½), else
+    μ − ½ (exact by Sterbenz for μ ≥ ¼; below, an absolute ulp(½): cbern_mean_gap then subtracts the means)."""
+    m = xp.m
+    x, t, near, safe_t, logit = _parts(xp, x)
+
+    def series(xp, u):
+        p = _poly(xp, u * u)
+        return u * p / (2 * (1 + u * u * p))
+
+    return m.where(near, _on(xp, near, series, t), (x / safe_t - 1 / logit) - 0.5)
+
+
 def cbern_mean_gap(xp, x, y):
-    """(cbern_mean(y) − cbern_mean(x))/(y(1 − y)); the difference cancels near x = y (absolute error ~ulp(μ))."""
+    """(cbern_mean(y) − cbern_mean(x))/(y(1 − y)) as ((μ(y) − ½) − (μ(x) − ½))/(y(1 − y)): the ½ off both means,
+    so near λ = ½ the difference keeps its relative accuracy (μ(½ ± 1e-9) − ½ = ±3.3e-10 whole, not ½'s ulp);
+    it cancels only as far as μ(y) − μ(x) itself does near x = y."""
+    m = xp.m
     x, y = xp.asarray(x), xp.asarray(y)
-    return (cbern_mean(xp, y) - cbern_mean(xp, x)) / (y * (1 - y))
+    # both far from ½ (|2λ − 1| > ½): the means themselves (μ − ½ would round to ulp(½) for μ < ¼: 791 ulp at
+    # λ₁ = 5e-324, λ₂ = 1e-300); otherwise their centred parts
+    far = (m.abs(2 * x - 1) > 0.5) & (m.abs(2 * y - 1) > 0.5)
+    gap = m.where(far, cbern_mean(xp, y) - cbern_mean(xp, x), _mean_centred(xp, y) - _mean_centred(xp, x))
+    return gap / (y * (1 - y))
 
 
 def _mp_gap(x, y):
