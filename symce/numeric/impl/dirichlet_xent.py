@@ -7,7 +7,10 @@ L = log B(b) + Σᵢ wᵢ·Dᵢ, wᵢ = bᵢ − 1, Dᵢ = ψ(X) − ψ(xᵢ) = 
 * the terms summed as they are; where that sum is not finite (log B ≈ −2.5e308 against w·D ≈ +6e308), summed
   again at the scale 2⁻⁶⁴ (every weight and part times 2⁻⁶⁴, exact) and scaled back: ±∞ where the value is
   beyond DBL_MAX, the value where only a partial sum overflowed. At that scale the negative terms are finite
-  (w ≥ −1, D ≤ 1/x + 710 ≤ 2e323; |log B| ≤ K·DBL_MAX/e), so only +∞ can remain and the sum is never NaN.
+  (w ≥ −1, D ≤ 1/x + 710 ≤ 2e323; |log B| ≤ K·DBL_MAX/e), so only +∞ can remain and the sum is never NaN;
+* where those terms cancel (Σ|terms| large beside the sum: P ≈ Q with large parameters, log B ≈ −1000 against
+  ψ terms ≈ +1000) Stirling's form (_stirling_form), whose terms are relative entropies of the shares and
+  O(log) remainders, is taken wherever its own terms are smaller in sum.
 """
 
 from __future__ import annotations
@@ -38,10 +41,57 @@ def dirichlet_xent(*args, loggamma):
         redo = ~np.isfinite(out)
         if np.any(redo):
             out = np.where(redo, total(_SCALE) / _SCALE, out)
+        # where the terms above cancel (P ≈ Q with large parameters: log B(β) ≈ −1000 against ψ terms ≈ +1000,
+        # 4229 ULP) Stirling's form, if its terms cancel less
+        ok = np.isfinite(out)
+        if np.any(ok):
+            size = sum((np.abs(weighted_psi_diff(b - 1.0, x, d, half)) for x, b, d in zip(xs, bs, others)),
+                       sum(np.abs(p) for p in parts))
+            alt, alt_size = _stirling_form(xs, bs, loggamma)
+            # its h′(X) − h′(xᵢ) cancel where the others' sum is small beside xᵢ (psi_diff's near case keeps
+            # those digits), and xᵢ·B/X leaves the float range at the extremes: there the terms above stay
+            tame = ok.copy()
+            for x, b, d in zip(xs, bs, others):
+                tame &= (d >= x / 16) & (x > 2.0**-500) & (x < 2.0**500) & (b > 2.0**-500) & (b < 2.0**500)
+            better = tame & np.isfinite(alt) & (alt_size < size)
+            out = np.where(better, alt, out)
     for x in xs:
         bad |= np.isnan(x) | (x <= 0)
     out = np.where(bad, np.nan, out)
     return out if out.ndim else out[()]
+
+
+def _stirling_form(xs, bs, loggamma):
+    """(L, Σ|terms|) from log Γ(x) = x log x − x + h(x), ψ(x) = log x + h′(x) (h = lgamma_rem):
+
+        L = Σᵢ kl_div(bᵢ, xᵢB/X) − Σᵢ log(X/xᵢ) + Σᵢ (bᵢ − 1)(h′(X) − h′(xᵢ)) + Σᵢ h(bᵢ) − h(B),
+
+    the x log x parts of log B(b) and the logs of the ψ terms collected into relative entropies of the shares
+    (Σ bᵢ log((bᵢ/B)/(xᵢ/X)) = Σ kl_div(bᵢ, xᵢB/X), each ≥ 0), their differences xᵢB/X − bᵢ =
+    Σⱼ (xᵢbⱼ − bᵢxⱼ)/X from exact products (TwoProd), so nothing cancels near equal shares."""
+    from symce.numeric.impl.arrays import array_impls
+    from symce.numeric.impl.double_double import _two_prod
+    from symce.numeric.impl.gamma_kernels import digamma_rem, lgamma_rem
+
+    kl_div = array_impls()["_kl_div"]
+    k = len(xs)
+    big_x, big_b = sum(xs[1:], xs[0]), sum(bs[1:], bs[0])
+    hx = digamma_rem(big_x)
+    terms = [-lgamma_rem(big_b, loggamma)]
+    for i in range(k):
+        num = np.zeros_like(big_x)
+        for j in range(k):
+            if j != i:
+                p1, e1 = _two_prod(xs[i], bs[j])
+                p2, e2 = _two_prod(bs[i], xs[j])
+                exact = (p1 - p2) + (e1 - e2)
+                num = num + np.where(np.isfinite(exact), exact, p1 - p2)
+        d = num / big_x
+        # y = bᵢ + d only near bᵢ (there d carries the digits); far from it bᵢ + d cancels, xᵢ·(B/X) does not
+        y = np.where(np.abs(d) < 0.5 * bs[i], bs[i] + d, xs[i] * (big_b / big_x))
+        terms += [kl_div(bs[i], y, d), -np.log(big_x / xs[i]),
+                  (bs[i] - 1.0) * (hx - digamma_rem(xs[i])), lgamma_rem(bs[i], loggamma)]
+    return sum(terms[1:], terms[0]), sum((np.abs(t) for t in terms[1:]), np.abs(terms[0]))
 
 
 def _mp_dirichlet_xent(*args):
