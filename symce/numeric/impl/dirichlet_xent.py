@@ -10,7 +10,8 @@ L = log B(b) + Σᵢ wᵢ·Dᵢ, wᵢ = bᵢ − 1, Dᵢ = ψ(X) − ψ(xᵢ) = 
   (w ≥ −1, D ≤ 1/x + 710 ≤ 2e323; |log B| ≤ K·DBL_MAX/e), so only +∞ can remain and the sum is never NaN;
 * where those terms cancel (Σ|terms| large beside the sum: P ≈ Q with large parameters, log B ≈ −1000 against
   ψ terms ≈ +1000) Stirling's form (_stirling_form), whose terms are relative entropies of the shares and
-  O(log) remainders, is taken wherever its own terms are smaller in sum.
+  O(log) remainders, is taken wherever its own terms are smaller in sum (h′(X) − h′(xᵢ) counted as its two
+  parts, which cancel for a tiny xᵢ whose others' sum is smaller still).
 """
 
 from __future__ import annotations
@@ -48,11 +49,10 @@ def dirichlet_xent(*args, loggamma):
             size = sum((np.abs(weighted_psi_diff(b - 1.0, x, d, half)) for x, b, d in zip(xs, bs, others)),
                        sum(np.abs(p) for p in parts))
             alt, alt_size = _stirling_form(xs, bs, loggamma)
-            # its h′(X) − h′(xᵢ) cancel where the others' sum is small beside xᵢ (psi_diff's near case keeps
-            # those digits), and xᵢ·B/X leaves the float range at the extremes: there the terms above stay
+            # xᵢ·B/X leaves the float range at the extremes: there the terms above stay
             tame = ok.copy()
-            for x, b, d in zip(xs, bs, others):
-                tame &= (d >= x / 16) & (x > 2.0**-500) & (x < 2.0**500) & (b > 2.0**-500) & (b < 2.0**500)
+            for x, b in zip(xs, bs):
+                tame &= (x > 2.0**-500) & (x < 2.0**500) & (b > 2.0**-500) & (b < 2.0**500)
             better = tame & np.isfinite(alt) & (alt_size < size)
             out = np.where(better, alt, out)
     for x in xs:
@@ -78,6 +78,7 @@ def _stirling_form(xs, bs, loggamma):
     big_x, big_b = sum(xs[1:], xs[0]), sum(bs[1:], bs[0])
     hx = digamma_rem(big_x)
     terms = [-lgamma_rem(big_b, loggamma)]
+    size = np.abs(terms[0])
     for i in range(k):
         num = np.zeros_like(big_x)
         for j in range(k):
@@ -89,9 +90,12 @@ def _stirling_form(xs, bs, loggamma):
         d = num / big_x
         # y = bᵢ + d only near bᵢ (there d carries the digits); far from it bᵢ + d cancels, xᵢ·(B/X) does not
         y = np.where(np.abs(d) < 0.5 * bs[i], bs[i] + d, xs[i] * (big_b / big_x))
-        terms += [kl_div(bs[i], y, d), -np.log(big_x / xs[i]),
-                  (bs[i] - 1.0) * (hx - digamma_rem(xs[i])), lgamma_rem(bs[i], loggamma)]
-    return sum(terms[1:], terms[0]), sum((np.abs(t) for t in terms[1:]), np.abs(terms[0]))
+        hxi = digamma_rem(xs[i])
+        terms += [kl_div(bs[i], y, d), -np.log(big_x / xs[i]), (bs[i] - 1.0) * (hx - hxi), lgamma_rem(bs[i], loggamma)]
+        # h′(X) − h′(xᵢ) cancels where the others' sum is small beside a tiny xᵢ (h′ ≈ −1/x): its size counts
+        # the two parts, so the choice below sees that cancellation
+        size = size + np.abs(bs[i] - 1.0) * (np.abs(hx) + np.abs(hxi)) + np.abs(terms[-4]) + np.abs(terms[-3]) + np.abs(terms[-1])
+    return sum(terms[1:], terms[0]), size
 
 
 def _mp_dirichlet_xent(*args):
