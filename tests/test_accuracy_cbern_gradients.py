@@ -123,3 +123,13 @@ def test_torch_gradients(grads):
                 exact = _exact(name, i, u, w)
                 assert math.isfinite(v) and abs(v - float(exact)) <= 8 * 2.0**-52 * max(abs(float(exact)), 4.0), (
                     name, i, u, w, v, exact)
+
+
+def test_the_lambda2_partial_on_close_pairs(grads):
+    # ∂/∂λ₂ = (μ(λ₂) − μ(λ₁))/(λ₂(1 − λ₂)) near P = Q: the difference of the rounded means was 1e15 ULP off at
+    # (0.75, 0.75 + 2⁻⁵²); now the series' divided difference near ½, a difference quotient of the logits on one
+    # side of it (cancels ≤ ~20× at |2λ − 1| ≥ 0.4: 12 ULP measured at λ ≈ 0.223)
+    f = sc.lambdify(grads["KL"].result[1], [l1, l2])
+    for a, b in [(0.75, 0.75 + 2**-52), (0.5 + 1e-9, 0.5 + 2e-9), (0.3, 0.3 * (1 + 1e-12)), (0.8, 0.8 + 1e-13),
+                 (0.05, 0.05000001), (0.2232389646070145, 0.2232388333240695), (0.74, 0.76)]:
+        assert _ulps(float(f(a, b)), _exact("KL", 1, a, b)) <= 16, (a, b)

@@ -424,6 +424,35 @@ def _mean_centred(xp, x):
     return m.where(near, _on(xp, near, series, t), (x / safe_t - 1 / logit) - 0.5)
 
 
+def _gap_near(xp, x, y):
+    """μ(y) − μ(x) for |2x − 1|, |2y − 1| ≤ ½ without cancellation as y → x: with μ − ½ = t·h(t²), h = P/(2(1 + t²P))
+    (the series of cbern_mean), t_y h_y − t_x h_x = (t_y − t_x)·[h_y + t_x(t_x + t_y)(DD − P_xP_y)/(2D_xD_y)], D = 1 + t²P,
+    DD = (P(q_y) − P(q_x))/(q_y − q_x) = Σ cₙ Sₙ with Sₙ = Σ_k q_y^k q_x^{n−1−k} ≥ 0 (no subtraction)."""
+    from symce.numeric.impl.arrays.elementwise import _SERIES
+
+    tx, ty = 2 * x - 1, 2 * y - 1
+    qx, qy = tx * tx, ty * ty
+    px, py = _poly(xp, qx), _poly(xp, qy)
+    s_n, pw, dd = xp.full_like(qx, 1.0), qx, xp.full_like(qx, _SERIES[1])
+    for c in _SERIES[2:32]:  # q ≤ ¼: ¼³⁰ < 2⁻⁵⁶
+        s_n = qy * s_n + pw
+        pw = pw * qx
+        dd = dd + c * s_n
+    dx, dy = 1 + qx * px, 1 + qy * py
+    return (ty - tx) * (py / (2 * dy) + tx * (tx + ty) * (dd - px * py) / (2 * dx * dy))
+
+
+def _gap_far(xp, x, y):
+    """μ(y) − μ(x) = (x − y)/(t_x t_y) + (η_y − η_x)/(η_x η_y) (x/t's difference is exactly (x − y)/(t_x t_y)), with
+    η_y − η_x = log1p((y − x)/x) − log1p((x − y)/(1 − x)), two terms of one sign: on one side of ½ with |t| ≥ 0.4
+    the two parts cancel at most ~20× (1/t² against μ′), where μ(y) − μ(x) of the rounded means lost everything."""
+    m = xp.m
+    d = y - x
+    tx, ty = 2 * x - 1, 2 * y - 1
+    ex, ey = _logit(xp, x), _logit(xp, y)
+    return -d / (tx * ty) + (m.log1p(d / x) - m.log1p(-d / (1 - x))) / (ex * ey)
+
+
 def cbern_mean_gap(xp, x, y):
     """(cbern_mean(y) − cbern_mean(x))/(y(1 − y)) as ((μ(y) − ½) − (μ(x) − ½))/(y(1 − y)): the ½ off both means,
     so near λ = ½ the difference keeps its relative accuracy (μ(½ ± 1e-9) − ½ = ±3.3e-10 whole, not ½'s ulp);
@@ -432,8 +461,15 @@ def cbern_mean_gap(xp, x, y):
     x, y = xp.asarray(x), xp.asarray(y)
     # both far from ½ (|2λ − 1| > ½): the means themselves (μ − ½ would round to ulp(½) for μ < ¼: 791 ulp at
     # λ₁ = 5e-324, λ₂ = 1e-300); otherwise their centred parts
-    far = (m.abs(2 * x - 1) > 0.5) & (m.abs(2 * y - 1) > 0.5)
+    ax, ay = m.abs(2 * x - 1), m.abs(2 * y - 1)
+    far = (ax > 0.5) & (ay > 0.5)
     gap = m.where(far, cbern_mean(xp, y) - cbern_mean(xp, x), _mean_centred(xp, y) - _mean_centred(xp, x))
+    # close pairs (λ₂ = λ₁ + ulp: the rounded means' difference was 1e15 ULP off): their difference quotients
+    both_near = (ax <= 0.5) & (ay <= 0.5)
+    near_pair = ((2 * x - 1) * (2 * y - 1) > 0) & (ax >= 0.4) & (ay >= 0.4) & ~both_near & (
+        m.abs(y - x) <= 0.5 * m.minimum(x, 1 - x))
+    gap = m.where(both_near, _on(xp, both_near, _gap_near, x, y), gap)
+    gap = m.where(near_pair, _on(xp, near_pair, _gap_far, x, y), gap)
     return gap / (y * (1 - y))
 
 
