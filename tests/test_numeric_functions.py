@@ -172,6 +172,15 @@ CASES += [
      [(0.3, 0.6), (0.8, 0.7), (0.25, 0.1)]),
     (F.cbern_var(a), 1 / (sp.log(a) - sp.log(1 - a)) ** 2 - a * (1 - a) / (2 * a - 1) ** 2,
      lambda a: 1 / mpmath.log(a / (1 - a)) ** 2 - a * (1 - a) / (2 * a - 1) ** 2, [a], [(0.1,), (0.45,), (0.8,)]),
+    # the continuous Bernoulli gradients' pieces (rewrite_cbern_gradients.py): logit, w·μ′, (μ(y) − μ(x))/(y(1 − y))
+    (F.cbern_logit(a), 2 * sp.atanh(2 * a - 1), lambda a: mpmath.log(a / (1 - a)), [a], [(0.1,), (0.45,), (0.8,)]),
+    (F.cbern_dmean(b, a), b * (1 / (sp.log(a) - sp.log(1 - a)) ** 2 - a * (1 - a) / (2 * a - 1) ** 2) / (a * (1 - a)),
+     lambda b, a: b * (1 / mpmath.log(a / (1 - a)) ** 2 - a * (1 - a) / (2 * a - 1) ** 2) / (a * (1 - a)), [b, a],
+     [(0.7, 0.1), (-2.0, 0.45), (3.0, 0.8)]),
+    (F.cbern_mean_gap(a, b), (b / (2 * b - 1) - 1 / (sp.log(b) - sp.log(1 - b)) - a / (2 * a - 1)
+                              + 1 / (sp.log(a) - sp.log(1 - a))) / (b * (1 - b)),
+     lambda a, b: (b / (2 * b - 1) - 1 / mpmath.log(b / (1 - b)) - a / (2 * a - 1) + 1 / mpmath.log(a / (1 - a)))
+     / (b * (1 - b)), [a, b], [(0.3, 0.6), (0.8, 0.7), (0.25, 0.1)]),
     (F.log_diff_ratio(a, b, x, y), sp.log(a - b) - sp.log(x - y),
      lambda a, b, x, y: mpmath.log(a - b) - mpmath.log(x - y), [a, b, x, y], [(2.5, 0.3, 4.0, 1.5)]),
     # the von Mises KL (Kitagawa & Rowley 2022), functions/vonmises.py
