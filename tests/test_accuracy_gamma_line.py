@@ -27,7 +27,7 @@ import sympy as sp
 import symce as sc
 from symce.engine.information import cross_entropy, entropy, kl
 from symce.numeric.impl.gamma_excess import excess_from_ratio
-from symce.numeric.impl.gamma_kernels import lgamma_stirling
+from symce.numeric.impl.gamma_kernels import lgamma_stirling, wdigamma_stirling
 from symce.numeric.rewrite import stabilise
 from symce.numeric.verify import ulp_distance
 
@@ -142,6 +142,8 @@ CASES = [
         (0.02992693687674634, 0.06156026370191107, 0.45390959937115777, 424.73118404309344),
         (5e-324, 0.9999999999999999, 0.5, 1.7976931348623155e308),  # e·μ′(α₁): μ′ ≈ −1e323 overflowed, −∞
         (1e-309, 1.1, 2.0, 0.5),                                     # −0.1·ψ(1e-309) ≈ 1e308, μ′ overflowed
+        (2.0, 1.0000000000000002, 1.7976931348623155e308, 0.5),     # kl_div's ±708 apart from the log sum: 890 ULP
+        (0.5, 0.4999999999995, 1.7976931348623157e308, 1e-300),     # 115 ULP
     ], _gamma_ce, 16),
     ("CE(inverse-gamma)", _ce_inverse_gamma, "alpha1 alpha2 beta1 beta2", [
         (1e17, 1.0000000000010002e17, 1e-300, 1e-300),  # 0 for −748.1
@@ -299,6 +301,23 @@ def test_excess_kernel_against_the_definition():
             s = mpmath.mpf(float(li)) + mpmath.loggamma(1 + mpmath.mpf(float(qi)) / mpmath.mpf(float(di)))
             exact = mpmath.expm1(s) - s
         assert ulp_distance(np.float64(g), float(exact)) <= 2, (qi, di, li, g, mpmath.nstr(exact, 20))
+
+
+def test_wdigamma_stirling_below_one_against_the_definition():
+    """w·(ψ(x) − log x + 1/(2x)) for x < 0.1, where −1/(2x) dominates: within 1 ULP of the definition at 40
+    digits (from the float w), as the Gamma CE needs where w·μ′(α₁) ≈ 12.9 cancels to −0.73 (1.5 ULP before:
+    24 ULP of the CE once the Stirling split's logarithms are one double-double sum)."""
+    from scipy.special import psi
+
+    rng = np.random.default_rng(12)
+    x = np.concatenate([10 ** rng.uniform(-300, -1, 40), rng.uniform(0.01, 0.1, 40), [0.02992693687674634]])
+    w = np.concatenate([rng.uniform(-3, 3, 80) * 10 ** rng.uniform(-5, 5, 80), [1 - 0.06156026370191107]])
+    got = wdigamma_stirling(w, x, psi)
+    for wi, xi, g in zip(w, x, got):
+        with mpmath.workdps(40):
+            xm = mpmath.mpf(float(xi))
+            exact = mpmath.mpf(float(wi)) * (mpmath.digamma(xm) - mpmath.log(xm) + 1 / (2 * xm))
+        assert ulp_distance(np.float64(g), float(exact)) <= 1, (wi, xi, g, mpmath.nstr(exact, 20))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

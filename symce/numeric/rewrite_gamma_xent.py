@@ -28,7 +28,9 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions.elementary import kl_div
+from symce.numeric.functions.exact import rational_log_sum
 from symce.numeric.functions.gamma import lgamma_stirling, wdigamma_stirling
+from symce.numeric.rational_function import is_rational_function
 from symce.numeric.rewrite_logs import separate_logarithms
 from symce.numeric.rewrite_special import _gamma_terms, _log_terms, entropy_log_sum
 
@@ -64,7 +66,23 @@ def cross_entropy_split(e):
     # −e/(2x) = (α₂ − 1)/(2α₁) kept as one product, not α₂/(2α₁) − 1/(2α₁) (separate_logarithms expands)
     part = (c * lgamma_stirling(y) + wdigamma_stirling(ec, x) + separate_logarithms(logs_and_rational)
             - ec / (2 * x))
-    return c * kl_div(y, big_y) + entropy_log_sum(part)
+    return _join_kl(c, y, big_y, entropy_log_sum(part))
+
+
+def _join_kl(c, y, big_y, rest):
+    """c·kl_div(y, Y) + rational_log_sum(K, R₀, …) + others → rational_log_sum(K, R₀ − c·y + c·Y, …, c·y, y/Y) +
+    others where c·y and Y are rational (the kernel's coefficients may be rational functions of the inputs)."""
+    sums = [t for t in sp.Add.make_args(rest) if isinstance(t, rational_log_sum)]
+    cy, ratio = sp.expand(c * y), sp.together(y / big_y)
+    if len(sums) != 1 or not (_rational(cy) and _rational(ratio) and _rational(big_y)):
+        return c * kl_div(y, big_y) + rest
+    K, R0, *cr = sums[0].args
+    joined = rational_log_sum(K, R0 - cy + c * big_y, *cr, cy, ratio)
+    return rest.xreplace({sums[0]: joined}) if rest != sums[0] else joined
+
+
+def _rational(x) -> bool:
+    return bool(x.free_symbols) and not x.has(sp.Function) and is_rational_function(x)
 
 
 __all__ = ["cross_entropy_split"]

@@ -26,6 +26,7 @@ import numpy as np
 from symce.numeric.impl import gamma_sum
 from symce.numeric.impl.arrays import elementwise
 from symce.numeric.impl.arrays.namespace import _Array
+from symce.numeric.impl.double_double import _two_prod, _two_sum
 
 T = 16.0
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798)
@@ -375,12 +376,46 @@ def wdigamma_stirling(w, x, digamma):
     w, x = np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64)
     with np.errstate(all="ignore"):
         out = w * digamma_stirling(x, digamma)
+        # (below 2⁻⁹⁰⁰ 1/(2x) is the whole value to 10⁻²⁷⁰ and Dekker's split of it would overflow)
+        below = (x < 1.0) & (x >= 2.0 ** -900) & np.isfinite(w)
+        if np.any(below):
+            out = np.where(below, _wdigamma_below_one(w, np.where(below, x, 0.5), digamma), out)
         tiny = (x > 0) & (x < 2.0 ** -1020)
         if np.any(tiny):
             # one product: −½(w/x) + w(ψ(x + 1) − log x) is ∞ − ∞ where w/x overflows (α₂ = 1.8e308)
             small = (w / x) * (-0.5 + x * (digamma(x + 1.0) - np.log(x)))
             out = np.where(tiny, small, out)
         return np.where(w == 0, 0.0, out)  # e = 0 exactly: the term is 0 (as eval), also against μ′(0) = −∞
+
+
+def _trigamma_near(y):
+    """ψ′(y) for y ≥ 1 to ~10⁻⁹ relative (6 steps of ψ′(y) = ψ′(y + 1) + 1/y², then 1/z + 1/(2z²) + 1/(6z³)
+    − 1/(30z⁵)): only the first-order correction for a rounded argument, whose size is ~10⁻¹⁶, needs it."""
+    acc = np.zeros_like(y)
+    for k in range(6):
+        acc = acc + 1.0 / ((y + k) * (y + k))
+    z = y + 6.0
+    return acc + (1.0 + (0.5 + (1.0 / 6.0 - 1.0 / (30.0 * z * z)) / z) / z) / z
+
+
+def _wdigamma_below_one(w, x, digamma):
+    """w·μ′(x) for 2⁻⁹⁰⁰ ≤ x < 1, μ′(x) = −1/(2x) + (ψ(x + 1) − log x), in double-double: there
+    −1/(2x) dominates (−16.7 at x = 0.03 against 2.96), so its rounding (½ ULP of 16.7, a whole ULP of μ′),
+    ψ(x + 1)'s rounded argument and the product by w each cost about half an ULP of the value (1.5 in all: the
+    Gamma CE, where w·μ′ ≈ 12.9 cancels to −0.73, was 24 ULP off). Here 1/(2x) carries its remainder
+    (0.5 − hi·x exact by TwoProd), ψ(x + 1) the first-order correction for x + 1's rounding error, and the
+    sum and the product by w are error-free transformations: about half an ULP plus ψ and log's own errors
+    (≤ ¼ ULP of μ′ where the cancellation is large)."""
+    hi = 0.5 / x
+    p, e = _two_prod(hi, x)
+    lo = ((0.5 - p) - e) / x  # 0.5 − hi·x exactly (|0.5 − p| small: Sterbenz), over x
+    y, dy = _two_sum(x, 1.0)
+    g = (digamma(y) + dy * _trigamma_near(y)) - np.log(x)
+    s, t = _two_sum(-hi, g)
+    t = t - lo
+    m, k = np.frexp(w)  # w = m·2ᵏ: the split of a w near 1.8e308 would overflow
+    ph, pl = _two_prod(m, s)
+    return np.ldexp(ph + (pl + m * t), k)
 
 
 _EXP_TAYLOR = tuple(1.0 / float(np.prod(np.arange(1, n + 1, dtype=np.float64))) for n in range(2, 22))
