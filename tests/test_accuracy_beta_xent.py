@@ -104,7 +104,8 @@ def test_psi_diff_derivative_is_the_trigamma_difference():
 _MAX = 1.7976931348623157e308
 LOG_B_INF_POINTS = [(5e-324, 5e-324, 1.7976931348623155e308, 1e300)]
 LOG_B_FINITE_POINTS = [(0.5, 0.5, 1e300, 1e308), (710.0, 0.5, 5e-324, 1e300), (2.0, 3.0, 1e10, 0.5)]
-DIRICHLET_INF_POINTS = [((1.0, 1.0, 1.0), (1e300, _MAX, 1e300))]
+# (M, M, M): log B(β) ≈ −3.3M beside ψ terms ≈ +4.5M, each part of log B beyond DBL_MAX unless split
+DIRICHLET_INF_POINTS = [((1.0, 1.0, 1.0), (1e300, _MAX, 1e300)), ((1.0, 1.0, 1.0), (_MAX, _MAX, _MAX))]
 DIRICHLET_FINITE_POINTS = [((1.0, 2.0, 3.0), (1.0, 2.0, 3.4e305)), ((0.5, 0.25, 4.0), (1e300, 1e306, 1e-300))]
 
 
@@ -146,7 +147,9 @@ def test_dirichlet_cross_entropy_where_log_b_overflowed(backend):
 
 @pytest.mark.parametrize("bs", [(1e300, _MAX), (1e300, _MAX, 1e300), (3.4e305, 1.0, 2.0), (0.5, 1e10), (3.0, 4.0),
                                 (0.3, 0.4), (1e-300, 1e-300), (40.0, 60.0), (5e-324, _MAX), (_MAX, 5e-324, 1.0),
-                                (5e-324, 1e300), (1.0, 1.0, 1.0), (1e5, 1e-5), (1.7976931348623155e308, 0.9999999999999999)])
+                                (5e-324, 1e300), (1.0, 1.0, 1.0), (1e5, 1e-5), (1.7976931348623155e308, 0.9999999999999999),
+                                # S beyond DBL_MAX with three and four arguments (S/2 overflows for the first)
+                                (1.2e308, 1.2e308, 1e300), (1e308, 5e-324, 7e307), (_MAX, 1e300, 1e300, 1e300)])
 def test_log_beta_kernel_against_mpmath(bs):
     from symce.numeric.impl.arrays import array_impls
 
@@ -161,4 +164,7 @@ def test_log_beta_is_minus_inf_exactly_where_the_definition_is_below_the_float_r
 
     # log B(M, M) = −2M log 2 + O(log M) < −1.8e308
     assert float(array_impls()["log_beta"](_MAX, _MAX)) == -np.inf
+    # three and four arguments: S = Σ bᵢ and S/2 overflow, each bᵢ log(bᵢ/S) = −M log n overflows (was NaN)
+    assert float(array_impls()["log_beta"](_MAX, _MAX, _MAX)) == -np.inf
+    assert float(array_impls()["log_beta"](_MAX, _MAX, _MAX, _MAX)) == -np.inf
     assert np.isnan(array_impls()["log_beta"](-1.0, 2.0))

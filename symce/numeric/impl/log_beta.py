@@ -8,8 +8,10 @@ r"""Kernels of :class:`symce.numeric.functions.log_beta.log_beta`: L = Σ log Γ
       L = Σ bᵢ log(bᵢ/S) + Σ h(bᵢ) − h(S),
 
   each bᵢ log(bᵢ/S) ≤ 0 (log1p(−rᵢ/S) with rᵢ the other arguments' sum where bᵢ > S/2, so a dominant
-  argument keeps its digits), the ratios from halves (bᵢ/2)/(S/2) so S may overflow (S/2 = Σ bᵢ/2 does
-  not), log bᵢ − log 2 − log(S/2) where the ratio is below 1e-300 (it may have underflowed), and h(S) for an overflowed S is ½ log(2π/S) from the halves (gamma_kernels._h_big).
+  argument keeps its digits), the ratios from scaled parts (bᵢ·2⁻ᵏ)/q, q = Σ bᵢ·2⁻ᵏ with 2ᵏ ≥ n, so S
+  may overflow (q does not: S/2 would, for three arguments at 1.8e308; the scaling is exact, as in
+  impl/gamma_sum.py), log bᵢ − k log 2 − log q where the ratio is below 1e-300 (it may have underflowed),
+  and h(S) for an overflowed S is ½ log(2π/S) = ½ (log 2π − log q − k log 2).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import mpmath
 import numpy as np
 
 _LOG2 = math.log(2.0)
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def log_beta(*bs, loggamma):
@@ -30,28 +33,43 @@ def log_beta(*bs, loggamma):
 
 
 def log_beta_parts(*bs, loggamma):
-    """(parts, bad): log B(b) = Σ parts (each finite, |part| ≤ S/e, where the sum may overflow: a caller
+    """(parts, bad): log B(b) = Σ parts (each finite, |part| ≤ DBL_MAX, where the sum may overflow: a caller
     adds them at a scale, impl/dirichlet_xent.py), and the mask of invalid arguments."""
-    from symce.numeric.impl.gamma_kernels import _h_big, lgamma_rem
+    from symce.numeric.impl.gamma_kernels import lgamma_rem
 
     bs = np.broadcast_arrays(*[np.asarray(b, dtype=np.float64) for b in bs])
+    k = max(1, (len(bs) - 1).bit_length())  # 2ᵏ ≥ n: q = Σ bᵢ·2⁻ᵏ ≤ n·DBL_MAX/2ᵏ is finite
+    scale = 2.0**-k
+    pieces = int(math.log(len(bs))) + 1  # > log n: each piece of bᵢ log(bᵢ/S) is finite
     with np.errstate(all="ignore"):
         s = sum(bs[1:], bs[0])
-        half = sum((0.5 * b for b in bs[1:]), 0.5 * bs[0])
+        q = sum((scale * b for b in bs[1:]), scale * bs[0])
         direct = sum((loggamma(b) for b in bs[1:]), loggamma(bs[0])) - loggamma(s)
         parts = [direct]
         big = ~(s < 4.0)
         if np.any(big):
-            parts = [np.where(big, -_h_big(np.where(big, s, 4.0), np.where(big, half, 2.0), loggamma), direct)]
+            ovf = np.isinf(s)
+            h_s = np.where(ovf, _HALF_LOG_2PI - 0.5 * (np.log(q) + k * _LOG2),
+                           lgamma_rem(np.where(big & ~ovf, s, 4.0), loggamma))
+            parts = [np.where(big, -h_s, direct)]
             for i, b in enumerate(bs):
                 b = np.where(big, b, 1.0)
-                rest = sum(0.5 * np.where(big, c, 1.0) for j, c in enumerate(bs) if j != i)
-                hs = np.where(big, half, 1.0)
-                ratio = (0.5 * b) / hs
+                rest = sum(scale * np.where(big, c, 1.0) for j, c in enumerate(bs) if j != i)
+                hs = np.where(big, q, 1.0)
+                ratio = (scale * b) / hs
                 # a ratio below 1e-300 may have underflowed: the logs' difference, |log| > 690 beside both
-                far = np.where(ratio > 1e-300, np.log(ratio), (np.log(b) - _LOG2) - np.log(hs))  # b/2 of a subnormal b may be 0
-                log_ratio = np.where(0.5 * b > rest, np.log1p(-rest / hs), far)
-                parts.append(np.where(big, b * log_ratio + lgamma_rem(b, loggamma), 0.0))
+                far = np.where(ratio > 1e-300, np.log(ratio), (np.log(b) - k * _LOG2) - np.log(hs))  # b·2⁻ᵏ of a subnormal b may be 0
+                log_ratio = np.where(scale * b > rest, np.log1p(-rest / hs), far)
+                h_b = lgamma_rem(b, loggamma)
+                part = np.where(big, b * log_ratio + h_b, 0.0)
+                if pieces > 1:
+                    # bᵢ log(bᵢ/S) reaches −DBL_MAX·log n (bᵢ = DBL_MAX, S = n·DBL_MAX): there, and only there
+                    # (elsewhere the extra parts are 0, so the sum is unchanged), as ``pieces`` finite parts
+                    whole = np.isfinite(part)
+                    piece = (b * (1.0 / pieces)) * log_ratio
+                    part = np.where(whole, part, np.where(big, piece + h_b, 0.0))
+                    parts += [np.where(whole | ~big, 0.0, piece)] * (pieces - 1)
+                parts.append(part)
     bad = np.zeros(direct.shape, dtype=bool)
     for b in bs:
         bad |= np.isnan(b) | (b <= 0)
