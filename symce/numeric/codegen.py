@@ -21,7 +21,7 @@ import sympy as sp
 
 from symce.core.special import sigmoid
 from symce.numeric import impl, special
-from symce.numeric.differences import difference, exact_difference, log_of_monomial
+from symce.numeric.differences import difference, exact_difference, log_of_monomial, scaled_ratio
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl, rel_entr_sum, softmax, softplus, stirling_bregman, wprod)
 
@@ -199,7 +199,11 @@ class _Gen:
             return self._emit(node, code)
         if isinstance(node, stirling_bregman) and "_stirling_bregman" in self.names:
             yv, xv = node.args  # with y − x from the original inputs (lowering.exact_difference)
-
+            ratio = scaled_ratio(xv, yv) if "_stirling_bregman_ratio" in self.names else None
+            if ratio is not None:  # y = cY, x = cX: also Y, X and (Y − X)/X, exact where cY, cX are subnormal
+                code = (f"{self._fn('_stirling_bregman_ratio')}({self.visit(yv)}, {self.visit(xv)}, "
+                        f"{self.visit(exact_difference(xv, yv))}, {', '.join(self.visit(r) for r in ratio)})")
+                return self._emit(node, code)
             code = (f"{self._fn('_stirling_bregman')}({self.visit(yv)}, {self.visit(xv)}, "
                     f"{self.visit(exact_difference(xv, yv))})")
             return self._emit(node, code)

@@ -46,3 +46,14 @@ def log_of_monomial(y):
             return None
         terms.append(k * sp.log(b))
     return sp.Add(*terms)
+
+
+def scaled_ratio(x, y):
+    """(Y, X, (Y − X)/X correctly rounded) for x = cX, y = cY with one constant c ≠ 1 and X, Y inputs (χ²'s
+    ν/2), else None: below the normal range cX and cY round apart from X and Y (half of 2⁻¹⁰²² + 2⁻¹⁰⁷⁴ is
+    2⁻¹⁰²³), and a function of their ratio (impl/bregman_ratio.py) needs the ratio of the inputs themselves."""
+    cx, big_x = x.as_coeff_Mul()
+    cy, big_y = y.as_coeff_Mul()
+    if cx != cy or cx == 1 or not cx.is_Rational or not (big_x.is_Symbol and big_y.is_Symbol) or big_x == big_y:
+        return None
+    return big_y, big_x, exact_rational(sp.together((big_y - big_x) / big_x))

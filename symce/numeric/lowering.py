@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from symce.numeric import codegen, impl, special
-from symce.numeric.differences import difference, exact_difference, log_of_monomial  # noqa: F401 (re-exported)
+from symce.numeric.differences import difference, exact_difference, log_of_monomial, scaled_ratio  # noqa: F401 (re-exported)
 from symce.numeric.functions import (StableFunction, exact_rational, kl_div, stirling_bregman, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl,
                                      rel_entr_sum, wprod)
@@ -63,8 +63,16 @@ def lower(expr, backend: str):
     if "_stirling_bregman" in names and e.has(stirling_bregman):
         extra["sx_stirling_bregman"] = names["_stirling_bregman"]
         sb = sp.Function("sx_stirling_bregman")
-        e = e.replace(lambda f: isinstance(f, stirling_bregman),
-                      lambda f: sb(f.args[0], f.args[1], exact_difference(f.args[1], f.args[0])))
+        def sb_node(f):
+            y, x = f.args
+            ratio = scaled_ratio(x, y) if "_stirling_bregman_ratio" in names else None
+            if ratio is None:
+                return sb(y, x, exact_difference(x, y))
+            # y = cY, x = cX (χ²'s ν/2): Y, X and (Y − X)/X too, exact where cY, cX are subnormal
+            extra["sx_stirling_bregman_ratio"] = names["_stirling_bregman_ratio"]
+            return sp.Function("sx_stirling_bregman_ratio")(y, x, exact_difference(x, y), *ratio)
+
+        e = e.replace(lambda f: isinstance(f, stirling_bregman), sb_node)
     e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
                   lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
     if backend in ("math", "numpy", "scipy"):

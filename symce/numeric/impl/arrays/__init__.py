@@ -14,7 +14,7 @@ from functools import lru_cache, partial
 import numpy as np
 
 from symce.numeric import special
-from symce.numeric.impl import bregman_pair, digamma_diff, dirichlet_xent, gamma_kernels, log_beta
+from symce.numeric.impl import bregman_pair, bregman_ratio, digamma_diff, dirichlet_xent, gamma_kernels, log_beta
 from symce.numeric.impl.arrays import elementwise as _e
 from symce.numeric.impl.arrays import logit_ratio as _lr
 from symce.numeric.impl.arrays import log_diff as _ld
@@ -83,6 +83,8 @@ def array_impls(kind: str = "numpy") -> dict:
         out.update(fast_numpy(dict(out)))
         # the Stirling split of log Γ (functions/gamma.py); torch runs these numpy kernels through its bridge
         out.update(gamma_kernels.numpy_kernels(out["loggamma"], out["_kl_div"]))
+        # the same where its arguments are constant multiples of inputs, with their ratio (impl/bregman_ratio.py)
+        out["_stirling_bregman_ratio"] = partial(bregman_ratio.stirling_bregman_ratio, base=out["_stirling_bregman"])
         # the Beta/Dirichlet Bregman sum where one pair dominates (its terms' sum cancelled to 0): bregman_pair
         out["stirling_bregman_sum"] = partial(bregman_pair.stirling_bregman_sum, loggamma=out["loggamma"])
         out["psi_diff"] = digamma_diff.psi_diff  # the Beta/Dirichlet CE's ψ differences (impl/digamma_diff.py)
