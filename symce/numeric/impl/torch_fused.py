@@ -104,17 +104,29 @@ def _scaled_form(r):
     return None
 
 
+#: the native rational_log_sum kernels (:mod:`.torch_logsum`) by the name _torch_form gives their node
+_NATIVE: dict = {}
+
+
 def _torch_form(expr):
     """expr with the nodes whose kernel is bound by ``lowering()`` (numpy) in a form with torch kernels, or
     None where some have none."""
     from symce.numeric.functions import exact_rational, rational_log_sum
+
+    from symce.numeric.impl.torch_logsum import native
 
     nodes = [f for f in expr.atoms(StableFunction) if hasattr(f, "lowering")]
     subs = {}
     for f in nodes:
         new = None
         if isinstance(f, rational_log_sum):
-            new = _log_ratio_form(f)
+            # the native torch kernel (float pass, double-double where the terms cancel), else the log ratio
+            got = native(f)
+            if got is not None:
+                _NATIVE[got[0]] = got[1]
+                new = sp.Function(got[0])(*got[2])
+            else:
+                new = _log_ratio_form(f)
         elif isinstance(f, exact_rational):
             new = _scaled_form(f.args[0])
         if new is None:
@@ -173,7 +185,7 @@ def generate(args, exprs):
     if any(e is None for e in exprs):
         return None
     try:
-        fn = codegen.generate(list(args), sp.ImmutableMatrix([list(exprs)]), torch_names())
+        fn = codegen.generate(list(args), sp.ImmutableMatrix([list(exprs)]), {**torch_names(), **_NATIVE})
     except codegen.Unsupported:
         return None
     if any(name.startswith("sx_") and not name.startswith("sx_log_offset") for name in fn.__globals__):
@@ -438,7 +450,11 @@ def _fused(expr, syms):
 
     # only where every node's torch kernel is as accurate as numpy's (else the numpy kernel is bridged, one
     # operation per node: impl.torch_bridge); a node without a torch kernel makes generate() give None
-    if any(kernel_name(f) in WEAK or special.torch_bridged(f) or hasattr(f, "lowering")
+    from symce.numeric.functions import rational_log_sum
+    from symce.numeric.impl.torch_logsum import native
+
+    if any(kernel_name(f) in WEAK or special.torch_bridged(f)
+           or (hasattr(f, "lowering") and not (isinstance(f, rational_log_sum) and native(f) is not None))
            for f in expr.atoms(sp.Function)):
         # (a value with an exact kernel bound by lowering() — the Gaussian rational_log_sum, exact_rational —
         # keeps it: the torch forms of _torch_form are for derivatives, whose terms are few and bounded)
