@@ -10,10 +10,13 @@ Tiers, as in the numpy kernel (:mod:`.logsum`):
    double-double (mantissa·2^exponent, so σ² never over- or underflows; an error bound r carried along,
    the port of :mod:`.double_double`), each c·log x as c·(E·ln2 + log M) with log M in double-double
    (atanh series, :func:`.logsum.log_mantissa`'s), all summed with Sum2 and an absolute error bound;
-3. where that bound is loose (a value ~1e−17 on the cancelling curve): on the CPU the exact numpy path for
-   those elements only; on another device the double-double value stays (torch has no wider type there).
+   torch has no long double and no exact tier: where the bound is loose (a value ~1e−17 on the cancelling
+   curve) the double-double value stays.
 
-torch has no long double, so the numpy kernel's long-double tier is folded into tier 2.
+On the CPU the elements of step 2 go to the numpy kernel's own tiers instead (long double, double-double,
+exact; :mod:`.logsum`): only those few elements cross to numpy, and a few hundred elements a block cost a few
+numpy calls there against several hundred small torch calls for step 2. Elsewhere (CUDA) step 2 runs on the
+device; the tests run it on the CPU by turning :func:`_numpy_tier` off.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ import math
 from fractions import Fraction
 from functools import lru_cache
 
+import numpy as np
 import sympy as sp
 
 from symce.numeric.impl.constants import _LN2_HI, _LN2_LO
 from symce.numeric.impl.double_double import _dd_div, _dd_mul, _two_prod, _two_sum
-from symce.numeric.impl.logsum import _constant, _program, _run, log_argument, logsum_exact, screenable
+from symce.numeric.impl.logsum import _constant, _program, _run, log_argument, logsum_kernel, screenable
 
 _ZERO_EXP = -(1 << 40)
 _ROUND = 2.0 ** -101
@@ -185,8 +189,9 @@ def _p_power(x, n: int, like):
     return out
 
 
-def _exact_tier(device) -> bool:
-    """Whether the loose elements go on to the exact path (numpy and mpmath: the CPU only)."""
+def _numpy_tier(device) -> bool:
+    """Whether the cancelling elements go to the numpy kernel's tiers (long double, double-double, exact: the
+    CPU only) instead of the torch double-double pass."""
     return device.type == "cpu"
 
 
@@ -230,6 +235,7 @@ def kernel(K, R0, terms: tuple, args: tuple, nparts: int):
         x, y = log_argument(R)
         logs.append((index[x], None if y is None else index[y]))
     nargs = len(args)
+    numpy_kernel = logsum_kernel(K, R0, terms, args, nparts)
     # the plain pass: R₀'s sums are of inputs and numbers (screenable), so with dyadic numbers each sum is
     # exact (TwoSum) and every other operation a product, quotient or power of exact double-doubles: relative
     # error ≤ 2^−100 an operation, bounded by the program's length; with inputs in [2^−100, 2^100] (or 0) and
@@ -315,17 +321,19 @@ def kernel(K, R0, terms: tuple, args: tuple, nparts: int):
             return v
         idx = bad.reshape(-1).nonzero().squeeze(1)
         cols = [x.reshape(-1)[idx].to(torch.float64) for x in xs[:nargs]]
-        w, ok = compensated(cols)
-        # on another device the double-double value is the best torch has; where it is not finite (∞/NaN
-        # inputs, a loose bound) the float pass's IEEE value stays there
-        w = torch.where(torch.isfinite(w) | ok, w, v.reshape(-1)[idx].to(torch.float64))
-        todo = ~ok
-        if _exact_tier(v.device) and bool(todo.any()):
-            for i in todo.nonzero().squeeze(1).tolist():  # a few elements a call: each exactly
-                point = [float(c[i]) for c in cols]
-                if all(math.isfinite(x) for x in point):
-                    w[i] = logsum_exact(K, R0, terms, args, point)
-        v = v.reshape(-1).clone()
+        if _numpy_tier(v.device):
+            # on the CPU the numpy kernel's own tiers for these few elements (long double, then double-double
+            # or exact): a few numpy operations on a few hundred elements, where the torch pass costs several
+            # hundred torch calls a block. Zero parts: its screen sends every element on to the tiers
+            zeros = np.zeros(idx.shape[0])
+            w = torch.from_numpy(np.asarray(numpy_kernel(*[c.numpy() for c in cols], *[zeros] * nparts),
+                                            dtype=np.float64).reshape(-1))
+        else:
+            w, ok = compensated(cols)
+            # the double-double value is the best torch has (no exact tier off the CPU); where it is not finite
+            # (∞/NaN inputs) the float pass's IEEE value stays
+            w = torch.where(torch.isfinite(w) | ok, w, v.reshape(-1)[idx].to(torch.float64))
+        v = v.reshape(-1)  # a fresh tensor (the sum of the parts)
         v[idx] = w.to(dtype)
         return v.reshape(shape)
 
