@@ -422,3 +422,19 @@ def test_rational_log_sum_kernel_overflow_cancellation_and_mpmath():
     with mpmath.workdps(50):
         v = mp_fn(mpmath.mpf(2), mpmath.mpf(1), mpmath.mpf(1))
         assert abs(v - (1 + mpmath.log(2 * mpmath.pi))) < mpmath.mpf(10) ** -45
+
+
+def test_rational_log_sum_rounds_to_dbl_max_where_r0_alone_overflows_the_double():
+    # R₀ = x + y = 2^1024 − 2^970, the midpoint between DBL_MAX and 2^1024: its high part rounds to 2^1024
+    # (ties to even), so R₀ + c·log z is finite exactly where c·log z < 0 pulls it below the midpoint
+    from symce.numeric.impl.extended import logsum_kernel
+
+    x, y, z = sp.symbols("x y z", positive=True)
+    k = logsum_kernel(sp.S.Zero, x + y, ((sp.Integer(-1), z),), (x, y, z))
+    big = np.finfo(np.float64).max
+    with mpmath.workprec(2000):
+        for zv in (2.0, 1e300, 1.0, 0.5):
+            exact = mpmath.mpf(big) + mpmath.ldexp(1, 970) - mpmath.log(zv)
+            # IEEE: values at or above the midpoint DBL_MAX + 2^970 round to +∞
+            want = np.inf if exact >= mpmath.mpf(big) + mpmath.ldexp(1, 970) else float(exact)
+            assert float(k(big, 2.0 ** 970, zv)) == want, zv

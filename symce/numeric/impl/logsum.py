@@ -14,6 +14,7 @@ the bound; on the exact path such terms are summed one by one at the raised prec
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ from symce.numeric.impl.double_double import _add, _const, _dd_div, _dd_mul, _le
 from symce.numeric.impl.rational import NotRational, _flat_columns, _walk, check_rational
 
 _SQRT_HALF = 0.7071067811865476
+_DBL_MAX = 1.7976931348623157e308
 _MAX_BITS = 1 << 15  # the exact path's precision cap (reached only for results below ~2^−32000)
 
 
@@ -160,9 +162,20 @@ def logsum_exact(K, R0, terms, args, point) -> float:
                   for c, x in symbolic]
             v = mpmath.fsum([r, lq, k] + cl)
             err = mpmath.ldexp(abs(r) + abs(lq) + abs(k) + sum(abs(t) for t in cl) + 1, 4 - bits)
-            if abs(v) > mpmath.ldexp(err, 62) or bits >= _MAX_BITS:
-                return float(v) if abs(v) < mpmath.ldexp(1, 1024) else _inf_of(v)
+            # within the bound of the overflow midpoint DBL_MAX + 2^970 the rounding (DBL_MAX or ∞) is not
+            # pinned by a relative bound: raise the precision until it is
+            at_mid = abs(abs(v) - (_DBL_MAX + mpmath.ldexp(1, 970))) <= err
+            if (abs(v) > mpmath.ldexp(err, 62) and not at_mid) or bits >= _MAX_BITS:
+                return _mp_to_float(v)
         bits *= 2
+
+
+def _mp_to_float(v) -> float:
+    """v rounded to float64 with IEEE overflow: ±DBL_MAX below the midpoint DBL_MAX + 2^970 (mpmath's float()
+    gives ∞ there), ±∞ from it on."""
+    if abs(v) < _DBL_MAX:
+        return float(v)
+    return _inf_of(v) if abs(v) >= _DBL_MAX + mpmath.ldexp(1, 970) else math.copysign(_DBL_MAX, v)
 
 
 def _inf_of(v) -> float:
@@ -394,7 +407,8 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
             e0 = np.clip(e0, -2200, 2200).astype(np.int32)
             R0h, R0l = np.ldexp(h0, e0), np.ldexp(l0, e0)
             parts += [A * _LN2_HI, A * _LN2_LO, np.full(n, k_hi), np.full(n, k_lo), R0l, R0h]
-            bound += np.abs(R0h) * r0 + 2.0 ** -1072 + 2.0 ** -90 * np.abs(A)
+            term_bound = bound + 2.0 ** -1072 + 2.0 ** -90 * np.abs(A)
+            bound = term_bound + np.abs(R0h) * r0
             # R₀ beyond the float range: logarithms with numeric coefficients (≤ 2^13) cannot matter; a
             # symbolic coefficient times a logarithm can (the exact path decides)
             big = ~np.isfinite(R0h)
@@ -403,7 +417,25 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
             v = _sum2(safe)
             bound += 2.0 ** -100 * sum(np.abs(t) for t in safe) * len(safe) ** 2
             v = np.where(big, R0h, v)
-            ok = np.where(big, big_ok, (bound <= tol * np.abs(v)) & np.isfinite(v)) & ~loose
+            ok = np.where(big, big_ok, (bound <= tol * np.abs(v)) & np.isfinite(v))
+            if big.any():
+                # R₀'s high part overflowed but R₀ + Σ c log R may still round to a finite value (h = 2^1024
+                # with a negative l: the value rounds to DBL_MAX): the sum at the scale 2⁻⁶⁴ (exact for these
+                # magnitudes) and scaled back, the rounding to ±∞ or DBL_MAX then that of the exact sum
+                sc = 2.0 ** -64
+                sparts = [np.where(big, t * sc, 0.0) for t in parts[:-2]]
+                sh = np.where(big, np.ldexp(h0, e0 - 64), 0.0)
+                sparts += [np.where(big, np.ldexp(l0, e0 - 64), 0.0), sh]
+                vs = _sum2(sparts)
+                bs = (sc * term_bound + np.abs(sh) * r0
+                      + 2.0 ** -100 * sum(np.abs(t) for t in sparts) * len(sparts) ** 2)
+                fin = big & np.isfinite(vs)
+                v = np.where(fin, np.ldexp(vs, 64), v)
+                # Sum2 is faithful, not correctly rounded at the midpoint DBL_MAX + 2^970 (2^1024 or DBL_MAX
+                # either side of it): those two results go to the exact path
+                edge = (np.abs(vs) == 2.0 ** 960) | (np.abs(vs) == _DBL_MAX * sc)
+                ok = np.where(fin, (bs <= tol * np.abs(vs)) & ~edge, ok)
+            ok &= ~loose
             finite_in = np.ones(n, dtype=bool)
             for c in flat:
                 finite_in &= np.isfinite(c)
