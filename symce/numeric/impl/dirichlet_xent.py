@@ -22,7 +22,7 @@ import numpy as np
 _SCALE = 2.0**-64
 
 
-def dirichlet_xent(*args, loggamma):
+def dirichlet_xent(*args, loggamma, kl_div):
     from symce.numeric.impl.digamma_diff import weighted_psi_diff
     from symce.numeric.impl.log_beta import log_beta_parts
 
@@ -48,7 +48,7 @@ def dirichlet_xent(*args, loggamma):
         if np.any(ok):
             size = sum((np.abs(weighted_psi_diff(b - 1.0, x, d, half)) for x, b, d in zip(xs, bs, others)),
                        sum(np.abs(p) for p in parts))
-            alt, alt_size = _stirling_form(xs, bs, loggamma)
+            alt, alt_size = _stirling_form(xs, bs, loggamma, kl_div)
             # xᵢ·B/X leaves the float range at the extremes: there the terms above stay
             tame = ok.copy()
             for x, b in zip(xs, bs):
@@ -61,7 +61,7 @@ def dirichlet_xent(*args, loggamma):
     return out if out.ndim else out[()]
 
 
-def _stirling_form(xs, bs, loggamma):
+def _stirling_form(xs, bs, loggamma, kl_div):
     """(L, Σ|terms|) from log Γ(x) = x log x − x + h(x), ψ(x) = log x + h′(x) (h = lgamma_rem):
 
         L = Σᵢ kl_div(bᵢ, xᵢB/X) − Σᵢ log(X/xᵢ) + Σᵢ (bᵢ − 1)(h′(X) − h′(xᵢ)) + Σᵢ h(bᵢ) − h(B),
@@ -69,11 +69,9 @@ def _stirling_form(xs, bs, loggamma):
     the x log x parts of log B(b) and the logs of the ψ terms collected into relative entropies of the shares
     (Σ bᵢ log((bᵢ/B)/(xᵢ/X)) = Σ kl_div(bᵢ, xᵢB/X), each ≥ 0), their differences xᵢB/X − bᵢ =
     Σⱼ (xᵢbⱼ − bᵢxⱼ)/X from exact products (TwoProd), so nothing cancels near equal shares."""
-    from symce.numeric.impl.arrays import array_impls
     from symce.numeric.impl.double_double import _two_prod
     from symce.numeric.impl.gamma_kernels import digamma_rem, lgamma_rem
 
-    kl_div = array_impls()["_kl_div"]
     k = len(xs)
     big_x, big_b = sum(xs[1:], xs[0]), sum(bs[1:], bs[0])
     hx = digamma_rem(big_x)

@@ -90,6 +90,7 @@ def array_impls(kind: str = "numpy") -> dict:
         out["psi_diff"] = digamma_diff.psi_diff  # the Beta/Dirichlet CE's ψ differences (impl/digamma_diff.py)
         out["log_beta"] = partial(log_beta.log_beta, loggamma=out["loggamma"])  # log B(β), impl/log_beta.py
         # the Beta/Dirichlet CE's log B and ψ terms summed at a scale (impl/dirichlet_xent.py)
-        out["dirichlet_xent"] = partial(dirichlet_xent.dirichlet_xent, loggamma=out["loggamma"])
+        out["dirichlet_xent"] = partial(dirichlet_xent.dirichlet_xent, loggamma=out["loggamma"],
+                                         kl_div=out["_kl_div"])
         out.update(SOFTPLUS_PARTS)  # the code generator shares log1p(e^{−|y|}) between softplus(±y)
     return out
