@@ -80,6 +80,14 @@ def test_von_mises_kl_within_16_ulp_of_the_textbook_formula(backend):
         assert ulp_distance(got, exact) <= 16, (backend, p, got, exact)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "math"])  # torch: the products' cancellation below is not fixed there
+def test_von_mises_kl_where_the_far_angles_sine_products_cancel(backend):
+    # μ₁ − μ₂ not exact and (μ₁ − μ₂)/2 near a multiple of π: sin(a)cos(b) − cos(a)sin(b) cancelled (59 ulp)
+    p = (8.067944699788382e+177, 7.641617939747167e+76, -4.15905913238212e+199, 1.2395864630759031e+124)
+    f = sc.lambdify(sc.kl(sc.VonMises(m1, k1), sc.VonMises(m2, k2)), [k1, k2, m1, m2], backend=backend)
+    assert ulp_distance(float(f(*p)), float(textbook_kl(*p))) <= 16
+
+
 def test_variance_series_and_one_minus_a_against_mpmath():
     # A′ = 1 − A/κ − A² and 1 − A across the kernel's three regimes (series, Riccati root, asymptotic)
     xp = _Array("numpy")
