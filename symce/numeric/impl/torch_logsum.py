@@ -308,15 +308,17 @@ def kernel(K, R0, terms: tuple, args: tuple, nparts: int):
         xs = torch.broadcast_tensors(*[x.to(device=ref.device, dtype=dtype) for x in xs])
         shape = xs[0].shape
         ps = xs[nargs:]
+        # in place on fresh tensors: each pass over a block costs as much as the arithmetic in it
         v = ps[0] + ps[1] if len(ps) > 1 else ps[0].clone()
         size = ps[0].abs()
         for t in ps[2:]:
-            v = v + t
+            v.add_(t)
         for t in ps[1:]:
-            size = size + t.abs()
+            size.add_(t.abs())
         a = v.abs()
         tiny = torch.finfo(dtype).tiny * 2.0 ** 64  # below this the per-term absolute errors may matter
-        bad = ~(a * _SCREEN - size >= 0) | (a < tiny)
+        bad = a < tiny
+        bad |= ~(a.mul_(_SCREEN).sub_(size) >= 0)  # NaN (∞ − ∞, NaN inputs) goes on too
         if not bool(bad.any()):
             return v
         idx = bad.reshape(-1).nonzero().squeeze(1)
