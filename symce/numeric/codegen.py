@@ -311,14 +311,16 @@ def all_positive(ws) -> bool:
 
 
 def generate(args, expr, names: dict):
-    """A Python function of ``args`` computing ``expr`` with the implementations ``names`` (numpy arrays),
-    or raise :class:`Unsupported`."""
+    """A Python function of ``args`` computing ``expr`` (an expression, a Matrix, or a tuple of expressions:
+    a tuple of their values) with the implementations ``names`` (numpy arrays), or raise :class:`Unsupported`."""
     g = _Gen(list(args), names)
     if isinstance(expr, sp.MatrixBase):
         rows = []
         for i in range(expr.rows):
             rows.append("[" + ", ".join(g.visit(expr[i, j]) for j in range(expr.cols)) + "]")
         result = "array([" + ", ".join(rows) + "])"
+    elif isinstance(expr, tuple):  # several outputs (a matrix's entries, row-major): a tuple, shapes as they come
+        result = "(" + "".join(g.visit(e) + ", " for e in expr) + ")"
     else:
         result = g.visit(expr)
     params = ", ".join(f"_a{i}" for i in range(len(args)))

@@ -46,6 +46,11 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     jax, sets jax_enable_x64). ``stable=False`` prints the expression as it is (plain
     ``sympy.lambdify`` behaviour, for comparison). The stable expression is ``f.expr``.
 
+    A Matrix result (a gradient, Hessian, Fisher information): numpy, scipy and torch give an array/tensor
+    of shape (rows, cols, *batch) (SymPy's layout; torch stacks the entries, so autograd, device and dtype
+    are kept); math a tuple of rows of Python floats; mpmath an ``mpmath.matrix`` (one point: array
+    arguments raise ArgumentTypeError); jax refuses it.
+
     ``backend="torch"`` gives a torch function: tensors (or numbers) in, a tensor of the broadcast shape and
     the inputs' dtype out, differentiable with autograd, on the inputs' device. Where every stable function
     has a torch kernel as accurate as numpy's, the whole expression is one ``torch.autograd.Function``
@@ -130,6 +135,11 @@ def _build(obj, expr, args, backend, stable, derived):
         import torch
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ArgumentTypeError("backend 'torch' needs torch installed (pip install torch)") from exc
+    if isinstance(expr, sp.MatrixBase):
+        # a gradient, Hessian or Fisher information: each entry as a scalar torch function (fused, or bridged
+        # where torch has no kernel as accurate as numpy's), stacked to (rows, cols, *batch) by finish()
+        entries = [_build(obj, e, args, backend, stable, derived) for e in expr]
+        return finish(lambda *xs: [f(*xs) for f in entries], expr, args, backend)
     bridges: dict = {}
     defining: dict = {}
     if expr.has(sp.Sum, sp.Integral):  # kept sums/integrals: evaluated pointwise by mpmath (numeric/kept.py)

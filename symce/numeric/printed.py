@@ -19,6 +19,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from symce.errors import ArgumentTypeError
 from symce.numeric import codegen, impl, kept, special
 from symce.numeric.lowering import fold_constants, lower
 from symce.numeric.rewrite import stabilise
@@ -31,8 +32,9 @@ def stable_form(expr, conditions):
 
 
 def finish(raw, expr, args, backend):
-    """raw wrapped for ``backend`` (a matrix function as it is), with ``args``, ``expr`` and ``backend``."""
-    f = raw if isinstance(expr, sp.MatrixBase) else wrap(raw, backend, len(args))
+    """raw wrapped for ``backend``, with ``args``, ``expr`` and ``backend``; for a Matrix ``expr``, raw gives
+    its entries row-major (:func:`wrap_matrix` assembles them)."""
+    f = wrap_matrix(raw, backend, expr.shape) if isinstance(expr, sp.MatrixBase) else wrap(raw, backend, len(args))
     f.args, f.expr, f.backend = tuple(args), expr, backend
     return f
 
@@ -56,6 +58,10 @@ def print_function(expr, code_expr, args: Sequence, backend: str, *, stable: boo
         # polygamma, besseli, Ei, …, numpy's prints them bare), as a user would call it
         module = "scipy"
     modules.append(module)
+    if isinstance(code_expr, sp.MatrixBase):
+        # the entries as a list (one CSE over all): SymPy prints a matrix as ImmutableDenseMatrix, which the
+        # math module does not define, and as array([...]) of entries whose shapes may differ (wrap_matrix)
+        code_expr = list(code_expr)
     if first_module is not None:
         modules.insert(0, first_module)
     raw = sp.lambdify(args, code_expr, modules=modules, cse=_cse if stable else True, printer=printer,
@@ -98,7 +104,8 @@ def printed_function(expr, args: Sequence, backend: str = "numpy", *, stable: bo
         expr = stable_form(expr, tuple(conditions))
         if backend in ("numpy", "scipy"):
             try:
-                raw = codegen.generate(list(args), expr, impl.impls(backend))
+                raw = codegen.generate(list(args), tuple(expr) if isinstance(expr, sp.MatrixBase) else expr,
+                                       impl.impls(backend))
             except codegen.Unsupported:
                 raw = None
             if raw is not None:
@@ -164,6 +171,72 @@ def wrap(raw, backend, nargs):
     return raw
 
 
+def wrap_matrix(raw, backend, shape):
+    """The function of a matrix result from ``raw`` (its entries, row-major, as the backend computes them).
+
+    numpy/scipy: an array (rows, cols, *batch), SymPy's layout (an entry that does not depend on every input
+    broadcast); math: a tuple of rows, each a tuple of Python floats (numpy's (rows, cols) array for scalar
+    inputs, as Python numbers); mpmath: an ``mpmath.matrix`` of mpf (scalar inputs only); torch: a tensor
+    (rows, cols, *batch) stacked from the entries (autograd kept) on the inputs' device, in their dtype."""
+    rows, cols = shape
+    if backend in ("numpy", "scipy"):
+        @functools.wraps(raw)
+        def f(*xs):
+            with np.errstate(all="ignore"):
+                kind = _numpy_dtype(xs)
+                xs = [np.asarray(x, dtype=np.float64) for x in xs]
+                outs = [np.asarray(o, dtype=np.float64) for o in raw(*xs)]
+                batch = np.broadcast_shapes(*[x.shape for x in xs], *[o.shape for o in outs])
+                out = np.empty((rows * cols, *batch))
+                for i, o in enumerate(outs):
+                    out[i] = o
+                return _keep(out.reshape(rows, cols, *batch), kind)
+        return f
+    if backend == "math":
+        @functools.wraps(raw)
+        def f(*xs):
+            with np.errstate(all="ignore"):
+                outs = [float(o) for o in raw(*[float(x) for x in xs])]
+                return tuple(tuple(outs[i * cols:(i + 1) * cols]) for i in range(rows))
+        return f
+    if backend == "mpmath":
+        @functools.wraps(raw)
+        def f(*xs):
+            outs = raw(*[_mpf(x) for x in xs])
+            m = mpmath.matrix(rows, cols)
+            for k, o in enumerate(outs):
+                m[k // cols, k % cols] = o
+            return m
+        return f
+    if backend == "torch":
+        import torch
+
+        @functools.wraps(raw)
+        def f(*xs):
+            tensors = [x for x in xs if isinstance(x, torch.Tensor)]
+            device = tensors[0].device if tensors else None
+            floats = [x.dtype for x in tensors if x.is_floating_point()]
+            kind = functools.reduce(torch.promote_types, floats) if floats else torch.float64
+            xs = [torch.as_tensor(x, dtype=torch.float64, device=device) for x in xs]
+            outs = [torch.as_tensor(o, dtype=torch.float64, device=device) for o in raw(*xs)]
+            batch = torch.broadcast_shapes(*[x.shape for x in xs], *[o.shape for o in outs])
+            # torch.stack, not torch.tensor: the entries keep their autograd history
+            out = torch.stack([o.expand(batch) for o in outs]).reshape(rows, cols, *batch)
+            return out if kind == torch.float64 else out.to(kind)
+        return f
+    return raw
+
+
+def _mpf(x):
+    """An mpmath number of one scalar input; arrays refused (the mpmath backend evaluates one point)."""
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return x
+    if np.ndim(x) != 0:
+        raise ArgumentTypeError(f"backend 'mpmath' evaluates one point: each argument must be a number, not "
+                                f"{type(x).__name__} of shape {np.shape(x)} (use the numpy backend for arrays)")
+    return mpmath.mpf(x)
+
+
 def _numpy_dtype(xs):
     """The floating dtype the result is given: that of the floating numpy inputs (float32 in, float32 out),
     float64 where there are none or they differ upward."""
@@ -185,4 +258,4 @@ def blocked(raw, xs, shape, size):
     return out.reshape(shape)
 
 
-__all__ = ["printed_function", "print_function", "finish", "stable_form", "wrap", "BLOCK"]
+__all__ = ["printed_function", "print_function", "finish", "stable_form", "wrap", "wrap_matrix", "BLOCK"]
