@@ -144,6 +144,7 @@ def test_mpmath_refuses_arrays(ber):
     f = sc.lambdify(ber["gradient"][0], [P, Q], backend="mpmath")
     with pytest.raises(ArgumentTypeError, match="one point"):
         f(np.array([0.3, 0.2]), 0.4)
+    close(as_float_matrix(f(np.array(0.3), np.float64(0.4)), "mpmath"), ber_grad(0.3, 0.4))  # 0-d: one point
 
 
 @pytest.mark.skipif(torch is None, reason="needs torch")

@@ -234,7 +234,7 @@ def _mpf(x):
     if np.ndim(x) != 0:
         raise ArgumentTypeError(f"backend 'mpmath' evaluates one point: each argument must be a number, not "
                                 f"{type(x).__name__} of shape {np.shape(x)} (use the numpy backend for arrays)")
-    return mpmath.mpf(x)
+    return mpmath.mpf(x.item() if isinstance(x, np.ndarray) else x)  # a 0-d array: mpf takes its number
 
 
 def _numpy_dtype(xs):
