@@ -148,7 +148,7 @@ def wrap(raw, backend, nargs):
     if backend == "mpmath":
         @functools.wraps(raw)
         def f(*xs):
-            return raw(*[mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x for x in xs])
+            return raw(*[_mpf(x) for x in xs])
         return f
     if backend == "torch":
         import torch
