@@ -20,9 +20,11 @@ import sympy as sp
 
 # the module, not its EXAMPLES: the catalog is read when the section runs (a test may narrow it)
 from symce import families
+from symce.app.accuracy_catalog import common_catalog as _common_catalog
+from symce.app.accuracy_catalog import goal_class as _goal_class
+from symce.app.accuracy_catalog import is_common as _is_common
 from symce.app.accuracy_derivatives import derivative_section, scaled_errors, term_scale
 from symce.engine.information import cross_entropy, entropy, kl
-from symce.numeric import special
 from symce.numeric.lambdify import lambdify
 from symce.numeric.verify import verify
 
@@ -39,39 +41,9 @@ def _catalog():
         yield f"KL({a.label} ‖ {b.label})", lambda a=a, b=b: kl(a.build(1), b.build(2))
 
 
-def _common_catalog():
-    """The common families' formulas (families/*.py beyond the seed): entropy, and CE and KL within each
-    family. Apart from _catalog, whose seed formulas the torch and jax tests run through one by one."""
-    common = getattr(families, "COMMON", [])
-    for e in common:
-        yield f"H({e.label})", lambda e=e: entropy(e.build(1))
-    for a, b in (families.same_family_pairs() if common else []):
-        if a.build(1).sample_space != b.build(2).sample_space:  # Dirichlet K = 2 against K = 3
-            continue
-        yield f"CE({a.label} ‖ {b.label})", lambda a=a, b=b: cross_entropy(a.build(1), b.build(2))
-        yield f"KL({a.label} ‖ {b.label})", lambda a=a, b=b: kl(a.build(1), b.build(2))
-
-
 def _all():
     yield from _catalog()
     yield from _common_catalog()
-
-
-def _is_common(name: str) -> bool:
-    """A formula of the common families (not of the seed catalog)."""
-    seed = {e.label for e in families.EXAMPLES}
-    labels = re.findall(r"[(‖ ]([\w-]+)", name)
-    return bool(labels) and not all(lab in seed for lab in labels)
-
-
-def _goal_class(name: str, expr) -> str:
-    """The goal a formula is held to: k-class (categorical), special (a special function in it), scalar
-    (the seed catalog's Bernoulli and normal forms), elementary (the common families' other formulas)."""
-    if "categorical" in name:
-        return "k-class"
-    if any(special.kernel_call(f) for f in expr.atoms(sp.Function)) or expr.has(sp.EulerGamma):
-        return "special"
-    return "elementary" if _is_common(name) else "scalar"
 
 
 def _numeric_ok(d) -> bool:
