@@ -80,12 +80,57 @@ def test_von_mises_kl_within_16_ulp_of_the_textbook_formula(backend):
         assert ulp_distance(got, exact) <= 16, (backend, p, got, exact)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "math"])  # torch: the products' cancellation below is not fixed there
+#: μ₁ − μ₂ not exact and (μ₁ − μ₂)/2 near a multiple of π: sin(a)cos(b) − cos(a)sin(b) cancelled (59 ulp)
+FAR_ANGLES = (8.067944699788382e+177, 7.641617939747167e+76, -4.15905913238212e+199, 1.2395864630759031e+124)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_von_mises_kl_where_the_far_angles_sine_products_cancel(backend):
-    # μ₁ − μ₂ not exact and (μ₁ − μ₂)/2 near a multiple of π: sin(a)cos(b) − cos(a)sin(b) cancelled (59 ulp)
-    p = (8.067944699788382e+177, 7.641617939747167e+76, -4.15905913238212e+199, 1.2395864630759031e+124)
+    p = FAR_ANGLES
     f = sc.lambdify(sc.kl(sc.VonMises(m1, k1), sc.VonMises(m2, k2)), [k1, k2, m1, m2], backend=backend)
     assert ulp_distance(float(f(*p)), float(textbook_kl(*p))) <= 16
+
+
+def textbook_kl_gradient(a, b, u, v):
+    """∂/∂(κ₁, κ₂, μ₁, μ₂) of the textbook KL: A′(κ₁)(κ₁ − κ₂ cos Δ), A(κ₂) − A(κ₁)cos Δ, ±A(κ₁)κ₂ sin Δ, with
+    A′ = 1 − A/κ − A² (from I₀′ = I₁, I₁′ = I₀ − I₁/κ: Abramowitz & Stegun 9.6.26), Δ = μ₁ − μ₂ exact at 2400
+    bits; 1 − A/κ − A² cancels 2·log₂ κ bits (1180 at κ = 8e177)."""
+    with mpmath.workprec(2400):
+        a, b, u, v = (mpmath.mpf(float(x)) for x in (a, b, u, v))
+        ra, rb = (mpmath.besseli(1, x) / mpmath.besseli(0, x) for x in (a, b))
+        c, s = mpmath.cos(u - v), mpmath.sin(u - v)
+        return [float(x) for x in ((1 - ra / a - ra * ra) * (a - b * c), rb - ra * c, ra * b * s, -ra * b * s)]
+
+
+@pytest.mark.skipif(not importlib.util.find_spec("torch"), reason="torch not installed")
+def test_torch_gradient_where_the_angles_difference_is_not_exact():
+    # ∂/∂μ was A·κ₂·sin(fl(μ₁ − μ₂)), ∂/∂κ₂ had cos(fl(μ₁ − μ₂)): fl(μ₁ − μ₂) = μ₁ lost the angle at FAR_ANGLES
+    # (∂/∂μ₁ 46 times too large, ∂/∂κ₂ 1.67 for 1.3e-4); now sin_diff and 1 − 2 sin_half_diff². Also an ordinary
+    # point whose 3.24 − 0.1 is not exact and near π (the kernel's exact branch for cancelling products). 1e-10:
+    # ∂/∂κ₂ = (A(κ₂) − A(κ₁)) + 2A(κ₁)sin²(Δ/2) keeps the rounding of A ≈ 1 (2e-13 relative at FAR_ANGLES)
+    import torch
+
+    f = sc.lambdify(sc.kl(sc.VonMises(m1, k1), sc.VonMises(m2, k2)), [k1, k2, m1, m2], backend="torch")
+    for p in [FAR_ANGLES, (2.0, 3.0, 3.24, 0.1)]:
+        xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in p]
+        grads = torch.autograd.grad(f(*xs), xs)
+        for i, want in enumerate(textbook_kl_gradient(*p)):
+            assert abs(float(grads[i]) - want) <= 1e-10 * abs(want), (p, i, float(grads[i]), want)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_sine_of_an_angles_difference_against_mpmath(backend):
+    # sin(h(a − b)), h = 1, ½: exact difference, far apart (the expanded products), far apart and cancelling
+    pytest.importorskip(backend)
+    xp = _Array(backend)
+    a = [0.3, 1.0, 3.24, FAR_ANGLES[2], 1e300, -1e300]
+    b = [0.3 + 1e-9, 1e-17, 0.1, FAR_ANGLES[3], -1e300, 5.0]
+    for h in (1.0, 0.5):
+        got = V._sin_half_diff(xp, xp.asarray(a), xp.asarray(b), h)
+        got = got.numpy() if backend == "torch" else got
+        with mpmath.workprec(2200):
+            for x, y, g in zip(a, b, got):
+                assert ulp_distance(float(g), float(mpmath.sin((mpmath.mpf(x) - mpmath.mpf(y)) * h))) <= 2, (x, y, h)
 
 
 def test_variance_series_and_one_minus_a_against_mpmath():

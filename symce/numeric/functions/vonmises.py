@@ -49,11 +49,15 @@ class vonmises_kl(StableFunction):  # noqa: N801 - SymPy function classes are lo
             from symce.numeric.functions.vonmises_grad import vonmises_kl_dk1
 
             return vonmises_kl_dk1(k1, k2, mu1, mu2)
+        # the angles as sin_diff/sin_half_diff of μ₁, μ₂: fl(μ₁ − μ₂) loses the angle where μ₁ − μ₂ is not exact
+        # (μ₁ = −4.2e199, μ₂ = 1.2e124: ∂/∂μ₁ was 46 times too large); cos Δ = 1 − 2sin²(Δ/2)
+        from symce.numeric.functions.angle_diff import sin_diff, sin_half_diff
+
         if argindex == 2:
-            return a2 - a1 * sp.cos(mu1 - mu2)
+            return a2 - a1 + 2 * a1 * sin_half_diff(mu1, mu2) ** 2
         if argindex == 3:
-            return a1 * k2 * sp.sin(mu1 - mu2)
-        return -a1 * k2 * sp.sin(mu1 - mu2)
+            return a1 * k2 * sin_diff(mu1, mu2)
+        return -a1 * k2 * sin_diff(mu1, mu2)
 
     def _eval_is_nonnegative(self):
         return True if all(a.is_real for a in self.args) and all(a.is_positive for a in self.args[:2]) else None

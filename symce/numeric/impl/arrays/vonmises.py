@@ -171,35 +171,55 @@ def _log_i0(xp, t):
     return m.where(lo, m.log1p(s), m.log(_i0e(xp, t)) + t)
 
 
-def _sin_half_diff(xp, a, b):
-    """sin((a − b)/2) where a − b is exact (TwoSum error 0), else sin(a/2)cos(b/2) − cos(a/2)sin(b/2) (a and
-    b far apart: no cancellation, and the rounded difference of huge angles would lose the angle)."""
+def _sin_half_diff(xp, a, b, h=0.5):
+    """sin(h(a − b)), h = ½ or 1: sin(h·d) where d = a − b is exact (TwoSum error 0) or an input is not
+    finite, else sin(ha)cos(hb) − cos(ha)sin(hb) (a and b far apart: the rounded difference of huge angles
+    would lose the angle; and a − b that overflows)."""
     m = xp.m
     d = a - b
     bb = d - a
     err = (a - (d - bb)) + (-b - bb)
     exact = err == 0
-    direct = m.sin(d / 2)
-    ha, hb = a / 2, b / 2
+    finite = m.isfinite(a) & m.isfinite(b)
+    direct = m.sin(d * h)
+    ha, hb = a * h, b * h
     p1, p2 = m.sin(ha) * m.cos(hb), m.cos(ha) * m.sin(hb)
     expanded = p1 - p2
-    out = m.where(exact | ~m.isfinite(err), direct, expanded)
+    out = m.where(exact | ~finite, direct, expanded)
+    # the two products cancel where (a − b)/2 is near a multiple of π (sin 0.008 from products ≈ 1: 59 ulp of
+    # the KL at μ₁ = −4.2e199, μ₂ = 1.2e124): those rare elements exactly, a − b at 2200 bits (exact for any
+    # two doubles) and its sine there (mpmath reduces the angle at that precision)
+    cancel = ~exact & finite & (m.abs(expanded) < 0.25 * (m.abs(p1) + m.abs(p2)))
     if xp.kind == "numpy":
-        # the two products cancel where (a − b)/2 is near a multiple of π (sin 0.008 from products ≈ 1: 59 ulp
-        # of the KL at μ₁ = −4.2e199, μ₂ = 1.2e124): those rare elements exactly, a − b at 2200 bits (exact
-        # for any two doubles) and its sine there (mpmath reduces the angle at that precision)
-        cancel = ~exact & m.isfinite(err) & (m.abs(expanded) < 0.25 * (m.abs(p1) + m.abs(p2)))
         if np.any(cancel):
-            import mpmath
-
             shape = np.shape(out)
             flat = np.array(out, dtype=np.float64).reshape(-1)
             av, bv = (np.broadcast_to(v, shape).reshape(-1) for v in (a, b))
-            with mpmath.workprec(2200):
-                for i in np.flatnonzero(cancel):
-                    flat[i] = float(mpmath.sin((mpmath.mpf(float(av[i])) - mpmath.mpf(float(bv[i]))) / 2))
+            idx = np.flatnonzero(cancel)
+            flat[idx] = _exact_sin_diff(av[idx], bv[idx], h)
             out = flat.reshape(shape) if shape else flat[0]
+    elif bool(cancel.any()):
+        # torch: the few elements on the CPU (cancel.any() costs one device sync; the copies only where there are
+        # any), added as a detached correction, so a graph traced through here keeps the expanded form's
+        # derivative, h·cos(h(a − b)) in a (a sum of products ≈ ±1 there: no cancellation)
+        a_, b_ = m.broadcast_tensors(a, b)
+        at, bt, ot = (v.detach()[cancel].cpu().numpy() for v in (a_, b_, out))
+        fix = m.as_tensor(_exact_sin_diff(at, bt, h) - ot, dtype=out.dtype).to(out.device)
+        corr = m.zeros_like(out.detach())
+        corr[cancel] = fix
+        out = out + corr
     return out
+
+
+def _exact_sin_diff(av, bv, h):
+    """sin(h(a − b)) rounded once from 2200 bits, for 1-d float64 arrays a, b (h = ½ or 1): a − b at 2200 bits
+    is exact for any two finite doubles (their exponents differ by < 2100), and mpmath reduces the angle at
+    that precision."""
+    import mpmath
+
+    with mpmath.workprec(2200):
+        return np.array([float(mpmath.sin((mpmath.mpf(float(x)) - mpmath.mpf(float(y))) * h))
+                         for x, y in zip(av, bv)], dtype=np.float64)
 
 
 def vonmises_kl(xp, k1, k2, mu1, mu2):
@@ -325,8 +345,24 @@ def mp_vonmises_entropy(k):
     return +out
 
 
-MPMATH = {"vonmises_kl": mp_vonmises_kl, "vonmises_entropy": mp_vonmises_entropy, "vonmises_xent": mp_vonmises_xent}
+def mp_sin_diff(a, b, h=1):
+    """sin(h(a − b)) with the bits of the angle's reduction mod 2π added to the precision."""
+    import mpmath
+
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+    extra = 20 + max([0] + [int(mpmath.mag(v)) for v in (a, b) if v])
+    with mpmath.workprec(mpmath.mp.prec + extra):
+        out = mpmath.sin((a - b) * h)
+    return +out
+
+
+def mp_sin_half_diff(a, b):
+    return mp_sin_diff(a, b, 0.5)
+
+
+MPMATH = {"vonmises_kl": mp_vonmises_kl, "vonmises_entropy": mp_vonmises_entropy, "vonmises_xent": mp_vonmises_xent,
+          "sin_diff": mp_sin_diff, "sin_half_diff": mp_sin_half_diff}
 
 __all__ = ["vonmises_kl", "vonmises_entropy", "vonmises_xent", "mp_vonmises_xent", "dA", "one_minus_A",
-           "mp_vonmises_kl", "mp_vonmises_entropy",
+           "mp_vonmises_kl", "mp_vonmises_entropy", "mp_sin_diff", "mp_sin_half_diff",
            "MPMATH"]
