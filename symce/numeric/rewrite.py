@@ -83,6 +83,7 @@ from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_mi
                                           simplex_homogenise)
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
 from symce.numeric.rewrite_multinomial import multinomial_coefficient_terms
+from symce.numeric.rewrite_branch_scale import branch_scale_ratio
 from symce.numeric.rewrite_scaled_piecewise import scaled_branches
 from symce.numeric.functions.kl_share import kl_div_shares
 from symce.numeric.rewrite_vonmises import vonmises_kl_form
@@ -180,6 +181,8 @@ RULES = (
     ("scale log-ratio: −log(a/b) + (a/b − 1) = −log1pmx(a/b − 1)", scale_log_ratio),
     ("scaled squares: (a − b)²/s² = diff_ratio(a, b, s)²", scaled_squares),
     ("scaled branches: Piecewise(…)/s term by term, c·(a − b)/s = c·diff_ratio(a, b, s)", scaled_branches),
+    ("branch scale ratio: −c·log(a/b) − c + c·(a·e^{−t} + a·t)/b in each branch = −c·log1pmx(a/b − 1) + "
+     "c·scaled_expm1mx(a, b, t, a·t/b), (a/b)·(e^{−t} − 1 + t) ≥ 0", branch_scale_ratio),
     ("log ratio: C·log x − C·log y = rational_log_sum(0, 0, C, x/y) (the quotient in double-double)", log_ratios),
     ("xlogy: A·log B = xlogy(A, B), A·log(1 + y) = xlog1py(A, y)", xlogy_forms),
     ("reciprocal out of xlogy: xlog1py((x − 1)/x, y) = xlog1py(x − 1, y)/x", reciprocal_out_of_xlogy),
