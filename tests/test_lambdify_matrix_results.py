@@ -167,3 +167,16 @@ def test_torch_matrix_autograd_and_dtype(ber):
     ref = [ber_grad(0.3, 0.4), ber_grad(0.7, 0.2)]
     np.testing.assert_allclose(out32.numpy()[:, 0, :], [[float(ref[k][i][0]) for k in range(2)] for i in range(2)],
                                rtol=1e-6)
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch")
+def test_torch_matrix_one_entry_backward_and_double_backward(ber):
+    """The entries are one fused operation with several outputs: a loss of one entry differentiates alone
+    (∂/∂q of ∂KL/∂q is ∂qq), and second derivatives through the matrix match finite differences."""
+    f = sc.lambdify(ber["gradient"][0], [P, Q], backend="torch")
+    pv, qv = [0.3, 0.7], [0.4, 0.2]
+    ps = torch.tensor(pv, dtype=torch.float64, requires_grad=True)
+    qs = torch.tensor(qv, dtype=torch.float64, requires_grad=True)
+    (dq,) = torch.autograd.grad(f(ps, qs)[1, 0].sum(), qs)
+    np.testing.assert_allclose(dq.numpy(), [float(ber_hess(pv[k], qv[k])[1][1]) for k in range(2)], rtol=1e-12)
+    assert torch.autograd.gradgradcheck(lambda a, b: f(a, b), (ps, qs))

@@ -136,8 +136,14 @@ def _build(obj, expr, args, backend, stable, derived):
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ArgumentTypeError("backend 'torch' needs torch installed (pip install torch)") from exc
     if isinstance(expr, sp.MatrixBase):
-        # a gradient, Hessian or Fisher information: each entry as a scalar torch function (fused, or bridged
-        # where torch has no kernel as accurate as numpy's), stacked to (rows, cols, *batch) by finish()
+        # a gradient, Hessian or Fisher information: the entries as one fused operation with several outputs
+        # where every node has an accurate torch kernel, else each entry as a scalar torch function (fused or
+        # bridged); stacked to (rows, cols, *batch) by finish()
+        if stable and not expr.has(sp.Sum, sp.Integral):
+            stab = stable_form(expr, conditions)
+            raw = torch_fused.fused_entries(tuple(stab), args)
+            if raw is not None:
+                return finish(raw, stab, args, backend)
         entries = [_build(obj, e, args, backend, stable, derived) for e in expr]
         return finish(lambda *xs: [f(*xs) for f in entries], expr, args, backend)
     bridges: dict = {}

@@ -444,7 +444,21 @@ def _one_per_class(expr, syms):
     return f
 
 
-def _fused(expr, syms):
+def fused_entries(exprs, syms):
+    """A torch function of ``syms`` giving the list of the stabilised ``exprs`` (a matrix's entries) as one
+    fused operation with several outputs (common subexpressions shared), or None as :func:`fused`."""
+    op = _fusable(exprs, syms)
+    if op is None:
+        return None
+
+    def f(*xs):
+        out = op(*xs)
+        return list(out) if isinstance(out, tuple) else [out]
+
+    return f
+
+
+def _fusable(exprs, syms):
     from symce.numeric import special
     from symce.numeric.impl.torch_bridge import kernel_name
 
@@ -455,11 +469,15 @@ def _fused(expr, syms):
 
     if any(kernel_name(f) in WEAK or special.torch_bridged(f)
            or (hasattr(f, "lowering") and not (isinstance(f, rational_log_sum) and native(f) is not None))
-           for f in expr.atoms(sp.Function)):
+           for expr in exprs for f in expr.atoms(sp.Function)):
         # (a value with an exact kernel bound by lowering() — the Gaussian rational_log_sum, exact_rational —
         # keeps it: the torch forms of _torch_form are for derivatives, whose terms are few and bounded)
         return None
-    op = Fused.build((expr,), tuple(syms))
+    return Fused.build(tuple(exprs), tuple(syms))
+
+
+def _fused(expr, syms):
+    op = _fusable((expr,), syms)
     if op is None:
         return None
 
@@ -470,4 +488,4 @@ def _fused(expr, syms):
     return f
 
 
-__all__ = ["Fused", "fused", "generate", "run", "torch_names", "BLOCK"]
+__all__ = ["Fused", "fused", "fused_entries", "generate", "run", "torch_names", "BLOCK"]
