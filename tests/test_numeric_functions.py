@@ -149,6 +149,9 @@ CASES += [
      lambda x, a: x * (mpmath.digamma(a) - mpmath.log(a) + 1 / (2 * a)), [x, a], [(-2.0, 0.3), (1.5, 40.0)]),
     (F.gamma_scaled_excess(a, x), sp.exp(x) * sp.gamma(a) - 1 - x - sp.loggamma(a),
      lambda a, x: mpmath.exp(x) * mpmath.gamma(a) - 1 - x - mpmath.loggamma(a), [a, x], [(0.3, -2.0), (2.5, 1.5)]),
+    (F.gamma_excess_shift(a, x, y, u, b), sp.exp(x) * sp.gamma(a) - 1 - x - sp.loggamma(a) + (y - u) / b,
+     lambda a, x, y, u, b: mpmath.exp(x) * mpmath.gamma(a) - 1 - x - mpmath.loggamma(a) + (y - u) / b,
+     [a, x, y, u, b], [(0.3, -2.0, 0.5, 0.25, 2.0), (2.5, 1.5, 0.3, 0.5772156649015329, 0.75)]),
     # the continuous Bernoulli's normaliser and mean (functions/logit_ratio.py)
     (F.logit_ratio(a), (sp.log(a) - sp.log(1 - a)) / (2 * a - 1),
      lambda a: (mpmath.log(a) - mpmath.log(1 - a)) / (2 * a - 1), [a], [(0.1,), (0.45,), (0.8,)]),

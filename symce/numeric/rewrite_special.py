@@ -31,7 +31,8 @@ import sympy as sp
 
 from symce.numeric.functions.elementary import diff_ratio, kl_div
 from symce.numeric.functions.exact import rational_log_sum
-from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_scaled, gamma_scaled_excess, lgamma_rem,
+from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_excess_shift, gamma_scaled,
+                                           gamma_scaled_excess, lgamma_rem,
                                            lgamma_stirling, stirling_bregman, stirling_bregman_sum)
 from symce.numeric.rational_function import is_rational_function
 
@@ -182,7 +183,13 @@ def gamma_scaled_excess_form(e):
         # k₂·(log λ₁ − log λ₂), not k₂ log λ₁ − k₂ log λ₂: ∞ − ∞ at k₂ = 1.8·10³⁰⁸ where L = −∞ (KL = +∞)
         big_l = sp.factor_terms(big_l) if big_l.has(sp.log) else big_l
         ratio_part, left = _ratio_with_entropy_log(c, r, left)
-        return c * (gamma_scaled_excess(z, big_l) + stirling_bregman(z, 2) + kl_div(z, 2)) + ratio_part + left
+        excess = gamma_scaled_excess(z, big_l)
+        quot = sp.cancel(ratio_part / c) if c != 0 else None
+        if isinstance(quot, diff_ratio) and quot.args[1].is_number and quot.args[1].is_positive:
+            # the Weibull CE's (k₂ − γ)/k₁ is −∞ where e^s is +∞ (k₁ subnormal, k₂ < γ): one function
+            # decides the sign of that ∞ − ∞ (issue 11: NaN at k₁ = 5e-324, k₂ = ½)
+            excess, ratio_part = gamma_excess_shift(z, big_l, *quot.args), sp.S.Zero
+        return c * (excess + stirling_bregman(z, 2) + kl_div(z, 2)) + ratio_part + left
     return e
 
 

@@ -233,6 +233,38 @@ class gamma_scaled_excess(_Cancelling):  # noqa: N801
         return plain, self.args
 
 
+class gamma_excess_shift(_Cancelling):  # noqa: N801
+    """gamma_scaled_excess(z, L) + (a − b)/s: the Weibull cross-entropy's Γ part and its −γ(1 − k₂)/k₁ term
+    ((k₂ − γ)/k₁) as one function. For a subnormal k₁ and k₂ < γ the two are +∞ and −∞ in floats while
+    the sum is e^s − γ(1 − k₂)/k₁ + O(10³) (s = L + log Γ(z)): its sign is that of s − log((b − a)/s), which
+    the kernel takes where the float sum is ∞ − ∞ (NaN at k₁ = 5e-324, k₂ = ½, issue 11)."""
+
+    nargs = 5
+
+    def elementary(self):
+        z, big_l, a, b, s = self.args
+        return sp.exp(big_l) * sp.gamma(z) - 1 - big_l - sp.loggamma(z) + (a - b) / s
+
+    def fdiff(self, argindex=1):
+        z, big_l, a, b, s = self.args
+        scaled = gamma_scaled(z, big_l) - 1
+        return [scaled * sp.polygamma(0, z), scaled, 1 / s, -1 / s, -(a - b) / s**2][argindex - 1]
+
+    def lowering(self, names):
+        """gamma_scaled_excess's kernel (its double-double s from the inputs where it has one) and the
+        quotient, with z and L beside them for the ∞ − ∞ case (impl/gamma_kernels.gamma_excess_shift)."""
+        from symce.numeric.impl import gamma_kernels
+
+        z, big_l, a, b, s = self.args
+        plain = names["gamma_excess_shift"]
+        if getattr(plain, "func", None) is not gamma_kernels.gamma_excess_shift:
+            return plain, self.args
+        g_fun, g_args = gamma_scaled_excess(z, big_l).lowering(names)
+        return (functools.partial(gamma_kernels.gamma_excess_shift_parts, g=g_fun, n=len(g_args),
+                                  loggamma=plain.keywords["loggamma"], diff=names["diff_ratio"]),
+                (*g_args, z, big_l, a, b, s))
+
+
 __all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "gamma_scaled", "lgamma_stirling",
            "digamma_stirling", "wdigamma_stirling",
-           "gamma_scaled_excess"]
+           "gamma_scaled_excess", "gamma_excess_shift"]

@@ -439,6 +439,32 @@ def gamma_scaled_excess(z, big_l, loggamma):
         return expm1mx(np.asarray(big_l, dtype=np.float64) + loggamma(z))
 
 
+def gamma_excess_shift_parts(*args, g, n, loggamma, diff):
+    """g(*args[:n]) + (a − b)/s, args = (g's arguments…, z, L, a, b, s). Where the float sum is ∞ − ∞
+    (e^s overflowed, the quotient −∞: the Weibull CE at a subnormal k₁) the value is e^s − (b − a)/s up to
+    terms ≤ 10⁴, whose sign is that of s − log((b − a)/s), s = L + log Γ(z) (+∞ where z overflowed)."""
+    z, big_l, a, b, s = args[n:]
+    with np.errstate(all="ignore"):
+        head, quot = g(*args[:n]), diff(a, b, s)
+        out = np.asarray(head + quot, dtype=np.float64)
+        bad = np.isnan(out) & ~np.isnan(head) & ~np.isnan(quot)
+        if np.any(bad):
+            z, big_l, a, b, s = (np.broadcast_to(np.asarray(v, dtype=np.float64), out.shape)[bad]
+                                 for v in (z, big_l, a, b, s))
+            expo = big_l + loggamma(z)
+            # log|a − b| without the overflow of a − b
+            log_quot = np.log(np.abs(a * 0.5 - b * 0.5)) + np.log(2.0) - np.log(s)
+            out = np.array(out, copy=True)
+            out[bad] = np.where(expo > log_quot, np.inf, -np.inf)  # head is +∞ (≥ 0), quot −∞
+    return out[()] if out.ndim == 0 else out
+
+
+def gamma_excess_shift(z, big_l, a, b, s, loggamma):
+    """gamma_scaled_excess(z, L) + (a − b)/s from (z, L) (the function's lowering uses the parts form)."""
+    return gamma_excess_shift_parts(z, big_l, z, big_l, a, b, s, g=functools.partial(gamma_scaled_excess,
+                                    loggamma=loggamma), n=2, loggamma=loggamma, diff=lambda a, b, s: (a - b) / s)
+
+
 def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
     return {"_kl_div_logy": functools.partial(kl_div_logy, kl_div),"lgamma_rem": functools.partial(lgamma_rem, loggamma=loggamma), "digamma_rem": digamma_rem,
             "stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
@@ -449,6 +475,7 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
             "digamma_stirling": functools.partial(digamma_stirling, digamma=digamma or _scipy_psi()),
             "wdigamma_stirling": functools.partial(wdigamma_stirling, digamma=digamma or _scipy_psi()),
             "gamma_scaled_excess": functools.partial(gamma_scaled_excess, loggamma=loggamma),
+            "gamma_excess_shift": functools.partial(gamma_excess_shift, loggamma=loggamma),
             # h, (S + c)h′ and log at a sum S, from its parts (the Beta/Dirichlet entropies: impl/gamma_sum.py)
             "log_sum": gamma_sum.log_sum,
             "lgamma_rem_sum": functools.partial(gamma_sum.lgamma_rem_sum,
@@ -512,6 +539,13 @@ def mp_gamma_scaled_excess(z, big_l):
         return +(mpmath.expm1(s) - s)
 
 
+def mp_gamma_excess_shift(z, big_l, a, b, s):
+    """The two parts at a precision raised by their cancellation (each up to 10³²³ at a subnormal s)."""
+    extra = 2 * max(abs(mpmath.mag(x)) for x in (z, big_l, a, b, s) if x != 0) + 60
+    with mpmath.workprec(mpmath.mp.prec + extra):
+        return +(mp_gamma_scaled_excess(z, big_l) + (a - b) / s)
+
+
 def mp_stirling_bregman_sum(*args):
     """The definition at a precision raised by the terms' cancellation (B(yᵢ, xᵢ) ~ yᵢ/xᵢ against a
     difference that may be 10⁻³⁰⁰ of it) and by the sums' exponent range (Y, X exact)."""
@@ -526,9 +560,9 @@ def mp_stirling_bregman_sum(*args):
 
 MPMATH = {"stirling_bregman_sum": mp_stirling_bregman_sum, "lgamma_stirling": mp_lgamma_stirling, "digamma_stirling": mp_digamma_stirling,
           "wdigamma_stirling": mp_wdigamma_stirling,
-          "gamma_scaled_excess": mp_gamma_scaled_excess,
+          "gamma_scaled_excess": mp_gamma_scaled_excess, "gamma_excess_shift": mp_gamma_excess_shift,
           "gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman,
           **gamma_sum.MPMATH}
 
 __all__ = ["numpy_kernels", "MPMATH", "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "lgamma_stirling",
-           "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "expm1mx", "T"]
+           "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "expm1mx", "T"]
