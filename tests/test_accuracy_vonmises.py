@@ -120,11 +120,12 @@ def test_torch_gradient_where_the_angles_difference_is_not_exact():
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_sine_of_an_angles_difference_against_mpmath(backend):
-    # sin(h(a − b)), h = 1, ½: exact difference, far apart (the expanded products), far apart and cancelling
+    # sin(h(a − b)), h = 1, ½: exact difference, far apart (the expanded products), far apart and cancelling,
+    # a − b that overflows (was sin(inf) = NaN)
     pytest.importorskip(backend)
     xp = _Array(backend)
-    a = [0.3, 1.0, 3.24, FAR_ANGLES[2], 1e300, -1e300]
-    b = [0.3 + 1e-9, 1e-17, 0.1, FAR_ANGLES[3], -1e300, 5.0]
+    a = [0.3, 1.0, 3.24, FAR_ANGLES[2], 1e300, -1e300, 1.7e308]
+    b = [0.3 + 1e-9, 1e-17, 0.1, FAR_ANGLES[3], -1e300, 5.0, -1.6e308]
     for h in (1.0, 0.5):
         got = V._sin_half_diff(xp, xp.asarray(a), xp.asarray(b), h)
         got = got.numpy() if backend == "torch" else got
