@@ -81,6 +81,9 @@ CASES += [
     # c·(a − b + log x − log y) (functions/log_gap.py)
     (F.log_gap(z1, z2, a, b, sp.Rational(1, 4)), (z1 - z2 + sp.log(a / b)) / 4,
      lambda z1, z2, a, b: (z1 - z2 + mpmath.log(a / b)) / 4, [z1, z2, a, b], [(0.5, -1.0, 0.3, 0.7), (3.0, 2.0, 2.5, 1.25)]),
+    # (a/s)(e^{−t} − 1 + t), the fourth argument q = a·t/s only a kernel input (functions/exp_excess.py)
+    (F.scaled_expm1mx(a, b, u, y), a / b * (sp.exp(-u) - 1 + u), lambda a, b, u, y: a / b * (mpmath.exp(-u) - 1 + u),
+     [a, b, u, y], [(0.3, 2.5, 0.7, 0.084), (40.0, 0.7, 3.0, 171.4)]),
     # σ(a)σ(−a)(σ(a)c₁ + σ(−a)c₂) (functions/sigmoid_mix.py)
     (F.sigmoid_var_mix(z1, x, a), sp.exp(-z1) / (1 + sp.exp(-z1)) ** 2 * (x / (1 + sp.exp(-z1)) + a / (1 + sp.exp(z1))),
      lambda z1, x, a: mpmath.exp(-z1) / (1 + mpmath.exp(-z1)) ** 2 * (x / (1 + mpmath.exp(-z1)) + a / (1 + mpmath.exp(z1))),
