@@ -27,7 +27,8 @@ import sympy as sp
 from symce.numeric.functions.logit_ratio import cbern_dmean, cbern_logit, cbern_mean_gap
 
 
-def _parameter(u):
+def unit_parameter(u):
+    """λ for u = 2λ − 1 or 1 − 2λ (λ a symbol), with the sign s of u = s(2λ − 1); else None."""
     for s in (1, -1):
         lam = sp.expand((s * u + 1) / 2)
         if lam.is_Symbol:
@@ -37,7 +38,7 @@ def _parameter(u):
 
 def _parameters(e):
     """The λs: atanh(±(2λ − 1)) arguments and symbols whose logit appears under a reciprocal."""
-    lams = {_parameter(a.args[0])[0] for a in e.atoms(sp.atanh) if _parameter(a.args[0]) is not None}
+    lams = {unit_parameter(a.args[0])[0] for a in e.atoms(sp.atanh) if unit_parameter(a.args[0]) is not None}
     for s in e.free_symbols:
         if s.is_Symbol and (e.has(sp.log(s / (1 - s)))
                             or e.has(sp.log(s)) and (e.has(sp.log(1 / (1 - s))) or e.has(sp.log(1 - s)))):
@@ -113,4 +114,4 @@ def cbern_gradient_forms(e):
     return e
 
 
-__all__ = ["cbern_gradient_forms"]
+__all__ = ["cbern_gradient_forms", "unit_parameter"]

@@ -17,16 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions.logit_ratio import cbern_kl, cbern_mean, cbern_negentropy, cbern_xent, logit_ratio
-from symce.numeric.rewrite_cbern_gradients import cbern_gradient_forms
-
-
-def _parameter(u):
-    """λ for u = 2λ − 1 or 1 − 2λ (λ a symbol), with the sign s of u = s(2λ − 1); else None."""
-    for s in (1, -1):
-        lam = sp.expand((s * u + 1) / 2)
-        if lam.is_Symbol:
-            return lam, s
-    return None
+from symce.numeric.rewrite_cbern_gradients import cbern_gradient_forms, unit_parameter as _parameter
 
 
 def continuous_bernoulli_forms(e):

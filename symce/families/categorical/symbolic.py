@@ -27,7 +27,8 @@ from symce.errors import DerivationError
 from symce.core.expfamily import resolve_index_range
 
 from symce.families.categorical import rebuild as rebuild_memos
-from symce.families.categorical.rebuild import (FAST_ORDER, build as _build, build_terms, compile_term, paused_gc,
+from symce.core.collector import paused_gc  # acyclic objects by the 10⁵: k = 10⁵ CE + gradient 11.4 → 6.3 s
+from symce.families.categorical.rebuild import (FAST_ORDER, build as _build, build_terms, compile_term,
                                                 plain as _plain, prime_keys, rebuild as _rebuild, sum_of_terms)
 
 I = sp.Symbol("i", integer=True, positive=True)
