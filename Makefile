@@ -21,7 +21,7 @@ report: $(STAMP)
 	$(PY) -m symce report --out $(OUT) --coverage
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
