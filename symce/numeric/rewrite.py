@@ -87,6 +87,8 @@ from symce.numeric.rewrite_branch_scale import branch_scale_ratio
 from symce.numeric.rewrite_scaled_piecewise import scaled_branches
 from symce.numeric.functions.kl_share import kl_div_shares
 from symce.numeric.rewrite_vonmises import vonmises_kl_form
+from symce.numeric.rewrite_log_quotients import log_over_powers
+from symce.numeric.rewrite_vonmises_grad import vonmises_derivative_forms
 from symce.numeric.functions.log_diff import log_differences
 from symce.numeric.rewrite_logits import (log_softmax_pairs, logit_cross_entropy, logit_kl, logit_probability_kl,
                                           positive_weights, probability_logit_kl, softmax_cross_entropy, softmax_forms)
@@ -186,6 +188,7 @@ RULES = (
     ("log ratio: C·log x − C·log y = rational_log_sum(0, 0, C, x/y) (the quotient in double-double)", log_ratios),
     ("xlogy: A·log B = xlogy(A, B), A·log(1 + y) = xlog1py(A, y)", xlogy_forms),
     ("reciprocal out of xlogy: xlog1py((x − 1)/x, y) = xlog1py(x − 1, y)/x", reciprocal_out_of_xlogy),
+    ("log over a power: Σ c·xlog1py(k/xⁿ, y) = (…(Σ c·k·log1p(y))/x…)/x, divided in turn", log_over_powers),
     ("rational log sum: K + R₀ + Σ c_i log R_i = rational_log_sum(K, R₀, c_1, R_1, …)", log_rational_sum),
     ("log of a product: c·Σ log x_i + K = c·logprod_offset(x…, K/c)", log_product),
     ("log offset: log x + c = log_offset(x, c)", log_offset_form),
@@ -199,6 +202,12 @@ RULES = (
     ("sigmoid minus target: σ(a) − t = (1 − t)·σ(a) − t·σ(−a)", sigmoid_minus_target),
     ("sigmoid variance: σ(a) − σ(a)² = σ(a)·σ(−a)", sigmoid_variance),
     ("weight quotients: w·v/xⁿ = wdiv(w, v, x, n) for w = σ(a) or softmax(a; z)", weight_quotients),
+)
+
+# log-free expressions of Bessel functions (the von Mises gradients): only these apply
+BESSEL_RULES = (
+    ("von Mises derivative: c·(1 − A/κ − A²) = c·A′(κ) = vonmises_kl_dk1 (A = I₁/I₀, I₂ = I₀ − 2I₁/κ), "
+     "I_ν/I_μ = besseli_ratio", vonmises_derivative_forms),
 )
 
 # log-free expressions (rational gradients): only these apply
@@ -230,7 +239,10 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         return Stabilised(expr, content * got.expr, got.steps)
     e, steps = expr, []
     rules = RULES
-    if not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
+    if expr.has(sp.besseli) and not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
+        # the von Mises gradients: log-free, but their I₀(κ) overflows beyond κ ≈ 713 (∞/∞)
+        rules = BESSEL_RULES
+    elif not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
         # the other rules rewrite a logarithm, an exponential or σ (and expanding log-free gradients would
         # only add cancellation): a rational expression gets the rules that keep its differences exact
         rules = RATIONAL_RULES
