@@ -71,3 +71,14 @@ def test_every_partial_is_finite_and_accurate(gradients, name, backend):
         # a few hundred ULP at most of the partial, or a few ULP of the terms where the partial is a
         # difference: ∂/∂κ₂ = A(κ₂) − A(κ₁)cos(μ₁ − μ₂) has terms ≤ 1 that cancel near P = Q
         np.testing.assert_allclose(got, want, rtol=2e-13, atol=1e-15, err_msg=f"{name} {backend} {point}")
+
+
+def test_kl_dkappa1_where_kappa2_is_the_largest_double(gradients):
+    """∂KL/∂κ₁ = A′(κ₁)(κ₁ − κ₂ cos Δ) at κ₁ = 5e-324, κ₂ = DBL_MAX is −8.8e307: 2κ₂ sin²(Δ/2) overflowed (∞)."""
+    u, a, v, b = -1e-300, 5e-324, -709.78, 1.7976931348623157e308
+    with mpmath.workdps(50):
+        x = [mpmath.mpf(t) for t in (u, a, v, b)]
+        r = mpmath.besseli(1, x[1]) / mpmath.besseli(0, x[1])
+        want = float((1 - r / x[1] - r * r) * (x[1] - x[3] * mpmath.cos(x[0] - x[2])))
+    f = sc.lambdify(gradients["kl"][0].result[1], ARGS, backend="numpy")
+    np.testing.assert_allclose(float(f(u, a, v, b)), want, rtol=1e-14)

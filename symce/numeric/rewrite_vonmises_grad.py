@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symce.numeric.functions.bessel import bessel_forms
+from symce.numeric.functions.angle_diff import sin_diff, sin_half_diff
+from symce.numeric.functions.bessel import besseli_ratio, bessel_forms
 from symce.numeric.functions.vonmises_grad import vonmises_kl_dk1
 from symce.numeric.rewrite_vonmises import _angles
 
@@ -51,7 +52,20 @@ def vonmises_derivative_forms(e):
         rest = sp.expand(p.coeff_monomial(1) - c)  # terms of e outside c·A′
         e = _dk1(sp.factor(c), k) + rest
         changed = True
-    return bessel_forms(e) if changed or e.has(sp.besseli) else e
+    return _angle_forms(bessel_forms(e)) if changed or e.has(sp.besseli) else e
+
+
+def _angle_forms(e):
+    """sin(μ₁ − μ₂) → sin_diff(μ₁, μ₂): fl(μ₁ − μ₂) loses the angle where the difference is not exact
+    (μ₂ = −1e300); in A(κ₂) − A(κ₁)cos Δ (∂/∂κ₂) cos Δ → 1 − 2 sin²(Δ/2) as vonmises_kl's fdiff writes it
+    (there the terms cancel anyway; elsewhere cos Δ is a factor and 1 − 2 sin² would cancel near Δ = π/2)."""
+    e = e.replace(lambda f: isinstance(f, sp.sin) and _angles(f.args[0])[1] != 0,
+                  lambda f: sin_diff(*_angles(f.args[0])))
+    kappas = {f.args[2] for f in e.atoms(besseli_ratio)}
+    if len(kappas) == 2 and not e.has(vonmises_kl_dk1):
+        e = sp.expand(e.replace(lambda f: isinstance(f, sp.cos) and _angles(f.args[0])[1] != 0,
+                                lambda f: 1 - 2 * sin_half_diff(*_angles(f.args[0])) ** 2))
+    return e
 
 
 __all__ = ["vonmises_derivative_forms"]

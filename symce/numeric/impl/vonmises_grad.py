@@ -33,6 +33,10 @@ def vonmises_kl_dk1(xp, k1, k2, mu1, mu2):
         sh = _sin_half_diff(xp, mu1, mu2)
         w = (k1 - k2) / sigma + 2.0 * (k2 / sigma) * (sh * sh)
         out = np.where(np.abs(w) < 1.0, (scaled * w) / sigma, scaled * (w / sigma))
+        # κ₂ ≈ DBL_MAX: 2(κ₂/σ)sin² overflows where w itself does not (κ₁ = 5e-324, κ₂ = 1.8e308, Δ ≈ 1.6
+        # gave ∞ for −8.8e307): there w/2, the result doubled (exact)
+        wh = (0.5 * k1 - 0.5 * k2) / sigma + (k2 / sigma) * (sh * sh)
+        out = np.where(np.isfinite(out), out, 2.0 * (scaled * (wh / sigma)))
     bad = np.isnan(k1) | np.isnan(k2) | np.isnan(mu1) | np.isnan(mu2) | (k1 < 0) | (k2 < 0)
     return np.where(bad, np.nan, out)
 
