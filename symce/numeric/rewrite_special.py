@@ -98,16 +98,26 @@ def stirling_split(e):
     return sp.Add(*found, *terms, *rest)
 
 
+def _collected_polygamma(f):
+    """ψ(x) at any argument; ψ⁽ⁿ⁾(x), n ≥ 1, only at an argument that is not a sum: at S = x₁ + … + x_k
+    (Dirichlet) S overflows to ∞ and the collected (S − k)·ψ′(S) is ∞·0 = NaN, where the separate terms
+    xᵢ·ψ′(S) are each 0 (finite)."""
+    n, x = f.args
+    return n == 0 or (n.is_Integer and n > 0 and not isinstance(x, sp.Add))
+
+
 def collect_digamma(e):
-    """Σ cᵢ·h′(x) → (Σ cᵢ)·h′(x), and the same for ψ(x): −α h′(α) + h′(α) = (1 − α)·h′(α) is finite
-    where h′(α) ≈ −1/α overflows (α subnormal) and the two terms would give ∞ − ∞."""
+    """Σ cᵢ·h′(x) → (Σ cᵢ)·h′(x), and the same for ψ(x) and ψ⁽ⁿ⁾(x): −α h′(α) + h′(α) = (1 − α)·h′(α) is
+    finite where h′(α) ≈ −1/α overflows (α subnormal) and the two terms would give ∞ − ∞; in a derivative
+    −α ψ′(α) + ψ′(α) = (1 − α)·ψ′(α) is the correct +∞ where ψ′(α) ≈ 1/α² overflows (α < 1e-154)."""
     if not e.has(digamma_rem, digamma_stirling, sp.polygamma):
         return e
     coeffs, rest, count = defaultdict(lambda: sp.S.Zero), [], defaultdict(int)
     for t in sp.Add.make_args(e):
         c, f = t.as_independent(digamma_rem, digamma_stirling, sp.polygamma, as_Add=False)
-        if (isinstance(f, (digamma_rem, digamma_stirling)) or (isinstance(f, sp.polygamma) and f.args[0] == 0)) and not c.has(
-                digamma_rem, digamma_stirling, sp.polygamma):
+        collected = isinstance(f, (digamma_rem, digamma_stirling)) or (
+            isinstance(f, sp.polygamma) and _collected_polygamma(f))
+        if collected and not c.has(digamma_rem, digamma_stirling, sp.polygamma):
             coeffs[f] += c
             count[f] += 1
         else:
