@@ -64,3 +64,24 @@ def test_gamma_cross_entropy_partial_alpha1():
             scale = abs(float((1 - mpmath.mpf(a2)) * mpmath.psi(1, a1))) + abs(float(mpmath.mpf(b2) / b1))
         got = float(np.asarray(f(a1, a2, b1, b2)).ravel()[0])
         assert _close(got, exact, scale), (a1, a2, b1, b2, got, exact)
+
+
+def test_beta_cross_entropy_partial_on_q():
+    # H(P, Q) = log B(α₂, β₂) − (α₂ − 1)(ψ(α₁) − ψ(α₁ + β₁)) − (β₂ − 1)(ψ(β₁) − ψ(α₁ + β₁)) for P = Beta(α₁, β₁),
+    # Q = Beta(α₂, β₂) (E ln X = ψ(α) − ψ(α + β) under Beta(α, β)); ∂/∂α₂ had ψ(α₂) − ψ(α₂ + β₂) = −∞ + ∞ at
+    # α₂ = β₂ = 1.8e308 (the rule "digamma differences" made a psi_diff of only the first sum it found)
+    f = lambdify(sc.cross_entropy(sc.Beta(A1, B1), sc.Beta(A2, B2)).gradient([A2]), [A1, A2, B1, B2])
+    big = np.finfo(float).max
+    for a1, a2, b1, b2 in [(1.0, big, 30.0, np.nextafter(big, 0)), (1e-17, big, 1e-300, 1e300), (2.5, 1e-3, 0.5, 7.0),
+                           (40.0, 3.0, 1.0, 1e200)]:
+        # the textbook ∂/∂α₂, ψ(α₂) − ψ(α₂ + β₂) − ψ(α₁) + ψ(α₁ + β₁), at 60 digits (mpmath.diff of the CE loses
+        # the ~1e-9 derivative under log B ≈ 1e311 at α₂ = 1.8e308)
+        with mpmath.workdps(60):
+            exact = (mpmath.digamma(a2) - mpmath.digamma(mpmath.mpf(a2) + b2) - mpmath.digamma(a1)
+                     + mpmath.digamma(mpmath.mpf(a1) + b1))
+        with mpmath.workdps(30):
+            # Σ|terms| of the stable form psi_diff(α₁, β₁) − psi_diff(α₂, β₂)
+            scale = float(abs(mpmath.digamma(mpmath.mpf(a1) + b1) - mpmath.digamma(a1))
+                          + abs(mpmath.digamma(mpmath.mpf(a2) + b2) - mpmath.digamma(a2)))
+        got = float(np.asarray(f(a1, a2, b1, b2)).ravel()[0])
+        assert _close(got, exact, scale), (a1, a2, b1, b2, got, exact)

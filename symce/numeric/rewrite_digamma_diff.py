@@ -32,15 +32,21 @@ def digamma_differences(e):
             coeffs[f.args[1]] += c
         else:
             rest.append(t)
+    out = []
+    # every such sum, not only the first: a gradient of the Beta CE has one at P's parameters and one at Q's
+    # (ψ(α₂) − ψ(α₂ + β₂): −∞ + ∞ at α₂ = β₂ = 1.8e308 as separate terms)
     for s in sorted((a for a in coeffs if isinstance(a, sp.Add)), key=sp.default_sort_key):
+        if s not in coeffs:
+            continue
         parts = [x for x in s.args if x in coeffs and x.is_positive]
         if not parts or not s.is_positive or sp.expand(coeffs[s] + sum(coeffs[x] for x in parts)) != 0:
             continue
-        out = [-sp.factor_terms(coeffs[x]) * psi_diff(x, s - x) for x in parts]
+        out += [-sp.factor_terms(coeffs[x]) * psi_diff(x, s - x) for x in parts]
         for x in parts + [s]:
             del coeffs[x]
-        return sp.Add(*out, *[c * sp.polygamma(0, a) for a, c in coeffs.items()], *rest)
-    return e
+    if not out:
+        return e
+    return sp.Add(*out, *[c * sp.polygamma(0, a) for a, c in coeffs.items()], *rest)
 
 
 __all__ = ["digamma_differences"]
