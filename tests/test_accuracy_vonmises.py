@@ -118,6 +118,33 @@ def test_torch_gradient_where_the_angles_difference_is_not_exact():
             assert abs(float(grads[i]) - want) <= 1e-10 * abs(want), (p, i, float(grads[i]), want)
 
 
+def textbook_cross_entropy_gradient(a, b, u, v):
+    """∂/∂(κ₁, κ₂, μ₁, μ₂) of the textbook CE log 2π + log I₀(κ₂) − κ₂A(κ₁)cos Δ: −κ₂A′(κ₁)cos Δ,
+    A(κ₂) − A(κ₁)cos Δ, ±κ₂A(κ₁)sin Δ (I₀′ = I₁ and A′ = 1 − A/κ − A² as in textbook_kl_gradient), at 2400 bits."""
+    with mpmath.workprec(2400):
+        a, b, u, v = (mpmath.mpf(float(x)) for x in (a, b, u, v))
+        ra, rb = (mpmath.besseli(1, x) / mpmath.besseli(0, x) for x in (a, b))
+        c, s = mpmath.cos(u - v), mpmath.sin(u - v)
+        return [float(x) for x in (-b * (1 - ra / a - ra * ra) * c, rb - ra * c, ra * b * s, -ra * b * s)]
+
+
+@pytest.mark.skipif(not importlib.util.find_spec("torch"), reason="torch not installed")
+def test_torch_cross_entropy_gradient_where_the_angles_difference_is_not_exact():
+    # vonmises_xent.fdiff had sin/cos(fl(μ₁ − μ₂)) too: at FAR_ANGLES ∂/∂μ was 45 times too large and ∂/∂κ₂
+    # 1.67 for 1.3e-4. ∂/∂κ₁ at FAR_ANGLES is left out: A′(κ₁) = 1 − A/κ − A² cancels every bit at κ₁ = 8e177
+    # (−κ₂A′cos Δ ≈ 1e-101 for −5.9e-280), a separate defect from the angles
+    import torch
+
+    ce = sc.cross_entropy(sc.VonMises(m1, k1), sc.VonMises(m2, k2))
+    f = sc.lambdify(ce, [k1, k2, m1, m2], backend="torch")
+    for p, checked in [(FAR_ANGLES, (1, 2, 3)), ((2.0, 3.0, 3.24, 0.1), (0, 1, 2, 3))]:
+        xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in p]
+        grads = torch.autograd.grad(f(*xs), xs)
+        want = textbook_cross_entropy_gradient(*p)
+        for i in checked:
+            assert abs(float(grads[i]) - want[i]) <= 1e-10 * abs(want[i]), (p, i, float(grads[i]), want[i])
+
+
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_sine_of_an_angles_difference_against_mpmath(backend):
     # sin(h(a − b)), h = 1, ½: exact difference, far apart (the expanded products), far apart and cancelling,
