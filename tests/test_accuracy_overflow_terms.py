@@ -215,3 +215,43 @@ CANCELLING_POINTS = [((773.9556101891329, 336.5861536819737), (975.2928843935288
 def test_dirichlet_cross_entropy_where_log_b_and_the_psi_terms_cancel(alpha, beta):
     got, exact = float(_dirichlet_ce(len(alpha))(*alpha, *beta)), _penny_ce(alpha, beta)
     assert ulp_distance(got, exact) <= 32, (alpha, beta, got, exact)
+
+
+# -- KL(Multinomial(3, p) ‖ Multinomial(3, logits z)) = 3·KL(p ‖ softmax z): 3·(the KL rounded up near
+# DBL_MAX/3) was +∞ where the value is DBL_MAX − 4.4e276; the kernel takes the 3 inside its weights there
+@functools.lru_cache(maxsize=None)
+def _multinomial_kl(backend):
+    d = sc.kl(sc.Multinomial(3, list(_P)), sc.Multinomial.from_logits(3, list(_Z)))
+    return sc.lambdify(d, [*_P, *_Z], backend=backend)
+
+
+def _multinomial_kl_definition(p, z, n=3):
+    """Σ_x P(x)·log(P(x)/Q(x)) over the count vectors x of n draws in 3 classes (as the CE above)."""
+    with mpmath.workdps(700):
+        p, z = [mpmath.mpf(v) for v in p], [mpmath.mpf(v) for v in z]
+        top = max(z)
+        lse = top + mpmath.log(mpmath.fsum(mpmath.exp(v - top) for v in z))
+        total = mpmath.mpf(0)
+        for x in itertools.product(range(n + 1), repeat=3):
+            if sum(x) != n:
+                continue
+            coef = mpmath.factorial(n) / mpmath.fprod(mpmath.factorial(k) for k in x)
+            prob = coef * mpmath.fprod(pi ** k for pi, k in zip(p, x))
+            if prob:
+                total += prob * (mpmath.log(prob) - mpmath.log(coef) - mpmath.fsum(k * (zi - lse) for k, zi in zip(x, z)))
+        return float(total)
+
+
+# the accuracy section's +∞ (DBL_MAX − 4.4e276), KL near DBL_MAX/3 below and above, p = softmax z (KL ≈ 0)
+KL_POINTS = [((0.33333333333333337, 0.3333333333333333, 0.3333333333333333), (-1.7976931348623155e308, 37.0, 1.0)),
+             ((0.33333333333333337, 0.3333333333333333, 0.3333333333333333), (-1.7976931348623155e308, 37.0,
+                                                                             1.0000000000000002)),
+             ((0.5, 0.25, 0.25), (-1.2e308, 0.0, 0.0)), ((0.0, 0.5, 0.5), (-1e308, 1e308, 0.0)),
+             ((0.25, 0.25, 0.5), (0.0, 0.0, math.log(2.0)))]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "mpmath"])
+@pytest.mark.parametrize("p, z", KL_POINTS + MULTINOMIAL_POINTS[3:] + _simplex_sample(3, seed=12))
+def test_multinomial_kl_against_the_definition(backend, p, z):
+    got, exact = float(_multinomial_kl(backend)(*p, *z)), _multinomial_kl_definition(p, z)
+    assert (got == exact) if math.isinf(exact) else ulp_distance(got, exact) <= 4, (p, z, got, exact)

@@ -125,6 +125,12 @@ class _Gen:
         if c == sp.S.Half and rest.is_Pow and rest.exp == 2:
             b = self.visit(rest.base)
             return self._emit(node, f"({b} * 0.5) * {b}")
+        if c.is_Integer and c > 1 and isinstance(rest, prob_logit_kl):
+            # n·KL (the Multinomial's n): n into the kernel, which puts it inside the weights where n·(the KL
+            # rounded up near DBL_MAX/n) overflows although the value is just below DBL_MAX
+            name = f"sx_prob_logit_kl_{int(c)}"
+            self.ns[name] = functools.partial(self.names["_prob_logit_kl"], scale=int(c))
+            return self._emit(node, f"{name}({', '.join(self.visit(a) for a in prob_logit_kl_args(rest))})")
         num, den = [], []
         for f in sp.Mul.make_args(rest):
             if f.is_Pow and f.exp.is_Number and f.exp.is_negative:

@@ -101,6 +101,16 @@ def lower(expr, backend: str):
 
     e = e.replace(lambda f: isinstance(f, wprod), weighted)
     if e.has(prob_logit_kl):
+        def scaled(m):
+            # n·KL (the Multinomial's n): n into the kernel, which puts it inside the weights where n·(the KL
+            # rounded up near DBL_MAX/n) overflows although the value is just below DBL_MAX
+            n, f = m.as_coeff_Mul()
+            name = f"sx_prob_logit_kl_{int(n)}"
+            extra[name] = functools.partial(names["_prob_logit_kl"], scale=int(n))
+            return sp.Function(name)(*codegen.prob_logit_kl_args(f))
+
+        e = e.replace(lambda m: m.is_Mul and isinstance(m.as_coeff_Mul()[1], prob_logit_kl)
+                      and m.as_coeff_Mul()[0].is_Integer and m.as_coeff_Mul()[0] > 1, scaled)
         extra["sx_prob_logit_kl"] = names["_prob_logit_kl"]
         plk = sp.Function("sx_prob_logit_kl")
         e = e.replace(lambda f: isinstance(f, prob_logit_kl), lambda f: plk(*codegen.prob_logit_kl_args(f)))

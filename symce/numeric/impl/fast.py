@@ -262,8 +262,22 @@ def wprod_softmax(careful, w, v, a, *zs):
     return _wprod(w, v, _log_softmax_ld, lambda w, v, *lg: careful["_wprod_softmax"](w, v, *lg), a, *zs)
 
 
-def prob_logit_kl(careful, one, *args):
-    return prob_logit_kl_numpy(careful, one, *args)
+def prob_logit_kl(careful, one, *args, scale=1):
+    """scale·KL(p ‖ softmax z) (scale: the Multinomial's n). Where scale·(the KL rounded) overflows, scale
+    goes inside the weights of the far form: a KL ≥ DBL_MAX/scale rounded up by half an ulp, times scale,
+    passed DBL_MAX where the value is just below it (there KL ≫ H(p): the far form has nothing to cancel)."""
+    if scale == 1:
+        return prob_logit_kl_numpy(careful, one, *args)
+    kl = np.asarray(prob_logit_kl_numpy(careful, one, *args), dtype=np.float64)
+    with np.errstate(over="ignore"):
+        out = scale * kl
+    over = np.isinf(out) & np.isfinite(kl)
+    if over.any():
+        shape = np.broadcast_shapes(*[np.shape(x) for x in args])
+        cols = [np.broadcast_to(np.asarray(x, np.float64), shape)[over] for x in args]
+        out = np.array(out)
+        out[over] = careful["_prob_logit_kl"](one, *cols, scale=scale)
+    return out[()]
 
 
 def logit_prob_kl(careful, one, *args):

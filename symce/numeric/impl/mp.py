@@ -189,9 +189,9 @@ def rel_entr_sum_pos(*args):
     return mpmath.inf if any(q == 0 for q in args[k:]) else rel_entr_sum(*args)
 
 
-def prob_logit_kl(one, *args):
+def prob_logit_kl(one, *args, scale=1):
     k = len(args) // 3
-    return +prob_logit_kl_exact(args[:k], args[k:2 * k], args[2 * k:], bits=mpmath.mp.prec)
+    return scale * prob_logit_kl_exact(args[:k], args[k:2 * k], args[2 * k:], bits=mpmath.mp.prec)
 
 
 def logit_prob_kl(one, *args):

@@ -95,12 +95,15 @@ def _softmax_kl_far(xp, x, y, w, n, mx, rest_x):
     return _double(xp, _neumaier(xp, list(_wmul(xp, w, n, hy - hx))))
 
 
-def prob_logit_kl(xp, one, *args):
-    """Σ p_i log p_i + softmax_xent(p, z) with p_i = a_i + b_i: exact to the definition for p off the
-    simplex, without cancellation where KL ≫ H(p) (the numpy version adds the near form)."""
+def prob_logit_kl(xp, one, *args, scale=1):
+    """scale·(Σ p_i log p_i + softmax_xent(p, z)) with p_i = a_i + b_i: exact to the definition for p off the
+    simplex, without cancellation where KL ≫ H(p) (the numpy version adds the near form). scale (the
+    Multinomial's n) inside the weights, Σ xlogy(n·p_i, p_i) + softmax_xent(n·p, z) (both linear in the
+    weights): n·(a sum rounded up near DBL_MAX/n) overflowed where the value is just below DBL_MAX."""
     k = len(args) // 3
     p = [xp.asarray(a) + xp.asarray(b) for a, b in zip(args[:k], args[k:2 * k])]
-    return _neumaier(xp, [*[xlogy(xp, v, v) for v in p], softmax_xent(xp, *p, *args[2 * k:])])
+    w = p if scale == 1 else [scale * v for v in p]
+    return _neumaier(xp, [*[xlogy(xp, u, v) for u, v in zip(w, p)], softmax_xent(xp, *w, *args[2 * k:])])
 
 
 def logit_prob_kl(xp, one, *args):
