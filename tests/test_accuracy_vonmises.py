@@ -131,18 +131,49 @@ def textbook_cross_entropy_gradient(a, b, u, v):
 @pytest.mark.skipif(not importlib.util.find_spec("torch"), reason="torch not installed")
 def test_torch_cross_entropy_gradient_where_the_angles_difference_is_not_exact():
     # vonmises_xent.fdiff had sin/cos(fl(μ₁ − μ₂)) too: at FAR_ANGLES ∂/∂μ was 45 times too large and ∂/∂κ₂
-    # 1.67 for 1.3e-4. ∂/∂κ₁ at FAR_ANGLES is left out: A′(κ₁) = 1 − A/κ − A² cancels every bit at κ₁ = 8e177
-    # (−κ₂A′cos Δ ≈ 1e-101 for −5.9e-280), a separate defect from the angles
+    # 1.67 for 1.3e-4. ∂/∂κ₁ = −κ₂A′(κ₁)cos Δ had A′ = 1 − A/κ − A² written out, which cancels every bit at
+    # κ₁ = 8e177 (9.5e-102 for 2.5e-281); now (κ₂/κ₁)·vonmises_kl_dk1(κ₁, 0, 0, 0)
     import torch
 
     ce = sc.cross_entropy(sc.VonMises(m1, k1), sc.VonMises(m2, k2))
     f = sc.lambdify(ce, [k1, k2, m1, m2], backend="torch")
-    for p, checked in [(FAR_ANGLES, (1, 2, 3)), ((2.0, 3.0, 3.24, 0.1), (0, 1, 2, 3))]:
+    for p in [FAR_ANGLES, (2.0, 3.0, 3.24, 0.1)]:
         xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in p]
         grads = torch.autograd.grad(f(*xs), xs)
         want = textbook_cross_entropy_gradient(*p)
-        for i in checked:
+        for i in range(4):
             assert abs(float(grads[i]) - want[i]) <= 1e-10 * abs(want[i]), (p, i, float(grads[i]), want[i])
+
+
+def textbook_entropy_derivative(a):
+    """H′(κ) of the textbook H = log 2π + log I₀(κ) − κA(κ): I₁/I₀ − A − κA′ = −κ(1 − A/κ − A²) (I₀′ = I₁,
+    A′ as in textbook_kl_gradient), at 2400 bits: the written-out A′ cancels 2·log₂ κ bits."""
+    with mpmath.workprec(2400):
+        a = mpmath.mpf(float(a))
+        r = mpmath.besseli(1, a) / mpmath.besseli(0, a)
+        return float(-a * (1 - r / a - r * r))
+
+
+@pytest.mark.parametrize("backend", ["numpy"] + [b for b in ("torch",) if importlib.util.find_spec(b)])
+def test_entropy_derivative_at_large_kappa(backend):
+    # vonmises_entropy.fdiff was −κ(1 − A/κ − A²): −8.3e-8 for −5e-11 at κ = 1e10, +1 (wrong sign) for −6.25e-179
+    # at κ = 8e177; now −vonmises_kl_dk1(κ, 0, 0, 0), the stable κA′ (torch's backward prints fdiff; numpy
+    # lambdifies sp.diff of the stable function)
+    ks = [1e-3, 2.5, 1e10, 8e177]
+    if backend == "torch":
+        import torch
+
+        f = sc.lambdify(sc.entropy(sc.VonMises(m1, k1)), [k1], backend="torch")
+        got = []
+        for k in ks:
+            x = torch.tensor(k, dtype=torch.float64, requires_grad=True)
+            got.append(float(torch.autograd.grad(f(x), [x])[0]))
+    else:
+        f = sc.lambdify(sp.diff(sc.numeric.functions.vonmises_entropy(k1), k1), [k1], backend="numpy")
+        got = [float(f(k)) for k in ks]
+    for k, g in zip(ks, got):
+        want = textbook_entropy_derivative(k)
+        assert abs(g - want) <= 1e-12 * abs(want), (backend, k, g, want)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
