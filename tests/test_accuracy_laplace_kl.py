@@ -107,3 +107,28 @@ def test_scaled_expm1mx_kernel_against_definition():
             q = float(ma * mt / ms)
         got = float(scaled_expm1mx_numpy(a, s, t, q))
         assert ulp_distance(got, exact) <= 2, (a, s, t, got, exact)
+
+
+# (μ₁, b₁, μ₂, b₂) where the CE's log(2b₂) and b₁/b₂ cancel: the accuracy section's worst point (11 ULP as
+# separate terms, CE = 0.168), points on and near the curve CE = 0 (b₁/b₂ = −log 2b₂), a location gap beside it
+CE_CURVE_POINTS = [(-9.123340545034543e-219, 0.008370379664480334, 7.873987571500726e-194, 0.001381227072339298),
+                   (0.0, 0.0062146080984221914, 0.0, 0.001), (0.0, 0.006214608098422, 0.0, 0.001),
+                   (1.0, 0.0062, 1.0 + 1e-6, 0.001), (0.0, 2.0, 0.0, 0.1), (0.0, 0.3, 0.0, 0.2)]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "math"])
+def test_laplace_ce_where_log_and_ratio_cancel(backend):
+    f = _compiled("ce", backend)
+    for point in CE_CURVE_POINTS:
+        got, exact = float(f(*point)), _reference("ce", *point)
+        assert ulp_distance(got, exact) <= 4, (backend, point, got, exact)
+
+
+def test_laplace_ce_stable_form_is_a_rational_log_sum():
+    """log(2b₂) + b₁/b₂ as one rational_log_sum, the location part scaled_expm1mx ≥ 0; every step proved."""
+    from symce.numeric.functions.exact import rational_log_sum
+    from symce.numeric.rewrite import stabilise
+
+    stable = stabilise(_derivation("ce").result)
+    assert stable.expr.has(rational_log_sum) and stable.expr.has(scaled_expm1mx)
+    assert stable.proved
