@@ -255,3 +255,17 @@ KL_POINTS = [((0.33333333333333337, 0.3333333333333333, 0.3333333333333333), (-1
 def test_multinomial_kl_against_the_definition(backend, p, z):
     got, exact = float(_multinomial_kl(backend)(*p, *z)), _multinomial_kl_definition(p, z)
     assert (got == exact) if math.isinf(exact) else ulp_distance(got, exact) <= 4, (p, z, got, exact)
+
+
+def test_multinomial_kl_torch_bridges_the_scaled_kernel():
+    """torch: n·prob_logit_kl is bridged whole (a product in torch overflowed as numpy's did), gradients too."""
+    torch = pytest.importorskip("torch")
+    f = _multinomial_kl("torch")
+    for p, z in KL_POINTS[:3]:
+        got = float(f(*[torch.tensor(v, dtype=torch.float64) for v in (*p, *z)]))
+        assert ulp_distance(got, _multinomial_kl_definition(p, z)) <= 4, (p, z, got)
+    xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.25, 0.25, 0.5, 1.5, -2.0, 0.25)]
+    f(*xs).backward()
+    # ∂/∂z₁ of 3·KL(p ‖ softmax z) = 3·(softmax(z)₁ − p₁)
+    s = [math.exp(v) for v in (1.5, -2.0, 0.25)]
+    assert math.isclose(float(xs[3].grad), 3 * (s[0] / sum(s) - 0.25), rel_tol=1e-12)

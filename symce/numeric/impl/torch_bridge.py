@@ -245,6 +245,15 @@ def _rebuild(node, args):
     return node.func(*args)  # (Piecewise pairs, relations: no term order to keep)
 
 
+def _scaled_kl(node) -> bool:
+    """n·prob_logit_kl (the Multinomial's n) bridged whole: the numpy kernel takes n inside its weights where
+    n·(the KL rounded up near DBL_MAX/n) overflows (codegen), a product in torch would not."""
+    if not node.is_Mul:
+        return False
+    n, f = node.as_coeff_Mul()
+    return isinstance(f, prob_logit_kl) and n.is_Integer and n > 1
+
+
 def bridge(expr):
     """(expr with every node that needs the bridge replaced by a call ``sx_bridge_N(x…)`` of its free
     symbols, {name: Bridge}). The rest of the tree is rebuilt unevaluated, so its terms and factors keep
@@ -264,7 +273,7 @@ def bridge(expr):
             bridges[name] = native
             new = sp.Function(name)(*native.syms)
         elif node.free_symbols and (needs_bridge(node) or isinstance(node, StableFunction)
-                                    or special.torch_bridged(node)):
+                                    or special.torch_bridged(node) or _scaled_kl(node)):
             syms = tuple(sorted(node.free_symbols, key=lambda s: s.name))
             name = f"sx_bridge_{len(bridges)}"
             bridges[name] = Bridge(node, syms)
