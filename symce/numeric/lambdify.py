@@ -47,7 +47,7 @@ def lambdify(obj, args: Sequence | None = None, backend: str = "numpy", *, stabl
     ``sympy.lambdify`` behaviour, for comparison). The stable expression is ``f.expr``.
 
     A Matrix result (a gradient, Hessian, Fisher information): numpy, scipy and torch give an array/tensor
-    of shape (rows, cols, *batch) (SymPy's layout; torch stacks the entries, so autograd, device and dtype
+    of shape ``(rows, cols, *batch)`` (SymPy's layout; torch stacks the entries, so autograd, device and dtype
     are kept); math a tuple of rows of Python floats; mpmath an ``mpmath.matrix`` (one point: array
     arguments raise ArgumentTypeError); jax refuses it.
 
