@@ -155,11 +155,7 @@ def wrap(raw, backend, nargs):
 
         @functools.wraps(raw)
         def f(*xs):
-            tensors = [x for x in xs if isinstance(x, torch.Tensor)]
-            device = tensors[0].device if tensors else None
-            floats = [x.dtype for x in tensors if x.is_floating_point()]
-            kind = functools.reduce(torch.promote_types, floats) if floats else torch.float64
-            xs = [torch.as_tensor(x, dtype=torch.float64, device=device) for x in xs]
+            xs, device, kind = _torch_inputs(torch, xs)
             out = raw(*xs)
             out = torch.as_tensor(out, dtype=torch.float64, device=device)
             shape = torch.broadcast_shapes(*[x.shape for x in xs]) if xs else ()
@@ -213,11 +209,7 @@ def wrap_matrix(raw, backend, shape):
 
         @functools.wraps(raw)
         def f(*xs):
-            tensors = [x for x in xs if isinstance(x, torch.Tensor)]
-            device = tensors[0].device if tensors else None
-            floats = [x.dtype for x in tensors if x.is_floating_point()]
-            kind = functools.reduce(torch.promote_types, floats) if floats else torch.float64
-            xs = [torch.as_tensor(x, dtype=torch.float64, device=device) for x in xs]
+            xs, device, kind = _torch_inputs(torch, xs)
             outs = [torch.as_tensor(o, dtype=torch.float64, device=device) for o in raw(*xs)]
             batch = torch.broadcast_shapes(*[x.shape for x in xs], *[o.shape for o in outs])
             # torch.stack, not torch.tensor: the entries keep their autograd history
@@ -257,5 +249,15 @@ def blocked(raw, xs, shape, size):
         out[i:i + BLOCK] = raw(*[x if x.ndim == 0 else x[i:i + BLOCK] for x in flat])
     return out.reshape(shape)
 
+
+
+def _torch_inputs(torch, xs):
+    """The arguments as float64 tensors on the first tensor's device, that device, and the dtype the result
+    is returned in (the promoted floating dtype of the tensor arguments; float64 without one)."""
+    tensors = [x for x in xs if isinstance(x, torch.Tensor)]
+    device = tensors[0].device if tensors else None
+    floats = [x.dtype for x in tensors if x.is_floating_point()]
+    kind = functools.reduce(torch.promote_types, floats) if floats else torch.float64
+    return [torch.as_tensor(x, dtype=torch.float64, device=device) for x in xs], device, kind
 
 __all__ = ["printed_function", "print_function", "finish", "stable_form", "wrap", "wrap_matrix", "BLOCK"]
