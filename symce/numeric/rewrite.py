@@ -84,6 +84,7 @@ from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_mi
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
 from symce.numeric.rewrite_multinomial import multinomial_coefficient_terms
 from symce.numeric.rewrite_branch_scale import branch_scale_ratio
+from symce.numeric.rewrite_laplace_grad import laplace_derivative_forms
 from symce.numeric.rewrite_scaled_piecewise import scaled_branches
 from symce.numeric.functions.kl_share import kl_div_shares
 from symce.numeric.rewrite_vonmises import vonmises_kl_form
@@ -100,6 +101,7 @@ from symce.numeric.rewrite_proof import prove_step
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
 from symce.numeric.rewrite_harmonic import harmonic_numbers
+from symce.numeric.rewrite_polygamma_shift import polygamma_shift, reciprocal_powers
 from symce.numeric.rewrite_gamma_sum import stirling_parts_at_sums
 from symce.numeric.rewrite_log_beta import dirichlet_cross_entropy, log_beta_terms
 from symce.numeric.rewrite_special import (bregman_sum, collect_digamma, entropy_log_sum, gamma_products,
@@ -151,6 +153,8 @@ RULES = (
      "rational_log_sum(…) (Stirling with Binet's μ at y and at x)", cross_entropy_split),
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "
      "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
+    ("Laplace derivative forms: e^x − 1 = wtanh(e^x + 1, x), (a − b)/r = diff_ratio(a, b, r), "
+     "(1 − P/s)/s = diff_ratio(1, P/s, s)", laplace_derivative_forms),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),
     ("softmax polynomial: e^{z_i}/Σ e^{z_j} = s_i, each term times (Σ s_j)^Δ = 1 to one degree, collected "
      "(s_i − p_i = s_i (1 − p_i) − p_i Σ_{j≠i} s_j; σ(a) − 1 = −σ(−a))", softmax_polynomial),
@@ -160,6 +164,8 @@ RULES = (
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
     ("harmonic numbers: c·ψ(x) + c·γ = c·H_x − c/x (H_x = ψ(x + 1) + γ)", harmonic_numbers),
+    ("polygamma shift: c·ψ⁽ⁿ⁾(x) + R = c·ψ⁽ⁿ⁾(x + 1) + exact_rational(R + c(−1)ⁿ⁺¹n!/xⁿ⁺¹), x = k·s reaching 0",
+     polygamma_shift),
     ("digamma differences: Σ cᵢψ(xᵢ) − (Σ cᵢ)ψ(Σ xⱼ) = −Σ cᵢ·psi_diff(xᵢ, Σ xⱼ − xᵢ)", digamma_differences),
     ("entropy log sum: K + R₀ + Σ cᵢ log xᵢ = rational_log_sum(K, R₀, c₁, x₁, …)", entropy_log_sum),
     ("scaled relative entropy: A log(A/Y) − A + Y = kl_div(A, Y)", scaled_relative_entropy),
@@ -202,6 +208,7 @@ RULES = (
     ("sigmoid minus target: σ(a) − t = (1 − t)·σ(a) − t·σ(−a)", sigmoid_minus_target),
     ("sigmoid variance: σ(a) − σ(a)² = σ(a)·σ(−a)", sigmoid_variance),
     ("weight quotients: w·v/xⁿ = wdiv(w, v, x, n) for w = σ(a) or softmax(a; z)", weight_quotients),
+    ("reciprocal powers: Σ F_k/xᵏ = ((F_N/x + F_{N−1})/x + …)/x, divided in turn", reciprocal_powers),
 )
 
 # log-free expressions of Bessel functions (the von Mises gradients): only these apply
