@@ -165,9 +165,19 @@ def _build(obj, expr, args, backend, stable, derived):
         code_expr = expr
     # SymPy's torch printer refuses unknown functions unless told not to be strict (imported here, with torch:
     # it is part of the optional torch support, and recent in SymPy, which symce accepts from 1.12)
+    from sympy.core.function import AppliedUndef
     from sympy.printing.pytorch import TorchPrinter
 
-    printer = TorchPrinter({"allow_unknown_functions": True, "strict": False})
+    class Printer(TorchPrinter):
+        def _print_Function(self, f):
+            # a bridged node (sx_bridge_N) by its name: TorchPrinter prints an unknown function but marks it
+            # "not supported" with comment lines, which break `x0 = …` where CSE names the call (a Piecewise
+            # with bridged nodes — the Weibull CE's two forms — is printed here, not by the code generator)
+            if isinstance(f, AppliedUndef):
+                return "%s(%s)" % (f.func.__name__, ", ".join(self._print(a) for a in f.args))
+            return super()._print_Function(f)
+
+    printer = Printer({"allow_unknown_functions": True, "strict": False})
     # inside an unknown function's arguments the printer leaves log/exp bare, and `from torch import *`
     # does not define them
     elementary = {name: getattr(torch, name) for name in

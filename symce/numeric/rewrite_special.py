@@ -199,8 +199,42 @@ def gamma_scaled_excess_form(e):
             # the Weibull CE's (k₂ − γ)/k₁ is −∞ where e^s is +∞ (k₁ subnormal, k₂ < γ): one function
             # decides the sign of that ∞ − ∞ (issue 11: NaN at k₁ = 5e-324, k₂ = ½)
             excess, ratio_part = gamma_excess_shift(z, big_l, *quot.args), sp.S.Zero
+            near = c * (excess + stirling_bregman(z, 2) + kl_div(z, 2)) + ratio_part + left
+            far = _far_form(c, gamma_scaled(z, big_l), rest)
+            if far is None:
+                return near
+            # e^s < 1/e (s = L + log Γ(z) < −1): the split's e^s − 1 − s ≈ |s| cancels against the logarithms
+            # (1.7·10⁸ ULP at k₁ = 710, λ₁ = 10⁻⁸, CE ≈ 10⁻⁸; 43 ULP at s = −694), where e^s + the rest as
+            # written is exact up to the e^s's own rounding (the rest's logarithms in one log sum)
+            return sp.Piecewise((far, gamma_scaled(z, big_l) < sp.exp(-1)), (near, True))
         return c * (excess + stirling_bregman(z, 2) + kl_div(z, 2)) + ratio_part + left
     return e
+
+
+def _far_form(c, scaled, rest):
+    """c·e^s + rest with rest = Σ cᵢ log xᵢ + γ·(a − b)/d (the Weibull CE's k₂ log λ₂ + (1 − k₂) log λ₁ −
+    log k₂ + γ(k₂ − 1)/k₁) as c·scaled + rational_log_sum(0, 0, c₁, x₁, …) + γ·diff_ratio(a, b, d); None for
+    any other rest."""
+    rest = sp.expand(rest)
+    g = sp.together(rest.coeff(sp.EulerGamma))
+    num, den = sp.fraction(g)
+    parts = sp.Add.make_args(sp.expand(num))
+    if len(parts) != 2 or not den.is_Symbol:
+        return None
+    a, b = sorted(parts, key=lambda p: p.could_extract_minus_sign())
+    if not (a.is_Symbol or a.is_number) or not ((-b).is_Symbol or (-b).is_number):
+        return None
+    logs = defaultdict(lambda: sp.S.Zero)
+    for t in sp.Add.make_args(sp.expand(rest - sp.EulerGamma * g)):
+        k, lg = t.as_independent(sp.log, as_Add=False)
+        if not (isinstance(lg, sp.log) and lg.args[0].is_Symbol and lg.args[0].is_positive
+                and k.is_polynomial() and not k.has(sp.log)):
+            return None
+        logs[lg.args[0]] += k
+    cr = [v for x in sorted(logs, key=sp.default_sort_key) for v in (sp.factor_terms(logs[x]), x) if logs[x] != 0]
+    if len(cr) < 4:
+        return None
+    return c * scaled + rational_log_sum(0, 0, *cr) + sp.EulerGamma * diff_ratio(a, -b, den)
 
 
 def _ratio_with_entropy_log(c, r, left):

@@ -132,6 +132,39 @@ class gamma_scaled(_Cancelling):  # noqa: N801
     def _eval_is_positive(self):
         return True if (self.args[0].is_positive and self.args[1].is_real) else None
 
+    def lowering(self, names):
+        """The numpy kernel from the inputs where z = (d + q)/d and L = k(log u − log v) (the Weibull CE's
+        e^s where s ≪ 0, :func:`symce.numeric.rewrite_special.gamma_scaled_excess_form`): s in double-double
+        (impl/gamma_excess.py), since the rounded L costs |s|·ε of e^s (18 ULP at s = −18); otherwise the
+        function of (z, L)."""
+        from symce.numeric.impl import gamma_excess, gamma_kernels
+
+        plain = names["gamma_scaled"]
+        if getattr(plain, "func", None) is not gamma_kernels.gamma_scaled:
+            return plain, self.args
+        weibull = _weibull_inputs(*self.args)
+        if weibull is None:
+            return plain, self.args
+        return functools.partial(gamma_excess.scaled_weibull, mu=names["lgamma_stirling"]), weibull
+
+
+def _weibull_inputs(z, big_l):
+    """(q, d, k, u, v) where z = (d + q)/d and L = k(log u − log v) in symbols, else None."""
+    num, den = sp.fraction(sp.together(z))
+    q = sp.expand(num - den)
+    if not (q.is_Symbol and den.is_Symbol and q.is_positive and den.is_positive):
+        return None
+    parts = [t.as_independent(sp.log, as_Add=False) for t in sp.Add.make_args(sp.expand(big_l))]
+    if not (len(parts) == 2 and all(isinstance(f, sp.log) and f.args[0].is_Symbol for _, f in parts)
+            and parts[0][0] == -parts[1][0]):
+        return None
+    (k0, lu), (_, lv) = parts
+    if k0.is_Symbol:
+        return q, den, k0, lu.args[0], lv.args[0]
+    if (-k0).is_Symbol:
+        return q, den, -k0, lv.args[0], lu.args[0]
+    return None
+
 
 class lgamma_stirling(_Cancelling):  # noqa: N801
     """μ(x) = log Γ(x) − (x − ½) log x + x − ½ log 2π, Binet's remainder of Stirling's formula (≈ 1/(12x)):

@@ -141,9 +141,8 @@ def _excess(sh, sl):
     return np.where(np.isinf(sh), np.inf, out)
 
 
-def excess_from_ratio(q, d, lh, ll, *, mu):
-    """e^s − 1 − s with s = L + log Γ(1 + q/d), L = lh + ll (double-double)."""
-    q, d, lh, ll = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (q, d, lh, ll)])
+def _exponent(q, d, lh, ll, mu):
+    """s = L + log Γ(1 + q/d) as a double-double (sh, sl), L = lh + ll, and where it is defined (ok)."""
     with np.errstate(all="ignore"):
         rh, rl = _quotient_dd(q, d)
         nh, nl = _two_sum(q, -d)  # q − d exact where q and d are close (Sterbenz)
@@ -158,11 +157,58 @@ def excess_from_ratio(q, d, lh, ll, *, mu):
                             np.where(ok, dl, 0.0), np.where(ok, rh, 1.0), np.where(ok, rl, 0.0), mu)
         sh, sl = _add_dd(lh, ll, gh, gl)
         sl = np.where(np.isfinite(sh), sl, 0.0)
+    return sh, sl, ok
+
+
+def excess_from_ratio(q, d, lh, ll, *, mu):
+    """e^s − 1 − s with s = L + log Γ(1 + q/d), L = lh + ll (double-double)."""
+    q, d, lh, ll = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (q, d, lh, ll)])
+    sh, sl, ok = _exponent(q, d, lh, ll, mu)
+    with np.errstate(all="ignore"):
         out = _excess(sh, sl)
     bad = np.isnan(q) | np.isnan(d) | np.isnan(lh) | (q < 0) | (d < 0)
     # z beyond 10³⁰⁰ (log Γ(z) ≈ 6.9·10³⁰², the KL's stirling_bregman(z, 2) alike) or z, L overflowed: the
     # term is +∞ (|s| beyond the float range, or e^s − 1 − s ≥ 0 beside a +∞)
     return np.where(bad, np.nan, np.where(ok & np.isfinite(out), out, np.inf))
+
+
+def scaled_from_ratio(q, d, lh, ll, *, mu):
+    """e^s = e^L·Γ(1 + q/d) with s in double-double: e^{s_h}(1 + s_l), where e^{s_h + s_l} from the rounded L
+    and log Γ(z) would carry |s|·ε (18 ULP at s = −18, the Weibull CE at λ₁ = 10⁻⁸; 10³ at s ≈ 700)."""
+    q, d, lh, ll = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (q, d, lh, ll)])
+    sh, sl, ok = _exponent(q, d, lh, ll, mu)
+    with np.errstate(all="ignore"):
+        e = np.exp(sh)
+        out = np.where(np.isfinite(e) & (e > 0), e + e * sl, e)
+        # where s is undefined in floats (z beyond 10³⁰⁰ or z, L overflowed): e^L·Γ(z) from the float s
+        plain = np.exp(lh + _lgamma_plain(q, d))
+    bad = np.isnan(q) | np.isnan(d) | np.isnan(lh) | (q < 0) | (d < 0)
+    return np.where(bad, np.nan, np.where(ok & ~np.isnan(out), out, plain))
+
+
+def _lgamma_plain(q, d):
+    from scipy.special import gammaln
+
+    with np.errstate(all="ignore"):
+        return gammaln(1.0 + q / d)
+
+
+def _log_ratio_weibull(k, u, v):
+    """L = k(log u − log v) as a double-double."""
+    k, u, v = (np.asarray(x, dtype=np.float64) for x in (k, u, v))
+    with np.errstate(all="ignore"):
+        uh, ul = _log_dd(u, np.zeros_like(u))
+        vh, vl = _log_dd(v, np.zeros_like(v))
+        dh, dl = _add_dd(uh, ul, -vh, -vl)
+        lh, ll = _dd_mul(k, np.zeros_like(k), dh, dl)
+        # k beyond 2⁹⁹⁶ (the splitting of the exact product overflows) or L beyond the float range
+        good = np.isfinite(lh) & np.isfinite(ll)
+        return np.where(good, lh, k * dh), np.where(good, ll, 0.0)
+
+
+def scaled_weibull(q, d, k, u, v, *, mu):
+    """gamma_scaled(1 + q/d, k(log u − log v)) with the exponent in double-double."""
+    return scaled_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
 
 
 def excess_gumbel(q, d, a, b, s, *, mu):
@@ -180,16 +226,7 @@ def excess_gumbel(q, d, a, b, s, *, mu):
 
 def excess_weibull(q, d, k, u, v, *, mu):
     """L = k(log u − log v) as a double-double."""
-    k, u, v = (np.asarray(x, dtype=np.float64) for x in (k, u, v))
-    with np.errstate(all="ignore"):
-        uh, ul = _log_dd(u, np.zeros_like(u))
-        vh, vl = _log_dd(v, np.zeros_like(v))
-        dh, dl = _add_dd(uh, ul, -vh, -vl)
-        lh, ll = _dd_mul(k, np.zeros_like(k), dh, dl)
-        # k beyond 2⁹⁹⁶ (the splitting of the exact product overflows) or L beyond the float range
-        good = np.isfinite(lh) & np.isfinite(ll)
-        lh, ll = np.where(good, lh, k * dh), np.where(good, ll, 0.0)
-    return excess_from_ratio(q, d, lh, ll, mu=mu)
+    return excess_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
 
 
-__all__ = ["excess_from_ratio", "excess_gumbel", "excess_weibull"]
+__all__ = ["excess_from_ratio", "excess_gumbel", "excess_weibull", "scaled_from_ratio", "scaled_weibull"]

@@ -433,6 +433,12 @@ def expm1mx(s):
     return np.where(np.abs(s) < 0.5, near, np.where(np.isinf(s), np.inf, far))  # e^s − 1 − s → +∞ at ±∞
 
 
+def gamma_scaled(z, big_l, loggamma):
+    """e^L·Γ(z) = e^{L + log Γ(z)} (the function's lowering takes L + log Γ(z) in double-double where it can)."""
+    with np.errstate(all="ignore"):
+        return np.exp(np.asarray(big_l, dtype=np.float64) + loggamma(z))
+
+
 def gamma_scaled_excess(z, big_l, loggamma):
     """e^L·Γ(z) − 1 − L − log Γ(z) = expm1mx(L + log Γ(z))."""
     with np.errstate(all="ignore"):
@@ -470,7 +476,7 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
             "stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
             "_stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
             "stirling_bregman_sum": functools.partial(stirling_bregman_sum, loggamma=loggamma),
-            "gamma_scaled": lambda z, big_l: np.exp(big_l + loggamma(z)),
+            "gamma_scaled": functools.partial(gamma_scaled, loggamma=loggamma),
             "lgamma_stirling": functools.partial(lgamma_stirling, loggamma=loggamma),
             "digamma_stirling": functools.partial(digamma_stirling, digamma=digamma or _scipy_psi()),
             "wdigamma_stirling": functools.partial(wdigamma_stirling, digamma=digamma or _scipy_psi()),
