@@ -624,6 +624,15 @@ def scaled_quotient(e):
         if got is None or num.has(sp.Function) or not num.free_symbols or not num.is_polynomial():
             return x
         s, n = got
+        if n > 1 and _difference(num) and any(t.is_Number for t in sp.Add.make_args(num)):
+            # (a − k)/(c·sⁿ), a number k: not homogeneous, but a difference all the same — divided by s in turn,
+            # the difference first (Pareto's ∂H(P, Q)/∂α₁ = −(α₂ + 1)/α₁²: α₁² overflowed, −0 for −2e-117)
+            ts = sp.Add.make_args(num)
+            a, b = (ts[0], -ts[1]) if not ts[0].could_extract_minus_sign() else (ts[1], -ts[0])
+            v = diff_ratio(a, b, s)
+            for _ in range(n - 2):
+                v = diff_ratio(v, 0, s)
+            return v / (den.as_coeff_Mul()[0] * s)
         gens = sorted(num.free_symbols | {s}, key=lambda v: v.name)
         poly = sp.Poly(sp.expand(num), *gens)
         if not poly.is_homogeneous or poly.total_degree() > n or not all(g.is_real for g in gens):

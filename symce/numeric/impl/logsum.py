@@ -358,7 +358,10 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
             if j is None:
                 return np.log(cols[i])
             x, y = cols[i], cols[j]
-            return np.log1p((x - y) / y)  # x − y exact (Sterbenz) where log(x/y) is small
+            # x − y exact (Sterbenz) where log(x/y) is small; beyond a factor 2 the quotient (long double has
+            # the range): log1p((x − y)/y) rounds −1 + x/y, which loses a small x/y (1e-17/0.9: 0.5 % of log)
+            q = x / y
+            return np.where((q >= 0.5) & (q <= 2), np.log1p((x - y) / y), np.log(q))
 
         ts = [np.longdouble(k_hi) + np.longdouble(k_lo)]
         ts += [(np.longdouble(c) if c is not None else ev(C)) * log(i, j)
