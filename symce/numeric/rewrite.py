@@ -84,6 +84,7 @@ from symce.numeric.rewrite_counts import (common_factor_relative_entropy, one_mi
 from symce.numeric.rewrite_logit_ratio import continuous_bernoulli_forms
 from symce.numeric.rewrite_multinomial import multinomial_coefficient_terms
 from symce.numeric.rewrite_branch_scale import branch_scale_ratio
+from symce.numeric.rewrite_laplace_grad import laplace_derivative_forms
 from symce.numeric.rewrite_scaled_piecewise import scaled_branches
 from symce.numeric.functions.kl_share import kl_div_shares
 from symce.numeric.rewrite_vonmises import vonmises_kl_form
@@ -152,6 +153,8 @@ RULES = (
      "rational_log_sum(…) (Stirling with Binet's μ at y and at x)", cross_entropy_split),
     ("Stirling split: log Γ(y) − log Γ(x) − (y − x)ψ(x) = stirling_bregman(y, x) + y log(y/x) − y + x; "
      "log Γ(x) = h(x) + x log x − x, ψ(x) = h′(x) + log x", stirling_split),
+    ("Laplace derivative forms: e^x − 1 = wtanh(e^x + 1, x), (a − b)/r = diff_ratio(a, b, r), "
+     "(1 − (a·e^{−t} + |Δ|)/s)/s = ((s − a)/s − scaled_expm1mx(a, s, t, |Δ|/s))/s", laplace_derivative_forms),
     ("separate logarithms (expand_log for positive arguments, expand_mul)", separate_logarithms),
     ("softmax polynomial: e^{z_i}/Σ e^{z_j} = s_i, each term times (Σ s_j)^Δ = 1 to one degree, collected "
      "(s_i − p_i = s_i (1 − p_i) − p_i Σ_{j≠i} s_j; σ(a) − 1 = −σ(−a))", softmax_polynomial),
