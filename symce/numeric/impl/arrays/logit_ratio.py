@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+
+from symce.numeric.impl import cbern_dd
 from symce.numeric.impl.arrays.elementwise import _on, _poly, log1pmx
 
 
@@ -227,7 +230,47 @@ def cbern_kl(xp, x, y):
     zform = _on(xp, zmask, lambda xp, v: 2 * v * v * v * _poly(xp, v * v) + 2 * v * v / (1 + v), z)
     main = m.where(u >= -0.5, -log1pmx(xp, u), m.where(zmask, zform, u - m.log(ratio)))
     tail = main + ((log_one_minus_exp(safe_eta_y) - log_one_minus_exp(safe_eta)) + d * ex / (-m.expm1(safe_eta)))
-    return m.where(apart, far, m.where(near, inner, m.where(neg, tail, far)))
+    out = m.where(apart, far, m.where(near, inner, m.where(neg, tail, far)))
+    # every form above rounds its parts (Gauss–Legendre's sum, the tails' logarithms: 4–6 ulp): the KL in
+    # double-double, G(h_y) − G(h_x) − (h_y − h_x)·L(h_x), wherever it is at least 2⁻⁴⁴ of those parts — nearer
+    # P = Q that difference keeps too few of its ~100 bits, and Gauss–Legendre (relative to d²) stays
+    scale = _log_sinhc(xp, hx) + _log_sinhc(xp, hy) + m.abs((hy - hx) * _coth_minus_inv(xp, hx))
+    redo = _inside(x0, y0) & m.isfinite(out) & (out > _KL_SHARE * scale)
+    return _dd_fix(xp, out, redo, x0, y0, lambda a, b: cbern_dd.cbern_kl_dd(a, b)[0])
+
+
+#: below this share of its parts the KL keeps the float forms near P = Q (the double-double difference keeps
+#: ~100 bits of the parts: ~2⁻⁵⁶ of the KL at 2⁻⁴⁴ of them)
+_KL_SHARE = 2.0**-44
+
+
+def _inside(x, y):
+    """Both parameters inside (0, 1), where the double-double forms are defined (the ends keep the float limits)."""
+    return (x > 0) & (x < 1) & (y > 0) & (y < 1)
+
+
+def _dd_fix(xp, out, redo, x, y, f):
+    """out with the elements where ``redo`` replaced by f(x, y), a numpy double-double kernel (:mod:`..cbern_dd`)
+    on 1-d arrays: numpy in place; torch with those elements on the CPU, added as a detached correction (a traced
+    graph keeps the float form's derivative, which the stable symbolic derivative replaces anyway)."""
+    m = xp.m
+    if xp.kind == "numpy":
+        if not np.any(redo):
+            return out
+        shape = np.shape(out)
+        flat = np.array(out, dtype=np.float64).reshape(-1)
+        xv, yv = (np.broadcast_to(v, shape).reshape(-1) for v in (x, y))
+        idx = np.flatnonzero(np.broadcast_to(redo, shape))
+        flat[idx] = f(xv[idx], yv[idx])
+        return flat.reshape(shape) if shape else flat[0]
+    if not bool(redo.any()):  # one device sync; the copies only where there are any
+        return out
+    x_, y_, _ = m.broadcast_tensors(x, y, out)
+    xt, yt, ot = (v.detach()[redo].cpu().numpy() for v in (x_, y_, out))
+    fix = m.as_tensor(f(xt, yt) - ot, dtype=out.dtype).to(out.device)
+    corr = m.zeros_like(out.detach())
+    corr[redo] = fix
+    return out + corr
 
 
 def cbern_var(xp, x):
@@ -248,10 +291,15 @@ def cbern_xent(xp, x, y):
     # on one side of ½ and far from it the two parts are ≈ |h_y| each (G ≈ |h| − log 2|h|, |L| → 1): there the
     # direct A(η_y) − η_y·μ(x), whose parts are log|η_y| and |η_y|·μ(x) (λ₁ = 1e-17, λ₂ = 5e-324: 60× less
     # cancellation); each point takes the form whose parts are smaller
-    a_y = -m.log(logit_ratio(xp, y)) - m.log1p(-y)
+    log_c, log_q = m.log(logit_ratio(xp, y)), m.log1p(-y)
     lin = 2 * hy * cbern_mean(xp, x)
-    direct = m.abs(a_y) + m.abs(lin) < g + m.abs(cross)
-    return m.where(direct, a_y - lin, g - cross)
+    # A(η_y)'s own two logarithms count as parts: they cancel near λ₂ = ½ (25× at λ₂ = 0.487, 9 ulp)
+    direct = m.abs(log_c) + m.abs(log_q) + m.abs(lin) < g + m.abs(cross)
+    out = m.where(direct, (-log_c - log_q) - lin, g - cross)
+    # near the zero curve G(h_y) and h_y·L(h_x) cancel to any degree (696 ulp at λ₁ = 1.1e-17, λ₂ = 2.1e-91): where
+    # they cancel by more than 2×, both as double-doubles (absolute error ~2⁻¹⁰⁰ of the parts), rounded once
+    redo = _inside(x, y) & m.isfinite(out) & (m.abs(out) < 0.9 * (g + m.abs(cross)))
+    return _dd_fix(xp, out, redo, x, y, cbern_dd.cbern_xent_dd)
 
 
 # -- the negative entropy −H = KL(CB(x) ‖ U(0, 1)), even in t = 2x − 1 (H(x) = H(1 − x)) ----------------------------
@@ -369,12 +417,22 @@ def _mp_cbern_xent(x, y):
     with mpmath.workprec(base + 1100):  # 2λ − 1 exact for every double λ
         tx, ty = 2 * x - 1, 2 * y - 1
     extra = sum(2 * max(0, -mpmath.mag(t)) for t in (tx, ty) if t != 0) + 40
-    with mpmath.workprec(base + extra):
+
+    def parts():
         hx = mpmath.atanh(tx) if abs(tx) <= 0.5 else (mpmath.log(x) - mpmath.log1p(-x)) / 2
         hy = mpmath.atanh(ty) if abs(ty) <= 0.5 else (mpmath.log(y) - mpmath.log1p(-y)) / 2
         g = mpmath.log(mpmath.sinh(hy) / hy) if hy != 0 else mpmath.mpf(0)
         lx = mpmath.coth(hx) - 1 / hx if hx != 0 else mpmath.mpf(0)
-        return +(g - hy * lx)
+        return g, hy * lx
+
+    with mpmath.workprec(base + extra):
+        g, p = parts()
+        # near its zero curve the two parts cancel by as many bits as they exceed the value: again with those
+        lost = mpmath.mag(g) - mpmath.mag(g - p) if g != p else base
+        if lost > 20:
+            with mpmath.workprec(base + extra + min(lost, 4 * base) + 20):
+                g, p = parts()
+        return +(g - p)
 
 
 MPMATH["cbern_xent"] = _mp_cbern_xent
