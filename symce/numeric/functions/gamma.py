@@ -143,9 +143,22 @@ class gamma_scaled(_Cancelling):  # noqa: N801
         if getattr(plain, "func", None) is not gamma_kernels.gamma_scaled:
             return plain, self.args
         weibull = _weibull_inputs(*self.args)
-        if weibull is None:
-            return plain, self.args
-        return functools.partial(gamma_excess.scaled_weibull, mu=names["lgamma_stirling"]), weibull
+        if weibull is not None:
+            return functools.partial(gamma_excess.scaled_weibull, mu=names["lgamma_stirling"]), weibull
+        gumbel = _gumbel_inputs(*self.args)
+        if gumbel is not None:  # the Gumbel gradients (rewrite_gamma_scaled_grad.py): L = diff_ratio(a, b, d)
+            return functools.partial(gamma_excess.scaled_gumbel, mu=names["lgamma_stirling"]), gumbel
+        return plain, self.args
+
+
+def _gumbel_inputs(z, big_l):
+    """(q, d, a, b) where z = (d + q)/d and L = diff_ratio(a, b, d) in symbols, else None."""
+    num, den = sp.fraction(sp.together(z))
+    q = sp.expand(num - den)
+    if not (q.is_Symbol and den.is_Symbol and q.is_positive and den.is_positive and isinstance(big_l, diff_ratio)):
+        return None
+    a, b, s = big_l.args
+    return (q, den, a, b) if (s == den and a.is_Symbol and b.is_Symbol) else None
 
 
 def _weibull_inputs(z, big_l):

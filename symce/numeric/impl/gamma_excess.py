@@ -211,7 +211,7 @@ def scaled_weibull(q, d, k, u, v, *, mu):
     return scaled_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
 
 
-def excess_gumbel(q, d, a, b, s, *, mu):
+def _log_ratio_gumbel(a, b, s):
     """L = (a − b)/s as a double-double (a − b by two-sum; halved where it overflows)."""
     a, b, s = (np.asarray(v, dtype=np.float64) for v in (a, b, s))
     with np.errstate(all="ignore"):
@@ -220,8 +220,29 @@ def excess_gumbel(q, d, a, b, s, *, mu):
         # a − b overflowed: from halves; the quotient overflowed (or its exact product did): the float one
         plain = np.where(np.isfinite(nh), nh / s, (0.5 * a - 0.5 * b) / s * 2.0)
         good = np.isfinite(nh) & np.isfinite(lh) & np.isfinite(ll)
-        lh, ll = np.where(good, lh, plain), np.where(good, ll, 0.0)
-    return excess_from_ratio(q, d, lh, ll, mu=mu)
+        return np.where(good, lh, plain), np.where(good, ll, 0.0)
+
+
+def excess_gumbel(q, d, a, b, s, *, mu):
+    """L = (a − b)/s as a double-double (a − b by two-sum; halved where it overflows)."""
+    return excess_from_ratio(q, d, *_log_ratio_gumbel(a, b, s), mu=mu)
+
+
+def scaled_gumbel(q, d, a, b, *, mu):
+    """gamma_scaled(1 + q/d, (a − b)/d) with the exponent in double-double (the Gumbel gradients: 63 ULP of
+    e^s at s ≈ 83 from the rounded L and log Γ). Where s is ∞ − ∞ in floats (L = ±∞ against log Γ(1 + q/d)
+    = +∞, q/d ≥ 2.5e305), e^s is +∞ or 0 by the sign of d·s = d·log Γ(1 + q/d) + a − b ≈ q(log q − log d −
+    1) + a − b (Stirling; the rest is ≤ d·(½ log(2πq/d) + 1) ≪ q), taken in units of 2¹¹ against overflow."""
+    q, d, a, b = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (q, d, a, b)])
+    out = np.asarray(scaled_from_ratio(q, d, *_log_ratio_gumbel(a, b, d), mu=mu), dtype=np.float64)
+    undefined = np.isnan(out) & ~(np.isnan(q) | np.isnan(d) | np.isnan(a) | np.isnan(b) | (q < 0) | (d < 0))
+    if np.any(undefined):
+        qs, ds, as_, bs = (v[undefined] for v in (q, d, a, b))
+        with np.errstate(all="ignore"):
+            t = np.ldexp(qs, -11) * (np.log(qs) - np.log(ds) - 1.0) + (np.ldexp(as_, -11) - np.ldexp(bs, -11))
+        out = np.array(out, copy=True)
+        out[undefined] = np.where(t > 0, np.inf, 0.0)
+    return out[()] if out.ndim == 0 else out
 
 
 def excess_weibull(q, d, k, u, v, *, mu):
@@ -229,4 +250,4 @@ def excess_weibull(q, d, k, u, v, *, mu):
     return excess_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
 
 
-__all__ = ["excess_from_ratio", "excess_gumbel", "excess_weibull", "scaled_from_ratio", "scaled_weibull"]
+__all__ = ["excess_from_ratio", "excess_gumbel", "excess_weibull", "scaled_from_ratio", "scaled_weibull", "scaled_gumbel"]
