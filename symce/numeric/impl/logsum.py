@@ -214,6 +214,82 @@ _LONG = np.finfo(np.longdouble).eps <= 2.0 ** -63 and np.finfo(np.longdouble).ma
 _FEW = 8  # at most this many elements left: each exactly (the double-double pass costs ~500 array operations)
 
 
+# The overflow screen (:func:`beyond_range`): R₀ as mantissa·2^exponent in float64, for the elements whose
+# float terms overflowed (a quarter of the normal CE's bit patterns, (μ₁ − μ₂)²/σ₂² beyond DBL_MAX): where R₀
+# is proved beyond 2^1095 the value is ±∞ once rounded, without the long double pass (~40 ns an element
+# for its logarithm alone, against a few ns here).
+_XR_BEYOND = 1100  # the exponent of R₀'s largest term from which the shortcut applies
+
+
+def _xr_norm(m, e):
+    m, d = np.frexp(m)
+    return m, e + d
+
+
+def _xr_leaf(x):
+    return np.frexp(x)  # exponents int32 throughout: np.ldexp with int64 ones takes a loop ~20× slower
+
+
+def _xr_const(c):
+    m, e = math.frexp(float(c))
+    return m, np.int32(e)
+
+
+def _xr_add(a, b):
+    # operands exact (inputs, dyadic constants: :func:`_xr_program`), so the one rounding of the aligned sum
+    # is its whole error (Sterbenz where they cancel; the smaller one underflows only far below the larger)
+    E = np.maximum(a[1], b[1])
+    return _xr_norm(np.ldexp(a[0], a[1] - E) + np.ldexp(b[0], b[1] - E), E)
+
+
+def _xr_mul(a, b):
+    # not renormalised: a product of at most 64 normalised mantissas (leaves, constants, sums, powers) stays
+    # inside [2^−64, 1)
+    return a[0] * b[0], a[1] + b[1]
+
+
+def _xr_power(a, k: int):
+    m, e = _xr_norm(*a)
+    m = m ** abs(k)
+    return _xr_norm(m if k > 0 else 1 / m, e * k)
+
+
+def _is_pow2(q: Fraction) -> bool:
+    q = Fraction(q)
+    return q > 0 and q.numerator & (q.numerator - 1) == 0 and q.denominator & (q.denominator - 1) == 0
+
+
+def _xr_program(r0_terms, index):
+    """The program of R₀'s terms for :func:`beyond_range`, or None where its error bound does not hold: every
+    sum of exact operands (inputs and constants exact in float64), integer powers |k| ≤ 16, at most 64
+    operations (≤ 3 roundings each: relative error of each term ≤ 64·3·2⁻⁵³ < 2⁻⁴⁵)."""
+    prog, outs = _program(r0_terms, index)
+    exact, dyadic = [], []  # exact: the value without rounding; dyadic: a constant ±2^k (its product is exact)
+    for ins in prog:
+        if (ins[0] == 2 and not (exact[ins[1]] and exact[ins[2]])) or (ins[0] == 4 and abs(ins[2]) > 16):
+            return None
+        c = ins[1] if ins[0] == 1 else None
+        dyadic.append(c is not None and c != 0 and _is_pow2(abs(c)))
+        exact.append(ins[0] == 0 or (c is not None and Fraction(float(c)) == c)
+                     or (ins[0] == 3 and exact[ins[1]] and exact[ins[2]] and (dyadic[ins[1]] or dyadic[ins[2]])))
+    return (prog, outs) if len(prog) <= 64 and outs else None
+
+
+def beyond_range(xr, cols):
+    """±1 where R₀ (the program ``xr`` of its terms) is proved beyond 2^1095 in magnitude with that sign, else 0.
+    Each term is m·2^e (|m| in [½, 1)) with a relative error < 2⁻⁴⁵; scaled by 2^−E (E the largest e) their sum
+    S is within 64·2⁻⁴⁵ of the exact one, so |S| ≥ 1/16 gives |R₀| > 2^(E−5) ≥ 2^1095 with the sign of S."""
+    prog, outs = xr
+    terms = [_xr_norm(*t) for t in _run(prog, outs, lambda i: _xr_leaf(cols[i]), _xr_const, _xr_add, _xr_mul,
+                                        _xr_power)]
+    E = terms[0][1]
+    for m, e in terms[1:]:
+        E = np.maximum(E, e)
+    S = sum(np.ldexp(m, np.maximum(e - E, -2000, dtype=np.int32)) for m, e in terms)
+    hit = np.isfinite(S) & (np.abs(S) >= 1 / 16) & (E >= _XR_BEYOND)
+    return np.where(hit, np.sign(S), 0.0)
+
+
 def _power(a, k: int):
     if k == 2:
         return a * a
@@ -314,8 +390,40 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
             # infinite size is sent on too, where |v| ≤ √2·max would have kept it: the long double pass
             # takes it, within its bound)
             rest = np.flatnonzero(~(tmp >= 0) | (a < 2.0 ** -960))
-            v[rest] = tiers([c[rest] for c in flat[:nargs]], rest.size)
+            if xr is not None:
+                rest = overflowed(v, rest, flat)
+            if rest.size:
+                v[rest] = tiers([c[rest] for c in flat[:nargs]], rest.size)
             return v.reshape(shape)
+
+    def overflowed(v, rest, flat):
+        # elements whose float sum is not finite, with finite inputs and log arguments in (0, ∞): where R₀
+        # is proved beyond 2^1095 the logarithms (|K| + Σ|cᵢ|·1455 < 2^21, checked below) cannot bring the
+        # value back into range, so it is ±∞; the others go on to the tiers
+        bad = ~np.isfinite(v[rest])
+        if not bad.any():
+            return rest
+        at = np.flatnonzero(bad)
+        idx = rest[at]
+        cols = [c[idx] for c in flat[:nargs]]
+        ok = np.ones(idx.size, dtype=bool)
+        for c in cols:
+            ok &= np.isfinite(c)
+        for i in log_inputs:
+            ok &= cols[i] > 0
+        sign = np.where(ok, beyond_range(xr, cols), 0.0)
+        hit = sign != 0
+        v[idx[hit]] = sign[hit] * np.inf
+        keep = np.ones(rest.size, dtype=bool)
+        keep[at[hit]] = False
+        return rest[keep]
+
+    # the overflow screen: numeric coefficients and constant only (a symbolic cᵢ times a logarithm is not
+    # bounded), every logarithm of an input or of a quotient of two (|log| ≤ 1455 for positive floats)
+    log_inputs = sorted({index[s] for _, R in terms for s in (log_argument(R) or ()) if s is not None})
+    small_logs = (all(c is not None for c in cs) and abs(k_hi) + 1455 * sum(abs(c) for c in cs) < 2.0 ** 21
+                  and all(log_argument(R) is not None for _, R in terms))
+    xr = _xr_program(r0_terms, index) if parts and small_logs and r0_terms else None
 
     def tiers(flat, n):
         # the long double pass (10 more bits and a 15-bit exponent: no overflow of squares of float64

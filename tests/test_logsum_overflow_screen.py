@@ -1,0 +1,105 @@
+"""The rational_log_sum kernel's overflow screen (``logsum.beyond_range``): where the float terms overflow, R₀
+in float64 mantissa·2^exponent form decides ±∞ without the long double pass. Checked against exact rational
+arithmetic (``fractions``): every element it calls ±∞ has |R₀| > 2^1095 with that sign, it does call the
+clear cases, it refuses cancelling terms; and through the normal cross-entropy ½ log 2πσ₂² +
+(σ₁² + (μ₁ − μ₂)²)/(2σ₂²) (Gil, Alajaji & Linder 2013) against mpmath, on either side of DBL_MAX."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+import symce as sc
+from symce.numeric.impl.logsum import _xr_program, beyond_range
+
+a, b, c, d = sp.symbols("a b c d")
+INDEX = {a: 0, b: 1, c: 2, d: 3}
+
+
+def _exact(terms, cols, j):
+    vals = {s: Fraction(float(cols[i][j])) for s, i in INDEX.items()}
+    return sum(Fraction(str(0)) + _ev(t, vals) for t in terms)
+
+
+def _ev(e, vals):
+    if e.is_Symbol:
+        return vals[e]
+    if e.is_Rational:
+        return Fraction(int(e.p), int(e.q))
+    if e.is_Add:
+        return sum(_ev(x, vals) for x in e.args)
+    if e.is_Mul:
+        out = Fraction(1)
+        for x in e.args:
+            out *= _ev(x, vals)
+        return out
+    return _ev(e.base, vals) ** int(e.exp)
+
+
+def _columns(n, seed):
+    rng = np.random.default_rng(seed)
+    cols = []
+    for _ in range(4):
+        m = rng.uniform(-1, 1, n)
+        e = rng.integers(-1074, 1024, n)
+        cols.append(np.ldexp(m, e))
+    return cols
+
+
+def test_screen_against_exact_arithmetic():
+    cases = [
+        [c**2 / (2 * d**2), (a - b) ** 2 / (2 * d**2)],   # the normal CE's R₀
+        [a**2 / c**2, -(b**2) / c**2],                    # two huge terms that may cancel
+        [-a**3 * b / d**4, c / 3],                        # negative, a constant not dyadic
+    ]
+    for terms in cases:
+        xr = _xr_program(terms, INDEX)
+        assert xr is not None
+        cols = _columns(400, 1)
+        # equal huge magnitudes on purpose: a = b makes the second case cancel exactly
+        cols[1][:50] = cols[0][:50]
+        sign = beyond_range(xr, cols)
+        fired = 0
+        for j in range(400):
+            if sign[j] == 0:
+                continue
+            fired += 1
+            exact = _exact(terms, cols, j)
+            assert abs(exact) > Fraction(2) ** 1095, (terms, j)
+            assert (exact > 0) == (sign[j] > 0), (terms, j)
+        assert fired > 20, terms  # random exponents: many terms are far beyond the range
+        if terms[1] == -(b**2) / c**2:
+            assert not sign[:50].any()  # R₀ = 0 exactly there
+
+
+def test_sums_of_rounded_values_refused():
+    # (a − 1/3)²: a sum whose operand is rounded may cancel without bound, so no screen
+    assert _xr_program([(a - sp.Rational(1, 3)) ** 2 / d**2], INDEX) is None
+    assert _xr_program([(a - 2 * b) ** 2 / d**2], INDEX) is not None  # 2b is exact
+
+
+def test_normal_ce_either_side_of_the_range():
+    m1, m2 = sp.symbols("mu1 mu2", real=True)
+    s1, s2 = sp.symbols("sigma1 sigma2", positive=True)
+    f = sc.lambdify(sc.cross_entropy(sc.Normal(m1, s1), sc.Normal(m2, s2)), [m1, m2, s1, s2])
+    pts = [
+        (1e-100, 0.0, 1.0, 5e-324),      # ratio 2e223: far beyond, the screen
+        (-1e300, 1e300, 1e-300, 1e-300),  # both quadratic terms far beyond
+        (1.8e154, 0.0, 1.0, 1.0),         # 1.62e308: finite, the float screen
+        (1.8961e154, 0.0, 1.0, 1.0),      # 1.7976e308 + log: finite, just below DBL_MAX
+        (1.9e154, 0.0, 1e-10, 1.0),       # 1.805e308: +∞ by the long double pass
+        (2.0 ** 535, 0.0, 1.0, 2.0 ** -10),  # 2^1089: +∞, below the screen's reach (the long double pass)
+        (2.0 ** 540, 0.0, 1.0, 2.0 ** -10),  # 2^1099: +∞, at the screen's threshold
+    ]
+    got = f(*[np.array([p[i] for p in pts]) for i in range(4)])
+    with mpmath.workdps(40):
+        for p, g in zip(pts, got):
+            u1, u2, t1, t2 = (mpmath.mpf(v) for v in p)
+            exact = mpmath.log(2 * mpmath.pi * t2**2) / 2 + (t1**2 + (u1 - u2) ** 2) / (2 * t2**2)
+            if exact > mpmath.mpf(np.finfo(float).max) * (1 + mpmath.mpf(2) ** -53):
+                assert g == np.inf, p
+            else:
+                assert np.isfinite(g) and abs(mpmath.mpf(float(g)) - exact) <= 3 * mpmath.mpf(np.spacing(float(g))), p
