@@ -9,7 +9,7 @@ Its partials, checked against mpmath.diff at an ordinary point, are taken analyt
 
 The points are where the raw gradients failed (issue #12 item 1): μ₁G − μ₂G = ∞ − ∞ at β₁ = 960, β₂ = 5.1
 (truth −∞), G/β₂ − 1/β₂ = ∞ − ∞ at β₂ = 5e-324, L + log Γ(1 + r) = −∞ + ∞ at β₂ = 2.2e-308 (truth −1/β₂),
-and e^s rounded from s ≈ 83 (63 ULP)."""
+e^s rounded from s ≈ 83 (63 ULP), and the points where r = β₁/β₂ or L overflow in floats."""
 
 import math
 
@@ -18,6 +18,7 @@ import pytest
 import sympy as sp
 
 import symce as sc
+from symce.numeric.functions import gamma_scaled, gamma_scaled_drift, gamma_scaled_psi
 from symce.numeric.rewrite import stabilise
 
 m1, m2 = sp.symbols("mu1 mu2", real=True)
@@ -85,34 +86,45 @@ def test_gumbel_gradients_at_the_hard_points(gradients, name, backend):
             assert _within(got, want[i][0], want[i][1], 16), (name, ARGS[i], p, got, float(want[i][0]))
 
 
-# L + log Γ(1 + r) = −∞ + ∞ in floats: the kernel's G is exact (0), ∂/∂μ, ∂/∂β₁ right (−1/β₂, γ/β₂)
-# or r = ∞ and L = ∞ (β₂ = 5e-324: G = ∞ − 1 over β₂ was ∞ − ∞)
+# where r or L overflow in floats: L + log Γ(1 + r) = −∞ + ∞ (G = 0: ∂/∂μ₂ = −1/β₂), r = ∞ and L = ∞ (G = ∞ − 1
+# over β₂ = 5e-324), r = ∞ with G = 0 (G·ψ(1 + r) = 0·∞: ∂/∂β₁ = γ/β₂ = 5.4e267), L = −∞ and rψ(1 + r) = ∞
 FARS = [(0.9999999999999999, 2.2250738585072014e-308, 1.7976931348623157e308, 1.7976931348623153e308),
-        (710.0, 5e-324, -745.0, 0.5)]
+        (710.0, 5e-324, -745.0, 0.5),
+        (6.115183250398698e191, 1.0757827221126078e-268, 6.50457760257417e56, -8.130881838049854e281),
+        (7.003680190461886e301, 8.142184074351952e-143, 1.968783760264088e281, -9.333874814494758e177),
+        (1e-08, 1.0000000000000002e-08, -1.7976931348623157e308, 2.0)]
 
 
 @pytest.mark.parametrize("name", ["ce", "kl"])
-def test_gumbel_gradients_where_the_exponent_is_inf_minus_inf(gradients, name):
+def test_gumbel_gradients_where_r_or_l_overflow(gradients, name):
+    fs = [sc.lambdify(g, ARGS) for g in gradients[name]]
     for far in FARS:
         with mpmath.workdps(60):
             want = _partials(far, kl=name == "kl")
-        for i in (0, 2, 3):
-            got = float(sc.lambdify(gradients[name][i], ARGS)(*far))
+        for i, f in enumerate(fs):
+            got = float(f(*far))
             assert _within(got, want[i][0], want[i][1], 16), (name, ARGS[i], far, got, float(want[i][0]))
 
 
-@pytest.mark.xfail(strict=True, reason="open: ∂/∂β₂ = (… + L − G·(rψ(1 + r) + L))/β₂ is ∞ − ∞ where L = ±∞ "
-                   "and r·ψ(1 + r) = ∞ in floats (the exact bracket is −∞); needs the bracket in extended range")
-@pytest.mark.parametrize("far", FARS)
-def test_gumbel_beta2_gradient_where_l_and_r_overflow(gradients, far):
-    with mpmath.workdps(60):
-        want = _partials(far, kl=False)
-    got = float(sc.lambdify(gradients["ce"][1], ARGS)(*far))
-    assert _within(got, want[1][0], want[1][1], 16)
+@pytest.mark.parametrize("backend", ["mpmath", "torch"])
+def test_gumbel_kl_gradient_on_the_other_backends(gradients, backend):
+    torch = pytest.importorskip("torch") if backend == "torch" else None
+    for i, g in enumerate(gradients["kl"]):
+        f = sc.lambdify(g, ARGS, backend=backend)
+        for p in ((POINTS[1], POINTS[-1]) if torch else (POINTS[1], POINTS[5], POINTS[-1])):
+            with mpmath.workdps(60):
+                want = _partials(p, kl=True)[i]
+            if torch:
+                got = f(*[torch.tensor(v, dtype=torch.float64) for v in p])
+            else:  # the printed z = (β₁ + β₂)/β₂ and L round at the working precision (e^s at s ≈ 83: 60 ULP at 53 bits)
+                with mpmath.workprec(80):
+                    got = f(*p)
+            assert _within(float(got), want[0], want[1], 16), (backend, ARGS[i], p, float(got), float(want[0]))
 
 
 def test_the_location_scale_step_is_proved(gradients):
     for g in gradients["kl"]:
         st = stabilise(g.result, assumptions=tuple(g.conditions))
         mine = [s for s in st.steps if s.rule.startswith("Γ-scaled location–scale")]
+        assert st.expr.has(gamma_scaled_drift) or st.expr.has(gamma_scaled_psi) or st.expr.has(gamma_scaled)
         assert mine and all(s.status == "proved" for s in mine), [(s.rule, s.status) for s in mine]

@@ -84,6 +84,12 @@ CASES += [
     # (a/s)(e^{−t} − 1 + t), the fourth argument q = a·t/s only a kernel input (functions/exp_excess.py)
     (F.scaled_expm1mx(a, b, u, y), a / b * (sp.exp(-u) - 1 + u), lambda a, b, u, y: a / b * (mpmath.exp(-u) - 1 + u),
      [a, b, u, y], [(0.3, 2.5, 0.7, 0.084), (40.0, 0.7, 3.0, 171.4)]),
+    # e^L·Γ(z)·ψ(z) and e^L·Γ(z)·((z − 1)ψ(z) + L) − L, the Gumbel gradients' products (functions/gamma_scaled_grad.py)
+    (F.gamma_scaled_psi(a, x), sp.exp(x) * sp.gamma(a) * sp.polygamma(0, a),
+     lambda a, x: mpmath.exp(x) * mpmath.gamma(a) * mpmath.digamma(a), [a, x], [(0.3, 0.7), (40.0, -2.5)]),
+    (F.gamma_scaled_drift(a, x), sp.exp(x) * sp.gamma(a) * ((a - 1) * sp.polygamma(0, a) + x) - x,
+     lambda a, x: mpmath.exp(x) * mpmath.gamma(a) * ((a - 1) * mpmath.digamma(a) + x) - x, [a, x],
+     [(0.3, 0.7), (40.0, -2.5), (2.0, 0.0)]),
     # σ(a)σ(−a)(σ(a)c₁ + σ(−a)c₂) (functions/sigmoid_mix.py)
     (F.sigmoid_var_mix(z1, x, a), sp.exp(-z1) / (1 + sp.exp(-z1)) ** 2 * (x / (1 + sp.exp(-z1)) + a / (1 + sp.exp(z1))),
      lambda z1, x, a: mpmath.exp(-z1) / (1 + mpmath.exp(-z1)) ** 2 * (x / (1 + mpmath.exp(-z1)) + a / (1 + mpmath.exp(z1))),

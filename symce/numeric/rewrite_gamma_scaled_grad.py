@@ -10,7 +10,10 @@ value does not cancel to a NaN: μ₁G − μ₂G was ∞ − ∞ at β₁ = 960
 β₂ = 5e-324. In the collected form ∂/∂β₂ = (1 − γr + L − G·(rψ(1 + r) + L))/β₂, ∂/∂μ₂ = (G − 1)/β₂ and
 ∂/∂β₁ = (Gψ(1 + r) + γ − 1/r)/β₂ (KL): where G overflows, rψ(1 + r) + L ≥ log G > 0 (log Γ is convex,
 log Γ(1) = 0: log Γ(1 + r) ≤ rψ(1 + r)), so the product is the correct +∞; where rψ(1 + r) and L cancel,
-G ≤ e^{−r} and the product is small beside L.
+G ≤ e^{−r} and the product is small beside L. The two products are single functions whose kernels take
+G = 0 and G = ∞ exactly (:mod:`symce.numeric.functions.gamma_scaled_grad`): G·ψ(1 + r) = gamma_scaled_psi
+(0·∞ where r overflows and G underflows) and G·(rψ(1 + r) + L) − L = gamma_scaled_drift (its terms ±∞ where
+r or L overflow), so ∂/∂β₂ = (1 − γr − drift)/β₂ and ∂/∂β₁ = (gamma_scaled_psi + γ)/β₂ − 1/β₁.
 
 Exact: the substitution q = r·d, a = b + L·d and back; proved like the other rules.
 """
@@ -22,6 +25,7 @@ from collections import defaultdict
 import sympy as sp
 
 from symce.numeric.functions import diff_ratio, gamma_scaled
+from symce.numeric.functions.gamma_scaled_grad import gamma_scaled_drift, gamma_scaled_psi
 
 
 def _parts(g):
@@ -74,13 +78,24 @@ def gamma_scaled_location_scale(e):
         if set(parts) - {sp.S.One, g}:
             return e
         rest, apart = [], []
-        for u in sp.Add.make_args(parts.get(sp.S.One, sp.S.Zero)):
+        a_part, weight, products = parts.get(sp.S.One, sp.S.Zero), parts.get(g, sp.S.Zero), []
+        psi = sp.polygamma(0, r + 1)
+        kappa = -weight.coeff(big_l)
+        if kappa != 0 and kappa.is_number and sp.expand(weight + kappa * (r * psi + big_l)) == 0:
+            # G·(−κ)(rψ(1 + r) + L) + κL of A: −κ·gamma_scaled_drift (∞ − ∞ where r or L overflow)
+            a_part, weight = sp.expand(a_part - kappa * big_l), sp.S.Zero
+            products.append(-kappa * gamma_scaled_drift((q + d) / d, diff_ratio(a, b, d)))
+        elif weight != 0 and (weight / psi).is_number:
+            # G·κψ(1 + r): κ·gamma_scaled_psi (0·∞ where G underflows and r overflows)
+            products.append(weight / psi * gamma_scaled_psi((q + d) / d, diff_ratio(a, b, d)))
+            weight = sp.S.Zero
+        for u in sp.Add.make_args(a_part):
             # a term whose d-power cancels once r = q/d is back (the KL's −1/β₁) stays outside: inside it is
             # d/q, which overflows where 1/q does not (β₁ = 6.6e-118, β₂ = 5.9e208)
             whole = u.xreplace(back) * d ** k
             (apart if k and not whole.has(d) else rest).append(whole if k and not whole.has(d) else u.xreplace(back))
-        weight = parts.get(g, sp.S.Zero).xreplace(back)
-        inner = sp.Add(*rest, sp.Mul(g_back, weight, evaluate=not weight.is_Add))
+        weight = weight.xreplace(back)
+        inner = sp.Add(*rest, *products, sp.Mul(g_back, weight, evaluate=not weight.is_Add))
         out.append(sp.Mul(d ** k, inner, evaluate=False) if k else inner)
         out.extend(apart)
     new = sp.Add(*out)
