@@ -2,7 +2,8 @@
 in float64 mantissa·2^exponent form decides ±∞ without the long double pass. Checked against exact rational
 arithmetic (``fractions``): every element it calls ±∞ has |R₀| > 2^1095 with that sign, it does call the
 clear cases, it refuses cancelling terms; and through the normal cross-entropy ½ log 2πσ₂² +
-(σ₁² + (μ₁ − μ₂)²)/(2σ₂²) (Gil, Alajaji & Linder 2013) against mpmath, on either side of DBL_MAX."""
+(σ₁² + (μ₁ − μ₂)²)/(2σ₂²) (Gil, Alajaji & Linder 2013) against mpmath, on either side of DBL_MAX. Also the
+long double pass's K + log σ₂ as log(σ₂/x₀) near the CE's zero curve."""
 
 from __future__ import annotations
 
@@ -103,3 +104,26 @@ def test_normal_ce_either_side_of_the_range():
                 assert g == np.inf, p
             else:
                 assert np.isfinite(g) and abs(mpmath.mpf(float(g)) - exact) <= 3 * mpmath.mpf(np.spacing(float(g))), p
+
+
+def test_long_double_pass_near_the_zero_curve():
+    """The long double pass takes K + log σ₂ as log(σ₂/x₀), x₀ = e^{−K} = 1/√(2π) (its size is then that
+    term's, not |K| + |log σ₂|): points on the CE's zero curve, cancelling by 2⁴ … 2¹⁷, either side of x₀
+    and of its window [x₀/2, 2x₀], against mpmath; ≤ 2 ULP whichever tier takes each."""
+    m1, m2 = sp.symbols("mu1 mu2", real=True)
+    s1, s2 = sp.symbols("sigma1 sigma2", positive=True)
+    f = sc.lambdify(sc.cross_entropy(sc.Normal(m1, s1), sc.Normal(m2, s2)), [m1, m2, s1, s2])
+    rng = np.random.default_rng(11)
+    n = 160
+    t2 = np.exp(rng.uniform(np.log(0.02), np.log(0.3989), n))
+    rel = np.exp(rng.uniform(np.log(1e-5), np.log(5e-2), n)) * rng.choice([-1, 1], n)
+    t1 = t2 * np.sqrt(-np.log(2 * np.pi * t2 * t2) * (1 + rel))
+    u1 = rng.normal(0, 1e-3, n)
+    cols = [u1, np.zeros(n), t1, t2]
+    got = f(*cols)
+    with mpmath.workdps(40):
+        for j in range(n):
+            a1, a2, b1, b2 = (mpmath.mpf(float(c[j])) for c in cols)
+            exact = mpmath.log(2 * mpmath.pi * b2**2) / 2 + (b1**2 + (a1 - a2) ** 2) / (2 * b2**2)
+            err = abs(mpmath.mpf(float(got[j])) - exact) / mpmath.mpf(np.spacing(abs(float(exact))))
+            assert err <= 2, (j, [float(c[j]) for c in cols], float(got[j]), float(exact))

@@ -290,6 +290,19 @@ def beyond_range(xr, cols):
     return np.where(hit, np.sign(S), 0.0)
 
 
+@lru_cache(maxsize=64)
+def _ld_root(K, c: float):
+    """x₀ = e^{−K/c} as a long double pair (x₀h + x₀l to ~2⁻¹²⁸) and K/c in long double, for the long double
+    pass's c·log(x/x₀)."""
+    with mpmath.workprec(300):
+        x0 = mpmath.exp(-mpmath.mpf(str(sp.N(K, 90))) / mpmath.mpf(c))
+        hi = np.longdouble(mpmath.nstr(x0, 40, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
+        p, q = hi.as_integer_ratio()
+        lo = np.longdouble(mpmath.nstr(x0 - mpmath.mpf(p) / q, 40))
+        kc = np.longdouble(mpmath.nstr(mpmath.mpf(str(sp.N(K, 90))) / mpmath.mpf(c), 40))
+    return hi, lo, kc
+
+
 def _power(a, k: int):
     if k == 2:
         return a * a
@@ -453,6 +466,9 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
         x, y = log_argument(R)
         ld_logs.append((index[x], None if y is None else index[y]))
 
+    root = _ld_root(K, cs[0]) if _LONG and parts and len(terms) == 1 and k_hi != 0 and cs[0] is not None \
+        and ld_logs[0][1] is None else None
+
     def long_pass(flat, n):
         cols = [c.astype(np.longdouble) for c in flat]
         vals = iter(_run(ld_prog, ld_outs, lambda i: cols[i],
@@ -471,11 +487,26 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
             q = x / y
             return np.where((q >= 0.5) & (q <= 2), np.log1p((x - y) / y), np.log(q))
 
-        ts = [np.longdouble(k_hi) + np.longdouble(k_lo)]
-        ts += [(np.longdouble(c) if c is not None else ev(C)) * log(i, j)
-               for c, (C, _), (i, j) in zip(cs, terms, ld_logs)]
-        ts += [ev(t) for t in r0_terms]
-        v, size = ts[0], abs(ts[0])
+        if root is not None:
+            # K + c·log x as c·log(x/x₀), x₀ = e^{−K/c} (the float screen's log_offset): near x₀ the term is
+            # small and so is its error, where K and c·log x apart count |K| + |c log x| into the size (most
+            # of the elements the exact path took on realistic normal CE inputs cancelled only by that)
+            x0h, x0l, kc = root
+            c = np.longdouble(cs[0])
+            x = cols[ld_logs[0][0]]
+            # x − x₀h exact (Sterbenz) inside [x₀h/2, 2x₀h]; log1p of ((x − x₀h) − x₀l)/x₀h is within ~5 long
+            # double ulps of log(x/x₀) there; outside, |log(x/x₀)| ≥ log 2 and log x + K/c is summed as before
+            win = (x >= x0h * 0.5) & (x <= x0h * 2)
+            L = np.where(win, np.log1p(((x - x0h) - x0l) / x0h), np.log(x) + kc)
+            t = c * L
+            ts = [t] + [ev(t) for t in r0_terms]
+            v, size = t, np.where(win, np.abs(t), abs(c) * (np.abs(np.log(x)) + abs(kc)))
+        else:
+            ts = [np.longdouble(k_hi) + np.longdouble(k_lo)]
+            ts += [(np.longdouble(c) if c is not None else ev(C)) * log(i, j)
+                   for c, (C, _), (i, j) in zip(cs, terms, ld_logs)]
+            ts += [ev(t) for t in r0_terms]
+            v, size = ts[0], abs(ts[0])
         for t in ts[1:]:
             v = v + t
             size = size + np.abs(t)
