@@ -152,6 +152,10 @@ CASES += [
     (F.lgamma_stirling(a), sp.loggamma(a) - (a - sp.S.Half) * sp.log(a) + a - sp.log(2 * sp.pi) / 2,
      lambda a: mpmath.loggamma(a) - (a - 0.5) * mpmath.log(a) + a - mpmath.log(2 * mpmath.pi) / 2, [a],
      [(0.3,), (2.5,), (40.0,)]),
+    # ν = μ(x) − ½ log(1 + 1/x), bounded at both ends (the Gamma/χ² cross-entropies)
+    (F.lgamma_balanced(a), sp.loggamma(a) - (a - 1) * sp.log(a) - sp.log(1 + a) / 2 + a - sp.log(2 * sp.pi) / 2,
+     lambda a: mpmath.loggamma(a) - (a - 1) * mpmath.log(a) - mpmath.log(1 + a) / 2 + a - mpmath.log(2 * mpmath.pi) / 2,
+     [a], [(0.3,), (2.5,), (40.0,)]),
     (F.digamma_stirling(a), sp.polygamma(0, a) - sp.log(a) + 1 / (2 * a),
      lambda a: mpmath.digamma(a) - mpmath.log(a) + 1 / (2 * a), [a], [(0.3,), (2.5,), (40.0,)]),
     (F.wdigamma_stirling(x, a), x * (sp.polygamma(0, a) - sp.log(a) + 1 / (2 * a)),

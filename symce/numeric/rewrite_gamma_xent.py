@@ -18,7 +18,9 @@ c·y log(y/Y), Y = x·Π B^{−k/c}, make it
 
 kl_div ≥ 0 holds the O(α log α) part (the KL's α₂ log(α₂β₁/(α₁β₂)) − α₂ + α₁β₂/β₁), μ and μ′ are small beside
 it, and the logarithms, constants and rational terms, which cancel where the cross-entropy is near 0, are
-added by the exact log-sum kernel. Where x is tiny, ψ(x) ≈ −1/x: μ′(x) ≈ −1/(2x) and −e/(2x) share the factor
+added by the exact log-sum kernel. At y the split takes ν(y) = μ(y) − ½ log(1 + 1/y) (lgamma_balanced) and
+−c log y + (c/2) log(1 + y) in the log sum: μ(y) ≈ −½ log y is not small where y is (α₂ = 2.4e-240: 275 against
+a cross-entropy of −3.86), ν is bounded at both ends. Where x is tiny, ψ(x) ≈ −1/x: μ′(x) ≈ −1/(2x) and −e/(2x) share the factor
 e = e₀ − c·y (1 − α₂, exact near α₂ = 1), so nothing cancels there — which a split into H(P) + KL(P ‖ Q)
 would not give (H ≈ −1/α₁ against KL ≈ α₂/α₁). The identity is proved like every rule (rewrite_proof).
 """
@@ -29,7 +31,7 @@ import sympy as sp
 
 from symce.numeric.functions.elementary import kl_div
 from symce.numeric.functions.exact import rational_log_sum
-from symce.numeric.functions.gamma import lgamma_stirling, wdigamma_stirling
+from symce.numeric.functions.gamma import lgamma_balanced, wdigamma_stirling
 from symce.numeric.rational_function import is_rational_function
 from symce.numeric.rewrite_logs import separate_logarithms
 from symce.numeric.rewrite_special import _gamma_terms, _log_terms, entropy_log_sum
@@ -62,9 +64,13 @@ def cross_entropy_split(e):
     # finite where μ′(x) ≈ −1/(2x) overflows (x < 2.8e-309) and e·μ′(x) does not
     ec = sp.factor_terms(ec)
     # c·y log(y/Y) − c·y = c·kl_div(y, Y) − c·Y: the −c·Y cancels the rest's c·Y (α₁β₂/β₁) symbolically
-    logs_and_rational = sp.expand(-c / 2 * sp.log(y) + e0 * sp.log(x) + c / 2 * sp.log(2 * sp.pi) - c * big_y + left)
+    # c·log Γ(y) with ν (lgamma_balanced) in place of μ: c·ν(y) + c(y − 1) log y + (c/2) log(1 + y) − c·y +
+    # (c/2) log 2π. μ(y) ≈ −½ log y for small y cancelled the log sum's −(c/2) log y outside it (70 ULP at
+    # α₂ = 2.4e-240); ν is bounded and −c log y + (c/2) log(1 + y) goes to the exact log sum
+    logs_and_rational = sp.expand(-c * sp.log(y) + c / 2 * sp.log(1 + y) + e0 * sp.log(x) + c / 2 * sp.log(2 * sp.pi)
+                                  - c * big_y + left)
     # −e/(2x) = (α₂ − 1)/(2α₁) kept as one product, not α₂/(2α₁) − 1/(2α₁) (separate_logarithms expands)
-    part = (c * lgamma_stirling(y) + wdigamma_stirling(ec, x) + separate_logarithms(logs_and_rational)
+    part = (c * lgamma_balanced(y) + wdigamma_stirling(ec, x) + separate_logarithms(logs_and_rational)
             - ec / (2 * x))
     return _join_kl(c, y, big_y, entropy_log_sum(part))
 

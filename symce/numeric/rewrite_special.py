@@ -32,7 +32,7 @@ import sympy as sp
 from symce.numeric.functions.elementary import diff_ratio, kl_div
 from symce.numeric.functions.exact import rational_log_sum
 from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_excess_shift, gamma_scaled,
-                                           gamma_scaled_excess, lgamma_rem,
+                                           gamma_scaled_excess, lgamma_balanced, lgamma_rem,
                                            lgamma_stirling, stirling_bregman, stirling_bregman_sum)
 from symce.numeric.rational_function import is_rational_function
 
@@ -276,7 +276,7 @@ def entropy_log_sum(e):
     special functions: the Gamma entropy ½ log α − log β + ½ log 2π + ½ − 1/(2α) + μ(α) + (1 − α)μ′(α), the
     Weibull entropy log λ − log k + 1 + γ − γ/k, whose logarithms and constant cancel where H ≈ 0 (115 and
     52 ULP at H ≈ 0.04 as separate terms); the kernel adds them in double-double with the exponents apart."""
-    if not e.has(lgamma_stirling, digamma_stirling, sp.EulerGamma) or not isinstance(e, sp.Add):
+    if not e.has(lgamma_stirling, lgamma_balanced, digamma_stirling, sp.EulerGamma) or not isinstance(e, sp.Add):
         return e
     if e.has(stirling_bregman, kl_div, gamma_scaled, gamma_scaled_excess, lgamma_rem, digamma_rem):
         return e

@@ -194,6 +194,27 @@ class lgamma_stirling(_Cancelling):  # noqa: N801
         return digamma_stirling(self.args[0])
 
 
+class lgamma_balanced(_Cancelling):  # noqa: N801
+    """ν(x) = log Γ(x) − (x − 1) log x − ½ log(1 + x) + x − ½ log 2π = μ(x) − ½ log(1 + 1/x), in (−½ log 2π, 0):
+    Stirling's split with −log x + ½ log(1 + x) in place of −½ log x. μ(x) ≈ −½ log x for small x, which the
+    cross-entropies' log sum cancels against its −½ log α₂ (CE(Gamma) at α₂ = 2.4e-240: 551 against 3.9,
+    70 ULP); ν stays bounded at both ends (−½ log 2π at 0, −5/(12x) at ∞), the logarithms go to the exact
+    log sum. Kernel: μ(x) − ½ log1p(1/x) for x ≥ 1, μ(x + 1) + x·log(1 + 1/x) − 1 below (Binet's step)."""
+
+    nargs = 1
+
+    def elementary(self):
+        x = self.args[0]
+        return sp.loggamma(x) - (x - 1) * sp.log(x) - sp.log(1 + x) / 2 + x - sp.log(2 * sp.pi) / 2
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return digamma_stirling(x) + 1 / (2 * x * (x + 1))
+
+    def _eval_is_negative(self):
+        return True if self.args[0].is_positive else None
+
+
 class digamma_stirling(_Cancelling):  # noqa: N801
     """μ′(x) = ψ(x) − log x + 1/(2x) (≈ −1/(12x²))."""
 
@@ -312,5 +333,6 @@ class gamma_excess_shift(_Cancelling):  # noqa: N801
 
 
 __all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "gamma_scaled", "lgamma_stirling",
+           "lgamma_balanced",
            "digamma_stirling", "wdigamma_stirling",
            "gamma_scaled_excess", "gamma_excess_shift"]
