@@ -98,6 +98,7 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
                                         xlogy_forms)
 from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
+from symce.numeric.rewrite_guards import heads, may_apply
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
 from symce.numeric.rewrite_harmonic import harmonic_numbers
@@ -256,7 +257,10 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         # the other rules rewrite a logarithm, an exponential or σ (and expanding log-free gradients would
         # only add cancellation): a rational expression gets the rules that keep its differences exact
         rules = RATIONAL_RULES
+    classes = heads(e)  # the node classes, once per form: a rule without those it needs is skipped (rewrite_guards)
     for rule, f in rules:
+        if not may_apply(f, classes):
+            continue
         # softmax cross-entropy is the one rule that uses the assumptions (Σ t_i = 1), in its proof too
         simplex = f is softmax_cross_entropy or f is simplex_homogenise
         new = f(e, assumptions) if simplex else f(e)
@@ -265,6 +269,7 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         proof = prove_step(rule, e, new, assumptions, simplex=simplex) if prove else None
         steps.append(RewriteStep(rule, e, new, proof))
         e = new
+        classes = heads(e)
     return Stabilised(expr, e, tuple(steps))
 
 
