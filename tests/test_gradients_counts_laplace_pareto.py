@@ -133,3 +133,34 @@ def test_laplace_gradients(kind, wrt, point):
     scale = max(abs(exact), abs(1 / b2) if wrt == "b2" else abs(exact), abs(1 / b1) if wrt == "b1" and kind == "KL"
                 else abs(exact))
     assert abs(got - exact) <= 4 * np.spacing(scale) or ulp_distance(got, exact) <= 4, (got, exact)
+
+
+def _multinomial_logits_ce_definition(z, p, n=3):
+    """H(Mult(n, softmax z), Mult(n, p)) = −Σ_x P(x) log Q(x), summed over every count vector x (Σ xᵢ = n)."""
+    with mpmath.workdps(DPS):
+        zs, ps = [mpmath.mpf(v) for v in z], [mpmath.mpf(v) for v in p]
+        m = max(zs)
+        es = [mpmath.exp(v - m) for v in zs]
+        s = [e / sum(es) for e in es]
+        total = mpmath.mpf(0)
+        for x1 in range(n + 1):
+            for x2 in range(n + 1 - x1):
+                x = (x1, x2, n - x1 - x2)
+                coef = mpmath.factorial(n) / mpmath.fprod(mpmath.factorial(k) for k in x)
+                P = coef * mpmath.fprod(si ** k for si, k in zip(s, x))
+                total -= P * (mpmath.log(coef) + mpmath.fsum(k * mpmath.log(pi) for pi, k in zip(ps, x)))
+        return float(total)
+
+
+# the accuracy section's former worst point (6 ULP: each −3·s_i log p_i homogenised into s_i³ + … terms)
+@pytest.mark.parametrize("p, z", [((0.1235359451167165, 0.13719551279523046, 0.739268542088053),
+                                   (-10.228822078276515, -7.80667880239919, 7.361694494683292)),
+                                  ((0.2, 0.3, 0.5), (0.1, -0.4, 2.0)),
+                                  ((1e-300, 0.5, 0.5), (-800.0, 1.0, 1.0))])
+def test_multinomial_logits_cross_entropy_value(p, z):
+    name = "CE(multinomial-logits-n3-k3 ‖ multinomial-n3-k3)"
+    d = _formula(name)
+    args = sorted(d.result.free_symbols, key=lambda s: s.name)
+    f = lambdify(d, args, backend="numpy")
+    got = float(f(*p, *z))
+    assert ulp_distance(got, _multinomial_logits_ce_definition(z, p)) <= 3, got

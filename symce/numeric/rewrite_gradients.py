@@ -126,6 +126,8 @@ def softmax_polynomial(e, assumptions=()):
         e = e2 if fams else e
     if not fams or any(isinstance(n, sp.log) and n.args[0] in fams for n in sp.preorder_traversal(e)):
         return e  # log Σ e^{z}: a value (the softmax and logsumexp rules take it), not a derivative
+    if _weighted_logs_beside_constants(e, fams):
+        return e  # a Multinomial's CE value: its coefficient terms are the next rule's
     dummies, expmap, members = {}, {}, []
     for S, zs in fams.items():
         d = sp.Dummy("S", positive=True)
@@ -163,6 +165,36 @@ def softmax_polynomial(e, assumptions=()):
             return e
         h = x
     return _collected(h, members)
+
+
+def _weighted_logs_beside_constants(e, fams) -> bool:
+    """e = Σ c·e^{z_i}·log(…)/Σ_j e^{z_j} (each logit's weight once, the logarithms of inputs: −n Σ s_i log q_i)
+    + terms in which the logits occur only inside exponentials with constant factors (a Multinomial's coefficient
+    terms, −E log(n!/Π xᵢ!)): the value H(Mult(n, softmax z), Mult(n, q)). Homogenised as one polynomial, each
+    −n s_i log q_i became −n s_i³ log q_i − 2n s_i² s_j log q_i − … (three roundings a term where one class
+    dominates: CE(multinomial-logits-n3-k3 ‖ multinomial-n3-k3) 6 ULP at 0.906); the ``Multinomial coefficient
+    terms`` rule takes the constant terms alone and the weighted logarithms stay single products."""
+    if not e.is_Add:
+        return False
+    zs = {z for zz in fams.values() for z in zz}
+    weighted = constant = False
+    for t in e.args:
+        logs = [n for n in sp.preorder_traversal(t) if isinstance(n, sp.log) and not n.is_number]
+        if not logs:
+            masked = t.replace(lambda n: isinstance(n, sp.exp), lambda n: sp.Dummy())
+            if not (masked.free_symbols & zs):
+                constant = True
+                continue
+            return False
+        factors = sp.Mul.make_args(t)
+        exps = [f for f in factors if isinstance(f, sp.exp)]
+        dens = [f for f in factors if f.is_Pow and f.exp == -1 and f.base in fams]
+        others = [f for f in factors if f not in exps and f not in dens]
+        if len(exps) != 1 or exps[0].args[0] not in zs or len(dens) != 1 or any(
+                f.free_symbols & zs for f in others) or not all(lg.args[0].is_Symbol for lg in logs):
+            return False
+        weighted = True
+    return weighted and constant
 
 
 def _homogenised(x, members, assumptions=()):
