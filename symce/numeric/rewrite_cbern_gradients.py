@@ -5,12 +5,13 @@ The derivatives of the closed forms are rational functions of λ and η = logit 
 λ = ½ (NaN, or a ZeroDivisionError in the math backend) and cancel to nothing near it. With A(η) the
 log-normaliser, μ = A′(η) = cbern_mean, A″(η) = cbern_var and η′(λ) = 1/(λ(1 − λ)):
 
-* H(P)′ = −d/dλ (η·μ − A) = −η·A″(η)·η′(λ)            = cbern_dmean(−cbern_logit(x), x);
-* ∂H(P, Q)/∂x = −η_y·μ′(x)                             = cbern_dmean(−cbern_logit(y), x);
-* ∂KL/∂x = −(η_y − η_x)·μ′(x)                          = cbern_dmean(cbern_logit(x) − cbern_logit(y), x);
+* H(P)′ = −d/dλ (η·μ − A) = −η·A″(η)·η′(λ)            = cbern_dxent(x, x);
+* ∂H(P, Q)/∂x = −η_y·μ′(x)                             = cbern_dxent(x, y);
+* ∂KL/∂x = −(η_y − η_x)·μ′(x)                          = cbern_dkl(x, y);
 * ∂H(P, Q)/∂y = ∂KL/∂y = (A′(η_y) − μ(x))·η′(y)         = cbern_mean_gap(x, y),
 
-with cbern_dmean(w, x) = w·cbern_var(x)/(x(1 − x)) = w·μ′(x) and cbern_mean_gap(x, y) = (μ(y) − μ(x))/(y(1 − y)), whole
+with μ′(x) = cbern_var(x)/(x(1 − x)) and cbern_mean_gap(x, y) = (μ(y) − μ(x))/(y(1 − y)): whole partial derivatives
+of the inputs (their kernels take η_y − η_x from y − x and round once from double-doubles), whole
 atoms so the later rules' expand_mul leaves them as they are.
 
 A candidate is taken only where it equals the expression identically: logλ and log(1 − λ) as independent
@@ -24,7 +25,7 @@ import random
 
 import sympy as sp
 
-from symce.numeric.functions.logit_ratio import cbern_dmean, cbern_logit, cbern_mean_gap
+from symce.numeric.functions.logit_ratio import cbern_dkl, cbern_dxent, cbern_mean_gap
 
 
 def unit_parameter(u):
@@ -68,20 +69,17 @@ def _candidates(lams, eta):
     def var(x):
         return 1 / eta[x] ** 2 - x * (1 - x) / (2 * x - 1) ** 2
 
-    def eta_s(x):
-        return cbern_logit(x)
-
     def dmu(x):  # μ′(x) = A″(η)/(x(1 − x))
         return var(x) / (x * (1 - x))
 
     out = []
     if len(lams) == 1:
         (x,) = lams
-        out.append((cbern_dmean(-eta_s(x), x), -eta[x] * dmu(x)))
+        out.append((cbern_dxent(x, x), -eta[x] * dmu(x)))
         return out
     for x, y in (lams, lams[::-1]):
-        out.append((cbern_dmean(-eta_s(y), x), -eta[y] * dmu(x)))
-        out.append((cbern_dmean(eta_s(x) - eta_s(y), x), -(eta[y] - eta[x]) * dmu(x)))
+        out.append((cbern_dxent(x, y), -eta[y] * dmu(x)))
+        out.append((cbern_dkl(x, y), -(eta[y] - eta[x]) * dmu(x)))
         out.append((cbern_mean_gap(x, y), (mu(y) - mu(x)) / (y * (1 - y))))
     return out
 

@@ -340,3 +340,83 @@ def prec_to_dps_(prec):
 
 
 __all__ += ["cbern_logit", "cbern_dmean", "cbern_mean_gap"]
+
+
+# -- whole partial derivatives (double-double kernels, symce/numeric/impl/cbern_dd.py): the weight of cbern_dmean
+# arrives rounded, and logit x − logit y from the rounded logits lost every digit near P = Q (1e13 ulp)
+def _dmean_definition(w, x):
+    return w * cbern_var(x, evaluate=False).elementary() / (x * (1 - x))
+
+
+def _weighted_evalf(w, x, prec):
+    """w·μ′(x) at ``prec`` bits for a number w (evaluated by the caller at the precision it needs)."""
+    x = sp.Rational(x) if x.is_Float else x
+    return (w * cbern_var(x)._eval_evalf(prec + 20) / (x * (1 - x))).evalf(prec_to_dps_(prec))
+
+
+class cbern_dxent(StableFunction):  # noqa: N801
+    """∂H(CB(x), CB(y))/∂x = −logit(y)·dμ/dx = −logit(y)·cbern_var(x)/(x(1 − x)); at y = x the entropy's
+    derivative H′(x) = −logit(x)·μ′(x)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if y == sp.S.Half:
+            return sp.S.Zero
+
+    def elementary(self):
+        x, y = self.args
+        # logit as 2 atanh(2λ − 1), as cbern_logit: the unit-interval proof (proof_unit_interval) takes it
+        return _dmean_definition(-cbern_logit(y).elementary(), x)
+
+    def _eval_evalf(self, prec):
+        x, y = self.args
+        if not (x.is_number and y.is_number):
+            return None
+        y = sp.Rational(y) if y.is_Float else y
+        w = -(2 * sp.atanh(2 * y - 1)).evalf(prec_to_dps_(prec) + 10) if 2 * y != 1 else sp.S.Zero
+        return _weighted_evalf(w, x, prec)
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 2:  # −η′(y)·μ′(x)
+            return -cbern_dmean(1, x) / (y * (1 - y))
+        return -cbern_logit(y) * cbern_dmean(1, x).diff(x)
+
+
+class cbern_dkl(StableFunction):  # noqa: N801
+    """∂KL(CB(x) ‖ CB(y))/∂x = (logit x − logit y)·dμ/dx = (logit x − logit y)·cbern_var(x)/(x(1 − x)) (0 at x = y)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x == y:
+            return sp.S.Zero
+
+    def elementary(self):
+        x, y = self.args
+        return _dmean_definition(cbern_logit(x).elementary() - cbern_logit(y).elementary(), x)
+
+    def _eval_evalf(self, prec):
+        x, y = self.args
+        if not (x.is_number and y.is_number):
+            return None
+        x, y = (sp.Rational(a) if a.is_Float else a for a in (x, y))
+        if x == y:
+            return sp.Float(0, precision=prec)
+        # the logits cancel by ~log₂|y − x| bits near x = y
+        extra = int(max(0, -sp.log(abs(y - x), 2).evalf(5))) + 20
+        w = (2 * sp.atanh(2 * x - 1) - 2 * sp.atanh(2 * y - 1)).evalf(prec_to_dps_(prec + extra) + 10)
+        return _weighted_evalf(w, x, prec)
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 2:
+            return -cbern_dmean(1, x) / (y * (1 - y))
+        # η′(x)·μ′(x) + (η_x − η_y)·μ″(x)
+        return cbern_dmean(1, x) / (x * (1 - x)) + (cbern_logit(x) - cbern_logit(y)) * cbern_dmean(1, x).diff(x)
+
+
+__all__ += ["cbern_dxent", "cbern_dkl"]

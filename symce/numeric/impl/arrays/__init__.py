@@ -52,6 +52,7 @@ _KERNELS = {"sigmoid": _e.sigmoid, "softplus": _e.softplus, "log_sigmoid": _e.lo
             "_logit_prob_kl": _kl.logit_prob_kl, "logit_ratio": _lr.logit_ratio, "cbern_mean": _lr.cbern_mean, "cbern_kl": _lr.cbern_kl,
             "cbern_negentropy": _lr.cbern_negentropy, "cbern_xent": _lr.cbern_xent, "cbern_var": _lr.cbern_var,
             "cbern_logit": _lr.cbern_logit, "cbern_dmean": _lr.cbern_dmean, "cbern_mean_gap": _lr.cbern_mean_gap,
+            "cbern_dxent": _lr.cbern_dxent, "cbern_dkl": _lr.cbern_dkl,
             "log_diff": _ld.log_diff, "log_diff_ratio": _ld.log_diff_ratio, "vonmises_kl": _vm.vonmises_kl,
             "vonmises_entropy": _vm.vonmises_entropy, "vonmises_xent": _vm.vonmises_xent}
 

@@ -267,10 +267,17 @@ def _dd_fix(xp, out, redo, x, y, f):
         return out
     x_, y_, _ = m.broadcast_tensors(x, y, out)
     xt, yt, ot = (v.detach()[redo].cpu().numpy() for v in (x_, y_, out))
-    fix = m.as_tensor(f(xt, yt) - ot, dtype=out.dtype).to(out.device)
-    corr = m.zeros_like(out.detach())
-    corr[redo] = fix
-    return out + corr
+    with np.errstate(invalid="ignore"):
+        value = f(xt, yt)
+        fix = value - ot
+    # where either is ±∞ (a derivative beyond DBL_MAX at λ = 5e-324) the value itself, not ∞ − ∞
+    whole = ~np.isfinite(fix)
+    corr, put = m.zeros_like(out.detach()), m.zeros_like(out.detach())
+    corr[redo] = m.as_tensor(np.where(whole, 0.0, fix), dtype=out.dtype).to(out.device)
+    put[redo] = m.as_tensor(np.where(whole, value, 0.0), dtype=out.dtype).to(out.device)
+    keep = m.zeros_like(redo)
+    keep[redo] = m.as_tensor(whole).to(out.device)
+    return m.where(keep, put, out + corr)
 
 
 def cbern_var(xp, x):
@@ -511,7 +518,30 @@ def _gap_far(xp, x, y):
     return -d / (tx * ty) + (m.log1p(d / x) - m.log1p(-d / (1 - x))) / (ex * ey)
 
 
+def cbern_dxent(xp, x, y):
+    """−logit(y)·μ′(x) (∂H(P, Q)/∂x; H′ at y = x): correctly rounded from double-doubles inside (0, 1)
+    (:func:`..cbern_dd.grad_xent_dd`: the float product's five roundings left half the points 1 ulp off)."""
+    x, y = xp.asarray(x), xp.asarray(y)
+    out = cbern_dmean(xp, -cbern_logit(xp, y), x)
+    return _dd_fix(xp, out, _inside(x, y), x, y, cbern_dd.grad_xent_dd)
+
+
+def cbern_dkl(xp, x, y):
+    """(logit x − logit y)·μ′(x) (∂KL/∂x), the logits' difference from y − x near P = Q, in double-double inside
+    (0, 1) (:func:`..cbern_dd.grad_kl_dd`)."""
+    x, y = xp.asarray(x), xp.asarray(y)
+    out = cbern_dmean(xp, cbern_logit(xp, x) - cbern_logit(xp, y), x)
+    return _dd_fix(xp, out, _inside(x, y), x, y, cbern_dd.grad_kl_dd)
+
+
 def cbern_mean_gap(xp, x, y):
+    """(μ(y) − μ(x))/(y(1 − y)): correctly rounded from double-doubles inside (0, 1) (:func:`..cbern_dd.mean_gap_dd`;
+    the float forms below lost up to 12 ulp, and ∞ at λ₁ = 5e-324, λ₂ = 1e-8, where (y − x)/x overflowed)."""
+    x, y = xp.asarray(x), xp.asarray(y)
+    return _dd_fix(xp, _mean_gap_float(xp, x, y), _inside(x, y), x, y, cbern_dd.mean_gap_dd)
+
+
+def _mean_gap_float(xp, x, y):
     """(cbern_mean(y) − cbern_mean(x))/(y(1 − y)) as ((μ(y) − ½) − (μ(x) − ½))/(y(1 − y)): the ½ off both means,
     so near λ = ½ the difference keeps its relative accuracy (μ(½ ± 1e-9) − ½ = ±3.3e-10 whole, not ½'s ulp);
     it cancels only as far as μ(y) − μ(x) itself does near x = y."""
@@ -551,6 +581,24 @@ def _mp_dmean(w, x):
         return +(w * MPMATH["cbern_var"](x) / (x * (1 - x)))
 
 
+def _mp_dxent(x, y):
+    import mpmath
+
+    with mpmath.workprec(mpmath.mp.prec + 20):
+        return +_mp_dmean(-MPMATH["cbern_logit"](y), x)
+
+
+def _mp_dkl(x, y):
+    import mpmath
+
+    x, y = mpmath.mpf(x), mpmath.mpf(y)
+    if x == y:
+        return mpmath.mpf(0)
+    # the logits cancel by ~log₂|y − x| bits near x = y
+    with mpmath.workprec(mpmath.mp.prec + max(0, -mpmath.mag(y - x)) + 20):
+        return +_mp_dmean(MPMATH["cbern_logit"](x) - MPMATH["cbern_logit"](y), x)
+
+
 MPMATH.update({"cbern_logit": _mp(lambda mp, x, t: mp.mpf(0) if t == 0 else mp.log(x) - mp.log1p(-x)),
-               "cbern_dmean": _mp_dmean, "cbern_mean_gap": _mp_gap})
-__all__ += ["cbern_logit", "cbern_dmean", "cbern_mean_gap"]
+               "cbern_dmean": _mp_dmean, "cbern_mean_gap": _mp_gap, "cbern_dxent": _mp_dxent, "cbern_dkl": _mp_dkl})
+__all__ += ["cbern_logit", "cbern_dmean", "cbern_mean_gap", "cbern_dxent", "cbern_dkl"]
