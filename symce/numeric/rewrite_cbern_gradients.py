@@ -97,6 +97,8 @@ def cbern_gradient_forms(e):
     """e → its stable form where e is one of the derivative shapes above; else e unchanged."""
     if not (e.has(sp.atanh) or e.has(sp.log)):
         return e
+    if len(e.free_symbols) > 2:  # the λs below must be all of them, and at most two: skip _parameters' walks
+        return e
     lams = _parameters(e)
     if not 1 <= len(lams) <= 2 or not set(lams) >= e.free_symbols:
         return e
