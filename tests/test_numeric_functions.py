@@ -152,6 +152,10 @@ CASES += [
     (F.lgamma_stirling(a), sp.loggamma(a) - (a - sp.S.Half) * sp.log(a) + a - sp.log(2 * sp.pi) / 2,
      lambda a: mpmath.loggamma(a) - (a - 0.5) * mpmath.log(a) + a - mpmath.log(2 * mpmath.pi) / 2, [a],
      [(0.3,), (2.5,), (40.0,)]),
+    # w·ψ′(x) + (a − c·b)/b, the Gamma/χ² partials ∂/∂α₁ (functions/gamma.py, impl/trigamma_ratio.py)
+    (F.trigamma_ratio(z1, a, b, p1, q1), z1 * sp.polygamma(1, a) + (b - q1 * p1) / p1,
+     lambda z1, a, b, p1, q1: z1 * mpmath.psi(1, a) + (b - q1 * p1) / p1, [z1, a, b, p1, q1],
+     [(-2.0, 0.3, 1.5, 0.7, 0.0), (0.5, 40.0, 2.0, 3.0, 1.0)]),
     # ν = μ(x) − ½ log(1 + 1/x), bounded at both ends (the Gamma/χ² cross-entropies)
     (F.lgamma_balanced(a), sp.loggamma(a) - (a - 1) * sp.log(a) - sp.log(1 + a) / 2 + a - sp.log(2 * sp.pi) / 2,
      lambda a: mpmath.loggamma(a) - (a - 1) * mpmath.log(a) - mpmath.log(1 + a) / 2 + a - mpmath.log(2 * mpmath.pi) / 2,

@@ -101,6 +101,7 @@ from symce.numeric.rewrite_proof import prove_step
 from symce.numeric.rewrite_guards import heads, may_apply
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
+from symce.numeric.rewrite_trigamma import trigamma_ratios
 from symce.numeric.rewrite_harmonic import harmonic_numbers
 from symce.numeric.rewrite_polygamma_shift import polygamma_shift, reciprocal_powers
 from symce.numeric.rewrite_gamma_scaled_grad import gamma_scaled_location_scale
@@ -165,6 +166,7 @@ RULES = (
     ("Γ-scaled excess: e^L Γ(z) − 1 − L − log r + γ(r − 1) = gamma_scaled_excess(z, L) + stirling_bregman(z, 2) + "
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
+    ("trigamma ratio: w·ψ′(x) + a/b = trigamma_ratio(w, x, a, b, 0)", trigamma_ratios),
     ("harmonic numbers: c·ψ(x) + c·γ = c·H_x − c/x (H_x = ψ(x + 1) + γ)", harmonic_numbers),
     ("polygamma shift: c·ψ⁽ⁿ⁾(x) + R = c·ψ⁽ⁿ⁾(x + 1) + exact_rational(R + c(−1)ⁿ⁺¹n!/xⁿ⁺¹), x = k·s reaching 0",
      polygamma_shift),
@@ -253,7 +255,7 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
     if expr.has(sp.besseli) and not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
         # the von Mises gradients: log-free, but their I₀(κ) overflows beyond κ ≈ 713 (∞/∞)
         rules = BESSEL_RULES
-    elif not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
+    elif not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma, sp.gamma):
         # the other rules rewrite a logarithm, an exponential or σ (and expanding log-free gradients would
         # only add cancellation): a rational expression gets the rules that keep its differences exact
         rules = RATIONAL_RULES

@@ -215,6 +215,27 @@ class lgamma_balanced(_Cancelling):  # noqa: N801
         return True if self.args[0].is_positive else None
 
 
+class trigamma_ratio(StableFunction):  # noqa: N801
+    """w·ψ′(x) + (a − c·b)/b: the ∂/∂α₁ of the Gamma, inverse-gamma and χ² cross-entropies and KLs
+    ((α₁ − α₂)ψ′(α₁) − 1 + β₂/β₁, (2 − k₂)ψ′(k₁/2)/4 + ½), whose two parts overflow with opposite signs
+    (∞ − ∞ = NaN where the value is ±∞) or as 0·∞ (w = 0 at a tiny x). Kernel: impl/trigamma_ratio.py."""
+
+    nargs = 5
+
+    def elementary(self):
+        w, x, a, b, c = self.args
+        return w * sp.polygamma(1, x) + (a - c * b) / b
+
+    def fdiff(self, argindex=1):
+        w, x, a, b, c = self.args
+        return [sp.polygamma(1, x), w * sp.polygamma(2, x), 1 / b, -a / b**2, sp.S.NegativeOne][argindex - 1]
+
+    def lowering(self, names):
+        from symce.numeric.impl import trigamma_ratio as kernels
+
+        return functools.partial(kernels.trigamma_ratio, trigamma=names["polygamma_1"]), self.args
+
+
 class digamma_stirling(_Cancelling):  # noqa: N801
     """μ′(x) = ψ(x) − log x + 1/(2x) (≈ −1/(12x²))."""
 
@@ -333,6 +354,6 @@ class gamma_excess_shift(_Cancelling):  # noqa: N801
 
 
 __all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "gamma_scaled", "lgamma_stirling",
-           "lgamma_balanced",
+           "lgamma_balanced", "trigamma_ratio",
            "digamma_stirling", "wdigamma_stirling",
            "gamma_scaled_excess", "gamma_excess_shift"]

@@ -23,7 +23,7 @@ import functools
 import mpmath
 import numpy as np
 
-from symce.numeric.impl import gamma_sum
+from symce.numeric.impl import gamma_sum, trigamma_ratio
 from symce.numeric.impl.arrays import elementwise
 from symce.numeric.impl.arrays.namespace import _Array
 from symce.numeric.impl.double_double import _two_prod, _two_sum
@@ -493,6 +493,7 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
             "gamma_scaled": functools.partial(gamma_scaled, loggamma=loggamma),
             "lgamma_stirling": functools.partial(lgamma_stirling, loggamma=loggamma),
             "lgamma_balanced": functools.partial(lgamma_balanced, loggamma=loggamma),
+            "trigamma_ratio": functools.partial(trigamma_ratio.trigamma_ratio, trigamma=_scipy_polygamma1()),
             "digamma_stirling": functools.partial(digamma_stirling, digamma=digamma or _scipy_psi()),
             "wdigamma_stirling": functools.partial(wdigamma_stirling, digamma=digamma or _scipy_psi()),
             "gamma_scaled_excess": functools.partial(gamma_scaled_excess, loggamma=loggamma),
@@ -502,6 +503,12 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
             "lgamma_rem_sum": functools.partial(gamma_sum.lgamma_rem_sum,
                                                 lgamma_rem=functools.partial(lgamma_rem, loggamma=loggamma)),
             "wdigamma_rem_sum": functools.partial(gamma_sum.wdigamma_rem_sum, digamma_rem=digamma_rem)}
+
+
+def _scipy_polygamma1():
+    from scipy.special import polygamma
+
+    return functools.partial(polygamma, 1)
 
 
 def _scipy_psi():
@@ -584,7 +591,7 @@ def mp_stirling_bregman_sum(*args):
     return +total
 
 
-MPMATH = {"stirling_bregman_sum": mp_stirling_bregman_sum, "lgamma_stirling": mp_lgamma_stirling, "lgamma_balanced": mp_lgamma_balanced, "digamma_stirling": mp_digamma_stirling,
+MPMATH = {"stirling_bregman_sum": mp_stirling_bregman_sum, "lgamma_stirling": mp_lgamma_stirling, "lgamma_balanced": mp_lgamma_balanced, **trigamma_ratio.MPMATH, "digamma_stirling": mp_digamma_stirling,
           "wdigamma_stirling": mp_wdigamma_stirling,
           "gamma_scaled_excess": mp_gamma_scaled_excess, "gamma_excess_shift": mp_gamma_excess_shift,
           "gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman,
