@@ -69,10 +69,15 @@ def _add(ah, al, bh, bl):
     return _two_sum(s, e + (al + bl))
 
 
-def _horner(coeffs, uh, ul):
-    """Σ cₖ uᵏ (k from 0) in double-double."""
-    ah, al = np.full_like(uh, coeffs[-1][0]), np.full_like(uh, coeffs[-1][1])
-    for ch, cl in reversed(coeffs[:-1]):
+def _horner(coeffs, uh, ul, exact=None):
+    """Σ cₖ uᵏ (k from 0) in double-double; the terms from k = ``exact`` on in float (Horner in uh), where the
+    caller knows they are below 2⁻⁵³ of the sum (their rounding then below 2⁻¹⁰⁶ of it): half the steps."""
+    exact = len(coeffs) - 1 if exact is None else exact
+    tail = np.full_like(uh, coeffs[-1][0])
+    for ch, _ in reversed(coeffs[exact:-1]):
+        tail = tail * uh + ch
+    ah, al = tail, np.zeros_like(uh)
+    for ch, cl in reversed(coeffs[:exact]):
         ah, al = _dd_mul(ah, al, uh, ul)
         ah, al = _add(ah, al, np.full_like(uh, ch), np.full_like(uh, cl))
     return ah, al
@@ -87,7 +92,7 @@ def exp_dd(xh, xl):
     rh, rl = _two_sum(xh, -p1)
     rh, rl = _two_sum(rh, rl + (xl - e1 - p2 - e2))
     sh, sl = rh / 16, rl / 16
-    ph, pl = _horner(fact, sh, sl)
+    ph, pl = _horner(fact, sh, sl, exact=8)  # |s| ≤ 0.022: s⁸/8! < 2⁻⁵⁹
     for _ in range(4):
         ph, pl = _dd_mul(ph, pl, ph, pl)
     ki = k.astype(np.int64)
@@ -125,7 +130,7 @@ def half_logit_dd(lam):
     if near.any():
         tn = t[near]
         uh, ul = _two_prod(tn, tn)
-        sh, sl = _horner(odd, uh, ul)
+        sh, sl = _horner(odd, uh, ul, exact=9)  # u ≤ 1/64: u⁹/19 < 2⁻⁵⁸
         hh[near], hl[near] = _dd_mul(sh, sl, tn, np.zeros_like(tn))
     far = ~near
     if far.any():
@@ -138,8 +143,8 @@ def half_logit_dd(lam):
     return hh, hl
 
 
-def g_and_l_dd(hh, hl):
-    """G(h) = log(sinh h/h) and L(h) = coth h − 1/h as double-doubles."""
+def g_and_l_dd(hh, hl, with_g=True):
+    """G(h) = log(sinh h/h) and L(h) = coth h − 1/h as double-doubles (G left 0 unless ``with_g``)."""
     _, _, gc, lc = _coefficients()
     sign = np.where(hh < 0, -1.0, 1.0)
     ah, al = hh * sign, hl * sign
@@ -148,9 +153,10 @@ def g_and_l_dd(hh, hl):
     if small.any():
         a1, a2 = ah[small], al[small]
         uh, ul = _dd_mul(a1, a2, a1, a2)
-        sh, sl = _horner(gc, uh, ul)
-        gh[small], gl[small] = _dd_mul(sh, sl, uh, ul)
-        sh, sl = _horner(lc, uh, ul)
+        if with_g:
+            sh, sl = _horner(gc, uh, ul, exact=17)  # (1/π²)¹⁷ < 2⁻⁵⁶
+            gh[small], gl[small] = _dd_mul(sh, sl, uh, ul)
+        sh, sl = _horner(lc, uh, ul, exact=17)
         lh[small], ll[small] = _dd_mul(sh, sl, a1, a2)
     big = ~small
     if big.any():
@@ -158,10 +164,11 @@ def g_and_l_dd(hh, hl):
         eh, el = exp_dd(-2 * a1, -2 * a2)
         oh, ol = _two_sum(1.0, -eh)
         oh, ol = _two_sum(oh, ol - el)  # 1 − e^{−2a}
-        l2h, l2l = log_dd(2 * a1, 2 * a2)
-        l1h, l1l = log_dd(oh, ol)
-        xh, xl = _add(a1, a2, -l2h, -l2l)
-        gh[big], gl[big] = _add(xh, xl, l1h, l1l)
+        if with_g:
+            l2h, l2l = log_dd(2 * a1, 2 * a2)
+            l1h, l1l = log_dd(oh, ol)
+            xh, xl = _add(a1, a2, -l2h, -l2l)
+            gh[big], gl[big] = _add(xh, xl, l1h, l1l)
         ih, il = _dd_div(np.ones_like(a1), np.zeros_like(a1), a1, a2)
         qh, ql = _dd_div(2 * eh, 2 * el, oh, ol)
         xh, xl = _two_sum(1.0, -ih)
@@ -173,7 +180,7 @@ def cbern_xent_dd(x, y):
     """H(CB(x), CB(y)) = G(h_y) − h_y·L(h_x), each part a double-double, rounded once."""
     hxh, hxl = half_logit_dd(x)
     hyh, hyl = half_logit_dd(y)
-    _, _, lxh, lxl = g_and_l_dd(hxh, hxl)
+    _, _, lxh, lxl = g_and_l_dd(hxh, hxl, with_g=False)
     gyh, gyl, _, _ = g_and_l_dd(hyh, hyl)
     ph, pl = _dd_mul(hyh, hyl, lxh, lxl)
     rh, rl = _add(gyh, gyl, -ph, -pl)
@@ -204,7 +211,7 @@ def lprime_dd(hh, hl):
     if small.any():
         a1, a2 = ah[small], al[small]
         uh, ul = _dd_mul(a1, a2, a1, a2)
-        out_h[small], out_l[small] = _horner(lp, uh, ul)
+        out_h[small], out_l[small] = _horner(lp, uh, ul, exact=17)
     big = ~small
     if big.any():
         a1, a2 = ah[big], al[big]
@@ -226,7 +233,7 @@ def _log1p_dd(uh, ul):
     small = np.abs(uh) < 2.0**-10
     if small.any():
         u1, u2 = uh[small], ul[small]
-        ph, pl = _horner(c, u1, u2)
+        ph, pl = _horner(c, u1, u2, exact=6)  # |u| < 2⁻¹⁰: u⁶/6 < 2⁻⁶²
         out_h[small], out_l[small] = _dd_mul(ph, pl, u1, u2)
     big = ~small
     if big.any():
@@ -241,7 +248,7 @@ def _close(x, y):
     return (d <= 0.5 * x) & (d <= 0.5 * (1 - x))
 
 
-def delta_dd(x, y):
+def delta_dd(x, y, hx=None, hy=None):
     """h_y − h_x = ½(log1p((y − x)/x) − log1p((x − y)/(1 − x))) for close pairs (relative to the difference, which
     the logits' own difference loses near P = Q: 1e13 ulp of ∂KL/∂λ₁ at λ₂ = λ₁(1 + 1e-12)); else h_y − h_x."""
     dh, dl = np.zeros_like(x), np.zeros_like(x)
@@ -258,8 +265,9 @@ def delta_dd(x, y):
         dh[close], dl[close] = rh / 2, rl / 2
     far = ~close
     if far.any():
-        hxh, hxl = half_logit_dd(x[far])
-        hyh, hyl = half_logit_dd(y[far])
+        # (the caller's h_x, h_y where it has them)
+        hxh, hxl = half_logit_dd(x[far]) if hx is None else (hx[0][far], hx[1][far])
+        hyh, hyl = half_logit_dd(y[far]) if hy is None else (hy[0][far], hy[1][far])
         dh[far], dl[far] = _add(hyh, hyl, -hxh, -hxl)
     return dh, dl
 
@@ -288,7 +296,7 @@ def grad_xent_dd(x, y):
 def grad_kl_dd(x, y):
     """∂KL(CB(x) ‖ CB(y))/∂x = −(η_y − η_x)·A″(η_x)/(x(1 − x)) = −(h_y − h_x)·L′(h_x)/(2x(1 − x))."""
     hxh, hxl = half_logit_dd(x)
-    dh, dl = delta_dd(x, y)
+    dh, dl = delta_dd(x, y, hx=(hxh, hxl))
     ph, pl = lprime_dd(hxh, hxl)
     nh, nl = _dd_mul(dh, dl, ph, pl)
     return _over_twice_var(-nh, -nl, x)
@@ -300,9 +308,9 @@ def mean_gap_dd(x, y):
     where the difference would cancel more than ~2⁴⁷×."""
     hxh, hxl = half_logit_dd(x)
     hyh, hyl = half_logit_dd(y)
-    dh, dl = delta_dd(x, y)
-    _, _, lxh, lxl = g_and_l_dd(hxh, hxl)
-    _, _, lyh, lyl = g_and_l_dd(hyh, hyl)
+    dh, dl = delta_dd(x, y, hx=(hxh, hxl), hy=(hyh, hyl))
+    _, _, lxh, lxl = g_and_l_dd(hxh, hxl, with_g=False)
+    _, _, lyh, lyl = g_and_l_dd(hyh, hyl, with_g=False)
     nh, nl = _add(lyh, lyl, -lxh, -lxl)
     mid = np.abs(dh) < 2.0**-30
     if mid.any():
