@@ -1,5 +1,5 @@
-"""The rational_log_sum kernel's overflow screen (``logsum.beyond_range``): where the float terms overflow, R₀
-in float64 mantissa·2^exponent form decides ±∞ without the long double pass. Checked against exact rational
+"""The rational_log_sum kernel's overflow screen (``logsum.beyond_range``): where the float terms overflow, the
+log₂ magnitudes and signs of R₀'s terms decide ±∞ without the long double pass. Checked against exact rational
 arithmetic (``fractions``): every element it calls ±∞ has |R₀| > 2^1095 with that sign, it does call the
 clear cases, it refuses cancelling terms; and through the normal cross-entropy ½ log 2πσ₂² +
 (σ₁² + (μ₁ − μ₂)²)/(2σ₂²) (Gil, Alajaji & Linder 2013) against mpmath, on either side of DBL_MAX. Also the
@@ -53,14 +53,15 @@ def _columns(n, seed):
 def test_screen_against_exact_arithmetic():
     cases = [
         [c**2 / (2 * d**2), (a - b) ** 2 / (2 * d**2)],   # the normal CE's R₀
-        [a**2 / c**2, -(b**2) / c**2],                    # two huge terms that may cancel
-        [-a**3 * b / d**4, c / 3],                        # negative, a constant not dyadic
+        [-(a**2) / d**2, -((c + 2 * b) ** 3) / 3],         # negative terms, an odd power of a sum
+        [-a**3 * b / d**4, c / 3],                        # either sign, a constant not dyadic
+        [a**2 / c**2, -(b**2) / c**2],                    # terms of opposite signs may cancel: never called
     ]
     for terms in cases:
         xr = _xr_program(terms, INDEX)
         assert xr is not None
         cols = _columns(400, 1)
-        # equal huge magnitudes on purpose: a = b makes the second case cancel exactly
+        # equal huge magnitudes on purpose: a = b makes the last case cancel exactly
         cols[1][:50] = cols[0][:50]
         sign = beyond_range(xr, cols)
         fired = 0
@@ -71,14 +72,17 @@ def test_screen_against_exact_arithmetic():
             exact = _exact(terms, cols, j)
             assert abs(exact) > Fraction(2) ** 1095, (terms, j)
             assert (exact > 0) == (sign[j] > 0), (terms, j)
-        assert fired > 20, terms  # random exponents: many terms are far beyond the range
         if terms[1] == -(b**2) / c**2:
-            assert not sign[:50].any()  # R₀ = 0 exactly there
+            assert fired == 0
+        else:
+            assert fired > 20, terms  # random exponents: many terms are far beyond the range
 
 
 def test_sums_of_rounded_values_refused():
-    # (a − 1/3)²: a sum whose operand is rounded may cancel without bound, so no screen
+    # (a − 1/3)²: a sum whose operand is rounded may cancel without bound, so no screen; nor a sum of three
     assert _xr_program([(a - sp.Rational(1, 3)) ** 2 / d**2], INDEX) is None
+    assert _xr_program([(a - 3 * b) ** 2 / d**2], INDEX) is None
+    assert _xr_program([(a + b + c) ** 2 / d**2], INDEX) is None
     assert _xr_program([(a - 2 * b) ** 2 / d**2], INDEX) is not None  # 2b is exact
 
 

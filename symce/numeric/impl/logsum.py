@@ -214,44 +214,23 @@ _LONG = np.finfo(np.longdouble).eps <= 2.0 ** -63 and np.finfo(np.longdouble).ma
 _FEW = 8  # at most this many elements left: each exactly (the double-double pass costs ~500 array operations)
 
 
-# The overflow screen (:func:`beyond_range`): R₀ as mantissa·2^exponent in float64, for the elements whose
-# float terms overflowed (a quarter of the normal CE's bit patterns, (μ₁ − μ₂)²/σ₂² beyond DBL_MAX): where R₀
-# is proved beyond 2^1095 the value is ±∞ once rounded, without the long double pass (~40 ns an element
-# for its logarithm alone, against a few ns here).
-_XR_BEYOND = 1100  # the exponent of R₀'s largest term from which the shortcut applies
+# The overflow screen (:func:`beyond_range`), for the elements whose float terms overflowed (a quarter of the
+# normal CE's bit patterns, (μ₁ − μ₂)²/σ₂² beyond DBL_MAX): each term of R₀ a signed product of powers of
+# inputs, of sums of two and of a constant, its log₂ magnitude summed from np.log2 of the factors; where all
+# terms have one sign and the largest is beyond 2^1096, |R₀| > 2^1095 and the value is ±∞ once rounded,
+# without the long double pass (~40 ns an element for its long double logarithm alone, against ~10 here).
+_XR_BEYOND = 1096  # log₂ of R₀'s largest term from which the shortcut applies
+_XR_CHUNK = 1 << 13  # elements at a time: fresh temporaries of 2¹⁴ float64 or more are page-fault bound
 
 
-def _xr_norm(m, e):
-    m, d = np.frexp(m)
-    return m, e + d
-
-
-def _xr_leaf(x):
-    return np.frexp(x)  # exponents int32 throughout: np.ldexp with int64 ones takes a loop ~20× slower
-
-
-def _xr_const(c):
-    m, e = math.frexp(float(c))
-    return m, np.int32(e)
-
-
-def _xr_add(a, b):
-    # operands exact (inputs, dyadic constants: :func:`_xr_program`), so the one rounding of the aligned sum
-    # is its whole error (Sterbenz where they cancel; the smaller one underflows only far below the larger)
-    E = np.maximum(a[1], b[1])
-    return _xr_norm(np.ldexp(a[0], a[1] - E) + np.ldexp(b[0], b[1] - E), E)
-
-
-def _xr_mul(a, b):
-    # not renormalised: a product of at most 64 normalised mantissas (leaves, constants, sums, powers) stays
-    # inside [2^−64, 1)
-    return a[0] * b[0], a[1] + b[1]
-
-
-def _xr_power(a, k: int):
-    m, e = _xr_norm(*a)
-    m = m ** abs(k)
-    return _xr_norm(m if k > 0 else 1 / m, e * k)
+def _xr_operand(e, index):
+    """(input index or None, scale ±2^k or the constant) of a sum's operand exact in float64, else None."""
+    c, rest = e.as_coeff_Mul()
+    if rest == 1 and c.is_Rational and Fraction(float(c)) == Fraction(int(c.p), int(c.q)):
+        return None, float(c)
+    if rest.is_Symbol and rest in index and c.is_Rational and c != 0 and _is_pow2(abs(Fraction(int(c.p), int(c.q)))):
+        return index[rest], float(c)
+    return None
 
 
 def _is_pow2(q: Fraction) -> bool:
@@ -260,34 +239,92 @@ def _is_pow2(q: Fraction) -> bool:
 
 
 def _xr_program(r0_terms, index):
-    """The program of R₀'s terms for :func:`beyond_range`, or None where its error bound does not hold: every
-    sum of exact operands (inputs and constants exact in float64), integer powers |k| ≤ 16, at most 64
-    operations (≤ 3 roundings each: relative error of each term ≤ 64·3·2⁻⁵³ < 2⁻⁴⁵)."""
-    prog, outs = _program(r0_terms, index)
-    exact, dyadic = [], []  # exact: the value without rounding; dyadic: a constant ±2^k (its product is exact)
-    for ins in prog:
-        if (ins[0] == 2 and not (exact[ins[1]] and exact[ins[2]])) or (ins[0] == 4 and abs(ins[2]) > 16):
+    """R₀'s terms for :func:`beyond_range` — each (log₂|constant|, its sign, factors), a factor (input index,
+    k) for xᵏ or ((operand, operand), k) for (a + b)ᵏ with operands exact in float64 (inputs times ±2^j,
+    constants) — or None where a term is not of that form (a sum of rounded values may cancel without bound),
+    has an exponent beyond 16 or more than 16 factors."""
+    out = []
+    for t in r0_terms:
+        c, rest = t.as_coeff_Mul()
+        if not c.is_Rational or c == 0:
             return None
-        c = ins[1] if ins[0] == 1 else None
-        dyadic.append(c is not None and c != 0 and _is_pow2(abs(c)))
-        exact.append(ins[0] == 0 or (c is not None and Fraction(float(c)) == c)
-                     or (ins[0] == 3 and exact[ins[1]] and exact[ins[2]] and (dyadic[ins[1]] or dyadic[ins[2]])))
-    return (prog, outs) if len(prog) <= 64 and outs else None
+        q = Fraction(int(c.p), int(c.q))
+        factors = []
+        for f in sp.Mul.make_args(rest):
+            base, k = (f.base, f.exp) if f.is_Pow else (f, sp.S.One)
+            if not k.is_Integer or abs(int(k)) > 16:
+                return None
+            if base.is_Symbol and base in index:
+                factors.append((index[base], int(k)))
+            elif base.is_Add and len(base.args) == 2:
+                ops = [_xr_operand(a, index) for a in base.args]
+                if None in ops:
+                    return None
+                factors.append((tuple(ops), int(k)))
+            else:
+                return None
+        if len(factors) > 16:
+            return None
+        lg = math.log2(abs(q.numerator)) - math.log2(q.denominator)
+        out.append((lg, q < 0, tuple(factors)))
+    return tuple(out) or None
+
+
+def _xr_sum(ops, cols):
+    # (a + b)·2^−m with m above both operands' scales: exact (a power-of-two scaling and one sum of two
+    # halved floats; only subnormal halves round, by ≤ 2^−1075 each), returned with m
+    m = 1 + max(math.frexp(abs(sc))[1] for _, sc in ops)
+    s = 0.0
+    for i, sc in ops:
+        s = s + (math.ldexp(sc, -m) if i is None else cols[i] * math.ldexp(sc, -m))
+    return s, m
 
 
 def beyond_range(xr, cols):
-    """±1 where R₀ (the program ``xr`` of its terms) is proved beyond 2^1095 in magnitude with that sign, else 0.
-    Each term is m·2^e (|m| in [½, 1)) with a relative error < 2⁻⁴⁵; scaled by 2^−E (E the largest e) their sum
-    S is within 64·2⁻⁴⁵ of the exact one, so |S| ≥ 1/16 gives |R₀| > 2^(E−5) ≥ 2^1095 with the sign of S."""
-    prog, outs = xr
-    terms = [_xr_norm(*t) for t in _run(prog, outs, lambda i: _xr_leaf(cols[i]), _xr_const, _xr_add, _xr_mul,
-                                        _xr_power)]
-    E = terms[0][1]
-    for m, e in terms[1:]:
-        E = np.maximum(E, e)
-    S = sum(np.ldexp(m, np.maximum(e - E, -2000, dtype=np.int32)) for m, e in terms)
-    hit = np.isfinite(S) & (np.abs(S) >= 1 / 16) & (E >= _XR_BEYOND)
-    return np.where(hit, np.sign(S), 0.0)
+    """±1 where R₀ (the terms ``xr`` of :func:`_xr_program`) is proved beyond 2^1095 in magnitude with that
+    sign, else 0. Each term's log₂ magnitude is a sum of at most 16 factors' k·log₂|x| (|k| ≤ 16, np.log2
+    within a few ulps of |log₂ x| ≤ 1075, a sum's |a + b| ≥ 2^−1000 so its relative error is ≤ 2⁻⁵² + 2⁻⁷⁴):
+    within 2⁻²⁵ of the exact one. With every nonzero term of one sign, |R₀| ≥ its largest term ≥ 2^(1096 − 2^−25)."""
+    with np.errstate(all="ignore"):
+        return _beyond_range(xr, cols)
+
+
+def _beyond_range(xr, cols):
+    logs: dict = {}
+
+    def log2abs(i):
+        if i not in logs:
+            logs[i] = np.log2(np.abs(cols[i]))
+        return logs[i]
+
+    n = cols[0].shape
+    ok = np.ones(n, dtype=bool)
+    top = np.full(n, -np.inf)
+    pos = np.zeros(n, dtype=bool)
+    neg = np.zeros(n, dtype=bool)
+    for lg0, negative, factors in xr:
+        lg = np.full(n, lg0)
+        sgn = np.full(n, negative)
+        for f, k in factors:
+            if isinstance(f, tuple):
+                s, m = _xr_sum(f, cols)
+                a = np.abs(s)
+                ok &= (a >= 2.0 ** -1000) | (a == 0) & (k > 0)
+                lg += k * (np.log2(a) + m)
+                if k % 2:
+                    sgn ^= s < 0
+            else:
+                lg += k * log2abs(f)
+                if k % 2:
+                    sgn ^= cols[f] < 0
+        # a zero factor: the term is 0 (−∞ here) with a positive power, a division by zero (+∞, NaN) refused
+        ok &= ~np.isnan(lg) & (lg < np.inf)
+        live = lg > -np.inf
+        pos |= live & ~sgn
+        neg |= live & sgn
+        np.maximum(top, lg, out=top)
+    hit = ok & ~(pos & neg) & (top >= _XR_BEYOND)
+    return np.where(hit, np.where(neg, -1.0, 1.0), 0.0)
 
 
 @lru_cache(maxsize=64)
@@ -413,22 +450,25 @@ def logsum_kernel(K, R0, terms: tuple, args: tuple, parts: int = 0):
         # elements whose float sum is not finite, with finite inputs and log arguments in (0, ∞): where R₀
         # is proved beyond 2^1095 the logarithms (|K| + Σ|cᵢ|·1455 < 2^21, checked below) cannot bring the
         # value back into range, so it is ±∞; the others go on to the tiers
-        bad = ~np.isfinite(v[rest])
-        if not bad.any():
+        bad = np.flatnonzero(~np.isfinite(v[rest]))
+        if not bad.size:
             return rest
-        at = np.flatnonzero(bad)
-        idx = rest[at]
-        cols = [c[idx] for c in flat[:nargs]]
-        ok = np.ones(idx.size, dtype=bool)
-        for c in cols:
-            ok &= np.isfinite(c)
-        for i in log_inputs:
-            ok &= cols[i] > 0
-        sign = np.where(ok, beyond_range(xr, cols), 0.0)
-        hit = sign != 0
-        v[idx[hit]] = sign[hit] * np.inf
         keep = np.ones(rest.size, dtype=bool)
-        keep[at[hit]] = False
+        # in chunks of 2¹³: a temporary of 2¹⁴ float64 or more is mapped and unmapped by glibc on every use,
+        # and its page faults cost several times the arithmetic here
+        for i in range(0, bad.size, _XR_CHUNK):
+            at = bad[i:i + _XR_CHUNK]
+            idx = rest[at]
+            cols = [c[idx] for c in flat[:nargs]]
+            ok = np.isfinite(cols[0])
+            for c in cols[1:]:
+                ok &= np.isfinite(c)
+            for j in log_inputs:
+                ok &= cols[j] > 0
+            sign = beyond_range(xr, cols)
+            hit = (sign != 0) & ok
+            v[idx[hit]] = sign[hit] * np.inf
+            keep[at[hit]] = False
         return rest[keep]
 
     # the overflow screen: numeric coefficients and constant only (a symbolic cᵢ times a logarithm is not
