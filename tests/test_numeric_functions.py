@@ -201,6 +201,17 @@ CASES += [
                               + 1 / (sp.log(a) - sp.log(1 - a))) / (b * (1 - b)),
      lambda a, b: (b / (2 * b - 1) - 1 / mpmath.log(b / (1 - b)) - a / (2 * a - 1) + 1 / mpmath.log(a / (1 - a)))
      / (b * (1 - b)), [a, b], [(0.3, 0.6), (0.8, 0.7), (0.25, 0.1)]),
+    # whole partials ∂H(P, Q)/∂x and ∂KL/∂x (double-double kernels, impl/cbern_dd.py)
+    # (logit as 2 atanh(2λ − 1), as cbern_logit: their equality needs λ < 1, the CB rewrite's unit-interval proof)
+    (F.cbern_dxent(a, b), -2 * sp.atanh(2 * b - 1) * (1 / (sp.log(a) - sp.log(1 - a)) ** 2
+                                                       - a * (1 - a) / (2 * a - 1) ** 2) / (a * (1 - a)),
+     lambda a, b: -mpmath.log(b / (1 - b)) * (1 / mpmath.log(a / (1 - a)) ** 2 - a * (1 - a) / (2 * a - 1) ** 2)
+     / (a * (1 - a)), [a, b], [(0.3, 0.6), (0.8, 0.7), (0.25, 0.1)]),
+    (F.cbern_dkl(a, b), (2 * sp.atanh(2 * a - 1) - 2 * sp.atanh(2 * b - 1))
+     * (1 / (sp.log(a) - sp.log(1 - a)) ** 2 - a * (1 - a) / (2 * a - 1) ** 2) / (a * (1 - a)),
+     lambda a, b: (mpmath.log(a / (1 - a)) - mpmath.log(b / (1 - b)))
+     * (1 / mpmath.log(a / (1 - a)) ** 2 - a * (1 - a) / (2 * a - 1) ** 2) / (a * (1 - a)), [a, b],
+     [(0.3, 0.6), (0.8, 0.7), (0.25, 0.1)]),
     (F.log_diff_ratio(a, b, x, y), sp.log(a - b) - sp.log(x - y),
      lambda a, b, x, y: mpmath.log(a - b) - mpmath.log(x - y), [a, b, x, y], [(2.5, 0.3, 4.0, 1.5)]),
     # the von Mises KL (Kitagawa & Rowley 2022), functions/vonmises.py

@@ -63,6 +63,8 @@ cbern_var(x)       A″(logit x) = 1/logit(x)² − x(1 − x)/(2x − 1)²  the
 cbern_logit(x)     logit x = 2 atanh(2x − 1)                      CB gradients: (2x − 1)·r split cancels at ½
 cbern_dmean(w, x)  w·cbern_var(x)/(x(1 − x)) = w·dμ/dx           CB gradients: x − x² cancels near 1
 cbern_mean_gap(x,y) (μ(y) − μ(x))/(y(1 − y))                       ∂H(P, Q)/∂y, ∂KL/∂y: 0/0 terms at ½
+cbern_dxent(x, y)  −logit(y)·dμ/dx (H′(x) at y = x)               ∂H(P, Q)/∂x: correctly rounded (double-double)
+cbern_dkl(x, y)    (logit x − logit y)·dμ/dx                      ∂KL/∂x: the logits cancel near P = Q
 vonmises_kl(κ₁, κ₂, μ₁, μ₂) KL(VM ‖ VM): Bregman part + κ₂A·2sin²  von Mises KL near P = Q, κ > 713
 vonmises_entropy(κ) log 2π + log I₀(κ) − κA(κ)                   log I₀ ≈ κA ≈ κ cancel for large κ
 vonmises_xent(κ₁, κ₂, μ₁, μ₂) log 2π + log I₀(κ₂) − κ₂A(κ₁)cos Δ   von Mises cross-entropy, large κ
@@ -96,8 +98,8 @@ from symce.numeric.functions.digamma_diff import psi_diff
 from symce.numeric.functions.log_beta import log_beta
 from symce.numeric.functions.gamma_sum import lgamma_rem_sum, log_sum, wdigamma_rem_sum
 from symce.numeric.functions.dirichlet_xent import dirichlet_xent
-from symce.numeric.functions.logit_ratio import (cbern_dmean, cbern_kl, cbern_logit, cbern_mean, cbern_mean_gap,
-                                                 cbern_negentropy, cbern_var, cbern_xent, logit_ratio)
+from symce.numeric.functions.logit_ratio import (cbern_dkl, cbern_dmean, cbern_dxent, cbern_kl, cbern_logit, cbern_mean,
+                                                 cbern_mean_gap, cbern_negentropy, cbern_var, cbern_xent, logit_ratio)
 from symce.numeric.functions.scaled_kl import scaled_kl_div
 from symce.numeric.functions.tanh_half import wtanh
 from symce.numeric.functions.weight_quotient import wdiv
@@ -115,7 +117,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, lgamma_balanced, trigamma_ratio, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, gamma_excess_shift, logit_ratio, cbern_mean,
-                    log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, cbern_logit, cbern_dmean, cbern_mean_gap, vonmises_kl, vonmises_entropy,
+                    log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, cbern_logit, cbern_dmean, cbern_mean_gap, cbern_dxent, cbern_dkl, vonmises_kl, vonmises_entropy,
                     vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
                     log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent, scaled_expm1mx,
                     gamma_scaled_psi, gamma_scaled_drift)
@@ -126,7 +128,7 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "exact_rational", "logprod_offset", "rational_log_sum",
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "lgamma_balanced", "trigamma_ratio", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "logit_ratio", "cbern_mean",
-           "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "cbern_logit", "cbern_dmean", "cbern_mean_gap", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
+           "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "cbern_logit", "cbern_dmean", "cbern_mean_gap", "cbern_dxent", "cbern_dkl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
            "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
            "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "gamma_scaled_psi", "gamma_scaled_drift", "STABLE_FUNCTIONS",
            "to_elementary"]
