@@ -51,13 +51,14 @@ class vonmises_kl(StableFunction):  # noqa: N801 - SymPy function classes are lo
             return vonmises_kl_dk1(k1, k2, mu1, mu2)
         # the angles as sin_diff/sin_half_diff of μ₁, μ₂: fl(μ₁ − μ₂) loses the angle where μ₁ − μ₂ is not exact
         # (μ₁ = −4.2e199, μ₂ = 1.2e124: ∂/∂μ₁ was 46 times too large); cos Δ = 1 − 2sin²(Δ/2)
-        from symce.numeric.functions.angle_diff import sin_diff, sin_half_diff
+        from symce.numeric.functions.angle_diff import sin_half_diff
 
         if argindex == 2:
             return a2 - a1 + 2 * a1 * sin_half_diff(mu1, mu2) ** 2
-        if argindex == 3:
-            return a1 * k2 * sin_diff(mu1, mu2)
-        return -a1 * k2 * sin_diff(mu1, mu2)
+        # κ₂A(κ₁)sin Δ as one function (A(κ₁) alone is subnormal below κ₁ = 4.5e-308)
+        from symce.numeric.functions.vonmises_grad import vonmises_dmu
+
+        return vonmises_dmu(k1, k2 if argindex == 3 else -k2, mu1, mu2)
 
     def _eval_is_nonnegative(self):
         return True if all(a.is_real for a in self.args) and all(a.is_positive for a in self.args[:2]) else None
@@ -128,18 +129,19 @@ class vonmises_xent(StableFunction):  # noqa: N801
         a1, a2 = besseli_ratio(1, 0, k1), besseli_ratio(1, 0, k2)
         # the angles as in vonmises_kl.fdiff: fl(μ₁ − μ₂) loses the angle where μ₁ − μ₂ is not exact (μ₁ = −4.2e199,
         # μ₂ = 1.2e124: ∂/∂μ was 45 times too large, ∂/∂κ₂ 1.67 for 1.3e-4); cos Δ = 1 − 2sin²(Δ/2)
-        from symce.numeric.functions.angle_diff import sin_diff, sin_half_diff
+        from symce.numeric.functions.angle_diff import sin_half_diff
 
         if argindex == 1:  # −κ₂A′(κ₁)cos Δ with κ₁A′(κ₁) from vonmises_kl_dk1 (1 − A/κ − A² cancels every bit
             # at κ₁ = 8e177: 9.5e-102 for −5.9e-280); κ₂/κ₁ taken first: κ₁A′/κ₁ alone underflows there
-            from symce.numeric.functions.vonmises_grad import vonmises_kl_dk1
+            # now one function, −κ₂A′(κ₁)cos Δ with cos Δ from the two angles (κ₂/κ₁ overflowed at κ₁ = 1e-17)
+            from symce.numeric.functions.vonmises_grad import vonmises_dA_cos
 
-            return -(k2 / k1) * vonmises_kl_dk1(k1, 0, 0, 0) * (1 - 2 * sin_half_diff(mu1, mu2) ** 2)
+            return vonmises_dA_cos(k1, -k2, mu1, mu2)
         if argindex == 2:
             return a2 - a1 + 2 * a1 * sin_half_diff(mu1, mu2) ** 2
-        if argindex == 3:
-            return k2 * a1 * sin_diff(mu1, mu2)
-        return -k2 * a1 * sin_diff(mu1, mu2)
+        from symce.numeric.functions.vonmises_grad import vonmises_dmu
+
+        return vonmises_dmu(k1, k2 if argindex == 3 else -k2, mu1, mu2)
 
 
 __all__ = ["vonmises_kl", "vonmises_entropy", "vonmises_xent"]

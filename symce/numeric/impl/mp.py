@@ -19,6 +19,7 @@ from symce.numeric.impl import exp_excess as exp_excess_kernels
 from symce.numeric.impl import gamma_scaled_grad as gamma_scaled_grad_kernels
 from symce.numeric.impl.arrays import logit_ratio as logit_ratio_kernels
 from symce.numeric.impl.arrays import vonmises as vonmises_kernels
+from symce.numeric.impl import vonmises_grad as vonmises_grad_kernels
 from symce.numeric.impl.logprod import logprod_offset_mp
 from symce.numeric.impl.logsum import rational_log_sum_mp
 from symce.numeric.impl.mixed_kl import logit_prob_kl_exact, prob_logit_kl_exact
@@ -215,7 +216,7 @@ _IMPLS = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, 
 def mpmath_impls() -> dict:
     """name -> implementation at the current ``mpmath.mp.prec`` (each function reads it when called)."""
     return {**_IMPLS, **special.mpmath_kernels(), **gamma_kernels.MPMATH, **logit_ratio_kernels.MPMATH,
-            **log_diff_kernels.MPMATH, **vonmises_kernels.MPMATH, **scaled_kl_kernels.MPMATH, **kl_share_kernels.MPMATH,
+            **log_diff_kernels.MPMATH, **vonmises_kernels.MPMATH, **vonmises_grad_kernels.MPMATH_GRAD, **scaled_kl_kernels.MPMATH, **kl_share_kernels.MPMATH,
             **digamma_diff_kernels.MPMATH, **log_beta_kernels.MPMATH, **dirichlet_xent_kernels.MPMATH, **weight_quotient_kernels.MPMATH,
             **log_gap_kernels.MPMATH, **sigmoid_mix_kernels.MPMATH, **exp_excess_kernels.MPMATH,
             **gamma_scaled_grad_kernels.MPMATH}
