@@ -102,6 +102,7 @@ from symce.numeric.rewrite_guards import heads, may_apply
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
 from symce.numeric.rewrite_trigamma import trigamma_ratios
+from symce.numeric.rewrite_weibull_grad import weibull_derivative_forms
 from symce.numeric.rewrite_harmonic import harmonic_numbers
 from symce.numeric.rewrite_polygamma_shift import polygamma_shift, reciprocal_powers
 from symce.numeric.rewrite_gamma_scaled_grad import gamma_scaled_location_scale
@@ -167,6 +168,8 @@ RULES = (
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
     ("trigamma ratio: w·ψ′(x) + a/b = trigamma_ratio(w, x, a, b, 0)", trigamma_ratios),
+    ("Weibull derivative forms: k₂(G − 1)/λ = k₂·gamma_scaled_m1/λ, (G − 1)L/k₂ + Gψ(z)/k₁ = drift/k₂, "
+     "terms over k₁² divided in turn (G = e^L·Γ(z))", weibull_derivative_forms),
     ("harmonic numbers: c·ψ(x) + c·γ = c·H_x − c/x (H_x = ψ(x + 1) + γ)", harmonic_numbers),
     ("polygamma shift: c·ψ⁽ⁿ⁾(x) + R = c·ψ⁽ⁿ⁾(x + 1) + exact_rational(R + c(−1)ⁿ⁺¹n!/xⁿ⁺¹), x = k·s reaching 0",
      polygamma_shift),

@@ -71,6 +71,7 @@ vonmises_xent(κ₁, κ₂, μ₁, μ₂) log 2π + log I₀(κ₂) − κ₂A(�
 lgamma_stirling(x) log Γ(x) − (x − ½) log x + x − ½ log 2π (μ)  entropies: the logs cancel at H = 0
 lgamma_balanced(x) μ(x) − ½ log(1 + 1/x)  (ν, bounded)            Gamma/χ² CE: μ ≈ −½ log x for small x
 trigamma_ratio     w·ψ′(x) + (a − c·b)/b                          Gamma/χ² ∂α₁: ∞ − ∞ and 0·∞ at a tiny x
+gamma_scaled_m1    e^L·Γ(z) − 1 (exponent in double-double)        Weibull ∂λ: 0 at P = Q, ∞ − ∞ beside k₂/λ
 digamma_stirling   ψ(x) − log x + 1/(2x)  (μ′)                   with μ, the entropies' ψ terms
 wdigamma_stirling  w·μ′(x)                                         the Gamma CE's e·μ′(α₁) (finite at α₁ = 5e-324)
 gamma_scaled_excess e^L·Γ(z) − 1 − L − log Γ(z)  (≥ 0)          Weibull/Gumbel KL near P = Q
@@ -91,7 +92,7 @@ from symce.numeric.functions.elementary import (diff_ratio, fsum, kl_div, log1p,
 from symce.numeric.functions.bessel import besseli_ratio, log_besseli
 from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_scaled, gamma_excess_shift, gamma_scaled_excess, lgamma_rem,
                                            lgamma_balanced, lgamma_stirling, stirling_bregman, stirling_bregman_sum,
-                                           trigamma_ratio, wdigamma_stirling)
+                                           trigamma_ratio, wdigamma_stirling, gamma_scaled_m1)
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.digamma_diff import psi_diff
@@ -116,7 +117,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     diff_ratio, log_offset, fsum, softmax_xent, logit_xent, rel_entr_sum, softmax, softmax_kl, log1p,
                     wprod, prob_logit_kl, logit_prob_kl, exact_rational, logprod_offset, rational_log_sum,
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
-                    lgamma_stirling, lgamma_balanced, trigamma_ratio, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, gamma_excess_shift, logit_ratio, cbern_mean,
+                    lgamma_stirling, lgamma_balanced, trigamma_ratio, gamma_scaled_m1, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, gamma_excess_shift, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, cbern_logit, cbern_dmean, cbern_mean_gap, cbern_dxent, cbern_dkl, vonmises_kl, vonmises_entropy,
                     vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
                     log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent, scaled_expm1mx,
@@ -127,7 +128,7 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "softmax", "softmax_kl", "log1p", "wprod", "prob_logit_kl", "logit_prob_kl",
            "exact_rational", "logprod_offset", "rational_log_sum",
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
-           "lgamma_stirling", "lgamma_balanced", "trigamma_ratio", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "logit_ratio", "cbern_mean",
+           "lgamma_stirling", "lgamma_balanced", "trigamma_ratio", "gamma_scaled_m1", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "cbern_logit", "cbern_dmean", "cbern_mean_gap", "cbern_dxent", "cbern_dkl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
            "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
            "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "gamma_scaled_psi", "gamma_scaled_drift", "STABLE_FUNCTIONS",

@@ -151,6 +151,33 @@ class gamma_scaled(_Cancelling):  # noqa: N801
         return plain, self.args
 
 
+class gamma_scaled_m1(_Cancelling):  # noqa: N801
+    """e^L·Γ(z) − 1 = e^s − 1 (s = L + log Γ(z)): the Weibull KL's ∂/∂λ = ±k₂(e^s − 1)/λ, which vanishes at P = Q,
+    where G − 1 from the rounded G keeps none of the digits of s; and k₂·G/λ − k₂/λ is ∞ − ∞ where G and
+    k₂/λ overflow (the value ±∞)."""
+
+    nargs = 2
+
+    def elementary(self):
+        z, big_l = self.args
+        return sp.exp(big_l) * sp.gamma(z) - 1
+
+    def fdiff(self, argindex=1):
+        z, big_l = self.args
+        g = gamma_scaled(z, big_l)
+        return g * sp.polygamma(0, z) if argindex == 1 else g
+
+    def lowering(self, names):
+        """From the Weibull inputs with s in double-double (impl/gamma_excess.expm1_weibull); otherwise
+        expm1(L + log Γ(z))."""
+        from symce.numeric.impl import gamma_excess
+
+        weibull = _weibull_inputs(*self.args)
+        if weibull is not None and "lgamma_stirling" in names:
+            return functools.partial(gamma_excess.expm1_weibull, mu=names["lgamma_stirling"]), weibull
+        return names["gamma_scaled_m1"], self.args
+
+
 def _gumbel_inputs(z, big_l):
     """(q, d, a, b) where z = (d + q)/d and L = diff_ratio(a, b, d) in symbols, else None."""
     num, den = sp.fraction(sp.together(z))
@@ -354,6 +381,6 @@ class gamma_excess_shift(_Cancelling):  # noqa: N801
 
 
 __all__ = ["lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "gamma_scaled", "lgamma_stirling",
-           "lgamma_balanced", "trigamma_ratio",
+           "lgamma_balanced", "trigamma_ratio", "gamma_scaled_m1",
            "digamma_stirling", "wdigamma_stirling",
            "gamma_scaled_excess", "gamma_excess_shift"]

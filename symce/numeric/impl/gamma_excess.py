@@ -186,6 +186,24 @@ def scaled_from_ratio(q, d, lh, ll, *, mu):
     return np.where(bad, np.nan, np.where(ok & ~np.isnan(out), out, plain))
 
 
+def expm1_from_ratio(q, d, lh, ll, *, mu):
+    """e^s − 1 = e^L·Γ(1 + q/d) − 1 with s in double-double: expm1(s_h) + e^{s_h}·s_l, where G − 1 from the
+    rounded G loses every digit of s near P = Q (the Weibull KL's ∂/∂λ = ∓k₂(G − 1)/λ)."""
+    q, d, lh, ll = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (q, d, lh, ll)])
+    sh, sl, ok = _exponent(q, d, lh, ll, mu)
+    with np.errstate(all="ignore"):
+        out = np.expm1(sh) + np.exp(sh) * sl
+        out = np.where(np.isfinite(sh), out, np.expm1(sh))
+        plain = np.expm1(lh + _lgamma_plain(q, d))
+    bad = np.isnan(q) | np.isnan(d) | np.isnan(lh) | (q < 0) | (d < 0)
+    return np.where(bad, np.nan, np.where(ok & ~np.isnan(out), out, plain))
+
+
+def expm1_weibull(q, d, k, u, v, *, mu):
+    """gamma_scaled_m1(1 + q/d, k(log u − log v)) with the exponent in double-double."""
+    return expm1_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
+
+
 def _lgamma_plain(q, d):
     from scipy.special import gammaln
 
@@ -250,4 +268,5 @@ def excess_weibull(q, d, k, u, v, *, mu):
     return excess_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
 
 
-__all__ = ["excess_from_ratio", "excess_gumbel", "excess_weibull", "scaled_from_ratio", "scaled_weibull", "scaled_gumbel"]
+__all__ = ["excess_from_ratio", "excess_gumbel", "excess_weibull", "scaled_from_ratio", "scaled_weibull",
+           "expm1_from_ratio", "expm1_weibull", "scaled_gumbel"]

@@ -453,6 +453,12 @@ def gamma_scaled(z, big_l, loggamma):
         return np.exp(np.asarray(big_l, dtype=np.float64) + loggamma(z))
 
 
+def gamma_scaled_m1(z, big_l, loggamma):
+    """e^L·Γ(z) − 1 = expm1(L + log Γ(z)) (the function's lowering takes the exponent in double-double)."""
+    with np.errstate(all="ignore"):
+        return np.expm1(np.asarray(big_l, dtype=np.float64) + loggamma(z))
+
+
 def gamma_scaled_excess(z, big_l, loggamma):
     """e^L·Γ(z) − 1 − L − log Γ(z) = expm1mx(L + log Γ(z))."""
     with np.errstate(all="ignore"):
@@ -491,6 +497,7 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
             "_stirling_bregman": functools.partial(stirling_bregman, loggamma=loggamma),
             "stirling_bregman_sum": functools.partial(stirling_bregman_sum, loggamma=loggamma),
             "gamma_scaled": functools.partial(gamma_scaled, loggamma=loggamma),
+            "gamma_scaled_m1": functools.partial(gamma_scaled_m1, loggamma=loggamma),
             "lgamma_stirling": functools.partial(lgamma_stirling, loggamma=loggamma),
             "lgamma_balanced": functools.partial(lgamma_balanced, loggamma=loggamma),
             "trigamma_ratio": functools.partial(trigamma_ratio.trigamma_ratio, trigamma=_scipy_polygamma1()),
@@ -547,6 +554,13 @@ def mp_lgamma_stirling(x):
         return +(mpmath.loggamma(x) - (x - mpmath.mpf(0.5)) * mpmath.log(x) + x - mpmath.log(2 * mpmath.pi) / 2)
 
 
+def mp_gamma_scaled_m1(z, big_l):
+    with mpmath.workprec(mpmath.mp.prec + _bits(z, big_l)):
+        s = big_l + mpmath.loggamma(z)
+    with mpmath.workprec(mpmath.mp.prec + 20):
+        return +mpmath.expm1(s)
+
+
 def mp_lgamma_balanced(x):
     with mpmath.workprec(mpmath.mp.prec + _bits(x)):
         return +(mpmath.loggamma(x) - (x - 1) * mpmath.log(x) - mpmath.log1p(x) / 2 + x - mpmath.log(2 * mpmath.pi) / 2)
@@ -591,7 +605,7 @@ def mp_stirling_bregman_sum(*args):
     return +total
 
 
-MPMATH = {"stirling_bregman_sum": mp_stirling_bregman_sum, "lgamma_stirling": mp_lgamma_stirling, "lgamma_balanced": mp_lgamma_balanced, **trigamma_ratio.MPMATH, "digamma_stirling": mp_digamma_stirling,
+MPMATH = {"stirling_bregman_sum": mp_stirling_bregman_sum, "lgamma_stirling": mp_lgamma_stirling, "lgamma_balanced": mp_lgamma_balanced, "gamma_scaled_m1": mp_gamma_scaled_m1, **trigamma_ratio.MPMATH, "digamma_stirling": mp_digamma_stirling,
           "wdigamma_stirling": mp_wdigamma_stirling,
           "gamma_scaled_excess": mp_gamma_scaled_excess, "gamma_excess_shift": mp_gamma_excess_shift,
           "gamma_scaled": lambda z, big_l: mpmath.exp(big_l) * mpmath.gamma(z), "lgamma_rem": mp_lgamma_rem, "digamma_rem": mp_digamma_rem, "stirling_bregman": mp_stirling_bregman,

@@ -1,0 +1,89 @@
+r"""Rule ``Weibull derivative forms`` for the partials of the Weibull cross-entropy and KL (issue 12 item 1).
+
+With G = gamma_scaled(z, L) = e^L·Γ(z), z = 1 + r, r = k₂/k₁, L = k₂(log λ₁ − log λ₂) (Gil, Alajaji & Linder
+2013's CE and KL differentiated):
+
+* ∂/∂λ: ±k₂·G/λ ∓ k₂/λ (+ 1/λ₁) → ±k₂·gamma_scaled_m1(z, L)/λ (+ 1/λ₁): G − 1 = e^s − 1 from the exponent s in
+  double-double (0 at P = Q, where the float G − 1 kept no digit of s), and no ∞ − ∞ where G and k₂/λ overflow;
+* ∂/∂k₂: (G − 1)(log λ₁ − log λ₂) + G·ψ(z)/k₁ = gamma_scaled_drift(z, L)/k₂ (drift = G(rψ(z) + L) − L, the
+  Gumbel gradients' function: ±∞ of G against L taken exactly);
+* ∂/∂k₁: the terms over k₁² divided by k₁ in turn, −k₂Gψ(z)/k₁² + γ(1 − k₂)/k₁² =
+  (−diff_ratio(k₂, 0, k₁)·gamma_scaled_psi(z, L) + γ·diff_ratio(1, k₂, k₁))/k₁ (k₁² overflowed; G·ψ(z) is
+  0·∞ where G underflows and r overflows).
+
+Exact identities, proved like every rule.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symce.numeric.functions.elementary import diff_ratio
+from symce.numeric.functions.gamma import _weibull_inputs, gamma_scaled, gamma_scaled_m1
+from symce.numeric.functions.gamma_scaled_grad import gamma_scaled_drift, gamma_scaled_psi
+
+
+def weibull_derivative_forms(e):
+    if not isinstance(e, sp.Add) or not e.has(gamma_scaled) or e.has(sp.Piecewise):
+        return e
+    gs = {g for g in e.atoms(gamma_scaled)}
+    if len(gs) != 1:
+        return e
+    g = gs.pop()
+    z, big_l = g.args
+    inputs = _weibull_inputs(z, big_l)
+    if inputs is None:
+        return e
+    k2, k1, _, u, v = inputs
+    psi = sp.polygamma(0, z)
+    # ∂/∂k₂: the drift over k₂
+    drift_terms = [t for t in e.args if t.has(sp.log(u)) or t.has(sp.log(v)) or (t.has(g) and t.has(psi))]
+    drift_atoms = gamma_scaled_psi(z, big_l) * k2 / k1 + g * big_l - big_l
+    if drift_terms:
+        lhs = sp.expand(sp.Add(*drift_terms).subs(g * psi, gamma_scaled_psi(z, big_l)) * k2)
+        if sp.expand(lhs - sp.expand(drift_atoms)) == 0:
+            rest = [t for t in e.args if t not in drift_terms]
+            return gamma_scaled_drift(z, big_l) / k2 + sp.Add(*rest)
+    e = sp.expand(e.subs(g * psi, gamma_scaled_psi(z, big_l)))
+    # ∂/∂k₁: the terms over k₁² divided in turn
+    over2 = [t for t in sp.Add.make_args(e) if _power(t, k1) == -2]
+    if over2:
+        num = sp.expand(sp.Add(*over2) * k1**2)
+        parts = []
+        psi_part = num.coeff(gamma_scaled_psi(z, big_l))
+        if psi_part != 0:
+            c = sp.cancel(psi_part / k2)
+            if c.has(k1, k2):
+                return e
+            parts.append(c * diff_ratio(k2, 0, k1) * gamma_scaled_psi(z, big_l))
+        other = sp.expand(num - psi_part * gamma_scaled_psi(z, big_l))
+        if other != 0:
+            a, b = other.coeff(k2, 0), other.coeff(k2, 1)
+            if sp.expand(other - a - b * k2) != 0 or a.has(k1) or b.has(k1):
+                return e
+            if a != 0 and sp.expand(a + b) == 0:
+                parts.append(a * diff_ratio(1, k2, k1))
+            elif a == 0:
+                parts.append(b * diff_ratio(k2, 0, k1))
+            else:
+                return e
+        rest = [t for t in sp.Add.make_args(e) if t not in over2]
+        e = sp.Add(*parts) / k1 + sp.Add(*rest)
+    # ∂/∂λ: G = (G − 1) + 1, the −1 cancelling the k₂/λ beside it
+    if e.has(g):
+        e = sp.expand(e.subs(g, gamma_scaled_m1(z, big_l) + 1))
+    return e
+
+
+def _power(t, x):
+    """The exponent of x among the factors of t (not inside a function's arguments)."""
+    n = 0
+    for f in sp.Mul.make_args(t):
+        if f == x:
+            n += 1
+        elif f.is_Pow and f.base == x and f.exp.is_Integer:
+            n += int(f.exp)
+    return n
+
+
+__all__ = ["weibull_derivative_forms"]
