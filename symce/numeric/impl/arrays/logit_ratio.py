@@ -161,6 +161,38 @@ def _coth_minus_inv(xp, h):
 
 
 def cbern_kl(xp, x, y):
+    """KL(CB(x) ‖ CB(y)) rounded once from double-doubles inside (0, 1) (:func:`_kl_dd`); the float forms of
+    :func:`_cbern_kl_float` at the ends. numpy: the double-double forms only (the float forms' 24-point
+    Gauss–Legendre was most of the time); torch: the float forms on the device, corrected on the CPU."""
+    return _rounded_once(xp, x, y, _kl_dd, lambda a, b: _cbern_kl_float(xp, a, b))
+
+
+def _kl_dd(x, y):
+    """The double-double KL: the difference of its parts, or near P = Q (below 2⁻⁴⁴ of them) the integral of
+    L′ (:func:`..cbern_dd.cbern_kl_near_dd`; the float Gauss–Legendre there lost up to 4.5 ulp)."""
+    value, scale = cbern_dd.cbern_kl_dd(x, y)
+    near = ~(value > _KL_SHARE * scale)
+    if near.any():
+        value[near] = cbern_dd.cbern_kl_near_dd(x[near], y[near])
+    return value
+
+
+def _dd_first(x, y, dd, flt):
+    """numpy: dd(x, y) on the 1-d inputs inside (0, 1), flt(x, y) on the rest and where dd gave NaN (dd declines)."""
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    shape, xf, yf = x.shape, x.reshape(-1), y.reshape(-1)
+    out = np.full(xf.shape, np.nan)
+    inside = _inside(xf, yf)
+    with np.errstate(all="ignore"):
+        if inside.any():
+            out[inside] = dd(xf[inside], yf[inside])
+        rest = np.isnan(out)
+        if rest.any():
+            out[rest] = np.asarray(flt(xf[rest], yf[rest]), dtype=np.float64).reshape(-1)
+    return out.reshape(shape) if shape else out[0]
+
+
+def _cbern_kl_float(xp, x, y):
     """KL(CB(x) ‖ CB(y)) = d²∫₀¹(1 − s)A″(η_x + s·d)ds with d = η_y − η_x = log1p((y − x)/x) −
     log1p((x − y)/(1 − x)) (the difference of the logits from y − x, exact near y = x) by 24-point
     Gauss–Legendre where |d| ≤ 8 or the segment is short against its distance to 0 (A″ is analytic
@@ -230,13 +262,9 @@ def cbern_kl(xp, x, y):
     zform = _on(xp, zmask, lambda xp, v: 2 * v * v * v * _poly(xp, v * v) + 2 * v * v / (1 + v), z)
     main = m.where(u >= -0.5, -log1pmx(xp, u), m.where(zmask, zform, u - m.log(ratio)))
     tail = main + ((log_one_minus_exp(safe_eta_y) - log_one_minus_exp(safe_eta)) + d * ex / (-m.expm1(safe_eta)))
-    out = m.where(apart, far, m.where(near, inner, m.where(neg, tail, far)))
-    # every form above rounds its parts (Gauss–Legendre's sum, the tails' logarithms: 4–6 ulp): the KL in
-    # double-double, G(h_y) − G(h_x) − (h_y − h_x)·L(h_x), wherever it is at least 2⁻⁴⁴ of those parts — nearer
-    # P = Q that difference keeps too few of its ~100 bits, and Gauss–Legendre (relative to d²) stays
-    scale = _log_sinhc(xp, hx) + _log_sinhc(xp, hy) + m.abs((hy - hx) * _coth_minus_inv(xp, hx))
-    redo = _inside(x0, y0) & m.isfinite(out) & (out > _KL_SHARE * scale)
-    return _dd_fix(xp, out, redo, x0, y0, lambda a, b: cbern_dd.cbern_kl_dd(a, b)[0])
+    # (every form here rounds its parts — Gauss–Legendre's sum, the tails' logarithms: 4–6 ulp; cbern_kl replaces
+    # them inside (0, 1) by the double-double forms)
+    return m.where(apart, far, m.where(near, inner, m.where(neg, tail, far)))
 
 
 #: below this share of its parts the KL keeps the float forms near P = Q (the double-double difference keeps
@@ -521,24 +549,34 @@ def _gap_far(xp, x, y):
 def cbern_dxent(xp, x, y):
     """−logit(y)·μ′(x) (∂H(P, Q)/∂x; H′ at y = x): correctly rounded from double-doubles inside (0, 1)
     (:func:`..cbern_dd.grad_xent_dd`: the float product's five roundings left half the points 1 ulp off)."""
+    def flt(x, y):
+        return cbern_dmean(xp, -cbern_logit(xp, y), xp.asarray(x))
+
+    return _rounded_once(xp, x, y, cbern_dd.grad_xent_dd, flt)
+
+
+def _rounded_once(xp, x, y, dd, flt):
+    """dd(x, y) (a numpy double-double kernel, correctly rounded) inside (0, 1), flt(x, y) at the ends: numpy
+    without the float work inside; torch as flt corrected on the CPU."""
+    if xp.kind == "numpy":
+        return _dd_first(x, y, dd, flt)
     x, y = xp.asarray(x), xp.asarray(y)
-    out = cbern_dmean(xp, -cbern_logit(xp, y), x)
-    return _dd_fix(xp, out, _inside(x, y), x, y, cbern_dd.grad_xent_dd)
+    return _dd_fix(xp, flt(x, y), _inside(x, y), x, y, dd)
 
 
 def cbern_dkl(xp, x, y):
     """(logit x − logit y)·μ′(x) (∂KL/∂x), the logits' difference from y − x near P = Q, in double-double inside
     (0, 1) (:func:`..cbern_dd.grad_kl_dd`)."""
-    x, y = xp.asarray(x), xp.asarray(y)
-    out = cbern_dmean(xp, cbern_logit(xp, x) - cbern_logit(xp, y), x)
-    return _dd_fix(xp, out, _inside(x, y), x, y, cbern_dd.grad_kl_dd)
+    def flt(x, y):
+        return cbern_dmean(xp, cbern_logit(xp, x) - cbern_logit(xp, y), xp.asarray(x))
+
+    return _rounded_once(xp, x, y, cbern_dd.grad_kl_dd, flt)
 
 
 def cbern_mean_gap(xp, x, y):
     """(μ(y) − μ(x))/(y(1 − y)): correctly rounded from double-doubles inside (0, 1) (:func:`..cbern_dd.mean_gap_dd`;
     the float forms below lost up to 12 ulp, and ∞ at λ₁ = 5e-324, λ₂ = 1e-8, where (y − x)/x overflowed)."""
-    x, y = xp.asarray(x), xp.asarray(y)
-    return _dd_fix(xp, _mean_gap_float(xp, x, y), _inside(x, y), x, y, cbern_dd.mean_gap_dd)
+    return _rounded_once(xp, x, y, cbern_dd.mean_gap_dd, lambda a, b: _mean_gap_float(xp, a, b))
 
 
 def _mean_gap_float(xp, x, y):
