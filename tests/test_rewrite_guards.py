@@ -16,7 +16,7 @@ from symce.app.report import gradient_symbols
 from symce.engine.information import cross_entropy, entropy, kl
 from symce.families import COMMON, EXAMPLES
 from symce.numeric import rewrite
-from symce.numeric.rewrite_guards import GUARDS, heads, may_apply
+from symce.numeric.rewrite_guards import GUARDS, has_any, heads, may_apply
 from symce.numeric.rewrite import BESSEL_RULES, RATIONAL_RULES, RULES, stabilise
 
 _EX = {e.label: e for e in (*EXAMPLES, *COMMON)}
@@ -83,6 +83,21 @@ def test_a_skipped_rule_never_changes_the_form(corpus, monkeypatch):
     assert set(GUARDS) <= set(originals), "a guard for a function that is no longer a rule"
     guarded = [stabilise(e, prove=False, assumptions=c).expr for e, c in corpus]
     assert guarded == unguarded
+
+
+def test_has_any_is_has(corpus):
+    """stabilise picks its rule set with has_any on the classes: the same answers as e.has on the forms."""
+    from symce.core.special import sigmoid
+
+    kinds = [(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma), (sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma, sp.gamma),
+             (sp.besseli,), (sp.exp,), (sp.Piecewise,), (sigmoid,), (sp.loggamma,), (sp.gamma,), (sp.Function,)]
+    forms = [x for e, _ in corpus for x in (e if isinstance(e, sp.MatrixBase) else [e])]
+    forms += [stabilise(x, prove=False).expr for x in forms[:12]]
+    for x in forms:
+        classes = heads(x)
+        for types in kinds:
+            assert has_any(classes, *types) == x.has(*types), (types, str(x)[:120])
+    assert any(has_any(heads(x), sp.besseli) for x in forms) and not all(has_any(heads(x), sp.log) for x in forms)
 
 
 def test_heads():

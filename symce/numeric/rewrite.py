@@ -98,7 +98,7 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
                                         xlogy_forms)
 from symce.numeric.functions.bessel import bessel_forms
 from symce.numeric.rewrite_proof import prove_step
-from symce.numeric.rewrite_guards import heads, may_apply
+from symce.numeric.rewrite_guards import has_any, heads, may_apply
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
 from symce.numeric.rewrite_trigamma import trigamma_ratios
@@ -254,15 +254,17 @@ def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
         got = stabilise(inner, prove=prove, assumptions=assumptions)
         return Stabilised(expr, content * got.expr, got.steps)
     e, steps = expr, []
+    # the node classes, once per form: a rule without those it needs is skipped, and e.has(…) is has_any(classes,
+    # …), a lookup instead of a walk over the whole tree (rewrite_guards)
+    classes = heads(e)
     rules = RULES
-    if expr.has(sp.besseli) and not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
+    if has_any(classes, sp.besseli) and not has_any(classes, sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma):
         # the von Mises gradients: log-free, but their I₀(κ) overflows beyond κ ≈ 713 (∞/∞)
         rules = BESSEL_RULES
-    elif not expr.has(sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma, sp.gamma):
+    elif not has_any(classes, sp.log, sp.exp, sigmoid, sp.loggamma, sp.polygamma, sp.gamma):
         # the other rules rewrite a logarithm, an exponential or σ (and expanding log-free gradients would
         # only add cancellation): a rational expression gets the rules that keep its differences exact
         rules = RATIONAL_RULES
-    classes = heads(e)  # the node classes, once per form: a rule without those it needs is skipped (rewrite_guards)
     for rule, f in rules:
         if not may_apply(f, classes):
             continue

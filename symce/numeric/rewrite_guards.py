@@ -137,10 +137,15 @@ def heads(e) -> frozenset:
     return frozenset(out)
 
 
+def has_any(classes: frozenset, *types) -> bool:
+    """``e.has(*types)`` for types (classes) from e's node classes ``classes`` (:func:`heads`)."""
+    return any(issubclass(t, types) for t in classes)
+
+
 def may_apply(rule, classes: frozenset) -> bool:
     """False where ``rule`` cannot change an expression whose node classes are ``classes`` (:func:`heads`)."""
     groups = GUARDS.get(rule)
-    return groups is None or all(any(issubclass(t, group) for t in classes) for group in groups)
+    return groups is None or all(has_any(classes, *group) for group in groups)
 
 
-__all__ = ["GUARDS", "heads", "may_apply"]
+__all__ = ["GUARDS", "has_any", "heads", "may_apply"]
