@@ -315,6 +315,15 @@ def cbern_var(xp, x):
 
 
 def cbern_xent(xp, x, y):
+    """H(CB(x), CB(y)): numpy rounds it once from double-doubles inside (0, 1) (:func:`..cbern_dd.cbern_xent_dd`; the
+    float forms below left up to ~5 ulp where they do not cancel, from the logits' and G's roundings); torch keeps
+    the float forms on the device, corrected on the CPU where their parts cancel (:func:`_cbern_xent_float`)."""
+    if xp.kind == "numpy":
+        return _dd_first(x, y, cbern_dd.cbern_xent_dd, lambda a, b: _cbern_xent_float(xp, a, b))
+    return _cbern_xent_float(xp, x, y)
+
+
+def _cbern_xent_float(xp, x, y):
     """H(CB(x), CB(y)) = A(η_y) − η_y·μ(x) = KL(½ ‖ y) − (η_y/2)·L(η_x/2) = log(sinh h_y/h_y) − h_y·(coth h_x −
     1/h_x), h = logit(λ)/2: two terms, each without cancellation (logit from 2 atanh(2λ − 1) near ½), or the
     direct form where its terms are smaller; they cancel where the cross-entropy itself crosses 0. H(P) + KL(P ‖ Q) cancelled wherever the value was
