@@ -81,3 +81,18 @@ def test_lambda_partial_torch(derivations):
     for v, p in zip(got, POINTS):
         want = float(partial(f, p, 2))
         assert abs(float(v) - want) <= 16 * np.spacing(abs(want)), (p, float(v), want)
+
+
+def test_entropy_partial():
+    """∂H/∂k = (γ − k)/k² (H = log(λ/k) + 1 + γ(1 − 1/k)): k² overflowed (−0 for −1.6e-192 at k = 6.1e191);
+    at k = float(γ) the value is −1.5e-17 from γ's digits beyond the float."""
+    lam, k = sp.symbols("lam k", positive=True)
+    d = sc.entropy(sc.Weibull(lam, k)).gradient([k])
+    for backend in ("numpy", "math"):
+        f = sc.lambdify(d.result[0], [lam, k], backend=backend)
+        for x in (6.115183250398698e+191, 0.5772156649015329, 2.5, 1e-100):
+            with mpmath.workdps(50):
+                want = float((mpmath.euler - mpmath.mpf(x)) / mpmath.mpf(x) ** 2)
+            # (the math backend's printer folds γ alone to 25 digits: γ − c_hi keeps ~9 of its digits there)
+            tol = 1e-8 * abs(want) if backend == "math" and x < 1 else 2 * np.spacing(abs(want))
+            assert abs(float(f(1.0, x)) - want) <= tol, (backend, x)

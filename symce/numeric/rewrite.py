@@ -102,7 +102,7 @@ from symce.numeric.rewrite_guards import has_any, heads, may_apply
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
 from symce.numeric.rewrite_trigamma import trigamma_ratios
-from symce.numeric.rewrite_weibull_grad import weibull_derivative_forms
+from symce.numeric.rewrite_weibull_grad import constant_over_powers, weibull_derivative_forms
 from symce.numeric.rewrite_harmonic import harmonic_numbers
 from symce.numeric.rewrite_polygamma_shift import polygamma_shift, reciprocal_powers
 from symce.numeric.rewrite_gamma_scaled_grad import gamma_scaled_location_scale
@@ -228,6 +228,7 @@ BESSEL_RULES = (
 
 # log-free expressions (rational gradients): only these apply
 RATIONAL_RULES = (
+    ("constant over powers: c₁/x + c₂/x² = c₁·diff_ratio(x, −c₂/c₁, x)/x", constant_over_powers),
     ("quotient of differences: Σ rational terms = Π (a_i − b_i) / D", quotient_of_differences),
     ("exact rational derivative: R = exact_rational(R)", exact_rational_form),
     ("scaled quotient: N/sⁿ = s^{m−n}·N(x/s), differences as diff_ratio(a, b, s)", scaled_quotient),

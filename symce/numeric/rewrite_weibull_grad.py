@@ -75,6 +75,36 @@ def weibull_derivative_forms(e):
     return e
 
 
+def constant_over_powers(e):
+    """c₁/x + c₂/x² (numbers, c₂ may be γ) → c₁·diff_ratio(x, c, x)/x, c = −c₂/c₁ (an irrational c as its float
+    c_hi and c − c_hi: c₁·(diff_ratio(x, c_hi, x) − (c − c_hi)/x)/x): the Weibull entropy's ∂/∂k =
+    −1/k + γ/k², whose k² overflows (−0 for −1.6e-192 at k = 6.1e191) and whose difference is exact near
+    k = γ's float (Sterbenz)."""
+    if len(e.free_symbols) != 1 or not isinstance(e, (sp.Add, sp.Mul)):
+        return e
+    given, e = e, sp.expand(e)  # the gradient's (γ − k)/k² as its two terms
+    if not isinstance(e, sp.Add) or len(e.args) != 2:
+        return given
+    x = next(iter(e.free_symbols))
+    if not x.is_positive:
+        return given
+    cs = {}
+    for t in e.args:
+        c, rest = t.as_independent(x, as_Add=False)
+        if not (c.is_number and c.is_real and rest.is_Pow and rest.base == x and rest.exp in (-1, -2)):
+            return given
+        cs[int(rest.exp)] = c
+    if set(cs) != {-1, -2} or not cs[-1].is_Rational:
+        return given
+    c1, c2 = cs[-1], cs[-2]
+    c = -c2 / c1
+    if c.is_Rational:
+        return c1 * diff_ratio(x, c, x) / x
+    # c = γ: its float c_hi (exact difference x − c_hi near x = c_hi) and the rest c − c_hi ≈ 4e-17 beside it
+    hi = sp.Rational(float(c))
+    return c1 * (diff_ratio(x, hi, x) - (c - hi) / x) / x
+
+
 def _power(t, x):
     """The exponent of x among the factors of t (not inside a function's arguments)."""
     n = 0
@@ -86,4 +116,4 @@ def _power(t, x):
     return n
 
 
-__all__ = ["weibull_derivative_forms"]
+__all__ = ["weibull_derivative_forms", "constant_over_powers"]
