@@ -18,8 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from symce.numeric.impl.arrays.vonmises_log_i0 import (a_small_dd, dd_add, dd_mul, log_2pi_i0e, two_prod, two_sum,
-                                                       vers_dd)
+from symce.numeric.impl.arrays.vonmises_log_i0 import (a_small_dd, dd_add, dd_mul, log_2pi_i0e, on_subset, two_prod,
+                                                       two_sum, vers_dd)
 
 #: 24-point Gauss–Legendre on [0, 1]: nodes s and weights w·(1 − s) of ∫₀¹ (1 − s) f(s) ds
 _U, _W = np.polynomial.legendre.leggauss(24)
@@ -225,6 +225,15 @@ def _exact_sin_diff(av, bv, h):
                          for x, y in zip(av, bv)], dtype=np.float64)
 
 
+def _a_small(xp, small, k1):
+    """A(κ₁) as a double-double where κ₁ ≤ 1 (numpy: on those elements only), 0 elsewhere."""
+    def f(x):
+        return a_small_dd(xp, x)
+
+    f.n_out = 2
+    return on_subset(xp, small, f, (k1,), (0.5,))
+
+
 def vonmises_kl(xp, k1, k2, mu1, mu2):
     m = xp.m
     k1, k2, mu1, mu2 = (xp.asarray(v) for v in (k1, k2, mu1, mu2))
@@ -240,27 +249,36 @@ def vonmises_kl(xp, k1, k2, mu1, mu2):
     r1 = one_minus_A(xp, k1)
     small = k1 <= 1.0
     # A(κ₁) for κ₁ ≤ 1 as a double-double (scipy's i1e/i0e is a few ulp off)
-    ah, al = a_small_dd(xp, _where_arg(xp, small, k1, 0.5))
+    ah, al = _a_small(xp, small, k1)
     a1 = m.where(small, ah, 1 - r1)
     far_small = _log_i0(xp, k2) - _log_i0(xp, k1) - d * a1
     far_big = (m.log(_i0e(xp, k2)) - m.log(_i0e(xp, k1))) + d * r1
     far = m.where(small, far_small, far_big)
     # both as L(κ₂) − L(κ₁) + (κ₂ − κ₁)(1 − A(κ₁)), L = log 2π + log i0e, in double-double where |κ₂ − κ₁| < 1e290
     # (scipy's i0e, ~4e-16 off, gave 9 ulp at κ₁ = 1.35, κ₂ = 0.0017); r₁ = 1 − A(κ₁) as above
-    l2h, l2l = log_2pi_i0e(xp, k2)
-    l1h, l1l = log_2pi_i0e(xp, k1)
     dh, dl = two_sum(k2, -k1)
-    fine = m.abs(dh) < 1e290
-    dh_ = m.where(fine, dh, xp.zeros_like(dh))
-    ph, pl = two_prod(dh_, r1)
-    pl = pl + dl * r1
-    # κ₁ ≤ 1: d·(1 − A) = d − d·A with A the double-double
-    qh, ql = dd_mul(dh_, dl, ah, al)
-    qh, ql = dd_add(dh_, dl, -qh, -ql)
-    ph, pl = m.where(small, qh, ph), m.where(small, ql, pl)
-    bh, bl = dd_add(l2h, l2l, -l1h, -l1l)
-    bh, bl = dd_add(bh, bl, ph, pl)
-    far = m.where(fine & m.isfinite(bh), bh + bl, far)
+    # not where both κ ≤ 1: there the KL is O(κ²) (3e-48 at κ₂ = 3e-24) and L(κ₂) − L(κ₁) ≈ κ₁ − κ₂ would
+    # leave the double-double's 2e-32 of log 2π; far_small (log1p of I₀'s series, A as the double-double) is exact
+    fine = (m.abs(dh) < 1e290) & ~near & m.isfinite(dh) & ((k1 > 1.0) | (k2 > 1.0))
+
+    def far_dd(k1_, k2_, r1_, ah_, al_):
+        l2h, l2l = log_2pi_i0e(xp, k2_)
+        l1h, l1l = log_2pi_i0e(xp, k1_)
+        dh_, dl_ = two_sum(k2_, -k1_)
+        ph, pl = two_prod(dh_, r1_)
+        pl = pl + dl_ * r1_
+        # κ₁ ≤ 1: d·(1 − A) = d − d·A with A the double-double
+        qh, ql = dd_mul(dh_, dl_, ah_, al_)
+        qh, ql = dd_add(dh_, dl_, -qh, -ql)
+        lo1 = k1_ <= 1.0
+        ph, pl = m.where(lo1, qh, ph), m.where(lo1, ql, pl)
+        bh, bl = dd_add(l2h, l2l, -l1h, -l1l)
+        bh, bl = dd_add(bh, bl, ph, pl)
+        return (bh + bl,)
+
+    far_dd.n_out = 1
+    (fd,) = on_subset(xp, fine, far_dd, (k1, k2, r1, ah, al), (2.0, 20.0, 0.5, 0.5, 0.0))
+    far = m.where(fine & m.isfinite(fd), fd, far)
     breg = m.where(near, inner, far)
     sh = _sin_half_diff(xp, mu1, mu2)
     return breg + (2 * sh * sh * a1) * k2
@@ -334,7 +352,7 @@ def vonmises_xent(xp, k1, k2, mu1, mu2):
     k1, k2, mu1, mu2 = (m.broadcast_tensors if xp.kind == "torch" else np.broadcast_arrays)(k1, k2, mu1, mu2)
     r1 = one_minus_A(xp, k1)
     small = k1 <= 1.0
-    ah, al = a_small_dd(xp, _where_arg(xp, small, k1, 0.5))
+    ah, al = _a_small(xp, small, k1)
     a1 = m.where(small, ah, 1 - r1)
     sh = _sin_half_diff(xp, mu1, mu2)
     vers = 2 * sh * sh

@@ -127,18 +127,36 @@ def dd_log(xp, xh, xl):
     return dd_add(eh, el, lh, ll)
 
 
-def log_2pi_i0e(xp, k):
-    """(hi, lo) of log 2π + log I₀(κ) − κ for κ > 1 (elements ≤ 1: any finite value; κ = ∞: −∞)."""
+def on_subset(xp, mask, f, args, fills):
+    """f(*args) where mask (a tuple of arrays), zeros elsewhere: numpy evaluates f on those elements only (the
+    double-double series cost ~100 operations an element), torch on all, the others' arguments set to fills."""
     m = xp.m
-    k = xp.asarray(k)
-    zero = m.zeros_like(k)
-    small = k <= _K_ASYM
-    ks = m.where(small, k, m.full_like(k, 2.0))
-    # power series: Σ (κ²/4)^k/k!², terms from k = 1 while they matter for the largest κ here
+    if xp.kind == "numpy":
+        import numpy as np
+
+        args = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in args])
+        mask = np.broadcast_to(mask, args[0].shape)
+        outs = None
+        if mask.any():
+            got = f(*[v[mask] for v in args])
+            outs = []
+            for g in got:
+                o = np.zeros(args[0].shape)
+                o[mask] = g
+                outs.append(o)
+        return tuple(outs) if outs is not None else tuple(np.zeros(args[0].shape) for _ in range(f.n_out))
+    return f(*[m.where(mask, v, xp.full_like(v, c)) for v, c in zip(args, fills)])
+
+
+def _series(xp, ks):
+    """log 2π + log I₀ − κ by the power series of I₀ in double-double (κ ≤ 40)."""
+    m = xp.m
+    zero = m.zeros_like(ks)
     qh, ql = two_prod(ks, ks)
     qh, ql = 0.25 * qh, 0.25 * ql
     th, tl = m.ones_like(ks), zero
     sh, sl = m.ones_like(ks), zero
+    # terms from k = 1 while they matter for the largest κ here (the last < 1e-34 of the sum)
     size = ks.numel() if xp.kind == "torch" else ks.size
     top = float(ks.max()) if size else 0.0
     top = top if top == top else _K_ASYM
@@ -149,10 +167,13 @@ def log_2pi_i0e(xp, k):
         sh, sl = dd_add(sh, sl, th, tl)
     lh, ll = dd_log(xp, sh, sl)
     lh, ll = dd_add(lh, ll, -ks, zero)
-    sh_, sl_ = dd_add(lh, ll, m.full_like(ks, _LOG_2PI[0]), m.full_like(ks, _LOG_2PI[1]))
-    # asymptotic: ½ log 2π − ½ log κ + log Σ c_k z^k, z = 1/κ (Horner in double-double)
-    finite = m.isfinite(k)
-    kb = m.where(small | ~finite, m.full_like(k, 2 * _K_ASYM), k)
+    return dd_add(lh, ll, m.full_like(ks, _LOG_2PI[0]), m.full_like(ks, _LOG_2PI[1]))
+
+
+def _asymptotic(xp, kb):
+    """½ log 2π − ½ log κ + log Σ c_k z^k, z = 1/κ (Horner in double-double; κ > 40 finite)."""
+    m = xp.m
+    zero = m.zeros_like(kb)
     # 1/κ as a double-double; beyond 1e300 Dekker's split overflows and z's low part (~1e-317) is irrelevant
     kc = m.where(kb < 1e300, kb, m.full_like(kb, 1e300))
     zh, zl = dd_div(m.ones_like(kb), zero, kc, zero)
@@ -164,9 +185,28 @@ def log_2pi_i0e(xp, k):
     gh, gl = dd_log(xp, ph, pl)
     kh, kl = dd_log(xp, kb, zero)
     gh, gl = dd_add(gh, gl, -0.5 * kh, -0.5 * kl)
-    bh, bl = dd_add(gh, gl, m.full_like(kb, _HALF_LOG_2PI[0]), m.full_like(kb, _HALF_LOG_2PI[1]))
-    hi = m.where(small, sh_, m.where(finite, bh, -k))
-    lo = m.where(small, sl_, m.where(finite, bl, zero))
+    return dd_add(gh, gl, m.full_like(kb, _HALF_LOG_2PI[0]), m.full_like(kb, _HALF_LOG_2PI[1]))
+
+
+def log_2pi_i0e(xp, k):
+    """(hi, lo) of log 2π + log I₀(κ) − κ for κ ≥ 0 (κ = ∞: −∞)."""
+    m = xp.m
+    k = xp.asarray(k)
+    small = k <= _K_ASYM
+    finite = m.isfinite(k)
+    big = ~small & finite
+
+    def series(x):
+        return _series(xp, x)
+
+    def asym(x):
+        return _asymptotic(xp, x)
+
+    series.n_out = asym.n_out = 2
+    sh, sl = on_subset(xp, small, series, (k,), (2.0,))
+    bh, bl = on_subset(xp, big, asym, (k,), (2 * _K_ASYM,))
+    hi = m.where(small, sh, m.where(finite, bh, -k))
+    lo = m.where(small, sl, m.where(finite, bl, m.zeros_like(k)))
     return hi, lo
 
 
@@ -248,4 +288,4 @@ def mp_log_2pi_i0e(k):
     return +out
 
 
-__all__ = ["a_small_dd", "vers_dd", "log_2pi_i0e", "mp_log_2pi_i0e", "two_sum", "two_prod", "dd_add", "dd_mul", "dd_div", "dd_log"]
+__all__ = ["on_subset", "a_small_dd", "vers_dd", "log_2pi_i0e", "mp_log_2pi_i0e", "two_sum", "two_prod", "dd_add", "dd_mul", "dd_div", "dd_log"]
