@@ -96,3 +96,18 @@ def test_entropy_partial():
             # (the math backend's printer folds γ alone to 25 digits: γ − c_hi keeps ~9 of its digits there)
             tol = 1e-8 * abs(want) if backend == "math" and x < 1 else 2 * np.spacing(abs(want))
             assert abs(float(f(1.0, x)) - want) <= tol, (backend, x)
+
+
+def test_lambda_partials_where_the_exponent_is_undefined_in_floats(derivations):
+    """k₁ = 1e-17, k₂ = 1.8e308: z = 1 + k₂/k₁ and L = k₂ log(λ₁/λ₂) overflow to +∞ and −∞ (s = ∞ − ∞ in floats);
+    s = L + log Γ(z) ≈ −6.3e308 + 1.8e325·747 is +∞, so G = ∞ and ∂CE/∂λ₁ = (k₂G + 1 − k₂)/λ₁ = +∞,
+    ∂KL/∂λ₂ = −k₂(G − 1)/λ₂ = −∞ (the sign from the logarithms of the two parts, impl/gamma_excess)."""
+    p = (1.0, 1e-17, 33.0, 1.7976931348623155e308)
+    with mpmath.workdps(30):
+        s = p[3] * (mpmath.log(p[0]) - mpmath.log(p[2])) + mpmath.loggamma(1 + mpmath.mpf(p[3]) / p[1])
+    assert s > 1e300
+    f = sc.lambdify(sp.diff(derivations["CE"][0].result, L1), list(SYMS), backend="numpy")
+    g = sc.lambdify(sp.diff(derivations["KL"][0].result, L2), list(SYMS), backend="numpy")
+    with np.errstate(all="ignore"):
+        assert float(f(*p)) == float("inf")
+        assert float(g(*p)) == float("-inf")

@@ -200,8 +200,10 @@ def expm1_from_ratio(q, d, lh, ll, *, mu):
 
 
 def expm1_weibull(q, d, k, u, v, *, mu):
-    """gamma_scaled_m1(1 + q/d, k(log u − log v)) with the exponent in double-double."""
-    return expm1_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
+    """gamma_scaled_m1(1 + q/d, k(log u − log v)) with the exponent in double-double (−1 or ∞ where s is ∓∞
+    but undefined in floats)."""
+    out = expm1_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
+    return _resolve_far(out, np.expm1, q, d, k, u, v)
 
 
 def _lgamma_plain(q, d):
@@ -224,9 +226,33 @@ def _log_ratio_weibull(k, u, v):
         return np.where(good, lh, k * dh), np.where(good, ll, 0.0)
 
 
+def _far_exponent_weibull(q, d, k, u, v):
+    """The sign of s = k(log u − log v) + log Γ(1 + q/d) as ±∞ where it is undefined in floats (q/d or L
+    overflowed: ∞ − ∞): log Γ(z) ≈ z(log z − 1) for z beyond 10³⁰⁰ against |L|, compared as logarithms
+    (log r + log(log r − 1) with log r = log q − log d, log k + log|log u − log v|); L ≥ 0 gives +∞."""
+    with np.errstate(all="ignore"):
+        log_r = np.log(q) - np.log(d)
+        log_g = log_r + np.log(np.maximum(log_r - 1.0, 1e-300))
+        diff = np.log(u) - np.log(v)
+        log_l = np.log(k) + np.log(np.abs(diff))
+        return np.where((diff >= 0) | (log_g > log_l), np.inf, -np.inf)
+
+
+def _resolve_far(out, fn, q, d, k, u, v):
+    """fn(±∞) where out is NaN from finite, valid inputs (the ∞ − ∞ of s)."""
+    q, d, k, u, v = np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in (q, d, k, u, v)])
+    undefined = np.isnan(out) & (q > 0) & (d > 0) & (k > 0) & (u > 0) & (v > 0)
+    if np.any(undefined):
+        with np.errstate(all="ignore"):
+            out = np.where(undefined, fn(_far_exponent_weibull(q, d, k, u, v)), out)
+    return out
+
+
 def scaled_weibull(q, d, k, u, v, *, mu):
-    """gamma_scaled(1 + q/d, k(log u − log v)) with the exponent in double-double."""
-    return scaled_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
+    """gamma_scaled(1 + q/d, k(log u − log v)) with the exponent in double-double (0 or ∞ where s is ∓∞ but
+    undefined in floats: k₁ = 1e-17, k₂ = 1.8e308)."""
+    out = scaled_from_ratio(q, d, *_log_ratio_weibull(k, u, v), mu=mu)
+    return _resolve_far(out, np.exp, q, d, k, u, v)
 
 
 def _log_ratio_gumbel(a, b, s):
