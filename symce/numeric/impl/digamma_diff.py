@@ -65,11 +65,16 @@ def psi_diff(x, d, half=None):
     return out if out.ndim else out[()]
 
 
-def weighted_psi_diff(w, x, d, half=None):
+def weighted_psi_diff(w, x, d, half=None, w_lo=None):
     """w·(ψ(x + d) − ψ(x)), finite where the product is although the difference is not: D ≈ 1/x overflows
     for a subnormal x (1/5e-324), while w/x with |w| < 1 need not ((β − 1)/α at β = 1 − 2⁻⁵³, α = 5e-324:
     −2.2e307, where w·D was −∞). There D = f/x + r (x < 1 < d/x, impl notes above: f = 1, r = ψ(X) − ψ(x + 1)
-    for X ≥ 1; f = d/X, r = ψ(X + 1) − ψ(x + 1) for X < 1), and w·D = (w/x)·f + w·r."""
+    for X ≥ 1; f = d/X, r = ψ(X + 1) − ψ(x + 1) for X < 1), and w·D = (w/x)·f + w·r.
+
+    ``w_lo``: the weight is w + w_lo (w = fl(b − 1), w_lo its rounding error by TwoSum), and the result the pair
+    (w·D, w_lo·D), to be summed apart: two weights' products cancel where D is large (b = (2, 1e-17) at
+    x = (1e-8, 1e-8): (1)·1e8 + (1e-17 − 1)·1e8, whose 1e-9 was the
+    rounding of 1e-17 − 1; 3e5 ULP). A weight exactly 0 gives 0, also where D overflows (ψ(1e-323) − ψ(5e-324))."""
     from scipy.special import psi
 
     w = np.asarray(w, dtype=np.float64)
@@ -77,7 +82,9 @@ def weighted_psi_diff(w, x, d, half=None):
     h = 0.5 * x + 0.5 * d if half is None else np.asarray(half, dtype=np.float64)
     D = psi_diff(x, d, h)
     with np.errstate(all="ignore"):
+        lo = np.zeros_like(w) if w_lo is None else np.asarray(w_lo, dtype=np.float64)
         out = w * D
+        low = np.where(lo != 0.0, lo * D, 0.0)
         redo = ~np.isfinite(out) & np.isfinite(w) & (x > 0) & (x < 1.0) & (d > x) & np.isfinite(h)
         if np.any(redo):
             xs, dd = np.where(redo, x, 0.5), np.where(redo, d, 1.0)
@@ -88,7 +95,13 @@ def weighted_psi_diff(w, x, d, half=None):
             f = np.where(small, dd / np.where(small, big, 1.0), 1.0)
             r = np.where(small, psi(np.where(small, big, 0.5) + 1.0), psi_big) - psi(xs + 1.0)
             out = np.where(redo, (w / xs) * f + w * r, out)
-    return out if out.ndim else out[()]
+            low = np.where(redo & (lo != 0.0), (lo / xs) * f + lo * r, low)
+        out = np.where((w == 0.0) & ~np.isnan(D), 0.0, out)
+        low = np.where(np.isfinite(out), low, 0.0)  # beside an infinite w·D the correction is nothing (not ∞ − ∞)
+    out = out if out.ndim else out[()]
+    if w_lo is None:
+        return out
+    return out, (low if low.ndim else low[()])
 
 
 def _mp_psi_diff(x, d):

@@ -4,14 +4,21 @@ L = log B(b) + Σᵢ wᵢ·Dᵢ, wᵢ = bᵢ − 1, Dᵢ = ψ(X) − ψ(xᵢ) = 
 * Dᵢ from the others' sum dᵢ and the half X/2 = Σ xⱼ/2, so an overflowed dᵢ is a finite X beyond DBL_MAX
   (impl/digamma_diff.psi_diff's ``half``); wᵢ·Dᵢ by weighted_psi_diff (w/x + w·r where D ≈ 1/x overflows);
 * log B(b) as its Stirling parts (impl/log_beta.log_beta_parts), each ≤ S/e in size;
-* the terms summed as they are; where that sum is not finite (log B ≈ −2.5e308 against w·D ≈ +6e308), summed
-  again at the scale 2⁻⁶⁴ (every weight and part times 2⁻⁶⁴, exact) and scaled back: ±∞ where the value is
-  beyond DBL_MAX, the value where only a partial sum overflowed. At that scale the negative terms are finite
+* wᵢ = bᵢ − 1 with its rounding error (TwoSum), wᵢ·Dᵢ and that error's product kept apart: two products
+  of size 1e8 cancel at x = (·, 1e-8, 1e-8), b = (·, 2, 1e-17), where fl(1e-17 − 1) had lost the 1e-9 left;
+* the terms summed as if in 3-fold precision (SumK); where that sum is not finite (log B ≈ −2.5e308 against
+  w·D ≈ +6e308), summed again at the scale 2⁻⁶⁴ (every weight and part times 2⁻⁶⁴, exact) and scaled back:
+  ±∞ where the value is beyond DBL_MAX, the value where only a partial sum overflowed. At that scale the negative terms are finite
   (w ≥ −1, D ≤ 1/x + 710 ≤ 2e323; |log B| ≤ K·DBL_MAX/e), so only +∞ can remain and the sum is never NaN;
 * where those terms cancel (Σ|terms| large beside the sum: P ≈ Q with large parameters, log B ≈ −1000 against
   ψ terms ≈ +1000) Stirling's form (_stirling_form), whose terms are relative entropies of the shares and
   O(log) remainders, is taken wherever its own terms are smaller in sum (h′(X) − h′(xᵢ) counted as its two
-  parts, which cancel for a tiny xᵢ whose others' sum is smaller still).
+  parts, which cancel for a tiny xᵢ whose others' sum is smaller still), at every size of input (its shares
+  and products from exponent-scaled parts).
+
+Near a zero of the CE (which crosses 0) both forms' terms are ~100× the value in the typical region: the
+rounding of the terms themselves (each ≤ 1 ULP) then costs up to ~200 ULP of the value; only a wider
+precision of log Γ, ψ and log in the terms would remove that (not done).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ _SCALE = 2.0**-64
 
 def dirichlet_xent(*args, loggamma, kl_div):
     from symce.numeric.impl.digamma_diff import weighted_psi_diff
+    from symce.numeric.impl.gamma_kernels import _two_sum
     from symce.numeric.impl.log_beta import log_beta_parts
 
     k = len(args) // 2
@@ -34,9 +42,13 @@ def dirichlet_xent(*args, loggamma, kl_div):
         half = sum((0.5 * x for x in xs[1:]), 0.5 * xs[0])
         others = [sum((xs[j] for j in range(k) if j != i), np.zeros_like(xs[i])) for i in range(k)]
 
+        # wᵢ = bᵢ − 1 with its rounding error (TwoSum): two weights' products cancel where Dᵢ is large
+        weights = [_two_sum(b, -1.0) for b in bs]
+
         def total(scale):
-            psi_terms = [weighted_psi_diff((b - 1.0) * scale, x, d, half) for x, b, d in zip(xs, bs, others)]
-            return sum((p * scale for p in parts[1:]), sum(psi_terms[1:], psi_terms[0]) + parts[0] * scale)
+            psi_terms = [t for x, (w, lo), d in zip(xs, weights, others)
+                         for t in weighted_psi_diff(w * scale, x, d, half, lo * scale)]
+            return _sum(psi_terms + [p * scale for p in parts])
 
         out = total(1.0)
         redo = ~np.isfinite(out)
@@ -46,19 +58,32 @@ def dirichlet_xent(*args, loggamma, kl_div):
         # 4229 ULP) Stirling's form, if its terms cancel less
         ok = np.isfinite(out)
         if np.any(ok):
-            size = sum((np.abs(weighted_psi_diff(b - 1.0, x, d, half)) for x, b, d in zip(xs, bs, others)),
+            size = sum((np.abs(weighted_psi_diff(w, x, d, half)) for x, (w, lo), d in zip(xs, weights, others)),
                        sum(np.abs(p) for p in parts))
             alt, alt_size = _stirling_form(xs, bs, loggamma, kl_div)
-            # xᵢ·B/X leaves the float range at the extremes: there the terms above stay
-            tame = ok.copy()
-            for x, b in zip(xs, bs):
-                tame &= (x > 2.0**-500) & (x < 2.0**500) & (b > 2.0**-500) & (b < 2.0**500)
+            # every size of input: the shares and ratios are taken from exponent-scaled parts; where a piece
+            # still leaves the float range (B = 1.8e308 + 1.8e308, a product (b − 1)·h′(x) beyond DBL_MAX) the
+            # form is not finite and the terms above stay
+            tame = ok
             better = tame & np.isfinite(alt) & (alt_size < size)
             out = np.where(better, alt, out)
     for x in xs:
         bad |= np.isnan(x) | (x <= 0)
     out = np.where(bad, np.nan, out)
     return out if out.ndim else out[()]
+
+
+def _sum(terms):
+    """Σ terms as if in 3-fold precision (SumK); the plain sum where a term is ±∞ (SumK's TwoSum is NaN there)."""
+    from symce.numeric.impl.gamma_kernels import _accurate_sum
+
+    acc = _accurate_sum(terms)
+    return np.where(np.isfinite(acc), acc, sum(terms[1:], terms[0]))
+
+
+def _frexp(v):
+    m, e = np.frexp(v)
+    return m, e.astype(np.int64)
 
 
 def _stirling_form(xs, bs, loggamma, kl_div):
@@ -68,32 +93,73 @@ def _stirling_form(xs, bs, loggamma, kl_div):
 
     the x log x parts of log B(b) and the logs of the ψ terms collected into relative entropies of the shares
     (Σ bᵢ log((bᵢ/B)/(xᵢ/X)) = Σ kl_div(bᵢ, xᵢB/X), each ≥ 0), their differences xᵢB/X − bᵢ =
-    Σⱼ (xᵢbⱼ − bᵢxⱼ)/X from exact products (TwoProd), so nothing cancels near equal shares."""
+    Σⱼ (xᵢbⱼ − bᵢxⱼ)/X from exact products (TwoProd), so nothing cancels near equal shares.
+
+    Every size of input (Beta(709.78, 1e300) ‖ Beta(38, 1e300·(1 + 2⁻⁵²)): the terms above cancel 200-fold,
+    228 ULP): the products from x·2⁻ᵉˣ and b·2⁻ᵉᵇ (2ᵉ just above the largest coordinate: exact, and a part that
+    becomes subnormal is below 2⁻¹⁰²² of the sum it enters), the shares, ratios and logs from mantissas and
+    exponents (frexp), so X, B and xᵢB/X are never formed where they would leave the float range."""
     from symce.numeric.impl.double_double import _two_prod
-    from symce.numeric.impl.gamma_kernels import digamma_rem, lgamma_rem
+    from symce.numeric.impl.gamma_kernels import _accurate_sum, _h1_diff, _two_sum, digamma_rem, kl_div_logy, lgamma_rem
 
     k = len(xs)
-    big_x, big_b = sum(xs[1:], xs[0]), sum(bs[1:], bs[0])
-    hx = digamma_rem(big_x)
-    terms = [-lgamma_rem(big_b, loggamma)]
-    size = np.abs(terms[0])
+    ln2 = np.log(2.0)
+    ex = _frexp(np.maximum.reduce(xs))[1]
+    eb = _frexp(np.maximum.reduce(bs))[1]
+    xsc = [np.ldexp(x, -ex) for x in xs]
+    bsc = [np.ldexp(b, -eb) for b in bs]
+    sx, sb = sum(xsc[1:], xsc[0]), sum(bsc[1:], bsc[0])  # X·2⁻ᵉˣ, B·2⁻ᵉᵇ ∈ [½, K]
+    mx, ex2 = _frexp(sx)
+    mb, eb2 = _frexp(sb)
+    e_x, e_b = ex + ex2, eb + eb2  # X = mx·2^e_x, B = mb·2^e_b
+    big_x, big_b = np.ldexp(mx, e_x), np.ldexp(mb, e_b)  # may be ∞
+    # h′(X) (≈ −1/(2X): beside b ≈ 1e308 it is not negligible where X overflowed) and h(B) = ½ log(2π/B) there
+    hx = np.where(np.isinf(big_x), 0.0, digamma_rem(np.where(np.isinf(big_x), 1.0, big_x)))
+    log_b = np.log(mb) + e_b * ln2
+    h_b = np.where(np.isinf(big_b), 0.5 * (np.log(2.0 * np.pi) - log_b),
+                   lgamma_rem(np.where(np.isinf(big_b), 1.0, big_b), loggamma))
+    terms = [-h_b]
+    size = np.abs(h_b)
     for i in range(k):
-        num = np.zeros_like(big_x)
+        num = np.zeros_like(sx)
         for j in range(k):
             if j != i:
-                p1, e1 = _two_prod(xs[i], bs[j])
-                p2, e2 = _two_prod(bs[i], xs[j])
-                exact = (p1 - p2) + (e1 - e2)
-                num = num + np.where(np.isfinite(exact), exact, p1 - p2)
-        d = num / big_x
-        # y = bᵢ + d only near bᵢ (there d carries the digits); far from it bᵢ + d cancels, xᵢ·(B/X) does not
-        y = np.where(np.abs(d) < 0.5 * bs[i], bs[i] + d, xs[i] * (big_b / big_x))
+                p1, e1 = _two_prod(xsc[i], bsc[j])
+                p2, e2 = _two_prod(bsc[i], xsc[j])
+                num = num + ((p1 - p2) + (e1 - e2))
+        d = np.ldexp(num / sx, eb)  # xᵢB/X − bᵢ
+        # y = xᵢ·B/X = (mᵢ/mx)·mb·2^(eᵢ − e_x + e_b), one ldexp at the end (under- or overflows only if y does)
+        mi, ei = _frexp(xs[i])
+        y_m = (mi / mx) * mb
+        y_e = ei - e_x + e_b
+        far_y = np.ldexp(y_m, y_e)
+        log_y = np.log(y_m) + y_e * ln2
+        # bᵢ + d only near bᵢ (there d carries the digits) and where bᵢ·2⁻ᵉᵇ kept all of them
+        near = (np.abs(d) < 0.5 * bs[i]) & (bsc[i] > 2.0**-1000)
+        # near: kl_div(bᵢ, bᵢ + d) at the scale 2⁻ᵉᵇ (degree 1, exact; bᵢ + d may pass DBL_MAX, a finite term)
+        d_sc = num / sx
+        kl_near = np.ldexp(kl_div(np.where(near, bsc[i], 1.0), np.where(near, bsc[i] + d_sc, 1.0),
+                                  np.where(near, d_sc, 0.0)), eb)
+        kl = np.where(near, kl_near, kl_div_logy(kl_div, bs[i], far_y, far_y - bs[i], log_y))
+        # log(X/xᵢ): log1p of the others' share where xᵢ dominates (X/xᵢ near 1), else mantissas and exponents
+        others = sum((xsc[j] for j in range(k) if j != i), np.zeros_like(sx))
+        dom = xsc[i] >= others
+        log_ratio = np.where(dom, np.log1p(others / np.where(dom, xsc[i], 1.0)), np.log(mx / mi) + (e_x - ei) * ln2)
+        # (bᵢ − 1)(h′(X) − h′(xᵢ)): by _h1_diff (no cancellation) where the others' sum is below xᵢ
+        delta = np.ldexp(others, ex)
+        inv, rest = _h1_diff(np.where(dom, xs[i], 1.0), np.where(dom, delta, 0.5))
+        w, lo = _two_sum(bs[i], -1.0)  # bᵢ − 1 = w + lo: −1e8·(w + lo) cancels against +1e8 at x = 1e-8
+        h_near = -((w * inv + w * rest) + (lo * inv + lo * rest))
+        # far: h′(X) of an overflowed X is −1/(2X): w·h′(X) = −½·w/X from the mantissas
+        w_hx = np.where(np.isinf(big_x), -0.5 * np.ldexp((bsc[i] / sx), eb - ex), w * hx)
         hxi = digamma_rem(xs[i])
-        terms += [kl_div(bs[i], y, d), -np.log(big_x / xs[i]), (bs[i] - 1.0) * (hx - hxi), lgamma_rem(bs[i], loggamma)]
-        # h′(X) − h′(xᵢ) cancels where the others' sum is small beside a tiny xᵢ (h′ ≈ −1/x): its size counts
-        # the two parts, so the choice below sees that cancellation
-        size = size + np.abs(bs[i] - 1.0) * (np.abs(hx) + np.abs(hxi)) + np.abs(terms[-4]) + np.abs(terms[-3]) + np.abs(terms[-1])
-    return sum(terms[1:], terms[0]), size
+        h_far = (w_hx - w * hxi) + lo * (np.where(np.isinf(big_x), 0.0, hx) - hxi)
+        h_part = np.where(dom, h_near, h_far)
+        h_size = np.where(dom, np.abs(h_near), np.abs(w_hx) + np.abs(w * hxi))
+        h_bi = lgamma_rem(bs[i], loggamma)
+        terms += [kl, -log_ratio, h_part, h_bi]
+        size = size + np.abs(kl) + np.abs(log_ratio) + h_size + np.abs(h_bi)
+    return _accurate_sum(terms), size
 
 
 def _mp_dirichlet_xent(*args):
@@ -107,7 +173,10 @@ def _mp_dirichlet_xent(*args):
     # ψ(x) ≈ −1/x of a subnormal x beside 1e-17, log Γ(1.8e308) ≈ 1.3e311 beside a result near 1: the
     # cancellation is not known beforehand, so the working precision doubles until two results agree at the
     # caller's precision (the sum X of the inputs is exact at the working precision once it spans them)
-    prec, prev = target + 64, None
+    # … and it starts with the span of the inputs' exponents, so that the sums are exact from the first step
+    # (at 117 bits 1e300 + 709.78 lost the 709.78 twice alike, and two equal wrong results ended the loop)
+    mags = [int(mpmath.mag(a)) for a in v]
+    prec, prev = target + 64 + (max(mags) - min(mags)), None
     while True:
         with mpmath.workprec(prec):
             xs, bs = v[:k], v[k:]

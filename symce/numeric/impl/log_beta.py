@@ -1,7 +1,9 @@
 r"""Kernels of :class:`symce.numeric.functions.log_beta.log_beta`: L = Σ log Γ(bᵢ) − log Γ(S), S = Σ bᵢ.
 
 * S < 4: the definition (every log Γ is finite and moderate beside the largest −log bᵢ, and log B crosses 0
-  there, at (1, 1), where Stirling's parts would cancel);
+  there, at (1, 1), where Stirling's parts would cancel), with S = s + e exactly (TwoSum) and
+  log Γ(S) = log Γ(s) + e·ψ(s): the rounding of the sum was the whole value near that zero (log B(1 + 2⁻⁵², 1)
+  = −log(1 + 2⁻⁵²), where fl(S) = 2 left −γ·2⁻⁵², 3.8e15 ULP);
 * S ≥ 4: Stirling's split log Γ(x) = x log x − x + h(x) (h = lgamma_rem, ≈ ½ log(2π/x)) gives, since
   Σ bᵢ = S, the x log x and −x parts collected with no overflow and no ∞ − ∞:
 
@@ -35,7 +37,9 @@ def log_beta(*bs, loggamma):
 def log_beta_parts(*bs, loggamma):
     """(parts, bad): log B(b) = Σ parts (each finite, |part| ≤ DBL_MAX, where the sum may overflow: a caller
     adds them at a scale, impl/dirichlet_xent.py), and the mask of invalid arguments."""
-    from symce.numeric.impl.gamma_kernels import lgamma_rem
+    from scipy.special import psi
+
+    from symce.numeric.impl.gamma_kernels import _two_sum, lgamma_rem
 
     bs = np.broadcast_arrays(*[np.asarray(b, dtype=np.float64) for b in bs])
     k = max(1, (len(bs) - 1).bit_length())  # 2ᵏ ≥ n: q = Σ bᵢ·2⁻ᵏ ≤ n·DBL_MAX/2ᵏ is finite
@@ -44,7 +48,14 @@ def log_beta_parts(*bs, loggamma):
     with np.errstate(all="ignore"):
         s = sum(bs[1:], bs[0])
         q = sum((scale * b for b in bs[1:]), scale * bs[0])
-        direct = sum((loggamma(b) for b in bs[1:]), loggamma(bs[0])) - loggamma(s)
+        # S = s + err exactly; the first-order term err·ψ(s) (|err| ≤ 2⁻⁵³·s·n, so the next, err²ψ′/2, is below
+        # 2⁻¹⁰⁶); err = 0 where s is subnormal (exact), and ψ(s) may be −∞ there
+        s_acc, err = bs[0], np.zeros_like(bs[0])
+        for b in bs[1:]:
+            s_acc, e = _two_sum(s_acc, b)
+            err = err + e
+        fix = np.where(err != 0.0, err * psi(np.where(err != 0.0, s_acc, 1.0)), 0.0)
+        direct = sum((loggamma(b) for b in bs[1:]), loggamma(bs[0])) - loggamma(s) - fix
         parts = [direct]
         big = ~(s < 4.0)
         if np.any(big):
