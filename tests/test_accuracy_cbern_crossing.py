@@ -6,7 +6,7 @@
 * their closed form −log C(λ₂) − E_P[X]·logit λ₂ − log(1 − λ₂), E[X] = λ/(2λ − 1) + 1/(2 artanh(1 − 2λ)), at
   400 bits (KL = H(P, Q) − H(P, P)).
 
-The cross-entropy is 0 on a curve where its parts log(sinh h₂/h₂) and h₂·(coth h₁ − 1/h₁) (h = artanh(2λ − 1))
+The entropy is −H(P, P) of the same parts. The cross-entropy is 0 on a curve where its parts log(sinh h₂/h₂) and h₂·(coth h₁ − 1/h₁) (h = artanh(2λ − 1))
 cancel to any degree; the kernels take them as double-doubles there (symce/numeric/impl/cbern_dd.py).
 """
 
@@ -109,6 +109,15 @@ def test_kl_near_p_equals_q_keeps_its_relative_accuracy(derived, backend):
             b = a * (1 + rel)
             exact = _xent_published(a, b) - _xent_published(a, a)
             assert _ulps(_call(f, backend, a, b), exact) <= 0.5 + 1e-6, (a, b)
+
+
+def test_entropy_is_rounded_once():
+    # −H = h·L(h) − G(h) in double-double (numpy): near ½ both parts ~h², far from it ~|h|; the float series and
+    # tail forms left up to 4 units
+    f = sc.lambdify(sc.entropy(P), [l1])
+    assert f(0.5) == 0.0
+    for lam in (0.5 + 2**-52, 0.5 - 2**-54, 0.5 + 1e-9, 0.05, 1e-300, 5e-324, 1 - 2**-53, 0.3, 0.9060183710507127):
+        assert _ulps(f(lam), _xent_published(lam, lam)) <= 0.5 + 1e-6, lam
 
 
 def test_double_double_pieces_against_mpmath():

@@ -381,6 +381,16 @@ def _horner(xp, coeffs, z):
 
 
 def cbern_negentropy(xp, x):
+    """−H(CB(x)) = h·L(h) − G(h) (the cross-entropy at y = x, negated): numpy rounds it once from double-doubles
+    inside (0, 1) (:func:`..cbern_dd.cbern_xent_dd`; both parts are ~h²/3, h²/6 near ½, so nothing cancels beyond
+    2×; the float forms below left up to 4 units); torch keeps :func:`_negentropy_float`."""
+    if xp.kind == "numpy":
+        # (0 − v, not −v: +0 at x = ½)
+        return _dd_first(x, x, lambda a, b: 0.0 - cbern_dd.cbern_xent_dd(a, a), lambda a, b: _negentropy_float(xp, a))
+    return _negentropy_float(xp, x)
+
+
+def _negentropy_float(xp, x):
     """−H(CB(x)) = KL(CB(x) ‖ U(0, 1)) = log C + log(1 − x) + x·C − 1 (C = logit_ratio) ≥ 0, 0 at x = ½, where the
     closed form's terms of size 1 cancel to O(t²). With y = min(x, 1 − x) (1 − x exact for x ≥ ½) and t = 1 − 2y
     (exact for y ≥ ¼, within half an ulp below): for t ≤ 0.9 the series Σ d_k t^{2k} of positive terms (40 of
