@@ -152,9 +152,10 @@ CASES += [
     (F.lgamma_stirling(a), sp.loggamma(a) - (a - sp.S.Half) * sp.log(a) + a - sp.log(2 * sp.pi) / 2,
      lambda a: mpmath.loggamma(a) - (a - 0.5) * mpmath.log(a) + a - mpmath.log(2 * mpmath.pi) / 2, [a],
      [(0.3,), (2.5,), (40.0,)]),
-    # e^L·Γ(z) − 1, the Weibull partials ∂/∂λ (functions/gamma.py)
-    (F.gamma_scaled_m1(a, x), sp.exp(x) * sp.gamma(a) - 1, lambda a, x: mpmath.exp(x) * mpmath.gamma(a) - 1, [a, x],
-     [(0.3, -2.0), (2.5, 1.5)]),
+    # (w/x)(e^L·Γ(z) − 1), the Weibull partials ∂/∂λ (functions/gamma.py)
+    (F.gamma_scaled_m1(a, x, b, p1), b / p1 * (sp.exp(x) * sp.gamma(a) - 1),
+     lambda a, x, b, p1: b / p1 * (mpmath.exp(x) * mpmath.gamma(a) - 1), [a, x, b, p1],
+     [(0.3, -2.0, 1.5, 0.7), (2.5, 1.5, 0.2, 3.0)]),
     # w·ψ′(x) + (a − c·b)/b, the Gamma/χ² partials ∂/∂α₁ (functions/gamma.py, impl/trigamma_ratio.py)
     (F.trigamma_ratio(z1, a, b, p1, q1), z1 * sp.polygamma(1, a) + (b - q1 * p1) / p1,
      lambda z1, a, b, p1, q1: z1 * mpmath.psi(1, a) + (b - q1 * p1) / p1, [z1, a, b, p1, q1],

@@ -42,8 +42,8 @@ def partial(f, p, i):
 # the former NaN point, near P = Q (the KL's partials ≈ 1e-10), and moderate points
 POINTS = [(266.76888212705313, 739.4336749198573, 490.05485632766533, 913.2029336234468),
           (1.0, 2.0, 1.0000000001, 2.0), (1.0, 2.0, 1.0, 2.0000000003),
-          (0.7, 1.5, 1.3, 2.5), (3.0, 0.5, 0.2, 1.2), (1e-3, 4.0, 2.0, 0.3)]
-NEAR = (1, 2)
+          (0.7, 1.5, 1.3, 2.5), (3.0, 0.5, 0.2, 1.2), (1e-3, 4.0, 2.0, 0.3), (30.0, 0.5, 29.99999999997, 0.5)]
+NEAR = (1, 2, 6)
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +111,24 @@ def test_lambda_partials_where_the_exponent_is_undefined_in_floats(derivations):
     with np.errstate(all="ignore"):
         assert float(f(*p)) == float("inf")
         assert float(g(*p)) == float("-inf")
+
+
+def test_lambda_partials_in_extended_range(derivations):
+    """∂KL/∂λ₂ = −(k₂/λ₂)(G − 1): at k₂ = 1.3e-291 the product k₂(G − 1) underflows (the value 4.05e-232), at
+    λ₁ = 1.8e308 the quotient k₂/λ₁ underflows against G − 1 = ∞ (∂CE/∂λ₁ = +∞): the three factors in extended
+    range. G in mpmath from its exponent."""
+    def g_minus_1(l1, k1, l2, k2):
+        with mpmath.workdps(400):  # 1 + k₂/k₁ = 1 + 3e-148: the digits of log Γ(1 + r) ≈ −γr need 150 more
+            l1, k1, l2, k2 = (mpmath.mpf(x) for x in (l1, k1, l2, k2))
+            return k2, mpmath.expm1(k2 * (mpmath.log(l1) - mpmath.log(l2)) + mpmath.loggamma(1 + k2 / k1))
+
+    p = (1.9697422874568523e-202, 4.2415230754542206e-144, 5.610911817757481e-208, 1.2925617195317417e-291)
+    f = sc.lambdify(sp.diff(derivations["KL"][0].result, L2), list(SYMS), backend="numpy")
+    k2, m1 = g_minus_1(*p)
+    want = float(-k2 / mpmath.mpf(p[2]) * m1)
+    assert abs(float(f(*p)) - want) <= 4 * np.spacing(abs(want))
+    q = (1.7976931348623155e308, 2.2250738585072014e-308, 710.0, 1e-300)
+    assert g_minus_1(*q)[1] > mpmath.mpf("1e400")
+    h = sc.lambdify(sp.diff(derivations["CE"][0].result, L1), list(SYMS), backend="numpy")
+    with np.errstate(all="ignore"):
+        assert float(h(*q)) == float("inf")

@@ -3,8 +3,9 @@ r"""Rule ``Weibull derivative forms`` for the partials of the Weibull cross-entr
 With G = gamma_scaled(z, L) = e^L·Γ(z), z = 1 + r, r = k₂/k₁, L = k₂(log λ₁ − log λ₂) (Gil, Alajaji & Linder
 2013's CE and KL differentiated):
 
-* ∂/∂λ: ±k₂·G/λ ∓ k₂/λ (+ 1/λ₁) → ±k₂·gamma_scaled_m1(z, L)/λ (+ 1/λ₁): G − 1 = e^s − 1 from the exponent s in
-  double-double (0 at P = Q, where the float G − 1 kept no digit of s), and no ∞ − ∞ where G and k₂/λ overflow;
+* ∂/∂λ: ±k₂·G/λ ∓ k₂/λ (+ 1/λ₁) → ±gamma_scaled_m1(z, L, k₂, λ) (+ 1/λ₁) = ±(k₂/λ)(G − 1): G − 1 = e^s − 1 from
+  the exponent s in double-double (0 at P = Q, where the float G − 1 kept no digit of s), the product in
+  extended range, and no ∞ − ∞ where G and k₂/λ overflow;
 * ∂/∂k₂: (G − 1)(log λ₁ − log λ₂) + G·ψ(z)/k₁ = gamma_scaled_drift(z, L)/k₂ (drift = G(rψ(z) + L) − L, the
   Gumbel gradients' function: ±∞ of G against L taken exactly);
 * ∂/∂k₁: the terms over k₁² divided by k₁ in turn, −k₂Gψ(z)/k₁² + γ(1 − k₂)/k₁² =
@@ -24,6 +25,7 @@ from symce.numeric.functions.gamma_scaled_grad import gamma_scaled_drift, gamma_
 
 
 def weibull_derivative_forms(e):
+    given = e
     if not isinstance(e, sp.Add) or not e.has(gamma_scaled) or e.has(sp.Piecewise):
         return e
     gs = {g for g in e.atoms(gamma_scaled)}
@@ -71,7 +73,21 @@ def weibull_derivative_forms(e):
         e = sp.Add(*parts) / k1 + sp.Add(*rest)
     # ∂/∂λ: G = (G − 1) + 1, the −1 cancelling the k₂/λ beside it
     if e.has(g):
-        e = sp.expand(e.subs(g, gamma_scaled_m1(z, big_l) + 1))
+        m1 = sp.Dummy("m1")
+        e = sp.expand(e.subs(g, m1 + 1))
+        # c·k₂·(G − 1)/λ as c·gamma_scaled_m1(z, L, k₂, λ), the three factors' product in extended range:
+        # k₂(G − 1) ≈ k₂²·log(λ₁/λ₂) underflows for a tiny k₂ (1.3e-291: 0 for 4e-232), k₂/λ at λ = 1.8e308
+        # where G − 1 = ∞ (0·∞)
+        terms = []
+        for t in sp.Add.make_args(e):
+            lam = [x for x in (u, v) if _power(t, x) == -1]
+            if t.has(m1) and len(lam) == 1 and _power(t, k2) == 1:
+                rest = [f for f in sp.Mul.make_args(t) if f not in (k2, 1 / lam[0], m1)]
+                t = sp.Mul(*rest) * gamma_scaled_m1(z, big_l, k2, lam[0])
+            elif t.has(m1):
+                return given
+            terms.append(t)
+        e = sp.Add(*terms)
     return e
 
 

@@ -71,7 +71,7 @@ vonmises_xent(κ₁, κ₂, μ₁, μ₂) log 2π + log I₀(κ₂) − κ₂A(�
 lgamma_stirling(x) log Γ(x) − (x − ½) log x + x − ½ log 2π (μ)  entropies: the logs cancel at H = 0
 lgamma_balanced(x) μ(x) − ½ log(1 + 1/x)  (ν, bounded)            Gamma/χ² CE: μ ≈ −½ log x for small x
 trigamma_ratio     w·ψ′(x) + (a − c·b)/b                          Gamma/χ² ∂α₁: ∞ − ∞ and 0·∞ at a tiny x
-gamma_scaled_m1    e^L·Γ(z) − 1 (exponent in double-double)        Weibull ∂λ: 0 at P = Q, ∞ − ∞ beside k₂/λ
+gamma_scaled_m1    (w/x)(e^L·Γ(z) − 1), exponent in double-double  Weibull ∂λ: 0 at P = Q, ∞ − ∞ beside k₂/λ
 digamma_stirling   ψ(x) − log x + 1/(2x)  (μ′)                   with μ, the entropies' ψ terms
 wdigamma_stirling  w·μ′(x)                                         the Gamma CE's e·μ′(α₁) (finite at α₁ = 5e-324)
 gamma_scaled_excess e^L·Γ(z) − 1 − L − log Γ(z)  (≥ 0)          Weibull/Gumbel KL near P = Q

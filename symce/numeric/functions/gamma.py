@@ -152,29 +152,32 @@ class gamma_scaled(_Cancelling):  # noqa: N801
 
 
 class gamma_scaled_m1(_Cancelling):  # noqa: N801
-    """e^L·Γ(z) − 1 = e^s − 1 (s = L + log Γ(z)): the Weibull KL's ∂/∂λ = ±k₂(e^s − 1)/λ, which vanishes at P = Q,
-    where G − 1 from the rounded G keeps none of the digits of s; and k₂·G/λ − k₂/λ is ∞ − ∞ where G and
-    k₂/λ overflow (the value ±∞)."""
+    """(w/x)·(e^L·Γ(z) − 1) = (w/x)(e^s − 1), s = L + log Γ(z): the Weibull ∂/∂λ = ±k₂(e^s − 1)/λ, which vanishes
+    at P = Q, where G − 1 from the rounded G keeps none of the digits of s; k₂·G/λ − k₂/λ is ∞ − ∞ where G and
+    k₂/λ overflow; and of the three factors k₂(e^s − 1) underflows (k₂ = 1.3e-291) where k₂/λ does not, k₂/λ
+    underflows (λ = 1.8e308) where e^s − 1 = ∞: the product is taken from mantissas and exponents."""
 
-    nargs = 2
+    nargs = 4
 
     def elementary(self):
-        z, big_l = self.args
-        return sp.exp(big_l) * sp.gamma(z) - 1
+        z, big_l, w, x = self.args
+        return w / x * (sp.exp(big_l) * sp.gamma(z) - 1)
 
     def fdiff(self, argindex=1):
-        z, big_l = self.args
+        z, big_l, w, x = self.args
         g = gamma_scaled(z, big_l)
-        return g * sp.polygamma(0, z) if argindex == 1 else g
+        return [w / x * g * sp.polygamma(0, z), w / x * g, (g - 1) / x, -w / x**2 * (g - 1)][argindex - 1]
 
     def lowering(self, names):
         """From the Weibull inputs with s in double-double (impl/gamma_excess.expm1_weibull); otherwise
-        expm1(L + log Γ(z))."""
+        expm1(L + log Γ(z)); the product with w/x in extended range."""
         from symce.numeric.impl import gamma_excess
 
-        weibull = _weibull_inputs(*self.args)
+        z, big_l, w, x = self.args
+        weibull = _weibull_inputs(z, big_l)
         if weibull is not None and "lgamma_stirling" in names:
-            return functools.partial(gamma_excess.expm1_weibull, mu=names["lgamma_stirling"]), weibull
+            return (functools.partial(gamma_excess.scaled_expm1_weibull, mu=names["lgamma_stirling"]),
+                    (w, x, *weibull))
         return names["gamma_scaled_m1"], self.args
 
 

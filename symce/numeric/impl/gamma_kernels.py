@@ -453,10 +453,11 @@ def gamma_scaled(z, big_l, loggamma):
         return np.exp(np.asarray(big_l, dtype=np.float64) + loggamma(z))
 
 
-def gamma_scaled_m1(z, big_l, loggamma):
-    """e^L·Γ(z) − 1 = expm1(L + log Γ(z)) (the function's lowering takes the exponent in double-double)."""
+def gamma_scaled_m1(z, big_l, w, x, loggamma):
+    """(w/x)·(e^L·Γ(z) − 1) = (w/x)·expm1(L + log Γ(z)) (the function's lowering takes the exponent in
+    double-double and the product in extended range)."""
     with np.errstate(all="ignore"):
-        return np.expm1(np.asarray(big_l, dtype=np.float64) + loggamma(z))
+        return (np.asarray(w, dtype=np.float64) / x) * np.expm1(np.asarray(big_l, dtype=np.float64) + loggamma(z))
 
 
 def gamma_scaled_excess(z, big_l, loggamma):
@@ -554,11 +555,11 @@ def mp_lgamma_stirling(x):
         return +(mpmath.loggamma(x) - (x - mpmath.mpf(0.5)) * mpmath.log(x) + x - mpmath.log(2 * mpmath.pi) / 2)
 
 
-def mp_gamma_scaled_m1(z, big_l):
+def mp_gamma_scaled_m1(z, big_l, w, x):
     with mpmath.workprec(mpmath.mp.prec + _bits(z, big_l)):
         s = big_l + mpmath.loggamma(z)
     with mpmath.workprec(mpmath.mp.prec + 20):
-        return +mpmath.expm1(s)
+        return +(w / x * mpmath.expm1(s))
 
 
 def mp_lgamma_balanced(x):
