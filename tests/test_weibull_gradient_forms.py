@@ -132,3 +132,20 @@ def test_lambda_partials_in_extended_range(derivations):
     h = sc.lambdify(sp.diff(derivations["CE"][0].result, L1), list(SYMS), backend="numpy")
     with np.errstate(all="ignore"):
         assert float(h(*q)) == float("inf")
+
+
+def test_k_partials_at_subnormal_shapes(derivations):
+    """k₁ = 5e-324, k₂ = 1e-323 (r = 2): ∂KL/∂k₁ = (1 − γr − rGψ(1 + r))/k₁ = −∞ and ∂CE/∂k₂ =
+    (G(rψ(z) + L) − L − 1)/k₂ + γ/k₁ = +∞; the terms over k₁ apart were ∞ − ∞ = NaN."""
+    p = (1e300, 5e-324, 37.0, 1e-323)
+    with mpmath.workdps(40):
+        l1, k1, l2, k2 = (mpmath.mpf(x) for x in p)
+        r, big_l = k2 / k1, k2 * (mpmath.log(l1) - mpmath.log(l2))
+        g = mpmath.exp(big_l + mpmath.loggamma(1 + r))
+        dkl_dk1 = (1 - mpmath.euler * r - r * g * mpmath.digamma(1 + r)) / k1
+        dce_dk2 = (g * (r * mpmath.digamma(1 + r) + big_l) - big_l - 1) / k2 + mpmath.euler / k1
+    f = sc.lambdify(sp.diff(derivations["KL"][0].result, K1), list(SYMS), backend="numpy")
+    h = sc.lambdify(sp.diff(derivations["CE"][0].result, K2), list(SYMS), backend="numpy")
+    with np.errstate(all="ignore"):
+        assert dkl_dk1 < -1e308 and float(f(*p)) == float("-inf")
+        assert dce_dk2 > 1e308 and float(h(*p)) == float("inf")

@@ -45,7 +45,7 @@ def weibull_derivative_forms(e):
         lhs = sp.expand(sp.Add(*drift_terms).subs(g * psi, gamma_scaled_psi(z, big_l)) * k2)
         if sp.expand(lhs - sp.expand(drift_atoms)) == 0:
             rest = [t for t in e.args if t not in drift_terms]
-            return gamma_scaled_drift(z, big_l) / k2 + sp.Add(*rest)
+            return _over(gamma_scaled_drift(z, big_l) / k2 + sp.Add(*rest), k2)
     e = sp.expand(e.subs(g * psi, gamma_scaled_psi(z, big_l)))
     # ∂/∂k₁: the terms over k₁² divided in turn
     over2 = [t for t in sp.Add.make_args(e) if _power(t, k1) == -2]
@@ -70,7 +70,7 @@ def weibull_derivative_forms(e):
             else:
                 return e
         rest = [t for t in sp.Add.make_args(e) if t not in over2]
-        e = sp.Add(*parts) / k1 + sp.Add(*rest)
+        e = _over(sp.Add(*parts) / k1 + sp.Add(*rest), k1)
     # ∂/∂λ: G = (G − 1) + 1, the −1 cancelling the k₂/λ beside it
     if e.has(g):
         m1 = sp.Dummy("m1")
@@ -119,6 +119,22 @@ def constant_over_powers(e):
     # c = γ: its float c_hi (exact difference x − c_hi near x = c_hi) and the rest c − c_hi ≈ 4e-17 beside it
     hi = sp.Rational(float(c))
     return c1 * (diff_ratio(x, hi, x) - (c - hi) / x) / x
+
+
+def _over(e, x):
+    """The terms c/x of e (x among the factors, c free of x outside functions) as (Σ c)/x: one quotient, where
+    the terms apart are ±∞ against each other at a subnormal x (1/k₁ − r(γ + Gψ(z))/k₁ at k₁ = 5e-324: ∞ − ∞)."""
+    over, rest = [], []
+    for t in sp.Add.make_args(e):
+        if isinstance(t, sp.Mul) and any(isinstance(f, sp.Add) for f in t.args) and _power(t, x) == -1:
+            over.extend(sp.Add.make_args(sp.expand_mul(t * x)))
+        elif _power(t, x) == -1:
+            over.append(t * x)
+        else:
+            rest.append(t)
+    if len(over) < 2 or any(_power(c, x) != 0 for c in over):
+        return e
+    return sp.Add(*over) / x + sp.Add(*rest)
 
 
 def _power(t, x):
