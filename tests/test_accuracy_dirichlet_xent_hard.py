@@ -102,3 +102,27 @@ def test_the_mpmath_kernel_does_not_stop_at_a_false_agreement():
     with mpmath.workprec(53):
         got = float(MPMATH["dirichlet_xent"](*p, *q))
     assert ulp_distance(got, textbook_ce(p, q)) <= 1
+
+
+def test_psi_diff_where_x_plus_d_overflows_beside_x_near_dbl_max():
+    # log(X/x) was log(X/2) + log 2 − log x: 709.78 − 709.78 cancelled (0.69314718055989 for 0.6931471805599454)
+    from symce.numeric.impl.digamma_diff import psi_diff
+
+    x, d = 1.7976931348623155e308, _MAX
+    with mpmath.workdps(60 + 2 * 308):
+        exact = float(mpmath.digamma(mpmath.mpf(x) + mpmath.mpf(d)) - mpmath.digamma(mpmath.mpf(x)))
+    assert ulp_distance(float(psi_diff(x, d)), exact) <= 2
+
+
+def test_beta_cross_entropy_gradient_in_the_second_shape_of_q_near_dbl_max():
+    # ∂/∂β₂ CE(Beta(α₁, β₁) ‖ Beta(α₂, β₂)) = ψ(β₂) − ψ(α₂ + β₂) + ψ(α₁ + β₁) − ψ(β₁) (Gil, Alajaji & Linder 2013's
+    # CE differentiated); the accuracy section's worst point of that partial (496 ULP before)
+    a1, b1, a2, b2 = sp.symbols("alpha1 beta1 alpha2 beta2", positive=True)
+    g = sc.lambdify(sc.cross_entropy(sc.Beta(a1, b1), sc.Beta(a2, b2)).gradient([b2]), [a1, b1, a2, b2])
+    p1, q1, p2, q2 = 1.0, 30.0, _MAX, 1.7976931348623155e308
+    v = [mpmath.mpf(t) for t in (p1, q1, p2, q2)]
+    with mpmath.workdps(60 + 2 * 308):
+        psi = mpmath.digamma
+        exact = float(psi(v[3]) - psi(v[2] + v[3]) + psi(v[0] + v[1]) - psi(v[1]))
+    got = float(np.ravel(g(p1, q1, p2, q2))[0])
+    assert ulp_distance(got, exact) <= 16, (got, exact)

@@ -44,7 +44,10 @@ def psi_diff(x, d, half=None):
         near_v = np.log1p(dn / xn) - (inv + rest)
         # far, x ≥ 1
         xl = np.maximum(x, 1.0)
-        ratio_log = np.where(ovf, log_big - np.log(xl), np.log(big / xl))
+        # log(X/x) = log1p(d/x) for a finite d (d/x ≤ d for x ≥ 1): log(X/2) + log 2 − log x cancelled where X
+        # overflowed beside x ≈ 1.8e308 (d = DBL_MAX, x = DBL_MAX − 2 ulp: 0.69314718055989 for log 2, 496 ULP
+        # in ∂/∂β₂); an overflowed d (the others' sum, with ``half``) keeps the logs
+        ratio_log = np.where(np.isinf(d), log_big - np.log(xl), np.log1p(d / xl))
         far_large = ratio_log + np.where(ovf, 0.0, digamma_rem(np.where(ovf, 1.0, np.maximum(big, 1.0)))) - digamma_rem(xl)
         # far, x < 1
         xs = np.where(x < 1.0, x, 0.5)
