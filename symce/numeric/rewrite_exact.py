@@ -125,6 +125,8 @@ def log_ratios(e):
     groups: dict = {}
     for t in e.args:
         c, lg = t.as_independent(sp.log, as_Add=False)
+        if lg == 1:  # no logarithm: the loop below would stop at once; _rational(c) of the whole term was the cost
+            continue
         if c.is_number or c.has(sp.log) or not _rational(c):
             continue
         n, C = c.as_coeff_Mul()
