@@ -149,3 +149,14 @@ def test_k_partials_at_subnormal_shapes(derivations):
     with np.errstate(all="ignore"):
         assert dkl_dk1 < -1e308 and float(f(*p)) == float("-inf")
         assert dce_dk2 > 1e308 and float(h(*p)) == float("inf")
+
+
+def test_k_partials_where_the_exponent_is_undefined_in_floats(derivations):
+    """k₁ = 1e-17, k₂ = 1.8e308: z = ∞ against L = −∞ in floats, s = +∞ (G = ∞); ∂KL/∂k₁ = (1 − γr − rGψ(z))/k₁
+    = −∞ and ∂KL/∂k₂ = (G(rψ(z) + L) − L − 1)/k₂ + γ/k₁ = +∞ (the sign of s from the logarithms of its parts)."""
+    p = (1.0, 1e-17, 33.0, 1.7976931348623155e308)
+    f = sc.lambdify(sp.diff(derivations["KL"][0].result, K1), list(SYMS), backend="numpy")
+    h = sc.lambdify(sp.diff(derivations["KL"][0].result, K2), list(SYMS), backend="numpy")
+    with np.errstate(all="ignore"):
+        assert float(f(*p)) == float("-inf")
+        assert float(h(*p)) == float("inf")

@@ -25,9 +25,12 @@ from symce.numeric.functions.base import StableFunction
 def _gumbel_kernel(node, names, kernel):
     """(kernel bound to the inputs, (q, d, a, b)) where z = (d + q)/d and L = diff_ratio(a, b, d) in symbols;
     else the kernel of (z, L) with G as gamma_scaled's generic kernel."""
-    from symce.numeric.functions.gamma import _gumbel_inputs
+    from symce.numeric.functions.gamma import _gumbel_inputs, _weibull_inputs
     from symce.numeric.impl import gamma_scaled_grad as k
 
+    weibull = _weibull_inputs(*node.args)  # the Weibull gradients (rewrite_weibull_grad.py)
+    if weibull is not None:
+        return functools.partial(getattr(k, kernel + "_weibull"), mu=names["lgamma_stirling"]), weibull
     inputs = _gumbel_inputs(*node.args)
     if inputs is None:
         return functools.partial(getattr(k, kernel + "_plain"), g=names["gamma_scaled"]), node.args

@@ -7,7 +7,7 @@ import mpmath
 import numpy as np
 from scipy.special import digamma
 
-from symce.numeric.impl.gamma_excess import _log_ratio_gumbel, scaled_gumbel
+from symce.numeric.impl.gamma_excess import _log_ratio_gumbel, _log_ratio_weibull, scaled_gumbel, scaled_weibull
 
 
 def _arrays(*xs):
@@ -53,6 +53,23 @@ def scaled_drift(q, d, a, b, *, mu):
     return _finish(_drift(scaled_gumbel(q, d, a, b, mu=mu), r, big_l))
 
 
+def scaled_psi_weibull(q, d, k, u, v, *, mu):
+    """The Weibull inputs (L = k(log u − log v)): G with the sign of an ∞ − ∞ exponent resolved
+    (impl/gamma_excess.scaled_weibull: z = ∞ against L = −∞ at k₁ = 1e-17, k₂ = 1.8e308)."""
+    q, d, k, u, v = _arrays(q, d, k, u, v)
+    with np.errstate(all="ignore"):
+        z = 1.0 + q / d
+    return _finish(_psi_product(scaled_weibull(q, d, k, u, v, mu=mu), z))
+
+
+def scaled_drift_weibull(q, d, k, u, v, *, mu):
+    q, d, k, u, v = _arrays(q, d, k, u, v)
+    with np.errstate(all="ignore"):
+        r = q / d
+    big_l = _log_ratio_weibull(k, u, v)[0]
+    return _finish(_drift(scaled_weibull(q, d, k, u, v, mu=mu), r, big_l))
+
+
 def scaled_psi_plain(z, big_l, *, g):
     z, big_l = _arrays(z, big_l)
     return _finish(_psi_product(np.asarray(g(z, big_l), dtype=np.float64), z))
@@ -77,4 +94,5 @@ MPMATH = {
                               * ((z - 1) * mpmath.digamma(z) + big_l) - big_l),
 }
 
-__all__ = ["scaled_psi", "scaled_drift", "scaled_psi_plain", "scaled_drift_plain", "MPMATH"]
+__all__ = ["scaled_psi", "scaled_drift", "scaled_psi_weibull", "scaled_drift_weibull", "scaled_psi_plain", "scaled_drift_plain",
+           "MPMATH"]
