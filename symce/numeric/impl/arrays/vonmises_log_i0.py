@@ -268,7 +268,11 @@ def a_small_dd(xp, k):
     nh, nl = m.full_like(k, 0.5), zero  # the num's series times ½ (the j = 0 term ½ of 1/(0!·1!)·… below)
     dh, dl = m.ones_like(k), zero
     th, tl = m.ones_like(k), zero
-    for j in range(1, 17):
+    # 16 terms for κ ≤ 1; up to κ = 40 (the CE's 1 − A + A·vers, xent) as many as I₀'s series needs
+    size = k.numel() if xp.kind == "torch" else k.size
+    top = float(k.max()) if size else 0.0
+    top = top if top == top else _K_ASYM
+    for j in range(1, max(17, min(_SERIES_MAX, int(1.5 * top) + 14) + 1)):
         th, tl = dd_mul(th, tl, qh, ql)
         th, tl = dd_div(th, tl, m.full_like(k, float(j * j)), zero)  # qʲ/j!²
         dh, dl = dd_add(dh, dl, th, tl)
