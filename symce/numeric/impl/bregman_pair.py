@@ -19,7 +19,8 @@ import numpy as np
 
 from symce.numeric.impl import gamma_kernels as _g
 
-_REL = 2.0**-10
+_REL = 2.0**-1
+_STRICT = 2.0**-10
 
 
 def _h1_gap(a, b):
@@ -30,6 +31,13 @@ def _h1_gap(a, b):
     inv, rest = _g._h1_diff(lo, gap)  # h′(lo) − h′(hi)
     d = np.where(gap <= lo, inv + rest, _g.digamma_rem(lo) - _g.digamma_rem(hi))
     return np.where(a <= b, d, -d)
+
+
+def _alt_size(rest, yj, xj, dyj, dxj, hd, sb):
+    """Σ of the dominant-pair form's pieces' magnitudes: its error is ~ε times it."""
+    g1 = _h1_gap(yj, xj)
+    pieces = list(rest) + [sb(yj + dyj, yj, dyj), sb(xj + dxj, xj, dxj), dyj * g1, dyj * hd, ((yj - xj) - dxj) * hd]
+    return sum((np.abs(p) for p in pieces[1:]), np.abs(pieces[0]))
 
 
 def stirling_bregman_sum(*args, loggamma):
@@ -57,8 +65,14 @@ def stirling_bregman_sum(*args, loggamma):
             bracket = (sb(yj + dyj, yj, dyj) - sb(xj + dxj, xj, dxj) + dyj * (_h1_gap(yj, xj) + hd)
                        + ((yj - xj) - dxj) * hd)
             alt = sum(rest[1:], rest[0].copy()) - bracket
-            # F = +∞ (B(yⱼ, xⱼ) overflows: yⱼ/xⱼ > 1.8e308) leaves ∞ − ∞ in the bracket: the terms' value stays
-            out[dom] = np.where(np.isnan(alt), out[dom], alt)
+            # F = +∞ (B(yⱼ, xⱼ) overflows: yⱼ/xⱼ > 1.8e308) leaves ∞ − ∞ in the bracket: the terms' value stays.
+            # Beyond δ ≤ 2⁻¹⁰ the form with the smaller error bound (its pieces' magnitudes) is taken
+            strict = (dxj <= _STRICT * xj) & (dyj <= _STRICT * yj)
+            sa = _alt_size(rest, yj, xj, dyj, dxj, hd, sb)
+            sn = sum((np.abs(sb(ys[i][dom], xs[i][dom], ys[i][dom] - xs[i][dom])) for i in range(k)),
+                     np.abs(sb(yj + dyj, xj + dxj, _g._accurate_sum([yj, dyj, -xj, -dxj]))))
+            use = ~np.isnan(alt) & (strict | (sa < sn))
+            out[dom] = np.where(use, alt, out[dom])
     return out
 
 
