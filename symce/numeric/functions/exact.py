@@ -11,7 +11,7 @@ import functools
 import sympy as sp
 
 from symce.numeric.functions.base import StableFunction, to_elementary
-from symce.numeric.functions.elementary import log_offset
+from symce.numeric.functions.elementary import diff_ratio, log_offset
 from symce.numeric.functions.log_diff import log_diff_ratio
 from symce.numeric.impl.extended import logprod_offset as logprod_kernel
 from symce.numeric.impl.extended import logsum_kernel, offset_constants, rational_kernel
@@ -111,7 +111,40 @@ class rational_log_sum(StableFunction):  # noqa: N801
             logs = [cs[0] * log_offset(xs[0], K / cs[0])]
         else:
             logs = ([K] if K != 0 else []) + [c * _float_log(x) for c, x in zip(cs, xs)]
-        return tuple(logs) + tuple(t for t in sp.Add.make_args(R0) if t != 0)
+        return tuple(logs) + tuple(_float_term(t) for t in sp.Add.make_args(R0) if t != 0)
+
+
+def _float_term(t):
+    """A term of R₀ with each power of an input over a power of another as one quotient raised to it:
+    x²/y² as diff_ratio(x, 0, y)², so that the float form does not square first — σ₂² underflowed to a
+    subnormal at σ₂ = 1.9e-162 (Rayleigh's σ₁²/σ₂²: 2.3e215 kept for 3.2e215, the terms did not cancel so
+    the screen kept it). SymPy spreads (x/y)² back over x and y, hence the function, as the normal
+    family's rule writes it. Float form only: the exact paths read R₀ itself."""
+    if not t.is_Mul:
+        return t
+    coeff, powers, rest = sp.S.One, {}, []
+    for f in t.args:
+        b, e = f.as_base_exp()
+        if f.is_Number:
+            coeff *= f
+        elif b.is_Symbol and e.is_Integer:
+            powers[b] = powers.get(b, 0) + int(e)
+        else:
+            rest.append(f)
+    num = [b for b, e in powers.items() if e > 0]
+    den = [b for b, e in powers.items() if e < 0]
+    if not num or not den:
+        return t
+    factors = []
+    for x in num:
+        for y in den:
+            m = min(powers[x], -powers[y])
+            if m > 0:
+                factors.append(diff_ratio(x, 0, y) ** m)
+                powers[x] -= m
+                powers[y] += m
+    left = [b ** e for b, e in powers.items() if e != 0]
+    return sp.Mul(coeff, *factors, *left, *rest, evaluate=False)
 
 
 def _float_log(R):

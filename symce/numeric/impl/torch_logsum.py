@@ -302,10 +302,12 @@ def kernel(K, R0, terms: tuple, args: tuple, nparts: int):
         return v, ok
 
     def run(*xs):
-        xs = [torch.as_tensor(x) for x in xs]
-        ref = next((x for x in xs if x.is_floating_point()), xs[0])
+        # a Python number (the constant part K, printed as a float literal) straight to the tensors' dtype:
+        # torch.as_tensor(K) alone is float32, and K rounded to float32 put CE(rayleigh) 1.4e-9 off in float64
+        ref = next((x for x in xs if torch.is_tensor(x) and x.is_floating_point()), None)
+        ref = torch.as_tensor(xs[0]) if ref is None else ref
         dtype = ref.dtype if ref.is_floating_point() else torch.float64
-        xs = torch.broadcast_tensors(*[x.to(device=ref.device, dtype=dtype) for x in xs])
+        xs = torch.broadcast_tensors(*[torch.as_tensor(x, dtype=dtype, device=ref.device) for x in xs])
         shape = xs[0].shape
         ps = xs[nargs:]
         # in place on fresh tensors: each pass over a block costs as much as the arithmetic in it
