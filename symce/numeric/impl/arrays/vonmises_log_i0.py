@@ -16,7 +16,10 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-_SPLIT = 134217729.0  # 2^27 + 1
+# the error-free transformations are plain arithmetic, so the shared ones serve numpy arrays and torch tensors
+from symce.numeric.impl.double_double import _fast_two_sum
+from symce.numeric.impl.double_double import _two_prod as two_prod
+from symce.numeric.impl.double_double import _two_sum as two_sum
 
 
 def _dd_const(v: Fraction) -> tuple:
@@ -47,31 +50,6 @@ def _asym_coefficients() -> tuple:
 _ASYM = _asym_coefficients()
 #: atanh series coefficients 1/(2j + 1) for the double-precision tail u⁴(1/5 + u²/7 + …)
 _ATANH_TAIL = tuple(1.0 / (2 * j + 1) for j in range(2, 16))
-
-
-def two_sum(a, b):
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _fast_two_sum(a, b):
-    s = a + b
-    return s, b - (s - a)
-
-
-def _split(a):
-    t = _SPLIT * a
-    hi = t - (t - a)
-    return hi, a - hi
-
-
-def two_prod(a, b):
-    """a·b = p + e exactly (|a|, |b| < 2^996: the split does not overflow)."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
 def dd_add(ah, al, bh, bl):
