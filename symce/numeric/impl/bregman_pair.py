@@ -57,7 +57,10 @@ def stirling_bregman_sum(*args, loggamma):
         for j in range(k):
             dx = sum(x for i, x in enumerate(xs) if i != j)
             dy = sum(y for i, y in enumerate(ys) if i != j)
+            # Y = yⱼ + δy and X = xⱼ + δx finite too: the bracket's B(Y, yⱼ) is +∞ where Y overflowed (α₂ =
+            # (1.8e308, 709.78, 1e300): the form gave −∞ for 1.3e298, which the terms' far form gets)
             dom = ((top == j) & (dx <= _REL * xs[j]) & (dy <= _REL * ys[j]) & np.isfinite(xs[j]) & np.isfinite(ys[j])
+                   & np.isfinite(xs[j] + dx) & np.isfinite(ys[j] + dy)
                    & (dx > 0) & (dy > 0) & np.all([(x > 0) & (y > 0) for x, y in zip(xs, ys)], axis=0))
             if not np.any(dom):
                 continue
