@@ -11,6 +11,10 @@ Only sums of two or more positive non-constant parts that are arguments of h or 
 elsewhere stays a plain logarithm), and
 (S + c)·h′(S) only where c is free of the parts' symbols. Proved like every rule (the functions'
 elementary forms).
+
+A single part S = k·s (k > 0 a number, s a positive symbol: S reaches 0) is taken in ±(S + c)·h′(S) only:
+h′(S) ≈ −1/S overflows for S < 5.6e-309 where (S + c)·h′(S) ≈ −c/S need not (the Student-t entropy's
+−(ν/2 + ½)·h′(ν/2) was ∞ at ν = 9.3e-309, H = 1.078e308; the kernel forms (S + c)/S there).
 """
 
 from __future__ import annotations
@@ -27,30 +31,42 @@ def _positive_sum(s) -> bool:
     return isinstance(s, sp.Add) and all(x.is_positive and not x.is_number for x in s.args)
 
 
+def _reaches_zero(x) -> bool:
+    k, s = x.as_coeff_Mul()
+    return bool(k.is_positive and s.is_Symbol and s.is_positive)
+
+
 def stirling_parts_at_sums(e):
     """h(S), (S + c)·h′(S) and log S of a sum S of positive parts → functions of the parts (module docstring)."""
     if not isinstance(e, sp.Add) or not e.has(lgamma_rem, digamma_rem):
         return e
     sums = {f.args[0] for f in e.atoms(lgamma_rem, digamma_rem) if _positive_sum(f.args[0])}
-    if not sums:
+    singles = {f.args[0] for f in e.atoms(digamma_rem) if _reaches_zero(f.args[0])}
+    if not sums and not singles:
         return e
     out, changed = [], False
     for t in e.args:
         c, f = t.as_independent(lgamma_rem, digamma_rem, sp.log, as_Add=False)
         s = f.args[0] if isinstance(f, (lgamma_rem, digamma_rem, sp.log)) else None
-        if s not in sums or c.has(lgamma_rem, digamma_rem, sp.log):
+        if c.has(lgamma_rem, digamma_rem, sp.log) or not (
+                s in sums or (s in singles and isinstance(f, digamma_rem))):
             out.append(t)
             continue
+        parts = s.args if s in sums else (s,)
         if isinstance(f, lgamma_rem):
             t = c * lgamma_rem_sum(*s.args)
         elif isinstance(f, sp.log):
             t = c * log_sum(*s.args)
         else:
-            k = sp.expand(c - s)
-            if k.free_symbols & s.free_symbols:
+            # ±(S + k)·h′(S); at sums only the + sign (as before: their other terms are left alone)
+            for sign in ((1,) if s in sums else (1, -1)):
+                k = sp.expand(sign * c - s)
+                if not k.free_symbols & s.free_symbols:
+                    break
+            else:
                 out.append(t)
                 continue
-            t = wdigamma_rem_sum(k, *s.args)
+            t = sign * wdigamma_rem_sum(k, *parts)
         out.append(t)
         changed = True
     return sp.Add(*out) if changed else e

@@ -9,6 +9,8 @@ Where S is finite these are log, :func:`~symce.numeric.impl.gamma_kernels.lgamma
 * (S + c)·h′(S) = −½ − (c/2 + 1/12)/S from h′(S) = −1/(2S) − 1/(12S²) + O(S⁻⁴).
 
 (S + c) may overflow for a finite S near 1.8e308 and c > 0: then ((S + c)/2)·(2h′(S)), each factor finite.
+Where h′(S) ≈ −1/S overflows (S < 2⁻¹⁰²⁰, a single part reaching 0), ψ(S) = ψ(S + 1) − 1/S (DLMF 5.5.2) gives
+(S + c)·h′(S) = ((S + c)/S)·(−1 + S·(h′(S + 1) + log1p(S) − log S)), the second factor −1 to 10⁻³⁰⁴.
 A nonpositive or NaN xᵢ gives NaN (outside the functions' domain).
 """
 
@@ -70,7 +72,18 @@ def wdigamma_rem_sum(c, *xs, digamma_rem):
         # 1/S from the scaled sum (S itself is +∞ here): ((c/2 + 1/12)/q)·2⁻ᵏ keeps the digits of a large c
         big = -0.5 - ((0.5 * c + 1.0 / 12.0) / q) * scale
         v = np.where(ovf, big, direct)
-    return _out(v, bad | np.isnan(c))
+        tiny = (s > 0) & (s < 2.0**-1020)
+        if np.any(tiny):
+            st = np.where(tiny, s, 0.5)
+            small = ((st + c) / st) * (-1.0 + st * (digamma_rem(st + 1.0) + np.log1p(st) - np.log(st)))
+            v = np.where(tiny, small, v)
+        # S = 0: a positive part that underflowed (ν/2 at ν = 5e-324); the limit, as h′(0) = −∞ gave before
+        neg = False
+        for x in xs:
+            neg = neg | (np.asarray(x, dtype=np.float64) < 0)
+        zero = (s == 0) & ~neg
+        v = np.where(zero, np.where(c > 0, -np.inf, np.where(c < 0, np.inf, -1.0)), v)
+    return _out(v, (bad & ~zero) | np.isnan(c))
 
 
 def _mp_parts(xs):
