@@ -17,6 +17,8 @@ import math
 from fractions import Fraction
 
 # the error-free transformations are plain arithmetic, so the shared ones serve numpy arrays and torch tensors
+from symce.numeric.impl.double_double import _dd_div as dd_div
+from symce.numeric.impl.double_double import _dd_mul as dd_mul
 from symce.numeric.impl.double_double import _fast_two_sum
 from symce.numeric.impl.double_double import _two_prod as two_prod
 from symce.numeric.impl.double_double import _two_sum as two_sum
@@ -60,18 +62,6 @@ def dd_add(ah, al, bh, bl):
     s, t = _fast_two_sum(s, t)
     t = t + v
     return _fast_two_sum(s, t)
-
-
-def dd_mul(ah, al, bh, bl):
-    p, e = two_prod(ah, bh)
-    return _fast_two_sum(p, e + (ah * bl + al * bh))
-
-
-def dd_div(ah, al, bh, bl):
-    q1 = ah / bh
-    p, pe = two_prod(q1, bh)
-    q2 = (((ah - p) - pe + al) - q1 * bl) / bh
-    return _fast_two_sum(q1, q2)
 
 
 def dd_log(xp, xh, xl):
