@@ -84,6 +84,10 @@ CASES += [
     # (a/s)(e^{−t} − 1 + t), the fourth argument q = a·t/s only a kernel input (functions/exp_excess.py)
     (F.scaled_expm1mx(a, b, u, y), a / b * (sp.exp(-u) - 1 + u), lambda a, b, u, y: a / b * (mpmath.exp(-u) - 1 + u),
      [a, b, u, y], [(0.3, 2.5, 0.7, 0.084), (40.0, 0.7, 3.0, 171.4)]),
+    # (1 + t)e^{−t}/r with t = (b − a)/s, the Laplace ∂/∂b₁ (functions/exp_ramp.py)
+    (F.exp_ramp(x, z1, a, b), (1 + (z1 - x) / a) * sp.exp((x - z1) / a) / b,
+     lambda x, z1, a, b: (1 + (z1 - x) / a) * mpmath.exp((x - z1) / a) / b, [x, z1, a, b],
+     [(0.3, 0.7, 2.0, 0.5), (-2.5, 1.25, 0.5, 3.0)]),
     # e^L·Γ(z)·ψ(z) and e^L·Γ(z)·((z − 1)ψ(z) + L) − L, the Gumbel gradients' products (functions/gamma_scaled_grad.py)
     (F.gamma_scaled_psi(a, x), sp.exp(x) * sp.gamma(a) * sp.polygamma(0, a),
      lambda a, x: mpmath.exp(x) * mpmath.gamma(a) * mpmath.digamma(a), [a, x], [(0.3, 0.7), (40.0, -2.5)]),

@@ -3,6 +3,9 @@ which e^{−|μ₁ − μ₂|/b₁} stands in a Piecewise over the sign of μ₁
 :mod:`symce.numeric.rewrite_scaled_piecewise` and :mod:`symce.numeric.rewrite_branch_scale`, read the value's
 shape only). Each step is an exact identity, proved like every rule:
 
+* P/r with P a Piecewise whose every branch is (1 + (b − a)/s)·e^{(a − b)/s} → the Piecewise of
+  exp_ramp(a, b, s, r) (∂/∂b₁ = (1 + t)e^{−t}/b₂, t = |Δμ|/b₁): the product in extended range, so a subnormal
+  e^{−t} keeps its bits (529 units of CE ∂/∂b₁ at t = 739.78, 5 of KL ∂/∂b₁ from t's rounding at t = 38.3);
 * inside an exponential, (a − b)/r → diff_ratio(a, b, r) (a − b overflows for a ≈ −b ≈ 1e308);
 * e^x − 1 → wtanh(e^x + 1, x) = (e^x + 1)·tanh(x/2), and 1 − e^x → −wtanh(e^x + 1, x): ∂/∂μ₁ =
   (e^{−t} − 1)/b₂ with t = |μ₁ − μ₂|/b₁ returned 0 for t = 5e-225/7.8 (the truth 3e-64): e^{−t} rounds to 1
@@ -21,6 +24,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions.elementary import diff_ratio
+from symce.numeric.functions.exp_ramp import exp_ramp
 from symce.numeric.functions.tanh_half import wtanh
 from symce.numeric.rewrite_branch_scale import _branches
 from symce.numeric.rewrite_scaled_piecewise import _exp_ratios, scaled_branches
@@ -90,12 +94,47 @@ def _one_minus_scaled(m):
     return m
 
 
+def _ramp(b, r):
+    """(1 + c·(p − q)/s)·e^{c·(q − p)/s} → exp_ramp(q, p, s, r) (c = ±1, s a positive symbol), else None."""
+    exps = [f for f in b.args if isinstance(f, sp.exp)] if b.is_Mul else []
+    sums = [f for f in b.args if f.is_Add]
+    if len(b.args) != 2 or len(exps) != 1 or len(sums) != 1:
+        return None
+    k, rest = sums[0].as_coeff_Add()
+    if k != 1 or not rest.is_Add:
+        return None
+    num, den = sp.fraction(sp.factor_terms(rest))
+    c, num = num.as_coeff_Mul()
+    ts = sp.Add.make_args(num)
+    if c not in (1, -1) or not (den.is_Symbol and den.is_positive and len(ts) == 2):
+        return None
+    p, q = (ts[0], -ts[1]) if not ts[0].could_extract_minus_sign() else (ts[1], -ts[0])
+    if c == -1:
+        p, q = q, p
+    if not (p.is_Symbol and q.is_Symbol) or sp.expand(exps[0].args[0] - (q - p) / den) != 0:
+        return None
+    return exp_ramp(q, p, den, r)
+
+
+def _ramps(m):
+    """P/r with every branch of the Piecewise P a ramp → the Piecewise of exp_ramp(…, r), else m (r inside:
+    divided after the product rounds, a subnormal quotient loses bits again)."""
+    den = [f for f in m.args if f.is_Pow and f.exp == -1 and f.base.is_Symbol and f.base.is_positive]
+    pws = [f for f in m.args if isinstance(f, sp.Piecewise)]
+    if len(m.args) != 2 or len(den) != 1 or len(pws) != 1:
+        return m
+    pw, r = pws[0], den[0].base
+    out = [(_ramp(b, r), c) for b, c in pw.args]
+    return m if any(b is None for b, _ in out) else sp.Piecewise(*out)
+
+
 def laplace_derivative_forms(e):
     """The rule of the module docstring, on a derivative holding a Piecewise with exponentials."""
     if isinstance(e, sp.MatrixBase) or not e.has(sp.Piecewise) or not e.has(sp.exp) or e.has(sp.log):
         return e
     e = e.replace(lambda n: isinstance(n, sp.Mul) and any(f.is_Add and f.has(sp.Piecewise) for f in n.args),
                   _one_minus_scaled)
+    e = e.replace(lambda n: isinstance(n, sp.Mul) and any(isinstance(f, sp.Piecewise) for f in n.args), _ramps)
     return e.replace(lambda n: isinstance(n, sp.Piecewise) and n.has(sp.exp),
                      lambda n: sp.Piecewise(*[(_branch(b), c) for b, c in n.args]))
 
