@@ -136,14 +136,15 @@ def diff_ratio(careful, a, b, s):
 def log_offset(careful, x, c_hi, c_lo, x0_hi, x0_lo):
     """log x + c, x0 = e^{−c} = x0_hi + x0_lo (double-double).
 
-    Within a factor 8 of the root the sum cancels; there log1p(t) with t = ((x − x0_hi) − x0_lo)/x0_hi is
-    right (x − x0_hi exact within a factor 2 of x0, Sterbenz). That form stays within ~1 ulp for every
-    x ≥ x0/8: above 2x0 the rounding of x − x0_hi and of the quotient moves log1p(t) by
-    ≤ u·t/((1 + t) log1p t) ≤ 0.5 u. Outside the window |log x + c| ≥ log 8, and log x + c_hi is within
-    ~1 ulp (c_lo ≤ ulp(c)/2 moves it by < 0.3 ulp). So where most elements are in the window (σ at
+    Near the root the sum cancels; there log1p(t) with t = ((x − x0_hi) − x0_lo)/x0_hi is right for x ≥ x0/2
+    (x − x0_hi exact within a factor 2 of x0, Sterbenz; above 2x0 the rounding of x − x0_hi and of the
+    quotient moves log1p(t) by ≤ u·t/((1 + t) log1p t) ≤ 0.73 u). Below x0/2 it is not: x − x0_hi is rounded
+    and the condition number reaches 3.4 at x0/8 (6 ULP at x ≈ 0.14x0); from 2⁻¹⁰x0 to x0/2 the value is
+    log(x/x0_hi) − x0_lo/x0_hi, within ~1 ulp. Outside |log x + c| ≥ 10 log 2, and log x + c_hi is within
+    ~1 ulp (c_lo ≤ ulp(c)/2 moves it by < 0.3 ulp). So where most elements are in the log1p window (σ at
     realistic scales: two in three of σ log-uniform on [0.1, 10] for the normal entropy) the log1p form
-    runs on every element (three passes and log1p in one buffer) and the elements below x0/8 or from 2¹⁰x0
-    take the log form by index; otherwise (bit patterns) the log form runs everywhere and the window takes log1p."""
+    runs on every element (three passes and log1p in one buffer) and the others take theirs by index;
+    otherwise (bit patterns) the log form runs everywhere and the two windows take theirs by index."""
     x = np.asarray(x, np.float64)
     if x.ndim == 0:  # one element through the same code as arrays: a scalar gets its row's bits in a batch
         out = np.empty(1)
@@ -164,35 +165,52 @@ _BLOCK = 1 << 16
 
 
 def _log_offset_block(flat, c_hi, x0_hi, x0_lo, out):
-    """log x + c of the flat block ``flat`` into ``out`` (same length): log1p(((x − x0_hi) − x0_lo)/x0_hi)
-    for x0/8 ≤ x < 2¹⁰x0, log x + c_hi elsewhere (and where x/x0 overflows) — one rule per element, whichever
-    way the block is computed (the two branches once differed above 8x0, so an element's last bit depended on
-    what the rest of its block held). The log1p form is within ~1 ulp for every x ≥ x0/8 (the docstring
-    above); its upper end 2¹⁰x0 keeps realistic inputs (σ ≤ 10 for the normal entropy, x0 ≈ 0.24) inside it
-    and all but ~13 of bit patterns' ~2100 binades outside, so either branch gathers few elements."""
-    lo, top = x0_hi * 0.125, x0_hi * 1024.0  # exact
+    """log x + c of the flat block ``flat`` into ``out`` (same length), one rule per element whichever way the
+    block is computed (the two branches once differed above 8x0, so an element's last bit depended on what the
+    rest of its block held):
+
+    * x0/2 ≤ x < 2¹⁰x0: log1p(((x − x0_hi) − x0_lo)/x0_hi), x − x0_hi exact (Sterbenz) up to 2x0, and above
+      it t ≥ 1 where log1p's condition number t/((1 + t) log1p t) is ≤ 0.73;
+    * 2⁻¹⁰x0 ≤ x < x0/2: log(x/x0_hi) − x0_lo/x0_hi. There log1p's form lost up to 6 ULP (H(logistic) at
+      s = 0.0192, x0 = e^{−2}: t ≈ −0.86, x − x0_hi rounded and the condition number 3.1); the quotient's
+      rounding (2⁻⁵³ relative) is an absolute 2⁻⁵³ in its logarithm, beside a value |log(x/x0)| ≥ log 2;
+    * elsewhere (and where x/x0 overflows) log x + c_hi, |log x + c| ≥ 10 log 2.
+
+    The upper end 2¹⁰x0 keeps realistic inputs (σ ≤ 10 for the normal entropy, x0 ≈ 0.24) in the log1p form
+    and all but ~20 of bit patterns' ~2100 binades outside, so either branch gathers few elements."""
+    lo, half, top = x0_hi * 2.0**-10, x0_hi * 0.5, x0_hi * 1024.0  # exact
     probe = flat[:: max(1, flat.size // 256)]  # which branch gathers fewer elements (speed only, not values)
-    if 2 * np.count_nonzero((probe >= lo) & (probe < top)) > probe.size:
+    if 2 * np.count_nonzero((probe >= half) & (probe < top)) > probe.size:
         np.subtract(flat, x0_hi, out=out)
         out -= x0_lo
         out /= x0_hi
         np.log1p(out, out=out)
-        # by mask, not np.min(flat) < lo first: a NaN in the block made that min NaN and the test False, so
-        # every other element below x0/8 kept the log1p form (NaN compares False: its element stays NaN)
+        # by mask, not np.min(flat) < half first: a NaN in the block made that min NaN and the test False, so
+        # every other element below x0/2 kept the log1p form (NaN compares False: its element stays NaN)
         outside = flat < lo
         outside |= flat >= top
         idx = np.flatnonzero(outside)
         if idx.size:
             out[idx] = np.log(flat[idx]) + c_hi
+        below = flat < half
+        below &= flat >= lo
+        idx = np.flatnonzero(below)
+        if idx.size:
+            out[idx] = np.log(flat[idx] / x0_hi) - x0_lo / x0_hi
         return out
     np.log(flat, out=out)
     out += c_hi
-    near = flat >= lo
+    near = flat >= half
     near &= flat < top
     idx = np.flatnonzero(near)
     if idx.size:
         xs = flat[idx]
         out[idx] = np.log1p(((xs - x0_hi) - x0_lo) / x0_hi)
+    below = flat < half
+    below &= flat >= lo
+    idx = np.flatnonzero(below)
+    if idx.size:
+        out[idx] = np.log(flat[idx] / x0_hi) - x0_lo / x0_hi
     return out
 
 

@@ -131,14 +131,18 @@ def diff_ratio(xp, a, b, s):
 
 
 def log_offset(xp, x, c_hi, c_lo, x0_hi, x0_lo):
-    """log x + c; near x0 = e^{−c}: log1p(((x − x0_hi) − x0_lo)/x0_hi) (x0 = x0_hi + x0_lo)."""
+    """log x + c; near x0 = e^{−c}: log1p(((x − x0_hi) − x0_lo)/x0_hi) (x0 = x0_hi + x0_lo) from x0/2, and
+    log(x/x0_hi) − x0_lo/x0_hi from 2⁻¹⁰x0 to x0/2 (impl/fast.py's _log_offset_block: below x0/2 x − x0_hi
+    is rounded and log1p's condition number reaches 3, 6 ULP at x ≈ 0.14x0)."""
     m = xp.m
     x = xp.asarray(x)
-    near = (x > x0_hi * 0.125) & (x < x0_hi * 8)
+    near = (x >= x0_hi * 0.5) & (x < x0_hi * 8)
+    below = (x >= x0_hi * 2.0**-10) & (x < x0_hi * 0.5)
     t = ((x - x0_hi) - x0_lo) / x0_hi
     # t = (x − x0)/x0 to within |x0_lo/x0_hi| ≈ 2^−53 relative: x − x0_hi is exact (Sterbenz), and the
     # low part makes the difference right even where x is the float nearest x0
-    return m.where(near, m.log1p(t), m.log(x) + c_hi + c_lo)
+    quotient = m.log(x / x0_hi) - x0_lo / x0_hi
+    return m.where(near, m.log1p(t), m.where(below, quotient, m.log(x) + c_hi + c_lo))
 
 
 def fsum(xp, *xs):
