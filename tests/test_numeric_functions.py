@@ -78,6 +78,9 @@ CASES += [
     # w·v/xⁿ for a weight w (functions/weight_quotient.py), here σ(z1)·x/a²
     (F.wdiv(sigmoid(z1), x, a, 2), x / (a ** 2 * (1 + sp.exp(-z1))),
      lambda z1, x, a: x / (a ** 2 * (1 + mpmath.exp(-z1))), [z1, x, a], [(0.5, 0.7, 0.3), (-3.0, -2.0, 2.5)]),
+    # c·w·v for a weight w (functions/weight_quotient.py), here 12·σ(z1)·x
+    (F.wscale(sigmoid(z1), x, 12), 12 * x / (1 + sp.exp(-z1)), lambda z1, x: 12 * x / (1 + mpmath.exp(-z1)), [z1, x],
+     [(0.5, 0.7), (-3.0, -2.0)]),
     # c·(a − b + log x − log y) (functions/log_gap.py)
     (F.log_gap(z1, z2, a, b, sp.Rational(1, 4)), (z1 - z2 + sp.log(a / b)) / 4,
      lambda z1, z2, a, b: (z1 - z2 + mpmath.log(a / b)) / 4, [z1, z2, a, b], [(0.5, -1.0, 0.3, 0.7), (3.0, 2.0, 2.5, 1.25)]),

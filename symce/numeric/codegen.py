@@ -23,7 +23,7 @@ from symce.core.special import sigmoid
 from symce.numeric import impl, special
 from symce.numeric.differences import difference, exact_difference, log_of_monomial, scaled_ratio
 from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
-                                     prob_logit_kl, rel_entr_sum, softmax, softplus, stirling_bregman, wprod)
+                                     prob_logit_kl, rel_entr_sum, softmax, softplus, stirling_bregman, wprod, wscale)
 
 
 class Unsupported(Exception):
@@ -131,6 +131,12 @@ class _Gen:
             name = f"sx_prob_logit_kl_{int(c)}"
             self.ns[name] = functools.partial(self.names["_prob_logit_kl"], scale=int(c))
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in prob_logit_kl_args(rest))})")
+        if c.is_Rational and c not in (1, -1) and isinstance(rest, wprod) and positive_weight(rest.args[0])[0]:
+            # c·(a weighted product) as one kernel call wscale(w, v, c): c times the product rounded to a
+            # subnormal multiplies its rounding error by c (12 and 48 in the Multinomial-logit gradients)
+            code = self.visit(wscale(*rest.args, c))
+            self.memo[node] = code
+            return code
         num, den = [], []
         for f in sp.Mul.make_args(rest):
             if f.is_Pow and f.exp.is_Number and f.exp.is_negative:

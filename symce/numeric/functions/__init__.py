@@ -29,6 +29,7 @@ softmax_rest(a; z) 1 − softmax(a; z) = Σ_{j≠i} e^{z_j}/Σ e^{z}  1 − s_i 
 softmax_var(a; z)  s(1 − s), s = softmax(a; z)                 the product of two kernels adds their errors
 wtanh(w, a)        w·tanh(a/2) = w·(σ(a) − σ(−a))               a/2 rounds for a subnormal a (0 at 5e-324)
 wdiv(w, v, x, n)   w·v/xⁿ for a weight w = σ(a) or softmax(a; z) w subnormal where w/q is not (−s_j/q_j, σ/p²)
+wscale(w, v, c)    c·w·v for such a weight and a number c         c times a subnormal product (Multinomial-logit ∇)
 log_gap(a,b,x,y,c) c·(a − b + log x − log y)                      logit gap minus log-ratio: cancels at softmax z = q
 sigmoid_var_mix    σ(a)σ(−a)(σ(a)c₁ + σ(−a)c₂)                    a Bernoulli-logit Hessian: a chain of products rounds
 log1p(x)           log(1 + x)                                  log(1 − p) for tiny p loses every digit
@@ -104,7 +105,7 @@ from symce.numeric.functions.logit_ratio import (cbern_dkl, cbern_dmean, cbern_d
                                                  cbern_mean_gap, cbern_negentropy, cbern_var, cbern_xent, logit_ratio)
 from symce.numeric.functions.scaled_kl import scaled_kl_div
 from symce.numeric.functions.tanh_half import wtanh
-from symce.numeric.functions.weight_quotient import wdiv
+from symce.numeric.functions.weight_quotient import wdiv, wscale
 from symce.numeric.functions.log_gap import log_gap
 from symce.numeric.functions.sigmoid_mix import sigmoid_var_mix
 from symce.numeric.functions.exp_excess import scaled_expm1mx
@@ -121,7 +122,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_rem, digamma_rem, stirling_bregman, stirling_bregman_sum, log_besseli, besseli_ratio, gamma_scaled,
                     lgamma_stirling, lgamma_balanced, trigamma_ratio, gamma_scaled_m1, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, gamma_excess_shift, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, cbern_logit, cbern_dmean, cbern_mean_gap, cbern_dxent, cbern_dkl, vonmises_kl, vonmises_entropy,
-                    vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
+                    vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, wscale, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
                     log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent, scaled_expm1mx, exp_ramp,
                     gamma_scaled_psi, gamma_scaled_drift)
 
@@ -132,6 +133,6 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_rem", "digamma_rem", "stirling_bregman", "stirling_bregman_sum", "log_besseli", "besseli_ratio", "gamma_scaled",
            "lgamma_stirling", "lgamma_balanced", "trigamma_ratio", "gamma_scaled_m1", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "cbern_logit", "cbern_dmean", "cbern_mean_gap", "cbern_dxent", "cbern_dkl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
-           "softmax_rest", "softmax_var", "wtanh", "wdiv", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
+           "softmax_rest", "softmax_var", "wtanh", "wdiv", "wscale", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
            "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "gamma_scaled_psi", "gamma_scaled_drift", "STABLE_FUNCTIONS",
            "to_elementary"]

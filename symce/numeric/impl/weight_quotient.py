@@ -8,7 +8,11 @@ double (64-bit mantissa, exponents to ±16382) from the logits: e^{log w}·v/x�
 log σ(a) = min(a, 0) − log1p(e^{−|a|}) or a − max z − log Σ e^{z − max z}; beyond long double's range (a weight
 below e^{−11355}) as sign·e^{log w + log|v| − n log|x|}. Then one rounding to float64. Without an extended
 long double the same in float64's log domain (error ≈ |log w|·2⁻⁵³ relative there).
-mpmath: the definition.
+wscale (c·w₁·(w₂·(…·v)), a chain of weighted products with its coefficient): the products and then c in float64
+where every weight and partial product is normal; elsewhere e^{Σ log wᵢ}·v·c in long double from the logits
+(c = num/den to 2⁻⁶⁴), sign·e^{Σ log wᵢ + log|v| + log|c|} beyond long double's range, one rounding to float64:
+no subnormal partial product rounds before the outer weights and c scale it.
+mpmath: the definitions.
 """
 
 from __future__ import annotations
@@ -73,6 +77,57 @@ def wdiv_numpy(w, v, x, *logits, kind, n):
     return out[()] if out.ndim == 0 else out
 
 
+def wscale_numpy(v, *rest, kinds, sizes, num, den):
+    """c·w₁·(w₂·(…·(w_n·v))) with c = num/den (numpy arrays or floats); ``rest`` holds w₁ … w_n and then the
+    logits of each weight (``sizes`` of them; ``kinds`` "sigmoid" or "softmax")."""
+    n = len(kinds)
+    c = num / den
+    with np.errstate(all="ignore"):
+        cols = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (v, *rest[:n])))
+        shape = cols[0].shape
+        v, ws = cols[0].reshape(-1), [w.reshape(-1) for w in cols[1:]]
+        out = v
+        # off the normal range: a weight (rounded to a subnormal or 0) or a partial product (subnormal, or
+        # overflowed where c < 1); v = 0 or NaN are exact (or NaN) as they are, v = ±∞ is ±∞ for weights > 0
+        # (0·∞ = NaN where one rounded to 0: a target p = 0 against a weight e^{−10⁹¹})
+        bad = np.zeros(v.shape, dtype=bool)
+        for w in reversed(ws):
+            out = w * out
+            bad |= (w < _TINY) | (np.abs(out) < _TINY) | ~np.isfinite(out)
+        out = out * c
+        bad &= ~np.isnan(v) & (v != 0)
+        idx = np.flatnonzero(bad)
+        if idx.size:
+            lg = [np.broadcast_to(np.asarray(a, dtype=np.float64), shape).reshape(-1)[idx] for a in rest[n:]]
+            groups, at = [], 0
+            for size in sizes:
+                groups.append(lg[at:at + size])
+                at += size
+            out = np.array(out, dtype=np.float64)
+            out[idx] = _scaled(kinds, groups, v[idx], num, den)
+    out = out.reshape(shape)
+    return out[()] if out.ndim == 0 else out
+
+
+def _scaled(kinds, groups, v, num, den):
+    """c·Π wᵢ·v from the logits in long double, one rounding to float64 (float64's log domain where long
+    double is no wider): Σ log wᵢ rounds to ≈ |Σ log wᵢ|·2⁻⁶⁴, below 2⁻⁵³ relative for a normal result."""
+    ld = np.longdouble if np.finfo(np.longdouble).nmant > 52 else np.float64
+    lw = sum(_log_weight(k, g, ld) for k, g in zip(kinds, groups))
+    vl = v.astype(ld)
+    c = ld(num) / ld(den)
+    with np.errstate(all="ignore"):
+        out = np.exp(lw) * vl * c
+        logged = np.sign(vl) * np.sign(c) * np.exp(lw + np.log(np.abs(vl)) + np.log(np.abs(c)))
+        lossy = (np.abs(out) < np.finfo(ld).tiny) | ~np.isfinite(out)
+        out = np.where(lossy, logged, out)
+    return out.astype(np.float64)
+
+
+def mp_wscale(w, v, c):
+    return c * w * v
+
+
 def mp_wdiv(w, v, x, n):
     import mpmath
 
@@ -82,6 +137,6 @@ def mp_wdiv(w, v, x, n):
     return num / x ** int(n)
 
 
-MPMATH = {"wdiv": mp_wdiv}
+MPMATH = {"wdiv": mp_wdiv, "wscale": mp_wscale}
 
-__all__ = ["wdiv_numpy", "mp_wdiv", "MPMATH"]
+__all__ = ["wdiv_numpy", "wscale_numpy", "mp_wdiv", "mp_wscale", "MPMATH"]
