@@ -8,6 +8,9 @@ returns the module dictionary that implements them for the backend.
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -25,12 +28,20 @@ def _bound(e, env):
     return sp.lambdify(list(env), e, modules="mpmath")(*env.values()) if e.free_symbols else mpmath.mpf(sp.Float(e, _DIGITS))
 
 
-def _evaluator(node, symbols):
-    """value(*xs): the Sum/Integral at the point xs (one limit; nested limits evaluate inside out)."""
+# SymPy's lambdify prints the whole body again for a docstring nobody sees (the body is internal): skipped where
+# SymPy has the option (1.13 on), as printed.py does
+_NO_DOCSTRING = {"docstring_limit": 0} if "docstring_limit" in inspect.signature(sp.lambdify).parameters else {}
+
+
+@functools.lru_cache(maxsize=256)
+def _evaluator(node, symbols: tuple):
+    """value(*xs): the Sum/Integral at the point xs (one limit; nested limits evaluate inside out). Memoised:
+    value is a pure function of (node, symbols), and a derivation's kept sum recurs in its relatives (the
+    Poisson's E[log X!] in H, H(P, Q), KL and their gradients: 29 calls, 15 distinct, over the cold catalog)."""
     (var, lo, hi), rest = node.limits[-1], node.limits[:-1]
     inner = type(node)(node.function, *rest) if rest else node.function
-    body = sp.lambdify([var, *symbols], inner, modules="mpmath") if not rest else None
-    inner_value = _evaluator(inner, [var, *symbols]) if rest else None
+    body = sp.lambdify([var, *symbols], inner, modules="mpmath", **_NO_DOCSTRING) if not rest else None
+    inner_value = _evaluator(inner, (var, *symbols)) if rest else None
 
     def value(*xs):
         with mpmath.workdps(_DIGITS):
@@ -52,7 +63,7 @@ def replace(expr, backend: str):
     for i, node in enumerate(dict.fromkeys(outer)):
         symbols = sorted(node.free_symbols, key=lambda s: s.name)
         name = f"_defining_{i}"
-        value = _evaluator(node, symbols)
+        value = _evaluator(node, tuple(symbols))
         if backend == "mpmath":
             impl = value
         elif backend in ("numpy", "scipy"):
@@ -83,7 +94,7 @@ def _torch_impl(node, symbols, value):
         d = sp.diff(node, s)  # Sum/Integral of ∂f/∂s; not doit(): that would try to close it
         if not (isinstance(d, type(node)) and d.limits == node.limits):
             return s  # a limit depends on s (Leibniz terms): refused in backward rather than silently 0
-        return vectorised(_evaluator(d, symbols))
+        return vectorised(_evaluator(d, tuple(symbols)))
     partials = [partial(s) for s in symbols]
 
     class Kept(torch.autograd.Function):
