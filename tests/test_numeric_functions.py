@@ -262,6 +262,11 @@ CASES += [
      lambda a, b, x, u: (mpmath.log(mpmath.beta(x, u)) + (x - 1) * (mpmath.digamma(a + b) - mpmath.digamma(a))
                          + (u - 1) * (mpmath.digamma(a + b) - mpmath.digamma(b))),
      [a, b, x, u], [(0.3, 2.5, 1.5, 0.7), (40.0, 0.7, 9.0, 3.0)]),
+    # a sum recomputed exactly where its terms cancel (functions/screened_sum.py; the Gamma/χ² CE split)
+    (F.screened_sum(F.lgamma_balanced(a), x), sp.loggamma(a) - (a - 1) * sp.log(a) - sp.log(1 + a) / 2 + a
+     - sp.log(2 * sp.pi) / 2 + x,
+     lambda a, x: mpmath.loggamma(a) - (a - 1) * mpmath.log(a) - mpmath.log1p(a) / 2 + a - mpmath.log(2 * mpmath.pi) / 2 + x,
+     [a, x], [(0.3, 2.5), (1.0, 0.08), (40.0, 0.7)]),
 ]
 IDS = [type(c[0]).__name__ for c in CASES]
 

@@ -20,6 +20,7 @@ from symce.numeric.differences import difference, exact_difference, log_of_monom
 from symce.numeric.functions import (StableFunction, exact_rational, kl_div, stirling_bregman, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl,
                                      rel_entr_sum, wprod)
+from symce.numeric.functions.screened_sum import screened_sum
 
 
 def fold_constants(e):
@@ -50,6 +51,9 @@ def lower(expr, backend: str):
         return sp.Function(name)(x)
 
     e = expr
+    if backend in ("math", "numpy", "scipy") and e.has(screened_sum):
+        # bound before its terms are lowered below (kl_div → sx_kl_div, …): its exact path reads their definitions
+        e = e.replace(lambda f: isinstance(f, screened_sum), functools.partial(_bound, extra=extra, backend=backend))
     # kl_div and log1pmx_ratio first: the exact difference kl_div gets may be an exact_rational, which the
     # math backend binds below
     def kl_node(f):
@@ -80,15 +84,8 @@ def lower(expr, backend: str):
         # backend runs that kernel on 0-d arrays, as it does every other numpy kernel, so a Python float
         # gets the same overflow and cancellation handling as an array; numpy gets here only where the code
         # generator does not print the expression (a Piecewise: Pareto's CE/KL), and needs the kernel as much
-        np_names = impl.impls("numpy")
-
-        def bound(f):
-            fn, fargs = f.lowering(np_names)
-            name = f"sx_{type(f).__name__}_{len(extra)}"
-            extra[name] = _scalar(fn) if backend == "math" else fn
-            return sp.Function(name)(*fargs)
-
-        e = e.replace(lambda f: isinstance(f, StableFunction) and hasattr(f, "lowering"), bound)
+        e = e.replace(lambda f: isinstance(f, StableFunction) and hasattr(f, "lowering"),
+                      functools.partial(_bound, extra=extra, backend=backend))
     e = e.replace(lambda f: isinstance(f, log_offset), offset)
 
     # a weight σ(a)/softmax(a; z) times v: the implementation gets the logits for where w underflows
@@ -145,6 +142,14 @@ def lower(expr, backend: str):
 
     e = e.replace(is_half_square, lambda m: half_sq(m.args[1].base))
     return e, extra
+
+
+def _bound(f, extra, backend):
+    """f as a call of the numpy kernel its lowering() binds (on 0-d arrays for the math backend)."""
+    fn, fargs = f.lowering(impl.impls("numpy"))
+    name = f"sx_{type(f).__name__}_{len(extra)}"
+    extra[name] = _scalar(fn) if backend == "math" else fn
+    return sp.Function(name)(*fargs)
 
 
 def _scalar(fn):

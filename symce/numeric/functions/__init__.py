@@ -83,6 +83,7 @@ scaled_expm1mx(a,s,t,q) (a/s)(e^{−t} − 1 + t), q = a·t/s        Laplace KL 
 exp_ramp(a,b,s,r)  (1 + t)e^{−t}/r, t = (b − a)/s                Laplace ∂/∂b₁: e^{−t} subnormal, t rounded
 gamma_scaled_psi   e^L·Γ(z)·ψ(z)                                   Gumbel ∂/∂β₁: 0·∞ where Γ's argument overflows
 gamma_scaled_drift e^L·Γ(z)·((z − 1)ψ(z) + L) − L                Gumbel ∂/∂β₂: ∞ − ∞ where z − 1 or L overflow
+screened_sum(t…)   t₁ + … + t_k, exact where |Σ| < Σ|tᵢ|/8          Gamma/χ² CE split: its terms cancel at CE = 0
 =================  ==========================================  =============================================
 """
 
@@ -101,6 +102,7 @@ from symce.numeric.functions.digamma_diff import psi_diff
 from symce.numeric.functions.log_beta import log_beta
 from symce.numeric.functions.gamma_sum import lgamma_rem_sum, log_sum, wdigamma_rem_sum
 from symce.numeric.functions.dirichlet_xent import dirichlet_xent
+from symce.numeric.functions.screened_sum import screened_sum
 from symce.numeric.functions.logit_ratio import (cbern_dkl, cbern_dmean, cbern_dxent, cbern_kl, cbern_logit, cbern_mean,
                                                  cbern_mean_gap, cbern_negentropy, cbern_var, cbern_xent, logit_ratio)
 from symce.numeric.functions.scaled_kl import scaled_kl_div
@@ -124,7 +126,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, cbern_logit, cbern_dmean, cbern_mean_gap, cbern_dxent, cbern_dkl, vonmises_kl, vonmises_entropy,
                     vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, wscale, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
                     log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent, scaled_expm1mx, exp_ramp,
-                    gamma_scaled_psi, gamma_scaled_drift)
+                    gamma_scaled_psi, gamma_scaled_drift, screened_sum)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -134,5 +136,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_stirling", "lgamma_balanced", "trigamma_ratio", "gamma_scaled_m1", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "cbern_logit", "cbern_dmean", "cbern_mean_gap", "cbern_dxent", "cbern_dkl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
            "softmax_rest", "softmax_var", "wtanh", "wdiv", "wscale", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
-           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "gamma_scaled_psi", "gamma_scaled_drift", "STABLE_FUNCTIONS",
+           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "gamma_scaled_psi", "gamma_scaled_drift", "screened_sum", "STABLE_FUNCTIONS",
            "to_elementary"]

@@ -23,6 +23,7 @@ from symce.numeric.impl.arrays import vonmises as vonmises_kernels
 from symce.numeric.impl import vonmises_grad as vonmises_grad_kernels
 from symce.numeric.impl.logprod import logprod_offset_mp
 from symce.numeric.impl.logsum import rational_log_sum_mp
+from symce.numeric.impl.screened_sum import screened_sum_mp
 from symce.numeric.impl.mixed_kl import logit_prob_kl_exact, prob_logit_kl_exact
 
 
@@ -211,7 +212,7 @@ _IMPLS = {"sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, 
           "_prob_logit_kl": prob_logit_kl, "_logit_prob_kl": logit_prob_kl,
           # the printed argument of exact_rational is evaluated in mpmath already
           "exact_rational": lambda x: x, "logprod_offset": logprod_offset_mp,
-          "rational_log_sum": rational_log_sum_mp}
+          "rational_log_sum": rational_log_sum_mp, "screened_sum": screened_sum_mp}
 
 
 def mpmath_impls() -> dict:

@@ -70,6 +70,8 @@ def careful_impls(kind: str = "numpy") -> dict:
                 "logprod_offset": logprod_offset_float if kind == "numpy"
                 else lambda *a: sum(m.log(xp.asarray(x)) for x in a[:-1]) + a[-1]})
     out["rational_log_sum"] = rational_log_sum_float(xp, m.log)
+    # the generic printers' screened_sum: the plain sum (the numpy code generator binds the screening kernel)
+    out["screened_sum"] = lambda *ts: sum(ts[1:], ts[0])
     return out
 
 
