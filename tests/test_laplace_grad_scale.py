@@ -1,9 +1,9 @@
 """∂/∂b₁ of the Laplace cross-entropy and KL, (1 + t)e^{−t}/b₂ (− 1/b₁ for the KL) with t = |μ₁ − μ₂|/b₁, taken
-by exp_ramp (rule ``Laplace derivative forms``): against mpmath's numerical derivative of Gil, Alajaji & Linder
-2013's closed forms H(P, Q) = log(2b₂) + (b₁e^{−|Δμ|/b₁} + |Δμ|)/b₂ and KL = H(P, Q) − log(2e·b₁) at 60 digits,
-from the exact float inputs. The points: the derivative table's worst before the rule (e^{−739.78} subnormal,
-529 units; t = 38.3 rounded, 5 ULP of the KL), both branches of the sign of Δμ, b₂ subnormal, t past the
-range where the result is 0.
+by exp_ramp, and ∂/∂μ₁ = ∓(1 − e^{−t})/b₂ by exp_rise (rule ``Laplace derivative forms``): against mpmath's
+numerical derivative of Gil, Alajaji & Linder 2013's closed forms H(P, Q) = log(2b₂) + (b₁e^{−|Δμ|/b₁} + |Δμ|)/b₂
+and KL = H(P, Q) − log(2e·b₁), from the exact float inputs. The points: the derivative table's worst before the
+rule (e^{−739.78} subnormal, 529 units; t = 38.3 rounded, 5 ULP of the KL; t subnormal or 0 for ∂/∂μ₁, seeds 2
+and 3), both branches of the sign of Δμ, b₂ subnormal, t past the range where the result is 0.
 """
 
 import functools
@@ -24,26 +24,29 @@ _ARGS = [_MU1, _B1, _MU2, _B2]
 
 
 @functools.lru_cache(maxsize=None)
-def _gradient(kind):
+def _gradient(kind, var=_B1):
     P, Q = Laplace(_MU1, _B1), Laplace(_MU2, _B2)
     d = sc.kl(P, Q) if kind == "kl" else sc.cross_entropy(P, Q)
-    return d.gradient(_B1)
+    return d.gradient(var)
 
 
-def _reference(kind, mu1, b1, mu2, b2):
+def _reference(kind, mu1, b1, mu2, b2, var="b1"):
     """mpmath.diff at a precision raised until two agree to 2⁻⁷⁰: the derivative may be 10⁻³²⁰ of the value
     (e^{−740} beside log(2b₂) + |Δμ|/b₂), which the difference quotient has to resolve."""
     prev = None
     for dps in (60, 400, 800, 1600):
         with mpmath.workdps(dps):
             m1, m2, s2 = mpmath.mpf(mu1), mpmath.mpf(mu2), mpmath.mpf(b2)
-            d = abs(m1 - m2)
 
-            def value(s1):
+            def value(s1, m1=m1):
+                d = abs(m1 - m2)
                 ce = mpmath.log(2 * s2) + (s1 * mpmath.exp(-d / s1) + d) / s2
                 return ce - mpmath.log(2 * mpmath.e * s1) if kind == "kl" else ce
 
-            got = mpmath.diff(value, mpmath.mpf(b1))
+            if var == "b1":
+                got = mpmath.diff(value, mpmath.mpf(b1))
+            else:
+                got = mpmath.diff(lambda m: value(mpmath.mpf(b1), m), m1)
             if prev is not None and got != 0 and abs(got - prev) <= abs(got) * mpmath.mpf(2) ** -70:
                 return float(got)
             prev = got
@@ -88,3 +91,20 @@ def test_far_tail_is_zero_not_nan(kind):
     f = sc.lambdify(_gradient(kind), _ARGS, backend="numpy")
     want = 0.0 if kind == "ce" else -1.0
     assert float(f(-1e300, 1.0, 1e300, 1.0)) == want
+
+
+# (μ₁, b₁, μ₂, b₂) for ∂/∂μ₁: the seeds 2 and 3 worst points before exp_rise (t = 2.6e-322 rounded to 52 units:
+# 2.5e13 ULP; t = 9.5e-418 rounded to 0, the truth 1.43e-207), the other branch, t = 745
+MU_POINTS = [(2.8331809948075967e-99, 2.0072767243801024e+282, 5.1827725536017775e-40, 4.605660510983406e-291),
+             (-9.772421784460025e-276, 2.1488179902858315e+223, -2.0458871229406235e-194, 6.6669549193236606e-211),
+             (3.0, 1e-300, 2.0, 1e-300),
+             (745.0, 1.0, 0.0, 0.5)]
+
+
+def test_mu1_partial_against_mpmath_diff():
+    kind = "ce"  # the KL's ∂/∂μ₁ is the same expression
+    f = sc.lambdify(_gradient(kind, _MU1), _ARGS, backend="numpy")
+    for pt in MU_POINTS:
+        want = _reference(kind, *pt, var="mu1")
+        got = float(f(*pt))
+        assert ulp_distance(np.float64(got), np.float64(want)) <= 2, (kind, pt, got, want)

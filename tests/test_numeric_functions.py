@@ -91,6 +91,9 @@ CASES += [
     (F.exp_ramp(x, z1, a, b), (1 + (z1 - x) / a) * sp.exp((x - z1) / a) / b,
      lambda x, z1, a, b: (1 + (z1 - x) / a) * mpmath.exp((x - z1) / a) / b, [x, z1, a, b],
      [(0.3, 0.7, 2.0, 0.5), (-2.5, 1.25, 0.5, 3.0)]),
+    # (1 − e^{−t})/r with t = (b − a)/s, the Laplace ∂/∂μ (functions/exp_ramp.py)
+    (F.exp_rise(x, z1, a, b), (1 - sp.exp((x - z1) / a)) / b, lambda x, z1, a, b: (1 - mpmath.exp((x - z1) / a)) / b,
+     [x, z1, a, b], [(0.3, 0.7, 2.0, 0.5), (-2.5, 1.25, 0.5, 3.0)]),
     # e^L·Γ(z)·ψ(z) and e^L·Γ(z)·((z − 1)ψ(z) + L) − L, the Gumbel gradients' products (functions/gamma_scaled_grad.py)
     (F.gamma_scaled_psi(a, x), sp.exp(x) * sp.gamma(a) * sp.polygamma(0, a),
      lambda a, x: mpmath.exp(x) * mpmath.gamma(a) * mpmath.digamma(a), [a, x], [(0.3, 0.7), (40.0, -2.5)]),

@@ -6,6 +6,8 @@ shape only). Each step is an exact identity, proved like every rule:
 * P/r with P a Piecewise whose every branch is (1 + (b − a)/s)·e^{(a − b)/s} → the Piecewise of
   exp_ramp(a, b, s, r) (∂/∂b₁ = (1 + t)e^{−t}/b₂, t = |Δμ|/b₁): the product in extended range, so a subnormal
   e^{−t} keeps its bits (529 units of CE ∂/∂b₁ at t = 739.78, 5 of KL ∂/∂b₁ from t's rounding at t = 38.3);
+  and the same for branches ±(e^{(a − b)/s} − 1) → ∓exp_rise(a, b, s, r) = ∓(1 − e^{−t})/r (∂/∂μ₁, ∂/∂μ₂): t
+  below 2⁻¹⁰²² loses its bits or is 0 before 1/b₂ scales it up (0 for 1.43e-207 at t = 9.5e-418, b₂ = 6.7e-211);
 * inside an exponential, (a − b)/r → diff_ratio(a, b, r) (a − b overflows for a ≈ −b ≈ 1e308);
 * e^x − 1 → wtanh(e^x + 1, x) = (e^x + 1)·tanh(x/2), and 1 − e^x → −wtanh(e^x + 1, x): ∂/∂μ₁ =
   (e^{−t} − 1)/b₂ with t = |μ₁ − μ₂|/b₁ returned 0 for t = 5e-225/7.8 (the truth 3e-64): e^{−t} rounds to 1
@@ -24,7 +26,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions.elementary import diff_ratio
-from symce.numeric.functions.exp_ramp import exp_ramp
+from symce.numeric.functions.exp_ramp import exp_ramp, exp_rise
 from symce.numeric.functions.tanh_half import wtanh
 from symce.numeric.rewrite_branch_scale import _branches
 from symce.numeric.rewrite_scaled_piecewise import _exp_ratios, scaled_branches
@@ -116,16 +118,38 @@ def _ramp(b, r):
     return exp_ramp(q, p, den, r)
 
 
+def _rise(b, r):
+    """±(e^{(p − q)/s} − 1) → ∓exp_rise(p, q, s, r) (s a positive symbol), else None."""
+    k, rest = b.as_coeff_Add()
+    c, e = rest.as_coeff_Mul()
+    if k not in (1, -1) or c != -k or not isinstance(e, sp.exp):
+        return None
+    num, den = sp.fraction(sp.factor_terms(e.args[0]))
+    sign, num = num.as_coeff_Mul()
+    ts = sp.Add.make_args(num)
+    if sign not in (1, -1) or not (den.is_Symbol and den.is_positive and len(ts) == 2):
+        return None
+    p, q = (ts[0], -ts[1]) if not ts[0].could_extract_minus_sign() else (ts[1], -ts[0])
+    if sign == -1:
+        p, q = q, p
+    if not (p.is_Symbol and q.is_Symbol) or sp.expand(e.args[0] - (p - q) / den) != 0:
+        return None
+    return k * exp_rise(p, q, den, r)
+
+
 def _ramps(m):
-    """P/r with every branch of the Piecewise P a ramp → the Piecewise of exp_ramp(…, r), else m (r inside:
-    divided after the product rounds, a subnormal quotient loses bits again)."""
+    """P/r with every branch of the Piecewise P a ramp (or every one a rise) → the Piecewise of exp_ramp(…, r)
+    (exp_rise), else m (r inside: divided after the product rounds, a subnormal quotient loses bits again)."""
     den = [f for f in m.args if f.is_Pow and f.exp == -1 and f.base.is_Symbol and f.base.is_positive]
     pws = [f for f in m.args if isinstance(f, sp.Piecewise)]
     if len(m.args) != 2 or len(den) != 1 or len(pws) != 1:
         return m
     pw, r = pws[0], den[0].base
-    out = [(_ramp(b, r), c) for b, c in pw.args]
-    return m if any(b is None for b, _ in out) else sp.Piecewise(*out)
+    for form in (_ramp, _rise):
+        out = [(form(b, r), c) for b, c in pw.args]
+        if not any(b is None for b, _ in out):
+            return sp.Piecewise(*out)
+    return m
 
 
 def laplace_derivative_forms(e):

@@ -81,6 +81,7 @@ scaled_kl_div(c,d,x,y) (c/d)·kl_div(x, y)                        count KLs at s
 kl_div_share(x,a,t,s) kl_div(x, a·t/s), t, s sums               Beta/Dirichlet KL: a·t/s under/overflows
 scaled_expm1mx(a,s,t,q) (a/s)(e^{−t} − 1 + t), q = a·t/s        Laplace KL near P = Q (≈ r·t²/2)
 exp_ramp(a,b,s,r)  (1 + t)e^{−t}/r, t = (b − a)/s                Laplace ∂/∂b₁: e^{−t} subnormal, t rounded
+exp_rise(a,b,s,r)  (1 − e^{−t})/r, t = (b − a)/s                 Laplace ∂/∂μ: t subnormal or 0, t/r not
 gamma_scaled_psi   e^L·Γ(z)·ψ(z)                                   Gumbel ∂/∂β₁: 0·∞ where Γ's argument overflows
 gamma_scaled_drift e^L·Γ(z)·((z − 1)ψ(z) + L) − L                Gumbel ∂/∂β₂: ∞ − ∞ where z − 1 or L overflow
 screened_sum(t…)   t₁ + … + t_k, exact where |Σ| < Σ|tᵢ|/8          Gamma/χ² CE split: its terms cancel at CE = 0
@@ -111,7 +112,7 @@ from symce.numeric.functions.weight_quotient import wdiv, wscale
 from symce.numeric.functions.log_gap import log_gap
 from symce.numeric.functions.sigmoid_mix import sigmoid_var_mix
 from symce.numeric.functions.exp_excess import scaled_expm1mx
-from symce.numeric.functions.exp_ramp import exp_ramp
+from symce.numeric.functions.exp_ramp import exp_ramp, exp_rise
 from symce.numeric.functions.gamma_scaled_grad import gamma_scaled_drift, gamma_scaled_psi
 from symce.numeric.functions.kl_share import kl_div_share
 from symce.numeric.functions.vonmises import vonmises_entropy, vonmises_kl, vonmises_xent
@@ -125,7 +126,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_stirling, lgamma_balanced, trigamma_ratio, gamma_scaled_m1, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, gamma_excess_shift, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, cbern_logit, cbern_dmean, cbern_mean_gap, cbern_dxent, cbern_dkl, vonmises_kl, vonmises_entropy,
                     vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, wscale, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
-                    log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent, scaled_expm1mx, exp_ramp,
+                    log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent, scaled_expm1mx, exp_ramp, exp_rise,
                     gamma_scaled_psi, gamma_scaled_drift, screened_sum)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
@@ -136,5 +137,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_stirling", "lgamma_balanced", "trigamma_ratio", "gamma_scaled_m1", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "cbern_logit", "cbern_dmean", "cbern_mean_gap", "cbern_dxent", "cbern_dkl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
            "softmax_rest", "softmax_var", "wtanh", "wdiv", "wscale", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
-           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "gamma_scaled_psi", "gamma_scaled_drift", "screened_sum", "STABLE_FUNCTIONS",
+           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "exp_rise", "gamma_scaled_psi", "gamma_scaled_drift", "screened_sum", "STABLE_FUNCTIONS",
            "to_elementary"]
