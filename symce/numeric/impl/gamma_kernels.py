@@ -136,6 +136,13 @@ def stirling_bregman(y, x, d=None, *, loggamma):
     if np.any(far):
         xf, yf, df = x[far], y[far], d[far]
         out[far] = lgamma_rem(yf, loggamma) - lgamma_rem(xf, loggamma) - df * digamma_rem(xf)
+    # both below 2⁻⁹⁶⁰ (the Beta KL's β₁ = 5e-312, β₂ = 1e-311): the quadrature's nodes x + s·d are subnormal,
+    # rounded to 2⁻¹⁰⁷⁴ (4e-13 of B, 2348 ULP of the KL). There log Γ(x) = −log x − γx + O(x²) gives
+    # B(y, x) = r − 1 − log r + (y − x) − y·log r + O(x²), r = y/x: r − 1 − log r ≈ (r − 1)²/2 ≥ 2⁻²³⁰ at the
+    # least (distinct floats below 2⁻⁹⁶⁰ differ by ≥ 2⁻¹¹⁴ relative), the rest below 2⁻⁹⁵⁰: B = −log1pmx_ratio
+    sub = (np.maximum(x, y) < 2.0**-960) & (x > 0) & (y > 0)
+    if np.any(sub):
+        out[sub] = -elementwise.log1pmx_ratio(_xp(), y[sub], x[sub], d[sub])
     # an argument that underflowed to 0 (χ²'s ν/2 of the smallest subnormal) stands for a positive number
     # below every float: B(y, 0⁺) = B(0⁺, x) = +∞ (h′(x) ≈ −1/x and h(y) ≈ −log y diverge); both 0 has no limit
     # likewise one argument that overflowed to +∞ (the Weibull KL's 1 + k₂/k₁): B(∞, x) = B(y, ∞) = +∞
