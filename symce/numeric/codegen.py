@@ -21,9 +21,10 @@ import sympy as sp
 
 from symce.core.special import sigmoid
 from symce.numeric import impl, special
-from symce.numeric.differences import difference, exact_difference, log_of_monomial, scaled_ratio
-from symce.numeric.functions import (StableFunction, diff_ratio, kl_div, log1pmx_ratio, log_offset, logit_prob_kl,
-                                     prob_logit_kl, rel_entr_sum, softmax, softplus, stirling_bregman, wprod, wscale)
+from symce.numeric.differences import difference, exact_difference, log_of_monomial, monomial_ratio, scaled_ratio
+from symce.numeric.functions import (StableFunction, diff_ratio, exact_rational, kl_div, log1pmx_ratio, log_offset,
+                                     logit_prob_kl, prob_logit_kl, rel_entr_sum, softmax, softplus, stirling_bregman,
+                                     wprod, wscale)
 
 
 class Unsupported(Exception):
@@ -204,8 +205,16 @@ class _Gen:
             x, y = node.args
             log_y = _log_of_monomial(y) if "_kl_div_logy" in self.names else None
             if log_y is not None:  # y a product that may under/overflow: its log from the factors too
-                code = (f"{self._fn('_kl_div_logy')}({self.visit(x)}, {self.visit(y)}, "
-                        f"{self.visit(_difference(x, y))}, {self.visit(log_y)})")
+                # and y itself correctly rounded: α₁β₂/β₁ as printed rounds α₁β₂ into the subnormals or
+                # to ∞ where y does not (Gamma KL at β₂ = 5e-324: 8.7e10 ULP; at α₁β₂ > 1.8e308: 122 ULP)
+                name, extra = self._fn('_kl_div_logy'), ""
+                ratio = monomial_ratio(x, y)
+                if ratio is not None:  # y/x exact too, for where y and y − x overflow (differences.py)
+                    name = f"sx_kl_div_logy_{len(self.lines)}"
+                    self.ns[name] = functools.partial(self.names["_kl_div_logy"], ratio=ratio[0])
+                    extra = "".join(f", {self.visit(a)}" for a in ratio[1])
+                code = (f"{name}({self.visit(x)}, {self.visit(exact_rational(y))}, "
+                        f"{self.visit(_difference(x, y))}, {self.visit(log_y)}{extra})")
                 return self._emit(node, code)
             code = f"{self._fn('_kl_div')}({self.visit(x)}, {self.visit(y)}, {self.visit(_difference(x, y))})"
             return self._emit(node, code)

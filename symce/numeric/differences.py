@@ -48,6 +48,19 @@ def log_of_monomial(y):
     return sp.Add(*terms)
 
 
+def monomial_ratio(x, y):
+    """(kernel, arguments) of y/x correctly rounded (exact_rational's) for kl_div(x, y) with y a monomial, else
+    None: where y and y − x both pass 1.8e308 (Gamma KL at α₁ = α₂ = 1.8e308, β₂ = 3β₁) the KL x(r − 1 − log r)
+    need not, and log y − log x is off by ~10⁻¹³ absolute (10³ ULP of the KL); the kernel calls it there only."""
+    r = sp.together(y / x)
+    if not r.free_symbols:
+        return None
+    try:
+        return exact_rational(r).lowering(None)
+    except ValueError:  # not a rational function of the inputs (NotRational)
+        return None
+
+
 def scaled_ratio(x, y):
     """(Y, X, (Y − X)/X correctly rounded) for x = cX, y = cY with one constant c ≠ 1 and X, Y inputs (χ²'s
     ν/2), else None: below the normal range cX and cY round apart from X and Y (half of 2⁻¹⁰²² + 2⁻¹⁰⁷⁴ is

@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from symce.numeric import codegen, impl, special
-from symce.numeric.differences import difference, exact_difference, log_of_monomial, scaled_ratio  # noqa: F401 (re-exported)
+from symce.numeric.differences import difference, exact_difference, log_of_monomial, monomial_ratio, scaled_ratio  # noqa: F401 (re-exported)
 from symce.numeric.functions import (StableFunction, exact_rational, kl_div, stirling_bregman, log1pmx_ratio, log_offset, logit_prob_kl,
                                      prob_logit_kl,
                                      rel_entr_sum, wprod)
@@ -59,8 +59,11 @@ def lower(expr, backend: str):
     def kl_node(f):
         log_y = log_of_monomial(f.args[1])
         if log_y is not None and "_kl_div_logy" in names:
-            extra["sx_kl_div_logy"] = names["_kl_div_logy"]
-            return sp.Function("sx_kl_div_logy")(f.args[0], f.args[1], difference(*f.args), log_y)
+            # y correctly rounded and y/x too (as in codegen: the printed product under/overflows where y does not)
+            ratio, name = monomial_ratio(*f.args), f"sx_kl_div_logy_{len(extra)}"
+            extra[name] = functools.partial(names["_kl_div_logy"], ratio=ratio and ratio[0])
+            return sp.Function(name)(f.args[0], exact_rational(f.args[1]), difference(*f.args), log_y,
+                                     *(ratio[1] if ratio else ()))
         return kl(f.args[0], f.args[1], difference(*f.args))
 
     e = e.replace(lambda f: isinstance(f, kl_div), kl_node)

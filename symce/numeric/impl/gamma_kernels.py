@@ -117,6 +117,12 @@ def stirling_bregman(y, x, d=None, *, loggamma):
         d = np.asarray(y, dtype=np.float64) - np.asarray(x, dtype=np.float64)
     y, x, d = np.broadcast_arrays(np.asarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64),
                                   np.asarray(d, dtype=np.float64))
+    # an argument +∞ from a sum that overflowed on the way (the Weibull KL's z = (k₁ + k₂)/k₁ at k₁ = k₂ =
+    # 1.8e308, z = 2) where d from the inputs is finite: it is the other one ± d (+∞ below only if that is)
+    with np.errstate(over="ignore", invalid="ignore"):
+        fin = np.abs(d) < np.inf
+        y = np.where((y == np.inf) & fin & (np.abs(x) < np.inf), x + d, y)
+        x = np.where((x == np.inf) & fin & (np.abs(y) < np.inf), y - d, x)
     near = np.abs(d) <= np.minimum(x, y)
     out = np.empty(np.shape(d))
     if np.any(near):
@@ -311,16 +317,37 @@ def _bregman_sum_far(ys, xs, near_value, near_size, loggamma):
     return np.where(use, total, near_value)
 
 
-def kl_div_logy(kl_div, x, y, d, log_y):
-    """kl_div(x, y) with log y given: where the product y over- or underflowed on the way (α₁β₂ > 1.8e308
-    with α₁β₂/β₁ finite) it is e^{log y}; where that is subnormal or 0 (digits lost) the value is
-    x(log x − log y) − x + y, from log y."""
+def kl_div_logy(kl_div, x, y, d, log_y, *inputs, ratio=None):
+    """kl_div(x, y) with log y given (the generated code passes y = α₁β₂/β₁ correctly rounded, and ``ratio``
+    of ``inputs``, y/x correctly rounded): where y is subnormal or 0 (digits lost) the value is
+    x(log x − log y) − x + y, from log y; where y is +∞ (a y that overflowed on the way, α₁β₂ > 1.8e308 with
+    α₁β₂/β₁ finite, is e^{log y}) see below."""
     x, y, log_y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), np.asarray(log_y, np.float64)
+    d = np.asarray(d, dtype=np.float64)
     tiny = 2.2250738585072014e-308  # below it y has lost digits (subnormal) or all of them (0)
     lost = ~np.isfinite(y) | (np.abs(y) < tiny)
     if np.any(lost):
         y = np.where(lost, np.exp(log_y), y)
     out = np.asarray(kl_div(x, y, d), dtype=np.float64)
+    over = (y == np.inf) & (x > 0) & (x < np.inf) & ~np.isnan(log_y)
+    if np.any(over):
+        # y = α₁β₂/β₁ above 1.8e308 while the KL x·(r − 1 − log r), r = y/x, need not be (α₁ = α₂ = 1.8e308,
+        # β₂/β₁ = 40/37: 5.6e305, was 0). kl_div is homogeneous of degree 1: with d = y − x finite,
+        # 4·kl_div(x/4, x/4 + d/4, d/4), all scalings exact (x, d ≥ 2⁹⁷⁰ here: y − d = x ≤ 1.8e308 < y);
+        # with d = ∞ too (r ≥ 2: the KL ≥ 0.3·d may still be finite) x·(r − 1 − log r) from r = y/x correctly
+        # rounded (``ratio(*inputs)``; r − 1 is exact, the bracket cancels ≤ 3.3×: ≤ 4 ULP), else from log y
+        with np.errstate(all="ignore"):
+            x4, d4 = x * 0.25, d * 0.25
+            scaled = 4.0 * np.asarray(kl_div(x4, x4 + d4, d4), dtype=np.float64)
+            wide = over & ~np.isfinite(d)
+            if ratio is not None and np.any(wide):
+                r = np.broadcast_to(np.asarray(ratio(*inputs), dtype=np.float64), np.shape(out))
+                # r = ∞ (x·r = y ≫ x log r): the KL is +∞ too, not ∞ − ∞ (Gumbel's kl_div(1, β₁/β₂))
+                wide_v = np.where(r == np.inf, np.inf, x * ((r - 1.0) - np.log(r)))
+            else:
+                t = log_y - np.log(x)
+                wide_v = x * (np.expm1(t) - t)
+        out = np.where(over, np.where(wide, wide_v, scaled), out)
     under = lost & (y < tiny) & (x > 0) & np.isfinite(log_y)
     if np.any(under):
         out = np.where(under, x * (np.log(x) - log_y) - x + y, out)

@@ -103,6 +103,9 @@ def kl_div(xp, x, y, d):
     """x log(x/y) − x + y with d = y − x from the original inputs (x, y ≥ 0)."""
     m = xp.m
     x, y, d = xp.asarray(x), xp.asarray(y), xp.asarray(d)
+    # x = +∞ from a sum that overflowed on the way (the Weibull KL's z = (k₁ + k₂)/k₁ at k₁ = k₂ = 1.8e308, z = 2)
+    # where d = y − x from the inputs is finite: x = y − d (the +∞ below stays for an x that is really huge)
+    x = m.where((x == float("inf")) & (m.abs(y) < float("inf")) & (m.abs(d) < float("inf")), y - d, x)
     u = d / x
     near = (u >= _SERIES_LO) & (u <= _SERIES_HI)
     r = x / y
