@@ -45,6 +45,8 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
 from symce.numeric.rewrite_multinomial import multinomial_coefficient_terms
 from symce.numeric.rewrite_polygamma_shift import polygamma_shift
 from symce.numeric.rewrite_scaled_piecewise import scaled_branches
+from symce.numeric.rewrite_trigamma import trigamma_ratios
+from symce.numeric.rewrite_weibull_grad import weibull_derivative_forms
 from symce.numeric.rewrite_special import (bregman_sum, collect_digamma, entropy_log_sum, gamma_products,
                                            gamma_scaled_excess_form, scaled_relative_entropy, stirling_split)
 from symce.numeric.rewrite_vonmises import vonmises_kl_form
@@ -76,6 +78,9 @@ GUARDS: dict = {
     harmonic_numbers: ((sp.polygamma,), (_EULER_GAMMA,)),
     polygamma_shift: ((sp.polygamma,),),  # `if not isinstance(e, sp.Add) or not e.has(sp.polygamma)`
     digamma_differences: ((sp.polygamma,),),  # `if not e.has(sp.polygamma)`
+    trigamma_ratios: ((sp.polygamma,),),  # `if not isinstance(e, (sp.Add, sp.Mul)) or not e.has(sp.polygamma)`
+    # `if not isinstance(e, sp.Add) or not e.has(gamma_scaled) or e.has(sp.Piecewise)`
+    weibull_derivative_forms: ((gamma_scaled,),),
     # `if not e.has(lgamma_stirling, lgamma_balanced, digamma_stirling, sp.EulerGamma) …`
     entropy_log_sum: ((lgamma_stirling, lgamma_balanced, digamma_stirling, _EULER_GAMMA),),
     # `if not e.has(stirling_bregman, lgamma_rem, digamma_rem)`
