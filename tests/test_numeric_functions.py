@@ -245,6 +245,12 @@ CASES += [
     # the Beta/Dirichlet CE's ψ differences (functions/digamma_diff.py)
     (F.psi_diff(a, b), sp.polygamma(0, a + b) - sp.polygamma(0, a),
      lambda a, b: mpmath.digamma(a + b) - mpmath.digamma(a), [a, b], [(0.3, 2.5), (40.0, 0.7), (2.5, 1e-9)]),
+    # the Beta/Dirichlet gradients' trigamma difference and trigamma at a sum, weighted (functions/trigamma_diff.py)
+    (F.wtrigamma_diff(x, a, b, y), x * (sp.polygamma(1, a) - sp.polygamma(1, a + b + y)),
+     lambda x, a, b, y: x * (mpmath.psi(1, a) - mpmath.psi(1, a + b + y)), [x, a, b, y],
+     [(-2.0, 2.3, 2.5, 1.0), (0.5, 40.0, 0.7, 1e-3)]),
+    (F.wtrigamma_of_sum(x, a, b), x * sp.polygamma(1, a + b), lambda x, a, b: x * mpmath.psi(1, a + b), [x, a, b],
+     [(-2.0, 0.3, 2.5), (0.5, 40.0, 0.7)]),
     # log B of the Beta/Dirichlet CE and entropy (functions/log_beta.py): 2 and 3 arguments
     (F.log_beta(a, b), sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b),
      lambda a, b: mpmath.log(mpmath.beta(a, b)), [a, b], [(0.3, 2.5), (40.0, 0.7), (2.5, 30.0)]),

@@ -136,6 +136,8 @@ FIRST_TESTS = {
     "harmonic_numbers": "if not e.has(sp.polygamma) or not e.has(sp.EulerGamma) or not isinstance(e, sp.Add):",
     "polygamma_shift": "if not isinstance(e, sp.Add) or not e.has(sp.polygamma):",
     "digamma_differences": "if not e.has(sp.polygamma):",
+    "trigamma_differences": "if not isinstance(e, sp.Add) or not e.has(sp.polygamma):",
+    "digamma_pole_shift": "if not isinstance(e, sp.Add) or not e.has(psi_diff):",
     "trigamma_ratios": "if not isinstance(e, (sp.Add, sp.Mul)) or not e.has(sp.polygamma):",
     "weibull_derivative_forms": "if not isinstance(e, sp.Add) or not e.has(gamma_scaled) or e.has(sp.Piecewise):",
     "entropy_log_sum": "if not e.has(lgamma_stirling, lgamma_balanced, digamma_stirling, sp.EulerGamma) or not isinstance(e, sp.Add):",

@@ -102,6 +102,7 @@ from symce.numeric.rewrite_guards import has_any, heads, may_apply
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
 from symce.numeric.rewrite_digamma_diff import digamma_differences
 from symce.numeric.rewrite_trigamma import trigamma_ratios
+from symce.numeric.rewrite_trigamma_diff import digamma_pole_shift, trigamma_differences
 from symce.numeric.rewrite_weibull_grad import constant_over_powers, weibull_derivative_forms
 from symce.numeric.rewrite_harmonic import harmonic_numbers
 from symce.numeric.rewrite_polygamma_shift import polygamma_shift, reciprocal_powers
@@ -173,7 +174,12 @@ RULES = (
     ("harmonic numbers: c·ψ(x) + c·γ = c·H_x − c/x (H_x = ψ(x + 1) + γ)", harmonic_numbers),
     ("polygamma shift: c·ψ⁽ⁿ⁾(x) + R = c·ψ⁽ⁿ⁾(x + 1) + exact_rational(R + c(−1)ⁿ⁺¹n!/xⁿ⁺¹), x = k·s reaching 0",
      polygamma_shift),
+    ("trigamma differences: Σ cᵢψ′(xᵢ) + c_S·ψ′(S) = exact_rational(Σ cᵢp(xᵢ) + c_S·p(S)) + "
+     "Σ wtrigamma_diff(cᵢ, xᵢ + 2, S − xᵢ) + wtrigamma_of_sum(c_S + Σ cᵢ, S, 2), S = Σ xⱼ, p(t) = 1/t² + 1/(t + 1)²",
+     trigamma_differences),
     ("digamma differences: Σ cᵢψ(xᵢ) − (Σ cᵢ)ψ(Σ xⱼ) = −Σ cᵢ·psi_diff(xᵢ, Σ xⱼ − xᵢ)", digamma_differences),
+    ("digamma pole shift: Σ n·psi_diff(xᵢ, dᵢ) = Σ n·psi_diff(xᵢ + 1, dᵢ) + exact_rational(Σ n·dᵢ/(xᵢ(xᵢ + dᵢ)))",
+     digamma_pole_shift),
     ("entropy log sum: K + R₀ + Σ cᵢ log xᵢ = rational_log_sum(K, R₀, c₁, x₁, …)", entropy_log_sum),
     ("scaled relative entropy: A log(A/Y) − A + Y = kl_div(A, Y)", scaled_relative_entropy),
     ("Bregman sum: Σ B(yᵢ, xᵢ) − B(Σ yᵢ, Σ xᵢ) = stirling_bregman_sum(y₁, x₁, …)", bregman_sum),

@@ -28,6 +28,7 @@ from symce.numeric.functions.log_diff import log_differences
 from symce.numeric.rewrite_branch_scale import branch_scale_ratio
 from symce.numeric.rewrite_counts import common_factor_relative_entropy, one_minus_reciprocal, reciprocal_out_of_xlogy
 from symce.numeric.rewrite_digamma_diff import digamma_differences
+from symce.numeric.rewrite_trigamma_diff import digamma_pole_shift, trigamma_differences
 from symce.numeric.rewrite_exact import log_product, log_rational_sum, log_ratios
 from symce.numeric.rewrite_gamma_sum import stirling_parts_at_sums
 from symce.numeric.rewrite_gamma_xent import cross_entropy_split
@@ -78,6 +79,8 @@ GUARDS: dict = {
     harmonic_numbers: ((sp.polygamma,), (_EULER_GAMMA,)),
     polygamma_shift: ((sp.polygamma,),),  # `if not isinstance(e, sp.Add) or not e.has(sp.polygamma)`
     digamma_differences: ((sp.polygamma,),),  # `if not e.has(sp.polygamma)`
+    trigamma_differences: ((sp.polygamma,),),  # `if not isinstance(e, sp.Add) or not e.has(sp.polygamma)`
+    digamma_pole_shift: ((psi_diff,),),  # `if not isinstance(e, sp.Add) or not e.has(psi_diff)`
     trigamma_ratios: ((sp.polygamma,),),  # `if not isinstance(e, (sp.Add, sp.Mul)) or not e.has(sp.polygamma)`
     # `if not isinstance(e, sp.Add) or not e.has(gamma_scaled) or e.has(sp.Piecewise)`
     weibull_derivative_forms: ((gamma_scaled,),),

@@ -22,8 +22,9 @@ def prove_step(rule: str, before, after, assumptions=(), *, simplex: bool = Fals
     rhs = sp.Add(*[t for t in sp.Add.make_args(before) if t not in common])
     lhs, rhs = _tanh_as_exp(to_elementary(lhs)), _tanh_as_exp(to_elementary(rhs))
     lhs, rhs = _harmonic_as_digamma(lhs), _harmonic_as_digamma(rhs)
-    if rule.startswith("polygamma shift"):
-        lhs, rhs = _polygamma_unshifted(lhs), _polygamma_unshifted(rhs)
+    if rule.startswith(("polygamma shift", "trigamma differences", "digamma pole shift")):
+        low = 0 if rule.startswith("digamma pole shift") else 1  # ψ(x + 1) = ψ(x) + 1/x there
+        lhs, rhs = _polygamma_unshifted(lhs, low), _polygamma_unshifted(rhs, low)
     if simplex:
         lhs, rhs = _use_simplex(lhs, rhs, assumptions)
     lhs, rhs, assumptions = unit_interval_form(lhs, rhs, tuple(assumptions))
@@ -42,9 +43,9 @@ def _harmonic_as_digamma(x):
                      lambda n: sp.polygamma(0, n.args[0]) + 1 / n.args[0] + sp.EulerGamma)
 
 
-def _polygamma_unshifted(x):
+def _polygamma_unshifted(x, low=1):
     # ψ⁽ⁿ⁾(x + 1) = ψ⁽ⁿ⁾(x) + (−1)ⁿ⁺¹n!/xⁿ⁺¹ (the polygamma-shift rule): the step is read in ψ⁽ⁿ⁾(x) itself
-    return x.replace(lambda n: isinstance(n, sp.polygamma) and n.args[0].is_Integer and n.args[0] >= 1,
+    return x.replace(lambda n: isinstance(n, sp.polygamma) and n.args[0].is_Integer and n.args[0] >= low,
                      lambda n: sp.expand_func(n))
 
 

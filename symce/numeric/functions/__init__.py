@@ -52,6 +52,8 @@ cbern_mean(x)      x/(2x − 1) − 1/logit(x)  (½ at x = ½)         continuou
 log_diff(b, a)     log(b − a)                                   b − a rounds or overflows (Uniform)
 log_diff_ratio     log((b − a)/(d − c))                         Uniform KL, near equal supports
 psi_diff(x, d)     ψ(x + d) − ψ(x) ≥ 0                          Beta/Dirichlet CE, Dirichlet H: ∞ − ∞ of ψ terms
+wtrigamma_diff     w·(ψ′(x) − ψ′(x + Σ dᵢ)), difference ≥ 0       Beta/Dirichlet ∂α₁: ψ′ of close arguments, ∞ − ∞
+wtrigamma_of_sum   w·ψ′(x₁ + … + x_n)                           (sums of their parts: finite where Σ overflows)
 log_beta(b₁, …)    Σ log Γ(bᵢ) − log Γ(Σ bᵢ)                    Beta/Dirichlet log B: ∞ − ∞ at 1.8e308
 log_sum(x₁, …)     log(x₁ + … + x_n)                            Beta/Dirichlet H: the sum α₀ overflows
 lgamma_rem_sum     h(x₁ + … + x_n)                              (its parts are the arguments: log α₀,
@@ -100,6 +102,7 @@ from symce.numeric.functions.gamma import (digamma_rem, digamma_stirling, gamma_
 from symce.numeric.functions.exact import exact_rational, logprod_offset, rational_log_sum
 from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.digamma_diff import psi_diff
+from symce.numeric.functions.trigamma_diff import wtrigamma_diff, wtrigamma_of_sum
 from symce.numeric.functions.log_beta import log_beta
 from symce.numeric.functions.gamma_sum import lgamma_rem_sum, log_sum, wdigamma_rem_sum
 from symce.numeric.functions.dirichlet_xent import dirichlet_xent
@@ -127,7 +130,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, cbern_logit, cbern_dmean, cbern_mean_gap, cbern_dxent, cbern_dkl, vonmises_kl, vonmises_entropy,
                     vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, wscale, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
                     log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent, scaled_expm1mx, exp_ramp, exp_rise,
-                    gamma_scaled_psi, gamma_scaled_drift, screened_sum)
+                    wtrigamma_diff, wtrigamma_of_sum, gamma_scaled_psi, gamma_scaled_drift, screened_sum)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
            "log1pmx_ratio", "kl_div", "diff_ratio", "log_offset", "fsum", "softmax_xent", "logit_xent", "rel_entr_sum",
@@ -137,5 +140,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_stirling", "lgamma_balanced", "trigamma_ratio", "gamma_scaled_m1", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "cbern_logit", "cbern_dmean", "cbern_mean_gap", "cbern_dxent", "cbern_dkl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
            "softmax_rest", "softmax_var", "wtanh", "wdiv", "wscale", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
-           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "exp_rise", "gamma_scaled_psi", "gamma_scaled_drift", "screened_sum", "STABLE_FUNCTIONS",
+           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "exp_rise", "wtrigamma_diff", "wtrigamma_of_sum", "gamma_scaled_psi", "gamma_scaled_drift", "screened_sum", "STABLE_FUNCTIONS",
            "to_elementary"]

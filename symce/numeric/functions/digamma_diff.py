@@ -28,5 +28,14 @@ class psi_diff(StableFunction):  # noqa: N801 - SymPy function classes are lower
             return sp.polygamma(1, x + d) - sp.polygamma(1, x)
         return sp.polygamma(1, x + d)
 
+    def lowering(self, names):
+        """(numpy kernel, arguments): d as its parts where it is a sum (the Dirichlet's others' sum), whose
+        half the kernel sums from halves: two parameters near DBL_MAX overflow d, not (x + d)/2 (∂/∂α₂ⱼ was
+        −∞ for −706 at α₂ = (1.8e308, 30, 1.8e308))."""
+        from symce.numeric.impl.digamma_diff import psi_diff_parts
+
+        x, d = self.args
+        return psi_diff_parts, (x, *sp.Add.make_args(d))
+
 
 __all__ = ["psi_diff"]

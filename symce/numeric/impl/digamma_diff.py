@@ -68,6 +68,15 @@ def psi_diff(x, d, half=None):
     return out if out.ndim else out[()]
 
 
+def psi_diff_parts(x, *ds):
+    """ψ(x + d) − ψ(x) for d = d₁ + … + d_k given as its parts, (x + d)/2 summed from halves."""
+    ds = [np.asarray(v, dtype=np.float64) for v in ds]
+    with np.errstate(all="ignore"):
+        d = sum(ds[1:], ds[0])
+        half = sum((0.5 * v for v in ds), 0.5 * np.asarray(x, dtype=np.float64))
+    return psi_diff(x, d, half)
+
+
 def weighted_psi_diff(w, x, d, half=None, w_lo=None):
     """w·(ψ(x + d) − ψ(x)), finite where the product is although the difference is not: D ≈ 1/x overflows
     for a subnormal x (1/5e-324), while w/x with |w| < 1 need not ((β − 1)/α at β = 1 − 2⁻⁵³, α = 5e-324:
@@ -121,4 +130,4 @@ def _mp_psi_diff(x, d):
 
 MPMATH = {"psi_diff": _mp_psi_diff}
 
-__all__ = ["psi_diff", "weighted_psi_diff", "MPMATH"]
+__all__ = ["psi_diff", "psi_diff_parts", "weighted_psi_diff", "MPMATH"]

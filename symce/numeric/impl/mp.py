@@ -18,6 +18,7 @@ from symce.numeric.impl import sigmoid_mix as sigmoid_mix_kernels
 from symce.numeric.impl import exp_excess as exp_excess_kernels
 from symce.numeric.impl import exp_ramp as exp_ramp_kernels
 from symce.numeric.impl import gamma_scaled_grad as gamma_scaled_grad_kernels
+from symce.numeric.impl import trigamma_diff as trigamma_diff_kernels
 from symce.numeric.impl.arrays import logit_ratio as logit_ratio_kernels
 from symce.numeric.impl.arrays import vonmises as vonmises_kernels
 from symce.numeric.impl import vonmises_grad as vonmises_grad_kernels
@@ -221,4 +222,4 @@ def mpmath_impls() -> dict:
             **log_diff_kernels.MPMATH, **vonmises_kernels.MPMATH, **vonmises_grad_kernels.MPMATH_GRAD, **scaled_kl_kernels.MPMATH, **kl_share_kernels.MPMATH,
             **digamma_diff_kernels.MPMATH, **log_beta_kernels.MPMATH, **dirichlet_xent_kernels.MPMATH, **weight_quotient_kernels.MPMATH,
             **log_gap_kernels.MPMATH, **sigmoid_mix_kernels.MPMATH, **exp_excess_kernels.MPMATH, **exp_ramp_kernels.MPMATH,
-            **gamma_scaled_grad_kernels.MPMATH}
+            **gamma_scaled_grad_kernels.MPMATH, **trigamma_diff_kernels.MPMATH}
