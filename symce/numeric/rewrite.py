@@ -107,6 +107,7 @@ from symce.numeric.rewrite_weibull_grad import constant_over_powers, weibull_der
 from symce.numeric.rewrite_harmonic import harmonic_numbers
 from symce.numeric.rewrite_polygamma_shift import polygamma_shift, reciprocal_powers
 from symce.numeric.rewrite_gamma_scaled_grad import gamma_scaled_location_scale
+from symce.numeric.rewrite_location_scale_xent import location_scale_xent_sum
 from symce.numeric.rewrite_gamma_sum import stirling_parts_at_sums
 from symce.numeric.rewrite_log_beta import dirichlet_cross_entropy, log_beta_terms
 from symce.numeric.rewrite_special import (bregman_sum, collect_digamma, entropy_log_sum, gamma_products,
@@ -224,6 +225,8 @@ RULES = (
     ("reciprocal powers: Σ F_k/xᵏ = ((F_N/x + F_{N−1})/x + …)/x, divided in turn", reciprocal_powers),
     ("Γ-scaled location–scale form: Σ_k d^k·(A_k + G·B_k) in r = q/d and L = diff_ratio(a, b, d), "
      "G = gamma_scaled(1 + r, L)", gamma_scaled_location_scale),
+    ("location–scale cross-entropy sum: log-scale + location terms = screened_sum(terms…), exact where they "
+     "cancel (the CE crosses 0)", location_scale_xent_sum),
 )
 
 # log-free expressions of Bessel functions (the von Mises gradients): only these apply

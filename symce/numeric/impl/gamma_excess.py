@@ -167,8 +167,18 @@ def excess_from_ratio(q, d, lh, ll, *, mu):
     with np.errstate(all="ignore"):
         out = _excess(sh, sl)
     bad = np.isnan(q) | np.isnan(d) | np.isnan(lh) | (q < 0) | (d < 0)
-    # z beyond 10³⁰⁰ (log Γ(z) ≈ 6.9·10³⁰², the KL's stirling_bregman(z, 2) alike) or z, L overflowed: the
-    # term is +∞ (|s| beyond the float range, or e^s − 1 − s ≥ 0 beside a +∞)
+    # z beyond 10³⁰⁰ (the double-double products' splitting overflows), s still finite in floats: s = L + log Γ(z)
+    # in float. Its error (≈ |L|·ε ≤ 10²⁸⁹) is far below the kl_div(z, 2) ≈ z log(z/2) ≥ 6.9·10³⁰² the KL and CE
+    # hold beside it, and e^s − 1 − s = −1 − s to the last bit below s = −40: the Gumbel KL at β₁ = 1, β₂ = 1e-300,
+    # μ₁ = 710, μ₂ = −1 (s ≈ −2.2e301) was +∞ for 7.1e302. Where z or L overflowed (s = ∞ or ∞ − ∞) the term is
+    # +∞ as before (|s| beyond the float range, or e^s − 1 − s ≥ 0 beside a +∞)
+    far = ~ok & ~bad
+    if np.any(far):
+        with np.errstate(all="ignore"):
+            s = lh + _lgamma_plain(q, d)
+            big = np.where(s < -40.0, -1.0 - s, np.expm1(s) - s)
+        out = np.where(far & np.isfinite(big), big, out)
+        ok = ok | (far & np.isfinite(big))
     return np.where(bad, np.nan, np.where(ok & np.isfinite(out), out, np.inf))
 
 
