@@ -265,6 +265,14 @@ CASES += [
     (F.wdigamma_rem_sum(x, a, b), (a + b + x) * (sp.polygamma(0, a + b) - sp.log(a + b)),
      lambda x, a, b: (a + b + x) * (mpmath.digamma(a + b) - mpmath.log(a + b)), [x, a, b],
      [(-2.0, 0.3, 2.5), (0.5, 40.0, 0.7)]),
+    # the Beta/Dirichlet entropies' ψ terms gathered, and their gradients' (S + c)ψ′(S + 1) (functions/gamma_sum.py)
+    (F.wdigamma_rem_gap(a, b, y), (a + b + y - 3) * (sp.polygamma(0, a + b + y) - sp.log(a + b + y))
+     - sum((t - 1) * (sp.polygamma(0, t) - sp.log(t)) for t in (a, b, y)),
+     lambda a, b, y: ((a + b + y - 3) * (mpmath.digamma(a + b + y) - mpmath.log(a + b + y))
+                      - sum((t - 1) * (mpmath.digamma(t) - mpmath.log(t)) for t in (a, b, y))), [a, b, y],
+     [(0.3, 2.5, 1.0), (40.0, 0.7, 3e-3)]),
+    (F.wtrigamma_sum(x, a, b), (a + b + x) * sp.polygamma(1, a + b + 1),
+     lambda x, a, b: (a + b + x) * mpmath.psi(1, a + b + 1), [x, a, b], [(-2.0, 0.3, 2.5), (0.5, 40.0, 0.7)]),
     # the Beta/Dirichlet cross-entropy's log B and ψ terms as one (functions/dirichlet_xent.py), Penny 2001
     (F.dirichlet_xent(a, b, x, u), sp.loggamma(x) + sp.loggamma(u) - sp.loggamma(x + u)
      + (x - 1) * (sp.polygamma(0, a + b) - sp.polygamma(0, a)) + (u - 1) * (sp.polygamma(0, a + b) - sp.polygamma(0, b)),

@@ -135,6 +135,7 @@ FIRST_TESTS = {
     "collect_digamma": "if not e.has(digamma_rem, digamma_stirling, sp.polygamma):",
     "harmonic_numbers": "if not e.has(sp.polygamma) or not e.has(sp.EulerGamma) or not isinstance(e, sp.Add):",
     "polygamma_shift": "if not isinstance(e, sp.Add) or not e.has(sp.polygamma):",
+    "polygamma_shift_at_sums": "if not isinstance(e, sp.Add) or not e.has(sp.polygamma):",
     "digamma_differences": "if not e.has(sp.polygamma):",
     "trigamma_differences": "if not isinstance(e, sp.Add) or not e.has(sp.polygamma):",
     "digamma_pole_shift": "if not isinstance(e, sp.Add) or not e.has(psi_diff):",

@@ -106,6 +106,7 @@ from symce.numeric.rewrite_trigamma_diff import digamma_pole_shift, trigamma_dif
 from symce.numeric.rewrite_weibull_grad import constant_over_powers, weibull_derivative_forms
 from symce.numeric.rewrite_harmonic import harmonic_numbers
 from symce.numeric.rewrite_polygamma_shift import polygamma_shift, reciprocal_powers
+from symce.numeric.rewrite_polygamma_sum import polygamma_shift_at_sums
 from symce.numeric.rewrite_gamma_scaled_grad import gamma_scaled_location_scale
 from symce.numeric.rewrite_location_scale_xent import location_scale_xent_sum
 from symce.numeric.rewrite_gamma_sum import stirling_parts_at_sums
@@ -169,6 +170,8 @@ RULES = (
     ("Γ-scaled excess: e^L Γ(z) − 1 − L − log r + γ(r − 1) = gamma_scaled_excess(z, L) + stirling_bregman(z, 2) + "
      "kl_div(z, 2) + kl_div(1, r), z = 1 + r", gamma_scaled_excess_form),
     ("collect ψ: Σ cᵢ h′(x) = (Σ cᵢ)·h′(x)", collect_digamma),
+    ("polygamma shift at a sum: Σ cᵢψ′(xᵢ) + (S + c)ψ′(S) = Σ cᵢψ′(xᵢ + 1) + wtrigamma_sum(c, x…) + "
+     "exact_rational(Σ cᵢ/xᵢ² + (S + c)/S²), S = x₁ + … + x_n", polygamma_shift_at_sums),
     ("trigamma ratio: w·ψ′(x) + a/b = trigamma_ratio(w, x, a, b, 0)", trigamma_ratios),
     ("Weibull derivative forms: k₂(G − 1)/λ = k₂·gamma_scaled_m1/λ, (G − 1)L/k₂ + Gψ(z)/k₁ = drift/k₂, "
      "terms over k₁² divided in turn (G = e^L·Γ(z))", weibull_derivative_forms),

@@ -15,6 +15,10 @@ elementary forms).
 A single part S = k·s (k > 0 a number, s a positive symbol: S reaches 0) is taken in ±(S + c)·h′(S) only:
 h′(S) ≈ −1/S overflows for S < 5.6e-309 where (S + c)·h′(S) ≈ −c/S need not (the Student-t entropy's
 −(ν/2 + ½)·h′(ν/2) was ∞ at ν = 9.3e-309, H = 1.078e308; the kernel forms (S + c)/S there).
+
+Then c·(S − K)h′(S) − Σ c·(xᵢ − 1)h′(xᵢ) with S = x₁ + … + x_K (the whole Beta/Dirichlet ψ part) is one
+function, c·wdigamma_rem_gap(x₁, …): the poles −1/xᵢ of the terms and K/S of the sum overflow apart for a
+subnormal xᵢ (α = β = 5e-324: −∞ − ∞ + ∞ = NaN where the entropy is −∞), gathered in its kernel.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symce.numeric.functions.gamma import digamma_rem, lgamma_rem
-from symce.numeric.functions.gamma_sum import lgamma_rem_sum, log_sum, wdigamma_rem_sum
+from symce.numeric.functions.gamma_sum import lgamma_rem_sum, log_sum, wdigamma_rem_gap, wdigamma_rem_sum
 
 
 def _positive_sum(s) -> bool:
@@ -69,7 +73,28 @@ def stirling_parts_at_sums(e):
             t = sign * wdigamma_rem_sum(k, *parts)
         out.append(t)
         changed = True
-    return sp.Add(*out) if changed else e
+    return _gather_entropy_poles(out) if changed else e
+
+
+def _gather_entropy_poles(terms):
+    """c·wdigamma_rem_sum(−K, x₁…x_K) − Σ c·wdigamma_rem_sum(−1, xᵢ) → c·wdigamma_rem_gap(x₁…x_K): the
+    Beta/Dirichlet entropies' ψ terms, whose poles ∓1/xᵢ, K/S the gap's kernel gathers (a subnormal α:
+    −∞ − ∞ + ∞ = NaN apart, the entropy −∞)."""
+    coeff = {}
+    for i, t in enumerate(terms):
+        c, f = t.as_independent(wdigamma_rem_sum, as_Add=False)
+        if isinstance(f, wdigamma_rem_sum) and not c.has(wdigamma_rem_sum):
+            coeff[f] = (c, i)
+    for f, (c, i) in coeff.items():
+        parts = f.args[1:]
+        if len(parts) < 2 or f.args[0] != -len(parts):
+            continue
+        singles = [coeff.get(wdigamma_rem_sum(-1, x)) for x in parts]
+        if any(g is None or sp.expand(g[0] + c) != 0 for g in singles):
+            continue
+        drop = {i} | {g[1] for g in singles}
+        return sp.Add(c * wdigamma_rem_gap(*parts), *[t for j, t in enumerate(terms) if j not in drop])
+    return sp.Add(*terms)
 
 
 __all__ = ["stirling_parts_at_sums"]

@@ -45,6 +45,7 @@ from symce.numeric.rewrite_logs import (log_offset_form, logsumexp_form, relativ
                                         softplus_forms, softplus_with_linear_term, xlogy_forms)
 from symce.numeric.rewrite_multinomial import multinomial_coefficient_terms
 from symce.numeric.rewrite_polygamma_shift import polygamma_shift
+from symce.numeric.rewrite_polygamma_sum import polygamma_shift_at_sums
 from symce.numeric.rewrite_scaled_piecewise import scaled_branches
 from symce.numeric.rewrite_trigamma import trigamma_ratios
 from symce.numeric.rewrite_weibull_grad import weibull_derivative_forms
@@ -78,6 +79,7 @@ GUARDS: dict = {
     # `if not e.has(sp.polygamma) or not e.has(sp.EulerGamma) …`
     harmonic_numbers: ((sp.polygamma,), (_EULER_GAMMA,)),
     polygamma_shift: ((sp.polygamma,),),  # `if not isinstance(e, sp.Add) or not e.has(sp.polygamma)`
+    polygamma_shift_at_sums: ((sp.polygamma,),),  # `if not isinstance(e, sp.Add) or not e.has(sp.polygamma)`
     digamma_differences: ((sp.polygamma,),),  # `if not e.has(sp.polygamma)`
     trigamma_differences: ((sp.polygamma,),),  # `if not isinstance(e, sp.Add) or not e.has(sp.polygamma)`
     digamma_pole_shift: ((psi_diff,),),  # `if not isinstance(e, sp.Add) or not e.has(psi_diff)`

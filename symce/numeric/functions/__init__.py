@@ -58,6 +58,8 @@ log_beta(b₁, …)    Σ log Γ(bᵢ) − log Γ(Σ bᵢ)                    Be
 log_sum(x₁, …)     log(x₁ + … + x_n)                            Beta/Dirichlet H: the sum α₀ overflows
 lgamma_rem_sum     h(x₁ + … + x_n)                              (its parts are the arguments: log α₀,
 wdigamma_rem_sum   (c + Σ xᵢ)·h′(Σ xᵢ)                           h(α₀), (α₀ − K)h′(α₀) from α₀/2ᵏ)
+wdigamma_rem_gap   (S − K)h′(S) − Σ (xᵢ − 1)h′(xᵢ), S = Σ xᵢ      Beta/Dirichlet H: the poles ∓1/x, ∞ − ∞
+wtrigamma_sum      (c + Σ xᵢ)·ψ′(Σ xᵢ + 1)                       Beta/Dirichlet ∂H: α₀ overflows (∞·0)
 dirichlet_xent(x, b) log B(b) + Σ (bᵢ − 1)(ψ(Σx) − ψ(xᵢ))        Beta/Dirichlet CE: log B and ψ terms ∓∞
 cbern_kl(x, y)     KL(CB(x) ‖ CB(y)), a Bregman divergence       ContinuousBernoulli KL near P = Q
 cbern_negentropy   −H(CB(x)) = KL(CB(x) ‖ U(0, 1)) ≥ 0            ContinuousBernoulli H: terms cancel at ½
@@ -104,7 +106,7 @@ from symce.numeric.functions.log_diff import log_diff, log_diff_ratio
 from symce.numeric.functions.digamma_diff import psi_diff
 from symce.numeric.functions.trigamma_diff import wtrigamma_diff, wtrigamma_of_sum
 from symce.numeric.functions.log_beta import log_beta
-from symce.numeric.functions.gamma_sum import lgamma_rem_sum, log_sum, wdigamma_rem_sum
+from symce.numeric.functions.gamma_sum import lgamma_rem_sum, log_sum, wdigamma_rem_gap, wdigamma_rem_sum, wtrigamma_sum
 from symce.numeric.functions.dirichlet_xent import dirichlet_xent
 from symce.numeric.functions.screened_sum import screened_sum
 from symce.numeric.functions.logit_ratio import (cbern_dkl, cbern_dmean, cbern_dxent, cbern_kl, cbern_logit, cbern_mean,
@@ -129,7 +131,7 @@ STABLE_FUNCTIONS = (softplus, log_sigmoid, xlogy, xlog1py, logsumexp, log1pmx, l
                     lgamma_stirling, lgamma_balanced, trigamma_ratio, gamma_scaled_m1, digamma_stirling, wdigamma_stirling, gamma_scaled_excess, gamma_excess_shift, logit_ratio, cbern_mean,
                     log_diff, log_diff_ratio, cbern_kl, cbern_negentropy, cbern_xent, cbern_var, cbern_logit, cbern_dmean, cbern_mean_gap, cbern_dxent, cbern_dkl, vonmises_kl, vonmises_entropy,
                     vonmises_xent, softmax_rest, softmax_var, wtanh, wdiv, wscale, log_gap, sigmoid_var_mix, scaled_kl_div, kl_div_share, psi_diff, log_beta,
-                    log_sum, lgamma_rem_sum, wdigamma_rem_sum, dirichlet_xent, scaled_expm1mx, exp_ramp, exp_rise,
+                    log_sum, lgamma_rem_sum, wdigamma_rem_sum, wdigamma_rem_gap, wtrigamma_sum, dirichlet_xent, scaled_expm1mx, exp_ramp, exp_rise,
                     wtrigamma_diff, wtrigamma_of_sum, gamma_scaled_psi, gamma_scaled_drift, screened_sum)
 
 __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "logsumexp", "log1pmx",
@@ -140,5 +142,5 @@ __all__ = ["StableFunction", "softplus", "log_sigmoid", "xlogy", "xlog1py", "log
            "lgamma_stirling", "lgamma_balanced", "trigamma_ratio", "gamma_scaled_m1", "digamma_stirling", "wdigamma_stirling", "gamma_scaled_excess", "gamma_excess_shift", "logit_ratio", "cbern_mean",
            "log_diff", "log_diff_ratio", "cbern_kl", "cbern_negentropy", "cbern_xent", "cbern_var", "cbern_logit", "cbern_dmean", "cbern_mean_gap", "cbern_dxent", "cbern_dkl", "vonmises_kl", "vonmises_entropy", "vonmises_xent",
            "softmax_rest", "softmax_var", "wtanh", "wdiv", "wscale", "log_gap", "sigmoid_var_mix", "scaled_kl_div", "kl_div_share", "psi_diff", "log_beta",
-           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "exp_rise", "wtrigamma_diff", "wtrigamma_of_sum", "gamma_scaled_psi", "gamma_scaled_drift", "screened_sum", "STABLE_FUNCTIONS",
+           "log_sum", "lgamma_rem_sum", "wdigamma_rem_sum", "wdigamma_rem_gap", "wtrigamma_sum", "dirichlet_xent", "scaled_expm1mx", "exp_ramp", "exp_rise", "wtrigamma_diff", "wtrigamma_of_sum", "gamma_scaled_psi", "gamma_scaled_drift", "screened_sum", "STABLE_FUNCTIONS",
            "to_elementary"]

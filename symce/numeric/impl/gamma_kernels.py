@@ -544,7 +544,10 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
             "log_sum": gamma_sum.log_sum,
             "lgamma_rem_sum": functools.partial(gamma_sum.lgamma_rem_sum,
                                                 lgamma_rem=functools.partial(lgamma_rem, loggamma=loggamma)),
-            "wdigamma_rem_sum": functools.partial(gamma_sum.wdigamma_rem_sum, digamma_rem=digamma_rem)}
+            "wdigamma_rem_sum": functools.partial(gamma_sum.wdigamma_rem_sum, digamma_rem=digamma_rem),
+            "wdigamma_rem_gap": functools.partial(gamma_sum.wdigamma_rem_gap, digamma_rem=digamma_rem,
+                                                  digamma=digamma or _scipy_psi()),
+            "wtrigamma_sum": functools.partial(gamma_sum.wtrigamma_sum, trigamma=_scipy_polygamma1())}
 
 
 def _scipy_polygamma1():
