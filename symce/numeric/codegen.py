@@ -132,10 +132,9 @@ class _Gen:
             name = f"sx_prob_logit_kl_{int(c)}"
             self.ns[name] = functools.partial(self.names["_prob_logit_kl"], scale=int(c))
             return self._emit(node, f"{name}({', '.join(self.visit(a) for a in prob_logit_kl_args(rest))})")
-        if c.is_Rational and c not in (1, -1) and isinstance(rest, wprod) and positive_weight(rest.args[0])[0]:
-            # c·(a weighted product) as one kernel call wscale(w, v, c): c times the product rounded to a
-            # subnormal multiplies its rounding error by c (12 and 48 in the Multinomial-logit gradients)
-            code = self.visit(wscale(*rest.args, c))
+        scaled = scaled_weight(node)
+        if scaled is not None:
+            code = self.visit(scaled)
             self.memo[node] = code
             return code
         num, den = [], []
@@ -296,6 +295,16 @@ def positive_weight(w):
     if isinstance(w, softmax):
         return "_wprod_softmax", w.args
     return None, ()
+
+
+def scaled_weight(m):
+    """c·wprod(w, v) for a weight w = σ(a) or softmax(a; z) and a number c ≠ ±1 → wscale(w, v, c), else None:
+    one kernel call, as c times the product rounded to a subnormal multiplies its rounding error by c (12 and 48
+    in the Multinomial-logit gradients)."""
+    c, rest = m.as_coeff_Mul()
+    if c.is_Rational and c not in (1, -1) and isinstance(rest, wprod) and positive_weight(rest.args[0])[0]:
+        return wscale(*rest.args, c)
+    return None
 
 
 def prob_logit_kl_args(f):

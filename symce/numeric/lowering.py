@@ -83,6 +83,8 @@ def lower(expr, backend: str):
     e = e.replace(lambda f: isinstance(f, log1pmx_ratio),
                   lambda f: lr(f.args[0], f.args[1], f.args[0] - f.args[1]))
     if backend in ("math", "numpy", "scipy"):
+        # c·(a chain of weighted products) as one wscale, as the code generator prints it
+        e = e.replace(lambda m: m.is_Mul and codegen.scaled_weight(m) is not None, codegen.scaled_weight)
         # functions that bind their own numpy kernel (exact rational parts, double-double offsets): the math
         # backend runs that kernel on 0-d arrays, as it does every other numpy kernel, so a Python float
         # gets the same overflow and cancellation handling as an array; numpy gets here only where the code
