@@ -69,12 +69,29 @@ def psi_diff(x, d, half=None):
 
 
 def psi_diff_parts(x, *ds):
-    """ψ(x + d) − ψ(x) for d = d₁ + … + d_k given as its parts, (x + d)/2 summed from halves."""
+    """ψ(x + d) − ψ(x) for d = d₁ + … + d_k given as its parts, (x + d)/2 summed from halves. Where the half
+    overflows too (x = 1.8e308 beside d = 1e300 + 1.8e308: x + d ≈ 3.6e308) from quarters: for x ≥ 1
+    log1p(d/x) − h′(x) as in the kernel's far branch (h′(X) < 10⁻³⁰⁰ dropped), d/x = (Σ dᵢ/4)/(x/4); below 1,
+    1/x + ψ(X) − ψ(x + 1) with ψ(X) = log(X/4) + 2 log 2 (it was +∞: ∂/∂α₂ⱼ −∞ for 708.67)."""
+    from scipy.special import psi
+
+    from symce.numeric.impl.gamma_kernels import digamma_rem
+
+    x = np.asarray(x, dtype=np.float64)
     ds = [np.asarray(v, dtype=np.float64) for v in ds]
     with np.errstate(all="ignore"):
         d = sum(ds[1:], ds[0])
-        half = sum((0.5 * v for v in ds), 0.5 * np.asarray(x, dtype=np.float64))
-    return psi_diff(x, d, half)
+        half = sum((0.5 * v for v in ds), 0.5 * x)
+        out = np.asarray(psi_diff(x, d, half), dtype=np.float64)
+        dq = sum((0.25 * v for v in ds), np.zeros_like(x))
+        quad = np.isinf(half) & np.isfinite(x) & np.isfinite(dq) & (x > 0)
+        if np.any(quad):
+            xs = np.where(quad, x, 1.0)
+            xq = 0.25 * xs
+            large = np.log1p(dq / xq) - digamma_rem(np.maximum(xs, 1.0))
+            small = 1.0 / xs + (np.log(xq + dq) + 2 * _LOG2) - psi(np.minimum(xs, 1.0) + 1.0)
+            out = np.where(quad, np.where(xs >= 1.0, large, small), out)
+    return out if out.ndim else out[()]
 
 
 def weighted_psi_diff(w, x, d, half=None, w_lo=None):
