@@ -2,7 +2,9 @@
 run: 132 ULP at α₁ = 710, α₂ = DBL_MAX, β ≈ 2e-308). impl/bregman_pair's bracket holds (α₂ − α₁ − β₁)·hd with
 hd = h′(α₁) − h′(α₁ + β₁) ≈ −β₁·h″(α₁) = 2.2e-314, a subnormal with 32 bits left, times 1.8e308: 4e-6 of a
 KL of 0.1 off by 2⁻³². hd is now taken at β₁·2¹⁰⁰ and the product scaled back. And B(β₂, β₁) of two subnormal
-β (the quadrature's nodes rounded to 2⁻¹⁰⁷⁴: 7.6e6 ULP) is now y/x − 1 − log(y/x), exact to 2⁻⁷⁰⁰ there.
+β (the quadrature's nodes rounded to 2⁻¹⁰⁷⁴: 7.6e6 ULP) is now y/x − 1 − log(y/x), exact to 2⁻⁷⁰⁰ there. And
+kl_div_share takes its exact difference d = y − x also where d is subnormal and needs no scaling (seed 4: at
+α = (40, 1 − 2⁻⁵³), β₁ = β₂ = 2⁻¹⁰²² the rounded y − x = 2⁻⁵³ gave 2⁻¹⁰⁷ for a KL of 7.3e-308).
 Reference: Penny 2001 ("KL-divergences of Normal, Gamma, Dirichlet and Wishart densities", the Dirichlet KL
 with K = 2) in mpmath from the exact float inputs, at the inputs' exponent span + 160 bits (log Γ(1.8e308) ≈ 1.3e311 cancels to O(1)):
 
@@ -27,6 +29,7 @@ POINTS = [
     (20.0, 1e305, 3e-310, 3.5e-310),  # 43
     (0.5, 2.0, 1e-315, 1.5e-315),  # 7.6e6: B(β₂, β₁) of two subnormals
     (7.0, 1e200, 1e-300, 3e-300),  # 2, unchanged
+    (40.0, 0.9999999999999999, 2.2250738585072014e-308, 2.2250738585072014e-308),  # 4.1e18: kl_div_share's d
 ]
 
 

@@ -4,7 +4,7 @@ numpy: T and S summed as floats, and from halves (T/2 + exponent 1) where the su
 mantissa·2^e from frexp (no intermediate under/overflow). k is chosen so that 2ᵏ·max(x, y) lies in [½, 1)
 when max(x, y) is outside [2⁻⁵⁰⁰, 2⁵⁰⁰] (else k = 0): x, y and the exact difference d = y − x (given) are
 scaled by 2ᵏ — exactly, except y's single rounding and a d that was already subnormal (then y − x of the
-scaled values) — kl_div(2ᵏx, 2ᵏy) = 2ᵏ·kl_div(x, y) is taken in the normal range and scaled back. Where
+scaled values where k ≠ 0) — kl_div(2ᵏx, 2ᵏy) = 2ᵏ·kl_div(x, y) is taken in the normal range and scaled back. Where
 2ᵏy is still below 2⁻¹⁰²² (y ≪ x) the value is x(log x − log y) − x + y with log y = log m + e·log 2.
 mpmath: the definition at the working precision raised by twice the bits x and y share.
 """
@@ -46,7 +46,10 @@ def kl_div_share_kernel(kl_div, nt: int, ns: int):
             k = np.where((top < -500) | (top > 500), -top, 0)
             xs = np.ldexp(x, k)
             ys = np.ldexp(my, ey + k)
-            ds = np.where(np.isfinite(d) & (np.abs(d) >= _TINY), np.ldexp(d, k), ys - xs)
+            # d as given where it is normal or no scaling is needed: unscaled, a subnormal d is still the exact
+            # difference to 2⁻¹⁰⁷⁴, where ys − xs of a rounded y is not (Beta KL at α = (40, 1 − 2⁻⁵³),
+            # β₁ = β₂ = 2⁻¹⁰²²: d = 2.2e-308·39/40, ys − xs = 2⁻⁵³, kl_div 2⁻¹⁰⁷ for a KL of 7.3e-308)
+            ds = np.where(np.isfinite(d) & ((np.abs(d) >= _TINY) | (k == 0)), np.ldexp(d, k), ys - xs)
             v = np.asarray(kl_div(xs, ys, ds), dtype=np.float64)
             # y ≪ x: 2ᵏy under the normal range, log y from its exponent
             log_ys = np.log(my) + (ey + k) * math.log(2.0)
