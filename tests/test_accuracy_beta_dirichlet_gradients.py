@@ -69,6 +69,8 @@ POINTS = [
     # α₂₁ + α₂₂ + α₂₃ ≈ 3.6e308: even its half overflows (psi_diff from quarters)
     ("CE", "dirichlet-k3", "alpha2_1", (2.0, 1.7976931348623155e308, 1e-300), (MAX, 1e300, MAX)),
     ("KL", "dirichlet-k3", "alpha2_2", (2.0, 1.7976931348623155e308, 1e-300), (MAX, 1e300, MAX)),
+    # A₁ ≈ 5.4e308, its half too: ψ′(A₁ + 2) ≈ 1/A₁ from eighths, the KL's 1 − 1 leaving 1.2e-307
+    ("CE", "dirichlet-k3", "alpha1_1", (MAX, MAX, 1.7976931348623155e308), (1e-08, 30.0, 33.0)),
     ("KL", "dirichlet-k3", "alpha1_3", (4.2415230754542206e-144, 1.2925617195317417e-291, 1.9697422874568523e-202),
      (5.610911817757481e-208, 6.180782717056227e+287, 1.0914518364062928e-101)),
 ]

@@ -6,7 +6,7 @@ w·ψ′(x₁ + … + x_n): the parts of the Beta/Dirichlet gradients ∂/∂α�
 difference is a sum of parts that are all ≥ 0 (kernel: :mod:`symce.numeric.impl.trigamma_diff`). The weight
 is an argument because the difference underflows where the product does not (d/x² at x = 1.8e308 times
 w = 9e307). The d's are the other parameters, passed one by one: their sum overflows where two of them are
-near DBL_MAX, and the kernel then takes it from quarters — likewise the sum in wtrigamma_of_sum.
+near DBL_MAX, and the kernel then takes it from eighths — likewise the sum in wtrigamma_of_sum.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ T is a sum of positive parts, so no step cancels:
   term left out, B₁₈/y¹⁸ = 55/16¹⁸, is below 2⁻⁶⁰ of 1/y.
 
 Where the sum t + d overflows (the Dirichlet's others' sum, two parameters near DBL_MAX) f and r are taken
-from the quarters t/4 + Σ dᵢ/4, finite; an infinite d gives f = 1, r = 0 (T = ψ′(x)).
+from the eighths t/8 + Σ dᵢ/8, finite; an infinite d gives f = 1, r = 0 (T = ψ′(x)).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _SHIFT_TO = 16.0
 
 
 def _fr(w, t, ds):
-    """(w·f, r), f = d/(t + d), r = t/(t + d) for d = Σ ds (quarters where t + d overflows; f = 1, r = 0 for
+    """(w·f, r), f = d/(t + d), r = t/(t + d) for d = Σ ds (eighths where t + d overflows; f = 1, r = 0 for
     d = ∞). w·f as (w·d)/(t + d) where w·d is finite: f alone is subnormal for d = 5e-324 (or d = 1 beside
     t = 1.8e308) where w = −1.8e308 makes the product 1e-15, with every digit."""
     d = sum(ds[1:], ds[0])
@@ -38,10 +38,10 @@ def _fr(w, t, ds):
         r = t / big
         over = ~np.isfinite(big) & np.isfinite(t)
         if np.any(over):
-            dq = sum((0.25 * v for v in ds[1:]), 0.25 * ds[0])
-            bq = 0.25 * t + dq
+            dq = sum((0.125 * v for v in ds[1:]), 0.125 * ds[0])
+            bq = 0.125 * t + dq
             wf = np.where(over, w * np.where(np.isfinite(bq), dq / bq, 1.0), wf)
-            r = np.where(over, np.where(np.isfinite(bq), (0.25 * t) / bq, 0.0), r)
+            r = np.where(over, np.where(np.isfinite(bq), (0.125 * t) / bq, 0.0), r)
         wf = np.where(d == 0, 0.0, wf)
         r = np.where(d == 0, 1.0, r)
     return wf, r
@@ -84,17 +84,17 @@ def _trigamma(x):
 
 
 def wtrigamma_of_sum(w, *xs):
-    """w·ψ′(x₁ + … + x_n) for a positive sum; beyond S = 1e300 (and where S overflows, from the halves)
-    ψ′(S) = 1/S + 1/(2S²) + … is w/S: ψ′(S) alone is subnormal there (2.8e-309 at S = 3.6e308), short of
-    digits where w ≈ 1e308 makes the product O(1)."""
+    """w·ψ′(x₁ + … + x_n) for a positive sum; beyond S = 1e300 (and where S overflows, from eighths: three
+    parameters near DBL_MAX overflow the half too) ψ′(S) = 1/S + 1/(2S²) + … is w/S: ψ′(S) alone is
+    subnormal there (2.8e-309 at S = 3.6e308), short of digits where w ≈ 1e308 makes the product O(1)."""
     arrs = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (w, *xs)])
     w, xs = arrs[0], arrs[1:]
     with np.errstate(all="ignore"):
         big = sum(xs[1:], xs[0])
-        half = sum((0.5 * v for v in xs[1:]), 0.5 * xs[0])
+        eighth = sum((0.125 * v for v in xs[1:]), 0.125 * xs[0])
         far = big > 1e300
-        over = np.isinf(big) & np.isfinite(half)
-        inv = np.where(over, (w / np.where(over, half, 1.0)) * 0.5, w / np.where(far, big, 1.0))
+        over = np.isinf(big) & np.isfinite(eighth)
+        inv = np.where(over, (w / np.where(over, eighth, 1.0)) * 0.125, w / np.where(far, big, 1.0))
         near = w * _trigamma(np.where(far | over, 1.0, big))
         out = np.where(far | over, inv, near)
         out = np.where(w == 0, 0.0, out)
