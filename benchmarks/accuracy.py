@@ -101,6 +101,8 @@ def main(argv=None) -> int:
                           common_only=args.common_only, common_samples=args.samples if args.common_only else None)
     what = "the common families' formulas" if args.common_only else "every catalog formula"
     flags = f" --common-only --samples {args.samples}" if args.common_only else ""
+    if args.seed:  # the draw depends on it: a table must say which (accuracy_seeds.py reads it back)
+        flags += f" --seed {args.seed}"
     md = md.replace("## Accuracy of the generated code",
                     f"## Accuracy of the generated code — {what}, {args.samples} samples "
                     f"(`benchmarks/accuracy.py{flags}`)", 1)
