@@ -350,7 +350,9 @@ def kl_div_logy(kl_div, x, y, d, log_y, *inputs, ratio=None):
         out = np.where(over, np.where(wide, wide_v, scaled), out)
     under = lost & (y < tiny) & (x > 0) & np.isfinite(log_y)
     if np.any(under):
-        out = np.where(under, x * (np.log(x) - log_y) - x + y, out)
+        # d = y − x correctly rounded is 0 only where |y − x| < 2⁻¹⁰⁷⁵, and there the KL ≈ (y − x)²/2x
+        # underflows: 0, not the rounding of log x − log y (χ² KL at k₁ = k₂ = 2⁻¹⁰²² was −3.5e-322 < 0)
+        out = np.where(under, np.where(d == 0, 0.0, x * (np.log(x) - log_y) - x + y), out)
     return out
 
 
