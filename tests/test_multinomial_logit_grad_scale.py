@@ -132,3 +132,27 @@ def test_wscale_kernel_special_values():
     with mpmath.workdps(50):
         want = float(36 * _softmax([mpmath.mpf(-745), mpmath.mpf(0), mpmath.mpf(0)])[0])
     assert got == want
+
+
+# the derivative table's worst normal-range points (seeds 1–3): the 9-term softmax polynomial's terms, each four
+# rounded softmax weights and four products in float64 (2–3 ULP a term), read 5–6 units; the terms from the
+# logits in long double (wscale's kernel), one rounding each, ≤ 3 ULP of the value
+NORMAL_POINTS = [
+    (H, 2, (-5.581825766268231, -5.378341504673714e-261, -15.32256215379794), None),  # seed 2: 5.5
+    (H, 3, (3.026881880005868e-41, 2.9950670114462125e-176, 7.38506770320857), None),  # seed 2: 4.8
+    (H, 3, (8.64200026971158, 23.709663337710424, -9.295260642189025e-166), None),  # seed 3: 5
+    (CE, 3, (36.7322592892385, -22.744536290464286, 7.326751442959734e-272),  # seed 2: 4.7
+     ("z", (1.050388407898029e-50, -3.3563576394406566e-46, 1.4938320732975448e-37))),
+    (CE, 3, (2.717030352134604e-67, 5.787626665973633, -2.53540303818815),  # seed 1: 5
+     ("z", (-10.975168638110745, -1.3145291914162839e-30, 2.436726954301191e-35)))]
+
+
+@pytest.mark.parametrize("name, i, z1, other", NORMAL_POINTS)
+def test_logit_partial_normal_range(name, i, z1, other):
+    f, names = _compiled(name, f"z1_{i}")
+    values = {f"z1_{k + 1}": v for k, v in enumerate(z1)}
+    if other is not None:
+        values.update({f"{other[0]}2_{k + 1}": v for k, v in enumerate(other[1])})
+    got = float(f(*[values[n] for n in names]))
+    want = _reference(name[:2].rstrip("("), z1, other, i - 1)
+    assert ulp_distance(np.float64(got), np.float64(want)) <= 3, (name, i, got, want)
