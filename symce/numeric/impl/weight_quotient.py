@@ -108,7 +108,10 @@ def wscale_numpy(v, *rest, kinds, sizes, num, den):
             bad |= finite
         idx = np.flatnonzero(bad)
         if idx.size:
-            lg = [np.broadcast_to(np.asarray(a, dtype=np.float64), shape).reshape(-1)[idx] for a in rest[n:]]
+            # one array per distinct input, so that _scaled sees the chain's shared logit vector as one
+            cut: dict = {}
+            lg = [cut.setdefault(id(a), np.broadcast_to(np.asarray(a, dtype=np.float64), shape).reshape(-1)[idx])
+                  for a in rest[n:]]
             groups, at = [], 0
             for size in sizes:
                 groups.append(lg[at:at + size])
@@ -123,14 +126,29 @@ def _scaled(kinds, groups, v, num, den):
     """c·Π wᵢ·v from the logits in long double, one rounding to float64 (float64's log domain where long
     double is no wider): Σ log wᵢ rounds to ≈ |Σ log wᵢ|·2⁻⁶⁴, below 2⁻⁵³ relative for a normal result."""
     ld = np.longdouble if np.finfo(np.longdouble).nmant > 52 else np.float64
-    lw = sum(_log_weight(k, g, ld) for k, g in zip(kinds, groups))
-    vl = v.astype(ld)
-    c = ld(num) / ld(den)
+    lw = 0
+    norms: dict = {}  # max z and log Σ e^{z − max z} of each logit vector, once: a chain's softmax weights share one
     with np.errstate(all="ignore"):
+        for k, g in zip(kinds, groups):
+            if k != "softmax":
+                lw = lw + _log_weight(k, g, ld)
+                continue
+            key = tuple(id(a) for a in g[1:])
+            if key not in norms:
+                zs = np.stack(np.broadcast_arrays(*(a.astype(ld) for a in g[1:])))
+                mx = zs.max(0)
+                norms[key] = (mx, np.log(sum_classes(np.exp(zs - mx))))
+            mx, ls = norms[key]
+            lw = lw + ((g[0].astype(ld) - mx) - ls)  # _log_weight's softmax, term for term
+        vl = v.astype(ld)
+        c = ld(num) / ld(den)
         out = np.exp(lw) * vl * c
-        logged = np.sign(vl) * np.sign(c) * np.exp(lw + np.log(np.abs(vl)) + np.log(np.abs(c)))
         lossy = (np.abs(out) < np.finfo(ld).tiny) | ~np.isfinite(out)
-        out = np.where(lossy, logged, out)
+        if lossy.any():
+            lwl, vll = np.broadcast_arrays(lw, vl)
+            lwl, vll = lwl[lossy], vll[lossy]
+            out = np.array(out)
+            out[lossy] = np.sign(vll) * np.sign(c) * np.exp(lwl + np.log(np.abs(vll)) + np.log(np.abs(c)))
     return out.astype(np.float64)
 
 
