@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -382,12 +383,21 @@ def vonmises_xent(xp, k1, k2, mu1, mu2):
     ph, pl = two_prod(r1, vh)
     uh, ul = dd_add(uh, ul, -ph, -pl - r1 * vl)
     th, tl = m.where(mid, th, uh), m.where(mid, tl, ul)
-    return m.where(lo, x_lo, _log_i0_plus(xp, k2h, th, tl))
+    hi, size = _log_i0_plus(xp, k2h, th, tl, sized=True)
+    out = m.where(lo, x_lo, hi)
+    if xp.kind != "numpy":
+        return out
+    # Where the CE crosses 0 the two parts are up to ~10³× the value, and 1 − A(κ₁) beyond κ₁ = 40 is one double
+    # (a few ulp): times κ₂ it was 105 ulp of the CE −0.0165 at κ₁ = 189.5, κ₂ = 941.9 (parts ≈ ∓2.5). As in
+    # screened_sum (impl/screened_sum.py): where |CE| < Σ|parts|/8 the element from the definition exactly
+    hard = ~lo & np.isfinite(out) & (np.abs(out) < _CANCEL * size)
+    return _screened(out, hard, (k1, k2, mu1, mu2)) if np.any(hard) else out
 
 
-def _log_i0_plus(xp, k, th, tl):
+def _log_i0_plus(xp, k, th, tl, sized=False):
     """(log 2π + log i0e(κ)) + κ·(th + tl) for κ > 1, summed as double-doubles and rounded once (κ > 1e290:
-    in double, Dekker's split would overflow, and the sum, ≥ ½ log κ − 1 in magnitude… cancels little)."""
+    in double, Dekker's split would overflow, and the sum, ≥ ½ log κ − 1 in magnitude… cancels little); with
+    ``sized`` also the parts' size |log 2π + log i0e(κ)| + |κ·th| for the cross-entropy's screen."""
     m = xp.m
     lh, ll = log_2pi_i0e(xp, k)
     ok = k < 1e290
@@ -395,7 +405,39 @@ def _log_i0_plus(xp, k, th, tl):
     ph, pl = two_prod(kc, th)
     pl = pl + kc * tl
     sh, sl = dd_add(lh, ll, ph, pl)
-    return m.where(ok, sh + sl, lh + k * (th + tl))
+    out = m.where(ok, sh + sl, lh + k * (th + tl))
+    return (out, abs(lh) + abs(k * th)) if sized else out
+
+
+_CANCEL = 0.125  # screened_sum's screen for a special-function definition (16 ULP kept where |CE| ≥ S/8)
+
+
+@lru_cache(maxsize=1)
+def _xent_definition():
+    """(mpmath function, Arb closure or None) of log 2π + log I₀(κ₂) − κ₂ I₁(κ₁)/I₀(κ₁) cos(μ₁ − μ₂)."""
+    import sympy as sp
+
+    from symce.numeric.impl.screened_sum import _arb
+
+    k1, k2, mu1, mu2 = args = sp.symbols("k1 k2 mu1 mu2", real=True)
+    definition = (sp.log(2 * sp.pi) + sp.log(sp.besseli(0, k2))
+                  - k2 * sp.besseli(1, k1) / sp.besseli(0, k1) * sp.cos(mu1 - mu2))
+    return sp.lambdify(args, definition, "mpmath"), _arb(definition, args)
+
+
+def _screened(out, hard, inputs):
+    """``out`` with the ``hard`` elements replaced by the definition at their inputs, rounded once (Arb where
+    python-flint pins the float, else mpmath at a rising precision: impl/screened_sum._exact)."""
+    from symce.numeric.impl.screened_sum import _exact
+
+    mp_def, arb_def = _xent_definition()
+    shape = np.shape(out)
+    out = np.array(out, dtype=np.float64).reshape(-1)
+    cols = [np.asarray(x, dtype=np.float64).reshape(-1) for x in inputs]
+    for i in np.flatnonzero(np.reshape(hard, -1)):
+        out[i] = _exact(mp_def, arb_def, [float(x[i]) for x in cols])
+    out = out.reshape(shape)
+    return out if out.ndim else out[()]
 
 
 def mp_vonmises_xent(k1, k2, mu1, mu2):
