@@ -46,9 +46,21 @@ def dirichlet_xent(*args, loggamma, kl_div):
         # wᵢ = bᵢ − 1 with its rounding error (TwoSum): two weights' products cancel where Dᵢ is large
         weights = [_two_sum(b, -1.0) for b in bs]
 
+        # X/2 overflowed too (two coordinates near DBL_MAX and a third: Σ 1e300 + 2·1.8e308 was ∞ − ∞ = NaN):
+        # X·2⁻ᵐ from the coordinates times 2⁻ᵐ (2ᵐ ≥ K: finite; exact but for subnormal parts, below 2⁻¹⁰²² of X)
+        m = max(1, (k - 1).bit_length())
+        sc = 2.0**-m
+        x_sc = sum((x * sc for x in xs[1:]), xs[0] * sc)
+        wide = np.isinf(half) & np.isfinite(x_sc)
+
+        def wpd(w, x, d, lo):
+            pair = weighted_psi_diff(w, x, d, half, lo)
+            if not np.any(wide):
+                return pair
+            return tuple(np.where(wide, v, p) for v, p in zip(_wide_psi_diff(w, lo, x, x_sc, m), pair))
+
         def total(scale):
-            psi_terms = [t for x, (w, lo), d in zip(xs, weights, others)
-                         for t in weighted_psi_diff(w * scale, x, d, half, lo * scale)]
+            psi_terms = [t for x, (w, lo), d in zip(xs, weights, others) for t in wpd(w * scale, x, d, lo * scale)]
             return _sum(psi_terms + [p * scale for p in parts])
 
         out = total(1.0)
@@ -59,7 +71,7 @@ def dirichlet_xent(*args, loggamma, kl_div):
         # 4229 ULP) Stirling's form, if its terms cancel less
         ok = np.isfinite(out)
         if np.any(ok):
-            size = sum((np.abs(weighted_psi_diff(w, x, d, half)) for x, (w, lo), d in zip(xs, weights, others)),
+            size = sum((np.abs(wpd(w, x, d, 0.0 * lo)[0]) for x, (w, lo), d in zip(xs, weights, others)),
                        sum(np.abs(p) for p in parts))
             alt, alt_size = _stirling_form(xs, bs, loggamma, kl_div)
             # every size of input: the shares and ratios are taken from exponent-scaled parts; where a piece
@@ -75,6 +87,27 @@ def dirichlet_xent(*args, loggamma, kl_div):
         out = _exact_where_cancelled(out, size, ok & ~bad, xs, bs)
     out = np.where(bad, np.nan, out)
     return out if out.ndim else out[()]
+
+
+def _wide_psi_diff(w, lo, x, x_sc, m):
+    """(w·D, lo·D), D = ψ(X) − ψ(x), where X = Σ xⱼ is beyond 2·DBL_MAX (given as X·2⁻ᵐ = x_sc). Then the others'
+    sum is > DBL_MAX ≥ x, and h′(X) ≈ −1/(2X) < 10⁻³⁰⁸ is dropped: for x ≥ 1 D = log(X/x) − h′(x), X/x from
+    the scaled values (x·2⁻ᵐ exact); for x < 1 D = 1/x + log X − ψ(x + 1), and w·D = w/x + w·(log X − ψ(x + 1))
+    (1/x overflows for a subnormal x where w/x need not)."""
+    from scipy.special import psi
+
+    from symce.numeric.impl.gamma_kernels import digamma_rem
+
+    with np.errstate(all="ignore"):
+        xl = np.maximum(x, 1.0)
+        ratio = x_sc / np.ldexp(xl, -m)  # X/x ≥ 2; beyond DBL_MAX (x near 1) the logs apart
+        log_ratio = np.where(np.isinf(ratio), np.log(x_sc) - np.log(np.ldexp(xl, -m)), np.log(ratio))
+        d_large = log_ratio - digamma_rem(xl)
+        xs = np.where(x < 1.0, x, 0.5)
+        r = (np.log(x_sc) + m * np.log(2.0)) - psi(xs + 1.0)
+        large = x >= 1.0
+        out = [np.where(large, v * d_large, np.where(v == 0.0, 0.0, v / xs + v * r)) for v in (w, lo)]
+    return tuple(out)
 
 
 # The screen of :func:`_exact_where_cancelled`. Each term of either form is within 1–3 ULP of itself and the

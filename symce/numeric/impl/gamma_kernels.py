@@ -253,12 +253,12 @@ def _h1_diff(x, delta):
     return inv, rest
 
 
-def _h_big(t, half, loggamma):
-    """h(t), also where t overflowed: ½ log(2π/t) from ``half`` = t/2 summed from halves (h(t) for
-    t ≥ 10³⁰⁰ is ½ log(2π/t) to double precision)."""
+def _h_big(t, half, loggamma, k=1):
+    """h(t), also where t overflowed: ½ log(2π/t) from ``half`` = t·2⁻ᵏ (t/2 by default) summed from the parts
+    times 2⁻ᵏ (h(t) for t ≥ 10³⁰⁰ is ½ log(2π/t) to double precision)."""
     with np.errstate(all="ignore"):
         inf = np.isinf(t)
-        return np.where(inf, _HALF_LOG_2PI - 0.5 * (np.log(half) + np.log(2.0)),
+        return np.where(inf, _HALF_LOG_2PI - 0.5 * (np.log(half) + k * np.log(2.0)),
                         lgamma_rem(np.where(inf, 1.0, t), loggamma))
 
 
@@ -299,8 +299,10 @@ def _bregman_sum_far(ys, xs, near_value, near_size, loggamma):
         big_x = sum(xs[1:], xs[0].copy())
         hy = [_h_big(y, 0.5 * y, loggamma) for y in ys]
         hx = [_h_big(x, 0.5 * x, loggamma) for x in xs]
-        h_big_y = _h_big(big_y, sum((0.5 * y for y in ys[1:]), 0.5 * ys[0]), loggamma)
-        h_big_x = _h_big(big_x, sum((0.5 * x for x in xs[1:]), 0.5 * xs[0]), loggamma)
+        # Y, X from the parts times 2⁻ᵏ, 2ᵏ ≥ K (halves overflowed too for 1.8e308 + 1e300 + 1.8e308: −∞, NaN)
+        k = max(1, (len(xs) - 1).bit_length())
+        h_big_y = _h_big(big_y, sum((y * 2.0**-k for y in ys[1:]), ys[0] * 2.0**-k), loggamma, k)
+        h_big_x = _h_big(big_x, sum((x * 2.0**-k for x in xs[1:]), xs[0] * 2.0**-k), loggamma, k)
         parts = hy + [-h_big_y] + [-h for h in hx] + [h_big_x]
         for i, (y, x) in enumerate(zip(ys, xs)):
             others = [xj for j, xj in enumerate(xs) if j != i]

@@ -20,12 +20,14 @@ _TINY = 2.2250738585072014e-308
 
 
 def _sum_frexp(terms):
-    """(m, e) with Σ terms = m·2^e, m in [½, 1) (0 for a zero sum), also where the float sum overflows."""
+    """(m, e) with Σ terms = m·2^e, m in [½, 1) (0 for a zero sum), also where the float sum overflows: there
+    from the terms times 2⁻ᵏ, 2ᵏ ≥ their number (halves alone overflowed for 1.8e308 + 1e300 + 1.8e308, NaN)."""
     s = sum(terms[1:], terms[0].copy())
-    half = sum((t * 0.5 for t in terms[1:]), terms[0] * 0.5)
-    over = np.isinf(s) & np.isfinite(half)
-    m, e = np.frexp(np.where(over, half, s))
-    return m, e.astype(np.int64) + over
+    k = max(1, (len(terms) - 1).bit_length())
+    part = sum((t * 2.0**-k for t in terms[1:]), terms[0] * 2.0**-k)
+    over = np.isinf(s) & np.isfinite(part)
+    m, e = np.frexp(np.where(over, part, s))
+    return m, e.astype(np.int64) + k * over
 
 
 def kl_div_share_kernel(kl_div, nt: int, ns: int):
