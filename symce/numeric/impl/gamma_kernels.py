@@ -286,11 +286,36 @@ def stirling_bregman_sum(*args, loggamma):
         out = sum(terms[1:], terms[0].copy()) - whole
         size = sum((np.abs(t) for t in terms), np.abs(whole))
     bad = np.isnan(big_y) | np.isnan(big_x) | np.any([(y < 0) | (x < 0) for y, x in zip(ys, xs)], axis=0)
-    far = ~bad & (~np.isfinite(out) | (size > 1e6))
+    # terms that cancel where an argument is below 1 (h(t) ≈ −log t up to 745 each: α₁ = 1 + 2⁻⁵², α₂ = β₁ =
+    # β₂ = 10⁻³⁰⁰ left B(y₁, x₁) ≈ 690.8 against B(Y, X) ≈ 690.1, 495 ULP of the KL ≈ log 2): the far form too,
+    # whose −log t pair up exactly (_log_pairs)
+    tiny = np.any([np.minimum(y, x) < 1.0 for y, x in zip(ys, xs)], axis=0)
+    far = ~bad & (~np.isfinite(out) | (size > 1e6) | (tiny & (size > 8.0 * np.abs(out))))
     if np.any(far):
         out = np.array(out, dtype=np.float64, copy=True)
         out[far] = _bregman_sum_far([y[far] for y in ys], [x[far] for x in xs], out[far], size[far], loggamma)
     return out
+
+
+def _g_small(t, loggamma):
+    """g(t) = h(t) + log t = log Γ(1 + t) − t log t + t for 0 < t < 1 (in [0, 1]: no −log t of up to 745)."""
+    ts = np.where((t > 0) & (t < 1.0), t, 0.5)
+    return loggamma(ts + 1.0) - ts * np.log(ts) + ts
+
+
+def _log_pairs(num, den):
+    """Σ log n − Σ log d over the n, d below 1 (the −log t parts of h), as logs of ratios: both sorted, the
+    k-th smallest n against the k-th smallest d (the matching with the least Σ|log(n/d)|), a 1 in place of
+    each argument ≥ 1. Within 2× log1p((n − d)/d), n − d exact (Sterbenz): within ε of |log(n/d)| relative;
+    farther (|log(n/d)| > log 2) log(n/d) is within ε(1 + |log(n/d)|) ≤ 2.5ε|log(n/d)| where n/d is a normal
+    float, and beyond (n/d < 2⁻¹⁰²² or > 1.8·10³⁰⁸: |log n − log d| > 708) log n − log d costs ≲ 2 ULP of that."""
+    n = np.sort(np.stack([np.where((t > 0) & (t < 1.0), t, 1.0) for t in num]), axis=0)
+    d = np.sort(np.stack([np.where((t > 0) & (t < 1.0), t, 1.0) for t in den]), axis=0)
+    r = n / d
+    close = (r >= 0.5) & (r <= 2.0)
+    ok = (r >= 2.0**-1022) & (r < np.inf)
+    out = np.where(ok, np.log(np.where(ok, r, 1.0)), np.log(n) - np.log(d))
+    return list(np.where(close, np.log1p((n - d) / d), out))
 
 
 def _bregman_sum_far(ys, xs, near_value, near_size, loggamma):
@@ -303,7 +328,12 @@ def _bregman_sum_far(ys, xs, near_value, near_size, loggamma):
         k = max(1, (len(xs) - 1).bit_length())
         h_big_y = _h_big(big_y, sum((y * 2.0**-k for y in ys[1:]), ys[0] * 2.0**-k), loggamma, k)
         h_big_x = _h_big(big_x, sum((x * 2.0**-k for x in xs[1:]), xs[0] * 2.0**-k), loggamma, k)
-        parts = hy + [-h_big_y] + [-h for h in hx] + [h_big_x]
+        # Σ h(yᵢ) − h(Y) − Σ h(xᵢ) + h(X) with h(t) = −log t + g(t) below 1 (the logs paired up: _log_pairs)
+        num, den = [big_y] + list(xs), list(ys) + [big_x]
+        logs = _log_pairs(num, den)
+        g = lambda t, h: np.where((t > 0) & (t < 1.0), _g_small(t, loggamma), h)  # noqa: E731
+        parts = ([g(y, h) for y, h in zip(ys, hy)] + [-g(big_y, h_big_y)] + [-g(x, h) for x, h in zip(xs, hx)]
+                 + [g(big_x, h_big_x)] + logs)
         for i, (y, x) in enumerate(zip(ys, xs)):
             others = [xj for j, xj in enumerate(xs) if j != i]
             delta = sum(others[1:], others[0].copy())
