@@ -5,6 +5,7 @@ KL of 0.1 off by 2⁻³². hd is now taken at β₁·2¹⁰⁰ and the product s
 β (the quadrature's nodes rounded to 2⁻¹⁰⁷⁴: 7.6e6 ULP) is now y/x − 1 − log(y/x), exact to 2⁻⁷⁰⁰ there. And
 kl_div_share takes its exact difference d = y − x also where d is subnormal and needs no scaling (seed 4: at
 α = (40, 1 − 2⁻⁵³), β₁ = β₂ = 2⁻¹⁰²² the rounded y − x = 2⁻⁵³ gave 2⁻¹⁰⁷ for a KL of 7.3e-308).
+And the seed-5 points where B(y₁, x₁) and B(Y, X) cancel (the last test).
 Reference: Penny 2001 ("KL-divergences of Normal, Gamma, Dirichlet and Wishart densities", the Dirichlet KL
 with K = 2) in mpmath from the exact float inputs, at the inputs' exponent span + 160 bits (log Γ(1.8e308) ≈ 1.3e311 cancels to O(1)):
 
@@ -33,6 +34,17 @@ POINTS = [
 ]
 
 
+# where the −log t parts cancel (seed 5: 495 ULP at α₁ = 1 + 2⁻⁵², α₂ = β₁ = β₂ = 1e-300, B ≈ 690.8 against
+# 690.1 leaving log 2; impl/gamma_kernels pairs the logs as log(n/d)): before → ULP
+TINY_LOG_POINTS = [
+    (1.0000000000000002, 1e-300, 1e-300, 1e-300),  # 495 (seed 5)
+    (1.0, 1e-300, 1e-300, 1e-300),
+    (3.0, 1e-200, 1e-300, 1e-300),
+    (0.75, 1e-250, 1e-100, 1e-100),
+    (1.5, 3e-300, 2e-300, 1e-300),
+]
+
+
 @functools.lru_cache(maxsize=None)
 def penny_kl(p1, p2, q1, q2):
     # the sums α₁ + β₁ exact (the span of the exponents), and 128 bits beyond: log Γ(1.8e308) ≈ 1.3e311 cancels
@@ -52,3 +64,11 @@ def test_beta_kl_with_a_subnormal_gap(backend):
     for p1, p2, q1, q2 in POINTS:
         want = penny_kl(p1, p2, q1, q2)
         assert ulp_distance(float(f(p1, q1, p2, q2)), want) <= 4, (p1, p2, q1, q2)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "math"])
+def test_beta_kl_where_the_log_parts_cancel(backend):
+    f = sc.lambdify(sc.kl(sc.Beta(a1, b1), sc.Beta(a2, b2)), [a1, b1, a2, b2], backend=backend)
+    for p1, p2, q1, q2 in TINY_LOG_POINTS:
+        want = penny_kl(p1, p2, q1, q2)
+        assert ulp_distance(float(f(p1, q1, p2, q2)), want) <= 4, (p1, p2, q1, q2, float(f(p1, q1, p2, q2)), want)
