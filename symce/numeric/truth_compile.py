@@ -14,6 +14,7 @@ import sympy as sp
 from mpmath import libmp as L
 from mpmath.libmp import libmpi as LI
 
+from symce.errors import DensityError
 from symce.numeric.truth_special import compile_special
 from symce.numeric.truth_intervals import (_CEIL, _FLOOR, _NAN, _NEG_INF, _ONE, _ZERO, _iv_exp, _log, _log1p_end, _mag,
                                            _zero)
@@ -190,7 +191,7 @@ def _compile_node(e, index: dict, memo_ids: dict) -> Callable:
     special = compile_special(e, lambda a: _compile(a, index, memo_ids))  # log Γ, ψ, erf, … (truth_special)
     if special is not None:
         return special
-    raise ValueError(f"the ground truth cannot evaluate {type(e).__name__}: {e}")
+    raise DensityError(f"the ground truth cannot evaluate {type(e).__name__}: {e}; a reference must be a real-valued expression (no relations, sets or booleans)")
 
 
 def _nan(v) -> bool:
