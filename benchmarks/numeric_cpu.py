@@ -42,7 +42,9 @@ def main(argv=None) -> int:
     for name, d, args, scipy_fn, torch_fn, _goal in cases():
         if a.only and a.only not in name:
             continue
-        fns = {"symce": lambdify(d, args), "naive": naive(name, 10), "scipy": scipy_fn}
+        fns = {"symce": lambdify(d, args), "naive": naive(name, 10)}
+        if scipy_fn is not None:  # scipy has no normal CE or KL
+            fns["scipy"] = scipy_fn
         if torch_fn is not None and torch is not None and not a.notorch:
             fns["torch"] = torch_fn
         sets = [("real", realistic_inputs(args, a.n, 0))]
