@@ -122,11 +122,33 @@ def _is_zero(x):
         return sp.cancel(sp.together(x)) == 0
 
 
+def _may_be_cbern(e, free) -> bool:
+    """False where cbern_gradient_forms must give e back, decided from e's functions alone (one walk), before
+    _parameters builds the four logarithms of each symbol (their evaluation asks its assumptions: most of this
+    rule's time on the catalog's other formulas, none of which match): _flat refuses every function but the
+    log/atanh keys, each of exactly one symbol (log 2π, Γ, ψ, σ stay), and a λ must be all of e's symbols,
+    each one reached by an atanh or a logit form, whose logarithm has a compound argument (λ/(1 − λ),
+    1 − λ, 1/(1 − λ); a bare log λ alone is not one)."""
+    reached = set()
+    for f in e.atoms(sp.Function):
+        if not isinstance(f, (sp.log, sp.atanh)):
+            return False
+        syms = f.args[0].free_symbols
+        if len(syms) != 1:
+            return False
+        if isinstance(f, sp.atanh) or not f.args[0].is_Symbol:
+            reached |= syms
+    return reached >= free
+
+
 def cbern_gradient_forms(e):
     """e → its stable form where e is one of the derivative shapes above; else e unchanged."""
     if not (e.has(sp.atanh) or e.has(sp.log)):
         return e
-    if len(e.free_symbols) > 2:  # the λs below must be all of them, and at most two: skip _parameters' walks
+    free = e.free_symbols
+    if len(free) > 2:  # the λs below must be all of them, and at most two: skip _parameters' walks
+        return e
+    if not _may_be_cbern(e, free):
         return e
     lams = _parameters(e)
     if not 1 <= len(lams) <= 2 or not set(lams) >= e.free_symbols:
