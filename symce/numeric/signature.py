@@ -20,6 +20,7 @@ import re
 
 import sympy as sp
 
+from symce.core.walk import free_symbols
 from symce.errors import ArgumentTypeError
 
 
@@ -86,7 +87,9 @@ def groups_of(distributions, expr, args=None) -> list[Group]:
                 name = safe_name(_stem([s for _, s in slots]), taken, key)
                 taken.add(name)
                 out.append(Group(name, slots, shape))
-    for s in sorted(expr.free_symbols - seen, key=natural_key):
+    # walked as a DAG: a gradient's Matrix.free_symbols rewalks the factors its entries share (0.24 s CPU
+    # over the cold catalog's lambdified gradients)
+    for s in sorted(free_symbols(expr) - seen, key=natural_key):
         scalar(s)
     return out
 

@@ -10,6 +10,7 @@ import functools
 
 import sympy as sp
 
+from symce.core.walk import free_symbols
 from symce.numeric.functions.base import StableFunction, to_elementary
 from symce.numeric.functions.elementary import diff_ratio, log_offset
 from symce.numeric.functions.log_diff import log_diff_ratio
@@ -35,7 +36,7 @@ class exact_rational(StableFunction):  # noqa: N801
 
     def lowering(self, names):
         """(numpy kernel bound to the expression, its arguments) for the code generator."""
-        args = tuple(sorted(self.args[0].free_symbols, key=sp.default_sort_key))
+        args = tuple(sorted(free_symbols(self.args[0]), key=sp.default_sort_key))  # DAG walk: core/walk.py
         return rational_kernel(self.args[0], args), args
 
 
@@ -97,7 +98,7 @@ class rational_log_sum(StableFunction):  # noqa: N801
         # backends that print R₀): the kernel reads the definitions
         K, R0, *cr = (to_elementary(a) if a.has(StableFunction) else a for a in self.args)
         terms = tuple(zip(cr[::2], cr[1::2]))
-        args = tuple(sorted(self.free_symbols, key=sp.default_sort_key))
+        args = tuple(sorted(free_symbols(self), key=sp.default_sort_key))
         parts = self.float_parts() if screenable(R0, terms) else ()
         return logsum_kernel(K, R0, terms, args, len(parts)), args + parts
 
