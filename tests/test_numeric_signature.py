@@ -135,3 +135,21 @@ def test_mvn_parameters_as_arrays():
     np.testing.assert_allclose(f(m1, S1, m2, S2), want, rtol=1e-12)
     np.testing.assert_allclose(f(m1, S1, m2[0], S2[0]), f(m1, S1, np.broadcast_to(m2[0], m1.shape),
                                                              np.broadcast_to(S2[0], S1.shape)), rtol=0)
+
+
+def test_docstring_node_count_is_preorder_traversals():
+    """The docstring's size cut (signature._nodes_beyond, a stack walk) counts exactly the nodes
+    sympy.preorder_traversal yields, at and around each expression's count."""
+    from symce.numeric.signature import _DOC_NODES, _nodes_beyond
+
+    x, y, z, n = sp.symbols("x y z n")
+    exprs = [x, sp.S(2), x + y, sp.Max(x, y, z), sp.Sum(x ** n, (n, 1, y)), sp.Piecewise((x, y > 0), (1, True)),
+             sp.ImmutableMatrix([[x, y], [z, x * y]]), sp.expand((x + y + z) ** 12), (x + y) ** 20 * sp.log(z)]
+    for e in exprs:
+        count = sum(1 for _ in sp.preorder_traversal(e))
+        for limit in range(max(0, count - 2), count + 3):
+            assert _nodes_beyond(e, limit) == (count > limit), (e, limit, count)
+    big = sp.expand((x + y + z + n) ** 12)
+    f = sc.lambdify(big)
+    assert sum(1 for _ in sp.preorder_traversal(big)) > _DOC_NODES + 1
+    assert f.__doc__.startswith(f"(an expression of more than {_DOC_NODES} nodes")

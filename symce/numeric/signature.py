@@ -19,6 +19,7 @@ import keyword
 import re
 
 import sympy as sp
+from sympy.utilities.iterables import iterable
 
 from symce.core.walk import free_symbols
 from symce.errors import ArgumentTypeError
@@ -156,12 +157,27 @@ _DOC_NODES = 2000
 
 
 def _shown(expr) -> str:
-    for n, _ in enumerate(sp.preorder_traversal(expr)):
-        if n > _DOC_NODES:
-            return f"(an expression of more than {_DOC_NODES} nodes: the function's .expr holds it)"
+    if _nodes_beyond(expr, _DOC_NODES + 1):
+        return f"(an expression of more than {_DOC_NODES} nodes: the function's .expr holds it)"
     # the terms in the expression's own order: sorting them for print (as_ordered_terms) was 60% of the
     # docstring's cost, 0.3 s CPU over the cold catalog, for the same expression
     return sp.sstr(expr, order="none")
+
+
+def _nodes_beyond(expr, limit: int) -> bool:
+    """Whether ``sp.preorder_traversal(expr)`` yields more than ``limit`` nodes, counted by a plain stack
+    walk (a quarter of the generator's cost, which was a fifth of the docstring's)."""
+    n, stack = 0, [expr]
+    while stack:
+        node = stack.pop()
+        n += 1
+        if n > limit:
+            return True
+        if isinstance(node, sp.Basic):
+            stack.extend(node.args)
+        elif iterable(node):
+            stack.extend(node)
+    return False
 
 
 def _take(x, index, g):
