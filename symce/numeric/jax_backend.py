@@ -51,6 +51,7 @@ def _check_x64(jax):
                                 "after the function was built (jax.config.update('jax_enable_x64', True))")
 
 
+@functools.lru_cache(maxsize=None)  # on the first jax callback, not at import (find_library runs ldconfig)
 def _default_fp_env():
     """(enter, leave) for the default IEEE floating-point environment on the calling thread, or None.
 
@@ -78,9 +79,6 @@ def _default_fp_env():
     return enter, set_
 
 
-_FP_ENV = _default_fp_env()
-
-
 def _host(numpy_fn):
     """The host side of a callback: numpy_fn on float64 arrays, broadcast to the inputs' common shape (under
     ``vmap_method="expand_dims"`` unbatched inputs arrive with size-1 batch axes; the result must have the
@@ -88,14 +86,15 @@ def _host(numpy_fn):
     def run(*xs):
         xs = [np.asarray(x, dtype=np.float64) for x in xs]
         shape = np.broadcast_shapes(*[x.shape for x in xs]) if xs else ()
-        saved = _FP_ENV[0]() if _FP_ENV else None
+        fp_env = _default_fp_env()
+        saved = fp_env[0]() if fp_env else None
         try:
             with np.errstate(all="ignore"):
                 out = np.asarray(numpy_fn(*xs), dtype=np.float64)
             return np.broadcast_to(out, shape).copy()
         finally:
             if saved is not None:
-                _FP_ENV[1](saved)  # a fresh C-ordered array (ascontiguousarray makes 0-d 1-d)
+                fp_env[1](saved)  # a fresh C-ordered array (ascontiguousarray makes 0-d 1-d)
     return run
 
 

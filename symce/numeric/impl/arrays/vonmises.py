@@ -22,16 +22,23 @@ import numpy as np
 from symce.numeric.impl.arrays.vonmises_log_i0 import (a_small_dd, dd_add, dd_mul, log_2pi_i0e, on_subset, two_prod,
                                                        two_sum, vers_dd)
 
-#: 24-point Gauss–Legendre on [0, 1]: nodes s and weights w·(1 − s) of ∫₀¹ (1 − s) f(s) ds
-_U, _W = np.polynomial.legendre.leggauss(24)
-_NODES = [float((a + 1) / 2) for a in _U]
-_WEIGHTS = [float(b / 2 * (1 - (a + 1) / 2)) for a, b in zip(_U, _W)]
+
+@lru_cache(maxsize=None)  # on first use: numpy.polynomial's import was most of this module's import time
+def _gauss_legendre() -> tuple:
+    """24-point Gauss–Legendre on [0, 1]: nodes s, weights w of ∫₀¹ f(s) ds, and weights w·(1 − s) of
+    ∫₀¹ (1 − s) f(s) ds."""
+    u, w = np.polynomial.legendre.leggauss(24)
+    return ([float((a + 1) / 2) for a in u], [float(b / 2) for b in w],
+            [float(b / 2 * (1 - (a + 1) / 2)) for a, b in zip(u, w)])
+
 
 _SERIES_TERMS = 110  # k ≤ 110: the terms of the κ ≤ 30 series fall below 2⁻⁵⁶ of the sum by k ≈ 90
 _BIG = 30.0
 _ASYM_TERMS = 24
 
 
+# the coefficient tables are computed on first use (exact fractions: 0.01 s of `import symce` otherwise)
+@lru_cache(maxsize=None)
 def _asymptotic() -> tuple:
     """Coefficients r_k of 1 − A(κ) ~ Σ r_k κ^{−k} (k ≥ 1), from I_ν(κ) ~ e^κ/√(2πκ)·Σ (−1)^k a_k(ν)/κ^k,
     a_k(ν) = Π_{j≤k}(4ν² − (2j − 1)²)/(k!·8^k) (Abramowitz & Stegun 9.7.1), by series division."""
@@ -49,10 +56,7 @@ def _asymptotic() -> tuple:
     q = []
     for k in range(n):  # (P₀ − P₁)/P₀, P₀[0] = 1
         q.append(num[k] - sum(q[j] * p0[k - j] for j in range(k)))
-    return tuple(float(c) for c in q)
-
-
-_R = _asymptotic()  # _R[0] = 0
+    return tuple(float(c) for c in q)  # [0] = 0
 
 
 def _i0e(xp, x):
@@ -75,6 +79,7 @@ def _where_arg(xp, cond, x, fill):
     return xp.m.where(cond, x, xp.full_like(x, fill))
 
 
+@lru_cache(maxsize=None)
 def _series_coefficients() -> tuple:
     """(½(2k)!/(k!²(k+1)!²), (2k)!/k!⁴) for k < _SERIES_TERMS, each rounded once (the powers of q are shared
     by both series, so their rounding errors cancel in the quotient)."""
@@ -86,13 +91,11 @@ def _series_coefficients() -> tuple:
     return tuple(cn), tuple(cd)
 
 
-_CN, _CD = _series_coefficients()
-
-
 def _small_series(xp, t):
     """(A′·I₀², I₀²) by their positive series in q = (t/2)², for t ≤ 30 (others: any finite value)."""
     q = (t / 2) ** 2
-    sn, sd = xp.full_like(t, _CN[0]), xp.full_like(t, _CD[0])
+    cn, cd = _series_coefficients()
+    sn, sd = xp.full_like(t, cn[0]), xp.full_like(t, cd[0])
     p = xp.full_like(t, 1.0)
     en, ed = xp.zeros_like(t), xp.zeros_like(t)
     # the terms peak near k ≈ t and fall below 2⁻⁶⁰ of the sum by k ≈ 2.2t + 25: as many as the largest t needs
@@ -102,8 +105,8 @@ def _small_series(xp, t):
     for k in range(1, min(_SERIES_TERMS, int(2.5 * min(top, _BIG)) + 30)):
         p = p * q
         # TwoSum: the partial sums' roundings (~√k ulp over 110 terms) kept apart and added back
-        sn, en = _two_sum(sn, _CN[k] * p, en)
-        sd, ed = _two_sum(sd, _CD[k] * p, ed)
+        sn, en = _two_sum(sn, cn[k] * p, en)
+        sd, ed = _two_sum(sd, cd[k] * p, ed)
     return sn + en, sd + ed
 
 
@@ -116,14 +119,15 @@ def _two_sum(s, x, e):
 def _big_r_and_dr(xp, t):
     """(1 − A, t²A′) by the asymptotic series in z = 1/t (t > 30)."""
     z = 1 / t
-    r = xp.full_like(t, _R[-1])
-    for c in reversed(_R[1:-1]):
+    rs = _asymptotic()
+    r = xp.full_like(t, rs[-1])
+    for c in reversed(rs[1:-1]):
         r = r * z + c
     r = r * z
     # t²A′ = −t²·d(1 − A)/dt = Σ k r_k z^{k−1} (A′ itself underflows for t > 1e154)
-    dr = xp.full_like(t, (len(_R) - 1) * _R[-1])
-    for k in range(len(_R) - 2, 0, -1):
-        dr = dr * z + k * _R[k]
+    dr = xp.full_like(t, (len(rs) - 1) * rs[-1])
+    for k in range(len(rs) - 2, 0, -1):
+        dr = dr * z + k * rs[k]
     return r, dr
 
 
@@ -248,7 +252,8 @@ def vonmises_kl(xp, k1, k2, mu1, mu2):
     # (d/σ)²·∫(1 − s)σ²A′: σ = κ₁ where κ₁ > 1 keeps d² and A′ from overflowing and underflowing at κ = 1e300
     sigma = m.where(k1 > 1.0, k1, xp.full_like(k1, 1.0))
     acc = xp.zeros_like(d)
-    for s, w in zip(_NODES, _WEIGHTS):
+    nodes, _, weights = _gauss_legendre()  # of ∫₀¹ (1 − s) f(s) ds
+    for s, w in zip(nodes, weights):
         acc = acc + w * dA(xp, k1 + s * d, sigma)
     inner = (d / sigma) ** 2 * acc
     r1 = one_minus_A(xp, k1)
@@ -334,7 +339,8 @@ def vonmises_entropy(xp, k):
     kz = _where_arg(xp, zone, k, _H_ZERO)
     dk = kz - _H_ZERO
     acc = xp.zeros_like(kz)
-    for s, w in zip(_GL_NODES, _GL_WEIGHTS):
+    nodes, weights, _ = _gauss_legendre()
+    for s, w in zip(nodes, weights):
         t = _H_ZERO + s * dk
         acc = acc + w * (t * dA(xp, t))
     h_zone = _H_AT_ZERO - dk * acc
@@ -344,9 +350,6 @@ def vonmises_entropy(xp, k):
 #: the float nearest the zero of H(κ) (17.594979276546689759…) and H there, by mpmath at 60 digits
 _H_ZERO = 17.594979276546688
 _H_AT_ZERO = 4.7436028928965916e-17
-#: 24-point Gauss–Legendre on [0, 1]
-_GL_NODES = [float((a + 1) / 2) for a in _U]
-_GL_WEIGHTS = [float(b / 2) for b in _W]
 
 
 def vonmises_xent(xp, k1, k2, mu1, mu2):
