@@ -29,12 +29,19 @@ from sympy.matrices.expressions.sets import MatrixSet
 
 from symce.core.family import Example, Family, Measure, as_expr, check_interval
 from symce.core.notation import common_name, latex_bold
+from symce.engine.information import register_cache
 from symce.errors import ArgumentTypeError, DimensionMismatchError, InvalidParameterError
 from symce.families.mvnormal import MultivariateNormal
 from symce.families.mvnormal.matrix import DIM, LowRank
 from symce.families.mvnormal.symbolic import instantiate
 
 _NAME = "LowRankMultivariateNormal"
+#: the factored covariance per (W, D), shared by every derivation that instantiates one: a pair's CE and KL,
+#: their gradients and the other items that meet the same distribution reuse what a LowRank computes lazily
+#: (C's determinant and adjugate, Σ⁻¹W, Σ⁻¹), which each template built afresh before
+_FACTORED: dict = {}
+_FACTORED_SIZE = 64
+register_cache(_FACTORED.clear)
 _REAL = sp.Interval(-sp.oo, sp.oo)
 _POS = sp.Interval.open(0, sp.oo)
 
@@ -142,7 +149,7 @@ class LowRankMultivariateNormal(Family):
         mu_t, S_t = sp.MatrixSymbol(f"mu_{role}", DIM, 1), sp.MatrixSymbol(f"Sigma_{role}", DIM, DIM)
         counterpart = MultivariateNormal(mu_t, S_t)
         counterpart._bare = True  # derived directly; the gradient hook comes from the instantiation
-        return counterpart, {mu_t: self.loc, S_t: LowRank(self.cov_factor, list(self.cov_diag)), DIM: self.d}
+        return counterpart, {mu_t: self.loc, S_t: _factored(self.cov_factor, self.cov_diag), DIM: self.d}
 
     @classmethod
     def instantiate_derivation(cls, derivation, mapping, P, Q):
@@ -155,6 +162,15 @@ class LowRankMultivariateNormal(Family):
         W_tex = printer._print(sp.Symbol(W)) if W else printer._print(self.cov_factor)
         D_tex = latex_bold(printer, D) if D else printer._print(self.cov_diag)
         return [mu_tex, r"%s %s^{\mathsf{T}} + \operatorname{diag}(%s)" % (W_tex, W_tex, D_tex)]
+
+
+def _factored(W: sp.ImmutableMatrix, D: sp.ImmutableMatrix) -> LowRank:
+    hit = _FACTORED.get((W, D))
+    if hit is None:
+        if len(_FACTORED) >= _FACTORED_SIZE:
+            _FACTORED.pop(next(iter(_FACTORED)))
+        hit = _FACTORED[(W, D)] = LowRank(W, list(D))
+    return hit
 
 
 # -- catalog ------------------------------------------------------------------------------------------
