@@ -153,3 +153,18 @@ def test_docstring_node_count_is_preorder_traversals():
     f = sc.lambdify(big)
     assert sum(1 for _ in sp.preorder_traversal(big)) > _DOC_NODES + 1
     assert f.__doc__.startswith(f"(an expression of more than {_DOC_NODES} nodes")
+
+
+def test_docstring_text_is_sstrs():
+    """The docstring's printer (each shared subexpression printed once) writes sympy.sstr(e, order="none")'s
+    text: shared factors, Floats of one value at different precisions (equal, printed differently), nested
+    Floats (trailing zeros stripped) and a Float root (kept)."""
+    from symce.numeric.signature import _shown
+
+    x, y = sp.symbols("x y", positive=True)
+    shared = sp.log(1 + sp.exp(x - y)) * sp.gamma(y)
+    exprs = [shared ** 2 + x * shared + 1 / shared, sp.Float(0.5, 15) * x + sp.Float(0.5, 30) * y,
+             sp.Float(2.5, 20), sp.Float("1.25000", 30) + sp.Integer(3) / 4 + x ** sp.Rational(1, 3),
+             sp.ImmutableMatrix([[shared, shared * x], [sp.Sum(x ** y, (y, 0, 5)), 2]]), sp.Piecewise((shared, x > 1), (0, True))]
+    for e in exprs:
+        assert _shown(e) == sp.sstr(e, order="none"), e
