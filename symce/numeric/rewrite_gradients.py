@@ -42,6 +42,7 @@ from symce.core.special import sigmoid
 from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
 from symce.numeric.functions import diff_ratio, exact_rational, log_diff_ratio, log_gap, sigmoid_var_mix, wdiv
 from symce.numeric.rational_function import is_rational_function
+from symce.numeric.rewrite_terms import free_symbols
 
 
 #: softmax_polynomial leaves larger k alone: homogenising multiplies terms by (Σ s_j)^Δ, k^Δ new terms each
@@ -613,7 +614,7 @@ def _safe_quotient(e) -> bool:
 def exact_rational_form(e):
     # a constant such as γ or π is not rational to the exact kernel (NotRational): −γ/k, a term of the Weibull
     # entropy that the accuracy section's term scale lambdifies alone, stays as it is
-    if (isinstance(e, sp.MatrixBase) or e.has(sp.Function, sp.NumberSymbol) or not e.free_symbols
+    if (isinstance(e, sp.MatrixBase) or e.has(sp.Function, sp.NumberSymbol) or not free_symbols(e)
             or not is_rational_function(e)):
         return e
     if _safe_quotient(e):

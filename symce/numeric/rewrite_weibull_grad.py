@@ -22,6 +22,7 @@ import sympy as sp
 from symce.numeric.functions.elementary import diff_ratio
 from symce.numeric.functions.gamma import _weibull_inputs, gamma_scaled, gamma_scaled_m1
 from symce.numeric.functions.gamma_scaled_grad import gamma_scaled_drift, gamma_scaled_psi
+from symce.numeric.rewrite_terms import free_symbols
 
 
 def weibull_derivative_forms(e):
@@ -96,7 +97,7 @@ def constant_over_powers(e):
     c_hi and c − c_hi: c₁·(diff_ratio(x, c_hi, x) − (c − c_hi)/x)/x): the Weibull entropy's ∂/∂k =
     −1/k + γ/k², whose k² overflows (−0 for −1.6e-192 at k = 6.1e191) and whose difference is exact near
     k = γ's float (Sterbenz)."""
-    if len(e.free_symbols) != 1 or not isinstance(e, (sp.Add, sp.Mul)):
+    if not isinstance(e, (sp.Add, sp.Mul)) or len(free_symbols(e)) != 1:
         return e
     given, e = e, sp.expand(e)  # the gradient's (γ − k)/k² as its two terms
     if not isinstance(e, sp.Add) or len(e.args) != 2:
