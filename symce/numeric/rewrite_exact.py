@@ -36,7 +36,7 @@ import sympy as sp
 
 from symce.numeric.functions import StableFunction, exact_rational, logprod_offset, rational_log_sum, to_elementary
 from symce.numeric.rational_function import is_rational_function
-from symce.numeric.rewrite_terms import free_symbols, log_terms
+from symce.numeric.rewrite_terms import has_free_symbols, log_terms
 
 
 def log_product(e):
@@ -69,7 +69,7 @@ def _has_nested_ratio(x) -> bool:
 
 
 def _rational(el) -> bool:
-    return bool(free_symbols(el)) and not el.has(sp.Function) and is_rational_function(el)
+    return has_free_symbols(el) and not el.has(sp.Function) and is_rational_function(el)
 
 
 def rational_part(e):

@@ -36,13 +36,12 @@ Each takes the whole expression and returns it unchanged where it does not apply
 from __future__ import annotations
 
 import sympy as sp
-from sympy.core.traversal import iterargs
 
 from symce.core.special import sigmoid
 from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
 from symce.numeric.functions import diff_ratio, exact_rational, log_diff_ratio, log_gap, sigmoid_var_mix, wdiv
 from symce.numeric.rational_function import is_rational_function
-from symce.numeric.rewrite_terms import free_symbols
+from symce.numeric.rewrite_terms import has_free_symbols
 
 
 #: softmax_polynomial leaves larger k alone: homogenising multiplies terms by (Σ s_j)^Δ, k^Δ new terms each
@@ -570,7 +569,16 @@ def _has_function_or_exp(e) -> bool:
     """e.has(sp.log, sp.exp, sigmoid, sp.Function): log and σ are Functions, and exp also matches E**x
     (ExpMeta), whose Python-level isinstance check at every node made has() most of this rule's time on the
     LowRank MVN's large rational gradients."""
-    return any(isinstance(n, sp.Function) or (n.is_Pow and n.base is sp.E) for n in iterargs(e))
+    seen, stack = {e}, [e]  # each distinct subtree once (the LowRank MVN gradients repeat theirs ~25×)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, sp.Function) or (n.is_Pow and n.base is sp.E):
+            return True
+        for a in n.args:
+            if a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return False
 
 
 def quotient_of_differences(e):
@@ -614,7 +622,7 @@ def _safe_quotient(e) -> bool:
 def exact_rational_form(e):
     # a constant such as γ or π is not rational to the exact kernel (NotRational): −γ/k, a term of the Weibull
     # entropy that the accuracy section's term scale lambdifies alone, stays as it is
-    if (isinstance(e, sp.MatrixBase) or e.has(sp.Function, sp.NumberSymbol) or not free_symbols(e)
+    if (isinstance(e, sp.MatrixBase) or e.has(sp.Function, sp.NumberSymbol) or not has_free_symbols(e)
             or not is_rational_function(e)):
         return e
     if _safe_quotient(e):

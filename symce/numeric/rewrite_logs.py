@@ -244,15 +244,22 @@ def scaled_squares(e):
             return rest * diff_ratio(a, b, s) ** 2
         return rest * diff_ratio(x, 0, s) ** 2
 
+    done: dict = {}  # each distinct subtree once (the LowRank MVN forms repeat theirs ~25×)
+
     def walk(n):
         # the exact kernels' arguments stay rational functions of the inputs: their kernels evaluate them
         # exactly and refuse a diff_ratio (the Rayleigh CE's σ₁²/σ₂² inside a rational_log_sum)
         if n.is_Atom or isinstance(n, _EXACT):
             return n
+        got = done.get(n)
+        if got is not None:
+            return got
+        m = n
         args = tuple(walk(a) for a in n.args)
         if args != n.args:
             n = n.func(*args)
-        return fix(n) if isinstance(n, sp.Mul) else n
+        done[m] = got = fix(n) if isinstance(n, sp.Mul) else n
+        return got
 
     return walk(e)
 

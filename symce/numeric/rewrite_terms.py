@@ -46,6 +46,22 @@ def free_symbols(e) -> set:
     return out
 
 
+def has_free_symbols(e) -> bool:
+    """``bool(e.free_symbols)``, stopping at the first symbol (each distinct subtree visited once)."""
+    seen, stack = {e}, [e]
+    while stack:
+        x = stack.pop()
+        if type(x).free_symbols is not _BASIC_FREE_SYMBOLS:
+            if x.free_symbols:
+                return True
+            continue
+        for a in x.args:
+            if a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return False
+
+
 def has_exp(e) -> bool:
     """e.has(sp.exp), which also matches E**x (ExpMeta), in one walk without ExpMeta's Python-level isinstance
     at every node: the rules that skip formulas without an exponential spent most of their time on that test
@@ -53,4 +69,4 @@ def has_exp(e) -> bool:
     return any((n.is_Pow and n.base is sp.E) or (n.is_Function and sp.exp in type(n).__mro__) for n in iterargs(e))
 
 
-__all__ = ["log_terms", "has_exp", "free_symbols"]
+__all__ = ["log_terms", "has_exp", "free_symbols", "has_free_symbols"]
