@@ -202,9 +202,10 @@ def _not_absolutely_continuous(P: Family, Q: Family) -> str | None:
     pts = P.support_points()
     if pts is None or Q.support_points() is None:
         return None  # continuous families here have full support; symbolic k: positive parameters
+    support = Q.support  # built once: a multinomial's is the FiniteSet of all its count vectors
     for pt in pts:
         # a point outside Q's support has Q-mass 0 whatever Q.mass says (Bernoulli's mass assumes x ∈ {0, 1})
-        qm, pm = (sp.S.Zero if Q.support.contains(pt) is sp.false else Q.mass(pt)), P.mass(pt)
+        qm, pm = (sp.S.Zero if support.contains(pt) is sp.false else Q.mass(pt)), P.mass(pt)
         if is_zero(qm) and not is_zero(pm):
             return (f"P is not absolutely continuous w.r.t. Q: P({{{pt}}}) = {pm} > 0 but Q({{{pt}}}) = 0, "
                     f"so −P({{{pt}}})·log Q({{{pt}}}) = +∞")
