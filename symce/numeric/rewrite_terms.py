@@ -19,10 +19,26 @@ def log_terms(e):
     mostly unchanged), ~7 reads of each form, as_independent per term each time."""
     out = []
     for t in sp.Add.make_args(e):
-        coeff, lg = t.as_independent(sp.log, as_Add=False)
-        if isinstance(lg, sp.log) and not coeff.has(sp.log) and not lg.args[0].is_number:
-            out.append((coeff, lg.args[0], t))
+        got = _log_factor(t)
+        if got is not None and not got[1].args[0].is_number:
+            out.append((got[0], got[1].args[0], t))
     return tuple(out)
+
+
+def _log_factor(t):
+    """(A, log B) for t = A·log B, A free of logarithms — the parts ``t.as_independent(sp.log, as_Add=False)``
+    gives — else None, decided factor by factor: the other terms' parts are not built, nor A walked again."""
+    if type(t) is sp.Mul and t.is_commutative:
+        lg, indep = None, []
+        for f in t.args:
+            if f.has(sp.log):
+                if lg is not None or not isinstance(f, sp.log):
+                    return None  # two factors with a logarithm, or one that is not a logarithm itself
+                lg = f
+            else:
+                indep.append(f)
+        return None if lg is None else (sp.Mul(*indep), lg)
+    return (sp.S.One, t) if isinstance(t, sp.log) else None
 
 
 _BASIC_FREE_SYMBOLS = sp.Basic.free_symbols  # the property: a class that does not override it unions its args'
