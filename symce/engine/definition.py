@@ -43,8 +43,9 @@ _MEMO_SIZE = 512
 
 
 def clear_memo() -> None:
-    """Forget the memoised E_P[φ] (symce.clear_cache calls it)."""
+    """Forget the memoised E_P[φ] and moment generating functions (symce.clear_cache calls it)."""
     _MEMO.clear()
+    rules_real.clear_mgf_memo()
 
 
 def by_definition(P: Family, phi, x) -> tuple[sp.Expr, str]:

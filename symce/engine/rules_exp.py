@@ -16,6 +16,7 @@ here knows an entropy or a divergence.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.cache import cacheit
 
 MGF = ("moment generating function: E[Xⁿ e^{cX+d}] = e^d dⁿ/dsⁿ E[e^{sX}] at s = c; E[e^{sX}] by the "
        "substitution u = e^{kx+m} (dx = du/(|k|u)) and Euler's integrals")
@@ -67,6 +68,7 @@ def _affine(e, x):
     return poly.coeff_monomial(x), poly.coeff_monomial(1)
 
 
+@cacheit  # asked of one density by several rules (MGF, softplus, kept shapes) in turn
 def nested_exponential(f, x):
     """(k, m) of an e^{kx + m} inside another function of f (exp, log, or the base of a power), else None."""
     for node in sp.preorder_traversal(f):
@@ -125,8 +127,7 @@ def mgf_rule(phi, x, density, pieces, integrate_positive):
     if shape is None:
         return None
     coeffs, c, d = shape
-    s = sp.Dummy("s", real=True)
-    M = exp_substitution(sp.exp(s * x) * density, x, -sp.oo, sp.oo, integrate_positive)
+    s, M = _mgf(density, x, integrate_positive)
     if M is None:
         return None
     # Euler's integrals converge exactly where the Γ's of their numerators have positive arguments; M is
@@ -142,6 +143,26 @@ def mgf_rule(phi, x, density, pieces, integrate_positive):
     if converges == sp.false:
         return sp.oo, MGF  # e^{cx + d} > 0
     return sp.Piecewise((value, converges), (sp.oo, True)), MGF
+
+
+#: (s, M(s) = E[e^{sX}]) per (density, x): one density's statistics X and e^{cX} (the Gumbel's entropy, its
+#: cross-entropy against another Gumbel) ask for the same M; cleared with the definition's memo
+_MGF: dict = {}
+_MGF_SIZE = 64
+
+
+def clear_memo() -> None:
+    _MGF.clear()
+
+
+def _mgf(density, x, integrate_positive):
+    key = (density, x)
+    if key not in _MGF:
+        if len(_MGF) >= _MGF_SIZE:
+            _MGF.pop(next(iter(_MGF)))
+        s = sp.Dummy("s", real=True)
+        _MGF[key] = s, exp_substitution(sp.exp(s * x) * density, x, -sp.oo, sp.oo, integrate_positive)
+    return _MGF[key]
 
 
 def _as_pow(f):
