@@ -44,24 +44,6 @@ def _log_factor(t):
 _BASIC_FREE_SYMBOLS = sp.Basic.free_symbols  # the property: a class that does not override it unions its args'
 
 
-def free_symbols(e) -> set:
-    """``e.free_symbols``, each distinct subtree visited once: SymPy's property unions its args' at every
-    occurrence, and the LowRank MVN gradients repeat their subtrees ~25× (3 800 nodes, ~130 distinct), where
-    the rational rules' ``e.free_symbols`` tests cost as much as the rest of those rules. Classes with their
-    own ``free_symbols`` (Symbol, Indexed, Integral, Derivative, Sum…) are asked for theirs."""
-    out, seen, stack = set(), {e}, [e]
-    while stack:
-        x = stack.pop()
-        if type(x).free_symbols is not _BASIC_FREE_SYMBOLS:
-            out |= x.free_symbols
-            continue
-        for a in x.args:
-            if a not in seen:
-                seen.add(a)
-                stack.append(a)
-    return out
-
-
 def has_free_symbols(e) -> bool:
     """``bool(e.free_symbols)``, stopping at the first symbol (each distinct subtree visited once)."""
     seen, stack = {e}, [e]
@@ -85,4 +67,4 @@ def has_exp(e) -> bool:
     return any((n.is_Pow and n.base is sp.E) or (n.is_Function and sp.exp in type(n).__mro__) for n in iterargs(e))
 
 
-__all__ = ["log_terms", "has_exp", "free_symbols", "has_free_symbols"]
+__all__ = ["log_terms", "has_exp", "has_free_symbols"]

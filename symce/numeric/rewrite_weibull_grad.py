@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symce.core.walk import free_symbols  # e.free_symbols over distinct subtrees (LowRank gradients)
 from symce.numeric.functions.elementary import diff_ratio
 from symce.numeric.functions.gamma import _weibull_inputs, gamma_scaled, gamma_scaled_m1
 from symce.numeric.functions.gamma_scaled_grad import gamma_scaled_drift, gamma_scaled_psi
-from symce.numeric.rewrite_terms import free_symbols
 
 
 def weibull_derivative_forms(e):
