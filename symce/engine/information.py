@@ -70,7 +70,13 @@ def register_cache(clear) -> None:
         _CLEARERS.append(clear)
 
 
+#: log-densities per (distribution, variable): an example's entropy, KL(P ‖ P) and its cross-entropies and
+#: KLs against each partner build log p and log q again (5 of 7 builds over a pair's items in the cold catalog)
+_LOG_DENSITY: dict = {}
+_LOG_DENSITY_SIZE = 256
+
 register_cache(definition.clear_memo)  # E_P[φ] by definition, memoised per (P, φ)
+register_cache(_LOG_DENSITY.clear)
 register_cache(expectation_memo)  # E_P[φ] by any rule, memoised per (P, φ, x)
 
 
@@ -136,8 +142,8 @@ def _derive(quantity: str, P: Family, Q: Family) -> Derivation:
             return Derivation(quantity, lhs, sp.oo, steps, "absolute continuity", conditions, dists,
                               infinite_reason=infinite)
         x = P.variable()
-        log_q = Q.log_density(x)
-        g = (P.log_density(x) - log_q) if quantity == "kl" else -log_q
+        log_q = _log_density(Q, x)
+        g = (_log_density(P, x) - log_q) if quantity == "kl" else -log_q
         shown = Expect(g) if quantity == "kl" else -Expect(log_q)
         steps = [Step(shown, _DEFINITION[quantity] + f" (ν = {P.measure})")]
         # a point mass anywhere (P's or Q's) sums over P's points: log 0 must never meet a 0 weight
@@ -169,6 +175,19 @@ def _templates(P: Family, Q: Family, quantity: str) -> Derivation | None:
     key = (quantity, P_t) if quantity == "entropy" else (quantity, P_t, Q_t)
     inner = _memo(key, lambda: _derive(quantity, P_t, Q_t if quantity != "entropy" else P_t))
     return type(P).instantiate_derivation(inner, {**map_p, **map_q}, P, Q)
+
+
+def _log_density(P: Family, x):
+    key = (P, x)
+    try:
+        hit = _LOG_DENSITY.get(key)
+    except TypeError:  # an unhashable parameter (a mutable matrix): not memoised
+        return P.log_density(x)
+    if hit is None:
+        if len(_LOG_DENSITY) >= _LOG_DENSITY_SIZE:
+            _LOG_DENSITY.pop(next(iter(_LOG_DENSITY)))
+        hit = _LOG_DENSITY[key] = P.log_density(x)
+    return hit
 
 
 def _check_pair(P, Q) -> None:
