@@ -288,7 +288,8 @@ def _log_rule(P, phi, x, density, pieces):
          else tail if tail is not None else _integrate(P, u**s * rules_real.unfold(density), x, lo, hi))
     if M is None or not _closed(M):
         return None
-    M = sp.simplify(M)  # the integrator's form may divide by s (erf terms that cancel): not evaluable at 0
+    if not quadratic:  # the integrator's form may divide by s (erf terms that cancel): not evaluable at 0;
+        M = sp.simplify(M)  # Euler's Beta integral is a ratio of Γ's, finite at s = 0 (a Student t's: 0.15 s for nothing)
     poly = sp.Poly(f, t)
     value = sp.Add(*[coef * _at_zero(sp.diff(M, s, n), s) for (n,), coef in poly.terms()])
     value = sp.simplify(value)
