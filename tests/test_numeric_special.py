@@ -184,3 +184,36 @@ def test_accuracy_section_holds_the_gamma_kl_to_the_special_goal(tmp_path):
     md = accuracy_section(tmp_path, n=40, grid_max=40, only="KL(gamma ‖ gamma)", plots=False)
     row = next(line for line in md.splitlines() if line.startswith("| KL(gamma ‖ gamma) |"))
     assert "met (≤ 16, special)" in row, row
+
+
+def test_scipy_imported_at_the_first_evaluation_not_at_lambdify():
+    """numeric/special.py defers scipy.special (~0.25 s of import) to the first call of one of its functions:
+    a fresh process that builds functions of log Γ, ψ, ψ′, erf and I₀ does not import it; evaluating one
+    does, with the values of the same function built after the import (scipy's functions bound directly) and
+    kernels that are scipy's own."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import sys
+        import numpy as np
+        import sympy as sp
+        import symce
+        x = sp.Symbol("x", positive=True)
+        f = symce.lambdify(sp.loggamma(x) + sp.digamma(x) + sp.polygamma(1, x) + sp.erf(x) + sp.besseli(0, x))
+        g = symce.lambdify(sp.loggamma(x), backend="math")
+        assert "scipy.special" not in sys.modules
+        t = np.array([0.5, 3.5, 7.25, 1e-300, 40.0])
+        v = f(t)
+        assert "scipy.special" in sys.modules
+        import scipy.special as ss
+        from symce.numeric import special
+        again = symce.lambdify(sp.loggamma(x) + sp.digamma(x) + sp.polygamma(1, x) + sp.erf(x) + sp.besseli(0, x))
+        assert np.array_equal(v, again(t), equal_nan=True), (v, again(t))
+        k = special.numpy_kernels()
+        for name, want in [("digamma", ss.psi(t)), ("polygamma_1", ss.polygamma(1, t)), ("erf", ss.erf(t)),
+                           ("besseli_0", ss.i0(t)), ("gamma", ss.gamma(t))]:
+            assert np.array_equal(k[name](t), want), name
+        assert g(3.5) == float(ss.gammaln(3.5))
+    """
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

@@ -27,6 +27,8 @@ Kernels (float64; measured against the correctly rounded value in ``tests/test_n
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
 
 import mpmath
 import numpy as np
@@ -158,13 +160,49 @@ def _int_order(f):
     return g
 
 
+class _Deferred:
+    """``scipy.special.<name>``, imported at the first call."""
+
+    __slots__ = ("name", "fn")
+
+    def __init__(self, name: str):
+        self.name, self.fn = name, None
+
+    def __call__(self, *args, **kwargs):
+        fn = self.fn
+        if fn is None:
+            import scipy.special
+
+            fn = self.fn = getattr(scipy.special, self.name)
+        return fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"scipy.special.{self.name} (imported at its first call)"
+
+
+class _ScipySpecial:
+    """``scipy.special`` for the numpy kernels, imported when one of its functions is first *called*, not when
+    the kernels are bound: its import (array-API machinery, numpy.testing, numpy.f2py) is ~0.25 s CPU, which a
+    process that builds numeric functions without evaluating them (the cold catalog: derive, lambdify) need not
+    pay. Once imported, its functions themselves."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        module = sys.modules.get("scipy.special")
+        return getattr(module, name) if module is not None else _Deferred(name)
+
+
+#: scipy.special, deferred (:class:`_ScipySpecial`)
+SCIPY = _ScipySpecial()
+
+
 def numpy_kernels() -> dict:
     """name -> numpy kernel (scipy.special; mpmath elementwise without scipy)."""
-    try:
-        import scipy.special as sc
-    except ImportError:  # pragma: no cover - scipy is a dependency; kept working without it, slowly
+    if importlib.util.find_spec("scipy") is None:  # pragma: no cover - scipy is a dependency; kept working without it, slowly
         return {name: np.vectorize(lambda *a, f=f: float(f(*a)), otypes=[float])
                 for name, f in mpmath_kernels().items()}
+    sc = SCIPY
     out = {"loggamma": functools.partial(np_loggamma, sc=sc), "gamma": sc.gamma, "digamma": sc.psi,
            "erf": sc.erf, "erfc": functools.partial(np_erfc, sc=sc), "besseli_0": sc.i0, "besseli_1": sc.i1, "besseli": sc.iv,
            "Ei": sc.expi, "expint_1": sc.exp1, "expint": _int_order(sc.expn),

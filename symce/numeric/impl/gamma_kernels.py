@@ -27,6 +27,7 @@ from symce.numeric.impl import gamma_sum, trigamma_ratio
 from symce.numeric.impl.arrays import elementwise
 from symce.numeric.impl.arrays.namespace import _Array
 from symce.numeric.impl.double_double import _two_prod, _two_sum
+from symce.numeric.special import SCIPY
 
 T = 16.0
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798)
@@ -585,15 +586,11 @@ def numpy_kernels(loggamma, kl_div, digamma=None) -> dict:
 
 
 def _scipy_polygamma1():
-    from scipy.special import polygamma
-
-    return functools.partial(polygamma, 1)
+    return functools.partial(SCIPY.polygamma, 1)  # scipy imported at the first call (numeric/special.py)
 
 
 def _scipy_psi():
-    from scipy.special import psi
-
-    return psi
+    return SCIPY.psi
 
 
 # -- mpmath: the definitions at a precision raised by the bits they cancel -----------------------------------
