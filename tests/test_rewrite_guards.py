@@ -169,3 +169,22 @@ def test_guarded_rules_keep_the_first_test_their_entry_restates():
     assert set(FIRST_TESTS) <= set(by_name)
     changed = [name for name, line in FIRST_TESTS.items() if line not in inspect.getsource(by_name[name])]
     assert not changed, f"these rules' first tests changed: update their GUARDS entries (rewrite_guards.py) and here: {changed}"
+
+
+def test_has_type_is_sympy_has():
+    """rewrite_terms.has_type (one walk over distinct subtrees) answers as SymPy's has for class patterns,
+    on expressions and matrices, with E**x matched by sp.exp (ExpMeta) and a shared subtree met twice."""
+    from symce.core.special import sigmoid
+    from symce.numeric.rewrite_terms import has_type
+
+    x, y = sp.symbols("x y", positive=True)
+    shared = (x + y) / (1 + x**2)
+    exprs = [x + y, sp.exp(x) * shared + shared**2, sp.E**(x * y) + 1, sp.log(x) / shared, sigmoid(x) - y,
+             sp.Sum(x**y, (y, 1, 3)) + x, sp.Integral(sp.pi * x, (x, 0, y)), x + sp.zoo, sp.AccumBounds(-1, 1) * x,
+             sp.Piecewise((sp.gamma(x), x > 1), (sp.S.EulerGamma, True)),
+             sp.ImmutableMatrix([[shared, sp.exp(y)], [0, sp.log(shared)]])]
+    patterns = [(sp.Sum, sp.Integral), (sp.exp,), (sp.log, sp.exp, sigmoid), (sp.Function, sp.NumberSymbol),
+                (type(sp.zoo),), (sp.AccumBounds,), (sp.Piecewise,)]
+    for e in exprs:
+        for p in patterns:
+            assert has_type(e, *p) == e.has(*p), (e, p)

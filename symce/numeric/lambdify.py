@@ -25,6 +25,7 @@ from symce.numeric.impl import torch_bridge, torch_fused
 from symce.numeric.jax_backend import lambdify_jax
 from symce.numeric.lowering import lower
 from symce.numeric.printed import finish, print_function, printed_function, stable_form
+from symce.numeric.rewrite_terms import has_type
 from symce.numeric.signature import flat_args, groups_of, resolve_args, signed
 
 BACKENDS = ("numpy", "scipy", "math", "mpmath", "torch", "jax")
@@ -99,7 +100,8 @@ def _checked_expr(expr):
     if not isinstance(expr, sp.Expr) or isinstance(expr, sp.IndexedBase):
         raise ArgumentTypeError(f"lambdify: argument obj must be an expression with a numeric value, not "
                                 f"{type(expr).__name__} {expr!s:.80}")
-    bad = [a for a in (sp.zoo, sp.AccumBounds) if expr.has(a)]
+    # a node equal to zoo is the ComplexInfinity singleton: the classes' one walk (rewrite_terms.has_type)
+    bad = [a for a, t in ((sp.zoo, type(sp.zoo)), (sp.AccumBounds, sp.AccumBounds)) if has_type(expr, t)]
     if bad:
         raise ArgumentTypeError(f"lambdify: argument obj {expr!s:.80} contains "
                                 + ("zoo (complex infinity, e.g. 1/0)" if bad[0] is sp.zoo else "an AccumBounds")
@@ -139,7 +141,7 @@ def _build(obj, expr, args, backend, stable, derived):
         # a gradient, Hessian or Fisher information: the entries as one fused operation with several outputs
         # where every node has an accurate torch kernel, else each entry as a scalar torch function (fused or
         # bridged); stacked to (rows, cols, *batch) by finish()
-        if stable and not expr.has(sp.Sum, sp.Integral):
+        if stable and not has_type(expr, sp.Sum, sp.Integral):
             stab = stable_form(expr, conditions)
             raw = torch_fused.fused_entries(tuple(stab), args)
             if raw is not None:
@@ -148,7 +150,7 @@ def _build(obj, expr, args, backend, stable, derived):
         return finish(lambda *xs: [f(*xs) for f in entries], expr, args, backend)
     bridges: dict = {}
     defining: dict = {}
-    if expr.has(sp.Sum, sp.Integral):  # kept sums/integrals: evaluated pointwise by mpmath (numeric/kept.py)
+    if has_type(expr, sp.Sum, sp.Integral):  # kept sums/integrals: evaluated pointwise by mpmath (numeric/kept.py)
         expr, defining = kept.replace(expr, backend)
     if stable:
         expr = stable_form(expr, conditions)

@@ -23,6 +23,7 @@ from symce.errors import ArgumentTypeError
 from symce.numeric import codegen, impl, kept, special
 from symce.numeric.lowering import fold_constants, lower
 from symce.numeric.rewrite import stabilise
+from symce.numeric.rewrite_terms import has_type
 
 
 @functools.lru_cache(maxsize=1024)
@@ -95,7 +96,7 @@ def printed_function(expr, args: Sequence, backend: str = "numpy", *, stable: bo
     """``lambdify(expr, args, backend)`` for backend numpy, scipy, math or mpmath: ``expr`` stabilised under
     ``conditions`` (unless ``stable`` is false), printed by the code generator where it can (numpy, scipy),
     by SymPy's printer otherwise."""
-    if expr.has(sp.Sum, sp.Integral):  # kept sums/integrals: evaluated pointwise by mpmath (numeric/kept.py)
+    if has_type(expr, sp.Sum, sp.Integral):  # kept sums/integrals: evaluated pointwise by mpmath (numeric/kept.py)
         code_expr, defining = kept.replace(expr, backend)
         if stable:
             code_expr = stable_form(code_expr, tuple(conditions))

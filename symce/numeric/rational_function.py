@@ -16,6 +16,8 @@ import functools
 import sympy as sp
 from sympy.core.numbers import NumberSymbol
 
+from symce.numeric.rewrite_terms import has_free_symbols
+
 _ILLEGAL = (sp.nan, sp.zoo, sp.oo, -sp.oo)  # SymPy's _illegal: not rational functions
 _ATOMS = (sp.Number, NumberSymbol, sp.core.numbers.ImaginaryUnit)
 
@@ -51,7 +53,7 @@ def is_rational_function(e) -> bool:
     if not isinstance(e, sp.Expr) or e in _ILLEGAL:
         return e.is_rational_function()
     try:
-        return _walk(e)[0] if e.free_symbols else True
+        return _walk(e)[0] if has_free_symbols(e) else True  # bool(e.free_symbols), shared subtrees once
     except _Other:
         return e.is_rational_function()
 

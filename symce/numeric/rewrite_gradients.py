@@ -41,7 +41,7 @@ from symce.core.special import sigmoid
 from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
 from symce.numeric.functions import diff_ratio, exact_rational, log_diff_ratio, log_gap, sigmoid_var_mix, wdiv
 from symce.numeric.rational_function import is_rational_function
-from symce.numeric.rewrite_terms import has_free_symbols
+from symce.numeric.rewrite_terms import has_free_symbols, has_type
 
 
 #: softmax_polynomial leaves larger k alone: homogenising multiplies terms by (Σ s_j)^Δ, k^Δ new terms each
@@ -622,7 +622,7 @@ def _safe_quotient(e) -> bool:
 def exact_rational_form(e):
     # a constant such as γ or π is not rational to the exact kernel (NotRational): −γ/k, a term of the Weibull
     # entropy that the accuracy section's term scale lambdifies alone, stays as it is
-    if (isinstance(e, sp.MatrixBase) or e.has(sp.Function, sp.NumberSymbol) or not has_free_symbols(e)
+    if (isinstance(e, sp.MatrixBase) or has_type(e, sp.Function, sp.NumberSymbol) or not has_free_symbols(e)
             or not is_rational_function(e)):
         return e
     if _safe_quotient(e):
@@ -706,7 +706,7 @@ def scaled_quotient(e):
             out.append(r)
         return sp.Add(*out) / scale
 
-    if isinstance(e, sp.MatrixBase) or e.has(sp.log, sp.exp, sigmoid):
+    if isinstance(e, sp.MatrixBase) or has_type(e, sp.log, sp.exp, sigmoid):  # e.has, each shared subtree once
         return e
     return fix(e) if e.is_Mul or e.is_Pow else e
 
