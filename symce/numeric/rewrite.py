@@ -300,24 +300,26 @@ def _pow_content_primitive(e, memo: dict):
     return sp.S.One, sp.Pow(b, x)
 
 
-def stabilise(expr, *, prove: bool = True, assumptions=()) -> Stabilised:
+def stabilise(expr, *, prove: bool = True, assumptions=(), _content: dict | None = None) -> Stabilised:
     """Rewrite ``expr`` into stable functions; with ``prove`` each changed step carries a Proof that it
-    equals its input (the stable functions replaced by their elementary definitions)."""
+    equals its input (the stable functions replaced by their elementary definitions). ``_content``: the
+    content test's memo, shared by a matrix's entries (they share most subtrees)."""
+    memo = {} if _content is None else _content
     if isinstance(expr, sp.MatrixBase):
-        parts = [stabilise(x, prove=prove, assumptions=assumptions) for x in expr]
+        parts = [stabilise(x, prove=prove, assumptions=assumptions, _content=memo) for x in expr]
         return Stabilised(expr, sp.ImmutableMatrix(expr.shape[0], expr.shape[1], [p.expr for p in parts]),
                           tuple(s for p in parts for s in p.steps))
     if isinstance(expr, sp.Piecewise):
         # each branch on its own (Pareto: finite where x₁ ≥ x₂, +∞ elsewhere): the rules read a formula's
         # terms, which the Piecewise around them hides from every rule that matches a sum
-        parts = [stabilise(b, prove=prove, assumptions=assumptions) for b, _ in expr.args]
+        parts = [stabilise(b, prove=prove, assumptions=assumptions, _content=memo) for b, _ in expr.args]
         return Stabilised(expr, sp.Piecewise(*[(p.expr, c) for p, (_, c) in zip(parts, expr.args)]),
                           tuple(s for p in parts for s in p.steps))
-    content, inner = _content_primitive(expr, {}) if isinstance(expr, sp.Add) else (sp.S.One, expr)
+    content, inner = _content_primitive(expr, memo) if isinstance(expr, sp.Add) else (sp.S.One, expr)
     if content.is_Integer and content > 1 and isinstance(inner, sp.Add):
         # n·(a formula) — the Multinomial's n times a categorical one — has n in every coefficient, where
         # the rules look for the categorical shapes: stabilise the formula and scale the result
-        got = stabilise(inner, prove=prove, assumptions=assumptions)
+        got = stabilise(inner, prove=prove, assumptions=assumptions, _content=memo)
         return Stabilised(expr, content * got.expr, got.steps)
     e, steps = expr, []
     # the node classes, once per form: a rule without those it needs is skipped, and e.has(…) is has_any(classes,
