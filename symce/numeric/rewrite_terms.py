@@ -11,6 +11,8 @@ import functools
 import sympy as sp
 from sympy.core.traversal import iterargs
 
+from symce.numeric.functions.base import has_class
+
 
 @functools.lru_cache(maxsize=16)
 def log_terms(e):
@@ -68,21 +70,8 @@ def has_exp(e) -> bool:
 
 
 def has_type(expr, *types) -> bool:
-    """``expr.has(*types)`` for classes ``types`` (an expression or a matrix of them), each distinct subtree
-    visited once and E**x counted as sp.exp (as rewrite_guards.heads): SymPy's has (and Matrix.has, entry by
-    entry) walks every occurrence, and a gradient's entries share most of their subtrees (LowRank MVN: ~25
-    occurrences of each); its cache only helps on the same object asked again."""
-    roots = set(expr.values()) if isinstance(expr, sp.MatrixBase) else {expr}
-    seen, stack = set(roots), list(roots)
-    while stack:
-        x = stack.pop()
-        if isinstance(x, types) or (sp.exp in types and x.is_Pow and x.base is sp.E):
-            return True
-        for a in x.args:
-            if a not in seen:
-                seen.add(a)
-                stack.append(a)
-    return False
+    """``expr.has(*types)`` for classes ``types``, each distinct subtree visited once (functions.base.has_class)."""
+    return has_class(expr, types)
 
 
 __all__ = ["log_terms", "has_exp", "has_free_symbols", "has_type"]

@@ -51,4 +51,24 @@ def to_elementary(expr):
     return expr
 
 
-__all__ = ["StableFunction", "to_elementary"]
+def has_class(expr, classes: tuple) -> bool:
+    """``expr.has(*classes)`` (an expression or a matrix of them), each distinct subtree visited once, E**x
+    matched by sp.exp (ExpMeta's isinstance, asked directly): SymPy's has (and Matrix.has, entry by entry)
+    walks every occurrence, and a gradient's entries and terms share most of their subtrees (LowRank MVN:
+    ~25 occurrences of each); its cache helps only on the same object asked again (a rule asking each term
+    in turn is better served by it)."""
+    roots = set(expr.values()) if isinstance(expr, sp.MatrixBase) else {expr}
+    seen, stack = set(roots), list(roots)
+    exp = sp.exp in classes
+    while stack:
+        x = stack.pop()
+        if isinstance(x, classes) or (exp and x.is_Pow and x.base is sp.E):
+            return True
+        for a in x.args:
+            if a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return False
+
+
+__all__ = ["StableFunction", "has_class", "to_elementary"]

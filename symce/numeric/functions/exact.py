@@ -11,7 +11,7 @@ import functools
 import sympy as sp
 
 from symce.core.walk import free_symbols
-from symce.numeric.functions.base import StableFunction, to_elementary
+from symce.numeric.functions.base import StableFunction, has_class, to_elementary
 from symce.numeric.functions.elementary import diff_ratio, log_offset
 from symce.numeric.functions.log_diff import log_diff_ratio
 from symce.numeric.impl.extended import logprod_offset as logprod_kernel
@@ -96,7 +96,7 @@ class rational_log_sum(StableFunction):  # noqa: N801
     def lowering(self, names):
         # R₀ may hold stable functions with rational definitions (diff_ratio(a, b, s)², kept for the
         # backends that print R₀): the kernel reads the definitions
-        K, R0, *cr = (to_elementary(a) if a.has(StableFunction) else a for a in self.args)
+        K, R0, *cr = (to_elementary(a) if has_class(a, (StableFunction,)) else a for a in self.args)
         terms = tuple(zip(cr[::2], cr[1::2]))
         args = tuple(sorted(free_symbols(self), key=sp.default_sort_key))
         parts = self.float_parts() if screenable(R0, terms) else ()
