@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 import sympy as sp
 from sympy.core.cache import cacheit
+from sympy.core.function import ArgumentIndexError
 
 from symce.core import display
 from symce.core.collector import without_gc
@@ -198,7 +199,8 @@ def _sympy_diff(expr, w):
     ``is_zero`` of the node's derivative (an assumption query over the whole subtree, rarely cached: the
     derivative is a new expression) only to return early with the same value, and walks it for unevaluated
     ``Derivative``s. Over the gradients of the cold catalog those queries were ~60 % of diff's time.
-    :func:`_node_diff` applies the very rules of ``Add``, ``Mul`` and ``Pow`` itself; any other node, and a
+    :func:`_node_diff` applies the very rules of ``Add``, ``Mul``, ``Pow`` and of functions that use
+    ``Function``'s chain rule (log, exp, loggamma, polygamma, …) itself; any other node, and a
     symbol that is not a plain ``Symbol`` (Indexed: SymPy masks it first), goes to ``sp.diff``."""
     if not isinstance(w, sp.Symbol):
         return sp.diff(expr, w)
@@ -220,7 +222,23 @@ def _node_diff(e, w):
     if t is sp.Pow:  # Pow._eval_derivative
         dbase, dexp = _node_diff(e.base, w), _node_diff(e.exp, w)
         return e * (dexp * sp.log(e.base) + dbase * e.exp / e.base)
+    if isinstance(e, sp.Function) and t._eval_derivative is _CHAIN_RULE and t._eval_derivative_n_times is _N_TIMES:
+        terms = []  # Function._eval_derivative: the chain rule over the arguments
+        for i, a in enumerate(e.args, 1):
+            da = _node_diff(a, w)
+            if da.is_zero:
+                continue
+            try:
+                df = e.fdiff(i)
+            except ArgumentIndexError:
+                df = sp.Function.fdiff(e, i)
+            terms.append(df * da)
+        return sp.Add(*terms)
     return sp.diff(e, w)
+
+
+_CHAIN_RULE = sp.Function._eval_derivative  # a function class that keeps it (log, exp, Γ, ψ, …) differentiates so
+_N_TIMES = sp.Basic._eval_derivative_n_times
 
 
 @without_gc  # acyclic SymPy objects by the ten thousand: core/collector.py
