@@ -568,17 +568,9 @@ def _polynomial_ratio(term) -> bool:
 def _has_function_or_exp(e) -> bool:
     """e.has(sp.log, sp.exp, sigmoid, sp.Function): log and σ are Functions, and exp also matches E**x
     (ExpMeta), whose Python-level isinstance check at every node made has() most of this rule's time on the
-    LowRank MVN's large rational gradients."""
-    seen, stack = {e}, [e]  # each distinct subtree once (the LowRank MVN gradients repeat theirs ~25×)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, sp.Function) or (n.is_Pow and n.base is sp.E):
-            return True
-        for a in n.args:
-            if a not in seen:
-                seen.add(a)
-                stack.append(a)
-    return False
+    LowRank MVN's large rational gradients; has_type visits each distinct subtree once (the LowRank MVN
+    gradients repeat theirs ~25×)."""
+    return has_type(e, sp.Function, sp.exp)
 
 
 def quotient_of_differences(e):
