@@ -84,7 +84,7 @@ def branch_scale_ratio(e):
     # along the curve where they cancel (11 ULP as separate terms at b₁/b₂ = 6, CE = 0.17)
     if len(logs) != 1 or len(pws) != 1:
         return e
-    if any(not t.is_number for t in terms if t is not pws[0] and t is not logs[0][2]):
+    if any(not t.is_number for t in terms if t != pws[0] and t != logs[0][2]):  # log_terms: by equality
         return e
     kb, b, _ = logs[0]
     if not (kb.is_Rational and kb.is_positive and kb.q & (kb.q - 1) == 0):

@@ -50,10 +50,10 @@ def log_product(e):
     if best is None or len(best[1]) < 2:
         return e
     c, members = best
-    used = {id(t) for _, t in members}
+    used = {t for _, t in members}  # by equality: log_terms is memoised, its t may belong to an equal sum
     terms = sp.Add.make_args(e)
     K = sp.Add(*[t for t in terms if t.is_number])
-    rest = [t for t in terms if id(t) not in used and not t.is_number]
+    rest = [t for t in terms if t not in used and not t.is_number]
     xs = sorted((x for x, _ in members), key=sp.default_sort_key)
     return c * logprod_offset(*xs, K / c) + sp.Add(*rest)
 

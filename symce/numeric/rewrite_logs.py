@@ -295,7 +295,10 @@ def log_offset_form(e):
     K = sp.Add(*consts)
     if K == 0:
         return e
-    rest = [u for u in terms if u is not t and not u.is_number]
+    # != and not `is not`: log_terms is memoised by equality, so its t may be an equal term of another
+    # sum object (the k = 2 entropy gradient’s −log p₁ − 1 before the k = 3 one’s): kept twice, it was
+    # −log p₁ − log_offset(p₁, 1), −2 log p₁ − 1 (H(categorical-k3) ∂/∂p₁, 6.5e15 ULP)
+    rest = [u for u in terms if u != t and not u.is_number]
     return c * log_offset(x, K / c) + sp.Add(*rest)
 
 
