@@ -12,6 +12,7 @@ import numpy as np
 
 from symce.numeric.impl.class_sum import sum_classes
 from symce.numeric.impl.constants import _TINY
+from symce.numeric.impl.double_double import _SPLIT  # Dekker's 2^27 + 1
 from symce.numeric.impl.mixed_kl import logit_prob_kl_numpy, prob_logit_kl_numpy
 from symce.numeric.impl.near_kl import window
 
@@ -229,9 +230,6 @@ def _log_product(x, x0_hi, x0_lo, out):
     return out
 
 
-_SPLIT = 134217729.0  # 2^27 + 1
-
-
 @functools.lru_cache(maxsize=64)
 def _root_split(x0_hi, x0_lo):
     """(scale, E_hi, E_hi's Dekker halves, E_lo) for E = e^c = 1/(x0_hi + x0_lo), from the exact rational
@@ -268,7 +266,33 @@ def xlogy(careful, x, y):
 
 
 def xlog1py(careful, x, y):
-    return _xlog(np.log1p, careful["xlog1py"], x, y)
+    return _xlog(_log1p, careful["xlog1py"], x, y)
+
+
+def _log1p(y):
+    """log1p(y) as log s + e/s, where 1 + y = s + e exactly (TwoSum): log is accurate to its last bit near
+    s = 1 and e/s puts back what the sum rounded away (the next term, (e/s)²/2 ≤ 2⁻¹⁰⁸, is below the
+    value's last bit: |log1p y| ≥ |y|/2 ≥ |e|/2 on (−1, ∞)). np.log1p is scalar libm on machines without
+    AVX-512 (11 ns an element against 4.2 for np.log on an AVX2 EPYC), this is np.log and six passes
+    (BCE on probabilities, Bernoulli entropy: ~1.4× on 10⁶ realistic inputs there). Where the value is not
+    finite (y ≤ −1, y = ∞, NaN) np.log1p itself, by index."""
+    y = np.asarray(y, np.float64)
+    if y.ndim == 0:
+        return _log1p(y.reshape(1))[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = 1.0 + y
+        bb = s - 1.0
+        e = s - bb
+        np.subtract(1.0, e, out=e)
+        bb = np.subtract(y, bb, out=bb)
+        e += bb
+        e /= s
+        out = np.log(s)
+        out += e
+    if not np.isfinite(np.add.reduce(out, axis=None)):
+        bad = np.flatnonzero(~np.isfinite(out))
+        out.reshape(-1)[bad] = np.log1p(y.reshape(-1)[bad])
+    return out
 
 
 def _wprod(w, v, lw_ld, careful_f, *logits):
