@@ -1,9 +1,9 @@
-"""symce.core.walk.free_symbols against SymPy's own ``free_symbols``, on expressions whose classes bind
+"""symce.core.walk.free_symbols and has_free_symbols against SymPy's own ``free_symbols``, on expressions whose classes bind
 symbols (Integral, Sum, Derivative, Lambda, Subs), carry Indexed and matrix symbols, and share subtrees."""
 
 import sympy as sp
 
-from symce.core.walk import free_symbols
+from symce.core.walk import free_symbols, has_free_symbols
 
 x, y, z, n = sp.symbols("x y z n")
 a = sp.IndexedBase("a")
@@ -34,3 +34,9 @@ def test_free_symbols_is_a_fresh_set():
     s = free_symbols(e)
     s.add(z)
     assert free_symbols(e) == {x, y}
+
+
+def test_has_free_symbols_equals_sympys():
+    closed = [sp.Integral(x, (x, 0, 1)), sp.Sum(1 / n**2, (n, 1, sp.oo)), sp.Lambda(x, x) (sp.S(2)), sp.S.Half]
+    for e in [c for c in _cases() if not isinstance(c, sp.MatrixBase)] + closed:
+        assert has_free_symbols(e) == bool(e.free_symbols), e

@@ -42,4 +42,20 @@ def free_symbols(expr) -> set:
     return set(walk(expr))
 
 
-__all__ = ["free_symbols"]
+def has_free_symbols(e) -> bool:
+    """``bool(e.free_symbols)``, stopping at the first symbol (each distinct subtree visited once)."""
+    seen, stack = {e}, [e]
+    while stack:
+        x = stack.pop()
+        if not x.args or not _plain(type(x)):
+            if x.free_symbols:
+                return True
+            continue
+        for a in x.args:
+            if a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return False
+
+
+__all__ = ["free_symbols", "has_free_symbols"]

@@ -16,7 +16,7 @@ import functools
 import sympy as sp
 from sympy.core.numbers import NumberSymbol
 
-from symce.numeric.rewrite_terms import has_free_symbols
+from symce.core.walk import has_free_symbols
 
 _ILLEGAL = (sp.nan, sp.zoo, sp.oo, -sp.oo)  # SymPy's _illegal: not rational functions
 _ATOMS = (sp.Number, NumberSymbol, sp.core.numbers.ImaginaryUnit)

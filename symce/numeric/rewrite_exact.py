@@ -36,7 +36,8 @@ import sympy as sp
 
 from symce.numeric.functions import StableFunction, exact_rational, logprod_offset, rational_log_sum, to_elementary
 from symce.numeric.rational_function import is_rational_function
-from symce.numeric.rewrite_terms import has_free_symbols, log_terms
+from symce.core.walk import has_free_symbols
+from symce.numeric.rewrite_terms import log_terms
 
 
 def log_product(e):

@@ -41,7 +41,8 @@ from symce.core.special import sigmoid
 from symce.numeric.functions import fsum, log1p, softmax, softmax_rest, softmax_var, wprod, wtanh
 from symce.numeric.functions import diff_ratio, exact_rational, log_diff_ratio, log_gap, sigmoid_var_mix, wdiv
 from symce.numeric.rational_function import is_rational_function
-from symce.numeric.rewrite_terms import has_free_symbols, has_type
+from symce.core.walk import has_free_symbols
+from symce.numeric.rewrite_terms import has_type
 
 
 #: softmax_polynomial leaves larger k alone: homogenising multiplies terms by (Σ s_j)^Δ, k^Δ new terms each

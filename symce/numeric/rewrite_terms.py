@@ -43,25 +43,6 @@ def _log_factor(t):
     return (sp.S.One, t) if isinstance(t, sp.log) else None
 
 
-_BASIC_FREE_SYMBOLS = sp.Basic.free_symbols  # the property: a class that does not override it unions its args'
-
-
-def has_free_symbols(e) -> bool:
-    """``bool(e.free_symbols)``, stopping at the first symbol (each distinct subtree visited once)."""
-    seen, stack = {e}, [e]
-    while stack:
-        x = stack.pop()
-        if type(x).free_symbols is not _BASIC_FREE_SYMBOLS:
-            if x.free_symbols:
-                return True
-            continue
-        for a in x.args:
-            if a not in seen:
-                seen.add(a)
-                stack.append(a)
-    return False
-
-
 def has_exp(e) -> bool:
     """e.has(sp.exp), which also matches E**x (ExpMeta), in one walk without ExpMeta's Python-level isinstance
     at every node: the rules that skip formulas without an exponential spent most of their time on that test
@@ -74,4 +55,4 @@ def has_type(expr, *types) -> bool:
     return has_class(expr, types)
 
 
-__all__ = ["log_terms", "has_exp", "has_free_symbols", "has_type"]
+__all__ = ["log_terms", "has_exp", "has_type"]
