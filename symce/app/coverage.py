@@ -30,6 +30,7 @@ import sympy as sp
 # the module, not its lists: the catalog is read when the matrix is built (tests narrow it)
 from symce import families
 from symce.core import limits
+from symce.engine.definition import KEPT_AT_LIMIT
 from symce.engine.information import cross_entropy, entropy, kl
 from symce.errors import DerivationTimeoutError, SymceError
 
@@ -126,6 +127,9 @@ def classify(d) -> tuple[str, str]:
         return INFINITE, d.infinite_reason or "+∞"
     if isinstance(r, sp.Basic):
         if r.has(sp.Integral):
+            if any(KEPT_AT_LIMIT in s.rule for s in getattr(d, "steps", ())):
+                return KEPT, "an Integral is kept: SymPy's integrator stopped at its time limit (a faster machine or a " \
+                             "higher limit may find a closed form)"
             return KEPT, "an Integral is kept"
         for s in r.atoms(sp.Sum):
             if any(b.is_infinite for (_, lo, hi) in s.limits for b in (lo, hi)):

@@ -42,7 +42,8 @@ def markdown(cov: Coverage, picture: str | None = None, level: int = 2, matrix: 
            "For one representative of each family (its first example, symbolic parameters): the entropy H(P), "
            "and the cross-entropy H(P, Q) and KL(P ‖ Q) of every ordered pair of families on the same sample "
            "space, each derived by the engine and classified as **closed form**, **Sum/Integral kept** (a series "
-           "or an integral left in the result), **+∞** (with the reason) or **not derivable** (an error, or the "
+           "or an integral left in the result; its note says when SymPy's integrator stopped at its share of the "
+           "time limit rather than finding no closed form), **+∞** (with the reason) or **not derivable** (an error, or the "
            f"time limit of {cov.time_limit:g} s of CPU time per cell). Times are the CPU seconds of each "
            f"derivation in a worker process that had derived earlier cells (SymPy's cache warm).", "",
            f"**Coverage:** {cov.summary()}.", "",
@@ -53,8 +54,12 @@ def markdown(cov: Coverage, picture: str | None = None, level: int = 2, matrix: 
                    + f" | {cpu:.1f} |")
     timeouts = sum(c.note.startswith("time limit") for c in cov.cells)
     errors = sum(c.status == FAILED for c in cov.cells) - timeouts
+    cut = [c for c in cov.cells if c.status == KEPT and "time limit" in c.note]
     out += ["", f"Not derivable: {timeouts} cells stopped by the time limit, {errors} by an error "
-                f"({len(cov.crashed)} of them not a symce error: an engine bug). The whole matrix took "
+                f"({len(cov.crashed)} of them not a symce error: an engine bug). Kept because SymPy's integrator "
+                f"stopped at its share of the time limit (a closed form may exist; another machine may find it): "
+                f"{len(cut)} cells" + (": " + ", ".join(f"{c.quantity}({c.P} ‖ {c.Q})" for c in cut)
+                                       if cut else "") + f". The whole matrix took "
                 f"{cov.seconds:.1f} s in {cov.jobs} process{'es' if cov.jobs > 1 else ''}.", ""]
     if picture:
         out += ["| picture | file |", "|---|---|", f"| the coverage matrix | [coverage]({picture}) |", ""]

@@ -17,6 +17,7 @@ it. Errors of the integrator are wrapped with the step that raised them.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 
 import sympy as sp
@@ -36,6 +37,13 @@ from symce.errors import DerivationError, DerivationTimeoutError, SymceError
 KEPT_SUM = "no closed form: kept as the defining sum over the support"
 KEPT_INTEGRAL = "no closed form: kept as the defining integral over the support"
 #: SymPy's integrator gets this share of the time limit per attempt; past it the integral is kept (exact)
+#: appended to KEPT_* when the integral was kept because SymPy's integrator ran out of its share of the time
+#: limit (not because it found no closed form): the same cell can then be a closed form on a faster machine
+KEPT_AT_LIMIT = ("; SymPy's integrator stopped at its share of the time limit, so a closed form may exist "
+                 "(symce.set_time_limit raises the limit)")
+#: set by _sympy_integrate when it stopped at its time limit; read (and reset) by _plain
+_INTEGRATOR_STOPPED = contextvars.ContextVar("symce_integrator_stopped", default=False)
+
 _SYMPY_SHARE = 0.25
 #: E_P[φ] per (P, φ, x): cross-entropy, KL and entropy of a pair ask for the same moments
 _MEMO: dict = {}
@@ -143,6 +151,7 @@ def _sympy_integrate(f, x, lo, hi, conds="none"):
     except DerivationTimeoutError as e:
         if e.what != what:
             raise  # the enclosing step's limit: it stays in charge
+        _INTEGRATOR_STOPPED.set(True)
         return sp.Integral(f, (x, lo, hi))
 
 
@@ -241,13 +250,18 @@ def _pick_branches(value, conditions):
 
 
 def _plain(P, phi, x, density, pieces) -> tuple[sp.Expr, str]:
-    parts = [_integrate(P, phi * density, x, lo, hi) for lo, hi in pieces]
+    token = _INTEGRATOR_STOPPED.set(False)
+    try:
+        parts = [_integrate(P, phi * density, x, lo, hi) for lo, hi in pieces]
+        stopped = _INTEGRATOR_STOPPED.get()
+    finally:
+        _INTEGRATOR_STOPPED.reset(token)
     value = _pick_branches(sp.Add(*parts), P.conditions())
     if value.has(sp.Integral, sp.Sum):
         # keep the definition itself, exactly, rather than a half-evaluated mixture
         kind = sp.Sum if P.measure is Measure.COUNTING else sp.Integral
         value = sp.Add(*[kind(phi * density, (x, lo, hi)) for lo, hi in pieces])
-        return value, KEPT_SUM if P.measure is Measure.COUNTING else KEPT_INTEGRAL
+        return value, (KEPT_SUM if P.measure is Measure.COUNTING else KEPT_INTEGRAL) + (KEPT_AT_LIMIT if stopped else "")
     rule = "definition: sum over the support (counting measure)" if P.measure is Measure.COUNTING \
         else "definition: integral over the support"
     return value, rule
