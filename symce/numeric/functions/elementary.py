@@ -188,8 +188,9 @@ class diff_ratio(StableFunction):  # noqa: N801
 
 
 class log_offset(StableFunction):  # noqa: N801
-    """log x + c for a constant c, evaluated as log1p((x − e^{−c})/e^{−c}) near its zero x = e^{−c}
-    with e^{−c} carried to double-double precision."""
+    """log x + c for a constant c, which cancels near its zero x = e^{−c}. There the numpy kernel takes
+    log(x·e^c) with e^c a double-double and the product's rounding put back after the logarithm (TwoProd);
+    the torch and array kernels log1p((x − e^{−c})/e^{−c}) with e^{−c} a double-double."""
 
     nargs = 2
 
