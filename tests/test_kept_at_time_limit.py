@@ -53,3 +53,13 @@ def test_the_coverage_page_lists_the_cells_the_time_limit_cut():
     md = markdown(Coverage([], cells, 4.0), matrix=False)  # no families: the per-family tables stay empty
     assert "time limit (a closed form may exist; another machine may find it): 2 cells: CE(Normal ‖ Laplace), " \
            "KL(Normal ‖ Laplace)." in md
+
+
+def test_many_cut_cells_are_counted_not_listed():
+    from symce.app.coverage import Cell, Coverage
+    from symce.app.coverage_page import markdown
+
+    note = "an Integral is kept: SymPy's integrator stopped at its time limit (…)"
+    cells = [Cell("CE", f"F{i}", "G", KEPT, 2.0, note) for i in range(9)]
+    md = markdown(Coverage([], cells, 4.0), matrix=False)
+    assert "another machine may find it): 9 cells (their notes below say so)." in md and "CE(F0" not in md

@@ -59,7 +59,8 @@ def markdown(cov: Coverage, picture: str | None = None, level: int = 2, matrix: 
                 f"({len(cov.crashed)} of them not a symce error: an engine bug). Kept because SymPy's integrator "
                 f"stopped at its share of the time limit (a closed form may exist; another machine may find it): "
                 f"{len(cut)} cells" + (": " + ", ".join(f"{c.quantity}({c.P} ‖ {c.Q})" for c in cut)
-                                       if cut else "") + f". The whole matrix took "
+                                       if 0 < len(cut) <= 8 else " (their notes below say so)" if cut else "")
+                + f". The whole matrix took "
                 f"{cov.seconds:.1f} s in {cov.jobs} process{'es' if cov.jobs > 1 else ''}.", ""]
     if picture:
         out += ["| picture | file |", "|---|---|", f"| the coverage matrix | [coverage]({picture}) |", ""]
