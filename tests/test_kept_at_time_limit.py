@@ -9,7 +9,8 @@ import pytest
 import sympy as sp
 
 import symce as sc
-from symce.app.coverage import KEPT, classify
+from symce.app.coverage import CLOSED, KEPT, Cell, Coverage, classify
+from symce.app.coverage_page import markdown
 from symce.engine.definition import KEPT_AT_LIMIT, KEPT_INTEGRAL
 from symce.errors import DerivationTimeoutError
 
@@ -44,9 +45,6 @@ def test_kept_integral_says_whether_the_time_limit_cut_it(monkeypatch, fresh_cac
 
 
 def test_the_coverage_page_lists_the_cells_the_time_limit_cut():
-    from symce.app.coverage import CLOSED, Cell, Coverage
-    from symce.app.coverage_page import markdown
-
     note = "an Integral is kept: SymPy's integrator stopped at its time limit (…)"
     cells = [Cell("CE", "Normal", "Laplace", KEPT, 2.1, note), Cell("KL", "Normal", "Laplace", KEPT, 2.2, note),
              Cell("H", "Normal", "Normal", CLOSED, 0.1), Cell("KL", "StudentT", "StudentT", KEPT, 0.3, "an Integral is kept")]
@@ -56,9 +54,6 @@ def test_the_coverage_page_lists_the_cells_the_time_limit_cut():
 
 
 def test_many_cut_cells_are_counted_not_listed():
-    from symce.app.coverage import Cell, Coverage
-    from symce.app.coverage_page import markdown
-
     note = "an Integral is kept: SymPy's integrator stopped at its time limit (…)"
     cells = [Cell("CE", f"F{i}", "G", KEPT, 2.0, note) for i in range(9)]
     md = markdown(Coverage([], cells, 4.0), matrix=False)
